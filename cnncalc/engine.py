@@ -1,0 +1,307 @@
+"""Propagation: a validated spec -> a Trace with every layer's shapes and counts.
+
+The engine walks the spec top to bottom, expanding blocks and composite layers as it
+meets them (a projection shortcut needs the shapes it joins), and asks each layer for
+its own numbers. It never names a layer kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from cnncalc.errors import Diagnostic, LayerError, Mark, SpecError, did_you_mean
+from cnncalc.layers._base import EVERYTHING, Composite, Inputs, Layer, Params, Shape, format_chw, prod
+from cnncalc.spec.loader import mark_of
+from cnncalc.spec.model import Spec
+from cnncalc.spec.parse import BlockCall, check_args, parse_layer, substitute
+
+MAX_NODES = 2_000_000
+MAX_BLOCK_DEPTH = 32
+DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
+
+
+@dataclass(frozen=True)
+class ReceptiveField:
+    """Per spatial axis: size, jump (effective stride) and start (centre of the first unit)."""
+
+    size: tuple[int, ...]
+    jump: tuple[float, ...]
+    start: tuple[float, ...]
+    note: str = ""  # set where merged branches disagree on jump or centre
+
+
+@dataclass(frozen=True)
+class Group:
+    """A block instance or composite layer, for roll-ups in reports."""
+
+    index: int
+    label: str
+    kind: str
+    parent: int | None
+    depth: int
+    mark: Mark | None
+
+
+@dataclass(frozen=True)
+class Node:
+    """One primitive layer (or the input) with everything computed about it."""
+
+    index: int
+    name: str
+    kind: str
+    summary: str
+    sources: tuple[int, ...]
+    inputs: Inputs
+    output: Shape
+    params: Params
+    macs: int
+    rf: ReceptiveField | None
+    groups: tuple[int, ...]  # enclosing groups, outermost first
+    mark: Mark | None
+    layer: Layer | None = None
+
+    @property
+    def output_size(self) -> int:
+        return prod(self.output)
+
+    @property
+    def flops(self) -> int:
+        return 2 * self.macs
+
+
+@dataclass
+class Trace:
+    """The propagated network: nodes in order (node 0 is the input) and block groups."""
+
+    spec: Spec
+    path: str
+    nodes: list[Node]
+    groups: list[Group]
+    names: dict[str, int | tuple[str, int]]  # name -> node, or ("group", index)
+    batch: int = 1
+    dtype: str = "float32"
+    duplicate_names: list[tuple[str, Mark | None]] = field(default_factory=list)
+
+    @property
+    def bytes_per_element(self) -> int:
+        return DTYPE_BYTES[self.dtype]
+
+
+@dataclass
+class _Scope:
+    names: dict[str, int]
+    prefix: str
+
+
+class _Builder:
+    """Implements the GraphBuilder protocol that composite layers expand through."""
+
+    def __init__(self, spec: Spec, path: str) -> None:
+        self.spec = spec
+        self.path = path
+        self.nodes: list[Node] = []
+        self.groups: list[Group] = []
+        self.names: dict[str, int | tuple[str, int]] = {}
+        self.duplicates: list[tuple[str, Mark | None]] = []
+        self.scope = _Scope({}, "")
+        self.group_stack: list[int] = []
+        self.block_stack: list[str] = []
+        self.context = ""
+        self.mark: Mark | None = None
+        self.raw: Any = None
+
+    # The GraphBuilder protocol.
+
+    def shape(self, node: int) -> Shape:
+        return self.nodes[node].output
+
+    def sequence(self, layers: Any, start: int) -> int:
+        current = start
+        outer = self.context
+        for index, raw in enumerate(layers):
+            where = f"layer {index + 1}"
+            self.context = f"{outer}, {where}" if outer else where
+            current = self._layer(raw, current, mark_of(layers, index))
+        self.context = outer
+        return current
+
+    def add(self, layer: Layer, sources: list[int], name: str = "") -> int:
+        inputs = tuple(self.nodes[s].output for s in sources)
+        try:
+            output = layer.output_shape(inputs)
+            params = layer.params(inputs)
+            macs = layer.macs(inputs, output)
+            window = layer.window(inputs)
+        except LayerError as exc:
+            self._fail_layer(exc, inputs)
+        if len(self.nodes) >= MAX_NODES:
+            self._fail(f"the network expands to more than {MAX_NODES:,} layers")
+        rf = _receptive_field([self.nodes[s].rf for s in sources], window, output)
+        node = Node(
+            index=len(self.nodes),
+            name=name,
+            kind=layer.kind,
+            summary=layer.describe(),
+            sources=tuple(sources),
+            inputs=inputs,
+            output=output,
+            params=params,
+            macs=macs,
+            rf=rf,
+            groups=tuple(self.group_stack),
+            mark=self.mark,
+            layer=layer,
+        )
+        self.nodes.append(node)
+        return node.index
+
+    # Building.
+
+    def run(self) -> Trace:
+        shape = self.spec.input.shape()
+        spatial = len(shape) - 1 if len(shape) > 1 else 0
+        rf = ReceptiveField((1,) * spatial, (1.0,) * spatial, (0.5,) * spatial) if spatial else None
+        self.nodes.append(Node(0, "input", "input", "", (), (), shape, Params(), 0, rf, (), None))
+        self.scope.names["input"] = 0
+        self.sequence(self.spec.layers, 0)
+        return Trace(self.spec, self.path, self.nodes, self.groups, self.names, duplicate_names=self.duplicates)
+
+    def _layer(self, raw: Any, previous: int, mark: Mark | None) -> int:
+        outer_raw, outer_mark = self.raw, self.mark
+        self.raw, self.mark = raw, mark_of(raw) or mark
+        layer = parse_layer(raw, self.path, self._label(raw), self.spec.blocks)
+        sources = self._sources(layer, raw, previous)
+        arity = (1, 1) if isinstance(layer, BlockCall) else layer.arity
+        if not arity[0] <= len(sources) <= (arity[1] or len(sources)):
+            want = f"{arity[0]}" if arity[0] == arity[1] else f"at least {arity[0]}"
+            self._fail(f"{self._label(raw)}: reads {len(sources)} input(s), {layer.type} takes {want}", "from")
+        for copy in range(layer.repeat):
+            name = layer.name or ""
+            if name and layer.repeat > 1:
+                name = f"{name}.{copy + 1}"
+            label = name or layer.type
+            group = None
+            if isinstance(layer, BlockCall):
+                out, group = self._block(layer, raw, sources, label)
+            elif isinstance(layer, Composite):
+                with self._group(label, layer.type) as group:
+                    out = layer.expand(self, sources)
+            else:
+                out = self.add(layer, sources, self._qualified(name))
+            sources = [out]
+            if name:
+                self._register(name, out, group)
+        if layer.name and layer.repeat > 1:
+            self._register(layer.name, sources[0], None)
+        self.raw, self.mark = outer_raw, outer_mark
+        return sources[0]
+
+    def _label(self, raw: Any) -> str:
+        name = raw.get("name") if isinstance(raw, dict) else None
+        kind = raw.get("type") if isinstance(raw, dict) else None
+        text = self.context or "layer"
+        if isinstance(name, str):
+            text += f" '{name}'"
+        if isinstance(kind, str):
+            text += f" ({kind})"
+        if self.block_stack:
+            text += f" in block '{self.block_stack[-1]}'"
+        return text
+
+    def _qualified(self, name: str) -> str:
+        return f"{self.scope.prefix}{name}" if name else ""
+
+    def _register(self, name: str, node: int, group: int | None) -> None:
+        if name in self.scope.names:
+            self.duplicates.append((self._qualified(name), self.mark))
+        self.scope.names[name] = node
+        # A named block or composite stands for its whole group in claims and reports.
+        self.names[self._qualified(name)] = node if group is None else ("group", group)
+
+    def _sources(self, layer: Layer | BlockCall, raw: Any, previous: int) -> list[int]:
+        if layer.source is None:
+            return [previous]
+        wanted = [layer.source] if isinstance(layer.source, str) else layer.source
+        found = []
+        for i, name in enumerate(wanted):
+            if name not in self.scope.names:
+                where = mark_of(raw["from"], i) if isinstance(layer.source, list) else mark_of(raw, "from")
+                hint = did_you_mean(name, list(self.scope.names))
+                raise SpecError.at(self.path, where, f"{self._label(raw)}: from '{name}' names no earlier layer{hint}")
+            found.append(self.scope.names[name])
+        return found
+
+    def _block(self, call: BlockCall, raw: Any, sources: list[int], label: str) -> tuple[int, int]:
+        block = self.spec.blocks[call.type]
+        if call.type in self.block_stack:
+            chain = " -> ".join([*self.block_stack[self.block_stack.index(call.type) :], call.type])
+            self._fail(f"block '{call.type}' uses itself ({chain})", "type")
+        if len(self.block_stack) >= MAX_BLOCK_DEPTH:
+            self._fail(f"blocks nest deeper than {MAX_BLOCK_DEPTH} levels", "type")
+        args = check_args(call, raw, block, self.path, self._label(raw))
+        body = substitute(block.layers, args, self.path, call.type)
+        outer_scope, outer_context = self.scope, self.context
+        self.scope = _Scope({"input": sources[0]}, f"{outer_scope.prefix}{label}.")
+        self.context = ""
+        self.block_stack.append(call.type)
+        try:
+            with self._group(label, call.type) as group:
+                return self.sequence(body, sources[0]), group
+        finally:
+            self.block_stack.pop()
+            self.scope, self.context = outer_scope, outer_context
+
+    @contextmanager
+    def _group(self, label: str, kind: str) -> Iterator[int]:
+        parent = self.group_stack[-1] if self.group_stack else None
+        group = Group(len(self.groups), f"{self.scope.prefix}{label}", kind, parent, len(self.group_stack), self.mark)
+        self.groups.append(group)
+        self.group_stack.append(group.index)
+        try:
+            yield group.index
+        finally:
+            self.group_stack.pop()
+
+    def _fail(self, message: str, key: str | None = None) -> Any:
+        where = mark_of(self.raw, key, of_key=key == "type") if key and isinstance(self.raw, dict) else self.mark
+        raise SpecError([Diagnostic(self.path, where or self.mark or Mark(1, 1), message)])
+
+    def _fail_layer(self, exc: LayerError, inputs: Inputs) -> Any:
+        shapes = " and ".join(format_chw(x) for x in inputs)
+        key = exc.field if isinstance(self.raw, dict) and exc.field in self.raw else None
+        self._fail(f"{self._label(self.raw)}: {exc.message} [input {shapes}, channels first]", key)
+
+
+def _receptive_field(incoming: list[ReceptiveField | None], window: Any, output: Shape) -> ReceptiveField | None:
+    spatial = len(output) - 1
+    known = [rf for rf in incoming if rf is not None]
+    if spatial < 1 or not known or window is EVERYTHING or any(len(rf.size) != spatial for rf in known):
+        return None
+    rf = known[0]
+    if len(known) > 1:
+        size = tuple(max(r.size[i] for r in known) for i in range(spatial))
+        differ = any(r.jump != rf.jump or r.start != rf.start for r in known)
+        note = "branches differ in jump or centre; largest field shown" if differ else ""
+        rf = ReceptiveField(size, rf.jump, rf.start, note or next((r.note for r in known if r.note), ""))
+    if window is None:
+        return rf
+    size = tuple(
+        r + (f - 1) * d * j for r, f, d, j in zip(rf.size, window.kernel, window.dilation, rf.jump, strict=True)
+    )
+    jump = tuple(j * s for j, s in zip(rf.jump, window.stride, strict=True))
+    start = tuple(
+        c + ((f - 1) * d / 2 - p) * j
+        for c, f, d, p, j in zip(rf.start, window.kernel, window.dilation, window.pad_before, rf.jump, strict=True)
+    )
+    return ReceptiveField(tuple(int(v) for v in size), jump, start, rf.note)
+
+
+def propagate(spec: Spec, path: str, *, batch: int | None = None, dtype: str = "float32") -> Trace:
+    """Expand and propagate `spec`; SpecError, positioned, on any problem."""
+    trace = _Builder(spec, path).run()
+    trace.batch = batch or spec.input.batch or 1
+    trace.dtype = dtype
+    return trace

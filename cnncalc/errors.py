@@ -1,0 +1,65 @@
+"""Problems with a spec, each pinned to a place in its file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Mark:
+    """A 1-based position in a file, as a person reads it."""
+
+    line: int
+    col: int
+
+
+START = Mark(1, 1)
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One message about one place in one file."""
+
+    path: str
+    mark: Mark
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.mark.line}:{self.mark.col}: {self.message}"
+
+
+class SpecError(Exception):
+    """A spec that cannot be used: one or more positioned diagnostics."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        super().__init__("\n".join(str(d) for d in diagnostics))
+        self.diagnostics = diagnostics
+
+    @classmethod
+    def at(cls, path: str, mark: Mark | None, message: str) -> SpecError:
+        return cls([Diagnostic(path, mark or START, message)])
+
+
+class LayerError(Exception):
+    """Raised by a layer's shape rule; the engine adds the file position.
+
+    `field` names the spec field to point at (`kernel`, `from`), when one is to blame.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def closest(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str | None:
+    """The valid word a typo most likely meant, for did-you-mean hints."""
+    import difflib
+
+    found = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...] | set[str]) -> str:
+    guess = closest(word, choices)
+    return f"; did you mean '{guess}'?" if guess else ""

@@ -1,0 +1,133 @@
+"""Totals, roll-ups and claims: what a trace adds up to, and whether the author was right."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cnncalc.engine import Node, Trace
+from cnncalc.errors import Diagnostic, Mark, did_you_mean
+from cnncalc.layers._base import Params, Shape, prod
+from cnncalc.spec.loader import mark_of
+from cnncalc.spec.model import Claim
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The numbers of one layer, one group of layers, or the whole network (per sample)."""
+
+    output: Shape
+    params: Params
+    macs: int
+
+    @property
+    def output_size(self) -> int:
+        return prod(self.output)
+
+    @property
+    def flops(self) -> int:
+        return 2 * self.macs
+
+
+@dataclass(frozen=True)
+class Totals:
+    """The network's totals; compute and activations for the trace's whole batch."""
+
+    params: Params
+    macs: int
+    flops: int
+    activation_elements: int  # per sample: every node's output, the input included
+    activation_bytes: int
+    weights_bytes: int
+    output: Shape
+
+
+def totals(trace: Trace) -> Totals:
+    params = sum((n.params for n in trace.nodes), Params())
+    macs = sum(n.macs for n in trace.nodes) * trace.batch
+    elements = sum(n.output_size for n in trace.nodes)
+    size = trace.bytes_per_element
+    return Totals(
+        params=params,
+        macs=macs,
+        flops=2 * macs,
+        activation_elements=elements,
+        activation_bytes=elements * trace.batch * size,
+        weights_bytes=params.total * size,
+        output=trace.nodes[-1].output,
+    )
+
+
+def group_members(trace: Trace, group: int) -> list[Node]:
+    return [n for n in trace.nodes if group in n.groups]
+
+
+def figures(trace: Trace, target: str) -> Figures | None:
+    """Per-sample figures of a named layer or block, or of the `total`; None if unknown."""
+    if target == "total":
+        members = trace.nodes
+    else:
+        ref = trace.names.get(target)
+        if ref is None:
+            return None
+        members = group_members(trace, ref[1]) if isinstance(ref, tuple) else [trace.nodes[ref]]
+    return Figures(
+        output=members[-1].output,
+        params=sum((n.params for n in members), Params()),
+        macs=sum(n.macs for n in members),
+    )
+
+
+def hwc(shape: Shape) -> tuple[int, ...]:
+    """Channels last, the course's (H, W, C) order; flat shapes are unchanged."""
+    return (*shape[1:], shape[0]) if len(shape) > 1 else shape
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """One claimed number beside the computed one."""
+
+    target: str
+    field: str
+    claimed: Any
+    actual: Any
+    mark: Mark | None
+    figures: Figures
+
+    @property
+    def confirmed(self) -> bool:
+        return bool(self.claimed == self.actual)
+
+
+def _actual(fig: Figures, field: str) -> Any:
+    values: dict[str, Any] = {
+        "shape": list(hwc(fig.output)),
+        "output_size": fig.output_size,
+        "params": fig.params.total,
+        "trainable_params": fig.params.trainable,
+        "non_trainable_params": fig.params.non_trainable,
+        "buffers": fig.params.buffers,
+        "macs": fig.macs,
+        "flops": fig.flops,
+    }
+    return values[field]
+
+
+def check_claims(trace: Trace) -> tuple[list[ClaimResult], list[Diagnostic]]:
+    """Every `expect:` claim, confirmed or refuted; and claims about names that do not exist."""
+    results: list[ClaimResult] = []
+    unknown: list[Diagnostic] = []
+    raw = trace.spec.raw.get("expect", {}) if isinstance(trace.spec.raw, dict) else {}
+    for target, claim in trace.spec.expect.items():
+        fig = figures(trace, target)
+        if fig is None:
+            hint = did_you_mean(target, ["total", *trace.names])
+            where = mark_of(raw, target, of_key=True) or Mark(1, 1)
+            unknown.append(Diagnostic(trace.path, where, f"expect: no layer or block is named '{target}'{hint}"))
+            continue
+        for field in Claim.model_fields:
+            claimed = getattr(claim, field)
+            if claimed is not None:
+                mark = mark_of(raw.get(target), field) if isinstance(raw, dict) else None
+                results.append(ClaimResult(target, field, claimed, _actual(fig, field), mark, fig))
+    return results, unknown

@@ -1,0 +1,261 @@
+"""What every layer kind is: a pydantic schema plus its shape rule, counts and torch builder.
+
+A shape here is one sample's, channels first, as PyTorch holds it without the batch
+axis: `(C, H, W)` for images, `(C, L)` in 1-D, `(C, D, H, W)` in 3-D and `(N,)` once
+flattened. Which order a person sees (H, W, C or C, H, W) is the renderers' business.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+
+from cnncalc.errors import LayerError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+Shape = tuple[int, ...]
+Inputs = tuple[Shape, ...]
+
+# Spec field types shared by the windowed layers. A size is one int for every spatial
+# dimension or a list with one int per dimension.
+Size = Annotated[int | list[int], Field(description="One int for every spatial dimension, or one per dimension.")]
+Padding = Annotated[
+    int | list[int] | Literal["valid", "same"],
+    Field(
+        description="Zero padding per side: an int, one per dimension, `valid` (none) or `same` "
+        "(output = ceil(n / stride); an odd total puts the extra pixel bottom/right)."
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameter and buffer element counts of one layer."""
+
+    trainable: int = 0
+    non_trainable: int = 0
+    buffers: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.trainable + self.non_trainable
+
+    def __add__(self, other: Params) -> Params:
+        return Params(
+            self.trainable + other.trainable,
+            self.non_trainable + other.non_trainable,
+            self.buffers + other.buffers,
+        )
+
+
+@dataclass(frozen=True)
+class Window:
+    """A sliding window over the spatial axes, for the receptive field recurrence."""
+
+    kernel: tuple[int, ...]
+    stride: tuple[float, ...]
+    dilation: tuple[int, ...]
+    pad_before: tuple[int, ...]
+
+
+class Everything:
+    """Marks a layer whose every output sees the whole input (global pooling, adaptive)."""
+
+
+EVERYTHING = Everything()
+
+
+class GraphBuilder(Protocol):
+    """What a composite layer may ask of the engine while it expands itself."""
+
+    def shape(self, node: int) -> Shape: ...
+
+    def sequence(self, layers: Any, start: int) -> int:
+        """Parse and add a list of spec layers after node `start`; return the last node."""
+        ...
+
+    def add(self, layer: Layer, sources: list[int]) -> int:
+        """Add one primitive layer reading `sources`; return its node."""
+        ...
+
+
+REGISTRY: dict[str, type[Layer]] = {}
+
+
+class Layer(BaseModel):
+    """Base of every layer kind. Subclasses declare `type: Literal["kind"]`."""
+
+    # defer_build: a schema is built the first time a kind is used, so a run pays only
+    # for the kinds its spec contains.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, populate_by_name=True)
+
+    type: str
+    name: str | None = Field(None, description="Name to refer to this layer by (`from:`, `expect:`).")
+    source: str | list[str] | None = Field(
+        None, alias="from", description="Earlier layer(s) to read instead of the previous one."
+    )
+    repeat: PositiveInt = Field(1, description="Stack this many copies, each reading the previous one.")
+
+    # Inputs the layer reads: (fewest, most); most None is unbounded.
+    arity: ClassVar[tuple[int, int | None]] = (1, 1)
+    kind: ClassVar[str] = ""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        annotation = cls.model_fields["type"].annotation
+        args: tuple[Any, ...] = getattr(annotation, "__args__", ())
+        if len(args) == 1 and isinstance(args[0], str):
+            cls.kind = args[0]
+            REGISTRY[args[0]] = cls
+
+    def output_shape(self, inputs: Inputs) -> Shape:
+        """The output shape; raise LayerError when the inputs do not fit."""
+        return inputs[0]
+
+    def params(self, inputs: Inputs) -> Params:
+        return Params()
+
+    def macs(self, inputs: Inputs, output: Shape) -> int:
+        """Multiply-accumulates for one sample (see docs: conventions)."""
+        return 0
+
+    def window(self, inputs: Inputs) -> Window | Everything | None:
+        """The spatial window for the receptive field; None for a pointwise layer."""
+        return None
+
+    def summary(self) -> str:
+        """Hyperparameters in a few characters, for the table (`f=5 s=1`)."""
+        return ""
+
+    def to_torch(self, inputs: Inputs) -> Any:
+        """A torch module computing this layer (torch imported lazily, inside)."""
+        raise NotImplementedError(f"{self.kind} has no torch builder")
+
+    def describe(self) -> str:
+        """The table's hyperparameter cell; layers with extras (activation) add to it."""
+        return self.summary()
+
+    def build_torch(self, inputs: Inputs) -> Any:
+        """The whole torch module for this layer, extras included."""
+        return self.to_torch(inputs)
+
+
+class Composite(Layer):
+    """A layer that is written as one but expands into several (residual, branches)."""
+
+    def expand(self, graph: GraphBuilder, sources: list[int]) -> int:
+        """Add this layer's parts to the graph; return the node holding its output."""
+        raise NotImplementedError
+
+
+# Shape helpers shared by the windowed layers.
+
+
+def spatial_dims(x: Shape, ndim: int, kind: str) -> Shape:
+    """The spatial part of an input that must be (C, *spatial) with `ndim` spatial axes."""
+    if len(x) != ndim + 1:
+        want = {1: "(C, L)", 2: "(C, H, W)", 3: "(C, D, H, W)"}[ndim]
+        raise LayerError(f"{kind} needs a {ndim + 1}-D input {want}, got {len(x)}-D {format_chw(x)}")
+    return x[1:]
+
+
+def per_dim(value: int | list[int], ndim: int, field: str) -> tuple[int, ...]:
+    """Expand an int to every spatial dimension, or check a list has one per dimension."""
+    if isinstance(value, int):
+        return (value,) * ndim
+    if len(value) != ndim:
+        raise LayerError(f"{field} lists {len(value)} values for {ndim} spatial dimension(s)", field)
+    return tuple(value)
+
+
+def resolve_padding(
+    padding: int | list[int] | str,
+    sizes: Shape,
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+) -> tuple[tuple[int, int], ...]:
+    """(before, after) zero padding per dimension."""
+    if padding == "valid":
+        return tuple((0, 0) for _ in sizes)
+    if padding == "same":
+        pads = []
+        for n, f, s, d in zip(sizes, kernel, stride, dilation, strict=True):
+            total = max((math.ceil(n / s) - 1) * s + d * (f - 1) + 1 - n, 0)
+            pads.append((total // 2, total - total // 2))
+        return tuple(pads)
+    assert not isinstance(padding, str)
+    return tuple((p, p) for p in per_dim(padding, len(sizes), "padding"))
+
+
+def window_output(
+    n: int, f: int, s: int, pads: tuple[int, int], d: int = 1, *, ceil_mode: bool = False, axis: str = "n"
+) -> int:
+    """The course's `floor((n + 2p - d(f - 1) - 1) / s) + 1`, or PyTorch's ceil rule."""
+    reach = d * (f - 1) + 1
+    room = n + pads[0] + pads[1] - reach
+    if room < 0:
+        raise LayerError(
+            f"a {reach}-wide window does not fit {axis}={n} with padding {pads[0]}+{pads[1]}: "
+            f"({n} + {pads[0] + pads[1]} - {reach}) / {s} + 1 = {room / s + 1:g} < 1",
+            "kernel",
+        )
+    if not ceil_mode:
+        return room // s + 1
+    out = -(-room // s) + 1
+    # PyTorch: the last window must start inside the input or the left padding.
+    if (out - 1) * s >= n + pads[0]:
+        out -= 1
+    return out
+
+
+AXES = {1: ("l",), 2: ("h", "w"), 3: ("d", "h", "w")}
+
+
+def format_chw(shape: Sequence[int]) -> str:
+    return "(" + ", ".join(str(v) for v in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def padding_text(padding: int | list[int] | str, ndim: int) -> str:
+    return padding if isinstance(padding, str) else pair_text(per_dim(padding, ndim, "padding"))
+
+
+def pair_text(values: tuple[int, ...] | tuple[float, ...]) -> str:
+    """`5` when every dimension agrees, else `3x5`."""
+    if len(set(values)) == 1:
+        return f"{values[0]:g}"
+    return "x".join(f"{v:g}" for v in values)
+
+
+def prod(values: Sequence[int]) -> int:
+    return math.prod(values)
+
+
+def torch_padded(module: Any, pads: tuple[tuple[int, int], ...], value: float = 0.0) -> Any:
+    """`module` with padding `pads`: passed to it when symmetric, else a pad layer before it.
+
+    `module_for(symmetric_pads)` style builders call this with the module already built
+    with padding 0 whenever the padding is asymmetric.
+    """
+    from torch import nn
+
+    if all(before == after for before, after in pads):
+        return module
+    flat: list[int] = []
+    for before, after in reversed(pads):  # torch pads the last axis first
+        flat += [before, after]
+    pad = getattr(nn, f"ConstantPad{len(pads)}d")(tuple(flat), value)
+    return nn.Sequential(pad, module)
+
+
+def symmetric(pads: tuple[tuple[int, int], ...]) -> tuple[int, ...]:
+    """The per-side padding to give a torch layer: itself when symmetric, else 0 (padded before)."""
+    if all(before == after for before, after in pads):
+        return tuple(before for before, _ in pads)
+    return tuple(0 for _ in pads)

@@ -1,0 +1,124 @@
+"""Activations: `{type: relu}` as a layer, or `activation: relu` on conv, dense and norms.
+
+They change no shape and hold no parameters; under the default convention they cost
+no MACs (elementwise work is not multiply-accumulate).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from cnncalc.layers._base import Inputs, Layer
+
+ActivationName = Literal["relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "softmax"]
+
+
+class Activation(Layer):
+    """An elementwise (or, for softmax, per-position) nonlinearity."""
+
+    torch_class: ClassVar[str] = ""
+
+    def to_torch(self, inputs: Inputs) -> Any:
+        from torch import nn
+
+        return getattr(nn, self.torch_class)()
+
+
+class ReLU(Activation):
+    """max(0, x)."""
+
+    type: Literal["relu"]
+    torch_class: ClassVar[str] = "ReLU"
+
+
+class ReLU6(Activation):
+    """min(max(0, x), 6), as in MobileNet."""
+
+    type: Literal["relu6"]
+    torch_class: ClassVar[str] = "ReLU6"
+
+
+class LeakyReLU(Activation):
+    """x for x > 0, else negative_slope * x."""
+
+    type: Literal["leaky_relu"]
+    negative_slope: float = Field(0.01, description="Slope for negative inputs.")
+
+    def summary(self) -> str:
+        return f"slope={self.negative_slope:g}"
+
+    def to_torch(self, inputs: Inputs) -> Any:
+        from torch import nn
+
+        return nn.LeakyReLU(self.negative_slope)
+
+
+class Sigmoid(Activation):
+    """1 / (1 + exp(-x)); a logistic unit when after a one-unit dense layer."""
+
+    type: Literal["sigmoid"]
+    torch_class: ClassVar[str] = "Sigmoid"
+
+
+class Tanh(Activation):
+    """Hyperbolic tangent."""
+
+    type: Literal["tanh"]
+    torch_class: ClassVar[str] = "Tanh"
+
+
+class GELU(Activation):
+    """Gaussian error linear unit (exact erf form, PyTorch's default)."""
+
+    type: Literal["gelu"]
+    torch_class: ClassVar[str] = "GELU"
+
+
+class SiLU(Activation):
+    """x * sigmoid(x), also called swish."""
+
+    type: Literal["silu"]
+    torch_class: ClassVar[str] = "SiLU"
+
+
+class Hardswish(Activation):
+    """x * relu6(x + 3) / 6, as in MobileNetV3."""
+
+    type: Literal["hardswish"]
+    torch_class: ClassVar[str] = "Hardswish"
+
+
+class Softmax(Activation):
+    """exp(x) / sum(exp(x)) over the channel (or feature) axis."""
+
+    type: Literal["softmax"]
+
+    def to_torch(self, inputs: Inputs) -> Any:
+        from torch import nn
+
+        return nn.Softmax(dim=1)  # axis 1 with the batch: channels, or features when flat
+
+
+class WithActivation(Layer):
+    """A layer that may apply an activation to its own output (`activation: relu`)."""
+
+    activation: ActivationName | None = Field(None, description="Activation applied to the output.")
+
+    def describe(self) -> str:
+        text = self.summary()
+        if self.activation is None:
+            return text
+        return f"{text} · {self.activation}" if text else self.activation
+
+    def build_torch(self, inputs: Inputs) -> Any:
+        module = self.to_torch(inputs)
+        if self.activation is None:
+            return module
+        from torch import nn
+
+        from cnncalc.layers._base import REGISTRY
+
+        act = REGISTRY[self.activation].model_validate({"type": self.activation})
+        return nn.Sequential(module, act.to_torch(inputs))

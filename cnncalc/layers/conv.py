@@ -1,0 +1,130 @@
+"""Convolution in 1, 2 and 3 dimensions: `{type: conv, filters: 6, kernel: 5}`."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, PositiveInt
+
+from cnncalc.errors import LayerError
+from cnncalc.layers._base import (
+    AXES,
+    Inputs,
+    Padding,
+    Params,
+    Shape,
+    Size,
+    Window,
+    padding_text,
+    pair_text,
+    per_dim,
+    prod,
+    resolve_padding,
+    spatial_dims,
+    symmetric,
+    torch_padded,
+    window_output,
+)
+from cnncalc.layers.activation import WithActivation
+
+
+class ConvNd(WithActivation):
+    """Cross-correlation of a (C, *spatial) input with `filters` kernels of size f x ... x C/groups."""
+
+    ndim: ClassVar[int] = 2
+
+    filters: PositiveInt = Field(description="Number of filters: the output channels.")
+    kernel: Size = Field(description="Kernel size f, or one per spatial dimension.")
+    stride: Size = Field(1, description="Step s between windows.")
+    padding: Padding = 0
+    dilation: Size = Field(1, description="Spacing d between kernel taps (1 = dense).")
+    groups: PositiveInt = Field(1, description="Channel groups; each filter sees C/groups input channels.")
+    bias: bool = Field(True, description="One learned bias per filter.")
+
+    def _geometry(self, x: Shape) -> tuple[tuple[int, ...], ...]:
+        sizes = spatial_dims(x, self.ndim, self.kind)
+        kernel = per_dim(self.kernel, self.ndim, "kernel")
+        stride = per_dim(self.stride, self.ndim, "stride")
+        dilation = per_dim(self.dilation, self.ndim, "dilation")
+        return sizes, kernel, stride, dilation
+
+    def pads(self, x: Shape) -> tuple[tuple[int, int], ...]:
+        sizes, kernel, stride, dilation = self._geometry(x)
+        return resolve_padding(self.padding, sizes, kernel, stride, dilation)
+
+    def output_shape(self, inputs: Inputs) -> Shape:
+        x = inputs[0]
+        sizes, kernel, stride, dilation = self._geometry(x)
+        if x[0] % self.groups or self.filters % self.groups:
+            raise LayerError(
+                f"groups={self.groups} must divide both the {x[0]} input channels and the {self.filters} filters",
+                "groups",
+            )
+        pads = self.pads(x)
+        out = tuple(
+            window_output(n, f, s, p, d, axis=a)
+            for n, f, s, p, d, a in zip(sizes, kernel, stride, pads, dilation, AXES[self.ndim], strict=True)
+        )
+        return (self.filters, *out)
+
+    def params(self, inputs: Inputs) -> Params:
+        kernel = per_dim(self.kernel, self.ndim, "kernel")
+        weights = prod(kernel) * (inputs[0][0] // self.groups) * self.filters
+        return Params(trainable=weights + (self.filters if self.bias else 0))
+
+    def macs(self, inputs: Inputs, output: Shape) -> int:
+        kernel = per_dim(self.kernel, self.ndim, "kernel")
+        return prod(output) * (inputs[0][0] // self.groups) * prod(kernel)
+
+    def window(self, inputs: Inputs) -> Window:
+        _, kernel, stride, dilation = self._geometry(inputs[0])
+        pads = self.pads(inputs[0])
+        return Window(kernel, tuple(float(s) for s in stride), dilation, tuple(p[0] for p in pads))
+
+    def summary(self) -> str:
+        parts = [f"f={pair_text(per_dim(self.kernel, self.ndim, 'kernel'))}"]
+        parts.append(f"s={pair_text(per_dim(self.stride, self.ndim, 'stride'))}")
+        if self.padding != 0:
+            parts.append(f"p={padding_text(self.padding, self.ndim)}")
+        if self.dilation != 1:
+            parts.append(f"d={pair_text(per_dim(self.dilation, self.ndim, 'dilation'))}")
+        if self.groups != 1:
+            parts.append(f"g={self.groups}")
+        return " ".join(parts)
+
+    def to_torch(self, inputs: Inputs) -> Any:
+        from torch import nn
+
+        x = inputs[0]
+        pads = self.pads(x)
+        conv = getattr(nn, f"Conv{self.ndim}d")(
+            x[0],
+            self.filters,
+            per_dim(self.kernel, self.ndim, "kernel"),
+            stride=per_dim(self.stride, self.ndim, "stride"),
+            padding=symmetric(pads),
+            dilation=per_dim(self.dilation, self.ndim, "dilation"),
+            groups=self.groups,
+            bias=self.bias,
+        )
+        return torch_padded(conv, pads)
+
+
+class Conv(ConvNd):
+    """2-D convolution over (H, W, C) images, the course's conv layer."""
+
+    type: Literal["conv"]
+
+
+class Conv1d(ConvNd):
+    """1-D convolution over (L, C) sequences."""
+
+    type: Literal["conv1d"]
+    ndim: ClassVar[int] = 1
+
+
+class Conv3d(ConvNd):
+    """3-D convolution over (D, H, W, C) volumes."""
+
+    type: Literal["conv3d"]
+    ndim: ClassVar[int] = 3

@@ -1,0 +1,39 @@
+"""Dense (fully connected): `{type: dense, units: 120, activation: relu}`."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, PositiveInt
+
+from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Params, Shape, prod
+from cnncalc.layers.activation import WithActivation
+
+
+class Dense(WithActivation):
+    """`units` neurons, each connected to every input feature; on an N-D input it acts on
+    the last axis, as `nn.Linear` does."""
+
+    type: Literal["dense"]
+    units: PositiveInt = Field(description="Number of output features.")
+    bias: bool = Field(True, description="One learned bias per unit.")
+
+    def output_shape(self, inputs: Inputs) -> Shape:
+        return (*inputs[0][:-1], self.units)
+
+    def params(self, inputs: Inputs) -> Params:
+        return Params(trainable=inputs[0][-1] * self.units + (self.units if self.bias else 0))
+
+    def macs(self, inputs: Inputs, output: Shape) -> int:
+        return prod(inputs[0][:-1]) * inputs[0][-1] * self.units
+
+    def window(self, inputs: Inputs) -> Everything:
+        return EVERYTHING
+
+    def summary(self) -> str:
+        return str(self.units)
+
+    def to_torch(self, inputs: Inputs) -> Any:
+        from torch import nn
+
+        return nn.Linear(inputs[0][-1], self.units, bias=self.bias)

@@ -1,0 +1,24 @@
+"""Dropout: `{type: dropout, rate: 0.5}`. No parameters, no shape change."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from cnncalc.layers._base import Inputs, Layer
+
+
+class Dropout(Layer):
+    """Zeroes each element with probability `rate` while training."""
+
+    type: Literal["dropout"]
+    rate: float = Field(0.5, ge=0, lt=1, description="Probability of zeroing an element.")
+
+    def summary(self) -> str:
+        return f"p={self.rate:g}"
+
+    def to_torch(self, inputs: Inputs) -> Any:
+        from torch import nn
+
+        return nn.Dropout(self.rate)

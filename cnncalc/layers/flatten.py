@@ -1,0 +1,24 @@
+"""Flatten: `{type: flatten}`, (5, 5, 16) -> (400,), in PyTorch's (C, H, W) element order."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Layer, Shape, prod
+
+
+class Flatten(Layer):
+    """Lays every element of a sample out in one vector."""
+
+    type: Literal["flatten"]
+
+    def output_shape(self, inputs: Inputs) -> Shape:
+        return (prod(inputs[0]),)
+
+    def window(self, inputs: Inputs) -> Everything:
+        return EVERYTHING
+
+    def to_torch(self, inputs: Inputs) -> Any:
+        from torch import nn
+
+        return nn.Flatten()

@@ -1,0 +1,88 @@
+"""Global and adaptive pooling: `{type: global_avgpool}`, `{type: adaptive_avgpool, size: 6}`.
+
+Both work on 1-, 2- or 3-D inputs alike; every output sees a whole region chosen from
+the input size, so the receptive field becomes the whole input.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from cnncalc.errors import LayerError
+from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Layer, Shape, Size, format_chw, pair_text, per_dim
+
+
+def _spatial(x: Shape, kind: str) -> int:
+    if len(x) < 2:
+        raise LayerError(f"{kind} needs a (C, *spatial) input, got {format_chw(x)}")
+    return len(x) - 1
+
+
+class GlobalPool(Layer):
+    """One value per channel from the whole spatial extent: (H, W, C) -> (C,)."""
+
+    mode: ClassVar[str] = "Avg"
+
+    def output_shape(self, inputs: Inputs) -> Shape:
+        _spatial(inputs[0], self.kind)
+        return (inputs[0][0],)
+
+    def window(self, inputs: Inputs) -> Everything:
+        return EVERYTHING
+
+    def to_torch(self, inputs: Inputs) -> Any:
+        from torch import nn
+
+        pool = getattr(nn, f"Adaptive{self.mode}Pool{_spatial(inputs[0], self.kind)}d")(1)
+        return nn.Sequential(pool, nn.Flatten())
+
+
+class GlobalAvgPool(GlobalPool):
+    """Mean over all positions of each channel."""
+
+    type: Literal["global_avgpool"]
+
+
+class GlobalMaxPool(GlobalPool):
+    """Maximum over all positions of each channel."""
+
+    type: Literal["global_maxpool"]
+    mode: ClassVar[str] = "Max"
+
+
+class AdaptivePool(Layer):
+    """Pooling to a fixed output size; window i spans [floor(i*n/o), ceil((i+1)*n/o))."""
+
+    mode: ClassVar[str] = "Avg"
+    size: Size = Field(description="Output size o, or one per spatial dimension.")
+
+    def output_shape(self, inputs: Inputs) -> Shape:
+        x = inputs[0]
+        return (x[0], *per_dim(self.size, _spatial(x, self.kind), "size"))
+
+    def window(self, inputs: Inputs) -> Everything:
+        return EVERYTHING
+
+    def summary(self) -> str:
+        return f"o={self.size if isinstance(self.size, int) else pair_text(tuple(self.size))}"
+
+    def to_torch(self, inputs: Inputs) -> Any:
+        from torch import nn
+
+        ndim = _spatial(inputs[0], self.kind)
+        return getattr(nn, f"Adaptive{self.mode}Pool{ndim}d")(per_dim(self.size, ndim, "size"))
+
+
+class AdaptiveAvgPool(AdaptivePool):
+    """Average pooling to a fixed output size (AlexNet, VGG: 6x6 or 7x7)."""
+
+    type: Literal["adaptive_avgpool"]
+
+
+class AdaptiveMaxPool(AdaptivePool):
+    """Max pooling to a fixed output size."""
+
+    type: Literal["adaptive_maxpool"]
+    mode: ClassVar[str] = "Max"

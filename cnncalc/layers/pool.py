@@ -1,0 +1,156 @@
+"""Max and average pooling in 1, 2 and 3 dimensions: `{type: maxpool, kernel: 2, stride: 2}`.
+
+Pooling has hyperparameters (f, s, max or average) but no parameters, and the output
+size follows the conv formula; `ceil_mode` follows PyTorch.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from cnncalc.errors import LayerError
+from cnncalc.layers._base import (
+    AXES,
+    Inputs,
+    Layer,
+    Padding,
+    Shape,
+    Size,
+    Window,
+    padding_text,
+    pair_text,
+    per_dim,
+    resolve_padding,
+    spatial_dims,
+    symmetric,
+    torch_padded,
+    window_output,
+)
+
+
+class PoolNd(Layer):
+    """A window slid over each channel separately, reducing it to one value."""
+
+    ndim: ClassVar[int] = 2
+    pad_value: ClassVar[float] = 0.0
+
+    kernel: Size = Field(description="Window size f, or one per spatial dimension.")
+    stride: Size | None = Field(None, description="Step s between windows; defaults to the kernel size.")
+    padding: Padding = 0
+    ceil_mode: bool = Field(False, description="Round the output size up (PyTorch's rule) instead of down.")
+
+    def _geometry(self, x: Shape) -> tuple[tuple[int, ...], ...]:
+        sizes = spatial_dims(x, self.ndim, self.kind)
+        kernel = per_dim(self.kernel, self.ndim, "kernel")
+        stride = kernel if self.stride is None else per_dim(self.stride, self.ndim, "stride")
+        dilation = per_dim(getattr(self, "dilation", 1), self.ndim, "dilation")
+        return sizes, kernel, stride, dilation
+
+    def pads(self, x: Shape) -> tuple[tuple[int, int], ...]:
+        sizes, kernel, stride, dilation = self._geometry(x)
+        return resolve_padding(self.padding, sizes, kernel, stride, dilation)
+
+    def output_shape(self, inputs: Inputs) -> Shape:
+        x = inputs[0]
+        sizes, kernel, stride, dilation = self._geometry(x)
+        pads = self.pads(x)
+        if not isinstance(self.padding, str):
+            for (p, _), f, d in zip(pads, kernel, dilation, strict=True):
+                if 2 * p > d * (f - 1) + 1:
+                    raise LayerError(
+                        f"padding {p} is more than half the {f}-wide window (PyTorch refuses it)", "padding"
+                    )
+        out = tuple(
+            window_output(n, f, s, p, d, ceil_mode=self.ceil_mode, axis=a)
+            for n, f, s, p, d, a in zip(sizes, kernel, stride, pads, dilation, AXES[self.ndim], strict=True)
+        )
+        return (x[0], *out)
+
+    def window(self, inputs: Inputs) -> Window:
+        _, kernel, stride, dilation = self._geometry(inputs[0])
+        pads = self.pads(inputs[0])
+        return Window(kernel, tuple(float(s) for s in stride), dilation, tuple(p[0] for p in pads))
+
+    def summary(self) -> str:
+        _, kernel, stride, _ = self._geometry((0,) * (self.ndim + 1))
+        text = f"f={pair_text(kernel)} s={pair_text(stride)}"
+        if self.padding != 0:
+            text += f" p={padding_text(self.padding, self.ndim)}"
+        if self.ceil_mode:
+            text += " ceil"
+        return text
+
+    def _torch_pool(self, kernel: Shape, stride: Shape, padding: Shape, dilation: Shape) -> Any:
+        raise NotImplementedError
+
+    def to_torch(self, inputs: Inputs) -> Any:
+        _, kernel, stride, dilation = self._geometry(inputs[0])
+        pads = self.pads(inputs[0])
+        return torch_padded(self._torch_pool(kernel, stride, symmetric(pads), dilation), pads, self.pad_value)
+
+
+class MaxPoolNd(PoolNd):
+    """The largest value in each window."""
+
+    pad_value: ClassVar[float] = float("-inf")
+    dilation: Size = Field(1, description="Spacing d between window taps.")
+
+    def _torch_pool(self, kernel: Shape, stride: Shape, padding: Shape, dilation: Shape) -> Any:
+        from torch import nn
+
+        cls = getattr(nn, f"MaxPool{self.ndim}d")
+        return cls(kernel, stride, padding, dilation, ceil_mode=self.ceil_mode)
+
+
+class AvgPoolNd(PoolNd):
+    """The mean of each window; zero padding counts towards the mean unless told otherwise."""
+
+    count_include_pad: bool = Field(True, description="Average over padded zeros too (PyTorch's default).")
+
+    def _torch_pool(self, kernel: Shape, stride: Shape, padding: Shape, dilation: Shape) -> Any:
+        from torch import nn
+
+        cls = getattr(nn, f"AvgPool{self.ndim}d")
+        return cls(kernel, stride, padding, ceil_mode=self.ceil_mode, count_include_pad=self.count_include_pad)
+
+
+class MaxPool(MaxPoolNd):
+    """2-D max pooling."""
+
+    type: Literal["maxpool"]
+
+
+class MaxPool1d(MaxPoolNd):
+    """1-D max pooling."""
+
+    type: Literal["maxpool1d"]
+    ndim: ClassVar[int] = 1
+
+
+class MaxPool3d(MaxPoolNd):
+    """3-D max pooling."""
+
+    type: Literal["maxpool3d"]
+    ndim: ClassVar[int] = 3
+
+
+class AvgPool(AvgPoolNd):
+    """2-D average pooling."""
+
+    type: Literal["avgpool"]
+
+
+class AvgPool1d(AvgPoolNd):
+    """1-D average pooling."""
+
+    type: Literal["avgpool1d"]
+    ndim: ClassVar[int] = 1
+
+
+class AvgPool3d(AvgPoolNd):
+    """3-D average pooling."""
+
+    type: Literal["avgpool3d"]
+    ndim: ClassVar[int] = 3

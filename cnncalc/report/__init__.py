@@ -1,0 +1,142 @@
+"""Renderers: each turns a Report into text. `FORMATS` drives the CLI's --format choices;
+each renderer's module is imported only when chosen (JSON output never loads rich)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from cnncalc.engine import Node, Trace
+from cnncalc.figures import ClaimResult, Totals, hwc
+from cnncalc.layers._base import Shape
+
+CONVENTION = (
+    "MACs count the multiply-accumulates of weighted layers (conv, dense), bias excluded; "
+    "norms, activations, pooling and merges count 0; FLOPs = 2 × MACs."
+)
+SCHEMA_VERSION = 1
+
+AXIS_LABELS = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a renderer may show about one propagated spec."""
+
+    trace: Trace
+    totals: Totals
+    claims: list[ClaimResult]
+    layout: str = "hwc"  # or "chw"
+    color: bool = False
+    width: int | None = None
+
+    def shape(self, shape: Shape) -> tuple[int, ...]:
+        return hwc(shape) if self.layout == "hwc" else shape
+
+    def shape_text(self, shape: Shape) -> str:
+        values = self.shape(shape)
+        return "(" + ", ".join(str(v) for v in values) + ("," if len(values) == 1 else "") + ")"
+
+    def layout_label(self) -> str:
+        """`(H, W, C)` or `(C, H, W)` for the input's rank."""
+        rank = len(self.trace.nodes[0].output)
+        if rank < 2:
+            return "(N,)"
+        axes = AXIS_LABELS.get(rank - 1, tuple(f"S{i}" for i in range(rank - 1)))
+        order = (*axes, "C") if self.layout == "hwc" else ("C", *axes)
+        return "(" + ", ".join(order) + ")"
+
+    def claims_for(self, node: Node) -> dict[str, ClaimResult]:
+        """Claims about this very node, by field (claims about groups are not per row)."""
+        mine = {name for name, ref in self.trace.names.items() if ref == node.index}
+        return {c.field: c for c in self.claims if c.target in mine}
+
+
+Renderer = Callable[[Report], str]
+
+FORMATS: dict[str, str] = {
+    "table": "cnncalc.report.table",
+    "json": "cnncalc.report.json_report",
+    "csv": "cnncalc.report.csv_report",
+    "markdown": "cnncalc.report.markdown",
+}
+
+
+def renderer(name: str) -> Renderer:
+    render: Renderer = importlib.import_module(FORMATS[name]).render
+    return render
+
+
+def rf_text(node: Node) -> str:
+    if node.rf is None:
+        return ""
+    size = node.rf.size
+    text = str(size[0]) if len(set(size)) == 1 else "x".join(str(v) for v in size)
+    return text + ("*" if node.rf.note else "")
+
+
+def count(n: int) -> str:
+    return f"{n:,}"
+
+
+def short(n: float) -> str:
+    """4089184256 -> `4.09 G`, for a human's first glance beside the exact count."""
+    for unit, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(n) >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n:g}"
+
+
+def size_text(n: int) -> str:
+    """Bytes in binary units: `242.2 KiB`."""
+    value = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.1f} {unit}" if unit != "B" else f"{n} B"
+        value /= 1024
+    return f"{n} B"
+
+
+def title(report: Report) -> str:
+    trace = report.trace
+    dims = "×".join(str(v) for v in report.shape(trace.nodes[0].output))
+    return f"{trace.spec.name} · {trace.path} · input {dims} · batch {trace.batch} · {trace.dtype}"
+
+
+def summary_lines(report: Report) -> list[tuple[str, str]]:
+    """(heading, text) lines under every human-readable table."""
+    t = report.totals
+    per = "per sample" if report.trace.batch == 1 else f"for batch {report.trace.batch}"
+    lines = [
+        (
+            "params",
+            f"{count(t.params.total)}  (trainable {count(t.params.trainable)} · "
+            f"non-trainable {count(t.params.non_trainable)} · buffers {count(t.params.buffers)}) "
+            f"· weights {size_text(t.weights_bytes)}",
+        ),
+        (
+            "compute",
+            f"{count(t.macs)} MACs ({short(t.macs)}) · {count(t.flops)} FLOPs {per} · "
+            f"activations {size_text(t.activation_bytes)} {per} (every output, input included)",
+        ),
+    ]
+    if report.claims:
+        good = sum(c.confirmed for c in report.claims)
+        lines.append(("claims", f"{good}/{len(report.claims)} confirmed"))
+        for c in report.claims:
+            if not c.confirmed:
+                lines.append(("", f"✗ {c.target} {c.field}: claimed {_value(c.claimed)}, computed {_value(c.actual)}"))
+    notes = {n.rf.note for n in report.trace.nodes if n.rf and n.rf.note}
+    for note in sorted(notes):
+        lines.append(("RF *", note))
+    lines.append(("", CONVENTION))
+    return lines
+
+
+def _value(v: object) -> str:
+    if isinstance(v, int):
+        return count(v)
+    if isinstance(v, list):
+        return "(" + ", ".join(str(x) for x in v) + ")"
+    return str(v)

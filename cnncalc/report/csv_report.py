@@ -1,0 +1,48 @@
+"""CSV: one row per layer, plain numbers, for spreadsheets."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from cnncalc.report import Report, rf_text
+
+COLUMNS = [
+    "index",
+    "name",
+    "type",
+    "hyperparameters",
+    "output_shape",
+    "output_size",
+    "params",
+    "trainable_params",
+    "buffers",
+    "macs",
+    "flops",
+    "receptive_field",
+]
+
+
+def render(report: Report) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    batch = report.trace.batch
+    for node in report.trace.nodes:
+        writer.writerow(
+            [
+                node.index,
+                node.name,
+                node.kind,
+                node.summary,
+                "x".join(str(v) for v in report.shape(node.output)),
+                node.output_size,
+                node.params.total,
+                node.params.trainable,
+                node.params.buffers,
+                node.macs * batch,
+                node.flops * batch,
+                rf_text(node),
+            ]
+        )
+    return out.getvalue()

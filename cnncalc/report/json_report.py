@@ -1,0 +1,76 @@
+"""The JSON report: a stable contract for CI (schema_version 1, documented in the README)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cnncalc.engine import Node
+from cnncalc.report import CONVENTION, SCHEMA_VERSION, Report
+
+
+def _layer(report: Report, node: Node) -> dict[str, Any]:
+    batch = report.trace.batch
+    rf = node.rf
+    return {
+        "index": node.index,
+        "name": node.name,
+        "type": node.kind,
+        "hyperparameters": node.summary,
+        "from": list(node.sources),
+        "input_shapes": [list(report.shape(x)) for x in node.inputs],
+        "output_shape": list(report.shape(node.output)),
+        "output_size": node.output_size,
+        "params": node.params.total,
+        "trainable_params": node.params.trainable,
+        "non_trainable_params": node.params.non_trainable,
+        "buffers": node.params.buffers,
+        "macs": node.macs * batch,
+        "flops": node.flops * batch,
+        "activation_bytes": node.output_size * batch * report.trace.bytes_per_element,
+        "receptive_field": None
+        if rf is None
+        else {"size": list(rf.size), "jump": list(rf.jump), "start": list(rf.start), "note": rf.note},
+        "groups": [report.trace.groups[g].label for g in node.groups],
+    }
+
+
+def document(report: Report) -> dict[str, Any]:
+    trace, totals = report.trace, report.totals
+    source = trace.nodes[0]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "name": trace.spec.name,
+        "path": trace.path,
+        "layout": report.layout,
+        "batch": trace.batch,
+        "dtype": trace.dtype,
+        "convention": CONVENTION,
+        "input": {"shape": list(report.shape(source.output)), "size": source.output_size},
+        "layers": [_layer(report, node) for node in trace.nodes[1:]],
+        "total": {
+            "params": totals.params.total,
+            "trainable_params": totals.params.trainable,
+            "non_trainable_params": totals.params.non_trainable,
+            "buffers": totals.params.buffers,
+            "macs": totals.macs,
+            "flops": totals.flops,
+            "activation_bytes": totals.activation_bytes,
+            "weights_bytes": totals.weights_bytes,
+            "output_shape": list(report.shape(totals.output)),
+        },
+        "claims": [
+            {
+                "target": c.target,
+                "field": c.field,
+                "claimed": c.claimed,
+                "actual": c.actual,
+                "confirmed": c.confirmed,
+            }
+            for c in report.claims
+        ],
+    }
+
+
+def render(report: Report) -> str:
+    return json.dumps(document(report), indent=2) + "\n"

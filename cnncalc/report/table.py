@@ -1,0 +1,93 @@
+"""The human table (rich): the course's columns first, then what the course leaves out.
+
+Colour only at a terminal without NO_COLOR; piped, the same table in plain characters.
+"""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from cnncalc.engine import Node
+from cnncalc.report import Report, count, rf_text, summary_lines, title
+
+BAR_WIDTH = 6
+_EIGHTHS = " ▏▎▍▌▋▊▉█"
+
+
+def bar(share: float, width: int = BAR_WIDTH) -> str:
+    """A bar of `width` cells filled to `share` (0..1), in eighths of a cell."""
+    eighths = round(max(0.0, min(share, 1.0)) * width * 8)
+    full, part = divmod(eighths, 8)
+    text = "█" * full + (_EIGHTHS[part] if part else "")
+    return text.ljust(width)
+
+
+def _cell(value: int, node: Node, field: str, report: Report) -> Text:
+    text = Text(count(value))
+    claim = report.claims_for(node).get(field)
+    if claim is not None:
+        if claim.confirmed:
+            text.append(" ✓", style="green")
+        else:
+            text.append(f" ✗ claimed {count(claim.claimed)}", style="bold red")
+    return text
+
+
+def render(report: Report) -> str:
+    trace, totals = report.trace, report.totals
+    batch = trace.batch
+    table = Table(box=None, pad_edge=False, header_style="bold", show_edge=False, padding=(0, 1))
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("layer")
+    table.add_column("type")
+    table.add_column("hyperparameters")
+    table.add_column(f"output {report.layout_label()}")
+    table.add_column("size", justify="right")
+    table.add_column("params", justify="right")
+    table.add_column("MACs", justify="right")
+    table.add_column("RF", justify="right")
+    table.add_column("params·MACs share")
+    total_params = max(totals.params.total, 1)
+    total_macs = max(sum(n.macs for n in trace.nodes), 1)
+    for node in trace.nodes:
+        p_share, m_share = node.params.total / total_params, node.macs / total_macs
+        heavy = max(p_share, m_share) >= 0.25
+        shape = report.shape_text(node.output)
+        shape_cell = Text(shape)
+        claim = report.claims_for(node).get("shape")
+        if claim is not None:
+            shape_cell.append(" ✓" if claim.confirmed else " ✗", style="green" if claim.confirmed else "bold red")
+        table.add_row(
+            str(node.index),
+            node.name,
+            node.kind,
+            node.summary,
+            shape_cell,
+            count(node.output_size),
+            _cell(node.params.total, node, "params", report),
+            _cell(node.macs * batch, node, "macs", report),
+            rf_text(node),
+            Text(bar(p_share) + " " + bar(m_share), style="cyan"),
+            style="bold" if heavy else None,
+        )
+    out = io.StringIO()
+    console = Console(
+        file=out,
+        force_terminal=report.color,
+        no_color=not report.color,
+        color_system="standard" if report.color else None,
+        width=report.width or 240,
+        highlight=False,
+        emoji=False,
+    )
+    console.print(Text(title(report), style="bold"))
+    console.print()
+    console.print(table)
+    console.print()
+    for heading, text in summary_lines(report):
+        console.print(Text(f"{heading:<8} ", style="bold") + Text(text))
+    return out.getvalue()

@@ -1,0 +1,254 @@
+"""YAML -> plain Python values that remember where each came from.
+
+The document is read as a stream of libyaml events (SafeLoader rules, C speed where
+available) and composed here, iteratively, so that this module decides what is
+allowed: no tags beyond YAML's core types (nothing is ever constructed or executed),
+no duplicate keys, bounded nesting, and aliases whose expansion is bounded, which
+defuses "billion laughs" documents.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import ScalarNode
+from yaml.resolver import Resolver
+
+from cnncalc.errors import START, Mark, SpecError
+
+MAX_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_VALUES = 2_000_000  # after alias expansion; a 100,000-layer spec holds about 700,000
+
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_CORE = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "seq", "map")} | {"!"}
+_resolver = Resolver()
+_constructor = SafeConstructor()
+_builders = {
+    _CORE + "str": _constructor.construct_yaml_str,
+    _CORE + "int": _constructor.construct_yaml_int,
+    _CORE + "float": _constructor.construct_yaml_float,
+    _CORE + "bool": _constructor.construct_yaml_bool,
+    _CORE + "null": _constructor.construct_yaml_null,
+}
+
+
+class LocatedDict(dict[str, Any]):
+    """A mapping with the position of itself, of each key and of each value."""
+
+    mark: Mark
+    key_marks: dict[Any, Mark]
+    value_marks: dict[Any, Mark]
+
+
+class LocatedList(list[Any]):
+    """A sequence with the position of itself and of each item."""
+
+    mark: Mark
+    item_marks: list[Mark]
+
+
+def mark_of(container: Any, key: Any = None, *, of_key: bool = False) -> Mark | None:
+    """Position of `container[key]` (or of the key itself), or of the container."""
+    if key is not None:
+        if isinstance(container, LocatedDict):
+            marks = container.key_marks if of_key else container.value_marks
+            if key in marks:
+                return marks[key]
+        elif isinstance(container, LocatedList) and isinstance(key, int) and 0 <= key < len(container.item_marks):
+            return container.item_marks[key]
+    return getattr(container, "mark", None)
+
+
+def _mark(event: Any) -> Mark:
+    return Mark(event.start_mark.line + 1, event.start_mark.column + 1)
+
+
+def _scalar(event: Any) -> Any:
+    tag = event.tag
+    if tag in (None, "!"):
+        if event.style is not None or tag == "!":
+            return event.value  # quoted: always a string
+        tag = _resolver.resolve(ScalarNode, event.value, (True, False))  # type: ignore[no-untyped-call]
+    build = _builders.get(tag)
+    if build is None:
+        raise _TagError(tag)
+    return build(ScalarNode(tag, event.value))
+
+
+class _TagError(Exception):
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+
+
+def loads(text: str | bytes, path: str = "<string>") -> Any:
+    """Parse one YAML document into located values; raise SpecError with a position."""
+    if isinstance(text, bytes):
+        text = _decode(text, path)
+    if len(text) > MAX_BYTES:
+        raise SpecError.at(
+            path, START, f"file is {len(text) / 2**20:.1f} MiB; specs are limited to {MAX_BYTES // 2**20} MiB"
+        )
+    try:
+        return _compose(text, path)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Mark(mark.line + 1, mark.column + 1) if mark else START
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "\t" in problem or "'\\t'" in problem:
+            problem += " (YAML indents with spaces, never tabs)"
+        raise SpecError.at(path, where, f"YAML syntax error: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise SpecError.at(path, START, f"YAML error: {exc}") from None
+
+
+def load(path: str | Path) -> Any:
+    """Read and parse a spec file; every failure is a positioned SpecError."""
+    name = str(path)
+    try:
+        size = Path(path).stat().st_size
+        if size > MAX_BYTES:
+            raise SpecError.at(
+                name, START, f"file is {size / 2**20:.1f} MiB; specs are limited to {MAX_BYTES // 2**20} MiB"
+            )
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise SpecError.at(name, START, "no such file") from None
+    except IsADirectoryError:
+        raise SpecError.at(name, START, "is a directory, not a spec file") from None
+    except OSError as exc:
+        raise SpecError.at(name, START, f"cannot read: {exc.strerror}") from None
+    return loads(data, name)
+
+
+def _decode(data: bytes, path: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        raise SpecError.at(
+            path, Mark(line, col), f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded"
+        ) from None
+
+
+def _compose(text: str, path: str) -> Any:
+    # Each open container on the stack: [container, pending key or None, key mark].
+    stack: list[list[Any]] = []
+    anchors: dict[str, Any] = {}
+    anchor_stack: list[str | None] = []
+    values = 0
+    # Expanded size of each closed container, so an alias costs what it would copy.
+    weights: dict[int, int] = {}
+    root: Any = None
+    documents = 0
+
+    def fail(event: Any, message: str) -> SpecError:
+        return SpecError.at(path, _mark(event), message)
+
+    def attach(value: Any, mark: Mark, event: Any) -> None:
+        nonlocal root
+        if not stack:
+            root = value
+            return
+        frame = stack[-1]
+        container = frame[0]
+        if isinstance(container, LocatedList):
+            container.append(value)
+            container.item_marks.append(mark)
+            return
+        if frame[1] is _NO_KEY:
+            if isinstance(value, (dict, list)):
+                raise fail(event, "mapping keys must be plain values, not mappings or lists")
+            if value in container or value in frame[3]:
+                first = container.key_marks.get(value) or frame[3].get(value)
+                where = f" (first at line {first.line})" if first else ""
+                raise fail(event, f"duplicate key '{value}'{where}")
+            frame[1], frame[2] = value, mark
+            return
+        key, key_mark = frame[1], frame[2]
+        frame[1] = _NO_KEY
+        if key == "<<" and isinstance(value, dict):  # YAML merge key: earlier keys win
+            for k, v in value.items():
+                if k not in container:
+                    frame[3][k] = key_mark
+                    container[k] = v
+                    container.key_marks[k] = key_mark
+                    container.value_marks[k] = getattr(value, "value_marks", {}).get(k, key_mark)
+            return
+        container[key] = value
+        container.key_marks[key] = key_mark
+        container.value_marks[key] = mark
+
+    event: Any
+    for event in yaml.parse(text, Loader=_Loader):
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            values += 1
+            try:
+                value = _scalar(event)
+            except _TagError as exc:
+                raise fail(event, f"tag '{_short_tag(exc.tag)}' is not allowed; specs hold plain data only") from None
+            except (ValueError, yaml.YAMLError):
+                raise fail(event, f"cannot read '{event.value}' as {_short_tag(event.tag)}") from None
+            if event.anchor:
+                anchors[event.anchor] = value
+            attach(value, _mark(event), event)
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            values += 1
+            if event.tag is not None and event.tag not in _ALLOWED_TAGS:
+                raise fail(event, f"tag '{_short_tag(event.tag)}' is not allowed; specs hold plain data only")
+            if len(stack) >= MAX_DEPTH:
+                raise fail(event, f"nested deeper than {MAX_DEPTH} levels")
+            mark = _mark(event)
+            container: Any
+            if kind is yaml.MappingStartEvent:
+                container = LocatedDict()
+                container.key_marks, container.value_marks = {}, {}
+            else:
+                container = LocatedList()
+                container.item_marks = []
+            container.mark = mark
+            attach(container, mark, event)
+            stack.append([container, _NO_KEY, None, {}])
+            anchor_stack.append(event.anchor)
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            done = stack.pop()[0]
+            items = done.values() if isinstance(done, dict) else done
+            weights[id(done)] = 1 + sum(weights.get(id(v), 1) for v in items)
+            anchor = anchor_stack.pop()
+            if anchor:
+                anchors[anchor] = done
+        elif kind is yaml.AliasEvent:
+            if event.anchor not in anchors:
+                raise fail(event, f"alias '*{event.anchor}' refers to no anchor defined before it")
+            value = anchors[event.anchor]
+            values += weights.get(id(value), 1)
+            if values > MAX_VALUES:
+                raise fail(event, f"aliases expand to more than {MAX_VALUES:,} values (an alias bomb?)")
+            attach(value, _mark(event), event)
+        elif kind is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise fail(event, "a spec file holds one YAML document, this is a second one")
+        if values > MAX_VALUES:
+            raise fail(event, f"more than {MAX_VALUES:,} values; too large for a spec")
+    return root
+
+
+class _NoKey:
+    pass
+
+
+_NO_KEY = _NoKey()
+
+
+def _short_tag(tag: str | None) -> str:
+    if tag is None:
+        return "a plain value"
+    return "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag

@@ -1,0 +1,86 @@
+"""pydantic validation errors -> one positioned, readable message per bad value."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from cnncalc.errors import START, Diagnostic, did_you_mean
+from cnncalc.spec.loader import mark_of
+
+
+def _walk(raw: Any, loc: tuple[Any, ...]) -> tuple[Any, Any, tuple[Any, ...]]:
+    """Follow `loc` through the located data: (container, last key, the data path)."""
+    container: Any = None
+    key: Any = None
+    path: tuple[Any, ...] = ()
+    node = raw
+    for part in loc:
+        is_key = isinstance(node, dict) and part in node
+        is_index = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if is_key or is_index:
+            container, key, node = node, part, node[part]
+        else:
+            break  # union-member tags and the like: not data
+        path += (part,)
+    return container, key, path
+
+
+def _fields(model: type[BaseModel] | None) -> list[str]:
+    if model is None:
+        return []
+    return [f.alias or name for name, f in model.model_fields.items()]
+
+
+def _model_at(model: type[BaseModel] | None, path: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model that owns the last key of `path`, for field-name hints."""
+    for part in path[:-1]:
+        field = model.model_fields.get(part) if model is not None and isinstance(part, str) else None
+        annotation = field.annotation if field is not None else None
+        candidates = (annotation, *getattr(annotation, "__args__", ()))
+        model = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+    return model
+
+
+def diagnostics(
+    error: ValidationError, raw: Any, path: str, model: type[BaseModel] | None, context: str = ""
+) -> list[Diagnostic]:
+    """One diagnostic per offending value; union alternatives for one value are merged."""
+    seen: dict[tuple[Any, ...], Diagnostic] = {}
+    for err in error.errors(include_url=False):
+        container, key, data_path = _walk(raw, tuple(err["loc"]))
+        if data_path in seen and err["type"] != "missing":
+            continue  # the other members of a union complaining about the same value
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            mark = mark_of(container, key, of_key=True)
+            owner = _model_at(model, data_path)
+            message = f"unknown field '{key}'{did_you_mean(str(key), _fields(owner))}"
+        elif kind == "missing":
+            field = err["loc"][-1]
+            mark = mark_of(container, key) if data_path else mark_of(raw)
+            message = f"missing field '{field}'"
+            data_path = (*data_path, field)
+        else:
+            mark = mark_of(container, key)
+            where = ".".join(str(p) for p in data_path) or "value"
+            message = f"{where}: {_message(err)}"
+        if context:
+            message = f"{context}: {message}"
+        seen[data_path] = Diagnostic(path, mark or mark_of(raw) or START, message)
+    return sorted(seen.values(), key=lambda d: d.mark)
+
+
+def _message(err: Any) -> str:
+    text = str(err["msg"])
+    if text.startswith("Value error, "):
+        return text[len("Value error, ") :]
+    value = err.get("input")
+    if err["type"] == "literal_error":
+        choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
+        return f"'{value}' is not one of {', '.join(choices)}{did_you_mean(str(value), choices)}"
+    if isinstance(value, (dict, list)):
+        return text
+    return f"{text[0].lower()}{text[1:]}, got {value!r}"

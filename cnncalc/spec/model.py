@@ -1,0 +1,161 @@
+"""The spec's top level: name, input, blocks, layers, expect, limits.
+
+Layers are validated one at a time, each against the one kind its `type` names
+(`cnncalc.spec.parse`), so this module keeps them as the located YAML values.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    PrivateAttr,
+    model_validator,
+)
+
+from cnncalc.layers._base import Shape
+
+# Named input dimensions and the spatial axes each layout has.
+INPUT_LAYOUTS: dict[frozenset[str], tuple[str, ...]] = {
+    frozenset({"features"}): (),
+    frozenset({"l", "c"}): ("l",),
+    frozenset({"h", "w", "c"}): ("h", "w"),
+    frozenset({"d", "h", "w", "c"}): ("d", "h", "w"),
+}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class InputSpec(Strict):
+    """One sample's dimensions, by name: `{h: 32, w: 32, c: 3}` (images), `{l: 100, c: 8}`
+    (sequences), `{d: 16, h: 112, w: 112, c: 3}` (volumes) or `{features: 784}`."""
+
+    h: PositiveInt | None = Field(None, description="Height.")
+    w: PositiveInt | None = Field(None, description="Width.")
+    c: PositiveInt | None = Field(None, description="Channels.")
+    l: PositiveInt | None = Field(None, description="Length of a 1-D sequence.")  # noqa: E741
+    d: PositiveInt | None = Field(None, description="Depth of a 3-D volume.")
+    features: PositiveInt | None = Field(None, description="Length of a flat feature vector.")
+    batch: PositiveInt | None = Field(None, description="Batch size for totals (default 1: per sample).")
+
+    @model_validator(mode="after")
+    def _known_layout(self) -> InputSpec:
+        given = frozenset(k for k in ("h", "w", "c", "l", "d", "features") if getattr(self, k) is not None)
+        if given not in INPUT_LAYOUTS:
+            raise ValueError(
+                f"input names {', '.join(sorted(given)) or 'no dimensions'}; "
+                "give {h, w, c}, {l, c}, {d, h, w, c} or {features}"
+            )
+        return self
+
+    def shape(self) -> Shape:
+        """Channels first, as the engine works: (C, H, W), (C, L), (C, D, H, W) or (N,)."""
+        if self.features is not None:
+            return (self.features,)
+        given = {k for k in ("h", "w", "c", "l", "d") if getattr(self, k) is not None}
+        axes = INPUT_LAYOUTS[frozenset(given)]
+        return (self.c or 0, *(getattr(self, a) for a in axes))
+
+
+class Claim(Strict):
+    """What the author believes about one layer (or `total`); each is checked."""
+
+    shape: list[int] | None = Field(None, description="Output dims in the course's order: (H, W, C).")
+    output_size: int | None = Field(None, description="Elements in one sample's output.")
+    params: int | None = Field(None, description="Parameters, trainable and not.")
+    trainable_params: int | None = None
+    non_trainable_params: int | None = None
+    buffers: int | None = Field(None, description="Buffer elements (BatchNorm running statistics).")
+    macs: int | None = Field(None, description="Multiply-accumulates per sample.")
+    flops: int | None = Field(None, description="FLOPs per sample (2 x MACs).")
+
+
+_SIZE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([KMGT]i?B|B)?\s*$", re.IGNORECASE)
+_UNITS = {"b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+_UNITS |= {"kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+_COUNT = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([KMGT])?\s*$", re.IGNORECASE)
+_SCALE = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
+
+
+def _bytes(value: Any) -> Any:
+    """`10 MiB`, `1.5GB` or a plain number of bytes."""
+    if isinstance(value, str):
+        match = _SIZE.match(value)
+        if not match:
+            raise ValueError(f"'{value}' is not a size such as 300000, '4 MiB' or '1.5 GB'")
+        return int(float(match[1]) * _UNITS[(match[2] or "b").lower()])
+    return value
+
+
+def _count(value: Any) -> Any:
+    """`25M`, `4.1G` or a plain number."""
+    if isinstance(value, str):
+        match = _COUNT.match(value)
+        if not match:
+            raise ValueError(f"'{value}' is not a count such as 4000000, '25M' or '4.1G'")
+        return int(float(match[1]) * _SCALE[(match[2] or "").lower()])
+    return value
+
+
+Count = Annotated[PositiveInt, BeforeValidator(_count)]
+Bytes = Annotated[PositiveInt, BeforeValidator(_bytes)]
+
+
+class Limits(Strict):
+    """Budgets for the whole network; `check` reports each one exceeded."""
+
+    params: Count | None = Field(None, description="Most parameters, e.g. 25M.")
+    macs: Count | None = Field(None, description="Most MACs per sample, e.g. 4.1G.")
+    flops: Count | None = Field(None, description="Most FLOPs per sample.")
+    activation_memory: Bytes | None = Field(None, description="Most activation bytes per batch, e.g. '64 MiB'.")
+    weights_bytes: Bytes | None = Field(None, description="Most weight bytes, e.g. '100 MB'.")
+
+
+def _layer_list(value: Any) -> Any:
+    if not isinstance(value, list) or not value:
+        raise ValueError("needs a list of at least one layer")
+    for item in value:
+        if not isinstance(item, dict):
+            raise ValueError("each layer is a mapping such as {type: conv, filters: 6, kernel: 5}")
+    return value
+
+
+# Kept as the loader's located values (pydantic passes `Any` through untouched), so
+# that each layer can be validated, and located, on its own.
+LayerList = Annotated[Any, AfterValidator(_layer_list), Field(description="Layers, in order.")]
+
+
+class BlockDef(Strict):
+    """A reusable, parameterised group of layers, used like a layer kind."""
+
+    description: str | None = None
+    args: dict[str, Any] = Field(default_factory=dict, description="Arguments and their defaults; `$name` uses one.")
+    layers: LayerList
+
+
+class Spec(Strict):
+    """A network: its input, its layers and what its author claims about it."""
+
+    name: str = Field(description="The network's name.")
+    description: str | None = None
+    input: InputSpec
+    blocks: dict[str, BlockDef] = Field(default_factory=dict, description="Reusable blocks by name.")
+    layers: LayerList
+    expect: dict[str, Claim] = Field(default_factory=dict, description="Claims per layer name, or `total`.")
+    limits: Limits | None = None
+
+    # The located YAML it was read from, for positions of things outside the layers.
+    _raw: Any = PrivateAttr(None)
+
+    @property
+    def raw(self) -> Any:
+        return self._raw

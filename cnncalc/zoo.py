@@ -1,0 +1,29 @@
+"""The bundled model zoo: `cnncalc table resnet50` finds `specs/resnet50.yaml` from anywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def zoo_dir() -> Path:
+    """Installed wheels carry the specs inside the package; a source checkout has them beside it."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "specs"
+    return packaged if packaged.is_dir() else here.parent / "specs"
+
+
+def names() -> list[str]:
+    folder = zoo_dir()
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def resolve(spec: str) -> Path | None:
+    """A path as given if it exists, else the bundled spec of that name; None if neither."""
+    path = Path(spec)
+    if path.exists():
+        return path
+    if "/" not in spec and "\\" not in spec:
+        bundled = zoo_dir() / (spec if spec.endswith((".yaml", ".yml")) else f"{spec}.yaml")
+        if bundled.is_file():
+            return bundled
+    return None
