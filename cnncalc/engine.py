@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cnncalc.errors import Diagnostic, LayerError, Mark, SpecError, did_you_mean
-from cnncalc.layers._base import EVERYTHING, Composite, Inputs, Layer, Params, Shape, format_chw, prod
+from cnncalc.layers._base import EVERYTHING, Composite, Inputs, Layer, Params, Shape, format_hwc, prod
 from cnncalc.spec.loader import mark_of
 from cnncalc.spec.model import Spec
 from cnncalc.spec.parse import BlockCall, check_args, parse_layer, substitute
@@ -94,6 +94,8 @@ class Trace:
 class _Scope:
     names: dict[str, int]
     prefix: str
+    # Where each name was given, so that a repeated layer is not taken for a duplicate.
+    marks: dict[str, Mark | None] = field(default_factory=dict)
 
 
 class _Builder:
@@ -136,7 +138,7 @@ class _Builder:
             macs = layer.macs(inputs, output)
             window = layer.window(inputs)
         except LayerError as exc:
-            self._fail_layer(exc, inputs)
+            self._fail_layer(exc, sources)
         if len(self.nodes) >= MAX_NODES:
             self._fail(f"the network expands to more than {MAX_NODES:,} layers")
         rf = _receptive_field([self.nodes[s].rf for s in sources], window, output)
@@ -215,9 +217,10 @@ class _Builder:
         return f"{self.scope.prefix}{name}" if name else ""
 
     def _register(self, name: str, node: int, group: int | None) -> None:
-        if name in self.scope.names:
+        if name in self.scope.marks and self.scope.marks[name] != self.mark:
             self.duplicates.append((self._qualified(name), self.mark))
         self.scope.names[name] = node
+        self.scope.marks[name] = self.mark
         # A named block or composite stands for its whole group in claims and reports.
         self.names[self._qualified(name)] = node if group is None else ("group", group)
 
@@ -269,10 +272,17 @@ class _Builder:
         where = mark_of(self.raw, key, of_key=key == "type") if key and isinstance(self.raw, dict) else self.mark
         raise SpecError([Diagnostic(self.path, where or self.mark or Mark(1, 1), message)])
 
-    def _fail_layer(self, exc: LayerError, inputs: Inputs) -> Any:
-        shapes = " and ".join(format_chw(x) for x in inputs)
+    def _fail_layer(self, exc: LayerError, sources: list[int]) -> Any:
+        # Name every input with its shape in the course's (H, W, C) order: a merge
+        # mismatch must say which two layers disagree.
+        known = {node: name for name, node in self.scope.names.items()}
+        shown = []
+        for s in sources:
+            node = self.nodes[s]
+            name = known.get(s) or node.name or f"#{s} {node.kind}"
+            shown.append(f"{name} {format_hwc(node.output)}")
         key = exc.field if isinstance(self.raw, dict) and exc.field in self.raw else None
-        self._fail(f"{self._label(self.raw)}: {exc.message} [input {shapes}, channels first]", key)
+        self._fail(f"{self._label(self.raw)}: {exc.message}; input: {', '.join(shown)} (H, W, C)", key)
 
 
 def _receptive_field(incoming: list[ReceptiveField | None], window: Any, output: Shape) -> ReceptiveField | None:

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PositiveInt
 
 from cnncalc.errors import LayerError
 
@@ -31,6 +31,20 @@ Padding = Annotated[
         "(output = ceil(n / stride); an odd total puts the extra pixel bottom/right)."
     ),
 ]
+
+
+def _layer_list(value: Any) -> Any:
+    if not isinstance(value, list) or not value:
+        raise ValueError("needs a list of at least one layer")
+    for item in value:
+        if not isinstance(item, dict):
+            raise ValueError("each layer is a mapping such as {type: conv, filters: 6, kernel: 5}")
+    return value
+
+
+# Layer lists stay the loader's located values (pydantic passes `Any` through untouched),
+# so that each layer is validated, and located, on its own when the engine reaches it.
+LayerList = Annotated[Any, AfterValidator(_layer_list), Field(description="Layers, in order.")]
 
 
 @dataclass(frozen=True)
@@ -60,7 +74,7 @@ class Window:
     kernel: tuple[int, ...]
     stride: tuple[float, ...]
     dilation: tuple[int, ...]
-    pad_before: tuple[int, ...]
+    pad_before: tuple[float, ...]  # fractional for upsampling layers (stride < 1)
 
 
 class Everything:
@@ -160,8 +174,8 @@ class Composite(Layer):
 def spatial_dims(x: Shape, ndim: int, kind: str) -> Shape:
     """The spatial part of an input that must be (C, *spatial) with `ndim` spatial axes."""
     if len(x) != ndim + 1:
-        want = {1: "(C, L)", 2: "(C, H, W)", 3: "(C, D, H, W)"}[ndim]
-        raise LayerError(f"{kind} needs a {ndim + 1}-D input {want}, got {len(x)}-D {format_chw(x)}")
+        want = {1: "(L, C)", 2: "(H, W, C)", 3: "(D, H, W, C)"}[ndim]
+        raise LayerError(f"{kind} needs a {ndim + 1}-D input {want}, got {len(x)}-D {format_hwc(x)}")
     return x[1:]
 
 
@@ -216,6 +230,12 @@ def window_output(
 
 
 AXES = {1: ("l",), 2: ("h", "w"), 3: ("d", "h", "w")}
+
+
+def format_hwc(shape: Sequence[int]) -> str:
+    """A shape in the course's (H, W, C) order; flat shapes as they are."""
+    values = (*shape[1:], shape[0]) if len(shape) > 1 else tuple(shape)
+    return format_chw(values)
 
 
 def format_chw(shape: Sequence[int]) -> str:

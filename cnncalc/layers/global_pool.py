@@ -11,12 +11,12 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Layer, Shape, Size, format_chw, pair_text, per_dim
+from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Layer, Shape, Size, format_hwc, pair_text, per_dim
 
 
 def _spatial(x: Shape, kind: str) -> int:
     if len(x) < 2:
-        raise LayerError(f"{kind} needs a (C, *spatial) input, got {format_chw(x)}")
+        raise LayerError(f"{kind} needs a (*spatial, C) input, got {format_hwc(x)}")
     return len(x) - 1
 
 

@@ -10,7 +10,6 @@ import re
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -20,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from cnncalc.layers._base import Shape
+from cnncalc.layers._base import LayerList, Shape
 
 # Named input dimensions and the spatial axes each layout has.
 INPUT_LAYOUTS: dict[frozenset[str], tuple[str, ...]] = {
@@ -118,20 +117,6 @@ class Limits(Strict):
     flops: Count | None = Field(None, description="Most FLOPs per sample.")
     activation_memory: Bytes | None = Field(None, description="Most activation bytes per batch, e.g. '64 MiB'.")
     weights_bytes: Bytes | None = Field(None, description="Most weight bytes, e.g. '100 MB'.")
-
-
-def _layer_list(value: Any) -> Any:
-    if not isinstance(value, list) or not value:
-        raise ValueError("needs a list of at least one layer")
-    for item in value:
-        if not isinstance(item, dict):
-            raise ValueError("each layer is a mapping such as {type: conv, filters: 6, kernel: 5}")
-    return value
-
-
-# Kept as the loader's located values (pydantic passes `Any` through untouched), so
-# that each layer can be validated, and located, on its own.
-LayerList = Annotated[Any, AfterValidator(_layer_list), Field(description="Layers, in order.")]
 
 
 class BlockDef(Strict):
