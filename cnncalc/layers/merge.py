@@ -62,7 +62,7 @@ class Multiply(Merge):
 def _module(kind: str) -> Any:
     from torch import nn
 
-    class MergeModule(nn.Module):  # type: ignore[misc]
+    class MergeModule(nn.Module):
         """forward(*inputs), in `from` order."""
 
         def forward(self, *xs: Any) -> Any:
