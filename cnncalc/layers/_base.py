@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PositiveInt
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt
 
 from cnncalc.errors import LayerError
 
@@ -45,6 +45,15 @@ def _layer_list(value: Any) -> Any:
 # Layer lists stay the loader's located values (pydantic passes `Any` through untouched),
 # so that each layer is validated, and located, on its own when the engine reaches it.
 LayerList = Annotated[Any, AfterValidator(_layer_list), Field(description="Layers, in order.")]
+
+# For fields where 0 or a negative value means nothing (stride, scale) or nonsense.
+PositiveSize = Annotated[
+    PositiveInt | list[PositiveInt], Field(description="One int for every spatial dimension, or one per dimension.")
+]
+NonNegativeSize = Annotated[
+    NonNegativeInt | list[NonNegativeInt],
+    Field(description="One int for every spatial dimension, or one per dimension."),
+]
 
 
 @dataclass(frozen=True)
