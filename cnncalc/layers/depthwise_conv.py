@@ -1,0 +1,86 @@
+"""Depthwise 2-D convolution (MobileNet): `{type: depthwise_conv, kernel: 3}`.
+
+A conv with one group per input channel: each of the C channels gets its own
+`multiplier` filters of f x f x 1, so filters = C * multiplier and the weights number
+f * f * multiplier * C (plus C * multiplier biases).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, PositiveInt
+
+from cnncalc.layers._base import (
+    Inputs,
+    Padding,
+    Params,
+    Shape,
+    Size,
+    Window,
+    padding_text,
+    pair_text,
+    per_dim,
+    spatial_dims,
+)
+from cnncalc.layers.activation import WithActivation
+from cnncalc.layers.conv import Conv
+
+
+class _Depthwise(WithActivation):
+    """The window fields both kinds share, and the depthwise conv they both start with."""
+
+    ndim: ClassVar[int] = 2
+
+    kernel: Size = Field(description="Kernel size f, or one per spatial dimension.")
+    stride: Size = Field(1, description="Step s between windows.")
+    padding: Padding = 0
+    dilation: Size = Field(1, description="Spacing d between kernel taps (1 = dense).")
+    multiplier: PositiveInt = Field(1, description="Filters per input channel (Keras' depth_multiplier).")
+
+    def _depthwise(self, x: Shape, bias: bool) -> Conv:
+        # Checked here so that a wrong rank names this kind, not `conv`.
+        spatial_dims(x, self.ndim, self.kind)
+        return Conv.model_construct(
+            type="conv",
+            filters=x[0] * self.multiplier,
+            kernel=self.kernel,
+            stride=self.stride,
+            padding=self.padding,
+            dilation=self.dilation,
+            groups=x[0],
+            bias=bias,
+        )
+
+    def window(self, inputs: Inputs) -> Window:
+        return self._depthwise(inputs[0], False).window(inputs)
+
+    def summary(self) -> str:
+        parts = [f"f={pair_text(per_dim(self.kernel, self.ndim, 'kernel'))}"]
+        parts.append(f"s={pair_text(per_dim(self.stride, self.ndim, 'stride'))}")
+        if self.padding != 0:
+            parts.append(f"p={padding_text(self.padding, self.ndim)}")
+        if self.dilation != 1:
+            parts.append(f"d={pair_text(per_dim(self.dilation, self.ndim, 'dilation'))}")
+        if self.multiplier != 1:
+            parts.append(f"m={self.multiplier}")
+        return " ".join(parts)
+
+
+class DepthwiseConv(_Depthwise):
+    """A conv with groups = C: each input channel filtered on its own by `multiplier` kernels."""
+
+    type: Literal["depthwise_conv"]
+    bias: bool = Field(True, description="One learned bias per output channel.")
+
+    def output_shape(self, inputs: Inputs) -> Shape:
+        return self._depthwise(inputs[0], self.bias).output_shape(inputs)
+
+    def params(self, inputs: Inputs) -> Params:
+        return self._depthwise(inputs[0], self.bias).params(inputs)
+
+    def macs(self, inputs: Inputs, output: Shape) -> int:
+        return self._depthwise(inputs[0], self.bias).macs(inputs, output)
+
+    def to_torch(self, inputs: Inputs) -> Any:
+        return self._depthwise(inputs[0], self.bias).to_torch(inputs)

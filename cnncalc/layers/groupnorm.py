@@ -1,0 +1,46 @@
+"""Group normalization: `{type: groupnorm, groups: 32}`.
+
+Splits the C channels into `groups` groups and normalizes each sample's group with
+its own statistics (independent of the batch). With `affine`, a scale and shift per
+channel: 2C parameters. No buffers, no MACs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, PositiveInt
+
+from cnncalc.errors import LayerError
+from cnncalc.layers._base import Inputs, Params, Shape
+from cnncalc.layers.activation import WithActivation
+
+
+class GroupNorm(WithActivation):
+    """Normalizes groups of channels within each sample, then scales and shifts per channel."""
+
+    type: Literal["groupnorm"]
+    groups: PositiveInt = Field(description="Number of channel groups; must divide the channels.")
+    affine: bool = Field(True, description="Learn a scale (gamma) and shift (beta) per channel.")
+    eps: float = Field(1e-5, gt=0, description="Added to the variance for numerical stability.")
+
+    def output_shape(self, inputs: Inputs) -> Shape:
+        channels = inputs[0][0]
+        if channels % self.groups:
+            raise LayerError(
+                f"groups={self.groups} does not divide the {channels} channels "
+                f"({channels} / {self.groups} = {channels / self.groups:g})",
+                "groups",
+            )
+        return inputs[0]
+
+    def params(self, inputs: Inputs) -> Params:
+        return Params(trainable=2 * inputs[0][0] if self.affine else 0)
+
+    def summary(self) -> str:
+        return f"g={self.groups}"
+
+    def to_torch(self, inputs: Inputs) -> Any:
+        from torch import nn
+
+        return nn.GroupNorm(self.groups, inputs[0][0], eps=self.eps, affine=self.affine)

@@ -1,0 +1,21 @@
+"""Identity: `{type: identity}`. Passes its input through: no parameters, no MACs.
+
+Useful as a named tap (`name: features`) or a placeholder a block argument can swap.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from cnncalc.layers._base import Inputs, Layer
+
+
+class Identity(Layer):
+    """Returns its input unchanged."""
+
+    type: Literal["identity"]
+
+    def to_torch(self, inputs: Inputs) -> Any:
+        from torch import nn
+
+        return nn.Identity()

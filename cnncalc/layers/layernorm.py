@@ -1,0 +1,55 @@
+"""Layer normalization: `{type: layernorm}` over all of a sample's axes, or
+`{type: layernorm, dims: 1}` over the last axis only, as `nn.LayerNorm(shape[-dims:])`.
+
+Normalizes each sample (not each channel) with its own mean and variance over the
+trailing `dims` axes of the channels-first shape, so with the default on (C, H, W)
+the normalized shape is (C, H, W). With `affine`, a learned scale and shift per
+normalized element: 2 * prod(normalized shape) parameters (one fewer set without
+`bias`). No buffers, no MACs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, PositiveInt
+
+from cnncalc.errors import LayerError
+from cnncalc.layers._base import Inputs, Params, Shape, format_chw, prod
+from cnncalc.layers.activation import WithActivation
+
+
+class LayerNorm(WithActivation):
+    """Normalizes each sample over its trailing `dims` axes, then scales and shifts."""
+
+    type: Literal["layernorm"]
+    dims: PositiveInt | None = Field(
+        None, description="How many trailing axes (channels first) to normalize over; default all of them."
+    )
+    affine: bool = Field(True, description="Learn a scale per normalized element (PyTorch's elementwise_affine).")
+    bias: bool = Field(True, description="With affine, also learn a shift per normalized element.")
+    eps: float = Field(1e-5, gt=0, description="Added to the variance for numerical stability.")
+
+    def normalized(self, x: Shape) -> Shape:
+        dims = len(x) if self.dims is None else self.dims
+        if dims > len(x):
+            raise LayerError(f"dims={dims} but the input {format_chw(x)} has only {len(x)} axes", "dims")
+        return x[len(x) - dims :]
+
+    def output_shape(self, inputs: Inputs) -> Shape:
+        self.normalized(inputs[0])
+        return inputs[0]
+
+    def params(self, inputs: Inputs) -> Params:
+        if not self.affine:
+            return Params()
+        return Params(trainable=prod(self.normalized(inputs[0])) * (2 if self.bias else 1))
+
+    def summary(self) -> str:
+        return "" if self.dims is None else f"dims={self.dims}"
+
+    def to_torch(self, inputs: Inputs) -> Any:
+        from torch import nn
+
+        shape = list(self.normalized(inputs[0]))
+        return nn.LayerNorm(shape, eps=self.eps, elementwise_affine=self.affine, bias=self.bias)

@@ -1,0 +1,53 @@
+"""Depthwise-separable 2-D convolution (Xception, Keras' SeparableConv2D):
+`{type: separable_conv, filters: 64, kernel: 3}`.
+
+A depthwise conv (f * f * multiplier * C weights, no bias) then a 1x1 pointwise conv
+from C * multiplier to `filters` channels; `bias` belongs to the pointwise part.
+MACs are the two parts' sum.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, PositiveInt
+
+from cnncalc.layers._base import Inputs, Params, Shape
+from cnncalc.layers.conv import Conv
+from cnncalc.layers.depthwise_conv import _Depthwise
+
+
+class SeparableConv(_Depthwise):
+    """Depthwise conv (no bias) then a 1x1 pointwise conv to `filters` channels."""
+
+    type: Literal["separable_conv"]
+    filters: PositiveInt = Field(description="Output channels of the pointwise 1x1 conv.")
+    bias: bool = Field(True, description="One learned bias per filter, on the pointwise conv.")
+
+    def _pointwise(self) -> Conv:
+        return Conv.model_construct(
+            type="conv", filters=self.filters, kernel=1, stride=1, padding=0, dilation=1, groups=1, bias=self.bias
+        )
+
+    def output_shape(self, inputs: Inputs) -> Shape:
+        middle = self._depthwise(inputs[0], False).output_shape(inputs)
+        return (self.filters, *middle[1:])
+
+    def params(self, inputs: Inputs) -> Params:
+        depthwise = self._depthwise(inputs[0], False)
+        middle = (inputs[0][0] * self.multiplier, *inputs[0][1:])
+        return depthwise.params(inputs) + self._pointwise().params((middle,))
+
+    def macs(self, inputs: Inputs, output: Shape) -> int:
+        depthwise = self._depthwise(inputs[0], False)
+        middle = (inputs[0][0] * self.multiplier, *output[1:])
+        return depthwise.macs(inputs, middle) + self._pointwise().macs((middle,), output)
+
+    def summary(self) -> str:
+        return f"{super().summary()} -> {self.filters}"
+
+    def to_torch(self, inputs: Inputs) -> Any:
+        from torch import nn
+
+        middle = (inputs[0][0] * self.multiplier, *inputs[0][1:])
+        return nn.Sequential(self._depthwise(inputs[0], False).to_torch(inputs), self._pointwise().to_torch((middle,)))
