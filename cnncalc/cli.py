@@ -95,6 +95,9 @@ def table(
     layout: Annotated[Layout, typer.Option(help="Show shapes as (H, W, C), the course's, or (C, H, W).")] = Layout.hwc,
     batch: Annotated[int | None, typer.Option(min=1, help="Batch size for MACs and activations.")] = None,
     dtype: Annotated[DType, typer.Option(help="Element type for weight and activation bytes.")] = DType.float32,
+    depth: Annotated[
+        int | None, typer.Option(min=0, help="Show blocks nested deeper than this as one roll-up row each.")
+    ] = None,
 ) -> None:
     """Print a spec's per-layer shapes, parameters, MACs and totals; exit 1 if a claim is refuted."""
     from cnncalc.engine import propagate
@@ -112,7 +115,7 @@ def table(
         _fail(SpecError(unknown))
     color = _color() and output_format == "table"
     width = os.get_terminal_size().columns if color else None
-    report = Report(trace, totals(trace), claims, layout=layout.value, color=color, width=width)
+    report = Report(trace, totals(trace), claims, layout=layout.value, color=color, width=width, depth=depth)
     sys.stdout.write(renderer(output_format)(report))
     if not all(c.confirmed for c in claims):
         raise typer.Exit(EXIT_FINDINGS)

@@ -247,11 +247,11 @@ class _Builder:
         args = check_args(call, raw, block, self.path, self._label(raw))
         body = substitute(block.layers, args, self.path, call.type)
         outer_scope, outer_context = self.scope, self.context
-        self.scope = _Scope({"input": sources[0]}, f"{outer_scope.prefix}{label}.")
-        self.context = ""
         self.block_stack.append(call.type)
         try:
             with self._group(label, call.type) as group:
+                self.scope = _Scope({"input": sources[0]}, f"{outer_scope.prefix}{label}.")
+                self.context = ""
                 return self.sequence(body, sources[0]), group
         finally:
             self.block_stack.pop()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from cnncalc.engine import Node, Trace
 from cnncalc.figures import ClaimResult, Totals, hwc
-from cnncalc.layers._base import Shape
+from cnncalc.layers._base import Params, Shape
 
 CONVENTION = (
     "MACs count the multiply-accumulates of weighted layers (conv, dense), bias excluded; "
@@ -30,6 +30,7 @@ class Report:
     layout: str = "hwc"  # or "chw"
     color: bool = False
     width: int | None = None
+    depth: int | None = None  # deepest block level shown as rows; deeper ones roll up
 
     def shape(self, shape: Shape) -> tuple[int, ...]:
         return hwc(shape) if self.layout == "hwc" else shape
@@ -51,6 +52,74 @@ class Report:
         """Claims about this very node, by field (claims about groups are not per row)."""
         mine = {name for name, ref in self.trace.names.items() if ref == node.index}
         return {c.field: c for c in self.claims if c.target in mine}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a human table: a layer, or a block rolled up from its layers."""
+
+    index: str
+    name: str
+    kind: str
+    summary: str
+    output: Shape
+    params: Params
+    macs: int  # per sample
+    rf: str
+    level: int  # nesting: 0 at the top of the spec
+    node: Node | None  # None for a block's roll-up
+
+
+def rows(report: Report) -> list[Row]:
+    """Layers in order, each block announced by a roll-up row; blocks deeper than
+    `report.depth` show only their roll-up."""
+    trace, limit = report.trace, report.depth
+    members: dict[int, list[Node]] = {}
+    for node in trace.nodes:
+        for g in node.groups:
+            members.setdefault(g, []).append(node)
+    out: list[Row] = []
+    opened: set[int] = set()
+    for node in trace.nodes:
+        for g in node.groups:
+            group = trace.groups[g]
+            if g in opened or (limit is not None and group.depth > limit):
+                continue
+            opened.add(g)
+            inside = members[g]
+            if group.parent is not None and len(members[group.parent]) == len(inside):
+                continue  # a block that is one composite: its row already says it all
+            out.append(
+                Row(
+                    index=f"{inside[0].index}-{inside[-1].index}",
+                    name=group.label,
+                    kind=group.kind,
+                    summary=f"{len(inside)} layers",
+                    output=inside[-1].output,
+                    params=sum((n.params for n in inside), Params()),
+                    macs=sum(n.macs for n in inside),
+                    rf=rf_text(inside[-1]),
+                    level=group.depth,
+                    node=None,
+                )
+            )
+        level = len(node.groups)
+        if limit is None or level <= limit:
+            out.append(
+                Row(
+                    str(node.index),
+                    node.name,
+                    node.kind,
+                    node.summary,
+                    node.output,
+                    node.params,
+                    node.macs,
+                    rf_text(node),
+                    level,
+                    node,
+                )
+            )
+    return out
 
 
 Renderer = Callable[[Report], str]

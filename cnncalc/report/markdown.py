@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from cnncalc.report import Report, count, rf_text, summary_lines, title
+from cnncalc.layers._base import prod
+from cnncalc.report import Report, count, rows, summary_lines, title
 
 
 def _escape(text: str) -> str:
@@ -17,11 +18,14 @@ def render(report: Report) -> str:
         f"| # | layer | type | hyperparameters | output {report.layout_label()} | size | params | MACs | RF |",
         "|--:|---|---|---|---|--:|--:|--:|--:|",
     ]
-    for node in report.trace.nodes:
+    for row in rows(report):
+        name = "&nbsp;&nbsp;" * row.level + _escape(row.name)
+        if row.node is None:
+            name = f"**{name}**"
         lines.append(
-            f"| {node.index} | {_escape(node.name)} | {node.kind} | {_escape(node.summary)} | "
-            f"{report.shape_text(node.output)} | {count(node.output_size)} | {count(node.params.total)} | "
-            f"{count(node.macs * batch)} | {rf_text(node)} |"
+            f"| {row.index} | {name} | {row.kind} | {_escape(row.summary)} | "
+            f"{report.shape_text(row.output)} | {count(prod(row.output))} | {count(row.params.total)} | "
+            f"{count(row.macs * batch)} | {row.rf} |"
         )
     lines.append("")
     for heading, text in summary_lines(report):

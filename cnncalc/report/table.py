@@ -12,7 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from cnncalc.engine import Node
-from cnncalc.report import Report, count, rf_text, summary_lines, title
+from cnncalc.layers._base import prod
+from cnncalc.report import Report, count, rows, summary_lines, title
 
 BAR_WIDTH = 6
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
@@ -26,9 +27,9 @@ def bar(share: float, width: int = BAR_WIDTH) -> str:
     return text.ljust(width)
 
 
-def _cell(value: int, node: Node, field: str, report: Report) -> Text:
+def _cell(value: int, node: Node | None, field: str, report: Report) -> Text:
     text = Text(count(value))
-    claim = report.claims_for(node).get(field)
+    claim = report.claims_for(node).get(field) if node else None
     if claim is not None:
         if claim.confirmed:
             text.append(" ✓", style="green")
@@ -53,26 +54,26 @@ def render(report: Report) -> str:
     table.add_column("params·MACs share")
     total_params = max(totals.params.total, 1)
     total_macs = max(sum(n.macs for n in trace.nodes), 1)
-    for node in trace.nodes:
-        p_share, m_share = node.params.total / total_params, node.macs / total_macs
-        heavy = max(p_share, m_share) >= 0.25
-        shape = report.shape_text(node.output)
-        shape_cell = Text(shape)
-        claim = report.claims_for(node).get("shape")
+    for row in rows(report):
+        p_share, m_share = row.params.total / total_params, row.macs / total_macs
+        style = "dim" if row.node is None else ("bold" if max(p_share, m_share) >= 0.25 else None)
+        node = row.node
+        shape_cell = Text(report.shape_text(row.output))
+        claim = report.claims_for(node).get("shape") if node else None
         if claim is not None:
             shape_cell.append(" ✓" if claim.confirmed else " ✗", style="green" if claim.confirmed else "bold red")
         table.add_row(
-            str(node.index),
-            node.name,
-            node.kind,
-            node.summary,
+            row.index,
+            "  " * row.level + row.name,
+            row.kind,
+            row.summary,
             shape_cell,
-            count(node.output_size),
-            _cell(node.params.total, node, "params", report),
-            _cell(node.macs * batch, node, "macs", report),
-            rf_text(node),
+            count(prod(row.output)),
+            _cell(row.params.total, node, "params", report),
+            _cell(row.macs * batch, node, "macs", report),
+            row.rf,
             Text(bar(p_share) + " " + bar(m_share), style="cyan"),
-            style="bold" if heavy else None,
+            style=style,
         )
     out = io.StringIO()
     console = Console(
@@ -90,4 +91,5 @@ def render(report: Report) -> str:
     console.print()
     for heading, text in summary_lines(report):
         console.print(Text(f"{heading:<8} ", style="bold") + Text(text))
-    return out.getvalue()
+    # rich pads every cell; a pipe or a file wants no trailing blanks.
+    return "\n".join(line.rstrip() for line in out.getvalue().split("\n"))
