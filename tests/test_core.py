@@ -50,6 +50,11 @@ def trace_of(text: str) -> Trace:
     return propagate(loads_spec(text, "t.yaml"), "t.yaml")
 
 
+def one_layer(size: int, channels: int, layer: str) -> Trace:
+    """A spec of one layer on a size x size x channels input."""
+    return trace_of(f"name: t\ninput: {{h: {size}, w: {size}, c: {channels}}}\nlayers:\n  - {layer}")
+
+
 def test_lenet_matches_the_course_table_and_the_reference() -> None:
     trace = propagate(load_spec(LENET), str(LENET))
     got = [(n.name, hwc(n.output), n.output_size, n.params.total, n.macs) for n in trace.nodes]
@@ -83,8 +88,8 @@ def test_two_3x3x3_filters_have_56_params_whatever_the_input(size: int) -> None:
     ],
 )
 def test_the_course_floor_formula(n: int, f: int, s: int, p: int, out: int) -> None:
-    spec = f"name: t\ninput: {{h: {n}, w: {n}, c: 1}}\nlayers:\n  - {{type: conv, filters: 1, kernel: {f}, stride: {s}, padding: {p}}}"
-    assert trace_of(spec).nodes[1].output == (1, out, out)
+    trace = one_layer(n, 1, f"{{type: conv, filters: 1, kernel: {f}, stride: {s}, padding: {p}}}")
+    assert trace.nodes[1].output == (1, out, out)
 
 
 @pytest.mark.parametrize(
@@ -97,8 +102,7 @@ def test_the_course_floor_formula(n: int, f: int, s: int, p: int, out: int) -> N
     ],
 )
 def test_same_padding(n: int, f: int, s: int, out: int, pads: tuple[int, int]) -> None:
-    spec = f"name: t\ninput: {{h: {n}, w: {n}, c: 1}}\nlayers:\n  - {{type: conv, filters: 1, kernel: {f}, stride: {s}, padding: same}}"
-    trace = trace_of(spec)
+    trace = one_layer(n, 1, f"{{type: conv, filters: 1, kernel: {f}, stride: {s}, padding: same}}")
     assert trace.nodes[1].output == (1, out, out)
     layer = trace.nodes[1].layer
     assert layer is not None and layer.pads(trace.nodes[0].output) == (pads, pads)  # type: ignore[attr-defined]
