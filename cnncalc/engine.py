@@ -282,7 +282,7 @@ class _Builder:
             name = known.get(s) or node.name or f"#{s} {node.kind}"
             shown.append(f"{name} {format_hwc(node.output)}")
         key = exc.field if isinstance(self.raw, dict) and exc.field in self.raw else None
-        self._fail(f"{self._label(self.raw)}: {exc.message}; input: {', '.join(shown)} (H, W, C)", key)
+        self._fail(f"{self._label(self.raw)}: {exc.message}; reads {', '.join(shown)}", key)
 
 
 def _receptive_field(incoming: list[ReceptiveField | None], window: Any, output: Shape) -> ReceptiveField | None:
