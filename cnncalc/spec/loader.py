@@ -9,6 +9,7 @@ defuses "billion laughs" documents.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ MAX_VALUES = 2_000_000  # after alias expansion; a 100,000-layer spec holds abou
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CORE = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "seq", "map")} | {"!"}
+_MERGE = _CORE + "merge"
 _resolver = Resolver()
 _constructor = SafeConstructor()
 _builders = {
@@ -68,16 +70,33 @@ def _mark(event: Any) -> Mark:
     return Mark(event.start_mark.line + 1, event.start_mark.column + 1)
 
 
-def _scalar(event: Any) -> Any:
+# Plain scalars repeat a lot in a spec (`type`, `conv`, `3`); resolving each once is
+# a large share of the load time of a big file. Values are immutable, so sharing is safe.
+_CACHE_LIMIT = 4096
+
+
+def _scalar(event: Any, cache: dict[str, Any]) -> Any:
     tag = event.tag
+    # implicit[0]: a plain scalar, typed by its text (libyaml gives style '' for plain).
+    if tag is None and event.implicit[0]:
+        text = event.value
+        if text in cache:
+            return cache[text]
+        tag = _resolver.resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+        value = text if tag == _MERGE else _build(tag, text)  # `<<` stays a key; attach() merges
+        if len(cache) < _CACHE_LIMIT:
+            cache[text] = value
+        return value
     if tag in (None, "!"):
-        if event.style is not None or tag == "!":
-            return event.value  # quoted: always a string
-        tag = _resolver.resolve(ScalarNode, event.value, (True, False))  # type: ignore[no-untyped-call]
+        return event.value  # quoted, or the non-specific tag: always a string
+    return _build(tag, event.value)
+
+
+def _build(tag: str, text: str) -> Any:
     build = _builders.get(tag)
     if build is None:
         raise _TagError(tag)
-    return build(ScalarNode(tag, event.value))
+    return build(ScalarNode(tag, text))
 
 
 class _TagError(Exception):
@@ -93,17 +112,40 @@ def loads(text: str | bytes, path: str = "<string>") -> Any:
         raise SpecError.at(
             path, START, f"file is {len(text) / 2**20:.1f} MiB; specs are limited to {MAX_BYTES // 2**20} MiB"
         )
+    # The composed data holds no reference cycles, yet building a million small objects
+    # triggers the cyclic collector over and over: a third of the time of a big spec.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return _compose(text, path)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else START
         problem = exc.problem or exc.context or "invalid YAML"
-        if "\t" in problem or "'\\t'" in problem:
-            problem += " (YAML indents with spaces, never tabs)"
+        at = text[mark.index] if mark and 0 <= mark.index < len(text) else ""
+        if at == "\t" or "tab" in problem:
+            problem += " (a tab; YAML indents with spaces, never tabs)"
+        elif problem.startswith(("did not find expected", "mapping values are not allowed")):
+            problem += " (check the indentation)"
         raise SpecError.at(path, where, f"YAML syntax error: {problem}") from None
+    except yaml.reader.ReaderError as exc:
+        # A control character (binary junk, a NUL) in otherwise valid UTF-8.
+        where = _position(text, exc.position)
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raise SpecError.at(
+            path, where, f"character U+{ord(char):04X} is not allowed in YAML text (binary data?)"
+        ) from None
     except yaml.YAMLError as exc:
-        raise SpecError.at(path, START, f"YAML error: {exc}") from None
+        raise SpecError.at(path, START, f"YAML error: {' '.join(str(exc).split())}") from None
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _position(text: str, index: int) -> Mark:
+    """The 1-based line and column of character `index` of `text`."""
+    line = text.count("\n", 0, index) + 1
+    return Mark(line, index - (text.rfind("\n", 0, index) + 1) + 1)
 
 
 def load(path: str | Path) -> Any:
@@ -138,15 +180,18 @@ def _decode(data: bytes, path: str) -> str:
 
 
 def _compose(text: str, path: str) -> Any:
-    # Each open container on the stack: [container, pending key or None, key mark].
+    # Each open container: [container, pending key or _NO_KEY, key mark, keys merged in
+    # by `<<`, expanded size so far]. The sizes make an alias cost what it would copy.
     stack: list[list[Any]] = []
-    anchors: dict[str, Any] = {}
+    anchors: dict[str, tuple[Any, int]] = {}
     anchor_stack: list[str | None] = []
+    cache: dict[str, Any] = {}
     values = 0
-    # Expanded size of each closed container, so an alias costs what it would copy.
-    weights: dict[int, int] = {}
     root: Any = None
     documents = 0
+    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+    starts = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
     def fail(event: Any, message: str) -> SpecError:
         return SpecError.at(path, _mark(event), message)
@@ -158,7 +203,7 @@ def _compose(text: str, path: str) -> Any:
             return
         frame = stack[-1]
         container = frame[0]
-        if isinstance(container, LocatedList):
+        if type(container) is LocatedList:
             container.append(value)
             container.item_marks.append(mark)
             return
@@ -188,18 +233,37 @@ def _compose(text: str, path: str) -> Any:
     event: Any
     for event in yaml.parse(text, Loader=_Loader):
         kind = type(event)
-        if kind is yaml.ScalarEvent:
+        if kind is scalar_event:
             values += 1
             try:
-                value = _scalar(event)
+                value = _scalar(event, cache)
             except _TagError as exc:
                 raise fail(event, f"tag '{_short_tag(exc.tag)}' is not allowed; specs hold plain data only") from None
             except (ValueError, yaml.YAMLError):
                 raise fail(event, f"cannot read '{event.value}' as {_short_tag(event.tag)}") from None
             if event.anchor:
-                anchors[event.anchor] = value
-            attach(value, _mark(event), event)
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                anchors[event.anchor] = (value, 1)
+            start = event.start_mark
+            mark = Mark(start.line + 1, start.column + 1)
+            if not stack:
+                root = value
+                continue
+            frame = stack[-1]
+            frame[4] += 1
+            key = frame[1]
+            # The common cases inline (a big spec is mostly scalars); the rest in attach().
+            if key is not _NO_KEY and key != "<<":
+                target = frame[0]
+                frame[1] = _NO_KEY
+                target[key] = value
+                target.key_marks[key] = frame[2]
+                target.value_marks[key] = mark
+            elif type(frame[0]) is LocatedList:
+                frame[0].append(value)
+                frame[0].item_marks.append(mark)
+            else:
+                attach(value, mark, event)
+        elif kind in starts:
             values += 1
             if event.tag is not None and event.tag not in _ALLOWED_TAGS:
                 raise fail(event, f"tag '{_short_tag(event.tag)}' is not allowed; specs hold plain data only")
@@ -215,22 +279,24 @@ def _compose(text: str, path: str) -> Any:
                 container.item_marks = []
             container.mark = mark
             attach(container, mark, event)
-            stack.append([container, _NO_KEY, None, {}])
+            stack.append([container, _NO_KEY, None, {}, 1])
             anchor_stack.append(event.anchor)
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            done = stack.pop()[0]
-            items = done.values() if isinstance(done, dict) else done
-            weights[id(done)] = 1 + sum(weights.get(id(v), 1) for v in items)
+        elif kind in ends:
+            done, _, _, _, weight = stack.pop()
+            if stack:
+                stack[-1][4] += weight
             anchor = anchor_stack.pop()
             if anchor:
-                anchors[anchor] = done
-        elif kind is yaml.AliasEvent:
+                anchors[anchor] = (done, weight)
+        elif kind is alias_event:
             if event.anchor not in anchors:
                 raise fail(event, f"alias '*{event.anchor}' refers to no anchor defined before it")
-            value = anchors[event.anchor]
-            values += weights.get(id(value), 1)
+            value, weight = anchors[event.anchor]
+            values += weight
             if values > MAX_VALUES:
                 raise fail(event, f"aliases expand to more than {MAX_VALUES:,} values (an alias bomb?)")
+            if stack:
+                stack[-1][4] += weight
             attach(value, _mark(event), event)
         elif kind is yaml.DocumentStartEvent:
             documents += 1
