@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from cnncalc.errors import START, Diagnostic, did_you_mean
+from cnncalc.errors import START, Diagnostic, closest, did_you_mean
 from cnncalc.spec.loader import mark_of
 
 
@@ -49,6 +49,8 @@ def diagnostics(
 ) -> list[Diagnostic]:
     """One diagnostic per offending value; union alternatives for one value are merged."""
     seen: dict[tuple[Any, ...], Diagnostic] = {}
+    meant: list[tuple[Any, ...]] = []  # fields that an unknown field's did-you-mean names
+    missing: set[tuple[Any, ...]] = set()
     for err in error.errors(include_url=False):
         container, key, data_path = _walk(raw, tuple(err["loc"]))
         if data_path in seen and err["type"] != "missing":
@@ -58,11 +60,15 @@ def diagnostics(
             mark = mark_of(container, key, of_key=True)
             owner = _model_at(model, data_path)
             message = f"unknown field '{key}'{did_you_mean(str(key), _fields(owner))}"
+            guess = closest(str(key), _fields(owner))
+            if guess is not None:
+                meant.append((*data_path[:-1], guess))
         elif kind == "missing":
             field = err["loc"][-1]
             mark = mark_of(container, key) if data_path else mark_of(raw)
             message = f"missing field '{field}'"
             data_path = (*data_path, field)
+            missing.add(data_path)
         else:
             mark = mark_of(container, key)
             where = ".".join(str(p) for p in data_path) or "value"
@@ -70,6 +76,10 @@ def diagnostics(
         if context:
             message = f"{context}: {message}"
         seen[data_path] = Diagnostic(path, mark or mark_of(raw) or START, message)
+    # `kernal: 5` also leaves `kernel` missing: the typo is the one thing to report.
+    for field_path in meant:
+        if field_path in missing:
+            seen.pop(field_path, None)
     return sorted(seen.values(), key=lambda d: d.mark)
 
 
