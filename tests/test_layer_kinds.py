@@ -1,0 +1,193 @@
+"""Every primitive layer kind against hand-worked examples (tests/layer_cases.yaml) and
+against PyTorch itself; plus the errors an impossible layer gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from cnncalc.engine import propagate
+from cnncalc.errors import SpecError
+from cnncalc.layers import registry
+from cnncalc.layers._base import Composite, Layer, Params
+from cnncalc.spec import loads_spec
+
+CASES_FILE = Path(__file__).with_name("layer_cases.yaml")
+CASES: list[dict[str, Any]] = yaml.safe_load(CASES_FILE.read_text())
+CASE_KEYS = {"about", "input", "inputs", "layer", "shape", "trainable", "non_trainable", "buffers", "macs"}
+
+# Merges and composites read several inputs or expand into many layers; their tests
+# live with the graph tests.
+NOT_HERE = {"add", "concat", "multiply"}
+
+
+def case_id(case: dict[str, Any]) -> str:
+    return f"{case['layer']['type']}: {case['about']}"
+
+
+def chw(dims: dict[str, int]) -> tuple[int, ...]:
+    """A spec-style input mapping as the channels-first shape cnncalc and torch use."""
+    if "features" in dims:
+        return (dims["features"],)
+    return (dims["c"], *(dims[axis] for axis in ("d", "h", "w", "l") if axis in dims))
+
+
+def from_course_order(shape: list[int]) -> tuple[int, ...]:
+    """[H, W, C] (the course's order) -> (C, H, W); a flat [N] stays as it is."""
+    return tuple(shape) if len(shape) == 1 else (shape[-1], *shape[:-1])
+
+
+def inputs_of(case: dict[str, Any]) -> tuple[tuple[int, ...], ...]:
+    dims = case["inputs"] if "inputs" in case else [case["input"]]
+    return tuple(chw(d) for d in dims)
+
+
+def expected(case: dict[str, Any]) -> tuple[tuple[int, ...], Params, int]:
+    params = Params(case["trainable"], case.get("non_trainable", 0), case.get("buffers", 0))
+    return from_course_order(case["shape"]), params, case["macs"]
+
+
+def build(case: dict[str, Any]) -> Layer:
+    return registry()[case["layer"]["type"]].model_validate(case["layer"])
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_case_is_well_formed(case: dict[str, Any]) -> None:
+    assert set(case) <= CASE_KEYS, f"unknown keys {set(case) - CASE_KEYS}"
+    assert ("input" in case) != ("inputs" in case)
+    assert {"about", "layer", "shape", "trainable", "macs"} <= set(case)
+
+
+def test_every_primitive_kind_has_a_case() -> None:
+    covered = {case["layer"]["type"] for case in CASES}
+    kinds = {kind for kind, cls in registry().items() if not issubclass(cls, Composite) and kind not in NOT_HERE}
+    assert kinds - covered == set(), "layer kinds without a worked example in tests/layer_cases.yaml"
+    assert covered - set(registry()) == set(), "cases for kinds that do not exist"
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_case_numbers(case: dict[str, Any]) -> None:
+    layer = build(case)
+    inputs = inputs_of(case)
+    shape, params, macs = expected(case)
+    output = layer.output_shape(inputs)
+    assert output == shape
+    assert layer.params(inputs) == params
+    assert layer.macs(inputs, output) == macs
+    layer.window(inputs)  # must not raise on a shape it accepts
+    assert isinstance(layer.describe(), str)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if "input" in c], ids=case_id)
+def test_case_through_the_engine(case: dict[str, Any]) -> None:
+    """The same numbers from a one-layer spec, receptive field included."""
+    dims = ", ".join(f"{k}: {v}" for k, v in case["input"].items())
+    layer = yaml.safe_dump(case["layer"], default_flow_style=True, width=1000).strip()
+    spec = loads_spec(f"name: case\ninput: {{{dims}}}\nlayers:\n  - {layer}\n", "case.yaml")
+    node = propagate(spec, "case.yaml").nodes[-1]
+    shape, params, macs = expected(case)
+    assert (node.output, node.params, node.macs) == (shape, params, macs)
+    if node.rf is not None:
+        assert all(size >= 1 for size in node.rf.size)
+        assert all(jump > 0 for jump in node.rf.jump)
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_torch_parity(case: dict[str, Any]) -> None:
+    """PyTorch's own module gives the hand-worked shape, parameters, buffers and MACs."""
+    torch = pytest.importorskip("torch")
+    from torch.utils.flop_counter import FlopCounterMode
+
+    torch.manual_seed(0)
+    inputs = inputs_of(case)
+    shape, params, macs = expected(case)
+    module = build(case).build_torch(inputs)
+    batch = [torch.randn(2, *x) for x in inputs]
+    counter = FlopCounterMode(display=False)
+    with torch.enable_grad(), counter:
+        out = module(*batch)
+    assert tuple(out.shape) == (2, *shape)
+    trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
+    frozen = sum(p.numel() for p in module.parameters() if not p.requires_grad)
+    buffers = sum(b.numel() for b in module.buffers())
+    assert Params(trainable, frozen, buffers) == params
+    flops = counter.get_total_flops()
+    assert flops % 4 == 0
+    assert flops // 2 // 2 == macs  # FLOPs = 2 * MACs, over a batch of 2
+
+
+# Errors: a layer that cannot apply names itself, shows the arithmetic and points at
+# the value to blame.
+
+
+def error_of(text: str) -> str:
+    with pytest.raises(SpecError) as caught:
+        propagate(loads_spec(text, "net.yaml"), "net.yaml")
+    assert len(caught.value.diagnostics) == 1
+    return str(caught.value.diagnostics[0])
+
+
+def test_kernel_larger_than_input() -> None:
+    text = "name: t\ninput: {h: 4, w: 4, c: 1}\nlayers:\n  - {name: big, type: conv, filters: 2, kernel: 5}\n"
+    message = error_of(text)
+    # line 4, column of `5` after "  - {name: big, type: conv, filters: 2, kernel: "
+    col = len("  - {name: big, type: conv, filters: 2, kernel: ") + 1
+    assert message.startswith(f"net.yaml:4:{col}: ")
+    assert "layer 1 'big' (conv)" in message
+    assert "(4 + 0 - 5) / 1 + 1 = 0 < 1" in message
+
+
+def test_kernel_larger_than_input_block_style() -> None:
+    text = "name: t\ninput: {h: 4, w: 4, c: 1}\nlayers:\n  - {type: relu}\n  - type: maxpool\n    kernel: 5\n"
+    message = error_of(text)
+    assert message.startswith("net.yaml:6:13: ")
+    assert "layer 2 (maxpool)" in message
+    assert "(4 + 0 - 5) / 5 + 1 = 0.8 < 1" in message
+
+
+@pytest.mark.parametrize(
+    ("layer", "field", "words"),
+    [
+        ("{type: conv_transpose, filters: 2, kernel: 3, stride: 2, output_padding: 2}", "output_padding: 2", "smaller"),
+        ("{type: conv_transpose, filters: 2, kernel: 1, padding: 5}", "padding: 5", "- 2*5 + 1*(1 - 1) + 0 + 1 = -2"),
+        ("{type: groupnorm, groups: 5}", "groups: 5", "6 / 5 = 1.2"),
+        ("{type: crop, size: 9}", "size: 9", "cannot crop h=8 to 9"),
+        ("{type: crop, cropping: [4, 4, 0, 0]}", "cropping: [4", "8 - 4 - 4 = 0 < 1"),
+        ("{type: upsample, mode: bilinear, scale: 2}", "mode: bilinear", "2-D"),
+        ("{type: layernorm, dims: 4}", "dims: 4", "only 3 axes"),
+        ("{type: depthwise_conv, kernel: 9}", "kernel: 9", "(8 + 0 - 9) / 1 + 1 = 0 < 1"),
+        ("{type: zeropad, padding: [1, 2, 3]}", "padding: [1", "one per side"),
+    ],
+)
+def test_layer_errors_point_at_the_field(layer: str, field: str, words: str) -> None:
+    line = f"  - {layer}"
+    text = f"name: t\ninput: {{h: 8, w: 8, c: 6}}\nlayers:\n{line}\n"
+    if "bilinear" in layer:
+        text = text.replace("{h: 8, w: 8, c: 6}", "{l: 8, c: 6}")
+    message = error_of(text)
+    col = line.index(field) + len(field.split(": ")[0]) + 3
+    assert message.startswith(f"net.yaml:4:{col}: "), message
+    assert words in message
+
+
+@pytest.mark.parametrize(
+    "layer",
+    [
+        "{type: upsample}",
+        "{type: upsample, scale: 2, size: 4}",
+        "{type: upsample, scale: 2, align_corners: true}",
+        "{type: upsample, scale: 0}",
+        "{type: conv_transpose, filters: 2, kernel: 3, stride: 0}",
+    ],
+)
+def test_invalid_fields_are_positioned(layer: str) -> None:
+    message = error_of(f"name: t\ninput: {{h: 8, w: 8, c: 6}}\nlayers:\n  - {layer}\n")
+    assert message.startswith("net.yaml:4:")
+
+
+def test_crop_needs_size_cropping_or_two_inputs() -> None:
+    message = error_of("name: t\ninput: {h: 8, w: 8, c: 6}\nlayers:\n  - {type: crop}\n")
+    assert "exactly one of size and cropping" in message
