@@ -1,0 +1,353 @@
+"""`cnncalc check`: files and folders -> findings, with configuration and suppressions.
+
+Every file is loaded, validated, propagated and passed through every selected rule;
+a file that fails at any stage gives findings, never an exception, and the next file
+is checked all the same. Nothing here writes to a file it reads.
+
+Folders are searched recursively for `*.yaml` and `*.yml` files that look like specs
+(a top-level `layers:` key at the start of a line), skipping hidden folders; files named
+on the command line are always checked (unless `specs_only`, for pre-commit).
+
+Configuration, from `[tool.cnncalc]` in the nearest pyproject.toml:
+
+    [tool.cnncalc]
+    select = ["CNC"]            # code prefixes or rule names to run (default: all)
+    ignore = ["CNC104"]         # code prefixes or rule names to skip
+    include = ["**/*.yaml", "**/*.yml"]   # patterns searched for in folders
+    exclude = ["build/**"]      # patterns (relative to the folder) to skip
+    [tool.cnncalc.levels]
+    CNC104 = "error"            # error, warning, info or off
+    [tool.cnncalc.limits]
+    params = "25M"              # default limits for specs without their own
+
+Suppressions, as YAML comments: `# cnncalc: ignore[CNC104]` (or `ignore[CNC104,CNC106]`,
+or a bare `ignore` for every code) on the line a finding points at; `# cnncalc:
+ignore-file` or `ignore-file[CNC110]` anywhere in the file.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from cnncalc.errors import SpecError
+from cnncalc.findings import LEVELS, CheckResult, Finding
+from cnncalc.rules import Context, Failure, RuleModule, rules
+
+INTERNAL = ("CNC000", "internal-error")
+DEFAULT_INCLUDE = ("**/*.yaml", "**/*.yml")
+_SPEC_LIKE = re.compile(rb"^layers\s*:", re.MULTILINE)
+_SUPPRESS = re.compile(r"#\s*cnncalc:\s*(ignore-file|ignore)\b(?:\[([^\]]*)\])?")
+_KIND_IN_MESSAGE = re.compile(r"\(([A-Za-z0-9_]+)\)(?: in block '[^']*')?: ")
+
+
+class UsageError(Exception):
+    """An unusable invocation: a missing path, a bad option or configuration (exit 2)."""
+
+
+@dataclass
+class Config:
+    """What to check and how; pyproject.toml's `[tool.cnncalc]`, then command-line options."""
+
+    select: list[str] = field(default_factory=lambda: ["CNC"])
+    ignore: list[str] = field(default_factory=list)
+    levels: dict[str, str] = field(default_factory=dict)
+    limits: dict[str, int] = field(default_factory=dict)
+    include: list[str] = field(default_factory=lambda: list(DEFAULT_INCLUDE))
+    exclude: list[str] = field(default_factory=list)
+    specs_only: bool = False
+    source: str | None = None  # the pyproject.toml it came from
+    warnings: list[str] = field(default_factory=list)
+
+    def _matches(self, patterns: Iterable[str], module: RuleModule) -> bool:
+        return any(module.rule.code.startswith(p.upper()) or p == module.rule.name for p in patterns)
+
+    def level(self, module: RuleModule) -> str | None:
+        """The level the rule reports at, or None when it is not run."""
+        if not self._matches(self.select, module) or self._matches(self.ignore, module):
+            return None
+        level = self.levels.get(module.rule.code, self.levels.get(module.rule.name, module.rule.level))
+        return None if level == "off" else level
+
+
+# Configuration.
+
+_KNOWN_KEYS = {"select", "ignore", "levels", "limits", "include", "exclude", "specs-only", "specs_only"}
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above `start` that has a `[tool.cnncalc]` table."""
+    here = start.resolve()
+    for folder in [here, *here.parents]:
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                text = candidate.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if re.search(r"^\[tool\.cnncalc[\].]", text, re.MULTILINE):
+                return candidate
+        if (folder / ".git").exists():
+            break  # the repository root: look no further
+    return None
+
+
+def _toml() -> Any:
+    try:
+        import tomllib
+
+        return tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        try:
+            import tomli  # type: ignore[import-not-found,unused-ignore]
+
+            return tomli
+        except ModuleNotFoundError:
+            return None
+
+
+def _strings(value: Any, key: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UsageError(f"[tool.cnncalc] {key} must be a list of strings")
+    return list(value)
+
+
+def load_config(path: Path | None) -> Config:
+    """Read `[tool.cnncalc]` from `path`; an empty Config when None."""
+    config = Config()
+    if path is None:
+        return config
+    toml = _toml()
+    if toml is None:
+        config.warnings.append(f"{path}: no TOML reader (install tomli on Python 3.10); configuration skipped")
+        return config
+    try:
+        data = toml.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: not valid TOML: {exc}") from None
+    table = data.get("tool", {}).get("cnncalc", {})
+    if not isinstance(table, dict):
+        raise UsageError(f"{path}: [tool.cnncalc] must be a table")
+    config.source = str(path)
+    for key in table:
+        if key not in _KNOWN_KEYS:
+            from cnncalc.errors import did_you_mean
+
+            config.warnings.append(f"{path}: unknown key [tool.cnncalc] {key}{did_you_mean(key, sorted(_KNOWN_KEYS))}")
+    if "select" in table:
+        config.select = _strings(table["select"], "select")
+    if "ignore" in table:
+        config.ignore = _strings(table["ignore"], "ignore")
+    if "include" in table:
+        config.include = _strings(table["include"], "include")
+    if "exclude" in table:
+        config.exclude = _strings(table["exclude"], "exclude")
+    config.specs_only = bool(table.get("specs-only", table.get("specs_only", False)))
+    config.levels = parse_levels(table.get("levels", {}))
+    config.limits = parse_limits(table.get("limits", {}), str(path))
+    return config
+
+
+def parse_levels(levels: Any) -> dict[str, str]:
+    if not isinstance(levels, dict):
+        raise UsageError("[tool.cnncalc.levels] must map rule codes to error, warning, info or off")
+    known = {m.rule.code for m in rules().values()} | {m.rule.name for m in rules().values()}
+    out = {}
+    for key, level in levels.items():
+        if key not in known:
+            raise UsageError(f"[tool.cnncalc.levels] {key}: no rule has that code or name")
+        if level not in (*LEVELS, "off"):
+            raise UsageError(f"[tool.cnncalc.levels] {key} = {level!r}: use error, warning, info or off")
+        out[key] = level
+    return out
+
+
+def parse_limits(limits: Any, where: str) -> dict[str, int]:
+    """Default limits, validated by the same rules as a spec's `limits:`."""
+    from pydantic import ValidationError
+
+    from cnncalc.spec.model import Limits
+
+    if not isinstance(limits, dict):
+        raise UsageError(f"{where}: [tool.cnncalc.limits] must be a table")
+    try:
+        return dict(Limits.model_validate(limits).model_dump(exclude_none=True))
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise UsageError(f"{where}: [tool.cnncalc.limits] {problems}") from None
+
+
+# Finding the files.
+
+
+def looks_like_spec(path: Path) -> bool:
+    """A top-level `layers:` key: cheap, and true of a spec whose YAML is broken elsewhere."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 20)
+    except OSError:
+        return True  # let the check report why it cannot be read
+    return bool(_SPEC_LIKE.search(head))
+
+
+def _excluded(relative: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(Path(relative).name, p) for p in patterns)
+
+
+def _included(relative: str, patterns: Sequence[str]) -> bool:
+    # `**/*.yaml` should also match `net.yaml` at the top of the folder.
+    return any(fnmatch.fnmatch(relative, p) or fnmatch.fnmatch(relative, p.removeprefix("**/")) for p in patterns)
+
+
+def discover(paths: Sequence[str], config: Config) -> list[str]:
+    """The spec files to check, in a stable order; UsageError for a path that does not exist."""
+    found: list[str] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for folder, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ("__pycache__", "node_modules"))
+                for name in sorted(files):
+                    full = Path(folder) / name
+                    relative = full.relative_to(path).as_posix()
+                    if _included(relative, config.include) and not _excluded(relative, config.exclude):
+                        if looks_like_spec(full):
+                            found.append(str(full))
+        elif path.exists():
+            if not config.specs_only or looks_like_spec(path):
+                found.append(given)
+        else:
+            raise UsageError(f"{given}: no such file or folder")
+    return list(dict.fromkeys(found))  # a file named twice is checked once
+
+
+# Checking one file.
+
+
+def _failures(error: SpecError, stage: str) -> list[Failure]:
+    cause = error.__context__ if isinstance(getattr(error, "__context__", None), Exception) else None
+    from cnncalc.errors import LayerError
+
+    layer_error = cause if isinstance(cause, LayerError) else None
+    out = []
+    for diagnostic in error.diagnostics:
+        match = _KIND_IN_MESSAGE.search(diagnostic.message)
+        out.append(Failure(diagnostic, stage, layer_error, match[1] if match else None))
+    return out
+
+
+def _suppressions(text: str) -> tuple[set[str] | None, dict[int, set[str] | None]]:
+    """(codes ignored in the whole file, codes ignored per line); None means every code."""
+    whole: set[str] | None = set()
+    lines: dict[int, set[str] | None] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "cnncalc" not in line:
+            continue
+        for match in _SUPPRESS.finditer(line):
+            codes = {c.strip().upper() for c in match[2].split(",") if c.strip()} if match[2] else None
+            if match[1] == "ignore-file":
+                whole = None if codes is None or whole is None else whole | codes
+            else:
+                previous = lines.get(number, set())
+                lines[number] = None if codes is None or previous is None else previous | codes
+    return whole, lines
+
+
+def _suppressed(finding: Finding, whole: set[str] | None, lines: dict[int, set[str] | None]) -> bool:
+    if finding.code == INTERNAL[0]:
+        return False
+    if whole is None or finding.code in whole:
+        return True
+    if finding.line in lines:
+        codes = lines[finding.line]
+        return codes is None or finding.code in codes
+    return False
+
+
+def _read_text(path: str) -> str:
+    from cnncalc.spec.loader import MAX_BYTES
+
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(MAX_BYTES + 1).decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def check_file(path: str, config: Config) -> list[Finding]:
+    """Every finding for one file, suppressions and configuration applied; never raises."""
+    try:
+        return _check_file(path, config)
+    except Exception as exc:  # a bug in cnncalc: report it as a finding and go on
+        code, name = INTERNAL
+        message = f"cnncalc failed on this file: {type(exc).__name__}: {exc} (please report it)"
+        return [Finding(code, name, "error", path, 1, 1, message)]
+
+
+def _check_file(path: str, config: Config) -> list[Finding]:
+    from cnncalc.engine import propagate
+    from cnncalc.spec import from_data
+    from cnncalc.spec.loader import load
+
+    ctx = Context(path, limits=config.limits)
+    try:
+        ctx.raw = load(path)
+        ctx.spec = from_data(ctx.raw, path)
+        ctx.trace = propagate(ctx.spec, path)
+    except SpecError as error:
+        ctx.failures = _failures(error, "load" if ctx.spec is None else "propagate")
+    modules = rules()
+    owners = [m for m in modules.values() if m.owns is not None]
+    for i, failure in enumerate(ctx.failures):
+        owner = next((m.rule.code for m in owners if m.owns and m.owns(failure)), "CNC001")
+        ctx.owners[i] = owner
+    findings: list[Finding] = []
+    for module in modules.values():
+        level = config.level(module)
+        if level is None:
+            continue
+        try:
+            for finding in module.check(ctx):
+                findings.append(replace(finding, level=level) if level != finding.level else finding)
+        except Exception as exc:  # one broken rule must not hide the others' findings
+            code, name = INTERNAL
+            message = f"rule {module.rule.code} {module.rule.name} failed: {type(exc).__name__}: {exc} (please report it)"
+            findings.append(Finding(code, name, "error", path, 1, 1, message))
+    whole, lines = _suppressions(_read_text(path))
+    kept = [f for f in findings if not _suppressed(f, whole, lines)]
+    return sorted(kept, key=lambda f: (f.line, f.col, f.code))
+
+
+def check_paths(
+    files: Sequence[str], config: Config, progress: Callable[[str], None] | None = None
+) -> CheckResult:
+    """Check each file in turn; `progress` is called after each one."""
+    result = CheckResult(files=list(files))
+    for path in files:
+        result.findings.extend(check_file(path, config))
+        if progress is not None:
+            progress(path)
+    return result
+
+
+def progress_bar(total: int) -> tuple[Callable[[str], None] | None, Callable[[], None]]:
+    """A rich progress bar on stderr when it is a terminal and the run is long enough."""
+    if total <= 20 or not sys.stderr.isatty():
+        return None, lambda: None
+    from rich.console import Console
+    from rich.progress import Progress
+
+    bar = Progress(console=Console(stderr=True), transient=True)
+    task = bar.add_task("checking", total=total)
+    bar.start()
+    return (lambda _path: bar.advance(task)), bar.stop

@@ -1,0 +1,52 @@
+"""A conv or dense bias directly followed by batchnorm: parameters that do nothing.
+
+Batchnorm subtracts each channel's mean, which removes any constant added before it,
+and its own shift (beta) takes the bias's place. Set `bias: false` on the layer before.
+
+PASS:
+
+    name: no-bias
+    input: {h: 32, w: 32, c: 3}
+    layers:
+      - {type: conv, filters: 16, kernel: 3, bias: false}
+      - {type: batchnorm, activation: relu}
+
+FAIL:
+
+    name: bias
+    input: {h: 32, w: 32, c: 3}
+    layers:
+      - {type: conv, filters: 16, kernel: 3}
+      - {type: batchnorm, activation: relu}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cnncalc.findings import Finding
+from cnncalc.rules import Context, Rule, count, label, subject
+
+RULE = Rule("CNC106", "bias-before-batchnorm", "warning")
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    if ctx.trace is None:
+        return
+    nodes = ctx.trace.nodes
+    for node in nodes[1:]:
+        if node.kind != "batchnorm" or len(node.sources) != 1:
+            continue
+        before = nodes[node.sources[0]]
+        layer = before.layer
+        # An activation in between (`activation: relu` on the conv) keeps the bias useful.
+        if layer is None or getattr(layer, "bias", None) is not True or getattr(layer, "activation", None):
+            continue
+        width = getattr(layer, "filters", None) or getattr(layer, "units", None) or before.output[0]
+        yield RULE.at(
+            ctx,
+            before.mark,
+            f"{label(before)}: its {count(width)} biases are cancelled by the batchnorm right after it "
+            "(it subtracts the mean; its beta shifts instead); set bias: false",
+            subject(ctx.trace, before),
+        )
