@@ -145,6 +145,38 @@ def layers() -> None:
             print(f"{'':<18} {', '.join(fields)}")
 
 
+@app.command()
+def zoo() -> None:
+    """List the bundled specs (use a name with `table`, e.g. `cnncalc table resnet50`)."""
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from cnncalc import zoo as bundled
+    from cnncalc.figures import hwc
+    from cnncalc.report import count, short
+
+    try:
+        found = bundled.entries()
+    except SpecError as error:
+        _fail(error)
+    table = Table(box=None, pad_edge=False, header_style="bold", show_edge=False, padding=(0, 1))
+    for heading in ("name", "description", "input (H, W, C)"):
+        table.add_column(heading)
+    table.add_column("params", justify="right")
+    table.add_column("MACs", justify="right")
+    for entry in found:
+        dims = "×".join(str(v) for v in hwc(entry.input))
+        macs = f"{count(entry.macs)} ({short(entry.macs)})"
+        table.add_row(entry.name, entry.description, dims, count(entry.params), macs)
+    out = io.StringIO()
+    color = _color()
+    Console(file=out, force_terminal=color, no_color=not color, width=240, highlight=False, emoji=False).print(table)
+    # rich pads every cell; a pipe or a file wants no trailing blanks.
+    sys.stdout.write("\n".join(line.rstrip() for line in out.getvalue().split("\n")))
+
+
 def main() -> None:
     try:
         app()

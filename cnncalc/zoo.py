@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -27,3 +28,30 @@ def resolve(spec: str) -> Path | None:
         if bundled.is_file():
             return bundled
     return None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One bundled spec as `cnncalc zoo` lists it."""
+
+    name: str
+    description: str
+    input: tuple[int, ...]  # channels first, as the engine holds it
+    params: int
+    macs: int  # per sample
+
+
+def entries() -> list[Entry]:
+    """Every bundled spec, propagated; a SpecError if one of them is broken."""
+    from cnncalc.engine import propagate
+    from cnncalc.figures import totals
+    from cnncalc.spec import load_spec
+
+    found = []
+    for name in names():
+        path = zoo_dir() / f"{name}.yaml"
+        spec = load_spec(path)
+        trace = propagate(spec, str(path), batch=1)
+        total = totals(trace)
+        found.append(Entry(name, spec.description or "", trace.nodes[0].output, total.params.total, total.macs))
+    return found
