@@ -141,7 +141,7 @@ class _Builder:
             self._fail_layer(exc, sources)
         if len(self.nodes) >= MAX_NODES:
             self._fail(f"the network expands to more than {MAX_NODES:,} layers")
-        rf = _receptive_field([self.nodes[s].rf for s in sources], window, output)
+        rf = _receptive_field([self.nodes[s].rf for s in sources[: layer.value_inputs]], window, output)
         node = Node(
             index=len(self.nodes),
             name=name,

@@ -191,3 +191,20 @@ def test_invalid_fields_are_positioned(layer: str) -> None:
 def test_crop_needs_size_cropping_or_two_inputs() -> None:
     message = error_of("name: t\ninput: {h: 8, w: 8, c: 6}\nlayers:\n  - {type: crop}\n")
     assert "exactly one of size and cropping" in message
+
+
+def test_crop_to_a_reference_keeps_the_first_inputs_receptive_field() -> None:
+    text = """name: t
+input: {h: 16, w: 16, c: 1}
+layers:
+  - {name: a, type: conv, filters: 1, kernel: 3}
+  - {name: b, type: conv, filters: 1, kernel: 5}
+  - {type: crop, from: [a, b]}
+"""
+    nodes = propagate(loads_spec(text, "t.yaml"), "t.yaml").nodes
+    assert nodes[2].rf is not None and nodes[2].rf.size == (7, 7)  # 3 + (5 - 1), b only sizes the crop
+    crop = nodes[3]
+    assert crop.output == (1, 10, 10)  # a is 14x14, cut to b's 10x10: 2 off each side
+    assert crop.rf is not None
+    assert crop.rf.size == (3, 3)  # a's field: b's values never reach the output
+    assert crop.rf.start == (3.5, 3.5)  # a's first centre 0.5 + 1, moved 2 in

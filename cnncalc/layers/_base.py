@@ -126,6 +126,8 @@ class Layer(BaseModel):
 
     # Inputs the layer reads: (fewest, most); most None is unbounded.
     arity: ClassVar[tuple[int, int | None]] = (1, 1)
+    # How many leading inputs the output's values come from (crop's second input only sizes it).
+    value_inputs: ClassVar[int | None] = None
     kind: ClassVar[str] = ""
 
     @classmethod

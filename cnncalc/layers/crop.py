@@ -27,11 +27,15 @@ def centred(sizes: Shape, target: Shape, field: str) -> tuple[tuple[int, int], .
 
 
 class Crop(Layer):
-    """Cuts rows and columns off each channel's edges: to `size` (centred), by `cropping`
-    per side, or, reading two inputs, centred to the second one's spatial size."""
+    """Cuts each channel's edges: to `size` (centred), by `cropping`, or to a second input's size.
+
+    Reading two inputs (`from: [x, ref]`), it cuts x, centred, to ref's spatial size and
+    keeps x's channels.
+    """
 
     type: Literal["crop"]
     arity: ClassVar[tuple[int, int | None]] = (1, 2)
+    value_inputs: ClassVar[int | None] = 1
     size: PositiveSize | None = Field(None, description="Output size (centred crop), or one per spatial dimension.")
     cropping: Sides | None = Field(None, description="Rows/columns to cut: per side, per dimension or everywhere.")
 
