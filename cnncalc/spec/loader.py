@@ -42,6 +42,7 @@ _builders = {
 class LocatedDict(dict[str, Any]):
     """A mapping with the position of itself, of each key and of each value."""
 
+    __slots__ = ("key_marks", "mark", "value_marks")  # no per-instance __dict__: big specs hold many
     mark: Mark
     key_marks: dict[Any, Mark]
     value_marks: dict[Any, Mark]
@@ -50,6 +51,7 @@ class LocatedDict(dict[str, Any]):
 class LocatedList(list[Any]):
     """A sequence with the position of itself and of each item."""
 
+    __slots__ = ("item_marks", "mark")
     mark: Mark
     item_marks: list[Mark]
 
