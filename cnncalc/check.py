@@ -68,6 +68,14 @@ class Config:
     def _matches(self, patterns: Iterable[str], module: RuleModule) -> bool:
         return any(module.rule.code.startswith(p.upper()) or p == module.rule.name for p in patterns)
 
+    def validate(self) -> None:
+        """UsageError for a select or ignore entry that matches no rule (a typo selects nothing)."""
+        modules = list(rules().values())
+        for key, patterns in (("select", self.select), ("ignore", self.ignore)):
+            for p in patterns:
+                if not any(self._matches([p], m) for m in modules):
+                    raise UsageError(f"{key} {p!r} matches no rule code or name (see cnncalc rules)")
+
     def level(self, module: RuleModule) -> str | None:
         """The level the rule reports at, or None when it is not run."""
         if not self._matches(self.select, module) or self._matches(self.ignore, module):

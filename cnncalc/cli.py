@@ -10,12 +10,16 @@ from __future__ import annotations
 import os
 import sys
 from enum import Enum
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from cnncalc import __version__
 from cnncalc.errors import SpecError
+
+if TYPE_CHECKING:
+    from cnncalc.engine import Trace
+    from cnncalc.verify import Verification
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3
 
@@ -39,6 +43,19 @@ class DType(str, Enum):
     float16 = "float16"
     bfloat16 = "bfloat16"
     int8 = "int8"
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cuda = "cuda"
+    cpu = "cpu"
+    meta = "meta"
+
+
+DeviceOption = Annotated[
+    Device,
+    typer.Option(help="Where PyTorch runs the check: auto (cuda if there, else cpu), cuda, cpu or meta (no memory)."),
+]
 
 
 def _fail(error: SpecError) -> NoReturn:
@@ -98,6 +115,10 @@ def table(
     depth: Annotated[
         int | None, typer.Option(min=0, help="Show blocks nested deeper than this as one roll-up row each.")
     ] = None,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Build the spec in PyTorch and check every number (needs torch).")
+    ] = False,
+    device: DeviceOption = Device.auto,
 ) -> None:
     """Print a spec's per-layer shapes, parameters, MACs and totals; exit 1 if a claim is refuted."""
     from cnncalc.engine import propagate
@@ -113,12 +134,105 @@ def table(
         _fail(error)
     if unknown:
         _fail(SpecError(unknown))
+    checked = _verified(trace, device.value) if verify else None
     color = _color() and output_format == "table"
     width = os.get_terminal_size().columns if color else None
-    report = Report(trace, totals(trace), claims, layout=layout.value, color=color, width=width, depth=depth)
+    report = Report(
+        trace, totals(trace), claims, layout=layout.value, color=color, width=width, depth=depth, verification=checked
+    )
     sys.stdout.write(renderer(output_format)(report))
-    if not all(c.confirmed for c in claims):
+    if not all(c.confirmed for c in claims) or (checked is not None and not checked.agrees):
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _verified(trace: Trace, device: str) -> Verification:
+    """The trace checked in PyTorch; exit 2 where that cannot run (no torch, no CUDA)."""
+    from cnncalc.verify import VerifyUnavailable, verify
+
+    try:
+        return verify(trace, device)
+    except VerifyUnavailable as exc:
+        print(f"cnncalc: {exc}", file=sys.stderr)
+        raise typer.Exit(EXIT_UNUSABLE) from None
+
+
+class VerifyFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@app.command("verify")
+def verify_command(
+    specs: Annotated[list[str], typer.Argument(help="Spec files, or names of bundled ones; each is checked.")],
+    device: DeviceOption = Device.auto,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            metavar="MODULE:FACTORY",
+            help="Compare with your own model instead (package.module:factory, called with no arguments): "
+            "parameter and buffer counts, total MACs and the output shapes of its weighted leaf modules.",
+        ),
+    ] = None,
+    batch: Annotated[int | None, typer.Option(min=1, help="Batch size to run at (at least 2 is used).")] = None,
+    layout: Annotated[Layout, typer.Option(help="Show shapes as (H, W, C) or (C, H, W).")] = Layout.hwc,
+    output_format: Annotated[VerifyFormat, typer.Option("--format", "-f", help="text or json.")] = VerifyFormat.text,
+) -> None:
+    """Build each spec in PyTorch and check every shape, parameter, buffer and MAC count.
+
+    Exit 1 if PyTorch disagrees anywhere, 2 if a spec is unusable or PyTorch cannot run.
+    """
+    import json
+
+    from cnncalc import zoo
+    from cnncalc.engine import propagate
+    from cnncalc.errors import did_you_mean
+    from cnncalc.report import verification as shown
+    from cnncalc.spec import load_spec
+    from cnncalc.verify import FactoryError, VerifyUnavailable, compare_with_model, import_torch, resolve_device, verify
+
+    try:
+        import_torch()
+        resolve_device(device.value)
+    except VerifyUnavailable as exc:
+        print(f"cnncalc: {exc}", file=sys.stderr)
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    code = EXIT_OK
+    documents = []
+    for spec in specs:
+        found = zoo.resolve(spec)
+        if found is None:
+            hint = did_you_mean(spec, zoo.names())
+            print(f"{spec}:1:1: no such file, and no bundled spec of that name{hint}", file=sys.stderr)
+            code = EXIT_UNUSABLE
+            continue
+        path = str(found)
+        try:
+            trace = propagate(load_spec(path), path, batch=batch)
+        except SpecError as error:
+            for diagnostic in error.diagnostics:
+                print(diagnostic, file=sys.stderr)
+            code = EXIT_UNUSABLE
+            continue
+        try:
+            if against is None:
+                result = verify(trace, device.value)
+                text = shown.render(trace.spec.name, path, result, layout.value)
+                document = {"name": trace.spec.name, "path": path, **shown.document(result)}
+            else:
+                compared = compare_with_model(trace, against, device.value)
+                text = shown.render_comparison(trace.spec.name, path, compared, layout.value)
+                document = {"name": trace.spec.name, "path": path, **shown.comparison_document(compared)}
+        except (VerifyUnavailable, FactoryError) as exc:
+            print(f"cnncalc: {exc}", file=sys.stderr)
+            raise typer.Exit(EXIT_UNUSABLE) from None
+        if not document["agrees"] and code == EXIT_OK:
+            code = EXIT_FINDINGS
+        documents.append(document)
+        if output_format is VerifyFormat.text:
+            sys.stdout.write(text)
+    if output_format is VerifyFormat.json:
+        sys.stdout.write(json.dumps(documents, indent=2) + "\n")
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -175,6 +289,103 @@ def zoo() -> None:
     Console(file=out, force_terminal=color, no_color=not color, width=240, highlight=False, emoji=False).print(table)
     # rich pads every cell; a pipe or a file wants no trailing blanks.
     sys.stdout.write("\n".join(line.rstrip() for line in out.getvalue().split("\n")))
+
+
+def _finding_format(value: str) -> str:
+    from cnncalc.findings import FORMATS
+
+    if value not in FORMATS:
+        raise typer.BadParameter(f"'{value}' is not one of {', '.join(FORMATS)}")
+    return value
+
+
+def _codes(value: str | None) -> list[str] | None:
+    return [c.strip() for c in value.split(",") if c.strip()] if value is not None else None
+
+
+@app.command()
+def check(
+    paths: Annotated[list[str], typer.Argument(help="Spec files, or folders searched for *.yaml/*.yml specs.")],
+    output_format: Annotated[
+        str,
+        typer.Option("--format", "-f", callback=_finding_format, help="text, json, sarif, junit or github."),
+    ] = "text",
+    select: Annotated[
+        str | None, typer.Option(help="Run only these rules: codes, code prefixes or names, comma-separated.")
+    ] = None,
+    ignore: Annotated[str | None, typer.Option(help="Skip these rules: codes, code prefixes or names.")] = None,
+    config: Annotated[
+        str | None, typer.Option(help="Read [tool.cnncalc] from this pyproject.toml instead of the nearest one.")
+    ] = None,
+    no_config: Annotated[bool, typer.Option("--no-config", help="Ignore every pyproject.toml.")] = False,
+    specs_only: Annotated[
+        bool,
+        typer.Option("--specs-only", help="Skip named files that do not look like specs (for pre-commit)."),
+    ] = False,
+    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the report here, not stdout.")] = None,
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when errors are found.")] = False,
+) -> None:
+    """Lint specs: validation, shapes and the rules (cnncalc rules); exit 1 on any error finding."""
+    from pathlib import Path
+
+    from cnncalc.check import UsageError, check_paths, discover, find_pyproject, load_config, progress_bar
+    from cnncalc.findings import formatter
+
+    try:
+        if no_config:
+            settings = load_config(None)
+        elif config is not None:
+            if not Path(config).is_file():
+                raise UsageError(f"{config}: no such file")
+            settings = load_config(Path(config))
+        else:
+            existing = [Path(p).resolve() for p in paths if Path(p).exists()]
+            base = Path(os.path.commonpath(existing)) if existing else Path.cwd()
+            settings = load_config(find_pyproject(base if base.is_dir() else base.parent))
+        settings.select = _codes(select) or settings.select
+        settings.ignore = [*settings.ignore, *(_codes(ignore) or [])]
+        settings.specs_only = settings.specs_only or specs_only
+        settings.validate()
+        files = discover(paths, settings)
+    except UsageError as error:
+        print(f"cnncalc check: {error}", file=sys.stderr)
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    for warning in settings.warnings:
+        print(f"cnncalc check: warning: {warning}", file=sys.stderr)
+    advance, stop = progress_bar(len(files))
+    try:
+        result = check_paths(files, settings, advance)
+    finally:
+        stop()
+    text = formatter(output_format)(result)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"cnncalc check: cannot write {output}: {exc.strerror}", file=sys.stderr)
+            raise typer.Exit(EXIT_UNUSABLE) from None
+    if any(f.code == "CNC000" for f in result.findings):
+        raise typer.Exit(EXIT_BUG)
+    if result.count("error") and not exit_zero:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command()
+def rules(
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print docs/rules.md: every rule with examples.")] = False,
+) -> None:
+    """List the lint rules of `cnncalc check`: code, name, default level, what each finds."""
+    from cnncalc.rules import rules as registry
+
+    if markdown:
+        from cnncalc.rules._docs import markdown as render
+
+        sys.stdout.write(render())
+        return
+    for code, module in registry().items():
+        print(f"{code}  {module.rule.name:<26} {module.rule.level:<8} {module.summary}")
 
 
 def main() -> None:

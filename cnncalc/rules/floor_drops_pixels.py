@@ -3,7 +3,9 @@
 When `(n + 2p - f)` is not a multiple of the stride, the last windows do not fit and
 the output size is rounded down; the input pixels past the last window silently never
 reach the output. The message names them (0-based) and shows the arithmetic. Pad the
-input, or pick a kernel and stride that tile it (or `ceil_mode` for pooling).
+input, or pick a kernel and stride that tile it (or `ceil_mode` for pooling). Layers
+whose stride exceeds their window (a strided 1x1 projection) skip pixels between
+windows by design and are not reported.
 
 PASS:
 
@@ -59,6 +61,8 @@ def dropped(node: Node) -> list[str]:
         extent = n + before + after
         if step != s or (extent - reach) // step + 1 != o:
             continue  # not a plain sliding window (transposed, upsampling): no floor to check
+        if step > reach:
+            continue  # windows leave gaps anyway (a strided 1x1 projection); the last one is no news
         first = (o - 1) * step + reach - before  # first input index no window covers
         if first >= n:
             continue  # only padding is left over
