@@ -6,10 +6,14 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cnncalc.engine import Node, Trace
 from cnncalc.figures import ClaimResult, Totals, hwc
 from cnncalc.layers._base import Params, Shape
+
+if TYPE_CHECKING:
+    from cnncalc.verify import Verification
 
 CONVENTION = (
     "MACs count the multiply-accumulates of weighted layers (conv, dense), bias excluded; "
@@ -31,6 +35,7 @@ class Report:
     color: bool = False
     width: int | None = None
     depth: int | None = None  # deepest block level shown as rows; deeper ones roll up
+    verification: Verification | None = None  # set by --verify: PyTorch's word on every number
 
     def shape(self, shape: Shape) -> tuple[int, ...]:
         return hwc(shape) if self.layout == "hwc" else shape
@@ -196,6 +201,10 @@ def summary_lines(report: Report) -> list[tuple[str, str]]:
         for c in report.claims:
             if not c.confirmed:
                 lines.append(("", f"✗ {c.target} {c.field}: claimed {_value(c.claimed)}, computed {_value(c.actual)}"))
+    if report.verification is not None:
+        from cnncalc.report.verification import summary
+
+        lines += summary(report.verification, report.layout)
     notes = {n.rf.note for n in report.trace.nodes if n.rf and n.rf.note}
     for note in sorted(notes):
         lines.append(("RF *", note))

@@ -69,7 +69,15 @@ def document(report: Report) -> dict[str, Any]:
             }
             for c in report.claims
         ],
+        **({} if report.verification is None else {"verification": _verification(report)}),
     }
+
+
+def _verification(report: Report) -> dict[str, Any]:
+    from cnncalc.report.verification import document
+
+    assert report.verification is not None
+    return document(report.verification)
 
 
 def render(report: Report) -> str:

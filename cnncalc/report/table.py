@@ -6,6 +6,7 @@ Colour only at a terminal without NO_COLOR; piped, the same table in plain chara
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
@@ -14,6 +15,9 @@ from rich.text import Text
 from cnncalc.engine import Node
 from cnncalc.layers._base import prod
 from cnncalc.report import Report, count, rows, summary_lines, title
+
+if TYPE_CHECKING:
+    from cnncalc.verify import Verification
 
 BAR_WIDTH = 6
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
@@ -38,6 +42,13 @@ def _cell(value: int, node: Node | None, field: str, report: Report) -> Text:
     return text
 
 
+def _verified(checked: Verification, node: Node | None) -> Text:
+    from cnncalc.report.verification import row_mark
+
+    mark = row_mark(checked, node.index) if node is not None else ""
+    return Text(mark, style="green" if mark == "✓" else "bold red")
+
+
 def render(report: Report) -> str:
     trace, totals = report.trace, report.totals
     batch = trace.batch
@@ -52,6 +63,9 @@ def render(report: Report) -> str:
     table.add_column("MACs", justify="right")
     table.add_column("RF", justify="right")
     table.add_column("params·MACs share")
+    checked = report.verification
+    if checked is not None:
+        table.add_column("PyTorch")
     total_params = max(totals.params.total, 1)
     total_macs = max(sum(n.macs for n in trace.nodes), 1)
     for row in rows(report):
@@ -73,6 +87,7 @@ def render(report: Report) -> str:
             _cell(row.macs * batch, node, "macs", report),
             row.rf,
             Text(bar(p_share) + " " + bar(m_share), style="cyan"),
+            *([] if checked is None else [_verified(checked, node)]),
             style=style,
         )
     out = io.StringIO()
