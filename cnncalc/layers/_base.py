@@ -23,9 +23,12 @@ Inputs = tuple[Shape, ...]
 
 # Spec field types shared by the windowed layers. A size is one int for every spatial
 # dimension or a list with one int per dimension.
-Size = Annotated[int | list[int], Field(description="One int for every spatial dimension, or one per dimension.")]
+# Positive: a 0 stride or kernel from a spec must be a positioned error, not a ZeroDivisionError.
+Size = Annotated[
+    PositiveInt | list[PositiveInt], Field(description="One int for every spatial dimension, or one per dimension.")
+]
 Padding = Annotated[
-    int | list[int] | Literal["valid", "same"],
+    NonNegativeInt | list[NonNegativeInt] | Literal["valid", "same"],
     Field(
         description="Zero padding per side: an int, one per dimension, `valid` (none) or `same` "
         "(output = ceil(n / stride); an odd total puts the extra pixel bottom/right)."

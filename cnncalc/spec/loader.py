@@ -127,8 +127,12 @@ def loads(text: str | bytes, path: str = "<string>") -> Any:
         at = text[mark.index] if mark and 0 <= mark.index < len(text) else ""
         if at == "\t" or "tab" in problem:
             problem += " (a tab; YAML indents with spaces, never tabs)"
-        elif problem.startswith(("did not find expected", "mapping values are not allowed")):
+        elif problem.startswith(("did not find expected key", "did not find expected '-'", "mapping values")):
             problem += " (check the indentation)"
+        elif exc.context and exc.context_mark and exc.context_mark is not mark:
+            # e.g. an unclosed quote: say where the thing that never ended began
+            begun = exc.context_mark
+            problem += f" ({exc.context} that starts at line {begun.line + 1}, column {begun.column + 1})"
         raise SpecError.at(path, where, f"YAML syntax error: {problem}") from None
     except yaml.reader.ReaderError as exc:
         # A control character (binary junk, a NUL) in otherwise valid UTF-8.

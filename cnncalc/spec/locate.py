@@ -22,9 +22,10 @@ def _walk(raw: Any, loc: tuple[Any, ...]) -> tuple[Any, Any, tuple[Any, ...]]:
         is_index = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         if is_key or is_index:
             container, key, node = node, part, node[part]
-        else:
-            break  # union-member tags and the like: not data
-        path += (part,)
+            path += (part,)
+        elif isinstance(part, int) or isinstance(node, dict):
+            break  # a missing key or index: the path ends here
+        # else a union member's tag (`list[constrained-int]`): not data, skip it
     return container, key, path
 
 
@@ -51,10 +52,15 @@ def diagnostics(
     seen: dict[tuple[Any, ...], Diagnostic] = {}
     meant: list[tuple[Any, ...]] = []  # fields that an unknown field's did-you-mean names
     missing: set[tuple[Any, ...]] = set()
-    for err in error.errors(include_url=False):
-        container, key, data_path = _walk(raw, tuple(err["loc"]))
-        if data_path in seen and err["type"] != "missing":
-            continue  # the other members of a union complaining about the same value
+    located = [(err, *_walk(raw, tuple(err["loc"]))) for err in error.errors(include_url=False)]
+    # Of a union's complaints about one value, the one reaching deepest into it is the
+    # useful one (`kernel: [0, 2]`: item 0 must be > 0, rather than "not an int").
+    located.sort(key=lambda item: -len(item[3]))
+    for err, container, key, data_path in located:
+        if err["type"] != "missing" and any(
+            seen_path[: len(data_path)] == data_path and seen_path not in missing for seen_path in seen
+        ):
+            continue  # another member of a union complaining about the same value
         kind = err["type"]
         if kind == "extra_forbidden":
             mark = mark_of(container, key, of_key=True)
@@ -92,5 +98,5 @@ def _message(err: Any) -> str:
         choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
         return f"'{value}' is not one of {', '.join(choices)}{did_you_mean(str(value), choices)}"
     if isinstance(value, (dict, list)):
-        return text
+        return f"{text[0].lower()}{text[1:]}"
     return f"{text[0].lower()}{text[1:]}, got {value!r}"
