@@ -7,6 +7,7 @@ its own numbers. It never names a layer kind.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -306,7 +307,8 @@ def _receptive_field(incoming: list[ReceptiveField | None], window: Any, output:
         c + ((f - 1) * d / 2 - p) * j
         for c, f, d, p, j in zip(rf.start, window.kernel, window.dilation, window.pad_before, rf.jump, strict=True)
     )
-    return ReceptiveField(tuple(int(v) for v in size), jump, start, rf.note)
+    # After an upsample the jump is fractional; a field spans whole input pixels, so round up.
+    return ReceptiveField(tuple(math.ceil(v - 1e-9) for v in size), jump, start, rf.note)
 
 
 def propagate(spec: Spec, path: str, *, batch: int | None = None, dtype: str = "float32") -> Trace:
