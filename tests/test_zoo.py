@@ -1,0 +1,140 @@
+"""The model zoo: every bundled torchvision spec reproduces the reference numbers exactly."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cnncalc import zoo
+from cnncalc.engine import Trace, propagate
+from cnncalc.figures import totals
+from cnncalc.spec import load_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+SPECS = ROOT / "specs"
+
+# Copied from the project's reference file (shared/reference/torchvision.json): torchvision 0.29
+# models built with weights=None (GoogLeNet with aux_logits=False) at 3x224x224; params from
+# sum(p.numel()), buffers from sum(b.numel() for b in model.buffers()), MACs from
+# FlopCounterMode total / 2 on a batch-1 forward pass (conv + linear, no bias).
+# spec name: (params, trainable params, buffer elements, MACs)
+REFERENCE: dict[str, tuple[int, int, int, int]] = {
+    "alexnet": (61_100_840, 61_100_840, 0, 714_188_480),
+    "vgg16": (138_357_544, 138_357_544, 0, 15_470_264_320),
+    "resnet18": (11_689_512, 11_689_512, 9_620, 1_814_073_344),
+    "resnet50": (25_557_032, 25_557_032, 53_173, 4_089_184_256),
+    "mobilenet_v2": (3_504_872, 3_504_872, 34_164, 300_774_272),
+    "googlenet": (6_624_904, 6_624_904, 14_617, 1_498_376_192),
+    "densenet121": (7_978_856, 7_978_856, 83_769, 2_834_161_664),
+    "squeezenet1_1": (1_235_496, 1_235_496, 0, 349_151_936),
+}
+
+# Every spec that must ship: the zoo, the course's examples and the padding walkthrough.
+BUNDLED = sorted([*REFERENCE, "lenet", "course_convnet", "same_padding"])
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cnncalc", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+        timeout=120,
+    )
+
+
+def trace_of(name: str) -> Trace:
+    path = SPECS / f"{name}.yaml"
+    return propagate(load_spec(path), str(path))
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+def test_zoo_spec_matches_the_torchvision_reference(name: str) -> None:
+    params, trainable, buffers, macs = REFERENCE[name]
+    trace = trace_of(name)
+    total = totals(trace)
+    assert trace.nodes[0].output == (3, 224, 224)
+    assert total.params.total == params
+    assert total.params.trainable == trainable
+    assert total.params.buffers == buffers
+    assert total.macs == macs
+    assert total.output == (1000,)
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE))
+def test_expect_block_holds_the_reference_numbers(name: str) -> None:
+    # The spec's own claims must be the reference, so a spec cannot drift and still pass `table`.
+    params, _, buffers, macs = REFERENCE[name]
+    claim = load_spec(SPECS / f"{name}.yaml").expect["total"]
+    assert (claim.params, claim.buffers, claim.macs) == (params, buffers, macs)
+
+
+def test_every_expected_spec_is_bundled() -> None:
+    assert set(BUNDLED) <= set(zoo.names())
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_bundled_spec_confirms_every_claim_through_the_cli(name: str) -> None:
+    result = run("table", f"specs/{name}.yaml")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    assert "✗" not in result.stdout
+    assert "confirmed" in result.stdout
+
+
+def test_resnet50_reads_in_well_under_60_lines() -> None:
+    assert len((SPECS / "resnet50.yaml").read_text(encoding="utf-8").splitlines()) <= 50
+
+
+def test_googlenet_says_it_follows_torchvisions_3x3_five_by_five_branch() -> None:
+    text = (SPECS / "googlenet.yaml").read_text(encoding="utf-8")
+    assert "5x5" in text and "3x3 kernel" in text
+
+
+def test_same_padding_puts_the_extra_pixel_bottom_right() -> None:
+    # (top, bottom), (left, right) per layer, from the arithmetic in the spec's comments.
+    wanted = {
+        "odd_even_s2": ((1, 1), (0, 1)),  # 11 -> 6 (s=2, f=3): total 2; 10 -> 5: total 1
+        "even_kernel": ((1, 2), (1, 2)),  # f=4, s=1: total 3 on both axes
+        "dilated": ((2, 2), (2, 2)),  # f=3, d=2 spans 5: total 4
+        "stride3": ((1, 1), (1, 2)),  # 6 -> 2 (s=3, f=5): total 2; 5 -> 2: total 3
+        "pool": ((0, 0), (0, 0)),  # 2 -> 1 (s=2, f=2): total 0
+    }
+    trace = trace_of("same_padding")
+    got = {}
+    for node in trace.nodes[1:]:
+        layer = node.layer
+        assert layer is not None
+        got[node.name] = layer.pads(node.inputs[0])  # type: ignore[attr-defined]
+    assert got == wanted
+
+
+def test_zoo_lists_every_bundled_spec_with_its_numbers() -> None:
+    result = run("zoo")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:2] == ["name", "description"]
+    rows = {line.split()[0]: line for line in lines[1:] if line.strip()}
+    assert sorted(rows) == zoo.names()
+    assert "224×224×3" in rows["resnet50"]
+    assert "25,557,032" in rows["resnet50"] and "4,089,184,256" in rows["resnet50"]
+    assert "62,006" in rows["lenet"] and "651,720" in rows["lenet"] and "32×32×3" in rows["lenet"]
+    assert "138,357,544" in rows["vgg16"] and "15,470,264,320" in rows["vgg16"]
+    assert all(line == line.rstrip() for line in lines)
+
+
+def test_zoo_never_imports_torch() -> None:
+    code = (
+        "import sys, runpy\n"
+        "sys.argv = ['cnncalc', 'zoo']\n"
+        "try:\n    runpy.run_module('cnncalc', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('TORCH' if 'torch' in sys.modules else 'CLEAN', file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.stderr.strip().endswith("CLEAN")
+    assert "resnet50" in result.stdout
