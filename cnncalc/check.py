@@ -107,17 +107,16 @@ def find_pyproject(start: Path) -> Path | None:
 
 
 def _toml() -> Any:
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
 
         return tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        try:
-            import tomli  # type: ignore[import-not-found,unused-ignore]
+    try:  # Python 3.10: tomli, when installed
+        import tomli  # type: ignore[import-not-found,unused-ignore]
 
-            return tomli
-        except ModuleNotFoundError:
-            return None
+        return tomli
+    except ModuleNotFoundError:
+        return None
 
 
 def _strings(value: Any, key: str) -> list[str]:
@@ -228,9 +227,9 @@ def discover(paths: Sequence[str], config: Config) -> list[str]:
                 for name in sorted(files):
                     full = Path(folder) / name
                     relative = full.relative_to(path).as_posix()
-                    if _included(relative, config.include) and not _excluded(relative, config.exclude):
-                        if looks_like_spec(full):
-                            found.append(str(full))
+                    wanted = _included(relative, config.include) and not _excluded(relative, config.exclude)
+                    if wanted and looks_like_spec(full):
+                        found.append(str(full))
         elif path.exists():
             if not config.specs_only or looks_like_spec(path):
                 found.append(given)
@@ -329,16 +328,15 @@ def _check_file(path: str, config: Config) -> list[Finding]:
                 findings.append(replace(finding, level=level) if level != finding.level else finding)
         except Exception as exc:  # one broken rule must not hide the others' findings
             code, name = INTERNAL
-            message = f"rule {module.rule.code} {module.rule.name} failed: {type(exc).__name__}: {exc} (please report it)"
+            rule = f"{module.rule.code} {module.rule.name}"
+            message = f"rule {rule} failed: {type(exc).__name__}: {exc} (please report it)"
             findings.append(Finding(code, name, "error", path, 1, 1, message))
     whole, lines = _suppressions(_read_text(path))
     kept = [f for f in findings if not _suppressed(f, whole, lines)]
     return sorted(kept, key=lambda f: (f.line, f.col, f.code))
 
 
-def check_paths(
-    files: Sequence[str], config: Config, progress: Callable[[str], None] | None = None
-) -> CheckResult:
+def check_paths(files: Sequence[str], config: Config, progress: Callable[[str], None] | None = None) -> CheckResult:
     """Check each file in turn; `progress` is called after each one."""
     result = CheckResult(files=list(files))
     for path in files:

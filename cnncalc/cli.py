@@ -374,7 +374,9 @@ def check(
 
 @app.command()
 def rules(
-    markdown: Annotated[bool, typer.Option("--markdown", help="Print docs/rules.md: every rule with examples.")] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print docs/rules.md, every rule with examples.")
+    ] = False,
 ) -> None:
     """List the lint rules of `cnncalc check`: code, name, default level, what each finds."""
     from cnncalc.rules import rules as registry

@@ -99,12 +99,16 @@ def test_total_bias_forgotten() -> None:
 
 def test_padding_and_stride_ignored_in_shapes() -> None:
     # p=2, f=5, s=1 on 32: (32 + 4 - 5)/1 + 1 = 32; ignoring the padding gives 28.
-    padded = "name: t\ninput: {h: 32, w: 32, c: 3}\nlayers:\n  - {name: c, type: conv, filters: 6, kernel: 5, padding: 2}\n"
-    got = explanations(padded + "expect:\n  c: {shape: [28, 28, 6]}\n")
+    padded = (
+        "name: t\ninput: {h: 32, w: 32, c: 3}\nlayers:\n  - {name: c, type: conv, filters: 6, kernel: 5, padding: 2}"
+    )
+    got = explanations(padded + "\nexpect:\n  c: {shape: [28, 28, 6]}\n")
     assert got == {"c.shape": "(28, 28, 6) ignores the padding (2): (32 + 4 - 5)/1 + 1 = 32"}
     # s=2, f=3 on 39: (39 - 3)/2 + 1 = 19; ignoring the stride gives 37.
-    strided = "name: t\ninput: {h: 39, w: 39, c: 3}\nlayers:\n  - {name: c, type: conv, filters: 10, kernel: 3, stride: 2}\n"
-    got = explanations(strided + "expect:\n  c: {shape: [37, 37, 10]}\n")
+    strided = (
+        "name: t\ninput: {h: 39, w: 39, c: 3}\nlayers:\n  - {name: c, type: conv, filters: 10, kernel: 3, stride: 2}"
+    )
+    got = explanations(strided + "\nexpect:\n  c: {shape: [37, 37, 10]}\n")
     assert got == {"c.shape": "(37, 37, 10) ignores the stride (2): (39 + 0 - 3)/2 + 1 = 19"}
 
 

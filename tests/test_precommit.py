@@ -20,7 +20,11 @@ import yaml
 
 ROOT = Path(__file__).parent.parent
 GOOD = "name: good\ninput: {features: 16}\nlayers:\n  - {type: dense, units: 8, activation: relu}\n"
-BAD = "name: bad\ninput: {h: 4, w: 4, c: 3}\nlayers:\n  - {type: conv, filters: 8, kernel: 3}\n  - {type: conv, filters: 6, kernel: 5}\n"
+BAD = (
+    "name: bad\ninput: {h: 4, w: 4, c: 3}\nlayers:\n"
+    "  - {type: conv, filters: 8, kernel: 3}\n"
+    "  - {type: conv, filters: 6, kernel: 5}\n"
+)
 WORKFLOW = "on: push\njobs:\n  test: {runs-on: ubuntu-latest, steps: [{run: pytest}]}\n"
 
 pytestmark = pytest.mark.skipif(shutil.which("pre-commit") is None, reason="the pre-commit executable is missing")
