@@ -390,6 +390,14 @@ def rules(
         print(f"{code}  {module.rule.name:<26} {module.rule.level:<8} {module.summary}")
 
 
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the spec format (docs/spec.schema.json), for editor completion."""
+    from cnncalc.schema import render
+
+    sys.stdout.write(render())
+
+
 def main() -> None:
     try:
         app()
