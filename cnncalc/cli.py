@@ -398,6 +398,49 @@ def schema() -> None:
     sys.stdout.write(render())
 
 
+@app.command()
+def diff(
+    old: Annotated[str, typer.Argument(help="The spec before (a file, or a bundled name).")],
+    new: Annotated[str, typer.Argument(help="The spec after.")],
+    output_format: Annotated[str, typer.Option("--format", "-f", help="table, json or markdown.")] = "table",
+    fail_on: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-on",
+            help="METRIC:+AMOUNT, repeatable: exit 1 when a total grows by more, e.g. params:+5%, "
+            "macs:+1G, memory:+64MiB. Metrics: params, macs, flops, memory, weights.",
+        ),
+    ] = None,
+    everything: Annotated[bool, typer.Option("--all", help="List unchanged layers too.")] = False,
+    batch: Annotated[int | None, typer.Option(min=1, help="Batch size for MACs and activations.")] = None,
+    dtype: Annotated[DType, typer.Option(help="Element type for weight and activation bytes.")] = DType.float32,
+) -> None:
+    """Per-layer and total changes in params, MACs and memory between two specs; exit 1 past a --fail-on."""
+    from cnncalc.diff import ThresholdError, compare, parse_threshold
+    from cnncalc.engine import propagate
+    from cnncalc.report.diff import DIFF_FORMATS
+    from cnncalc.spec import load_spec
+
+    if output_format not in DIFF_FORMATS:
+        raise typer.BadParameter(f"'{output_format}' is not one of {', '.join(DIFF_FORMATS)}", param_hint="--format")
+    try:
+        thresholds = [parse_threshold(t) for t in fail_on or []]
+    except ThresholdError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--fail-on") from None
+    traces = []
+    for spec in (old, new):
+        path = _resolve(spec)
+        try:
+            traces.append(propagate(load_spec(path), path, batch=batch, dtype=dtype.value))
+        except SpecError as error:
+            _fail(error)
+    result = compare(traces[0], traces[1], thresholds)
+    color = _color() and output_format == "table"
+    sys.stdout.write(DIFF_FORMATS[output_format](result, color=color, everything=everything))
+    if result.failed:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
 def main() -> None:
     try:
         app()
