@@ -1,0 +1,192 @@
+"""Time cnncalc as a user runs it: whole processes, several repetitions, medians.
+
+    python benchmarks/run.py            # everything, prints a Markdown table
+    python benchmarks/run.py --quick    # fewer repetitions, no 100,000-layer table
+
+Standard library only. Each case is run once to warm up (disk cache, .pyc files), then
+`--reps` times; the table shows the median, the spread and, where a case has one, its
+ratio to a baseline measured in the same go, so that a slow or busy machine shifts both.
+
+PYTHONDONTWRITEBYTECODE is removed from the children's environment: some machines set
+it, and then every start recompiles the whole package from source, which is not what a
+user who installed cnncalc with pip pays (pip writes the .pyc files at install time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cnncalc_command() -> list[str]:
+    """The installed console script beside this Python, else `python -m cnncalc`."""
+    script = Path(sys.executable).parent / "cnncalc"
+    if script.is_file() and os.access(script, os.X_OK):
+        return [str(script)]
+    return [sys.executable, "-m", "cnncalc"]
+
+
+def environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["NO_COLOR"] = "1"
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    return env
+
+
+def time_command(argv: list[str], reps: int, stdout: Path | None = None, warm_up: bool = True) -> list[float]:
+    """Wall seconds of `reps` runs after one warm-up; the command must exit 0 or 1."""
+    env = environment()
+    times = []
+    for i in range(0 if warm_up else 1, reps + 1):
+        sink = stdout.open("wb") if stdout else subprocess.DEVNULL
+        start = time.perf_counter()
+        proc = subprocess.run(argv, stdout=sink, stderr=subprocess.PIPE, env=env, cwd=ROOT, check=False)
+        elapsed = time.perf_counter() - start
+        if stdout:
+            sink.close()  # type: ignore[union-attr]
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
+        if i:  # the first run warms up
+            times.append(elapsed)
+    return times
+
+
+@dataclass
+class Row:
+    case: str
+    times: list[float]
+    baseline: str = ""
+    ratio: float | None = None
+    target: str = ""
+    met: bool | None = None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+
+def chain_spec(folder: Path, layers: int) -> Path:
+    """A plain chain of small dense layers: the per-layer cost, nothing else."""
+    path = folder / f"chain_{layers}.yaml"
+    with path.open("w") as f:
+        f.write(f"name: chain_{layers}\ninput: {{features: 16}}\nlayers:\n")
+        f.writelines("  - {type: dense, units: 16, activation: relu}\n" for _ in range(layers))
+    return path
+
+
+def residual_spec(folder: Path, blocks: int) -> Path:
+    """ResNet-style basic blocks written with the residual composite: about 5 nodes each."""
+    path = folder / f"residual_{blocks}.yaml"
+    with path.open("w") as f:
+        f.write(f"name: residual_{blocks}\ninput: {{h: 8, w: 8, c: 16}}\nlayers:\n")
+        body = (
+            "[{type: conv, filters: 16, kernel: 3, padding: 1, bias: false}, {type: batchnorm, activation: relu}, "
+            "{type: conv, filters: 16, kernel: 3, padding: 1, bias: false}, {type: batchnorm}]"
+        )
+        f.writelines(f"  - {{type: residual, body: {body}, shortcut: identity}}\n" for _ in range(blocks))
+    return path
+
+
+def many_specs(folder: Path, count: int) -> Path:
+    """`count` small, valid specs in one folder, for `cnncalc check`."""
+    out = folder / "many"
+    out.mkdir()
+    text = (ROOT / "specs" / "lenet.yaml").read_text()
+    for i in range(count):
+        (out / f"net_{i:04d}.yaml").write_text(text.replace("name: lenet", f"name: net_{i}"))
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reps", type=int, default=7, help="repetitions of each quick case (default 7)")
+    parser.add_argument("--quick", action="store_true", help="3 repetitions; skip the 100,000-layer table")
+    args = parser.parse_args()
+    reps = 3 if args.quick else args.reps
+    big_reps = 3 if not args.quick else 1
+    cli = cnncalc_command()
+    rows: list[Row] = []
+
+    def add(row: Row) -> None:
+        rows.append(row)
+        print(f"  {row.case}: median {row.median:.3f} s", file=sys.stderr, flush=True)
+
+    floor = Row("floor: python -c 'import typer, rich, pydantic, yaml'", [])
+    floor.times = time_command([sys.executable, "-c", "import typer, rich, pydantic, yaml"], reps)
+    add(floor)
+    lenet = Row("cnncalc table specs/lenet.yaml", time_command([*cli, "table", "specs/lenet.yaml"], reps))
+    lenet.baseline, lenet.ratio = "floor", lenet.median / floor.median
+    lenet.target, lenet.met = "≤ 1.5× floor", lenet.ratio <= 1.5
+    add(lenet)
+
+    if (ROOT / "specs" / "resnet50.yaml").exists():
+        resnet = Row("cnncalc table specs/resnet50.yaml", time_command([*cli, "table", "specs/resnet50.yaml"], reps))
+        resnet.baseline, resnet.ratio = "LeNet table", resnet.median / lenet.median
+        resnet.target, resnet.met = "≤ 1.3× LeNet", resnet.ratio <= 1.3
+        add(resnet)
+
+    with tempfile.TemporaryDirectory(prefix="cnncalc-bench-") as tmp:
+        folder = Path(tmp)
+        sink = folder / "out"
+        per_layer: dict[str, list[tuple[int, float]]] = {"json": [], "table": []}
+        for n in (1_000, 10_000, 100_000):
+            spec = str(chain_spec(folder, n))
+            for fmt in ("json", "table"):
+                if fmt == "table" and n == 100_000 and args.quick:
+                    continue
+                # The big runs are long: fewer of them, and the package is warm by now.
+                count = reps if n < 100_000 else (big_reps if fmt == "json" else 1)
+                row = Row(
+                    f"table chain of {n:,} layers --format {fmt}",
+                    time_command([*cli, "table", spec, "--format", fmt], count, stdout=sink, warm_up=n < 100_000),
+                )
+                if n == 10_000:
+                    row.target, row.met = "< 1 s", row.median < 1.0
+                per_layer[fmt].append((n, row.median))
+                add(row)
+        if (ROOT / "cnncalc" / "layers" / "residual.py").exists():
+            spec = str(residual_spec(folder, 1_000))
+            row = Row(
+                "table 1,000 residual blocks --format json", time_command([*cli, "table", spec, "-f", "json"], reps)
+            )
+            row.target, row.met = "< 1 s", row.median < 1.0
+            add(row)
+            row = Row("table 1,000 residual blocks (plain table)", time_command([*cli, "table", spec], reps))
+            row.target, row.met = "< 1 s", row.median < 1.0
+            add(row)
+        if (ROOT / "cnncalc" / "check.py").exists():
+            many = str(many_specs(folder, 1_000))
+            check = Row("check 1,000 spec files, one process", time_command([*cli, "check", many], min(reps, 3)))
+            check.baseline, check.ratio = "LeNet table", check.median / lenet.median
+            add(check)
+
+    print("| case | median (s) | min–max (s) | runs | vs | ratio | target | met |")
+    print("|---|---:|---:|---:|---|---:|---|---|")
+    for r in rows:
+        ratio = f"{r.ratio:.2f}×" if r.ratio is not None else ""
+        met = "" if r.met is None else ("yes" if r.met else "**no**")
+        spread = f"{min(r.times):.3f}–{max(r.times):.3f}"
+        print(
+            f"| {r.case} | {r.median:.3f} | {spread} | {len(r.times)} | {r.baseline} | {ratio} | {r.target} | {met} |"
+        )
+    for fmt, points in per_layer.items():
+        if len(points) >= 2:
+            # Growth: cost per layer above the fixed start-up cost (that of the LeNet table).
+            start = lenet.median
+            per = [(t - start) / n * 1e6 for n, t in points]
+            text = ", ".join(f"{n:,}: {p:.1f} µs" for (n, _), p in zip(points, per, strict=True))
+            print(f"\n{fmt}: time per layer above start-up: {text} (linear growth keeps these equal)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
