@@ -191,7 +191,10 @@ class _Builder:
                 out, group = self._block(layer, raw, sources, label)
             elif isinstance(layer, Composite):
                 with self._group(label, layer.type) as group:
-                    out = layer.expand(self, sources)
+                    try:
+                        out = layer.expand(self, sources)
+                    except LayerError as exc:  # the composite's own rule (a projection that cannot fit)
+                        self._fail_layer(exc, sources)
             else:
                 out = self.add(layer, sources, self._qualified(name))
             sources = [out]

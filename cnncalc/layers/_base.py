@@ -271,15 +271,16 @@ def prod(values: Sequence[int]) -> int:
     return math.prod(values)
 
 
-def torch_padded(module: Any, pads: tuple[tuple[int, int], ...], value: float = 0.0) -> Any:
+def torch_padded(module: Any, pads: tuple[tuple[int, int], ...], value: float = 0.0, *, always: bool = False) -> Any:
     """`module` with padding `pads`: passed to it when symmetric, else a pad layer before it.
 
     `module_for(symmetric_pads)` style builders call this with the module already built
-    with padding 0 whenever the padding is asymmetric.
+    with padding 0 whenever the padding is asymmetric (or `always`, for padding the
+    torch module cannot take itself).
     """
     from torch import nn
 
-    if all(before == after for before, after in pads):
+    if not always and all(before == after for before, after in pads):
         return module
     flat: list[int] = []
     for before, after in reversed(pads):  # torch pads the last axis first

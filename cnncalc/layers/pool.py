@@ -57,8 +57,9 @@ class PoolNd(Layer):
         sizes, kernel, stride, dilation = self._geometry(x)
         pads = self.pads(x)
         if not isinstance(self.padding, str):
-            for (p, _), f, d in zip(pads, kernel, dilation, strict=True):
-                if 2 * p > d * (f - 1) + 1:
+            # PyTorch's limit is half the kernel size itself, whatever the dilation.
+            for (p, _), f in zip(pads, kernel, strict=True):
+                if 2 * p > f:
                     raise LayerError(
                         f"padding {p} is more than half the {f}-wide window (PyTorch refuses it)", "padding"
                     )
@@ -88,7 +89,12 @@ class PoolNd(Layer):
     def to_torch(self, inputs: Inputs) -> Any:
         _, kernel, stride, dilation = self._geometry(inputs[0])
         pads = self.pads(inputs[0])
-        return torch_padded(self._torch_pool(kernel, stride, symmetric(pads), dilation), pads, self.pad_value)
+        # `same` with dilation can pad more than PyTorch lets a pool pad itself (half
+        # its kernel): such padding goes in a pad layer before it.
+        outside = any(2 * before > f for (before, _), f in zip(pads, kernel, strict=True))
+        inner = tuple(0 for _ in pads) if outside else symmetric(pads)
+        pool = self._torch_pool(kernel, stride, inner, dilation)
+        return torch_padded(pool, pads, self.pad_value, always=outside)
 
 
 class MaxPoolNd(PoolNd):
