@@ -195,6 +195,17 @@ def test_pool_padding_over_half_the_kernel_is_refused_as_pytorch_does(tmp_path: 
     assert cli.exit_code == 2 and "pool.yaml:4:" in cli.output and "more than half" in cli.output
 
 
+def test_avgpool3d_refuses_an_input_smaller_than_its_kernel_as_pytorch_does(tmp_path: Path) -> None:
+    # Found by the property test: PyTorch's avg_pool3d checks the unpadded input.
+    with pytest.raises(RuntimeError, match="smaller than kernel size"):
+        torch.nn.AvgPool3d(3, 3, 1)(torch.randn(1, 1, 2, 4, 4))
+    assert torch.nn.AvgPool2d(3, 3, 1)(torch.randn(1, 1, 2, 4)).shape == (1, 1, 1, 2)
+    spec = tmp_path / "pool.yaml"
+    spec.write_text("name: p\ninput: {d: 2, h: 4, w: 4, c: 1}\nlayers:\n  - {type: avgpool3d, kernel: 3, padding: 1}\n")
+    cli = runner.invoke(app, ["table", str(spec)])
+    assert cli.exit_code == 2 and "pool.yaml:4:" in cli.output and "d=2 is smaller than the 3-wide kernel" in cli.output
+
+
 def test_a_projection_that_cannot_fit_is_a_positioned_error(tmp_path: Path) -> None:
     # Found by the property test: the composite's own LayerError escaped as an internal error.
     spec = tmp_path / "res.yaml"

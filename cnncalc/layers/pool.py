@@ -160,3 +160,16 @@ class AvgPool3d(AvgPoolNd):
 
     type: Literal["avgpool3d"]
     ndim: ClassVar[int] = 3
+
+    def output_shape(self, inputs: Inputs) -> Shape:
+        # PyTorch's avg_pool3d, unlike the 1-D and 2-D ones and max pooling, refuses an
+        # input smaller than its kernel whatever the padding.
+        sizes, kernel, _, _ = self._geometry(inputs[0])
+        for n, f, axis in zip(sizes, kernel, AXES[3], strict=True):
+            if n < f:
+                raise LayerError(
+                    f"{axis}={n} is smaller than the {f}-wide kernel, which PyTorch's avg_pool3d refuses "
+                    "even with padding",
+                    "kernel",
+                )
+        return super().output_shape(inputs)
