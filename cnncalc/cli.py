@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 findings (a refuted claim, a lint error, a crossed thre
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from enum import Enum
@@ -442,6 +443,9 @@ def diff(
 
 
 def main() -> None:
+    # A short-lived process that builds large acyclic structures: the cyclic garbage
+    # collector only costs time here (20-25% on a 100,000-layer spec).
+    gc.disable()
     try:
         app()
     except SystemExit:

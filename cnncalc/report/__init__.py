@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from cnncalc.engine import Node, Trace
@@ -55,8 +56,16 @@ class Report:
 
     def claims_for(self, node: Node) -> dict[str, ClaimResult]:
         """Claims about this very node, by field (claims about groups are not per row)."""
-        mine = {name for name, ref in self.trace.names.items() if ref == node.index}
-        return {c.field: c for c in self.claims if c.target in mine}
+        return self._claims_by_node.get(node.index, {})
+
+    @cached_property
+    def _claims_by_node(self) -> dict[int, dict[str, ClaimResult]]:
+        by_node: dict[int, dict[str, ClaimResult]] = {}
+        for claim in self.claims:
+            ref = self.trace.names.get(claim.target)
+            if isinstance(ref, int):
+                by_node.setdefault(ref, {})[claim.field] = claim
+        return by_node
 
 
 @dataclass(frozen=True)

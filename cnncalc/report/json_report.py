@@ -81,4 +81,6 @@ def _verification(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report) -> str:
-    return json.dumps(document(report), indent=2) + "\n"
+    # One line: Python's JSON encoder is C only without indentation (4x faster on large
+    # networks); `jq .` pretty-prints it.
+    return json.dumps(document(report), ensure_ascii=False) + "\n"
