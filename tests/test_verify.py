@@ -3,7 +3,7 @@
 The expected numbers here come from PyTorch itself (module parameter counts, forward
 shapes, FlopCounterMode / 2), never from cnncalc's own output. The property test draws
 random valid specs over every registered layer kind; CNCCALC_VERIFY_EXAMPLES raises its
-example count for a longer run (default 40).
+example count for a longer run (default 60).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from cnncalc.verify import Verification, build_module, verify  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted((ROOT / "specs").glob("*.yaml"))
-EXAMPLES = int(os.environ.get("CNCCALC_VERIFY_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("CNCCALC_VERIFY_EXAMPLES", "60"))
 runner = CliRunner()
 
 
