@@ -9,10 +9,16 @@ import pkgutil
 from cnncalc.layers._base import REGISTRY, Layer
 
 
+_loaded: list[bool] = []
+
+
 def registry() -> dict[str, type[Layer]]:
     """Every layer kind by its `type` name, importing the kind modules on first use."""
-    if not REGISTRY:
+    # A flag, not `if not REGISTRY`: importing one kind's module first (residual imports
+    # conv) registers some kinds, and the rest must still be loaded.
+    if not _loaded:
         for module in pkgutil.iter_modules(__path__):
             if not module.name.startswith("_"):
                 importlib.import_module(f"{__name__}.{module.name}")
+        _loaded.append(True)
     return REGISTRY
