@@ -361,7 +361,9 @@ def _weighted_leaves(module: Any) -> list[tuple[str, Any]]:
     ]
 
 
-def _run_recording(module: Any, x: Any, batch: int, torch: Any) -> tuple[list[Leaf], int, Any]:
+def _run_recording(
+    module: Any, x: Any, batch: int, torch: Any, label: Callable[[str, Any], str] | None = None
+) -> tuple[list[Leaf], int, Any]:
     """Forward `x`: the weighted leaves' per-sample output shapes in call order, the FLOPs
     and the output's per-sample shape."""
     from torch.utils.flop_counter import FlopCounterMode
@@ -371,7 +373,8 @@ def _run_recording(module: Any, x: Any, batch: int, torch: Any) -> tuple[list[Le
     for name, m in _weighted_leaves(module):
 
         def hook(m: Any, args: Any, out: Any, name: str = name) -> None:
-            leaves.append(Leaf(f"{name} ({type(m).__name__})", _shape_of(out, batch)))
+            text = label(name, m) if label else f"{name} ({type(m).__name__})"
+            leaves.append(Leaf(text, _shape_of(out, batch)))
 
         handles.append(m.register_forward_hook(hook))
     counter = FlopCounterMode(display=False)
@@ -404,9 +407,14 @@ def compare_with_model(trace: Trace, factory_text: str, device: str = "auto") ->
     except NodeFailed as failed:
         result.error = f"the spec's node #{failed.index} does not build in PyTorch: {failed}"
         return result
+
+    def label(name: str, module: Any) -> str:
+        # `nodes.3.0` is part of node 3: name it as the spec does.
+        return f"{node_label(trace.nodes[int(name.split('.')[1])])} {type(module).__name__}"
+
     x = torch.randn(batch, *trace.nodes[0].output, device=device)
     try:
-        result.spec_leaves, _, _ = _run_recording(ours, x, batch, torch)
+        result.spec_leaves, _, _ = _run_recording(ours, x, batch, torch, label)
     except NodeFailed as failed:
         result.error = f"the spec's node #{failed.index} does not run in PyTorch: {failed}"
         return result

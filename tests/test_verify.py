@@ -337,6 +337,21 @@ def test_without_torch_the_message_names_the_extra() -> None:
         assert "pip install 'cnncalc[torch]'" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_importing_one_layer_module_first_still_registers_every_kind() -> None:
+    # Found while monkeypatching a formula for this file: `registry()` once loaded the
+    # kinds only when none was registered, so importing conv first hid maxpool.
+    program = (
+        "import cnncalc.layers.conv\n"
+        "from cnncalc.layers import registry\n"
+        "import pkgutil, cnncalc.layers as layers\n"
+        "modules = [m.name for m in pkgutil.iter_modules(layers.__path__) if not m.name.startswith('_')]\n"
+        "kinds = {cls.__module__.rsplit('.', 1)[1] for cls in registry().values()}\n"
+        "print(sorted(set(modules) - kinds))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.stdout.strip() == "[]", done.stdout + done.stderr
+
+
 # --against: the spec beside the person's own model.
 
 FACTORY = """

@@ -8,7 +8,6 @@ import pkgutil
 
 from cnncalc.layers._base import REGISTRY, Layer
 
-
 _loaded: list[bool] = []
 
 

@@ -13,7 +13,7 @@ from cnncalc.figures import hwc
 from cnncalc.verify import Comparison, Difference, Verification
 
 FIELD_LABELS = {
-    "shape": "shape",
+    "shape": "output shape",
     "trainable_params": "trainable params",
     "non_trainable_params": "non-trainable params",
     "buffers": "buffers",
