@@ -137,10 +137,7 @@ def table(
         _fail(SpecError(unknown))
     checked = _verified(trace, device.value) if verify else None
     color = _color() and output_format == "table"
-    width = os.get_terminal_size().columns if color else None
-    report = Report(
-        trace, totals(trace), claims, layout=layout.value, color=color, width=width, depth=depth, verification=checked
-    )
+    report = Report(trace, totals(trace), claims, layout=layout.value, color=color, depth=depth, verification=checked)
     sys.stdout.write(renderer(output_format)(report))
     if not all(c.confirmed for c in claims) or (checked is not None and not checked.agrees):
         raise typer.Exit(EXIT_FINDINGS)

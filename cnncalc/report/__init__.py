@@ -34,7 +34,6 @@ class Report:
     claims: list[ClaimResult]
     layout: str = "hwc"  # or "chw"
     color: bool = False
-    width: int | None = None
     depth: int | None = None  # deepest block level shown as rows; deeper ones roll up
     verification: Verification | None = None  # set by --verify: PyTorch's word on every number
 
