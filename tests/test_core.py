@@ -259,3 +259,9 @@ def test_version_and_usage_errors() -> None:
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     missing = run("table", "lenett")
     assert missing.returncode == 2 and "did you mean 'lenet'" in missing.stderr
+
+
+def test_the_kind_index_read_from_source_matches_the_imported_registry() -> None:
+    from cnncalc.layers import kinds, registry
+
+    assert {kind: cls.__module__.rsplit(".", 1)[1] for kind, cls in registry().items()} == kinds()

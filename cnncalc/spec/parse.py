@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
 
 from cnncalc.errors import Diagnostic, SpecError, did_you_mean
-from cnncalc.layers import registry
+from cnncalc.layers import kinds, layer_class
 from cnncalc.layers._base import Layer
 from cnncalc.spec.loader import LocatedDict, LocatedList, mark_of
 from cnncalc.spec.locate import diagnostics
@@ -36,14 +36,13 @@ def parse_layer(raw: Any, path: str, context: str, blocks: dict[str, BlockDef]) 
     if not isinstance(raw, dict):
         raise SpecError.at(path, mark_of(raw), f"{context}: a layer is a mapping such as {{type: relu}}")
     kind = raw.get("type")
-    kinds = registry()
     if not isinstance(kind, str):
         where = mark_of(raw, "type") if "type" in raw else mark_of(raw)
         message = "missing field 'type'" if kind is None else f"type must be a name, got {kind!r}"
         raise SpecError.at(path, where, f"{context}: {message}")
-    cls: type[BaseModel] = BlockCall if kind in blocks else kinds.get(kind, BlockCall)
-    if kind not in blocks and kind not in kinds:
-        hint = did_you_mean(kind, [*kinds, *blocks])
+    cls: type[BaseModel] | None = BlockCall if kind in blocks else layer_class(kind)
+    if cls is None:
+        hint = did_you_mean(kind, [*kinds(), *blocks])
         raise SpecError.at(path, mark_of(raw, "type"), f"{context}: unknown layer type '{kind}'{hint}")
     try:
         return cls.model_validate(raw)  # type: ignore[return-value]
