@@ -174,6 +174,15 @@ class Layer(BaseModel):
         return self.to_torch(inputs)
 
 
+def make(kind: str) -> Layer:
+    """A layer of `kind` with its defaults, for composites that add layers of their own."""
+    from cnncalc.layers import layer_class  # here, not at the top: that package imports this module
+
+    cls = layer_class(kind)
+    assert cls is not None, kind
+    return cls.model_validate({"type": kind})
+
+
 class Composite(Layer):
     """A layer that is written as one but expands into several (residual, branches)."""
 

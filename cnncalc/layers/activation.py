@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from cnncalc.layers._base import Inputs, Layer
+from cnncalc.layers._base import Inputs, Layer, make
 
 ActivationName = Literal["relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "softmax"]
 
@@ -118,7 +118,5 @@ class WithActivation(Layer):
             return module
         from torch import nn
 
-        from cnncalc.layers._base import REGISTRY
-
-        act = REGISTRY[self.activation].model_validate({"type": self.activation})
+        act = make(self.activation)
         return nn.Sequential(module, act.to_torch(inputs))

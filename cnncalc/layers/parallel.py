@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from cnncalc.layers._base import REGISTRY, Composite, GraphBuilder
+from cnncalc.layers._base import Composite, GraphBuilder, make
 from cnncalc.layers.activation import ActivationName
 
 
@@ -34,7 +34,7 @@ class Parallel(Composite):
     def expand(self, graph: GraphBuilder, sources: list[int]) -> int:
         x = sources[0]
         outputs = [graph.sequence(branch, x) if branch else x for branch in self.branches]
-        merged = graph.add(REGISTRY[self.merge].model_validate({"type": self.merge}), outputs)
+        merged = graph.add(make(self.merge), outputs)
         if self.activation is not None:
-            merged = graph.add(REGISTRY[self.activation].model_validate({"type": self.activation}), [merged])
+            merged = graph.add(make(self.activation), [merged])
         return merged

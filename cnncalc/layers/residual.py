@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import REGISTRY, Composite, GraphBuilder, LayerList
+from cnncalc.layers._base import Composite, GraphBuilder, LayerList, make
 from cnncalc.layers.activation import ActivationName
 from cnncalc.layers.batchnorm import BatchNorm
 from cnncalc.layers.conv import Conv
@@ -43,7 +43,7 @@ class Residual(Composite):
             short = graph.sequence(self.shortcut, x)
         merged = graph.add(Add.model_validate({"type": "add"}), [out, short])
         if self.activation is not None:
-            act = REGISTRY[self.activation].model_validate({"type": self.activation})
+            act = make(self.activation)
             merged = graph.add(act, [merged])
         return merged
 
