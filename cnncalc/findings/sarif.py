@@ -20,7 +20,6 @@ from cnncalc.rules import rules
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "cnncalc/v1"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
-INFORMATION_URI = "https://github.com/cnncalc/cnncalc"
 
 
 def _uri(path: str) -> str:
@@ -45,7 +44,6 @@ def render(result: CheckResult) -> str:
             "fullDescription": {"text": m.description() or m.summary},
             "help": {"text": m.description() or m.summary},
             "defaultConfiguration": {"level": LEVELS[m.rule.level]},
-            "helpUri": f"{INFORMATION_URI}/blob/main/docs/rules.md#{m.rule.code.lower()}-{m.rule.name}",
         }
         for m in modules
     ]
@@ -78,7 +76,6 @@ def render(result: CheckResult) -> str:
                         "name": "cnncalc",
                         "version": __version__,
                         "semanticVersion": __version__,
-                        "informationUri": INFORMATION_URI,
                         "rules": descriptors,
                     }
                 },
