@@ -53,18 +53,19 @@ class Report:
         order = (*axes, "C") if self.layout == "hwc" else ("C", *axes)
         return "(" + ", ".join(order) + ")"
 
-    def claims_for(self, node: Node) -> dict[str, ClaimResult]:
-        """Claims about this very node, by field (claims about groups are not per row)."""
-        return self._claims_by_node.get(node.index, {})
+    def claims_for(self, row: Row) -> dict[str, ClaimResult]:
+        """Claims about this very row's layer or block, by field."""
+        ref: int | tuple[str, int] = row.node.index if row.node is not None else ("group", row.group)
+        return self._claims_by_target.get(ref, {})
 
     @cached_property
-    def _claims_by_node(self) -> dict[int, dict[str, ClaimResult]]:
-        by_node: dict[int, dict[str, ClaimResult]] = {}
+    def _claims_by_target(self) -> dict[int | tuple[str, int], dict[str, ClaimResult]]:
+        by_target: dict[int | tuple[str, int], dict[str, ClaimResult]] = {}
         for claim in self.claims:
             ref = self.trace.names.get(claim.target)
-            if isinstance(ref, int):
-                by_node.setdefault(ref, {})[claim.field] = claim
-        return by_node
+            if ref is not None:
+                by_target.setdefault(ref, {})[claim.field] = claim
+        return by_target
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class Row:
     rf: str
     level: int  # nesting: 0 at the top of the spec
     node: Node | None  # None for a block's roll-up
+    group: int = -1  # the block's group index, for a roll-up
 
 
 def rows(report: Report) -> list[Row]:
@@ -114,6 +116,7 @@ def rows(report: Report) -> list[Row]:
                     rf=rf_text(inside[-1]),
                     level=group.depth,
                     node=None,
+                    group=g,
                 )
             )
         level = len(node.groups)

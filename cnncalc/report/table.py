@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from cnncalc.engine import Node
 from cnncalc.layers._base import prod
-from cnncalc.report import Report, count, rows, summary_lines, title
+from cnncalc.report import Report, Row, count, rows, summary_lines, title
 
 if TYPE_CHECKING:
     from cnncalc.verify import Verification
@@ -32,10 +32,10 @@ def bar(share: float, width: int = BAR_WIDTH) -> str:
     return text.ljust(width)
 
 
-def _claimed(text: str, node: Node | None, field: str, report: Report) -> Cell:
+def _claimed(text: str, row: Row, field: str, report: Report) -> Cell:
     """A number, with ✓ or ✗ when the spec claims it."""
     cell: Cell = [(text, "")]
-    claim = report.claims_for(node).get(field) if node else None
+    claim = report.claims_for(row).get(field)
     if claim is not None:
         if claim.confirmed:
             cell.append((" ✓", GREEN))
@@ -95,10 +95,10 @@ def render(report: Report) -> str:
             [("  " * row.level + row.name, "")],
             [(row.kind, "")],
             [(row.summary, "")],
-            _claimed(report.shape_text(row.output), node, "shape", report),
+            _claimed(report.shape_text(row.output), row, "shape", report),
             [(count(prod(row.output)), "")],
-            _claimed(count(row.params.total), node, "params", report),
-            _claimed(count(row.macs * batch), node, "macs", report),
+            _claimed(count(row.params.total), row, "params", report),
+            _claimed(count(row.macs * batch), row, "macs", report),
             [(row.rf, "")],
             [(bar(p_share) + " " + bar(m_share), CYAN)],
         ]
