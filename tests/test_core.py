@@ -265,3 +265,20 @@ def test_the_kind_index_read_from_source_matches_the_imported_registry() -> None
     from cnncalc.layers import kinds, registry
 
     assert {kind: cls.__module__.rsplit(".", 1)[1] for kind, cls in registry().items()} == kinds()
+
+
+def test_the_readme_lists_every_lint_rule() -> None:
+    from cnncalc.rules import rules
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for module in rules().values():
+        rule = module.rule
+        assert f"| {rule.name} | {rule.level} |" in readme and f"[{rule.code}]" in readme
+
+
+def test_the_readme_shows_the_lenet_table_as_it_prints() -> None:
+    # The README's copy was checked by hand against the course and the reference once;
+    # this keeps it equal to what the command prints.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("$ cnncalc table specs/lenet.yaml\n", 1)[1].split("```", 1)[0]
+    assert run("table", "specs/lenet.yaml").stdout == shown
