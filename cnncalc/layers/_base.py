@@ -49,10 +49,7 @@ def _layer_list(value: Any) -> Any:
 # so that each layer is validated, and located, on its own when the engine reaches it.
 LayerList = Annotated[Any, AfterValidator(_layer_list), Field(description="Layers, in order.")]
 
-# For fields where 0 or a negative value means nothing (stride, scale) or nonsense.
-PositiveSize = Annotated[
-    PositiveInt | list[PositiveInt], Field(description="One int for every spatial dimension, or one per dimension.")
-]
+# Paddings and other sizes that may be 0.
 NonNegativeSize = Annotated[
     NonNegativeInt | list[NonNegativeInt],
     Field(description="One int for every spatial dimension, or one per dimension."),

@@ -22,8 +22,8 @@ from cnncalc.layers._base import (
     Inputs,
     NonNegativeSize,
     Params,
-    PositiveSize,
     Shape,
+    Size,
     Window,
     pair_text,
     per_dim,
@@ -39,15 +39,15 @@ class ConvTransposeNd(WithActivation):
     ndim: ClassVar[int] = 2
 
     filters: PositiveInt = Field(description="Number of filters: the output channels.")
-    kernel: PositiveSize = Field(description="Kernel size f, or one per spatial dimension.")
-    stride: PositiveSize = Field(1, description="Step s between the input positions' kernels in the output.")
+    kernel: Size = Field(description="Kernel size f, or one per spatial dimension.")
+    stride: Size = Field(1, description="Step s between the input positions' kernels in the output.")
     padding: NonNegativeSize = Field(
         0, description="Rows and columns trimmed from each side of the output: d*(f-1) - p of implicit padding."
     )
     output_padding: NonNegativeSize = Field(
         0, description="Extra rows/columns on the bottom/right only (< stride or < dilation), to pick among sizes."
     )
-    dilation: PositiveSize = Field(1, description="Spacing d between kernel taps (1 = dense).")
+    dilation: Size = Field(1, description="Spacing d between kernel taps (1 = dense).")
     groups: PositiveInt = Field(1, description="Channel groups; each filter sees C/groups input channels.")
     bias: bool = Field(True, description="One learned bias per filter.")
 

@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import AXES, Inputs, Layer, PositiveSize, Shape, Window, format_chw, per_dim
+from cnncalc.layers._base import AXES, Inputs, Layer, Shape, Size, Window, format_chw, per_dim
 from cnncalc.layers.zeropad import Sides, per_side, sides_text, spatial_rank
 
 
@@ -36,7 +36,7 @@ class Crop(Layer):
     type: Literal["crop"]
     arity: ClassVar[tuple[int, int | None]] = (1, 2)
     value_inputs: ClassVar[int | None] = 1
-    size: PositiveSize | None = Field(None, description="Output size (centred crop), or one per spatial dimension.")
+    size: Size | None = Field(None, description="Output size (centred crop), or one per spatial dimension.")
     cropping: Sides | None = Field(None, description="Rows/columns to cut: per side, per dimension or everywhere.")
 
     def _sides(self, inputs: Inputs) -> tuple[tuple[int, int], ...]:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import Inputs, Layer, PositiveSize, Shape, Window, format_chw, pair_text, per_dim
+from cnncalc.layers._base import Inputs, Layer, Shape, Size, Window, format_chw, pair_text, per_dim
 
 
 class Upsample(Layer):
@@ -20,8 +20,8 @@ class Upsample(Layer):
 
     type: Literal["upsample"]
     mode: Literal["nearest", "bilinear"] = Field("nearest", description="nearest (any rank) or bilinear (2-D).")
-    scale: PositiveSize | None = Field(None, description="Integer factor per spatial axis, or one per axis.")
-    size: PositiveSize | None = Field(None, description="Output size, or one per spatial axis.")
+    scale: Size | None = Field(None, description="Integer factor per spatial axis, or one per axis.")
+    size: Size | None = Field(None, description="Output size, or one per spatial axis.")
     align_corners: bool = Field(False, description="Bilinear only: align the corner pixels (PyTorch's option).")
 
     @model_validator(mode="after")
