@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -42,14 +44,16 @@ def environment() -> dict[str, str]:
     return env
 
 
-def time_command(argv: list[str], reps: int, stdout: Path | None = None, warm_up: bool = True) -> list[float]:
+def time_command(
+    argv: list[str], reps: int, stdout: Path | None = None, warm_up: bool = True, cwd: Path = ROOT
+) -> list[float]:
     """Wall seconds of `reps` runs after one warm-up; the command must exit 0 or 1."""
     env = environment()
     times = []
     for i in range(0 if warm_up else 1, reps + 1):
         sink = stdout.open("wb") if stdout else subprocess.DEVNULL
         start = time.perf_counter()
-        proc = subprocess.run(argv, stdout=sink, stderr=subprocess.PIPE, env=env, cwd=ROOT, check=False)
+        proc = subprocess.run(argv, stdout=sink, stderr=subprocess.PIPE, env=env, cwd=cwd, check=False)
         elapsed = time.perf_counter() - start
         if stdout:
             sink.close()  # type: ignore[union-attr]
@@ -104,6 +108,22 @@ def many_specs(folder: Path, count: int) -> Path:
     for i in range(count):
         (out / f"net_{i:04d}.yaml").write_text(text.replace("name: lenet", f"name: net_{i}"))
     return out
+
+
+def precommit_repo(folder: Path, cli: list[str]) -> list[str] | None:
+    """Make `folder` a git repository with cnncalc as a local pre-commit hook; the command
+    that runs it on every file, or None without git or pre-commit."""
+    precommit, git = shutil.which("pre-commit"), shutil.which("git")
+    if precommit is None or git is None:
+        return None
+    entry = " ".join(shlex.quote(part) for part in [*cli, "check", "--specs-only"])
+    (folder / ".pre-commit-config.yaml").write_text(
+        "repos:\n  - repo: local\n    hooks:\n      - id: cnncalc\n        name: cnncalc check\n"
+        f"        entry: {entry}\n        language: system\n        files: \\.ya?ml$\n"
+    )
+    for argv in ([git, "init", "-q"], [git, "add", "."]):
+        subprocess.run(argv, capture_output=True, check=True, cwd=folder)
+    return [precommit, "run", "--all-files"]
 
 
 def main() -> int:
@@ -168,6 +188,11 @@ def main() -> int:
             check = Row("check 1,000 spec files, one process", time_command([*cli, "check", many], min(reps, 3)))
             check.baseline, check.ratio = "LeNet table", check.median / lenet.median
             add(check)
+            hook = precommit_repo(Path(many), cli)
+            if hook is not None:
+                row = Row("check 1,000 spec files through pre-commit", time_command(hook, min(reps, 3), cwd=Path(many)))
+                row.baseline, row.ratio = "one process", row.median / check.median
+                add(row)
 
     print("| case | median (s) | min–max (s) | runs | vs | ratio | target | met |")
     print("|---|---:|---:|---:|---|---:|---|---|")
