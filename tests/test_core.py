@@ -282,3 +282,39 @@ def test_the_readme_shows_the_lenet_table_as_it_prints() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     shown = readme.split("$ cnncalc table specs/lenet.yaml\n", 1)[1].split("```", 1)[0]
     assert run("table", "specs/lenet.yaml").stdout == shown
+
+
+def _in_a_terminal(env: dict[str, str]) -> str:
+    """Output of `cnncalc table lenet` run in a pseudo-terminal."""
+    import pty
+
+    main, child = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cnncalc", "table", "specs/lenet.yaml"],
+        cwd=ROOT,
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        env={**{k: v for k, v in os.environ.items() if k != "NO_COLOR"}, "TERM": "xterm", **env},
+    )
+    os.close(child)
+    chunks = []
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:  # the child closed its end
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=60)
+    os.close(main)
+    return b"".join(chunks).decode()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_colour_at_a_terminal_unless_no_color() -> None:
+    coloured = _in_a_terminal({})
+    plain = _in_a_terminal({"NO_COLOR": "1"})
+    assert "\x1b[" in coloured and "62,006" in coloured
+    assert "\x1b[" not in plain and "62,006" in plain
