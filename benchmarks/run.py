@@ -110,6 +110,25 @@ def many_specs(folder: Path, count: int) -> Path:
     return out
 
 
+TYPER_APP = """import typer
+
+app = typer.Typer()
+
+
+@app.command()
+def table(spec: str, fmt: str = "table") -> None:
+    print(spec)
+
+
+@app.command()
+def other() -> None:
+    pass
+
+
+app()
+"""
+
+
 def precommit_repo(folder: Path, cli: list[str]) -> list[str] | None:
     """Make `folder` a git repository with cnncalc as a local pre-commit hook; the command
     that runs it on every file, or None without git or pre-commit."""
@@ -143,6 +162,14 @@ def main() -> int:
     floor = Row("floor: python -c 'import typer, rich, pydantic, yaml'", [])
     floor.times = time_command([sys.executable, "-c", "import typer, rich, pydantic, yaml"], reps)
     add(floor)
+    # What typer itself costs over the floor at run time (it builds its commands through
+    # pydantic): a two-command app doing nothing. Context for the LeNet ratio, not a target.
+    with tempfile.TemporaryDirectory(prefix="cnncalc-bench-") as tmp:
+        app = Path(tmp) / "app.py"
+        app.write_text(TYPER_APP)
+        bare = Row("a bare two-command typer app", time_command([sys.executable, str(app), "table", "x"], reps))
+    bare.baseline, bare.ratio = "floor", bare.median / floor.median
+    add(bare)
     lenet = Row("cnncalc table specs/lenet.yaml", time_command([*cli, "table", "specs/lenet.yaml"], reps))
     lenet.baseline, lenet.ratio = "floor", lenet.median / floor.median
     lenet.target, lenet.met = "≤ 1.5× floor", lenet.ratio <= 1.5
