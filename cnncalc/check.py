@@ -44,7 +44,6 @@ INTERNAL = ("CNC000", "internal-error")
 DEFAULT_INCLUDE = ("**/*.yaml", "**/*.yml")
 _SPEC_LIKE = re.compile(rb"^layers\s*:", re.MULTILINE)
 _SUPPRESS = re.compile(r"#\s*cnncalc:\s*(ignore-file|ignore)\b(?:\[([^\]]*)\])?")
-_KIND_IN_MESSAGE = re.compile(r"\(([A-Za-z0-9_]+)\)(?: in block '[^']*')?: ")
 
 
 class UsageError(Exception):
@@ -242,15 +241,7 @@ def discover(paths: Sequence[str], config: Config) -> list[str]:
 
 
 def _failures(error: SpecError, stage: str) -> list[Failure]:
-    cause = error.__context__ if isinstance(getattr(error, "__context__", None), Exception) else None
-    from cnncalc.errors import LayerError
-
-    layer_error = cause if isinstance(cause, LayerError) else None
-    out = []
-    for diagnostic in error.diagnostics:
-        match = _KIND_IN_MESSAGE.search(diagnostic.message)
-        out.append(Failure(diagnostic, stage, layer_error, match[1] if match else None))
-    return out
+    return [Failure(diagnostic, stage, error.cause, error.kind) for diagnostic in error.diagnostics]
 
 
 def _suppressions(text: str) -> tuple[set[str] | None, dict[int, set[str] | None]]:

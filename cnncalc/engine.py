@@ -272,9 +272,14 @@ class _Builder:
         finally:
             self.group_stack.pop()
 
-    def _fail(self, message: str, key: str | None = None) -> Any:
+    def _fail(self, message: str, key: str | None = None, cause: LayerError | None = None) -> Any:
         where = mark_of(self.raw, key, of_key=key == "type") if key and isinstance(self.raw, dict) else self.mark
-        raise SpecError([Diagnostic(self.path, where or self.mark or Mark(1, 1), message)])
+        kind = self.raw.get("type") if isinstance(self.raw, dict) else None
+        raise SpecError(
+            [Diagnostic(self.path, where or self.mark or Mark(1, 1), message)],
+            kind=kind if isinstance(kind, str) else None,
+            cause=cause,
+        )
 
     def _fail_layer(self, exc: LayerError, sources: list[int]) -> Any:
         # Name every input with its shape in the course's (H, W, C) order: a merge
@@ -286,7 +291,7 @@ class _Builder:
             name = known.get(s) or node.name or f"#{s} {node.kind}"
             shown.append(f"{name} {format_hwc(node.output)}")
         key = exc.field if isinstance(self.raw, dict) and exc.field in self.raw else None
-        self._fail(f"{self._label(self.raw)}: {exc.message}; reads {', '.join(shown)}", key)
+        self._fail(f"{self._label(self.raw)}: {exc.message}; reads {', '.join(shown)}", key, cause=exc)
 
 
 def _receptive_field(incoming: list[ReceptiveField | None], window: Any, output: Shape) -> ReceptiveField | None:

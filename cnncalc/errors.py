@@ -29,11 +29,20 @@ class Diagnostic:
 
 
 class SpecError(Exception):
-    """A spec that cannot be used: one or more positioned diagnostics."""
+    """A spec that cannot be used: one or more positioned diagnostics.
 
-    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+    `kind` is the layer kind at fault, when one is; `cause` the LayerError of a shape
+    rule that refused its inputs (so that a linter can tell a merge mismatch from an
+    impossible window without reading the message).
+    """
+
+    def __init__(
+        self, diagnostics: list[Diagnostic], *, kind: str | None = None, cause: LayerError | None = None
+    ) -> None:
         super().__init__("\n".join(str(d) for d in diagnostics))
         self.diagnostics = diagnostics
+        self.kind = kind
+        self.cause = cause
 
     @classmethod
     def at(cls, path: str, mark: Mark | None, message: str) -> SpecError:

@@ -52,7 +52,7 @@ class Failure:
     diagnostic: Diagnostic
     stage: str  # "load" (YAML and spec validation) or "propagate"
     cause: LayerError | None = None  # set when a layer's shape rule refused its inputs
-    kind: str | None = None  # the layer kind named in the message, when there is one
+    kind: str | None = None  # the layer kind at fault, when there is one
 
 
 @dataclass

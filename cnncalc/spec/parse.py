@@ -47,7 +47,7 @@ def parse_layer(raw: Any, path: str, context: str, blocks: dict[str, BlockDef]) 
     try:
         return cls.model_validate(raw)  # type: ignore[return-value]
     except ValidationError as exc:
-        raise SpecError(diagnostics(exc, raw, path, cls, context)) from None
+        raise SpecError(diagnostics(exc, raw, path, cls, context), kind=kind) from None
 
 
 _WHOLE = re.compile(r"^\$(\w+)$")
