@@ -262,6 +262,23 @@ def format_chw(shape: Sequence[int]) -> str:
     return "(" + ", ".join(str(v) for v in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
+def window_summary(
+    ndim: int,
+    kernel: int | list[int],
+    stride: int | list[int],
+    padding: int | list[int] | str = 0,
+    dilation: int | list[int] = 1,
+    *extras: str,
+) -> str:
+    """The table's cell for a windowed layer: `f=5 s=1`, then p, d and `extras` when set."""
+    parts = [f"f={pair_text(per_dim(kernel, ndim, 'kernel'))}", f"s={pair_text(per_dim(stride, ndim, 'stride'))}"]
+    if padding != 0:
+        parts.append(f"p={padding_text(padding, ndim)}")
+    if dilation != 1:
+        parts.append(f"d={pair_text(per_dim(dilation, ndim, 'dilation'))}")
+    return " ".join([*parts, *extras])
+
+
 def padding_text(padding: int | list[int] | str, ndim: int) -> str:
     return padding if isinstance(padding, str) else pair_text(per_dim(padding, ndim, "padding"))
 

@@ -15,8 +15,6 @@ from cnncalc.layers._base import (
     Shape,
     Size,
     Window,
-    padding_text,
-    pair_text,
     per_dim,
     prod,
     resolve_padding,
@@ -24,6 +22,7 @@ from cnncalc.layers._base import (
     symmetric,
     torch_padded,
     window_output,
+    window_summary,
 )
 from cnncalc.layers.activation import WithActivation
 
@@ -82,15 +81,8 @@ class ConvNd(WithActivation):
         return Window(kernel, tuple(float(s) for s in stride), dilation, tuple(p[0] for p in pads))
 
     def summary(self) -> str:
-        parts = [f"f={pair_text(per_dim(self.kernel, self.ndim, 'kernel'))}"]
-        parts.append(f"s={pair_text(per_dim(self.stride, self.ndim, 'stride'))}")
-        if self.padding != 0:
-            parts.append(f"p={padding_text(self.padding, self.ndim)}")
-        if self.dilation != 1:
-            parts.append(f"d={pair_text(per_dim(self.dilation, self.ndim, 'dilation'))}")
-        if self.groups != 1:
-            parts.append(f"g={self.groups}")
-        return " ".join(parts)
+        groups = [f"g={self.groups}"] if self.groups != 1 else []
+        return window_summary(self.ndim, self.kernel, self.stride, self.padding, self.dilation, *groups)
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

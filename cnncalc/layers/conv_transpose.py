@@ -29,6 +29,7 @@ from cnncalc.layers._base import (
     per_dim,
     prod,
     spatial_dims,
+    window_summary,
 )
 from cnncalc.layers.activation import WithActivation
 
@@ -110,17 +111,12 @@ class ConvTransposeNd(WithActivation):
         return Window(reach, tuple(1 / s for s in stride), (1,) * self.ndim, pad_before)
 
     def summary(self) -> str:
-        parts = [f"f={pair_text(per_dim(self.kernel, self.ndim, 'kernel'))}"]
-        parts.append(f"s={pair_text(per_dim(self.stride, self.ndim, 'stride'))}")
-        if self.padding != 0:
-            parts.append(f"p={pair_text(per_dim(self.padding, self.ndim, 'padding'))}")
+        extras = []
         if self.output_padding != 0:
-            parts.append(f"op={pair_text(per_dim(self.output_padding, self.ndim, 'output_padding'))}")
-        if self.dilation != 1:
-            parts.append(f"d={pair_text(per_dim(self.dilation, self.ndim, 'dilation'))}")
+            extras.append(f"op={pair_text(per_dim(self.output_padding, self.ndim, 'output_padding'))}")
         if self.groups != 1:
-            parts.append(f"g={self.groups}")
-        return " ".join(parts)
+            extras.append(f"g={self.groups}")
+        return window_summary(self.ndim, self.kernel, self.stride, self.padding, self.dilation, *extras)
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

@@ -18,10 +18,8 @@ from cnncalc.layers._base import (
     Shape,
     Size,
     Window,
-    padding_text,
-    pair_text,
-    per_dim,
     spatial_dims,
+    window_summary,
 )
 from cnncalc.layers.activation import WithActivation
 from cnncalc.layers.conv import Conv
@@ -56,15 +54,8 @@ class _Depthwise(WithActivation):
         return self._depthwise(inputs[0], False).window(inputs)
 
     def summary(self) -> str:
-        parts = [f"f={pair_text(per_dim(self.kernel, self.ndim, 'kernel'))}"]
-        parts.append(f"s={pair_text(per_dim(self.stride, self.ndim, 'stride'))}")
-        if self.padding != 0:
-            parts.append(f"p={padding_text(self.padding, self.ndim)}")
-        if self.dilation != 1:
-            parts.append(f"d={pair_text(per_dim(self.dilation, self.ndim, 'dilation'))}")
-        if self.multiplier != 1:
-            parts.append(f"m={self.multiplier}")
-        return " ".join(parts)
+        multiplier = [f"m={self.multiplier}"] if self.multiplier != 1 else []
+        return window_summary(self.ndim, self.kernel, self.stride, self.padding, self.dilation, *multiplier)
 
 
 class DepthwiseConv(_Depthwise):

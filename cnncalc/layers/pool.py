@@ -19,14 +19,13 @@ from cnncalc.layers._base import (
     Shape,
     Size,
     Window,
-    padding_text,
-    pair_text,
     per_dim,
     resolve_padding,
     spatial_dims,
     symmetric,
     torch_padded,
     window_output,
+    window_summary,
 )
 
 
@@ -75,13 +74,10 @@ class PoolNd(Layer):
         return Window(kernel, tuple(float(s) for s in stride), dilation, tuple(p[0] for p in pads))
 
     def summary(self) -> str:
-        _, kernel, stride, _ = self._geometry((0,) * (self.ndim + 1))
-        text = f"f={pair_text(kernel)} s={pair_text(stride)}"
-        if self.padding != 0:
-            text += f" p={padding_text(self.padding, self.ndim)}"
-        if self.ceil_mode:
-            text += " ceil"
-        return text
+        stride = self.kernel if self.stride is None else self.stride
+        dilation = getattr(self, "dilation", 1)
+        ceil = ["ceil"] if self.ceil_mode else []
+        return window_summary(self.ndim, self.kernel, stride, self.padding, dilation, *ceil)
 
     def _torch_pool(self, kernel: Shape, stride: Shape, padding: Shape, dilation: Shape) -> Any:
         raise NotImplementedError
