@@ -147,7 +147,7 @@ class _Builder:
             index=len(self.nodes),
             name=name,
             kind=layer.kind,
-            summary=layer.describe(),
+            summary=layer.describe(inputs),
             sources=tuple(sources),
             inputs=inputs,
             output=output,

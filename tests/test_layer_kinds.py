@@ -78,7 +78,7 @@ def test_case_numbers(case: dict[str, Any]) -> None:
     assert layer.params(inputs) == params
     assert layer.macs(inputs, output) == macs
     layer.window(inputs)  # must not raise on a shape it accepts
-    assert isinstance(layer.describe(), str)
+    assert isinstance(layer.describe(inputs), str)
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if "input" in c], ids=case_id)

@@ -154,7 +154,7 @@ class Layer(BaseModel):
         """The spatial window for the receptive field; None for a pointwise layer."""
         return None
 
-    def summary(self) -> str:
+    def summary(self, inputs: Inputs) -> str:
         """Hyperparameters in a few characters, for the table (`f=5 s=1`)."""
         return ""
 
@@ -162,9 +162,9 @@ class Layer(BaseModel):
         """A torch module computing this layer (torch imported lazily, inside)."""
         raise NotImplementedError(f"{self.kind} has no torch builder")
 
-    def describe(self) -> str:
+    def describe(self, inputs: Inputs) -> str:
         """The table's hyperparameter cell; layers with extras (activation) add to it."""
-        return self.summary()
+        return self.summary(inputs)
 
     def build_torch(self, inputs: Inputs) -> Any:
         """The whole torch module for this layer, extras included."""
@@ -269,10 +269,19 @@ def window_summary(
     padding: int | list[int] | str = 0,
     dilation: int | list[int] = 1,
     *extras: str,
+    pads: tuple[tuple[int, int], ...] = (),
 ) -> str:
-    """The table's cell for a windowed layer: `f=5 s=1`, then p, d and `extras` when set."""
+    """The table's cell for a windowed layer: `f=5 s=1`, then p, d and `extras` when set.
+
+    `same` padding shows the pads it came to: `p=same(1)`, or `p=same(0+1,1+2)` (before +
+    after, per axis) where they differ.
+    """
     parts = [f"f={pair_text(per_dim(kernel, ndim, 'kernel'))}", f"s={pair_text(per_dim(stride, ndim, 'stride'))}"]
-    if padding != 0:
+    if padding == "same" and pads:
+        flat = {p for pair in pads for p in pair}
+        used = str(flat.pop()) if len(flat) == 1 else ",".join(f"{b}+{a}" for b, a in pads)
+        parts.append(f"p=same({used})")
+    elif padding != 0:
         parts.append(f"p={padding_text(padding, ndim)}")
     if dilation != 1:
         parts.append(f"d={pair_text(per_dim(dilation, ndim, 'dilation'))}")

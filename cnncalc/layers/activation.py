@@ -46,7 +46,7 @@ class LeakyReLU(Activation):
     type: Literal["leaky_relu"]
     negative_slope: float = Field(0.01, description="Slope for negative inputs.")
 
-    def summary(self) -> str:
+    def summary(self, inputs: Inputs) -> str:
         return f"slope={self.negative_slope:g}"
 
     def to_torch(self, inputs: Inputs) -> Any:
@@ -106,8 +106,8 @@ class WithActivation(Layer):
 
     activation: ActivationName | None = Field(None, description="Activation applied to the output.")
 
-    def describe(self) -> str:
-        text = self.summary()
+    def describe(self, inputs: Inputs) -> str:
+        text = self.summary(inputs)
         if self.activation is None:
             return text
         return f"{text} · {self.activation}" if text else self.activation

@@ -80,9 +80,10 @@ class ConvNd(WithActivation):
         pads = self.pads(inputs[0])
         return Window(kernel, tuple(float(s) for s in stride), dilation, tuple(p[0] for p in pads))
 
-    def summary(self) -> str:
+    def summary(self, inputs: Inputs) -> str:
         groups = [f"g={self.groups}"] if self.groups != 1 else []
-        return window_summary(self.ndim, self.kernel, self.stride, self.padding, self.dilation, *groups)
+        pads = self.pads(inputs[0])
+        return window_summary(self.ndim, self.kernel, self.stride, self.padding, self.dilation, *groups, pads=pads)
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

@@ -110,7 +110,7 @@ class ConvTransposeNd(WithActivation):
         )
         return Window(reach, tuple(1 / s for s in stride), (1,) * self.ndim, pad_before)
 
-    def summary(self) -> str:
+    def summary(self, inputs: Inputs) -> str:
         extras = []
         if self.output_padding != 0:
             extras.append(f"op={pair_text(per_dim(self.output_padding, self.ndim, 'output_padding'))}")

@@ -75,7 +75,7 @@ class Crop(Layer):
         # A negative pad: the first output is the input's `before`-th element.
         return Window((1,) * ndim, (1.0,) * ndim, (1,) * ndim, tuple(-before for before, _ in sides))
 
-    def summary(self) -> str:
+    def summary(self, inputs: Inputs) -> str:
         if self.size is not None:
             return f"o={sides_text(self.size)}"
         if self.cropping is not None:

@@ -30,7 +30,7 @@ class Dense(WithActivation):
     def window(self, inputs: Inputs) -> Everything:
         return EVERYTHING
 
-    def summary(self) -> str:
+    def summary(self, inputs: Inputs) -> str:
         return str(self.units)
 
     def to_torch(self, inputs: Inputs) -> Any:

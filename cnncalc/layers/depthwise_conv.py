@@ -53,9 +53,10 @@ class _Depthwise(WithActivation):
     def window(self, inputs: Inputs) -> Window:
         return self._depthwise(inputs[0], False).window(inputs)
 
-    def summary(self) -> str:
+    def summary(self, inputs: Inputs) -> str:
         multiplier = [f"m={self.multiplier}"] if self.multiplier != 1 else []
-        return window_summary(self.ndim, self.kernel, self.stride, self.padding, self.dilation, *multiplier)
+        pads = self._depthwise(inputs[0], False).pads(inputs[0])
+        return window_summary(self.ndim, self.kernel, self.stride, self.padding, self.dilation, *multiplier, pads=pads)
 
 
 class DepthwiseConv(_Depthwise):

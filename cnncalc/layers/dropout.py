@@ -15,7 +15,7 @@ class Dropout(Layer):
     type: Literal["dropout"]
     rate: float = Field(0.5, ge=0, lt=1, description="Probability of zeroing an element.")
 
-    def summary(self) -> str:
+    def summary(self, inputs: Inputs) -> str:
         return f"p={self.rate:g}"
 
     def to_torch(self, inputs: Inputs) -> Any:

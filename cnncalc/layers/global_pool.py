@@ -65,7 +65,7 @@ class AdaptivePool(Layer):
     def window(self, inputs: Inputs) -> Everything:
         return EVERYTHING
 
-    def summary(self) -> str:
+    def summary(self, inputs: Inputs) -> str:
         return f"o={self.size if isinstance(self.size, int) else pair_text(tuple(self.size))}"
 
     def to_torch(self, inputs: Inputs) -> Any:

@@ -37,7 +37,7 @@ class GroupNorm(WithActivation):
     def params(self, inputs: Inputs) -> Params:
         return Params(trainable=2 * inputs[0][0] if self.affine else 0)
 
-    def summary(self) -> str:
+    def summary(self, inputs: Inputs) -> str:
         return f"g={self.groups}"
 
     def to_torch(self, inputs: Inputs) -> Any:

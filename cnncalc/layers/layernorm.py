@@ -45,7 +45,7 @@ class LayerNorm(WithActivation):
             return Params()
         return Params(trainable=prod(self.normalized(inputs[0])) * (2 if self.bias else 1))
 
-    def summary(self) -> str:
+    def summary(self, inputs: Inputs) -> str:
         return "" if self.dims is None else f"dims={self.dims}"
 
     def to_torch(self, inputs: Inputs) -> Any:

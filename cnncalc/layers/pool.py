@@ -73,11 +73,12 @@ class PoolNd(Layer):
         pads = self.pads(inputs[0])
         return Window(kernel, tuple(float(s) for s in stride), dilation, tuple(p[0] for p in pads))
 
-    def summary(self) -> str:
+    def summary(self, inputs: Inputs) -> str:
         stride = self.kernel if self.stride is None else self.stride
         dilation = getattr(self, "dilation", 1)
         ceil = ["ceil"] if self.ceil_mode else []
-        return window_summary(self.ndim, self.kernel, stride, self.padding, dilation, *ceil)
+        pads = self.pads(inputs[0])
+        return window_summary(self.ndim, self.kernel, stride, self.padding, dilation, *ceil, pads=pads)
 
     def _torch_pool(self, kernel: Shape, stride: Shape, padding: Shape, dilation: Shape) -> Any:
         raise NotImplementedError

@@ -43,8 +43,8 @@ class SeparableConv(_Depthwise):
         middle = (inputs[0][0] * self.multiplier, *output[1:])
         return depthwise.macs(inputs, middle) + self._pointwise().macs((middle,), output)
 
-    def summary(self) -> str:
-        return f"{super().summary()} -> {self.filters}"
+    def summary(self, inputs: Inputs) -> str:
+        return f"{super().summary(inputs)} -> {self.filters}"
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

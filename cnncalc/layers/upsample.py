@@ -63,7 +63,7 @@ class Upsample(Layer):
             return Window((2,) * ndim, steps, (1,) * ndim, tuple(0.5 - c for c in first))
         return Window((1,) * ndim, steps, (1,) * ndim, tuple(-c for c in first))
 
-    def summary(self) -> str:
+    def summary(self, inputs: Inputs) -> str:
         if self.size is not None:
             text = f"o={pair_text(tuple(self.size) if isinstance(self.size, list) else (self.size,))}"
         else:

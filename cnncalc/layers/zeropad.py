@@ -67,7 +67,7 @@ class ZeroPad(Layer):
         ndim = len(sides)
         return Window((1,) * ndim, (1.0,) * ndim, (1,) * ndim, tuple(before for before, _ in sides))
 
-    def summary(self) -> str:
+    def summary(self, inputs: Inputs) -> str:
         return f"p={sides_text(self.padding)}"
 
     def to_torch(self, inputs: Inputs) -> Any:
