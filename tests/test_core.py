@@ -322,7 +322,8 @@ def test_colour_at_a_terminal_unless_no_color() -> None:
 
 def test_same_padding_shows_the_pads_it_came_to() -> None:
     # 11 x 10 input, f=3, s=2: H total (6-1)*2 + 3 - 11 = 2 -> 1+1; W total (5-1)*2 + 3 - 10 = 1 -> 0+1.
-    spec = "name: t\ninput: {h: 11, w: 10, c: 1}\nlayers:\n  - {type: conv, filters: 1, kernel: 3, stride: 2, padding: same}"
+    layer = "  - {type: conv, filters: 1, kernel: 3, stride: 2, padding: same}"
+    spec = f"name: t\ninput: {{h: 11, w: 10, c: 1}}\nlayers:\n{layer}"
     assert trace_of(spec).nodes[1].summary == "f=3 s=2 p=same(1+1,0+1)"
     even = one_layer(9, 1, "{type: conv, filters: 1, kernel: 3, padding: same}")
     assert even.nodes[1].summary == "f=3 s=1 p=same(1)"
