@@ -58,6 +58,20 @@ def totals(trace: Trace) -> Totals:
     )
 
 
+def budgets(trace: Trace) -> dict[str, int]:
+    """What each `limits:` budget is measured against: params, MACs and FLOPs per sample,
+    activation bytes for the trace's batch (every output, the input included), weight bytes."""
+    t = totals(trace)
+    macs = sum(n.macs for n in trace.nodes)
+    return {
+        "params": t.params.total,
+        "macs": macs,
+        "flops": 2 * macs,
+        "activation_memory": t.activation_bytes,
+        "weights_bytes": t.weights_bytes,
+    }
+
+
 def group_members(trace: Trace, group: int) -> list[Node]:
     return [n for n in trace.nodes if group in n.groups]
 

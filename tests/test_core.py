@@ -327,3 +327,13 @@ def test_same_padding_shows_the_pads_it_came_to() -> None:
     assert trace_of(spec).nodes[1].summary == "f=3 s=2 p=same(1+1,0+1)"
     even = one_layer(9, 1, "{type: conv, filters: 1, kernel: 3, padding: same}")
     assert even.nodes[1].summary == "f=3 s=1 p=same(1)"
+
+
+def test_table_shows_each_budget_against_its_limit(tmp_path: Path) -> None:
+    path = tmp_path / "l.yaml"
+    path.write_text(
+        "name: t\ninput: {features: 100}\nlayers:\n  - {type: dense, units: 100}\nlimits: {params: 2000, macs: 1M}\n"
+    )
+    out = run("table", str(path)).stdout
+    # dense 100 -> 100: 100*100 + 100 = 10,100 params over 2,000; 10,000 MACs within 1,000,000.
+    assert "params 10,100 of 2,000 ✗ over · macs 10,000 of 1,000,000 ✓" in out

@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from cnncalc.engine import Node, Trace
-from cnncalc.figures import ClaimResult, Totals, hwc
+from cnncalc.figures import ClaimResult, Totals, budgets, hwc
 from cnncalc.layers._base import Params, Shape
 
 if TYPE_CHECKING:
@@ -212,6 +212,17 @@ def summary_lines(report: Report) -> list[tuple[str, str]]:
         for c in report.claims:
             if not c.confirmed:
                 lines.append(("", f"✗ {c.target} {c.field}: claimed {_value(c.claimed)}, computed {_value(c.actual)}"))
+    limits = report.trace.spec.limits
+    if limits is not None:
+        # Shown here; `cnncalc check` is what fails on a blown budget (CNC114).
+        actual = budgets(report.trace)
+        shown = []
+        for field, limit in limits.model_dump(exclude_none=True).items():
+            bytes_ = field in ("activation_memory", "weights_bytes")
+            text = size_text if bytes_ else count
+            mark = "✓" if actual[field] <= limit else "✗ over"
+            shown.append(f"{field} {text(actual[field])} of {text(limit)} {mark}")
+        lines.append(("limits", " · ".join(shown)))
     if report.verification is not None:
         from cnncalc.report.verification import summary
 

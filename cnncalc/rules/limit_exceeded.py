@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cnncalc.figures import totals
+from cnncalc.figures import budgets
 from cnncalc.findings import Finding
 from cnncalc.rules import Context, Rule
 from cnncalc.spec.loader import mark_of
@@ -38,15 +38,7 @@ UNITS = {"params": "", "macs": " MACs", "flops": " FLOPs", "activation_memory": 
 def check(ctx: Context) -> Iterator[Finding]:
     if ctx.trace is None or ctx.spec is None:
         return
-    t = totals(ctx.trace)
-    per_sample_macs = sum(n.macs for n in ctx.trace.nodes)
-    actual = {
-        "params": t.params.total,
-        "macs": per_sample_macs,
-        "flops": 2 * per_sample_macs,
-        "activation_memory": t.activation_bytes,
-        "weights_bytes": t.weights_bytes,
-    }
+    actual = budgets(ctx.trace)
     mine = ctx.spec.limits.model_dump(exclude_none=True) if ctx.spec.limits else {}
     raw = ctx.raw.get("limits") if isinstance(ctx.raw, dict) else None
     for field, computed in actual.items():
