@@ -97,6 +97,7 @@ class _Scope:
     prefix: str
     # Where each name was given, so that a repeated layer is not taken for a duplicate.
     marks: dict[str, Mark | None] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # unnamed blocks so far, per kind
 
 
 class _Builder:
@@ -112,6 +113,7 @@ class _Builder:
         self.scope = _Scope({}, "")
         self.group_stack: list[int] = []
         self.block_stack: list[str] = []
+        self.following: list[Any] = []  # per open sequence: the layers after the current one
         self.context = ""
         self.mark: Mark | None = None
         self.raw: Any = None
@@ -127,7 +129,11 @@ class _Builder:
         for index, raw in enumerate(layers):
             where = f"layer {index + 1}"
             self.context = f"{outer}, {where}" if outer else where
-            current = self._layer(raw, current, mark_of(layers, index))
+            self.following.append(layers[index + 1 :])
+            try:
+                current = self._layer(raw, current, mark_of(layers, index))
+            finally:
+                self.following.pop()
         self.context = outer
         return current
 
@@ -181,11 +187,18 @@ class _Builder:
         if not arity[0] <= len(sources) <= (arity[1] or len(sources)):
             want = f"{arity[0]}" if arity[0] == arity[1] else f"at least {arity[0]}"
             self._fail(f"{self._label(raw)}: reads {len(sources)} input(s), {layer.type} takes {want}", "from")
+        if layer.repeat > 1 and arity[0] > 1:
+            self._fail(
+                f"{self._label(raw)}: each copy after the first reads only the copy before it, and "
+                f"{layer.type} takes {arity[0]} inputs; repeat the layers that feed it instead",
+                "repeat",
+            )
+        group: int | None = None
         for copy in range(layer.repeat):
             name = layer.name or ""
             if name and layer.repeat > 1:
                 name = f"{name}.{copy + 1}"
-            label = name or layer.type
+            label = name or self._unnamed(layer.type)
             group = None
             if isinstance(layer, BlockCall):
                 out, group = self._block(layer, raw, sources, label)
@@ -201,7 +214,7 @@ class _Builder:
             if name:
                 self._register(name, out, group)
         if layer.name and layer.repeat > 1:
-            self._register(layer.name, sources[0], None)
+            self._register(layer.name, sources[0], group)  # the name stands for the last copy
         self.raw, self.mark = outer_raw, outer_mark
         return sources[0]
 
@@ -220,7 +233,16 @@ class _Builder:
     def _qualified(self, name: str) -> str:
         return f"{self.scope.prefix}{name}" if name else ""
 
+    def _unnamed(self, kind: str) -> str:
+        """`bottleneck.1`, `bottleneck.2`: labels for unnamed blocks, numbered per scope."""
+        self.scope.counts[kind] = self.scope.counts.get(kind, 0) + 1
+        return f"{kind}.{self.scope.counts[kind]}"
+
     def _register(self, name: str, node: int, group: int | None) -> None:
+        if name == "input":
+            self._fail(
+                f"{self._label(self.raw)}: the name 'input' is reserved for the input of the network or block", "name"
+            )
         if name in self.scope.marks and self.scope.marks[name] != self.mark:
             self.duplicates.append((self._qualified(name), self.mark))
         self.scope.names[name] = node
@@ -236,7 +258,18 @@ class _Builder:
         for i, name in enumerate(wanted):
             if name not in self.scope.names:
                 where = mark_of(raw["from"], i) if isinstance(layer.source, list) else mark_of(raw, "from")
-                hint = did_you_mean(name, list(self.scope.names))
+                later = next(
+                    (
+                        mark_of(x)
+                        for x in (self.following[-1] if self.following else [])
+                        if isinstance(x, dict) and x.get("name") == name
+                    ),
+                    None,
+                )
+                if later is not None:
+                    hint = f"; '{name}' comes later, at line {later.line}: a layer reads only earlier ones"
+                else:
+                    hint = did_you_mean(name, list(self.scope.names))
                 raise SpecError.at(self.path, where, f"{self._label(raw)}: from '{name}' names no earlier layer{hint}")
             found.append(self.scope.names[name])
         return found

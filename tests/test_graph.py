@@ -204,3 +204,64 @@ layers:
 """
     rf = trace_of(text).nodes[-1].rf
     assert rf is not None and rf.size == (5, 5) and rf.note == ""
+
+
+def test_a_name_given_to_repeated_blocks_claims_the_last_copy() -> None:
+    text = """
+name: r
+input: {h: 8, w: 8, c: 3}
+blocks:
+  cbr:
+    args: {filters: 8}
+    layers:
+      - {type: conv, filters: $filters, kernel: 3, padding: 1, bias: false}
+      - {type: batchnorm, activation: relu}
+layers:
+  - {name: s1, type: cbr, filters: 32, repeat: 3}
+"""
+    trace = trace_of(text)
+    last = figures(trace, "s1")
+    # The last copy: a 3x3 conv 32 -> 32 without bias (9,216) and a batchnorm of 32 (64).
+    assert last is not None and last.params.total == 3 * 3 * 32 * 32 + 2 * 32
+    labels = [g.label for g in trace.groups]
+    assert labels == ["s1.1", "s1.2", "s1.3"]
+
+
+def test_unnamed_blocks_get_numbered_labels() -> None:
+    trace = trace_of(RESNET_BLOCK.replace(", name: layer1}", "}").replace(", name: down}", "}"))
+    assert [g.label for g in trace.groups if g.kind == "basic"] == ["basic.1", "basic.2", "basic.3"]
+
+
+def test_repeat_on_a_merge_is_an_error() -> None:
+    text = SKIP.replace("{name: sum, type: add, from: [a, b]}", "{name: sum, type: add, from: [a, b], repeat: 3}")
+    message = error_of(text)
+    assert message.startswith(f"g.yaml:{position(text, '3}')}: ")
+    assert "add takes 2 inputs" in message
+
+
+def test_input_is_a_reserved_name() -> None:
+    text = SKIP.replace("{name: a, type: conv,", "{name: input, type: conv,")
+    message = error_of(text)
+    assert message.startswith(f"g.yaml:{position(text, 'input, type')}: ")
+    assert "the name 'input' is reserved" in message
+
+
+def test_from_a_later_layer_says_where_it_is() -> None:
+    text = SKIP.replace("{name: a, type: conv,", "{name: a, from: cat, type: conv,")
+    assert f"'cat' comes later, at line {position(text, '{name: cat').split(':')[0]}" in error_of(text)
+
+
+def test_yaml_merge_keys_override_like_yaml_says() -> None:
+    text = """
+name: m
+input: {h: 8, w: 8, c: 3}
+layers:
+  - &x {type: conv, filters: 4, kernel: 1}
+  - {<<: *x, filters: 8}
+  - <<: *x
+    kernel: 3
+"""
+    trace = trace_of(text)
+    assert [n.output for n in trace.nodes[1:]] == [(4, 8, 8), (8, 8, 8), (4, 6, 6)]
+    with pytest.raises(SpecError, match="duplicate key 'filters'"):
+        trace_of(text.replace("{<<: *x, filters: 8}", "{<<: *x, filters: 8, filters: 9}"))

@@ -216,23 +216,28 @@ def _compose(text: str, path: str) -> Any:
         if frame[1] is _NO_KEY:
             if isinstance(value, (dict, list)):
                 raise fail(event, "mapping keys must be plain values, not mappings or lists")
-            if value in container or value in frame[3]:
-                first = container.key_marks.get(value) or frame[3].get(value)
+            if value in frame[3]:  # a key merged in by `<<`: the mapping's own value overrides it
+                del frame[3][value]
+            elif value in container:
+                first = container.key_marks.get(value)
                 where = f" (first at line {first.line})" if first else ""
                 raise fail(event, f"duplicate key '{value}'{where}")
             frame[1], frame[2] = value, mark
             return
         key, key_mark = frame[1], frame[2]
         frame[1] = _NO_KEY
-        if key == "<<" and isinstance(value, dict):  # YAML merge key: earlier keys win
-            for k, v in value.items():
-                if k not in container:
-                    frame[3][k] = key_mark
-                    container[k] = v
-                    container.key_marks[k] = key_mark
-                    container.value_marks[k] = getattr(value, "value_marks", {}).get(k, key_mark)
+        merged = [value] if isinstance(value, dict) else value if isinstance(value, list) else None
+        if key == "<<" and merged is not None and all(isinstance(m, dict) for m in merged):
+            # YAML merge key: the mapping's own keys win, then the merged mappings in order.
+            for source in merged:
+                for k, v in source.items():
+                    if k not in container:
+                        frame[3][k] = key_mark
+                        container[k] = v
+                        container.key_marks[k] = key_mark
+                        container.value_marks[k] = getattr(source, "value_marks", {}).get(k, key_mark)
             return
-        container[key] = value
+        container[key] = value  # overrides a value merged in earlier by `<<`
         container.key_marks[key] = key_mark
         container.value_marks[key] = mark
 
