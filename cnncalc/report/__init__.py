@@ -102,14 +102,14 @@ def rows(report: Report) -> list[Row]:
                 continue
             opened.add(g)
             inside = members[g]
-            if group.parent is not None and len(members[group.parent]) == len(inside):
-                continue  # a block that is one composite: its row already says it all
+            if len(inside) == 1 or (group.parent is not None and len(members[group.parent]) == len(inside)):
+                continue  # one layer, or a block that is one composite: a row already says it all
             out.append(
                 Row(
                     index=f"{inside[0].index}-{inside[-1].index}",
                     name=group.label,
                     kind=group.kind,
-                    summary=f"{len(inside)} layers",
+                    summary=f"{len(inside)} layer{'s' if len(inside) != 1 else ''}",
                     output=inside[-1].output,
                     params=sum((n.params for n in inside), Params()),
                     macs=sum(n.macs for n in inside),
@@ -175,12 +175,14 @@ def short(n: float) -> str:
 
 def size_text(n: int) -> str:
     """Bytes in binary units: `242.2 KiB`."""
+    if n < 1024:
+        return f"{n} B"
     value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.1f} {unit}" if unit != "B" else f"{n} B"
+    for unit in ("KiB", "MiB", "GiB", "TiB", "PiB"):
         value /= 1024
-    return f"{n} B"
+        if value < 1024 or unit == "PiB":
+            break
+    return f"{value:.1f} {unit}"
 
 
 def title(report: Report) -> str:

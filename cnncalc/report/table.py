@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 # A cell is a list of (text, SGR style) parts; "" is unstyled.
 Cell = list[tuple[str, str]]
-BOLD, DIM, GREEN, RED, CYAN = "1", "2", "32", "1;31", "36"
+BOLD, DIM, GREEN, YELLOW, RED, CYAN = "1", "2", "32", "33", "1;31", "36"
 
 BAR_WIDTH = 6
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
@@ -88,7 +88,8 @@ def render(report: Report) -> str:
     body: list[tuple[list[Cell], str]] = []
     for row in rows(report):
         p_share, m_share = row.params.total / total_params, row.macs / total_macs
-        style = DIM if row.node is None else (BOLD if max(p_share, m_share) >= 0.25 else "")
+        # Roll-ups stand out as headings; a layer holding a quarter of the parameters or MACs in yellow.
+        style = BOLD if row.node is None else (YELLOW if max(p_share, m_share) >= 0.25 else "")
         node = row.node
         cells: list[Cell] = [
             [(row.index, DIM)],
@@ -98,7 +99,8 @@ def render(report: Report) -> str:
             _claimed(report.shape_text(row.output), row, "shape", report),
             [(count(prod(row.output)), "")],
             _claimed(count(row.params.total), row, "params", report),
-            _claimed(count(row.macs * batch), row, "macs", report),
+            # Claims are per sample: with a batch, the column no longer shows the claimed number.
+            _claimed(count(row.macs * batch), row, "macs", report) if batch == 1 else [(count(row.macs * batch), "")],
             [(row.rf, "")],
             [(bar(p_share) + " " + bar(m_share), CYAN)],
         ]
