@@ -337,3 +337,8 @@ def test_table_shows_each_budget_against_its_limit(tmp_path: Path) -> None:
     out = run("table", str(path)).stdout
     # dense 100 -> 100: 100*100 + 100 = 10,100 params over 2,000; 10,000 MACs within 1,000,000.
     assert "params 10,100 of 2,000 ✗ over · macs 10,000 of 1,000,000 ✓" in out
+
+
+def test_the_readme_shows_the_lenet_spec_as_it_is() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert LENET.read_text(encoding="utf-8") in readme
