@@ -1,0 +1,64 @@
+"""A dense layer on an input that still has spatial axes: it mixes the columns, not the channels.
+
+Activations are held channels first, as in PyTorch: (C, H, W) per sample. A dense layer
+acts on the last axis, as `nn.Linear` does, so on an (H, W, C) = (5, 5, 16) input it
+connects the 5 columns (W) of each row and channel, not the 16 channels, and its output
+keeps the spatial axes. That is almost always a forgotten `flatten` before the
+classifier (or a global pooling such as `global_avgpool`, which keeps one value per
+channel). Only the first such dense layer on a path is reported: those after it repeat
+the mistake.
+
+PASS:
+
+    name: flattened
+    input: {h: 8, w: 8, c: 3}
+    layers:
+      - {type: conv, filters: 16, kernel: 3, activation: relu}
+      - {type: flatten}
+      - {type: dense, units: 10}
+
+FAIL:
+
+    name: unflattened
+    input: {h: 8, w: 8, c: 3}
+    layers:
+      - {type: conv, filters: 16, kernel: 3, activation: relu}
+      - {type: dense, units: 10}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cnncalc.findings import Finding
+from cnncalc.layers._base import format_hwc
+from cnncalc.rules import Context, Rule, label, subject
+
+RULE = Rule("CNC115", "dense-on-spatial-input", "warning")
+
+# The input's axes in (H, W, C) order, by the number of spatial axes, and what the last one holds.
+AXES = {1: ("(L, C)", "positions (L)"), 2: ("(H, W, C)", "columns (W)"), 3: ("(D, H, W, C)", "columns (W)")}
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    if ctx.trace is None:
+        return
+    # Nodes downstream of a reported dense layer: a dense layer there only repeats the mistake.
+    after: set[int] = set()
+    for node in ctx.trace.nodes[1:]:
+        if any(s in after for s in node.sources):
+            after.add(node.index)
+            continue
+        if node.kind != "dense" or not node.inputs or len(node.inputs[0]) < 2:
+            continue
+        after.add(node.index)
+        x = node.inputs[0]
+        order, last = AXES.get(len(x) - 1, (f"({len(x) - 1} spatial axes, C)", "positions on the last axis"))
+        yield RULE.at(
+            ctx,
+            node.mark,
+            f"{label(node)}: its {order} input {format_hwc(x)} still has spatial axes; it acts on the last "
+            f"axis of PyTorch's channels-first layout, the {x[-1]} {last}, not the {x[0]} channels: "
+            "add a flatten (or a global pooling such as global_avgpool) before it",
+            subject(ctx.trace, node),
+        )
