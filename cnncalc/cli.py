@@ -174,20 +174,34 @@ def verify_command(
     batch: Annotated[int | None, typer.Option(min=1, help="Batch size to run at (at least 2 is used).")] = None,
     layout: Annotated[Layout, typer.Option(help="Show shapes as (H, W, C) or (C, H, W).")] = Layout.hwc,
     output_format: Annotated[VerifyFormat, typer.Option("--format", "-f", help="text or json.")] = VerifyFormat.text,
+    specs_only: Annotated[
+        bool,
+        typer.Option("--specs-only", help="Skip named files that do not look like specs (for pre-commit)."),
+    ] = False,
 ) -> None:
     """Build each spec in PyTorch and check every shape, parameter, buffer and MAC count.
 
     Exit 1 if PyTorch disagrees anywhere, 2 if a spec is unusable or PyTorch cannot run.
     """
     import json
+    from pathlib import Path
 
     from cnncalc import zoo
+    from cnncalc.check import looks_like_spec
     from cnncalc.engine import propagate
     from cnncalc.errors import did_you_mean
     from cnncalc.report import verification as shown
     from cnncalc.spec import load_spec
     from cnncalc.verify import FactoryError, VerifyUnavailable, compare_with_model, import_torch, resolve_device, verify
 
+    if specs_only:
+        # As `check --specs-only`: an existing file without a top-level `layers:` is skipped;
+        # bundled names and missing files are still resolved (and reported) below.
+        specs = [s for s in specs if not Path(s).is_file() or looks_like_spec(Path(s))]
+        if not specs:
+            if output_format is VerifyFormat.json:
+                sys.stdout.write("[]\n")
+            raise typer.Exit(EXIT_OK)
     try:
         import_torch()
         resolve_device(device.value)
@@ -241,7 +255,8 @@ def layers() -> None:
 
     common = set(Layer.model_fields)
     for kind, cls in sorted(registry().items()):
-        doc = (cls.__doc__ or "").strip().splitlines()[0]
+        # The whole first paragraph, on one line: a first sentence may run over several.
+        doc = " ".join(line.strip() for line in (cls.__doc__ or "").strip().split("\n\n")[0].splitlines())
         print(f"{kind:<18} {doc}")
         fields = []
         for name, info in cls.model_fields.items():
@@ -259,7 +274,7 @@ def layers() -> None:
 
 @app.command()
 def zoo() -> None:
-    """List the bundled specs (use a name with `table`, e.g. `cnncalc table resnet50`)."""
+    """List the bundled specs, usable by name: `cnncalc table resnet50`."""
     import io
 
     from rich.console import Console

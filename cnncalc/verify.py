@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -45,7 +46,10 @@ class FactoryError(Exception):
 def import_torch() -> Any:
     """torch, or VerifyUnavailable naming the extra to install."""
     try:
-        import torch
+        with warnings.catch_warnings():
+            # torch warns on import when numpy is missing; verifying never needs numpy.
+            warnings.filterwarnings("ignore", message="Failed to initialize NumPy", category=UserWarning)
+            import torch
     except Exception as exc:  # ImportError, or a broken install failing on load
         raise VerifyUnavailable(f"verifying needs PyTorch, which cannot be imported ({exc}); {EXTRA}") from None
     return torch

@@ -205,6 +205,15 @@ def test_csv_and_markdown_columns_add_up_to_the_totals() -> None:
     rows = list(csv.DictReader(io.StringIO(run("table", "specs/lenet.yaml", "-f", "csv").stdout)))
     assert sum(int(r["params"]) for r in rows) == 62_006
     assert sum(int(r["macs"]) for r in rows) == 651_720
+    # The input row and every output, for the batch: as the JSON report's total.
+    out = run("table", "specs/lenet.yaml", "-f", "csv", "--batch", "8", "--dtype", "float16").stdout
+    header, *_ = out.splitlines()
+    assert header.split(",")[-3:] == ["receptive_field", "non_trainable_params", "activation_bytes"]
+    assert header.split(",")[:3] == ["index", "name", "type"]
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert sum(int(r["activation_bytes"]) for r in rows) == 8 * 11_566 * 2
+    assert rows[1]["activation_bytes"] == str(8 * 28 * 28 * 6 * 2)
+    assert {r["non_trainable_params"] for r in rows} == {"0"}
     markdown = run("table", "specs/lenet.yaml", "-f", "markdown").stdout
     assert "| 1 | CONV1 | conv | f=5 s=1 · relu | (28, 28, 6) | 4,704 | 456 | 352,800 | 5 |" in markdown
 
@@ -251,6 +260,13 @@ def test_layers_lists_every_kind_with_its_fields() -> None:
     out = run("layers").stdout
     assert "conv " in out and "filters (required)" in out and "kernel (required)" in out
     assert "maxpool" in out and "ceil_mode=false" in out
+    # A first paragraph over two docstring lines is shown whole, on one line.
+    assert "every input feature; on an N-D input it acts on the last axis, as `nn.Linear` does." in out
+
+
+def test_help_shows_the_zoo_command_whole_sentence() -> None:
+    out = run("--help", env={"COLUMNS": "200"}).stdout
+    assert "List the bundled specs, usable by name: `cnncalc table resnet50`." in out
 
 
 def test_version_and_usage_errors() -> None:
@@ -342,3 +358,18 @@ def test_table_shows_each_budget_against_its_limit(tmp_path: Path) -> None:
 def test_the_readme_shows_the_lenet_spec_as_it_is() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert LENET.read_text(encoding="utf-8") in readme
+
+
+def test_verification_headlines_say_1_layer_not_1_layers() -> None:
+    from cnncalc.report.verification import headline
+    from cnncalc.verify import Check, NodeCheck, Verification
+
+    one = NodeCheck(1, (Check("macs", 10, 10),))
+    assert "agrees on its 1 layer and the totals" in headline(Verification("cpu", "2.1", 2, [one], []))
+    two = [one, NodeCheck(2, (Check("macs", 4, 4),))]
+    assert "agrees on all 2 layers and the totals" in headline(Verification("cpu", "2.1", 2, two, []))
+    wrong = NodeCheck(1, (Check("macs", 10, 11),))
+    assert headline(Verification("cpu", "2.1", 2, [wrong], [])).endswith(": 1 difference in 1 layer")
+    both = NodeCheck(2, (Check("macs", 4, 5), Check("buffers", 0, 2)))
+    found = headline(Verification("cpu", "2.1", 2, [wrong, both], [Check("macs", 14, 16)]))
+    assert found.endswith(": 4 differences in 2 layers and the totals")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 torch = pytest.importorskip("torch")
 
@@ -301,6 +302,43 @@ def test_unusable_specs_exit_2_after_checking_the_others(tmp_path: Path) -> None
     assert "✓ lenet" in cli.output and "bad.yaml:4:" in cli.output and "nosuchspec:1:1:" in cli.output
 
 
+def test_specs_only_skips_yaml_that_is_not_a_spec(tmp_path: Path) -> None:
+    workflow = tmp_path / "ci.yml"
+    workflow.write_text("on: push\njobs:\n  test: {runs-on: ubuntu-latest, steps: [{run: pytest}]}\n")
+    spec = tmp_path / "net.yaml"
+    spec.write_text(GRAPHS["crop_with_two_inputs"])
+    # Without the option a workflow is an unusable spec: exit 2.
+    assert runner.invoke(app, ["verify", str(workflow), str(spec), "--device", "cpu"]).exit_code == 2
+    cli = runner.invoke(app, ["verify", str(workflow), str(spec), "--device", "cpu", "--specs-only"])
+    assert cli.exit_code == 0, cli.output
+    assert cli.output.count("✓") == 1 and "net.yaml" in cli.output and "ci.yml" not in cli.output
+    # A missing file and a bundled name are still looked up, not skipped.
+    cli = runner.invoke(app, ["verify", "lenet", str(tmp_path / "gone.yaml"), "--device", "cpu", "--specs-only"])
+    assert cli.exit_code == 2 and "✓ lenet" in cli.output and "gone.yaml:1:1:" in cli.output
+    # The pre-commit hook passes it, as the check hook does.
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert next(h for h in hooks if h["id"] == "cnncalc-verify")["args"] == ["--specs-only"]
+
+
+def test_specs_only_with_no_spec_left_exits_0_without_torch(tmp_path: Path) -> None:
+    workflow = tmp_path / "ci.yml"
+    workflow.write_text("on: push\n")
+    program = (
+        "import sys\n"
+        "sys.modules['torch'] = None  # as if torch were not installed\n"
+        "from cnncalc.cli import main\n"
+        "sys.argv = ['cnncalc', *sys.argv[1:]]\n"
+        "main()\n"
+    )
+    args = ["verify", str(workflow), "--specs-only"]
+    done = subprocess.run([sys.executable, "-c", program, *args], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    done = subprocess.run(
+        [sys.executable, "-c", program, *args, "--format", "json"], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert (done.returncode, done.stdout) == (0, "[]\n")
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="CUDA is here: --device cuda is expected to work")
 def test_device_cuda_without_cuda_exits_2_cleanly() -> None:
     for args in (["verify", "lenet"], ["table", "lenet", "--verify"]):
@@ -335,6 +373,21 @@ def test_without_torch_the_message_names_the_extra() -> None:
         )
         assert done.returncode == 2, done.stderr
         assert "pip install 'cnncalc[torch]'" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_without_numpy_torch_warns_nothing_but_other_warnings_still_show() -> None:
+    program = (
+        "import sys, warnings\n"
+        "sys.modules['numpy'] = None  # as if numpy were not installed: torch warns on import\n"
+        "from cnncalc.cli import main\n"
+        "warnings.warn('another warning')\n"
+        "sys.argv = ['cnncalc', 'verify', 'lenet', '--device', 'cpu']\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "✓ lenet" in done.stdout
+    assert "NumPy" not in done.stderr and "UserWarning: another warning" in done.stderr
 
 
 def test_importing_one_layer_module_first_still_registers_every_kind() -> None:

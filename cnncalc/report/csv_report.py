@@ -20,6 +20,9 @@ COLUMNS = [
     "macs",
     "flops",
     "receptive_field",
+    # Added later, after the columns above so that none of them moves.
+    "non_trainable_params",
+    "activation_bytes",
 ]
 
 
@@ -27,7 +30,7 @@ def render(report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    batch = report.trace.batch
+    batch, element = report.trace.batch, report.trace.bytes_per_element
     for node in report.trace.nodes:
         writer.writerow(
             [
@@ -43,6 +46,8 @@ def render(report: Report) -> str:
                 node.macs * batch,
                 node.flops * batch,
                 rf_text(node),
+                node.params.non_trainable,
+                node.output_size * batch * element,
             ]
         )
     return out.getvalue()

@@ -10,6 +10,7 @@ from fractions import Fraction
 from typing import Any
 
 from cnncalc.figures import hwc
+from cnncalc.findings import plural
 from cnncalc.verify import Comparison, Difference, Verification
 
 FIELD_LABELS = {
@@ -55,13 +56,14 @@ def row_mark(v: Verification, index: int) -> str:
 
 def headline(v: Verification) -> str:
     if v.agrees:
+        scope = "its 1 layer" if v.checked == 1 else f"all {v.checked} layers"
         return (
-            f"{where(v)}: agrees on all {v.checked} layers and the totals "
+            f"{where(v)}: agrees on {scope} and the totals "
             "(output shapes, trainable and non-trainable params, buffers, MACs = FlopCounterMode / 2, per sample)"
         )
     found = v.differences()
     layers = {d.index for d in found if d.index is not None}
-    return f"{where(v)}: {len(found)} difference(s) in {len(layers)} layer(s)" + (
+    return f"{where(v)}: {plural(len(found), 'difference')} in {plural(len(layers), 'layer')}" + (
         " and the totals" if any(d.index is None for d in found) else ""
     )
 
