@@ -7,6 +7,7 @@ its own numbers. It never names a layer kind.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -113,7 +114,8 @@ class _Builder:
         self.scope = _Scope({}, "")
         self.group_stack: list[int] = []
         self.block_stack: list[str] = []
-        self.following: list[Any] = []  # per open sequence: the layers after the current one
+        # Per open sequence: its layers and where the ones after the current one start.
+        self.following: list[tuple[Any, int]] = []
         self.context = ""
         self.mark: Mark | None = None
         self.raw: Any = None
@@ -129,7 +131,7 @@ class _Builder:
         for index, raw in enumerate(layers):
             where = f"layer {index + 1}"
             self.context = f"{outer}, {where}" if outer else where
-            self.following.append(layers[index + 1 :])
+            self.following.append((layers, index + 1))
             try:
                 current = self._layer(raw, current, mark_of(layers, index))
             finally:
@@ -258,10 +260,11 @@ class _Builder:
         for i, name in enumerate(wanted):
             if name not in self.scope.names:
                 where = mark_of(raw["from"], i) if isinstance(layer.source, list) else mark_of(raw, "from")
+                siblings, after = self.following[-1] if self.following else ([], 0)
                 later = next(
                     (
                         mark_of(x)
-                        for x in (self.following[-1] if self.following else [])
+                        for x in itertools.islice(siblings, after, None)
                         if isinstance(x, dict) and x.get("name") == name
                     ),
                     None,

@@ -32,25 +32,39 @@ class Result:
     max_rss_mib: float
 
 
+# The child's own peak memory: VmHWM of its address space, read as it exits. (wait4's
+# ru_maxrss is no good here: Linux carries the parent's peak across fork and exec, so a
+# child of a pytest process that has loaded torch reports hundreds of MiB it never used.)
+PEAK_WRAPPER = """
+import atexit, os, runpy, sys
+
+def peak():
+    with open("/proc/self/status") as status, open(os.environ["CNNCALC_TEST_PEAK"], "w") as out:
+        out.write(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+
+atexit.register(peak)
+sys.argv = ["cnncalc", *sys.argv[1:]]
+runpy.run_module("cnncalc", run_name="__main__")
+"""
+
+
 def run_cli(*args: str, cwd: Path) -> Result:
-    """`python -m cnncalc ARGS` as a user runs it, with its own peak memory (wait4)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
-    out, err = cwd / ".stdout", cwd / ".stderr"
+    """`python -m cnncalc ARGS` as a user runs it, with its own peak memory."""
+    out, err, peak = cwd / ".stdout", cwd / ".stderr", cwd / ".peak"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "CNNCALC_TEST_PEAK": str(peak)}
     start = time.perf_counter()
     with out.open("wb") as o, err.open("wb") as e:
-        proc = subprocess.Popen([sys.executable, "-m", "cnncalc", *args], cwd=cwd, stdout=o, stderr=e, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
+        proc = subprocess.run([sys.executable, "-c", PEAK_WRAPPER, *args], cwd=cwd, stdout=o, stderr=e, env=env)
     seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
     result = Result(
         proc.returncode,
         out.read_text(errors="replace"),
         err.read_text(errors="replace"),
         seconds,
-        usage.ru_maxrss / 1024,  # KiB on Linux
+        int(peak.read_text()) / 1024,  # VmHWM is in KiB
     )
-    out.unlink()
-    err.unlink()
+    for path in (out, err, peak):
+        path.unlink()
     return result
 
 

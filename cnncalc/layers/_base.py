@@ -115,7 +115,7 @@ class Layer(BaseModel):
 
     # defer_build: a schema is built the first time a kind is used, so a run pays only
     # for the kinds its spec contains.
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, populate_by_name=True, strict=True)
 
     type: str
     name: str | None = Field(None, description="Name to refer to this layer by (`from:`, `expect:`).")
