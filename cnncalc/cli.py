@@ -75,8 +75,14 @@ def _resolve(spec: str) -> str:
 
     found = zoo.resolve(spec)
     if found is None:
-        hint = did_you_mean(spec, zoo.names())
-        print(f"{spec}:1:1: no such file, and no bundled spec of that name{hint}", file=sys.stderr)
+        from pathlib import Path
+
+        stem = Path(spec).stem
+        if stem in zoo.names():  # a path to a bundled spec, from another folder
+            message = f"no such file; did you mean the bundled spec '{stem}' (cnncalc table {stem})?"
+        else:
+            message = f"no such file, and no bundled spec of that name{did_you_mean(spec, zoo.names())}"
+        print(f"{spec}:1:1: {message}", file=sys.stderr)
         raise typer.Exit(EXIT_UNUSABLE)
     return str(found)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from cnncalc.engine import Trace, propagate
+from cnncalc.errors import SpecError
 from cnncalc.figures import check_claims, hwc, totals
 from cnncalc.spec import load_spec, loads_spec
 
@@ -373,3 +374,15 @@ def test_verification_headlines_say_1_layer_not_1_layers() -> None:
     both = NodeCheck(2, (Check("macs", 4, 5), Check("buffers", 0, 2)))
     found = headline(Verification("cpu", "2.1", 2, [wrong, both], [Check("macs", 14, 16)]))
     assert found.endswith(": 4 differences in 2 layers and the totals")
+
+
+def test_a_path_to_a_bundled_spec_from_elsewhere_points_at_its_name(tmp_path: Path) -> None:
+    result = run("table", "specs/lenet.yaml", cwd=tmp_path)
+    assert result.returncode == 2 and "did you mean the bundled spec 'lenet'" in result.stderr
+
+
+def test_values_are_not_coerced_from_other_types() -> None:
+    with pytest.raises(SpecError, match="filters"):
+        one_layer(8, 1, "{type: conv, filters: true, kernel: 3}")
+    with pytest.raises(SpecError, match="filters"):
+        one_layer(8, 1, "{type: conv, filters: '8', kernel: 3}")
