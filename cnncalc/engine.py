@@ -114,6 +114,7 @@ class _Builder:
         self.scope = _Scope({}, "")
         self.group_stack: list[int] = []
         self.block_stack: list[str] = []
+        self.parsed: dict[int, Layer | BlockCall] = {}  # top-level layers, validated up front
         # Per open sequence: its layers and where the ones after the current one start.
         self.following: list[tuple[Any, int]] = []
         self.context = ""
@@ -177,13 +178,30 @@ class _Builder:
         rf = ReceptiveField((1,) * spatial, (1.0,) * spatial, (0.5,) * spatial) if spatial else None
         self.nodes.append(Node(0, "input", "input", "", (), (), shape, Params(), 0, rf, (), None))
         self.scope.names["input"] = 0
+        self._validate_top_level()
         self.sequence(self.spec.layers, 0)
         return Trace(self.spec, self.path, self.nodes, self.groups, self.names, duplicate_names=self.duplicates)
+
+    def _validate_top_level(self) -> None:
+        """Validate every top-level layer before propagating any, so that a spec with
+        several bad fields gets every message at once (as a linter should), not one a run."""
+        failed: list[SpecError] = []
+        for index, raw in enumerate(self.spec.layers):
+            self.context = f"layer {index + 1}"
+            try:
+                self.parsed[id(raw)] = parse_layer(raw, self.path, self._label(raw), self.spec.blocks)
+            except SpecError as error:
+                failed.append(error)
+        self.context = ""
+        if len(failed) == 1:
+            raise failed[0]
+        if failed:
+            raise SpecError([d for error in failed for d in error.diagnostics])
 
     def _layer(self, raw: Any, previous: int, mark: Mark | None) -> int:
         outer_raw, outer_mark = self.raw, self.mark
         self.raw, self.mark = raw, mark_of(raw) or mark
-        layer = parse_layer(raw, self.path, self._label(raw), self.spec.blocks)
+        layer = self.parsed.pop(id(raw), None) or parse_layer(raw, self.path, self._label(raw), self.spec.blocks)
         sources = self._sources(layer, raw, previous)
         arity = (1, 1) if isinstance(layer, BlockCall) else layer.arity
         if not arity[0] <= len(sources) <= (arity[1] or len(sources)):

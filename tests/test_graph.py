@@ -265,3 +265,18 @@ layers:
     assert [n.output for n in trace.nodes[1:]] == [(4, 8, 8), (8, 8, 8), (4, 6, 6)]
     with pytest.raises(SpecError, match="duplicate key 'filters'"):
         trace_of(text.replace("{<<: *x, filters: 8}", "{<<: *x, filters: 8, filters: 9}"))
+
+
+def test_every_bad_top_level_layer_is_reported_at_once() -> None:
+    text = """
+name: many
+input: {h: 32, w: 32, c: 3}
+layers:
+  - {type: conv, filters: 6, kernal: 5}
+  - {type: maxpol, kernel: 2}
+  - {type: dense, units: ten}
+"""
+    with pytest.raises(SpecError) as caught:
+        trace_of(text)
+    found = [f"{d.mark.line}:{d.mark.col}" for d in caught.value.diagnostics]
+    assert found == [position(text, "kernal"), position(text, "maxpol"), position(text, "ten")]
