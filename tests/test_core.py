@@ -228,7 +228,7 @@ def test_a_refuted_claim_exits_1_and_says_so(tmp_path: Path) -> None:
     result = run("table", str(path))
     assert result.returncode == 1
     assert "✗ claimed 416" in result.stdout
-    assert "CONV2 params: claimed 416, computed 2,416" in result.stdout
+    assert "CONV2 params: claimed 416, computed 2,416; 416 = (5*5 + 1) * 16 counts one input channel" in result.stdout
 
 
 def test_an_impossible_shape_exits_2_with_the_arithmetic(tmp_path: Path) -> None:

@@ -213,17 +213,20 @@ def summary_lines(report: Report) -> list[tuple[str, str]]:
         lines.append(("claims", f"{good}/{len(report.claims)} confirmed"))
         for c in report.claims:
             if not c.confirmed:
-                lines.append(("", f"✗ {c.target} {c.field}: claimed {_value(c.claimed)}, computed {_value(c.actual)}"))
+                from cnncalc.rules.explain import explain  # only once a claim is refuted
+
+                why = explain(c, report.trace)
+                text = f"✗ {c.target} {c.field}: claimed {_value(c.claimed)}, computed {_value(c.actual)}"
+                lines.append(("", f"{text}; {why}" if why else text))
     limits = report.trace.spec.limits
     if limits is not None:
         # Shown here; `cnncalc check` is what fails on a blown budget (CNC114).
         actual = budgets(report.trace)
         shown = []
         for field, limit in limits.model_dump(exclude_none=True).items():
-            bytes_ = field in ("activation_memory", "weights_bytes")
-            text = size_text if bytes_ else count
+            show = size_text if field in ("activation_memory", "weights_bytes") else count
             mark = "✓" if actual[field] <= limit else "✗ over"
-            shown.append(f"{field} {text(actual[field])} of {text(limit)} {mark}")
+            shown.append(f"{field} {show(actual[field])} of {show(limit)} {mark}")
         lines.append(("limits", " · ".join(shown)))
     if report.verification is not None:
         from cnncalc.report.verification import summary
