@@ -70,6 +70,16 @@ def test_batchnorm_buffers_counted() -> None:
     assert got == {"bn.params": "65 counts the 33 buffer elements (running statistics), which are not parameters: 32"}
 
 
+def test_batchnorm_counted_as_keras_does() -> None:
+    # Keras counts gamma, beta, moving mean and moving variance: 4 * 16 = 64 for 16 channels.
+    text = "name: t\ninput: {h: 4, w: 4, c: 16}\nlayers:\n  - {name: bn, type: batchnorm}\n"
+    got = explanations(text + "expect:\n  bn: {params: 64}\n")
+    assert got == {
+        "bn.params": "64 counts the running mean and variance (32) as parameters, as Keras does; "
+        "PyTorch keeps them as buffers: 32 parameters, 33 buffer elements"
+    }
+
+
 def test_total_params_with_one_channel_convs() -> None:
     # One input channel in both convs: (5*5 + 1)*6 = 156 and (5*5 + 1)*16 = 416, so
     # 62,006 - (456 - 156) - (2,416 - 416) = 59,706.

@@ -81,6 +81,13 @@ def _buffers_counted(node: Node, claimed: int) -> str | None:
             f"{_n(claimed)} counts the {_n(buffers)} buffer elements (running statistics), which are not "
             f"parameters: {_n(node.params.total)}"
         )
+    # Keras' summary counts a batchnorm's moving mean and variance among its parameters
+    # (non-trainable ones), but not PyTorch's one-element batch counter.
+    if buffers > 1 and claimed == node.params.total + buffers - 1:
+        return (
+            f"{_n(claimed)} counts the running mean and variance ({_n(buffers - 1)}) as parameters, as Keras "
+            f"does; PyTorch keeps them as buffers: {_n(node.params.total)} parameters, {_n(buffers)} buffer elements"
+        )
     return None
 
 
