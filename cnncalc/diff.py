@@ -141,20 +141,15 @@ def _figures(node: Node | None, trace: Trace) -> tuple[int, int, int]:
     return node.params.total, node.macs * batch, node.output_size * batch * trace.bytes_per_element
 
 
-def _label(old: Node | None, new: Node | None) -> str:
-    node = new or old
-    assert node is not None
-    return node.name or f"#{node.index} {node.kind}"
-
-
 def match(old: Trace, new: Trace) -> list[tuple[Node | None, Node | None]]:
     """Pairs of nodes, in the new version's order with removed ones after their old neighbour."""
     old_nodes, new_nodes = old.nodes[1:], new.nodes[1:]  # node 0 is the input
-    old_names = {n.name: n for n in old_nodes if n.name}
+    old_labels = {old.labels[n.index]: n for n in old_nodes}
+    new_labels = set(new.labels)
     paired: dict[int, Node] = {}  # new index -> old node
     used: set[int] = set()
     for node in new_nodes:
-        partner = old_names.get(node.name) if node.name else None
+        partner = old_labels.get(new.labels[node.index])
         if partner is not None and partner.index not in used:
             paired[node.index] = partner
             used.add(partner.index)
@@ -163,8 +158,8 @@ def match(old: Trace, new: Trace) -> list[tuple[Node | None, Node | None]]:
         if node.index in paired:
             continue
         partner = old_by_index.get(node.index)
-        # by position only where neither side is claimed by a name elsewhere
-        if partner is not None and partner.index not in used and not (partner.name and partner.name in new.names):
+        # by position only where the old layer's label is not found elsewhere in the new version
+        if partner is not None and partner.index not in used and old.labels[partner.index] not in new_labels:
             paired[node.index] = partner
             used.add(partner.index)
     pairs: list[tuple[Node | None, Node | None]] = []
@@ -184,7 +179,8 @@ def compare(old: Trace, new: Trace, thresholds: list[Threshold] | None = None) -
     for a, b in match(old, new):
         pa, ma, ba = _figures(a, old)
         pb, mb, bb = _figures(b, new)
-        rows.append(LayerChange(_label(a, b), a, b, Change(pa, pb), Change(ma, mb), Change(ba, bb)))
+        label = new.labels[b.index] if b is not None else old.labels[a.index] if a is not None else ""
+        rows.append(LayerChange(label, a, b, Change(pa, pb), Change(ma, mb), Change(ba, bb)))
     ot, nt = totals(old), totals(new)
     total = {
         "params": Change(ot.params.total, nt.params.total),

@@ -79,13 +79,13 @@ def test_lenet_fc3_at_100_units() -> None:
     assert not result.failed
 
 
-def test_unnamed_layers_match_by_position_and_added_layers_show() -> None:
+def test_unnamed_layers_match_by_kind_and_order_and_added_layers_show() -> None:
     new = lenet(120).replace(
         "  - {name: Softmax", "  - {type: dense, units: 84}\n  - {name: Softmax"
     )  # an extra unnamed 84 -> 84 dense before the classifier
     result = diff_of(lenet(120), new)
     statuses = [(row.label, row.status) for row in result.layers]
-    assert ("#5 flatten", "same") in statuses  # unnamed, matched by its position
+    assert ("flatten#1", "same") in statuses  # unnamed: the first flatten at the top level
     added = [row for row in result.layers if row.status == "added"]
     assert len(added) == 1
     assert added[0].params.new == 84 * 84 + 84
@@ -168,3 +168,28 @@ def test_parse_threshold() -> None:
     assert parse_threshold("MACS: 2k").amount == 2000
     with pytest.raises(ThresholdError, match="did you mean 'params'"):
         parse_threshold("parms:+5%")
+
+
+def test_layers_inside_blocks_match_by_block_and_kind() -> None:
+    spec = """
+name: r
+input: {h: 16, w: 16, c: 8}
+blocks:
+  cbr:
+    args: {filters: 8}
+    layers:
+      - {type: conv, filters: $filters, kernel: 3, padding: 1, bias: false}
+      - {type: batchnorm, activation: relu}
+layers:
+  - {type: cbr, repeat: 2}
+  - {type: conv, filters: 8, kernel: 1}
+  - {type: cbr, filters: 16}
+"""
+    # Insert a layer at the top: every position shifts, but each block's layers still pair up.
+    result = diff_of(
+        spec,
+        spec.replace("layers:\n  - {type: cbr, repeat: 2}", "layers:\n  - {type: relu}\n  - {type: cbr, repeat: 2}"),
+    )
+    changed = {row.label: row.status for row in result.layers if row.status != "same"}
+    assert changed == {"relu#1": "added"}
+    assert "cbr.3/conv#1" in {row.label for row in result.layers}
