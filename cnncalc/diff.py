@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from cnncalc.engine import Node, Trace
-from cnncalc.figures import Totals, totals
+from cnncalc.figures import totals
 
 METRICS = ("params", "macs", "flops", "memory", "weights")
 _THRESHOLD = re.compile(
@@ -123,8 +123,6 @@ class Verdict:
 class Diff:
     old: Trace
     new: Trace
-    old_totals: Totals
-    new_totals: Totals
     layers: list[LayerChange]
     total: dict[str, Change]
     verdicts: list[Verdict] = field(default_factory=list)
@@ -194,4 +192,4 @@ def compare(old: Trace, new: Trace, thresholds: list[Threshold] | None = None) -
         change = total[t.metric]
         limit = change.old * t.amount / 100 if t.percent else t.amount
         verdicts.append(Verdict(t, change, limit))
-    return Diff(old, new, ot, nt, rows, total, verdicts)
+    return Diff(old, new, rows, total, verdicts)

@@ -31,8 +31,6 @@ DEVICES = ("auto", "cuda", "cpu", "meta")
 # than one value per channel; two samples give that even at 1x1. Counts are per
 # sample, so the batch the check runs at changes nothing it compares.
 MIN_BATCH = 2
-# The fields checked per node, named as `expect:` claims name them.
-FIELDS = ("shape", "trainable_params", "non_trainable_params", "buffers", "macs")
 
 
 class VerifyUnavailable(Exception):

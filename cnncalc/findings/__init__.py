@@ -47,10 +47,6 @@ class CheckResult:
     def files_with_findings(self) -> list[str]:
         return sorted({f.path for f in self.findings})
 
-    def clean_files(self) -> list[str]:
-        dirty = {f.path for f in self.findings}
-        return [p for p in self.files if p not in dirty]
-
 
 def plural(n: int, word: str) -> str:
     return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
