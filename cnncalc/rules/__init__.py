@@ -16,7 +16,7 @@ import importlib
 import pkgutil
 import re
 import textwrap
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -135,6 +135,13 @@ def rules() -> dict[str, RuleModule]:
 
 
 # Helpers shared by the rules.
+
+
+def fed_directly(trace: Trace, kind: str) -> Iterator[tuple[Node, Node]]:
+    """(the layer that feeds it, a layer of `kind`) for each layer of `kind` reading exactly one input."""
+    for node in trace.nodes[1:]:
+        if node.kind == kind and len(node.sources) == 1:
+            yield trace.nodes[node.sources[0]], node
 
 
 def label(node: Node) -> str:

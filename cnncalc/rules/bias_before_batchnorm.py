@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cnncalc.findings import Finding
-from cnncalc.rules import Context, Rule, count, label, subject
+from cnncalc.rules import Context, Rule, count, fed_directly, label, subject
 
 RULE = Rule("CNC106", "bias-before-batchnorm", "warning")
 
@@ -33,11 +33,7 @@ RULE = Rule("CNC106", "bias-before-batchnorm", "warning")
 def check(ctx: Context) -> Iterator[Finding]:
     if ctx.trace is None:
         return
-    nodes = ctx.trace.nodes
-    for node in nodes[1:]:
-        if node.kind != "batchnorm" or len(node.sources) != 1:
-            continue
-        before = nodes[node.sources[0]]
+    for before, _ in fed_directly(ctx.trace, "batchnorm"):
         layer = before.layer
         # An activation in between (`activation: relu` on the conv) keeps the bias useful.
         if layer is None or getattr(layer, "bias", None) is not True or getattr(layer, "activation", None):

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cnncalc.findings import Finding
-from cnncalc.rules import Context, Rule, label, subject
+from cnncalc.rules import Context, Rule, fed_directly, label, subject
 
 RULE = Rule("CNC108", "dropout-before-batchnorm", "warning")
 
@@ -38,11 +38,7 @@ RULE = Rule("CNC108", "dropout-before-batchnorm", "warning")
 def check(ctx: Context) -> Iterator[Finding]:
     if ctx.trace is None:
         return
-    nodes = ctx.trace.nodes
-    for node in nodes[1:]:
-        if node.kind != "batchnorm" or len(node.sources) != 1:
-            continue
-        before = nodes[node.sources[0]]
+    for before, node in fed_directly(ctx.trace, "batchnorm"):
         if before.kind == "dropout":
             yield RULE.at(
                 ctx,
