@@ -347,3 +347,26 @@ def test_example_folders(name: str, code: int, at: str, words: str) -> None:
 def test_every_example_is_listed() -> None:
     on_disk = {str(p.relative_to(SPECS)) for p in SPECS.rglob("*.yaml")}
     assert on_disk == {e[0] for e in EXAMPLES}
+
+
+def test_nesting_limit_holds_when_libyaml_refuses_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever limit the installed libyaml has, cnncalc's own one is what the user sees."""
+    import yaml
+
+    from cnncalc.errors import SpecError
+    from cnncalc.spec import loader
+
+    real_parse = yaml.parse
+
+    def libyaml_with_a_low_limit(text: str, Loader: object) -> object:
+        if Loader is not yaml.SafeLoader:
+            mark = yaml.Mark("<string>", 0, 0, 10, None, None)  # type: ignore[no-untyped-call]
+            raise yaml.parser.ParserError(None, None, "exceeded maximum nesting depth", mark)  # type: ignore[no-untyped-call]
+        return real_parse(text, Loader=Loader)
+
+    monkeypatch.setattr(loader, "_Loader", object())  # stands for the C loader, whatever is installed
+    monkeypatch.setattr(yaml, "parse", libyaml_with_a_low_limit)
+    with pytest.raises(SpecError) as caught:
+        loader.loads("name: " + "[" * 100 + "]" * 100 + "\n", "spec.yaml")
+    assert str(caught.value).startswith("spec.yaml:1:70: ")  # the 64th bracket is the 65th level, str(caught.value)
+    assert "nested deeper than 64 levels" in str(caught.value)

@@ -119,7 +119,15 @@ def loads(text: str | bytes, path: str = "<string>") -> Any:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _compose(text, path)
+        try:
+            return _compose(text, path)
+        except yaml.MarkedYAMLError as exc:
+            if _Loader is yaml.SafeLoader or "nesting depth" not in str(exc.problem):
+                raise
+            # libyaml (PyYAML 6.0.4 on) refuses flow nesting past 1000 levels while it
+            # scans ahead, before cnncalc's own limit has seen the events. The pure-Python
+            # parser has no such limit and stops at ours, with our message and position.
+            return _compose(text, path, yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else START
@@ -185,7 +193,7 @@ def _decode(data: bytes, path: str) -> str:
         ) from None
 
 
-def _compose(text: str, path: str) -> Any:
+def _compose(text: str, path: str, loader: Any = _Loader) -> Any:
     # Each open container: [container, pending key or _NO_KEY, key mark, keys merged in
     # by `<<`, expanded size so far]. The sizes make an alias cost what it would copy.
     stack: list[list[Any]] = []
@@ -242,7 +250,7 @@ def _compose(text: str, path: str) -> Any:
         container.value_marks[key] = mark
 
     event: Any
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=loader):
         kind = type(event)
         if kind is scalar_event:
             values += 1
