@@ -231,20 +231,24 @@ def resolve_padding(
 def window_output(
     n: int, f: int, s: int, pads: tuple[int, int], d: int = 1, *, ceil_mode: bool = False, axis: str = "n"
 ) -> int:
-    """The course's `floor((n + 2p - d(f - 1) - 1) / s) + 1`, or PyTorch's ceil rule."""
+    """The course's `floor((n + 2p - d(f - 1) - 1) / s) + 1`, or PyTorch's ceil rule.
+
+    Under `ceil_mode` (ATen's `pooling_output_shape`) a window may run past the input and
+    its padding, as long as it starts inside the input or the left padding: the first
+    window always does, so only an output below 1 (`room <= -s`) is refused.
+    """
     reach = d * (f - 1) + 1
     room = n + pads[0] + pads[1] - reach
-    if room < 0:
+    out = -(-room // s) + 1 if ceil_mode else room // s + 1
+    if out < 1:
+        sum_ = f"{n} + {pads[0] + pads[1]} - {reach}"
+        arithmetic = f"ceil(({sum_}) / {s}) + 1 = {out}" if ceil_mode else f"({sum_}) / {s} + 1 = {room / s + 1:g}"
         raise LayerError(
-            f"a {reach}-wide window does not fit {axis}={n} with padding {pads[0]}+{pads[1]}: "
-            f"({n} + {pads[0] + pads[1]} - {reach}) / {s} + 1 = {room / s + 1:g} < 1",
+            f"a {reach}-wide window does not fit {axis}={n} with padding {pads[0]}+{pads[1]}: {arithmetic} < 1",
             "kernel",
         )
-    if not ceil_mode:
-        return room // s + 1
-    out = -(-room // s) + 1
     # PyTorch: the last window must start inside the input or the left padding.
-    if (out - 1) * s >= n + pads[0]:
+    if ceil_mode and (out - 1) * s >= n + pads[0]:
         out -= 1
     return out
 
