@@ -6,7 +6,8 @@ is checked all the same. Nothing here writes to a file it reads.
 
 Folders are searched recursively for `*.yaml` and `*.yml` files that look like specs
 (a top-level `layers:` key at the start of a line), skipping hidden folders; files named
-on the command line are always checked (unless `specs_only`, for pre-commit).
+on the command line are always checked, and a named folder without a spec is an error
+(unless `specs_only`, for pre-commit, which skips both).
 
 Configuration, from `[tool.cnncalc]` in the nearest pyproject.toml:
 
@@ -48,6 +49,13 @@ _SUPPRESS = re.compile(r"#\s*cnncalc:\s*(ignore-file|ignore)\b(?:\[([^\]]*)\])?"
 
 class UsageError(Exception):
     """An unusable invocation: a missing path, a bad option or configuration (exit 2)."""
+
+
+class PathError(UsageError):
+    """A usage error about one file, shown as `path:line:col: message` (1-based)."""
+
+    def __init__(self, path: str | Path, message: str, line: int = 1, col: int = 1) -> None:
+        super().__init__(f"{path}:{line}:{col}: {message}")
 
 
 @dataclass
@@ -216,11 +224,18 @@ def _included(relative: str, patterns: Sequence[str]) -> bool:
 
 
 def discover(paths: Sequence[str], config: Config) -> list[str]:
-    """The spec files to check, in a stable order; UsageError for a path that does not exist."""
+    """The spec files to check, in a stable order.
+
+    PathError for a path that does not exist, and for a folder that holds no spec (a typo
+    in a CI path must not pass as "no problems in 0 files"), unless `specs_only`.
+    """
+    from cnncalc.files import dangling
+
     found: list[str] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
+            before = len(found)
             for folder, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in ("__pycache__", "node_modules"))
                 for name in sorted(files):
@@ -229,11 +244,14 @@ def discover(paths: Sequence[str], config: Config) -> list[str]:
                     wanted = _included(relative, config.include) and not _excluded(relative, config.exclude)
                     if wanted and looks_like_spec(full):
                         found.append(str(full))
+            if len(found) == before and not config.specs_only:
+                patterns = ", ".join(config.include)
+                raise PathError(given, f"no spec in this folder: no file matching {patterns} has a top-level `layers:`")
         elif path.exists():
             if not config.specs_only or looks_like_spec(path):
                 found.append(given)
         else:
-            raise UsageError(f"{given}: no such file or folder")
+            raise PathError(given, dangling(given) or "no such file or folder")
     return list(dict.fromkeys(found))  # a file named twice is checked once
 
 

@@ -69,20 +69,29 @@ def _color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
-def _resolve(spec: str) -> str:
+def _missing(spec: str) -> str:
+    """Why neither a file nor a bundled spec answers to `spec`, in words."""
+    from pathlib import Path
+
     from cnncalc import zoo
     from cnncalc.errors import did_you_mean
+    from cnncalc.files import dangling
+
+    stem = Path(spec).stem
+    problem = dangling(spec)  # something is there: a symbolic link loop, a broken link
+    if problem is not None:
+        return problem
+    if stem in zoo.names():  # a path to a bundled spec, from another folder
+        return f"no such file; did you mean the bundled spec '{stem}' (cnncalc table {stem})?"
+    return f"no such file, and no bundled spec of that name{did_you_mean(spec, zoo.names())}"
+
+
+def _resolve(spec: str) -> str:
+    from cnncalc import zoo
 
     found = zoo.resolve(spec)
     if found is None:
-        from pathlib import Path
-
-        stem = Path(spec).stem
-        if stem in zoo.names():  # a path to a bundled spec, from another folder
-            message = f"no such file; did you mean the bundled spec '{stem}' (cnncalc table {stem})?"
-        else:
-            message = f"no such file, and no bundled spec of that name{did_you_mean(spec, zoo.names())}"
-        print(f"{spec}:1:1: {message}", file=sys.stderr)
+        print(f"{spec}:1:1: {_missing(spec)}", file=sys.stderr)
         raise typer.Exit(EXIT_UNUSABLE)
     return str(found)
 
@@ -195,7 +204,6 @@ def verify_command(
     from cnncalc import zoo
     from cnncalc.check import looks_like_spec
     from cnncalc.engine import propagate
-    from cnncalc.errors import did_you_mean
     from cnncalc.report import verification as shown
     from cnncalc.spec import load_spec
     from cnncalc.verify import FactoryError, VerifyUnavailable, compare_with_model, import_torch, resolve_device, verify
@@ -219,8 +227,7 @@ def verify_command(
     for spec in specs:
         found = zoo.resolve(spec)
         if found is None:
-            hint = did_you_mean(spec, zoo.names())
-            print(f"{spec}:1:1: no such file, and no bundled spec of that name{hint}", file=sys.stderr)
+            print(f"{spec}:1:1: {_missing(spec)}", file=sys.stderr)
             code = EXIT_UNUSABLE
             continue
         path = str(found)
@@ -347,7 +354,7 @@ def check(
     """Lint specs: validation, shapes and the rules (cnncalc rules); exit 1 on any error finding."""
     from pathlib import Path
 
-    from cnncalc.check import UsageError, check_paths, discover, find_pyproject, load_config, progress_bar
+    from cnncalc.check import PathError, UsageError, check_paths, discover, find_pyproject, load_config, progress_bar
     from cnncalc.findings import formatter
 
     try:
@@ -367,7 +374,7 @@ def check(
         settings.validate()
         files = discover(paths, settings)
     except UsageError as error:
-        print(f"cnncalc check: {error}", file=sys.stderr)
+        print(error if isinstance(error, PathError) else f"cnncalc check: {error}", file=sys.stderr)
         raise typer.Exit(EXIT_UNUSABLE) from None
     for warning in settings.warnings:
         print(f"cnncalc check: warning: {warning}", file=sys.stderr)
@@ -380,8 +387,13 @@ def check(
     if output is None:
         sys.stdout.write(text)
     else:
+        from cnncalc.files import InputClash, write_report
+
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            write_report(output, text, [*paths, *files, *([settings.source] if settings.source else [])])
+        except InputClash as clash:
+            print(clash, file=sys.stderr)
+            raise typer.Exit(EXIT_UNUSABLE) from None
         except OSError as exc:
             print(f"cnncalc check: cannot write {output}: {exc.strerror}", file=sys.stderr)
             raise typer.Exit(EXIT_UNUSABLE) from None

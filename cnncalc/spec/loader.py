@@ -172,12 +172,13 @@ def load(path: str | Path) -> Any:
                 name, START, f"file is {size / 2**20:.1f} MiB; specs are limited to {MAX_BYTES // 2**20} MiB"
             )
         data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise SpecError.at(name, START, "no such file") from None
     except IsADirectoryError:
         raise SpecError.at(name, START, "is a directory, not a spec file") from None
     except OSError as exc:
-        raise SpecError.at(name, START, f"cannot read: {exc.strerror}") from None
+        from cnncalc.files import dangling  # a link loop or a broken link, said as such
+
+        plain = "no such file" if isinstance(exc, FileNotFoundError) else f"cannot read: {exc.strerror}"
+        raise SpecError.at(name, START, dangling(name) or plain) from None
     return loads(data, name)
 
 
