@@ -97,33 +97,60 @@ _KNOWN_KEYS = {"select", "ignore", "levels", "limits", "include", "exclude", "sp
 
 
 def find_pyproject(start: Path) -> Path | None:
-    """The nearest pyproject.toml at or above `start` that has a `[tool.cnncalc]` table."""
+    """The nearest pyproject.toml at or above `start` that has a `[tool.cnncalc]` table.
+
+    Each candidate that mentions cnncalc is parsed (a broken `[tool.cnncalc` header must
+    not pass for "no configuration"); PathError, at its line and column, if it is not TOML.
+    One that never mentions cnncalc cannot configure it and is not parsed.
+    """
     here = start.resolve()
     for folder in [here, *here.parents]:
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
             try:
-                text = candidate.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError):
+                data = candidate.read_bytes()
+            except OSError:
                 continue
-            if re.search(r"^\[tool\.cnncalc[\].]", text, re.MULTILINE):
-                return candidate
+            if b"cnncalc" in data:
+                tool = _parse_toml(candidate, data).get("tool")
+                if isinstance(tool, dict) and "cnncalc" in tool:
+                    return candidate
         if (folder / ".git").exists():
             break  # the repository root: look no further
     return None
 
 
-def _toml() -> Any:
+_TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
+
+
+def _parse_toml(path: Path, data: bytes) -> dict[str, Any]:
+    """The TOML document in `data`; PathError at the line and column of the first problem."""
+    # tomllib is in the standard library from 3.11; tomli is the same parser for 3.10.
+    # Imported here: only a run that reads a pyproject.toml pays for it.
     if sys.version_info >= (3, 11):
         import tomllib
-
-        return tomllib
-    try:  # Python 3.10: tomli, when installed
-        import tomli  # type: ignore[import-not-found,unused-ignore]
-
-        return tomli
-    except ModuleNotFoundError:
-        return None
+    else:
+        import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line, col = before.count(b"\n") + 1, exc.start - (before.rfind(b"\n") + 1) + 1
+        raise PathError(path, f"not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded", line, col) from None
+    try:
+        document: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        # The parser puts the position at the end of its message: "... (at line 4, column 14)".
+        message = str(exc)
+        found = _TOML_POSITION.search(message)
+        if found is None:
+            raise PathError(path, f"not valid TOML: {message}") from None
+        if found[1] is not None:
+            line, col = int(found[1]), int(found[2])
+        else:  # at the end of the document
+            line, col = text.count("\n") + 1, len(text) - (text.rfind("\n") + 1) + 1
+        raise PathError(path, f"not valid TOML: {message[: found.start()]}", line, col) from None
+    return document
 
 
 def _strings(value: Any, key: str) -> list[str]:
@@ -139,17 +166,12 @@ def load_config(path: Path | None) -> Config:
     config = Config()
     if path is None:
         return config
-    toml = _toml()
-    if toml is None:
-        config.warnings.append(f"{path}: no TOML reader (install tomli on Python 3.10); configuration skipped")
-        return config
     try:
-        data = toml.loads(path.read_text(encoding="utf-8"))
+        data = _parse_toml(path, path.read_bytes())
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: not valid TOML: {exc}") from None
-    table = data.get("tool", {}).get("cnncalc", {})
+    tool = data.get("tool", {})
+    table = tool.get("cnncalc", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
         raise UsageError(f"{path}: [tool.cnncalc] must be a table")
     config.source = str(path)

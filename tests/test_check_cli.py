@@ -110,8 +110,8 @@ def test_pyproject_configuration_and_command_line_overrides(tree: Path) -> None:
     code, _, err = cli("check", "models", cwd=tree)
     assert code == 2 and "use error, warning, info or off" in err
     (tree / "pyproject.toml").write_text("[tool.cnncalc\n")
-    code, out, _ = cli("check", "models", cwd=tree)
-    assert code == 1 and "a_broken" in out  # no [tool.cnncalc] table header: not ours, so not read
+    code, _, err = cli("check", "models", cwd=tree)
+    assert code == 2 and "pyproject.toml:1:14: not valid TOML" in err  # a broken header is not skipped
     code, _, err = cli("check", "models", "--config", str(tree / "pyproject.toml"), cwd=tree)
     assert code == 2 and "not valid TOML" in err
 
