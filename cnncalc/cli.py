@@ -350,6 +350,10 @@ def check(
     ] = False,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the report here, not stdout.")] = None,
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when errors are found.")] = False,
+    root: Annotated[
+        str | None,
+        typer.Option(metavar="DIR", help="SARIF URIs relative to this folder (default: the repository's top level)."),
+    ] = None,
 ) -> None:
     """Lint specs: validation, shapes and the rules (cnncalc rules); exit 1 on any error finding."""
     from pathlib import Path
@@ -373,6 +377,8 @@ def check(
         settings.specs_only = settings.specs_only or specs_only
         settings.validate()
         files = discover(paths, settings)
+        if root is not None and not Path(root).is_dir():
+            raise PathError(root, "--root: no such folder")
     except UsageError as error:
         print(error if isinstance(error, PathError) else f"cnncalc check: {error}", file=sys.stderr)
         raise typer.Exit(EXIT_UNUSABLE) from None
@@ -383,6 +389,7 @@ def check(
         result = check_paths(files, settings, advance)
     finally:
         stop()
+    result.root = root
     text = formatter(output_format)(result)
     if output is None:
         sys.stdout.write(text)

@@ -1,8 +1,9 @@
 """Paths a person names and files cnncalc writes.
 
 `dangling` says what stands at a path that cannot be followed (a symbolic link loop, a
-broken link), so that it is not reported as missing. `write_report` writes a report
-whole or not at all, and never over a file the run reads.
+broken link), so that it is not reported as missing; `repository_root` finds git's top
+level; `write_report` writes a report whole or not at all, and never over a file the run
+reads.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import errno
 import os
 import stat
 from collections.abc import Iterable
+from pathlib import Path
 
 
 def dangling(path: str) -> str | None:
@@ -23,6 +25,16 @@ def dangling(path: str) -> str | None:
             return "symbolic link loop (following its links never reaches a file)"
         if exc.errno == errno.ENOENT and os.path.islink(path):
             return f"broken symbolic link to {os.readlink(path)}, which does not exist"
+    return None
+
+
+def repository_root(start: str | Path) -> Path | None:
+    """The nearest folder at or above `start` with a `.git` (a folder, or a worktree's file),
+    as `git rev-parse --show-toplevel` finds it, without running git."""
+    here = Path(os.path.abspath(start))
+    for folder in [here, *here.parents]:
+        if (folder / ".git").exists():
+            return folder
     return None
 
 

@@ -40,6 +40,8 @@ class CheckResult:
 
     files: list[str]
     findings: list[Finding] = field(default_factory=list)
+    # Where SARIF URIs start (`--root`); None: git's top level above the current folder.
+    root: str | None = None
 
     def count(self, level: str) -> int:
         return sum(f.level == level for f in self.findings)
