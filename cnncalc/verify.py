@@ -291,10 +291,23 @@ def verify(trace: Trace, device: str = "auto") -> Verification:
 
 @dataclass(frozen=True)
 class Leaf:
-    """One call of a weighted leaf module (one holding parameters or buffers)."""
+    """One call of a weighted leaf module (one holding parameters or buffers).
+
+    `depth` is the longest chain of weighted leaves that feeds it, itself included (1
+    for a leaf nothing weighted feeds): a fact of the network's graph, unlike the order
+    in which a forward pass happens to call the branches of a merge.
+    """
 
     label: str
     shape: Any  # per-sample shape, or a description when not a tensor
+    depth: int = 1
+
+
+def in_graph_order(leaves: list[Leaf]) -> list[Leaf]:
+    """Leaves by depth, then by shape: the same list for two runs of one network whatever
+    order its forward calls independent branches in. Leaves of equal depth and shape
+    are interchangeable for the comparison and keep their call order."""
+    return sorted(leaves, key=lambda leaf: (leaf.depth, repr(leaf.shape)))
 
 
 @dataclass
@@ -312,7 +325,8 @@ class Comparison:
 
     @property
     def first_leaf_mismatch(self) -> int | None:
-        """The first position where the two leaf sequences differ in shape; None if none."""
+        """The first position where the two leaf sequences (each in graph order, see
+        `in_graph_order`) differ in shape; None if none."""
         for i, (a, b) in enumerate(zip(self.spec_leaves, self.model_leaves, strict=False)):
             if a.shape != b.shape:
                 return i
@@ -363,30 +377,81 @@ def _weighted_leaves(module: Any) -> list[tuple[str, Any]]:
     ]
 
 
+def _tensors(value: Any, torch: Any) -> list[Any]:
+    """The tensors in a module's inputs or output (a tensor, or tuples and lists of them)."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [t for v in value for t in _tensors(v, torch)]
+    return []
+
+
+class _LeafDepths:
+    """The depth of each weighted-leaf call, read from the autograd graph of the forward
+    pass: a call's depth is one more than the deepest leaf output its inputs derive from.
+    The input is made to require gradients so that every tensor derived from it has a
+    node in that graph, frozen weights or not."""
+
+    def __init__(self) -> None:
+        self.of_output: dict[Any, int] = {}  # autograd node of a leaf's output -> its depth
+        self.reached: dict[Any, int] = {}  # autograd node -> deepest leaf output behind it
+
+    def _deepest(self, start: Any) -> int:
+        # Iterative post-order walk (a network may be thousands of nodes deep), memoised
+        # so that the whole pass costs one visit per autograd node.
+        stack = [(start, False)]
+        while stack:
+            node, done = stack.pop()
+            if node is None or node in self.reached:
+                continue
+            if node in self.of_output:
+                self.reached[node] = self.of_output[node]
+                continue
+            parents = [n for n, _ in node.next_functions if n is not None]
+            if done:
+                self.reached[node] = max((self.reached.get(n, 0) for n in parents), default=0)
+            else:
+                stack.append((node, True))
+                stack += [(n, False) for n in parents if n not in self.reached]
+        return self.reached.get(start, 0)
+
+    def record(self, inputs: list[Any], outputs: list[Any]) -> int:
+        depth = 1 + max((self._deepest(t.grad_fn) for t in inputs), default=0)
+        for t in outputs:
+            if t.grad_fn is not None:
+                self.of_output[t.grad_fn] = depth
+        return depth
+
+
 def _run_recording(
     module: Any, x: Any, batch: int, torch: Any, label: Callable[[str, Any], str] | None = None
 ) -> tuple[list[Leaf], int, Any]:
-    """Forward `x`: the weighted leaves' per-sample output shapes in call order, the FLOPs
-    and the output's per-sample shape."""
+    """Forward `x`: the weighted leaves' per-sample output shapes in graph order (see
+    `in_graph_order`), the FLOPs and the output's per-sample shape."""
     from torch.utils.flop_counter import FlopCounterMode
 
     leaves: list[Leaf] = []
+    depths = _LeafDepths()
     handles = []
     for name, m in _weighted_leaves(module):
 
         def hook(m: Any, args: Any, out: Any, name: str = name) -> None:
             text = label(name, m) if label else f"{name} ({type(m).__name__})"
-            leaves.append(Leaf(text, _shape_of(out, batch)))
+            depth = depths.record(_tensors(args, torch), _tensors(out, torch))
+            leaves.append(Leaf(text, _shape_of(out, batch), depth))
 
         handles.append(m.register_forward_hook(hook))
     counter = FlopCounterMode(display=False)
     try:
-        with torch.enable_grad(), counter:
-            out = module(x)
+        with torch.enable_grad():
+            # A copy of a tensor that requires gradients: a model may change its input in place.
+            tracked = x.detach().requires_grad_(x.is_floating_point()).clone()
+            with counter:
+                out = module(tracked)
     finally:
         for h in handles:
             h.remove()
-    return leaves, int(counter.get_total_flops()), _shape_of(out, batch)
+    return in_graph_order(leaves), int(counter.get_total_flops()), _shape_of(out, batch)
 
 
 def compare_with_model(trace: Trace, factory_text: str, device: str = "auto") -> Comparison:

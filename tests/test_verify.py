@@ -438,6 +438,27 @@ def fails():
 def not_a_model():
     return 42
 
+# A bottleneck whose forward runs the projection shortcut before the body, as
+# torchvision's RegNet does; the spec BODY_FIRST lists the body first.
+class ShortcutFirst(nn.Module):
+
+    def __init__(self, width=6):
+        super().__init__()
+        self.stem = nn.Conv2d(3, 4, 3, padding=1)
+        self.downsample = nn.Sequential(nn.Conv2d(4, 8, 1, 2, bias=False), nn.BatchNorm2d(8))
+        self.body = nn.Sequential(
+            nn.Conv2d(4, width, 3, 2, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU(),
+            nn.Conv2d(width, 8, 3, 1, 1, bias=False), nn.BatchNorm2d(8),
+        )
+
+    def forward(self, x):
+        x = self.stem(x)
+        shortcut = self.downsample(x)
+        return (self.body(x) + shortcut).relu()
+
+def shortcut_first():
+    return ShortcutFirst()
+
 CONSTANT = 3
 """
 
@@ -498,6 +519,33 @@ def test_bad_factories_exit_2(factory: Callable[..., Any], target: str, says: st
     cli = factory(target)
     assert cli.exit_code == 2, cli.output
     assert says in cli.output and "Traceback" not in cli.output
+
+
+BODY_FIRST = """
+name: body first
+input: {h: 8, w: 8, c: 3}
+layers:
+  - {type: conv, filters: 4, kernel: 3, padding: 1}
+  - type: residual
+    body:
+      - {type: conv, filters: 6, kernel: 3, stride: 2, padding: 1, bias: false}
+      - {type: batchnorm}
+      - {type: relu}
+      - {type: conv, filters: 8, kernel: 3, padding: 1, bias: false}
+      - {type: batchnorm}
+    shortcut: projection
+    activation: relu
+"""
+
+
+def test_against_ignores_the_order_of_a_merges_branches(factory: Callable[..., Any], tmp_path: Path) -> None:
+    # The model runs the shortcut's conv and batchnorm before the body's; the spec lists
+    # the body first. Neither order is part of the network, so they agree.
+    spec = tmp_path / "body_first.yaml"
+    spec.write_text(BODY_FIRST)
+    cli = runner.invoke(app, ["verify", str(spec), "--against", "mymodels:shortcut_first", "--device", "cpu"])
+    assert cli.exit_code == 0, cli.output
+    assert "7 in the same order" in cli.output
 
 
 # Random specs: chains and small graphs over every layer kind.
