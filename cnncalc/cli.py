@@ -173,8 +173,9 @@ def verify_command(
         str | None,
         typer.Option(
             metavar="MODULE:FACTORY",
-            help="Compare with your own model instead (package.module:factory, called with no arguments): "
-            "parameter and buffer counts, total MACs and the output shapes of its weighted leaf modules.",
+            help="Compare with your own model instead (package.module:factory, or with literal arguments: "
+            "'torchvision.models:inception_v3(aux_logits=False)'): parameter and buffer counts, total MACs "
+            "and the output shapes of its weighted leaf modules.",
         ),
     ] = None,
     batch: Annotated[int | None, typer.Option(min=1, help="Batch size to run at (at least 2 is used).")] = None,
@@ -198,7 +199,22 @@ def verify_command(
     from cnncalc.errors import did_you_mean
     from cnncalc.report import verification as shown
     from cnncalc.spec import load_spec
-    from cnncalc.verify import FactoryError, VerifyUnavailable, compare_with_model, import_torch, resolve_device, verify
+    from cnncalc.verify import (
+        FactoryError,
+        VerifyUnavailable,
+        compare_with_model,
+        import_torch,
+        parse_factory,
+        resolve_device,
+        verify,
+    )
+
+    if against is not None:
+        try:
+            parse_factory(against)  # a malformed --against is a usage error before anything runs
+        except FactoryError as exc:
+            print(f"cnncalc: {exc}", file=sys.stderr)
+            raise typer.Exit(EXIT_UNUSABLE) from None
 
     if specs_only:
         # As `check --specs-only`: an existing file without a top-level `layers:` is skipped;

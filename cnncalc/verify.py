@@ -13,6 +13,8 @@ the plain `cnncalc table` path never loads torch.
 
 from __future__ import annotations
 
+import ast
+import functools
 import importlib
 import os
 import sys
@@ -339,13 +341,83 @@ class Comparison:
         return not self.error and all(c.agrees for c in self.checks) and self.first_leaf_mismatch is None
 
 
+@dataclass(frozen=True)
+class FactoryCall:
+    """`package.module:factory(3, aux_logits=False)`, read: arguments are Python literals."""
+
+    module: str
+    attr: str  # dotted: `models.resnet50` is an attribute of an attribute
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+_FORM = (
+    "package.module:factory or package.module:factory(arguments), "
+    "for example torchvision.models:inception_v3(aux_logits=False)"
+)
+_LITERALS = "numbers, strings, True, False, None, and lists, tuples, sets and dicts of them"
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """`a.b.c` for a chain of names, else None."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
+
+
+def _literal(node: ast.expr) -> Any:
+    """The value of a literal node; ValueError for anything else (a call, a name, an operator).
+    `ast.literal_eval` reads the tree and never runs code."""
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        raise ValueError("not a literal") from None
+
+
+def parse_factory(text: str) -> FactoryCall:
+    """`--against`'s text read without importing or running anything; FactoryError if it is
+    not `package.module:factory`, optionally called with literal arguments."""
+    module_name, colon, call = text.partition(":")
+    if not colon or not module_name or not call:
+        raise FactoryError(f"--against {text!r}: write it as {_FORM}")
+    try:
+        tree = ast.parse(call.strip(), mode="eval").body
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        tree = None
+    if tree is None or (_dotted(tree) is None and not (isinstance(tree, ast.Call) and _dotted(tree.func))):
+        raise FactoryError(f"--against {text!r}: {call!r} is not a factory or a call of one; write {_FORM}")
+    if not isinstance(tree, ast.Call):
+        return FactoryCall(module_name, call.strip())
+    source = call.strip()
+    args: list[Any] = []
+    for i, node in enumerate(tree.args, 1):
+        try:
+            args.append(_literal(node))
+        except ValueError:
+            shown = ast.get_source_segment(source, node)
+            raise FactoryError(
+                f"--against {text}: argument {i} ({shown}) is not a literal; write {_LITERALS}"
+            ) from None
+    kwargs: dict[str, Any] = {}
+    for keyword in tree.keywords:
+        try:
+            if keyword.arg is None:  # **mapping
+                raise ValueError("not a literal")
+            kwargs[keyword.arg] = _literal(keyword.value)
+        except ValueError:
+            shown = ast.get_source_segment(source, keyword)
+            raise FactoryError(f"--against {text}: argument {shown} is not a literal; write {_LITERALS}") from None
+    return FactoryCall(module_name, str(_dotted(tree.func)), tuple(args), kwargs)
+
+
 def load_factory(text: str) -> Callable[[], Any]:
-    """`package.module:factory` -> the callable; FactoryError with the reason otherwise."""
-    module_name, colon, attr = text.partition(":")
-    if not colon or not module_name or not attr:
-        raise FactoryError(
-            f"--against {text!r}: write it as package.module:factory (for example torchvision.models:resnet50)"
-        )
+    """`package.module:factory(literal arguments)` -> a callable that builds the model with
+    those arguments; FactoryError with the reason otherwise."""
+    parsed = parse_factory(text)
+    module_name, attr = parsed.module, parsed.attr
     # As `python -m` would: a module in the working directory is found.
     added = os.getcwd() not in sys.path
     if added:
@@ -364,7 +436,7 @@ def load_factory(text: str) -> Callable[[], Any]:
         found = getattr(found, part)
     if not callable(found):
         raise FactoryError(f"--against {text}: {attr} is a {type(found).__name__}, not a callable that builds a model")
-    factory: Callable[[], Any] = found
+    factory: Callable[[], Any] = functools.partial(found, *parsed.args, **parsed.kwargs)
     return factory
 
 

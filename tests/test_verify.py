@@ -418,6 +418,13 @@ def lenet():
         nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10), nn.Softmax(1),
     )
 
+def lenet_for(classes, softmax=True, *, hidden=(120, 84)):
+    model = lenet()
+    model[7] = nn.Linear(400, hidden[0])
+    model[9] = nn.Linear(hidden[0], hidden[1])
+    model[11] = nn.Linear(hidden[1], classes)
+    return model if softmax else model[:-1]
+
 def drifted():
     model = lenet()
     model[9] = nn.Linear(120, 80)
@@ -501,6 +508,57 @@ def test_against_counts_buffers_and_leaf_order(factory: Callable[..., Any]) -> N
 def test_against_a_model_that_cannot_take_the_input_exits_1(factory: Callable[..., Any]) -> None:
     cli = factory("mymodels:wrong_input")
     assert cli.exit_code == 1 and "cannot take the spec's input (2, 3, 32, 32)" in cli.output
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "mymodels:lenet()",
+        "mymodels:lenet_for(10)",
+        "mymodels:lenet_for(classes=10)",
+        "mymodels:lenet_for(10, True, hidden=[120, 84])",
+        "mymodels:lenet_for(10, hidden=(120, 84), softmax=False)",
+        "mymodels:lenet_for( 10 ,hidden = ( 120 , 84 ) )",
+    ],
+)
+def test_against_takes_literal_arguments(factory: Callable[..., Any], target: str) -> None:
+    cli = factory(target)
+    assert cli.exit_code == 0, cli.output
+    assert f"against {target}" in cli.output
+
+
+def test_against_arguments_reach_the_factory(factory: Callable[..., Any]) -> None:
+    cli = factory("mymodels:lenet_for(7)")
+    assert cli.exit_code == 1, cli.output
+    # By hand: the last layer is 84*7 + 7 = 595 parameters, not 84*10 + 10 = 850.
+    assert f"spec 62,006, model {62_006 - 850 + 595:,}" in cli.output
+
+
+@pytest.mark.parametrize(
+    ("target", "says"),
+    [
+        ("mymodels:lenet_for(classes=int('3'))", "argument classes=int('3') is not a literal"),
+        ("mymodels:lenet_for(CLASSES)", "argument 1 (CLASSES) is not a literal"),
+        ("mymodels:lenet_for(10, hidden=[1 + 2, 3])", "not a literal"),
+        ("mymodels:lenet_for(*[10])", "argument 1 (*[10]) is not a literal"),
+        ("mymodels:lenet_for(**{'classes': 10})", "argument **{'classes': 10} is not a literal"),
+        ("mymodels:lenet_for(10", "is not a factory or a call of one"),
+        ("mymodels:lenet_for(10)(3)", "is not a factory or a call of one"),
+        ("mymodels:lenet_for[0]", "is not a factory or a call of one"),
+        ("mymodels:lenet_for(bogus=1)", "TypeError"),
+    ],
+)
+def test_against_refuses_arguments_that_are_not_literals(factory: Callable[..., Any], target: str, says: str) -> None:
+    cli = factory(target)
+    assert cli.exit_code == 2, cli.output
+    assert says in cli.output and "Traceback" not in cli.output
+
+
+def test_against_never_runs_an_argument(factory: Callable[..., Any], tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    cli = factory(f"mymodels:lenet_for(__import__('pathlib').Path({str(marker)!r}).touch())")
+    assert cli.exit_code == 2, cli.output
+    assert "is not a literal" in cli.output and not marker.exists()
 
 
 @pytest.mark.parametrize(
