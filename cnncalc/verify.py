@@ -380,18 +380,18 @@ def _literal(node: ast.expr) -> Any:
 def parse_factory(text: str) -> FactoryCall:
     """`--against`'s text read without importing or running anything; FactoryError if it is
     not `package.module:factory`, optionally called with literal arguments."""
-    module_name, colon, call = text.partition(":")
-    if not colon or not module_name or not call:
+    module_name, colon, source = text.partition(":")
+    source = source.strip()
+    if not colon or not module_name or not source:
         raise FactoryError(f"--against {text!r}: write it as {_FORM}")
     try:
-        tree = ast.parse(call.strip(), mode="eval").body
+        tree = ast.parse(source, mode="eval").body
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         tree = None
     if tree is None or (_dotted(tree) is None and not (isinstance(tree, ast.Call) and _dotted(tree.func))):
-        raise FactoryError(f"--against {text!r}: {call!r} is not a factory or a call of one; write {_FORM}")
+        raise FactoryError(f"--against {text!r}: {source!r} is not a factory or a call of one; write {_FORM}")
     if not isinstance(tree, ast.Call):
-        return FactoryCall(module_name, call.strip())
-    source = call.strip()
+        return FactoryCall(module_name, source)
     args: list[Any] = []
     for i, node in enumerate(tree.args, 1):
         try:
