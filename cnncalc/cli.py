@@ -10,10 +10,12 @@ from __future__ import annotations
 import gc
 import os
 import sys
+from collections.abc import Callable
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from cnncalc import __version__
 from cnncalc.errors import SpecError
@@ -24,14 +26,93 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3
 
+# The commands in `cnncalc --help`, most used first (typer lists them as defined).
+COMMAND_ORDER = ("table", "check", "diff", "verify", "zoo", "layers", "rules", "schema")
+
+
+class _Commands(TyperGroup):
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = super().list_commands(ctx)
+        return sorted(names, key=lambda n: COMMAND_ORDER.index(n) if n in COMMAND_ORDER else len(COMMAND_ORDER))
+
+
+class _Command(TyperCommand):
+    """A command whose help names each argument by its metavar alone: `table [OPTIONS] SPEC`
+    and `SPEC  A spec file...`, where typer writes `{spec}` and `SPEC <str>`."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            named = isinstance(param, TyperArgument) and param.metavar
+            pieces += [str(param.metavar)] if named else param.get_usage_pieces(ctx)
+        return pieces
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        arguments, options = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if isinstance(param, TyperArgument):
+                arguments.append((str(param.metavar), record[1]) if param.metavar else record)
+            else:
+                options.append(record)
+        for heading, records in (("Arguments", arguments), ("Options", options)):
+            if records:
+                with formatter.section(heading):
+                    formatter.write_dl(records)
+
+
 app = typer.Typer(
     name="cnncalc",
     help="Exact shapes, parameters and MACs of neural networks from a YAML spec; no framework needed.",
+    cls=_Commands,
+    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+# Option values are parsed here rather than by typer, whose messages come from pydantic
+# ("Value error, 'fp16' is not one of 'float32', ..."; "Input should be greater than ...").
+E = TypeVar("E", bound=Enum)
+
+
+def _choice(kind: type[E]) -> Callable[[Any], E]:
+    """A parser for one of `kind`'s values; anything else is a usage error listing them."""
+    names = [str(member.value) for member in kind]
+
+    def parse(value: Any) -> E:
+        if isinstance(value, kind):
+            return value
+        if value in names:
+            return kind(value)
+        from cnncalc.errors import did_you_mean
+
+        raise typer.BadParameter(f"'{value}' is not one of {', '.join(names)}{did_you_mean(str(value), names)}")
+
+    return parse
+
+
+def _choices(kind: type[Enum]) -> str:
+    """`[hwc|chw]`: how help shows an option that takes one of `kind`'s values."""
+    return "[" + "|".join(str(member.value) for member in kind) + "]"
+
+
+def _whole(minimum: int) -> Callable[[Any], int]:
+    """A parser for a whole number of at least `minimum`."""
+
+    def parse(value: Any) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise typer.BadParameter(f"'{value}' is not a whole number") from None
+        if number < minimum:
+            raise typer.BadParameter(f"{number} is less than {minimum}")
+        return number
+
+    return parse
 
 
 class Layout(str, Enum):
@@ -55,7 +136,22 @@ class Device(str, Enum):
 
 DeviceOption = Annotated[
     Device,
-    typer.Option(help="Where PyTorch runs the check: auto (cuda if there, else cpu), cuda, cpu or meta (no memory)."),
+    typer.Option(
+        parser=_choice(Device),
+        metavar=_choices(Device),
+        help="Where PyTorch runs the check: auto (cuda if there, else cpu), cuda, cpu or meta (no memory).",
+    ),
+]
+LayoutOption = Annotated[
+    Layout,
+    typer.Option(parser=_choice(Layout), metavar=_choices(Layout), help="Show shapes as (H, W, C) or (C, H, W)."),
+]
+DTypeOption = Annotated[
+    DType,
+    typer.Option(parser=_choice(DType), metavar=_choices(DType), help="Element type for weight and activation bytes."),
+]
+BatchOption = Annotated[
+    int | None, typer.Option(parser=_whole(1), metavar="N", help="Batch size for MACs and activations.")
 ]
 
 
@@ -119,17 +215,36 @@ def _format_choice(value: str) -> str:
     return value
 
 
-@app.command()
+@app.command(cls=_Command)
 def table(
-    spec: Annotated[str, typer.Argument(help="A spec file, or the name of a bundled one (lenet, resnet50).")],
+    spec: Annotated[
+        str, typer.Argument(metavar="SPEC", help="A spec file, or the name of a bundled one (lenet, resnet50).")
+    ],
     output_format: Annotated[
-        str, typer.Option("--format", "-f", callback=_format_choice, help="table, json, csv or markdown.")
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            callback=_format_choice,
+            metavar="[table|json|csv|markdown]",
+            help="table, json, csv or markdown.",
+        ),
     ] = "table",
-    layout: Annotated[Layout, typer.Option(help="Show shapes as (H, W, C), the course's, or (C, H, W).")] = Layout.hwc,
-    batch: Annotated[int | None, typer.Option(min=1, help="Batch size for MACs and activations.")] = None,
-    dtype: Annotated[DType, typer.Option(help="Element type for weight and activation bytes.")] = DType.float32,
+    layout: Annotated[
+        Layout,
+        typer.Option(
+            parser=_choice(Layout),
+            metavar=_choices(Layout),
+            help="Show shapes as (H, W, C), the course's, or (C, H, W).",
+        ),
+    ] = Layout.hwc,
+    batch: BatchOption = None,
+    dtype: DTypeOption = DType.float32,
     depth: Annotated[
-        int | None, typer.Option(min=0, help="Show blocks nested deeper than this as one roll-up row each.")
+        int | None,
+        typer.Option(
+            parser=_whole(0), metavar="N", help="Show blocks nested deeper than this as one roll-up row each."
+        ),
     ] = None,
     verify: Annotated[
         bool, typer.Option("--verify", help="Build the spec in PyTorch and check every number (needs torch).")
@@ -174,21 +289,31 @@ class VerifyFormat(str, Enum):
     json = "json"
 
 
-@app.command("verify")
+@app.command("verify", cls=_Command)
 def verify_command(
-    specs: Annotated[list[str], typer.Argument(help="Spec files, or names of bundled ones; each is checked.")],
+    specs: Annotated[
+        list[str], typer.Argument(metavar="SPEC...", help="Spec files, or names of bundled ones; each is checked.")
+    ],
     device: DeviceOption = Device.auto,
     against: Annotated[
         str | None,
         typer.Option(
             metavar="MODULE:FACTORY",
-            help="Compare with your own model instead (package.module:factory, called with no arguments): "
-            "parameter and buffer counts, total MACs and the output shapes of its weighted leaf modules.",
+            help="Compare with your own model instead (package.module:factory, or factory(key=value, ...) "
+            "with literal values): parameter and buffer counts, total MACs and the output shapes of its "
+            "weighted leaf modules.",
         ),
     ] = None,
-    batch: Annotated[int | None, typer.Option(min=1, help="Batch size to run at (at least 2 is used).")] = None,
-    layout: Annotated[Layout, typer.Option(help="Show shapes as (H, W, C) or (C, H, W).")] = Layout.hwc,
-    output_format: Annotated[VerifyFormat, typer.Option("--format", "-f", help="text or json.")] = VerifyFormat.text,
+    batch: Annotated[
+        int | None, typer.Option(parser=_whole(1), metavar="N", help="Batch size to run at (at least 2 is used).")
+    ] = None,
+    layout: LayoutOption = Layout.hwc,
+    output_format: Annotated[
+        VerifyFormat,
+        typer.Option(
+            "--format", "-f", parser=_choice(VerifyFormat), metavar=_choices(VerifyFormat), help="text or json."
+        ),
+    ] = VerifyFormat.text,
     specs_only: Annotated[
         bool,
         typer.Option("--specs-only", help="Skip named files that do not look like specs (for pre-commit)."),
@@ -206,7 +331,22 @@ def verify_command(
     from cnncalc.engine import propagate
     from cnncalc.report import verification as shown
     from cnncalc.spec import load_spec
-    from cnncalc.verify import FactoryError, VerifyUnavailable, compare_with_model, import_torch, resolve_device, verify
+    from cnncalc.verify import (
+        FactoryError,
+        VerifyUnavailable,
+        compare_with_model,
+        import_torch,
+        parse_factory,
+        resolve_device,
+        verify,
+    )
+
+    if against is not None:
+        try:
+            parse_factory(against)  # a malformed --against is a usage error before anything runs
+        except FactoryError as exc:
+            print(f"cnncalc: {exc}", file=sys.stderr)
+            raise typer.Exit(EXIT_UNUSABLE) from None
 
     if specs_only:
         # As `check --specs-only`: an existing file without a top-level `layers:` is skipped;
@@ -260,7 +400,7 @@ def verify_command(
     raise typer.Exit(code)
 
 
-@app.command()
+@app.command(cls=_Command)
 def layers() -> None:
     """List the layer kinds and their fields (every layer also takes name, from and repeat)."""
     from cnncalc.layers import registry
@@ -285,7 +425,7 @@ def layers() -> None:
             print(f"{'':<18} {', '.join(fields)}")
 
 
-@app.command()
+@app.command(cls=_Command)
 def zoo() -> None:
     """List the bundled specs, usable by name: `cnncalc table resnet50`."""
     import io
@@ -329,26 +469,42 @@ def _codes(value: str | None) -> list[str] | None:
     return [c.strip() for c in value.split(",") if c.strip()] if value is not None else None
 
 
-@app.command()
+@app.command(cls=_Command)
 def check(
-    paths: Annotated[list[str], typer.Argument(help="Spec files, or folders searched for *.yaml/*.yml specs.")],
+    paths: Annotated[
+        list[str], typer.Argument(metavar="PATH...", help="Spec files, or folders searched for *.yaml/*.yml specs.")
+    ],
     output_format: Annotated[
         str,
-        typer.Option("--format", "-f", callback=_finding_format, help="text, json, sarif, junit or github."),
+        typer.Option(
+            "--format",
+            "-f",
+            callback=_finding_format,
+            metavar="[text|json|sarif|junit|github]",
+            help="text, json, sarif, junit or github.",
+        ),
     ] = "text",
     select: Annotated[
-        str | None, typer.Option(help="Run only these rules: codes, code prefixes or names, comma-separated.")
+        str | None,
+        typer.Option(metavar="CODES", help="Run only these rules: codes, code prefixes or names, comma-separated."),
     ] = None,
-    ignore: Annotated[str | None, typer.Option(help="Skip these rules: codes, code prefixes or names.")] = None,
+    ignore: Annotated[
+        str | None, typer.Option(metavar="CODES", help="Skip these rules: codes, code prefixes or names.")
+    ] = None,
     config: Annotated[
-        str | None, typer.Option(help="Read [tool.cnncalc] from this pyproject.toml instead of the nearest one.")
+        str | None,
+        typer.Option(
+            metavar="PYPROJECT", help="Read [tool.cnncalc] from this pyproject.toml instead of the nearest one."
+        ),
     ] = None,
     no_config: Annotated[bool, typer.Option("--no-config", help="Ignore every pyproject.toml.")] = False,
     specs_only: Annotated[
         bool,
         typer.Option("--specs-only", help="Skip named files that do not look like specs (for pre-commit)."),
     ] = False,
-    output: Annotated[str | None, typer.Option("--output", "-o", help="Write the report here, not stdout.")] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", metavar="FILE", help="Write the report here, not stdout.")
+    ] = None,
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when errors are found.")] = False,
     root: Annotated[
         str | None,
@@ -410,7 +566,7 @@ def check(
         raise typer.Exit(EXIT_FINDINGS)
 
 
-@app.command()
+@app.command(cls=_Command)
 def rules(
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print docs/rules.md, every rule with examples.")
@@ -428,7 +584,7 @@ def rules(
         print(f"{code}  {module.rule.name:<26} {module.rule.level:<8} {module.summary}")
 
 
-@app.command()
+@app.command(cls=_Command)
 def schema() -> None:
     """Print the JSON Schema of the spec format (docs/spec.schema.json), for editor completion."""
     from cnncalc.schema import render
@@ -436,22 +592,25 @@ def schema() -> None:
     sys.stdout.write(render())
 
 
-@app.command()
+@app.command(cls=_Command)
 def diff(
-    old: Annotated[str, typer.Argument(help="The spec before (a file, or a bundled name).")],
-    new: Annotated[str, typer.Argument(help="The spec after.")],
-    output_format: Annotated[str, typer.Option("--format", "-f", help="table, json or markdown.")] = "table",
+    old: Annotated[str, typer.Argument(metavar="OLD", help="The spec before (a file, or a bundled name).")],
+    new: Annotated[str, typer.Argument(metavar="NEW", help="The spec after.")],
+    output_format: Annotated[
+        str, typer.Option("--format", "-f", metavar="[table|json|markdown]", help="table, json or markdown.")
+    ] = "table",
     fail_on: Annotated[
         list[str] | None,
         typer.Option(
             "--fail-on",
-            help="METRIC:+AMOUNT, repeatable: exit 1 when a total grows by more, e.g. params:+5%, "
+            metavar="METRIC:+AMOUNT",
+            help="Exit 1 when a total grows by more than AMOUNT (repeatable), e.g. params:+5%, "
             "macs:+1G, memory:+64MiB. Metrics: params, macs, flops, memory, weights.",
         ),
     ] = None,
     everything: Annotated[bool, typer.Option("--all", help="List unchanged layers too.")] = False,
-    batch: Annotated[int | None, typer.Option(min=1, help="Batch size for MACs and activations.")] = None,
-    dtype: Annotated[DType, typer.Option(help="Element type for weight and activation bytes.")] = DType.float32,
+    batch: BatchOption = None,
+    dtype: DTypeOption = DType.float32,
 ) -> None:
     """Per-layer and total changes in params, MACs and memory between two specs; exit 1 past a --fail-on."""
     from cnncalc.diff import ThresholdError, compare, parse_threshold

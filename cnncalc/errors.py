@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# What breaks a one-line message: control characters (C0, DEL, C1: newline, tab, NEL...)
+# and Unicode's line and paragraph separators.
+LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """`text` with each line-breaking character escaped as Python writes it (`\\n`, `\\u2028`)."""
+    return LINE_BREAKING.sub(lambda m: repr(m[0])[1:-1], text)
 
 
 @dataclass(frozen=True, order=True, slots=True)  # slots: a big spec holds millions
@@ -25,7 +35,8 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.mark.line}:{self.mark.col}: {self.message}"
+        # One line whatever a file name or an echoed value holds.
+        return one_line(f"{self.path}:{self.mark.line}:{self.mark.col}: {self.message}")
 
 
 class SpecError(Exception):

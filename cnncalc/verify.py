@@ -13,6 +13,8 @@ the plain `cnncalc table` path never loads torch.
 
 from __future__ import annotations
 
+import ast
+import functools
 import importlib
 import os
 import sys
@@ -291,10 +293,23 @@ def verify(trace: Trace, device: str = "auto") -> Verification:
 
 @dataclass(frozen=True)
 class Leaf:
-    """One call of a weighted leaf module (one holding parameters or buffers)."""
+    """One call of a weighted leaf module (one holding parameters or buffers).
+
+    `depth` is the longest chain of weighted leaves that feeds it, itself included (1
+    for a leaf nothing weighted feeds): a fact of the network's graph, unlike the order
+    in which a forward pass happens to call the branches of a merge.
+    """
 
     label: str
     shape: Any  # per-sample shape, or a description when not a tensor
+    depth: int = 1
+
+
+def in_graph_order(leaves: list[Leaf]) -> list[Leaf]:
+    """Leaves by depth, then by shape: the same list for two runs of one network whatever
+    order its forward calls independent branches in. Leaves of equal depth and shape
+    are interchangeable for the comparison and keep their call order."""
+    return sorted(leaves, key=lambda leaf: (leaf.depth, repr(leaf.shape)))
 
 
 @dataclass
@@ -312,7 +327,8 @@ class Comparison:
 
     @property
     def first_leaf_mismatch(self) -> int | None:
-        """The first position where the two leaf sequences differ in shape; None if none."""
+        """The first position where the two leaf sequences (each in graph order, see
+        `in_graph_order`) differ in shape; None if none."""
         for i, (a, b) in enumerate(zip(self.spec_leaves, self.model_leaves, strict=False)):
             if a.shape != b.shape:
                 return i
@@ -325,13 +341,83 @@ class Comparison:
         return not self.error and all(c.agrees for c in self.checks) and self.first_leaf_mismatch is None
 
 
+@dataclass(frozen=True)
+class FactoryCall:
+    """`package.module:factory(3, aux_logits=False)`, read: arguments are Python literals."""
+
+    module: str
+    attr: str  # dotted: `models.resnet50` is an attribute of an attribute
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+_FORM = (
+    "package.module:factory or package.module:factory(arguments), "
+    "for example torchvision.models:inception_v3(aux_logits=False)"
+)
+_LITERALS = "numbers, strings, True, False, None, and lists, tuples, sets and dicts of them"
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """`a.b.c` for a chain of names, else None."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return None if base is None else f"{base}.{node.attr}"
+    return None
+
+
+def _literal(node: ast.expr) -> Any:
+    """The value of a literal node; ValueError for anything else (a call, a name, an operator).
+    `ast.literal_eval` reads the tree and never runs code."""
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        raise ValueError("not a literal") from None
+
+
+def parse_factory(text: str) -> FactoryCall:
+    """`--against`'s text read without importing or running anything; FactoryError if it is
+    not `package.module:factory`, optionally called with literal arguments."""
+    module_name, colon, source = text.partition(":")
+    source = source.strip()
+    if not colon or not module_name or not source:
+        raise FactoryError(f"--against {text!r}: write it as {_FORM}")
+    try:
+        tree = ast.parse(source, mode="eval").body
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        tree = None
+    if tree is None or (_dotted(tree) is None and not (isinstance(tree, ast.Call) and _dotted(tree.func))):
+        raise FactoryError(f"--against {text!r}: {source!r} is not a factory or a call of one; write {_FORM}")
+    if not isinstance(tree, ast.Call):
+        return FactoryCall(module_name, source)
+    args: list[Any] = []
+    for i, node in enumerate(tree.args, 1):
+        try:
+            args.append(_literal(node))
+        except ValueError:
+            shown = ast.get_source_segment(source, node)
+            raise FactoryError(
+                f"--against {text}: argument {i} ({shown}) is not a literal; write {_LITERALS}"
+            ) from None
+    kwargs: dict[str, Any] = {}
+    for keyword in tree.keywords:
+        try:
+            if keyword.arg is None:  # **mapping
+                raise ValueError("not a literal")
+            kwargs[keyword.arg] = _literal(keyword.value)
+        except ValueError:
+            shown = ast.get_source_segment(source, keyword)
+            raise FactoryError(f"--against {text}: argument {shown} is not a literal; write {_LITERALS}") from None
+    return FactoryCall(module_name, str(_dotted(tree.func)), tuple(args), kwargs)
+
+
 def load_factory(text: str) -> Callable[[], Any]:
-    """`package.module:factory` -> the callable; FactoryError with the reason otherwise."""
-    module_name, colon, attr = text.partition(":")
-    if not colon or not module_name or not attr:
-        raise FactoryError(
-            f"--against {text!r}: write it as package.module:factory (for example torchvision.models:resnet50)"
-        )
+    """`package.module:factory(literal arguments)` -> a callable that builds the model with
+    those arguments; FactoryError with the reason otherwise."""
+    parsed = parse_factory(text)
+    module_name, attr = parsed.module, parsed.attr
     # As `python -m` would: a module in the working directory is found.
     added = os.getcwd() not in sys.path
     if added:
@@ -350,7 +436,7 @@ def load_factory(text: str) -> Callable[[], Any]:
         found = getattr(found, part)
     if not callable(found):
         raise FactoryError(f"--against {text}: {attr} is a {type(found).__name__}, not a callable that builds a model")
-    factory: Callable[[], Any] = found
+    factory: Callable[[], Any] = functools.partial(found, *parsed.args, **parsed.kwargs)
     return factory
 
 
@@ -363,30 +449,81 @@ def _weighted_leaves(module: Any) -> list[tuple[str, Any]]:
     ]
 
 
+def _tensors(value: Any, torch: Any) -> list[Any]:
+    """The tensors in a module's inputs or output (a tensor, or tuples and lists of them)."""
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [t for v in value for t in _tensors(v, torch)]
+    return []
+
+
+class _LeafDepths:
+    """The depth of each weighted-leaf call, read from the autograd graph of the forward
+    pass: a call's depth is one more than the deepest leaf output its inputs derive from.
+    The input is made to require gradients so that every tensor derived from it has a
+    node in that graph, frozen weights or not."""
+
+    def __init__(self) -> None:
+        self.of_output: dict[Any, int] = {}  # autograd node of a leaf's output -> its depth
+        self.reached: dict[Any, int] = {}  # autograd node -> deepest leaf output behind it
+
+    def _deepest(self, start: Any) -> int:
+        # Iterative post-order walk (a network may be thousands of nodes deep), memoised
+        # so that the whole pass costs one visit per autograd node.
+        stack = [(start, False)]
+        while stack:
+            node, done = stack.pop()
+            if node is None or node in self.reached:
+                continue
+            if node in self.of_output:
+                self.reached[node] = self.of_output[node]
+                continue
+            parents = [n for n, _ in node.next_functions if n is not None]
+            if done:
+                self.reached[node] = max((self.reached.get(n, 0) for n in parents), default=0)
+            else:
+                stack.append((node, True))
+                stack += [(n, False) for n in parents if n not in self.reached]
+        return self.reached.get(start, 0)
+
+    def record(self, inputs: list[Any], outputs: list[Any]) -> int:
+        depth = 1 + max((self._deepest(t.grad_fn) for t in inputs), default=0)
+        for t in outputs:
+            if t.grad_fn is not None:
+                self.of_output[t.grad_fn] = depth
+        return depth
+
+
 def _run_recording(
     module: Any, x: Any, batch: int, torch: Any, label: Callable[[str, Any], str] | None = None
 ) -> tuple[list[Leaf], int, Any]:
-    """Forward `x`: the weighted leaves' per-sample output shapes in call order, the FLOPs
-    and the output's per-sample shape."""
+    """Forward `x`: the weighted leaves' per-sample output shapes in graph order (see
+    `in_graph_order`), the FLOPs and the output's per-sample shape."""
     from torch.utils.flop_counter import FlopCounterMode
 
     leaves: list[Leaf] = []
+    depths = _LeafDepths()
     handles = []
     for name, m in _weighted_leaves(module):
 
         def hook(m: Any, args: Any, out: Any, name: str = name) -> None:
             text = label(name, m) if label else f"{name} ({type(m).__name__})"
-            leaves.append(Leaf(text, _shape_of(out, batch)))
+            depth = depths.record(_tensors(args, torch), _tensors(out, torch))
+            leaves.append(Leaf(text, _shape_of(out, batch), depth))
 
         handles.append(m.register_forward_hook(hook))
     counter = FlopCounterMode(display=False)
     try:
-        with torch.enable_grad(), counter:
-            out = module(x)
+        with torch.enable_grad():
+            # A copy of a tensor that requires gradients: a model may change its input in place.
+            tracked = x.detach().requires_grad_(x.is_floating_point()).clone()
+            with counter:
+                out = module(tracked)
     finally:
         for h in handles:
             h.remove()
-    return leaves, int(counter.get_total_flops()), _shape_of(out, batch)
+    return in_graph_order(leaves), int(counter.get_total_flops()), _shape_of(out, batch)
 
 
 def compare_with_model(trace: Trace, factory_text: str, device: str = "auto") -> Comparison:

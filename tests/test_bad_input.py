@@ -150,6 +150,27 @@ CASES: list[tuple[str, str | bytes, int, tuple[str, ...]]] = [
         2,
         ("'aa'", "did you mean 'a'"),
     ),
+    # Names are one line: a newline in one would split a one-line message in two.
+    ("newline-in-name", HEAD + '  - {type: relu, name: @@"a\\nb"}\n', 2, ("name", "one line", "U+000A")),
+    ("tab-in-name", HEAD + '  - {type: relu, name: @@"a\\tb"}\n', 2, ("name", "one line", "U+0009")),
+    ("line-separator-in-name", HEAD + '  - {type: relu, name: @@"a\\Lb"}\n', 2, ("name", "U+2028")),
+    ("newline-in-spec-name", 'name: @@"x\\ny"\ninput: {h: 4, w: 4, c: 1}\nlayers:\n  - {type: relu}\n', 2, ("U+000A",)),
+    (
+        "newline-in-block-name",
+        'name: x\ninput: {h: 4, w: 4, c: 1}\nblocks:\n  @@"a\\nb": {layers: [{type: relu}]}\n'
+        "layers:\n  - {type: relu}\n",
+        2,
+        ("block", "one line", "U+000A"),
+    ),
+    (
+        "newline-in-block-call-name",
+        "name: x\ninput: {h: 4, w: 4, c: 1}\nblocks:\n  b: {layers: [{type: relu}]}\nlayers:\n"
+        '  - {type: b, name: @@"a\\nb"}\n',
+        2,
+        ("name", "one line", "U+000A"),
+    ),
+    # Any other echoed value is escaped: the message stays on one line.
+    ("newline-in-type", HEAD + '  - {type: @@"re\\nlu"}\n', 2, ("'re\\nlu'", "did you mean 'relu'")),
     ("undefined-alias", "name: x\ninput: @@*nowhere\n", 2, ("nowhere",)),
     ("refuted-claim", HEAD + "  - {type: conv, name: c, filters: 2, kernel: 3}\nexpect:\n  c: {params: 19}\n", 1, ()),
 ]

@@ -145,3 +145,18 @@ def test_the_check_path_never_imports_torch(tree: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=tree, capture_output=True, text=True, check=False)
     assert done.stderr.strip().splitlines()[-1] == "False", done.stderr
+
+
+def test_a_control_character_in_a_name_is_one_positioned_finding(tmp_path: Path) -> None:
+    # A newline in a layer's name split its finding over two lines; names are one line.
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        'name: x\ninput: {h: 4, w: 4, c: 1}\nlayers:\n  - {type: conv, filters: 2, kernel: 1, name: "a\\nb"}\n'
+        '  - {type: dense, units: 3, name: "c\\u2028d"}\n'
+    )
+    code, out, _ = cli("check", str(spec))
+    lines = out.splitlines()
+    assert code == 1 and len(lines) == 3, out
+    assert lines[0].startswith(f"{spec}:4:47: CNC001 ") and "U+000A" in lines[0]
+    assert lines[1].startswith(f"{spec}:5:35: CNC001 ") and "U+2028" in lines[1]
+    assert lines[2] == "2 errors in 1 of 1 file"

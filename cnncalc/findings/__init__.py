@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from cnncalc.errors import one_line
+
 LEVELS = ("error", "warning", "info")
 
 
@@ -31,7 +33,8 @@ class Finding:
     subject: str = ""
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
+        # One line whatever a file name or an echoed value holds.
+        return one_line(f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}")
 
 
 @dataclass

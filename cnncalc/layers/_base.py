@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt
 
-from cnncalc.errors import LayerError
+from cnncalc.errors import LINE_BREAKING, LayerError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -34,6 +34,18 @@ Padding = Annotated[
         "(output = ceil(n / stride); an odd total puts the extra pixel bottom/right)."
     ),
 ]
+
+
+def _one_line(value: str) -> str:
+    # A name is printed inside one-line messages and table rows: a newline (or a tab, or
+    # U+2028) in it would split a `file:line:col: message` line in two.
+    bad = LINE_BREAKING.search(value)
+    if bad is not None:
+        raise ValueError(f"a name is one line without control characters; {value!r} holds U+{ord(bad[0]):04X}")
+    return value
+
+
+Name = Annotated[str, AfterValidator(_one_line)]
 
 
 def _layer_list(value: Any) -> Any:
@@ -118,7 +130,7 @@ class Layer(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, populate_by_name=True, strict=True)
 
     type: str
-    name: str | None = Field(None, description="Name to refer to this layer by (`from:`, `expect:`).")
+    name: Name | None = Field(None, description="Name to refer to this layer by (`from:`, `expect:`).")
     source: str | list[str] | None = Field(
         None, alias="from", description="Earlier layer(s) to read instead of the previous one."
     )

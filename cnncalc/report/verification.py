@@ -146,7 +146,10 @@ def render_comparison(name: str, path: str, c: Comparison, layout: str = "hwc") 
     if first is None:
         lines.append(f"    ✓ weighted-leaf output shapes  {len(c.spec_leaves)} in the same order")
     else:
-        lines.append(f"    ✗ weighted-leaf output shapes ({count}) first differ at position {first + 1}:")
+        lines.append(
+            f"    ✗ weighted-leaf output shapes ({count}) first differ at position {first + 1} "
+            "(leaves by depth in the graph, then by shape):"
+        )
         rows = [("#", "spec", "model")]
         for i in range(max(0, first - 2), min(first + 3, max(len(c.spec_leaves), len(c.model_leaves)))):
             a = c.spec_leaves[i] if i < len(c.spec_leaves) else None

@@ -76,7 +76,8 @@ def diagnostics(
             data_path = (*data_path, field)
             missing.add(data_path)
         else:
-            mark = mark_of(container, key)
+            # A dict key that fails validation (a block's name) is reported at the key.
+            mark = mark_of(container, key, of_key=err["loc"][-1:] == ("[key]",))
             where = ".".join(str(p) for p in data_path) or "value"
             message = f"{where}: {_message(err)}"
         if context:

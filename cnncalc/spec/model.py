@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from cnncalc.layers._base import LayerList, Shape
+from cnncalc.layers._base import LayerList, Name, Shape
 
 # Named input dimensions and the spatial axes each layout has.
 INPUT_LAYOUTS: dict[frozenset[str], tuple[str, ...]] = {
@@ -130,10 +130,10 @@ class BlockDef(Strict):
 class Spec(Strict):
     """A network: its input, its layers and what its author claims about it."""
 
-    name: str = Field(description="The network's name.")
+    name: Name = Field(description="The network's name.")
     description: str | None = None
     input: InputSpec
-    blocks: dict[str, BlockDef] = Field(default_factory=dict, description="Reusable blocks by name.")
+    blocks: dict[Name, BlockDef] = Field(default_factory=dict, description="Reusable blocks by name.")
     layers: LayerList
     expect: dict[str, Claim] = Field(default_factory=dict, description="Claims per layer name, or `total`.")
     limits: Limits | None = None

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
 
 from cnncalc.errors import Diagnostic, SpecError, did_you_mean
 from cnncalc.layers import kinds, layer_class
-from cnncalc.layers._base import Layer
+from cnncalc.layers._base import Layer, Name
 from cnncalc.spec.loader import LocatedDict, LocatedList, mark_of
 from cnncalc.spec.locate import diagnostics
 from cnncalc.spec.model import BlockDef
@@ -22,7 +22,7 @@ class BlockCall(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
 
     type: str
-    name: str | None = None
+    name: Name | None = None
     source: str | list[str] | None = Field(None, alias="from")
     repeat: PositiveInt = 1
 
