@@ -69,6 +69,24 @@ def _color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
+def _width(wide: bool) -> int | None:
+    """The columns human output must fit in: COLUMNS when set, else the terminal's; None (every
+    column, nothing wrapped) with --wide, or piped, where logs and CI want the whole table."""
+    import shutil
+
+    if wide or ("COLUMNS" not in os.environ and not sys.stdout.isatty()):
+        return None
+    columns = shutil.get_terminal_size((0, 0)).columns  # honours COLUMNS; 0 where the size is unknown
+    return columns if columns > 0 else None
+
+
+WIDE_HELP = (
+    "Show every column. At a terminal, or with COLUMNS set, the output fits that width: "
+    "columns go, in this order and only as far as needed: {order}; "
+    "{kept} always stay, and a line says what was left out. Piped, every column shows."
+)
+
+
 def _resolve(spec: str) -> str:
     from cnncalc import zoo
     from cnncalc.errors import did_you_mean
@@ -126,6 +144,17 @@ def table(
         bool, typer.Option("--verify", help="Build the spec in PyTorch and check every number (needs torch).")
     ] = False,
     device: DeviceOption = Device.auto,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide",
+            help=WIDE_HELP.format(
+                order="'params·MACs share', 'RF', 'size', 'hyperparameters' cut to 15, 'hyperparameters', "
+                "'type', '#', 'layer' cut to 16, 'MACs', 'layer' cut to 8",
+                kept="layer, output and params",
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Print a spec's per-layer shapes, parameters, MACs and totals; exit 1 if a claim is refuted."""
     from cnncalc.engine import propagate
@@ -143,7 +172,10 @@ def table(
         _fail(SpecError(unknown))
     checked = _verified(trace, device.value) if verify else None
     color = _color() and output_format == "table"
-    report = Report(trace, totals(trace), claims, layout=layout.value, color=color, depth=depth, verification=checked)
+    width = _width(wide) if output_format == "table" else None
+    report = Report(
+        trace, totals(trace), claims, layout=layout.value, color=color, depth=depth, verification=checked, width=width
+    )
     sys.stdout.write(renderer(output_format)(report))
     if not all(c.confirmed for c in claims) or (checked is not None and not checked.agrees):
         raise typer.Exit(EXIT_FINDINGS)
