@@ -311,35 +311,26 @@ def layers() -> None:
 
 
 @app.command()
-def zoo() -> None:
+def zoo(
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide",
+            help=WIDE_HELP.format(
+                order="'description' cut to 20, 'input (H, W, C)', 'description', 'MACs'", kept="name and params"
+            ),
+        ),
+    ] = False,
+) -> None:
     """List the bundled specs, usable by name: `cnncalc table resnet50`."""
-    import io
-
-    from rich.console import Console
-    from rich.table import Table
-
     from cnncalc import zoo as bundled
-    from cnncalc.figures import hwc
-    from cnncalc.report import count, short
+    from cnncalc.report.zoo import render
 
     try:
         found = bundled.entries()
     except SpecError as error:
         _fail(error)
-    table = Table(box=None, pad_edge=False, header_style="bold", show_edge=False, padding=(0, 1))
-    for heading in ("name", "description", "input (H, W, C)"):
-        table.add_column(heading)
-    table.add_column("params", justify="right")
-    table.add_column("MACs", justify="right")
-    for entry in found:
-        dims = "×".join(str(v) for v in hwc(entry.input))
-        macs = f"{count(entry.macs)} ({short(entry.macs)})"
-        table.add_row(entry.name, entry.description, dims, count(entry.params), macs)
-    out = io.StringIO()
-    color = _color()
-    Console(file=out, force_terminal=color, no_color=not color, width=240, highlight=False, emoji=False).print(table)
-    # rich pads every cell; a pipe or a file wants no trailing blanks.
-    sys.stdout.write("\n".join(line.rstrip() for line in out.getvalue().split("\n")))
+    sys.stdout.write(render(found, color=_color(), width=_width(wide)))
 
 
 def _finding_format(value: str) -> str:
@@ -375,6 +366,14 @@ def check(
     ] = False,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Write the report here, not stdout.")] = None,
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when errors are found.")] = False,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide",
+            help="One line per finding. At a terminal, or with COLUMNS set, text findings wrap at that "
+            "width, continuation lines indented under their file:line:col:. Piped, one line each.",
+        ),
+    ] = False,
 ) -> None:
     """Lint specs: validation, shapes and the rules (cnncalc rules); exit 1 on any error finding."""
     from pathlib import Path
@@ -408,7 +407,12 @@ def check(
         result = check_paths(files, settings, advance)
     finally:
         stop()
-    text = formatter(output_format)(result)
+    if output_format == "text" and output is None:
+        from cnncalc.findings import text as findings_text
+
+        text = findings_text.render(result, width=_width(wide))
+    else:
+        text = formatter(output_format)(result)
     if output is None:
         sys.stdout.write(text)
     else:
@@ -465,6 +469,17 @@ def diff(
     everything: Annotated[bool, typer.Option("--all", help="List unchanged layers too.")] = False,
     batch: Annotated[int | None, typer.Option(min=1, help="Batch size for MACs and activations.")] = None,
     dtype: Annotated[DType, typer.Option(help="Element type for weight and activation bytes.")] = DType.float32,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide",
+            help=WIDE_HELP.format(
+                order="'Δ activation bytes', 'type', 'MACs', 'params', 'layer' cut to 20, 'layer' cut to 8; "
+                "in the totals 'old', '%'",
+                kept="layer, status, Δ params and Δ MACs",
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Per-layer and total changes in params, MACs and memory between two specs; exit 1 past a --fail-on."""
     from cnncalc.diff import ThresholdError, compare, parse_threshold
@@ -487,7 +502,8 @@ def diff(
             _fail(error)
     result = compare(traces[0], traces[1], thresholds)
     color = _color() and output_format == "table"
-    sys.stdout.write(DIFF_FORMATS[output_format](result, color=color, everything=everything))
+    width = _width(wide) if output_format == "table" else None
+    sys.stdout.write(DIFF_FORMATS[output_format](result, color=color, everything=everything, width=width))
     if result.failed:
         raise typer.Exit(EXIT_FINDINGS)
 

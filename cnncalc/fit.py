@@ -99,10 +99,10 @@ def note(width: int, left_out: Sequence[str], shortened: Sequence[str] = ()) -> 
         return ""
     parts = []
     if left_out:
-        parts.append(", ".join(left_out))
+        parts.append("left out " + ", ".join(left_out))
     if shortened:
         parts.append("shortened " + ", ".join(shortened))
-    return f"left out to fit {width} columns: {'; '.join(parts)} (--wide shows everything)"
+    return f"fitted to {width} columns: {'; '.join(parts)}; --wide shows all"
 
 
 def wrap(text: str, width: int | None, indent: str = "", first: str = "") -> list[str]:

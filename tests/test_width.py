@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WIDTHS = (60, 80, 120, 200)
 TIMEOUT = 60.0
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-LEFT_OUT = "left out to fit"
+LEFT_OUT = "fitted to "
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
 
@@ -203,9 +203,14 @@ def test_columns_applies_to_check_when_piped() -> None:
 
 def test_the_drop_order_is_documented_as_applied() -> None:
     from cnncalc.fit import order
-    from cnncalc.report.table import STEPS
+    from cnncalc.report import diff, table, zoo
 
-    sentence = order(STEPS)
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
-    help_text = " ".join(piped("table", "--help", env={"COLUMNS": "1000"}).split())
-    assert sentence in readme and sentence in help_text
+    assert order(table.STEPS) in readme
+    for command, steps in (
+        ("table", order(table.STEPS)),
+        ("zoo", order(zoo.STEPS)),
+        ("diff", f"{order(diff.STEPS)}; in the totals {order(diff.TOTAL_STEPS)}"),
+    ):
+        help_text = " ".join(piped(command, "--help", env={"COLUMNS": "1000"}).split())
+        assert steps in help_text, command

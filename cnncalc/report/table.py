@@ -89,7 +89,7 @@ def layout(
     steps: tuple[Step, ...] = (),
 ) -> tuple[list[str], Fitted]:
     """Columns two spaces apart, numbers right-aligned; each body row has a row style.
-    Within `width`, `steps` leave out or cut columns, and a last line says which."""
+    Within `width`, `steps` leave out or cut columns (`note_lines` says which)."""
     widths = [len(h) for h in header]
     for cells, _ in body:
         for i, cell in enumerate(cells):
@@ -112,10 +112,13 @@ def layout(
             )
             parts.append(pad + shown_text if i in right else shown_text + pad)
         lines.append("  ".join(parts).rstrip())
-    if width is not None and (fitted.left_out or fitted.shortened):
-        said = note(width, fitted.left_out, fitted.shortened)
-        lines += [_paint(line, DIM, color) for line in wrap(said, width, indent="  ")]
     return lines, fitted
+
+
+def note_lines(width: int | None, color: bool, left_out: list[str], shortened: list[str]) -> list[str]:
+    """The line that says what a fitted table leaves out (wrapped, dimmed); none if nothing."""
+    said = note(width, left_out, shortened) if width is not None else ""
+    return [_paint(line, DIM, color) for line in wrap(said, width, indent="  ")] if said else []
 
 
 def render(report: Report) -> str:
@@ -160,8 +163,8 @@ def render(report: Report) -> str:
         for (cells, _), row in zip(body, table_rows, strict=True):
             if not row.name and row.node is not None:
                 cells[1] = [("  " * row.level + labels[row.node.index].rsplit("/", 1)[-1], DIM)]
-        table, _ = layout(header, right, body, color, width, STEPS)
-    lines += ["", *table, ""]
+        table, fitted = layout(header, right, body, color, width, STEPS)
+    lines += ["", *table, *note_lines(width, color, fitted.left_out, fitted.shortened), ""]
     for heading, text in summary_lines(report):
         # Wrapped under its text at a narrow terminal; piped, one line each.
         shown = wrap(text, width, indent=" " * 9, first=f"{heading:<8} ")
