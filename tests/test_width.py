@@ -137,9 +137,13 @@ def test_tables_fit_the_terminal(name: str, columns: int) -> None:
     text = "\n".join(lines)
     for expected in texts:
         assert expected in text
+    # One line a row, as piped: a row is never wrapped onto a second line.
+    status = re.compile(r"\s(added|removed|changed)\s")
+    assert sum(bool(status.search(line)) for line in lines) == sum(bool(status.search(line)) for line in whole)
     # When a column is left out, one line says which, and how to see them all.
     note = [line for line in lines if line.startswith(LEFT_OUT)]
-    if len(shown) < len(header_of(whole, kept)):
+    header_line = next(line for line in whole if re.split(r"\s{2,}", line.strip()) == header_of(whole, kept))
+    if len(shown) < len(header_of(whole, kept)) or len(header_line) > columns:
         assert note and "--wide" in text
         for heading in set(header_of(whole, kept)) - set(shown):
             assert heading in text.split(LEFT_OUT, 1)[1]
