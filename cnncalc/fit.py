@@ -6,8 +6,8 @@ sees everything; the columns a table is read for are in no step and always stay.
 under the table says what was left out. Text that is not a table (titles, totals, findings)
 wraps at spaces, continuation lines indented.
 
-Imports nothing heavy: the CLI reads nothing from here on the piped path, where output keeps
-every column.
+Piped output passes no width (None) and comes out as it always did. The standard library's
+textwrap is imported only when something needs wrapping.
 """
 
 from __future__ import annotations

@@ -218,3 +218,35 @@ def test_the_drop_order_is_documented_as_applied() -> None:
     ):
         help_text = " ".join(piped(command, "--help", env={"COLUMNS": "1000"}).split())
         assert steps in help_text, command
+
+
+def test_steps_apply_in_order_only_as_far_as_needed() -> None:
+    from cnncalc.fit import Step, fit
+
+    headers = ["name", "notes", "size", "count"]
+    steps = (Step("size"), Step("notes", to=6), Step("notes"), Step("name", to=4))
+    # Columns 10 + 20 + 8 + 5 wide, 2 apart: 43 + 6 = 49.
+    assert fit(headers, [10, 20, 8, 5], 49, steps).shown == [0, 1, 2, 3]
+    assert fit(headers, [10, 20, 8, 5], None, steps).left_out == []
+    # 48: leaving out size (8 + 2) is enough; notes stays whole.
+    at_48 = fit(headers, [10, 20, 8, 5], 48, steps)
+    assert (at_48.shown, at_48.left_out, at_48.shortened) == ([0, 1, 3], ["size"], [])
+    # 30: without size 39; notes cut by the 9 over, to 11, not to its floor of 6.
+    at_30 = fit(headers, [10, 20, 8, 5], 30, steps)
+    assert (at_30.shown, at_30.widths[1], at_30.shortened) == ([0, 1, 3], 11, ["notes"])
+    # 20: notes at its floor is not enough (10 + 6 + 5 + 4 = 25), so it goes (10 + 5 + 2 = 17).
+    at_20 = fit(headers, [10, 20, 8, 5], 20, steps)
+    assert (at_20.shown, at_20.left_out, at_20.shortened) == ([0, 3], ["size", "notes"], [])
+    # 12: name is cut by the 5 over, to 5 (its floor, 4, is not needed): 5 + 2 + 5 = 12.
+    at_12 = fit(headers, [10, 20, 8, 5], 12, steps)
+    assert (at_12.shown, at_12.widths[0], at_12.shortened) == ([0, 3], 5, ["name"])
+
+
+def test_cut_marks_what_it_removed() -> None:
+    from cnncalc.fit import cut
+
+    assert cut("layer1.bottleneck.1", 19) == "layer1.bottleneck.1"
+    assert cut("layer1.bottleneck.1", 10) == "layer1.bo…"  # 9 characters and the ellipsis
+    assert cut("layer1.bottleneck.1", 10, middle=True) == "laye…eck.1"  # 4 + 1 + 5
+    assert cut("    conv#12", 8, middle=True) == "    c…12"  # the nesting stays while 4 remain
+    assert cut("      batchnorm#1", 8, middle=True) == "bat…rm#1"  # then the name comes first
