@@ -165,6 +165,24 @@ def _color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
+def _width(wide: bool) -> int | None:
+    """The columns human output must fit in: COLUMNS when set, else the terminal's; None (every
+    column, nothing wrapped) with --wide, or piped, where logs and CI want the whole table."""
+    import shutil
+
+    if wide or ("COLUMNS" not in os.environ and not sys.stdout.isatty()):
+        return None
+    columns = shutil.get_terminal_size((0, 0)).columns  # honours COLUMNS; 0 where the size is unknown
+    return columns if columns > 0 else None
+
+
+WIDE_HELP = (
+    "Show every column. At a terminal, or with COLUMNS set, the output fits that width: "
+    "columns go, in this order and only as far as needed: {order}; "
+    "{kept} always stay, and a line says what was left out. Piped, every column shows."
+)
+
+
 def _missing(spec: str) -> str:
     """Why neither a file nor a bundled spec answers to `spec`, in words."""
     from pathlib import Path
@@ -250,6 +268,17 @@ def table(
         bool, typer.Option("--verify", help="Build the spec in PyTorch and check every number (needs torch).")
     ] = False,
     device: DeviceOption = Device.auto,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide",
+            help=WIDE_HELP.format(
+                order="'params·MACs share', 'RF', 'size', 'hyperparameters' cut to 15, 'hyperparameters', "
+                "'type', '#', 'layer' cut to 16, 'MACs', 'layer' cut to 8",
+                kept="layer, output and params",
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Print a spec's per-layer shapes, parameters, MACs and totals; exit 1 if a claim is refuted."""
     from cnncalc.engine import propagate
@@ -267,7 +296,10 @@ def table(
         _fail(SpecError(unknown))
     checked = _verified(trace, device.value) if verify else None
     color = _color() and output_format == "table"
-    report = Report(trace, totals(trace), claims, layout=layout.value, color=color, depth=depth, verification=checked)
+    width = _width(wide) if output_format == "table" else None
+    report = Report(
+        trace, totals(trace), claims, layout=layout.value, color=color, depth=depth, verification=checked, width=width
+    )
     sys.stdout.write(renderer(output_format)(report))
     if not all(c.confirmed for c in claims) or (checked is not None and not checked.agrees):
         raise typer.Exit(EXIT_FINDINGS)
@@ -426,35 +458,26 @@ def layers() -> None:
 
 
 @app.command(cls=_Command)
-def zoo() -> None:
+def zoo(
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide",
+            help=WIDE_HELP.format(
+                order="'description' cut to 20, 'input (H, W, C)', 'description', 'MACs'", kept="name and params"
+            ),
+        ),
+    ] = False,
+) -> None:
     """List the bundled specs, usable by name: `cnncalc table resnet50`."""
-    import io
-
-    from rich.console import Console
-    from rich.table import Table
-
     from cnncalc import zoo as bundled
-    from cnncalc.figures import hwc
-    from cnncalc.report import count, short
+    from cnncalc.report.zoo import render
 
     try:
         found = bundled.entries()
     except SpecError as error:
         _fail(error)
-    table = Table(box=None, pad_edge=False, header_style="bold", show_edge=False, padding=(0, 1))
-    for heading in ("name", "description", "input (H, W, C)"):
-        table.add_column(heading)
-    table.add_column("params", justify="right")
-    table.add_column("MACs", justify="right")
-    for entry in found:
-        dims = "×".join(str(v) for v in hwc(entry.input))
-        macs = f"{count(entry.macs)} ({short(entry.macs)})"
-        table.add_row(entry.name, entry.description, dims, count(entry.params), macs)
-    out = io.StringIO()
-    color = _color()
-    Console(file=out, force_terminal=color, no_color=not color, width=240, highlight=False, emoji=False).print(table)
-    # rich pads every cell; a pipe or a file wants no trailing blanks.
-    sys.stdout.write("\n".join(line.rstrip() for line in out.getvalue().split("\n")))
+    sys.stdout.write(render(found, color=_color(), width=_width(wide)))
 
 
 def _finding_format(value: str) -> str:
@@ -510,6 +533,14 @@ def check(
         str | None,
         typer.Option(metavar="DIR", help="SARIF URIs relative to this folder (default: the repository's top level)."),
     ] = None,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide",
+            help="One line per finding. At a terminal, or with COLUMNS set, text findings wrap at that "
+            "width, continuation lines indented under their file:line:col:. Piped, one line each.",
+        ),
+    ] = False,
 ) -> None:
     """Lint specs: validation, shapes and the rules (cnncalc rules); exit 1 on any error finding."""
     from pathlib import Path
@@ -546,7 +577,12 @@ def check(
     finally:
         stop()
     result.root = root
-    text = formatter(output_format)(result)
+    if output_format == "text" and output is None:
+        from cnncalc.findings import text as findings_text
+
+        text = findings_text.render(result, width=_width(wide))
+    else:
+        text = formatter(output_format)(result)
     if output is None:
         sys.stdout.write(text)
     else:
@@ -611,6 +647,17 @@ def diff(
     everything: Annotated[bool, typer.Option("--all", help="List unchanged layers too.")] = False,
     batch: BatchOption = None,
     dtype: DTypeOption = DType.float32,
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide",
+            help=WIDE_HELP.format(
+                order="'Δ activation bytes', 'type', 'MACs', 'params', 'layer' cut to 20, 'layer' cut to 8; "
+                "in the totals 'old', '%'",
+                kept="layer, status, Δ params and Δ MACs",
+            ),
+        ),
+    ] = False,
 ) -> None:
     """Per-layer and total changes in params, MACs and memory between two specs; exit 1 past a --fail-on."""
     from cnncalc.diff import ThresholdError, compare, parse_threshold
@@ -633,7 +680,8 @@ def diff(
             _fail(error)
     result = compare(traces[0], traces[1], thresholds)
     color = _color() and output_format == "table"
-    sys.stdout.write(DIFF_FORMATS[output_format](result, color=color, everything=everything))
+    width = _width(wide) if output_format == "table" else None
+    sys.stdout.write(DIFF_FORMATS[output_format](result, color=color, everything=everything, width=width))
     if result.failed:
         raise typer.Exit(EXIT_FINDINGS)
 

@@ -36,6 +36,7 @@ class Report:
     color: bool = False
     depth: int | None = None  # deepest block level shown as rows; deeper ones roll up
     verification: Verification | None = None  # set by --verify: PyTorch's word on every number
+    width: int | None = None  # columns the human table must fit in (a terminal's); None: every column
 
     def shape(self, shape: Shape) -> tuple[int, ...]:
         return hwc(shape) if self.layout == "hwc" else shape

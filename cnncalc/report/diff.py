@@ -1,15 +1,15 @@
-"""Renderers for `cnncalc diff`: a table (rich, plain when piped), JSON, and Markdown for
-`$GITHUB_STEP_SUMMARY`. `DIFF_FORMATS` drives the CLI's --format choices."""
+"""Renderers for `cnncalc diff`: a table (coloured at a terminal, plain when piped), JSON, and
+Markdown for `$GITHUB_STEP_SUMMARY`. `DIFF_FORMATS` drives the CLI's --format choices."""
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from collections.abc import Callable
 from typing import Any
 
 from cnncalc.diff import Change, Diff, LayerChange
+from cnncalc.fit import Step
 from cnncalc.report import count, short, size_text
 
 SCHEMA_VERSION = 1
@@ -59,25 +59,33 @@ def _verdict_lines(diff: Diff) -> list[str]:
     return lines
 
 
-def render_table(diff: Diff, color: bool = False, everything: bool = False) -> str:
-    from rich.console import Console
-    from rich.table import Table
+# What goes first when a table is wider than the terminal; layer, status and the changes stay.
+STEPS = (
+    Step("Δ activation bytes"),
+    Step("type"),
+    Step("MACs"),
+    Step("params"),
+    Step("layer", to=20, middle=True),
+    Step("layer", to=8, middle=True),
+)
+TOTAL_STEPS = (Step("old"), Step("%"))
+_ROW_STYLES = {"added": "32", "removed": "31", "changed": "33"}
 
-    table = Table(box=None, pad_edge=False, header_style="bold", show_edge=False, padding=(0, 1))
-    for heading, justify in [
-        ("layer", "left"),
-        ("type", "left"),
-        ("status", "left"),
-        ("params", "right"),
-        ("Δ params", "right"),
-        ("MACs", "right"),
-        ("Δ MACs", "right"),
-        ("Δ activation bytes", "right"),
-    ]:
-        table.add_column(heading, justify=justify)  # type: ignore[arg-type]
+
+def _painted(text: str, style: str, color: bool) -> str:
+    return f"\x1b[{style}m{text}\x1b[0m" if color and text else text
+
+
+def render_table(diff: Diff, color: bool = False, everything: bool = False, width: int | None = None) -> str:
+    """The changed layers, then the totals, then any --fail-on verdicts; laid out as the
+    human table is, fitted to `width` (a terminal's) where one is given."""
+    from cnncalc.fit import wrap
+    from cnncalc.report.table import Cell, layout, note_lines
+
+    header = ["layer", "type", "status", "params", "Δ params", "MACs", "Δ MACs", "Δ activation bytes"]
+    body: list[tuple[list[Cell], str]] = []
     for row in _rows(diff, everything):
-        style = {"added": "green", "removed": "red", "changed": "yellow"}.get(row.status)
-        table.add_row(
+        texts = [
             row.label,
             _type(row),
             row.status,
@@ -86,28 +94,33 @@ def render_table(diff: Diff, color: bool = False, everything: bool = False) -> s
             count(row.macs.new if row.new else row.macs.old),
             signed(row.macs.delta),
             signed(row.memory.delta),
-            style=style,
-        )
-    out = io.StringIO()
-    console = Console(file=out, force_terminal=color, no_color=not color, width=10_000 if not color else None)
-    console.print(f"{diff.old.spec.name} ({diff.old.path}) → {diff.new.spec.name} ({diff.new.path})")
-    console.print()
-    if table.row_count:
-        console.print(table)
+        ]
+        body.append(([[(text, "")] for text in texts], _ROW_STYLES.get(row.status, "")))
+    heading = f"{diff.old.spec.name} ({diff.old.path}) → {diff.new.spec.name} ({diff.new.path})"
+    lines = [*wrap(heading, width, indent="  "), ""]
+    left_out: list[str] = []
+    shortened: list[str] = []
+    if body:
+        table, fitted = layout(header, {3, 4, 5, 6, 7}, body, color, width, STEPS)
+        lines += table
+        left_out += fitted.left_out
+        shortened += fitted.shortened
     else:
-        console.print("no layer changed")
-    console.print()
-    totals = Table(box=None, pad_edge=False, header_style="bold", show_edge=False, padding=(0, 1))
-    for heading in ("total", "old", "new", "change", "%"):
-        totals.add_column(heading, justify="left" if heading == "total" else "right")
+        lines.append("no layer changed")
+    lines.append("")
+    totals_body: list[tuple[list[Cell], str]] = []
     for metric, change in diff.total.items():
-        totals.add_row(
-            TOTAL_LABELS[metric], count(change.old), count(change.new), signed(change.delta), percent_text(change)
-        )
-    console.print(totals)
+        texts = [TOTAL_LABELS[metric], count(change.old), count(change.new), signed(change.delta), percent_text(change)]
+        totals_body.append(([[(text, "")] for text in texts], ""))
+    totals_header = ["total", "old", "new", "change", "%"]
+    totals, fitted = layout(totals_header, {1, 2, 3, 4}, totals_body, color, width, TOTAL_STEPS)
+    lines += totals
+    left_out += [f"{column} (totals)" for column in fitted.left_out]
+    lines += note_lines(width, color, left_out, shortened)
     for line in _verdict_lines(diff):
-        console.print(line, style=("bold red" if line.startswith("FAIL") else "green") if color else None)
-    return "\n".join(line.rstrip() for line in out.getvalue().splitlines()) + "\n"
+        style = "1;31" if line.startswith("FAIL") else "32"
+        lines += [_painted(part, style, color) for part in wrap(line, width, indent="      ")]
+    return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
 def _change(change: Change) -> dict[str, Any]:
@@ -154,7 +167,7 @@ def document(diff: Diff, everything: bool = True) -> dict[str, Any]:
     }
 
 
-def render_json(diff: Diff, color: bool = False, everything: bool = False) -> str:
+def render_json(diff: Diff, color: bool = False, everything: bool = False, width: int | None = None) -> str:
     return json.dumps(document(diff, everything=True), indent=2) + "\n"
 
 
@@ -162,7 +175,7 @@ def _md(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def render_markdown(diff: Diff, color: bool = False, everything: bool = False) -> str:
+def render_markdown(diff: Diff, color: bool = False, everything: bool = False, width: int | None = None) -> str:
     lines = [f"### cnncalc diff: `{_md(diff.old.path)}` → `{_md(diff.new.path)}`", ""]
     lines += ["| total | old | new | change | % |", "|---|---:|---:|---:|---:|"]
     for metric, change in diff.total.items():

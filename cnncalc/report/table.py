@@ -1,6 +1,8 @@
 """The human table: the course's columns first, then what the course leaves out.
 
 Colour only at a terminal without NO_COLOR; piped, the same table in plain characters.
+At a terminal (or with COLUMNS set) the table fits its width: `STEPS` leave out or cut the
+least needed columns first; layer, output and params always stay.
 Laid out here rather than with rich's Table, which costs about 0.5 ms a row (5 s for a
 10,000-layer network) and a sizeable import on the plain path.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cnncalc.engine import Node
+from cnncalc.fit import Fitted, Step, fit, note, wrap
 from cnncalc.layers._base import prod
 from cnncalc.report import Report, Row, count, rows, summary_lines, title
 
@@ -22,6 +25,20 @@ BOLD, DIM, GREEN, YELLOW, RED, CYAN = "1", "2", "32", "33", "1;31", "36"
 
 BAR_WIDTH = 6
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
+
+# What goes first when the table is wider than the terminal, in order, as far as needed.
+STEPS = (
+    Step("params·MACs share"),
+    Step("RF"),
+    Step("size"),
+    Step("hyperparameters", to=15),
+    Step("hyperparameters"),
+    Step("type"),
+    Step("#"),
+    Step("layer", to=16, middle=True),
+    Step("MACs"),
+    Step("layer", to=8, middle=True),
+)
 
 
 def bar(share: float, width: int = BAR_WIDTH) -> str:
@@ -57,23 +74,51 @@ def _paint(text: str, style: str, color: bool) -> str:
     return f"\x1b[{style}m{text}\x1b[0m" if color and style and text else text
 
 
-def layout(header: list[str], right: set[int], body: list[tuple[list[Cell], str]], color: bool) -> list[str]:
-    """Columns two spaces apart, numbers right-aligned; each body row has a row style."""
+def _cut(cell: Cell, fitted: Fitted, i: int) -> Cell:
+    """A cell no wider than its column, cut in one style (the columns cut hold one part)."""
+    text = "".join(text for text, _ in cell)
+    return cell if len(text) <= fitted.widths[i] else [(fitted.cut(i, text), cell[0][1])]
+
+
+def layout(
+    header: list[str],
+    right: set[int],
+    body: list[tuple[list[Cell], str]],
+    color: bool,
+    width: int | None = None,
+    steps: tuple[Step, ...] = (),
+) -> tuple[list[str], Fitted]:
+    """Columns two spaces apart, numbers right-aligned; each body row has a row style.
+    Within `width`, `steps` leave out or cut columns (`note_lines` says which)."""
     widths = [len(h) for h in header]
     for cells, _ in body:
         for i, cell in enumerate(cells):
             widths[i] = max(widths[i], sum(len(text) for text, _ in cell))
+    fitted = fit(header, widths, width, steps)
+    shown, widths = fitted.shown, fitted.widths
+    cut = {header.index(column) for column in fitted.shortened}
     lines = []
-    head = [h.rjust(w) if i in right else h.ljust(w) for i, (h, w) in enumerate(zip(header, widths, strict=True))]
+    head = [header[i].rjust(widths[i]) if i in right else header[i].ljust(widths[i]) for i in shown]
     lines.append(_paint("  ".join(head).rstrip(), BOLD, color))
     for cells, row_style in body:
+        if cut:
+            cells = [_cut(cell, fitted, i) if i in cut else cell for i, cell in enumerate(cells)]
         parts = []
-        for i, cell in enumerate(cells):
+        for i in shown:
+            cell = cells[i]
             pad = " " * (widths[i] - sum(len(text) for text, _ in cell))
-            shown = "".join(_paint(text, ";".join(filter(None, (row_style, style))), color) for text, style in cell)
-            parts.append(pad + shown if i in right else shown + pad)
+            shown_text = "".join(
+                _paint(text, ";".join(filter(None, (row_style, style))), color) for text, style in cell
+            )
+            parts.append(pad + shown_text if i in right else shown_text + pad)
         lines.append("  ".join(parts).rstrip())
-    return lines
+    return lines, fitted
+
+
+def note_lines(width: int | None, color: bool, left_out: list[str], shortened: list[str]) -> list[str]:
+    """The line that says what a fitted table leaves out (wrapped, dimmed); none if nothing."""
+    said = note(width, left_out, shortened) if width is not None else ""
+    return [_paint(line, DIM, color) for line in wrap(said, width, indent="  ")] if said else []
 
 
 def render(report: Report) -> str:
@@ -86,7 +131,8 @@ def render(report: Report) -> str:
     total_params = max(totals.params.total, 1)
     total_macs = max(sum(n.macs for n in trace.nodes), 1)
     body: list[tuple[list[Cell], str]] = []
-    for row in rows(report):
+    table_rows = rows(report)
+    for row in table_rows:
         p_share, m_share = row.params.total / total_params, row.macs / total_macs
         # Roll-ups stand out as headings; a layer holding a quarter of the parameters or MACs in yellow.
         style = BOLD if row.node is None else (YELLOW if max(p_share, m_share) >= 0.25 else "")
@@ -107,8 +153,21 @@ def render(report: Report) -> str:
         if checked is not None:
             cells.append(_verified(checked, node))
         body.append((cells, style))
-    color = report.color
-    lines = [_paint(title(report), BOLD, color), "", *layout(header, right, body, color), ""]
+    color, width = report.color, report.width
+    lines = [_paint(line, BOLD, color) for line in wrap(title(report), width, indent="  ")]
+    table, fitted = layout(header, right, body, color, width, STEPS)
+    if "type" in fitted.left_out:
+        # An unnamed layer would show no name at all: it shows its label in its block instead
+        # (`conv#2`, as diff and check name it), dimmed, since no spec gave it.
+        labels = trace.labels
+        for (cells, _), row in zip(body, table_rows, strict=True):
+            if not row.name and row.node is not None:
+                cells[1] = [("  " * row.level + labels[row.node.index].rsplit("/", 1)[-1], DIM)]
+        table, fitted = layout(header, right, body, color, width, STEPS)
+    lines += ["", *table, *note_lines(width, color, fitted.left_out, fitted.shortened), ""]
     for heading, text in summary_lines(report):
-        lines.append((_paint(f"{heading:<8}", BOLD, color) + " " + text).rstrip())
+        # Wrapped under its text at a narrow terminal; piped, one line each.
+        shown = wrap(text, width, indent=" " * 9, first=f"{heading:<8} ")
+        lines.append((_paint(f"{heading:<8}", BOLD, color) + shown[0][8:]).rstrip())
+        lines += [line.rstrip() for line in shown[1:]]
     return "\n".join(lines) + "\n"
