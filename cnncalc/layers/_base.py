@@ -136,6 +136,13 @@ class Layer(BaseModel):
         annotation = cls.model_fields["type"].annotation
         args: tuple[Any, ...] = getattr(annotation, "__args__", ())
         if len(args) == 1 and isinstance(args[0], str):
+            taken = REGISTRY.get(args[0])
+            # Another class with the same `type` would silently replace this one in specs.
+            if taken is not None and (taken.__module__, taken.__qualname__) != (cls.__module__, cls.__qualname__):
+                raise TypeError(
+                    f"layer kind '{args[0]}' is declared twice: by {taken.__module__}.{taken.__qualname__} "
+                    f"and by {cls.__module__}.{cls.__qualname__}"
+                )
             cls.kind = args[0]
             REGISTRY[args[0]] = cls
 
