@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt
 
 from cnncalc.errors import LayerError
+from cnncalc.layers._traits import check as check_traits
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -129,10 +130,13 @@ class Layer(BaseModel):
     # How many leading inputs the output's values come from (crop's second input only sizes it).
     value_inputs: ClassVar[int | None] = None
     kind: ClassVar[str] = ""
+    # What the kind is, for the lint rules: names from the vocabulary in layers/_traits.py.
+    traits: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
+        check_traits(cls.__qualname__, cls.traits)
         annotation = cls.model_fields["type"].annotation
         args: tuple[Any, ...] = getattr(annotation, "__args__", ())
         if len(args) == 1 and isinstance(args[0], str):

@@ -18,6 +18,7 @@ ActivationName = Literal["relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu
 class Activation(Layer):
     """An elementwise (or, for softmax, per-position) nonlinearity."""
 
+    traits: ClassVar[frozenset[str]] = frozenset({"activation", "elementwise"})
     torch_class: ClassVar[str] = ""
 
     def to_torch(self, inputs: Inputs) -> Any:
@@ -58,6 +59,7 @@ class LeakyReLU(Activation):
 class Sigmoid(Activation):
     """1 / (1 + exp(-x)); a logistic unit when after a one-unit dense layer."""
 
+    traits: ClassVar[frozenset[str]] = frozenset({"activation", "elementwise", "probabilities"})
     type: Literal["sigmoid"]
     torch_class: ClassVar[str] = "Sigmoid"
 
@@ -93,6 +95,7 @@ class Hardswish(Activation):
 class Softmax(Activation):
     """exp(x) / sum(exp(x)) over the channel (or feature) axis."""
 
+    traits: ClassVar[frozenset[str]] = frozenset({"activation", "probabilities"})
     type: Literal["softmax"]
 
     def to_torch(self, inputs: Inputs) -> Any:
