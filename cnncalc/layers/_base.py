@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol, final
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt
 
@@ -165,6 +165,10 @@ class Layer(BaseModel):
         """The spatial window for the receptive field; None for a pointwise layer."""
         return None
 
+    # A kind overrides summary() for the table and to_torch() for PyTorch. Callers use
+    # describe() and build_torch(), which add what a layer applies to its own output
+    # (`activation: relu`) the same way for every kind, and are not overridden (final).
+
     def summary(self, inputs: Inputs) -> str:
         """Hyperparameters in a few characters, for the table (`f=5 s=1`)."""
         return ""
@@ -173,13 +177,25 @@ class Layer(BaseModel):
         """A torch module computing this layer (torch imported lazily, inside)."""
         raise NotImplementedError(f"{self.kind} has no torch builder")
 
+    @final
     def describe(self, inputs: Inputs) -> str:
-        """The table's hyperparameter cell; layers with extras (activation) add to it."""
-        return self.summary(inputs)
+        """The table's hyperparameter cell: summary(), then the activation applied, if any."""
+        text = self.summary(inputs)
+        activation: str | None = getattr(self, "activation", None)
+        if activation is None:
+            return text
+        return f"{text} · {activation}" if text else activation
 
+    @final
     def build_torch(self, inputs: Inputs) -> Any:
-        """The whole torch module for this layer, extras included."""
-        return self.to_torch(inputs)
+        """The whole torch module for this layer: to_torch(), then the activation applied, if any."""
+        module = self.to_torch(inputs)
+        activation: str | None = getattr(self, "activation", None)
+        if activation is None:
+            return module
+        from torch import nn
+
+        return nn.Sequential(module, make(activation).to_torch(inputs))
 
 
 def make(kind: str) -> Layer:

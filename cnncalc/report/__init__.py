@@ -213,7 +213,7 @@ def summary_lines(report: Report) -> list[tuple[str, str]]:
         lines.append(("claims", f"{good}/{len(report.claims)} confirmed"))
         for c in report.claims:
             if not c.confirmed:
-                from cnncalc.rules.explain import explain  # only once a claim is refuted
+                from cnncalc.explain import explain  # only once a claim is refuted
 
                 why = explain(c, report.trace)
                 text = f"✗ {c.target} {c.field}: claimed {_value(c.claimed)}, computed {_value(c.actual)}"
