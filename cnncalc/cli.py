@@ -19,8 +19,11 @@ from cnncalc import __version__
 from cnncalc.errors import SpecError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from cnncalc.engine import Trace
-    from cnncalc.verify import Verification
+    from cnncalc.output import What
+    from cnncalc.verify import Comparison, Verification
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3
 
@@ -71,20 +74,25 @@ def _color() -> bool:
 
 def _resolve(spec: str) -> str:
     from cnncalc import zoo
-    from cnncalc.errors import did_you_mean
 
-    found = zoo.resolve(spec)
-    if found is None:
-        from pathlib import Path
+    try:
+        return zoo.locate(spec)
+    except SpecError as error:
+        _fail(error)
 
-        stem = Path(spec).stem
-        if stem in zoo.names():  # a path to a bundled spec, from another folder
-            message = f"no such file; did you mean the bundled spec '{stem}' (cnncalc table {stem})?"
-        else:
-            message = f"no such file, and no bundled spec of that name{did_you_mean(spec, zoo.names())}"
-        print(f"{spec}:1:1: {message}", file=sys.stderr)
-        raise typer.Exit(EXIT_UNUSABLE)
-    return str(found)
+
+def _format_choice(what: What) -> Callable[[str], str]:
+    """A --format callback that accepts the formats cnncalc.output has for `what`."""
+
+    def choice(value: str) -> str:
+        from cnncalc.output import UnknownFormat, check_format
+
+        try:
+            return check_format(what, value)
+        except UnknownFormat as exc:
+            raise typer.BadParameter(str(exc)) from None
+
+    return choice
 
 
 def _version(value: bool) -> None:
@@ -102,19 +110,11 @@ def _root(
     """cnncalc: a static, exact shape and parameter calculator for neural networks."""
 
 
-def _format_choice(value: str) -> str:
-    from cnncalc.report import FORMATS
-
-    if value not in FORMATS:
-        raise typer.BadParameter(f"'{value}' is not one of {', '.join(FORMATS)}")
-    return value
-
-
 @app.command()
 def table(
     spec: Annotated[str, typer.Argument(help="A spec file, or the name of a bundled one (lenet, resnet50).")],
     output_format: Annotated[
-        str, typer.Option("--format", "-f", callback=_format_choice, help="table, json, csv or markdown.")
+        str, typer.Option("--format", "-f", callback=_format_choice("trace"), help="table, json, csv or markdown.")
     ] = "table",
     layout: Annotated[Layout, typer.Option(help="Show shapes as (H, W, C), the course's, or (C, H, W).")] = Layout.hwc,
     batch: Annotated[int | None, typer.Option(min=1, help="Batch size for MACs and activations.")] = None,
@@ -130,7 +130,8 @@ def table(
     """Print a spec's per-layer shapes, parameters, MACs and totals; exit 1 if a claim is refuted."""
     from cnncalc.engine import propagate
     from cnncalc.figures import check_claims, totals
-    from cnncalc.report import Report, renderer
+    from cnncalc.output import renderer
+    from cnncalc.report import Report
     from cnncalc.spec import load_spec
 
     path = _resolve(spec)
@@ -144,7 +145,7 @@ def table(
     checked = _verified(trace, device.value) if verify else None
     color = _color() and output_format == "table"
     report = Report(trace, totals(trace), claims, layout=layout.value, color=color, depth=depth, verification=checked)
-    sys.stdout.write(renderer(output_format)(report))
+    sys.stdout.write(renderer("trace", output_format)(report))
     if not all(c.confirmed for c in claims) or (checked is not None and not checked.agrees):
         raise typer.Exit(EXIT_FINDINGS)
 
@@ -158,11 +159,6 @@ def _verified(trace: Trace, device: str) -> Verification:
     except VerifyUnavailable as exc:
         print(f"cnncalc: {exc}", file=sys.stderr)
         raise typer.Exit(EXIT_UNUSABLE) from None
-
-
-class VerifyFormat(str, Enum):
-    text = "text"
-    json = "json"
 
 
 @app.command("verify")
@@ -179,7 +175,12 @@ def verify_command(
     ] = None,
     batch: Annotated[int | None, typer.Option(min=1, help="Batch size to run at (at least 2 is used).")] = None,
     layout: Annotated[Layout, typer.Option(help="Show shapes as (H, W, C) or (C, H, W).")] = Layout.hwc,
-    output_format: Annotated[VerifyFormat, typer.Option("--format", "-f", help="text or json.")] = VerifyFormat.text,
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format", "-f", metavar="<text|json>", callback=_format_choice("verification"), help="text or json."
+        ),
+    ] = "text",
     specs_only: Annotated[
         bool,
         typer.Option("--specs-only", help="Skip named files that do not look like specs (for pre-commit)."),
@@ -189,24 +190,23 @@ def verify_command(
 
     Exit 1 if PyTorch disagrees anywhere, 2 if a spec is unusable or PyTorch cannot run.
     """
-    import json
     from pathlib import Path
 
     from cnncalc import zoo
     from cnncalc.check import looks_like_spec
     from cnncalc.engine import propagate
-    from cnncalc.errors import did_you_mean
-    from cnncalc.report import verification as shown
+    from cnncalc.output import renderer
+    from cnncalc.report.verification import Checked
     from cnncalc.spec import load_spec
     from cnncalc.verify import FactoryError, VerifyUnavailable, compare_with_model, import_torch, resolve_device, verify
 
+    render = renderer("verification", output_format)
     if specs_only:
         # As `check --specs-only`: an existing file without a top-level `layers:` is skipped;
         # bundled names and missing files are still resolved (and reported) below.
         specs = [s for s in specs if not Path(s).is_file() or looks_like_spec(Path(s))]
         if not specs:
-            if output_format is VerifyFormat.json:
-                sys.stdout.write("[]\n")
+            sys.stdout.writelines(render([], layout.value))
             raise typer.Exit(EXIT_OK)
     try:
         import_torch()
@@ -215,41 +215,34 @@ def verify_command(
         print(f"cnncalc: {exc}", file=sys.stderr)
         raise typer.Exit(EXIT_UNUSABLE) from None
     code = EXIT_OK
-    documents = []
-    for spec in specs:
-        found = zoo.resolve(spec)
-        if found is None:
-            hint = did_you_mean(spec, zoo.names())
-            print(f"{spec}:1:1: no such file, and no bundled spec of that name{hint}", file=sys.stderr)
-            code = EXIT_UNUSABLE
-            continue
-        path = str(found)
-        try:
-            trace = propagate(load_spec(path), path, batch=batch)
-        except SpecError as error:
-            for diagnostic in error.diagnostics:
-                print(diagnostic, file=sys.stderr)
-            code = EXIT_UNUSABLE
-            continue
-        try:
-            if against is None:
-                result = verify(trace, device.value)
-                text = shown.render(trace.spec.name, path, result, layout.value)
-                document = {"name": trace.spec.name, "path": path, **shown.document(result)}
-            else:
-                compared = compare_with_model(trace, against, device.value)
-                text = shown.render_comparison(trace.spec.name, path, compared, layout.value)
-                document = {"name": trace.spec.name, "path": path, **shown.comparison_document(compared)}
-        except (VerifyUnavailable, FactoryError) as exc:
-            print(f"cnncalc: {exc}", file=sys.stderr)
-            raise typer.Exit(EXIT_UNUSABLE) from None
-        if not document["agrees"] and code == EXIT_OK:
-            code = EXIT_FINDINGS
-        documents.append(document)
-        if output_format is VerifyFormat.text:
-            sys.stdout.write(text)
-    if output_format is VerifyFormat.json:
-        sys.stdout.write(json.dumps(documents, indent=2) + "\n")
+
+    def checked() -> Iterator[Checked]:
+        """Each spec as it is checked; an unusable one is reported and skipped."""
+        nonlocal code
+        for spec in specs:
+            try:
+                path = zoo.locate(spec, "verify")
+                trace = propagate(load_spec(path), path, batch=batch)
+            except SpecError as error:
+                for diagnostic in error.diagnostics:
+                    print(diagnostic, file=sys.stderr)
+                code = EXIT_UNUSABLE
+                continue
+            try:
+                if against is None:
+                    result: Verification | Comparison = verify(trace, device.value)
+                else:
+                    result = compare_with_model(trace, against, device.value)
+            except (VerifyUnavailable, FactoryError) as exc:
+                print(f"cnncalc: {exc}", file=sys.stderr)
+                raise typer.Exit(EXIT_UNUSABLE) from None
+            if not result.agrees and code == EXIT_OK:
+                code = EXIT_FINDINGS
+            yield Checked(trace.spec.name, path, result)
+
+    # A text format prints each spec as soon as it is checked; JSON prints once, at the end.
+    for chunk in render(checked(), layout.value):
+        sys.stdout.write(chunk)
     raise typer.Exit(code)
 
 
@@ -310,14 +303,6 @@ def zoo() -> None:
     sys.stdout.write("\n".join(line.rstrip() for line in out.getvalue().split("\n")))
 
 
-def _finding_format(value: str) -> str:
-    from cnncalc.findings import FORMATS
-
-    if value not in FORMATS:
-        raise typer.BadParameter(f"'{value}' is not one of {', '.join(FORMATS)}")
-    return value
-
-
 def _codes(value: str | None) -> list[str] | None:
     return [c.strip() for c in value.split(",") if c.strip()] if value is not None else None
 
@@ -327,7 +312,7 @@ def check(
     paths: Annotated[list[str], typer.Argument(help="Spec files, or folders searched for *.yaml/*.yml specs.")],
     output_format: Annotated[
         str,
-        typer.Option("--format", "-f", callback=_finding_format, help="text, json, sarif, junit or github."),
+        typer.Option("--format", "-f", callback=_format_choice("findings"), help="text, json, sarif, junit or github."),
     ] = "text",
     select: Annotated[
         str | None, typer.Option(help="Run only these rules: codes, code prefixes or names, comma-separated.")
@@ -348,7 +333,7 @@ def check(
     from pathlib import Path
 
     from cnncalc.check import UsageError, check_paths, discover, find_pyproject, load_config, progress_bar
-    from cnncalc.findings import formatter
+    from cnncalc.output import renderer
 
     try:
         if no_config:
@@ -376,7 +361,7 @@ def check(
         result = check_paths(files, settings, advance)
     finally:
         stop()
-    text = formatter(output_format)(result)
+    text = renderer("findings", output_format)(result)
     if output is None:
         sys.stdout.write(text)
     else:
@@ -437,11 +422,13 @@ def diff(
     """Per-layer and total changes in params, MACs and memory between two specs; exit 1 past a --fail-on."""
     from cnncalc.diff import ThresholdError, compare, parse_threshold
     from cnncalc.engine import propagate
-    from cnncalc.report.diff import DIFF_FORMATS
+    from cnncalc.output import UnknownFormat, check_format, renderer
     from cnncalc.spec import load_spec
 
-    if output_format not in DIFF_FORMATS:
-        raise typer.BadParameter(f"'{output_format}' is not one of {', '.join(DIFF_FORMATS)}", param_hint="--format")
+    try:
+        check_format("diff", output_format)
+    except UnknownFormat as exc:
+        raise typer.BadParameter(str(exc), param_hint="--format") from None
     try:
         thresholds = [parse_threshold(t) for t in fail_on or []]
     except ThresholdError as exc:
@@ -455,7 +442,7 @@ def diff(
             _fail(error)
     result = compare(traces[0], traces[1], thresholds)
     color = _color() and output_format == "table"
-    sys.stdout.write(DIFF_FORMATS[output_format](result, color=color, everything=everything))
+    sys.stdout.write(renderer("diff", output_format)(result, color, everything))
     if result.failed:
         raise typer.Exit(EXIT_FINDINGS)
 

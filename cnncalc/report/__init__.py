@@ -1,10 +1,8 @@
-"""Renderers: each turns a Report into text. `FORMATS` drives the CLI's --format choices;
-each renderer's module is imported only when chosen (JSON output never loads rich)."""
+"""What the trace's renderers share: the Report they turn into text, its rows and number
+formats. The renderers themselves, one module per format, are listed in `cnncalc.output`."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -136,21 +134,6 @@ def rows(report: Report) -> list[Row]:
                 )
             )
     return out
-
-
-Renderer = Callable[[Report], str]
-
-FORMATS: dict[str, str] = {
-    "table": "cnncalc.report.table",
-    "json": "cnncalc.report.json_report",
-    "csv": "cnncalc.report.csv_report",
-    "markdown": "cnncalc.report.markdown",
-}
-
-
-def renderer(name: str) -> Renderer:
-    render: Renderer = importlib.import_module(FORMATS[name]).render
-    return render
 
 
 def rf_text(node: Node) -> str:

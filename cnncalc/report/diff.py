@@ -1,12 +1,11 @@
 """Renderers for `cnncalc diff`: a table (rich, plain when piped), JSON, and Markdown for
-`$GITHUB_STEP_SUMMARY`. `DIFF_FORMATS` drives the CLI's --format choices."""
+`$GITHUB_STEP_SUMMARY`, each listed in `cnncalc.output`."""
 
 from __future__ import annotations
 
 import io
 import json
 import math
-from collections.abc import Callable
 from typing import Any
 
 from cnncalc.diff import Change, Diff, LayerChange
@@ -191,11 +190,3 @@ def render_markdown(diff: Diff, color: bool = False, everything: bool = False) -
         for v, text in zip(diff.verdicts, _verdict_lines(diff), strict=True):
             lines.append(f"- {'❌' if v.crossed else '✅'} {_md(text.split('  ', 1)[1])}")
     return "\n".join(lines) + "\n"
-
-
-DiffRenderer = Callable[..., str]
-DIFF_FORMATS: dict[str, DiffRenderer] = {
-    "table": render_table,
-    "json": render_json,
-    "markdown": render_markdown,
-}
