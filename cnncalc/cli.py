@@ -21,8 +21,11 @@ from cnncalc import __version__
 from cnncalc.errors import SpecError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from cnncalc.engine import Trace
-    from cnncalc.verify import Verification
+    from cnncalc.output import What
+    from cnncalc.verify import Comparison, Verification
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3
 
@@ -183,31 +186,27 @@ WIDE_HELP = (
 )
 
 
-def _missing(spec: str) -> str:
-    """Why neither a file nor a bundled spec answers to `spec`, in words."""
-    from pathlib import Path
-
-    from cnncalc import zoo
-    from cnncalc.errors import did_you_mean
-    from cnncalc.files import dangling
-
-    stem = Path(spec).stem
-    problem = dangling(spec)  # something is there: a symbolic link loop, a broken link
-    if problem is not None:
-        return problem
-    if stem in zoo.names():  # a path to a bundled spec, from another folder
-        return f"no such file; did you mean the bundled spec '{stem}' (cnncalc table {stem})?"
-    return f"no such file, and no bundled spec of that name{did_you_mean(spec, zoo.names())}"
-
-
 def _resolve(spec: str) -> str:
     from cnncalc import zoo
 
-    found = zoo.resolve(spec)
-    if found is None:
-        print(f"{spec}:1:1: {_missing(spec)}", file=sys.stderr)
-        raise typer.Exit(EXIT_UNUSABLE)
-    return str(found)
+    try:
+        return zoo.locate(spec)
+    except SpecError as error:
+        _fail(error)
+
+
+def _format_choice(what: What) -> Callable[[str], str]:
+    """A --format callback that accepts the formats cnncalc.output has for `what`."""
+
+    def choice(value: str) -> str:
+        from cnncalc.output import UnknownFormat, check_format
+
+        try:
+            return check_format(what, value)
+        except UnknownFormat as exc:
+            raise typer.BadParameter(str(exc)) from None
+
+    return choice
 
 
 def _version(value: bool) -> None:
@@ -225,14 +224,6 @@ def _root(
     """cnncalc: a static, exact shape and parameter calculator for neural networks."""
 
 
-def _format_choice(value: str) -> str:
-    from cnncalc.report import FORMATS
-
-    if value not in FORMATS:
-        raise typer.BadParameter(f"'{value}' is not one of {', '.join(FORMATS)}")
-    return value
-
-
 @app.command(cls=_Command)
 def table(
     spec: Annotated[
@@ -243,7 +234,7 @@ def table(
         typer.Option(
             "--format",
             "-f",
-            callback=_format_choice,
+            callback=_format_choice("trace"),
             metavar="[table|json|csv|markdown]",
             help="table, json, csv or markdown.",
         ),
@@ -283,7 +274,8 @@ def table(
     """Print a spec's per-layer shapes, parameters, MACs and totals; exit 1 if a claim is refuted."""
     from cnncalc.engine import propagate
     from cnncalc.figures import check_claims, totals
-    from cnncalc.report import Report, renderer
+    from cnncalc.output import renderer
+    from cnncalc.report import Report
     from cnncalc.spec import load_spec
 
     path = _resolve(spec)
@@ -300,7 +292,7 @@ def table(
     report = Report(
         trace, totals(trace), claims, layout=layout.value, color=color, depth=depth, verification=checked, width=width
     )
-    sys.stdout.write(renderer(output_format)(report))
+    sys.stdout.write(renderer("trace", output_format)(report))
     if not all(c.confirmed for c in claims) or (checked is not None and not checked.agrees):
         raise typer.Exit(EXIT_FINDINGS)
 
@@ -314,11 +306,6 @@ def _verified(trace: Trace, device: str) -> Verification:
     except VerifyUnavailable as exc:
         print(f"cnncalc: {exc}", file=sys.stderr)
         raise typer.Exit(EXIT_UNUSABLE) from None
-
-
-class VerifyFormat(str, Enum):
-    text = "text"
-    json = "json"
 
 
 @app.command("verify", cls=_Command)
@@ -341,11 +328,11 @@ def verify_command(
     ] = None,
     layout: LayoutOption = Layout.hwc,
     output_format: Annotated[
-        VerifyFormat,
+        str,
         typer.Option(
-            "--format", "-f", parser=_choice(VerifyFormat), metavar=_choices(VerifyFormat), help="text or json."
+            "--format", "-f", metavar="[text|json]", callback=_format_choice("verification"), help="text or json."
         ),
-    ] = VerifyFormat.text,
+    ] = "text",
     specs_only: Annotated[
         bool,
         typer.Option("--specs-only", help="Skip named files that do not look like specs (for pre-commit)."),
@@ -355,13 +342,13 @@ def verify_command(
 
     Exit 1 if PyTorch disagrees anywhere, 2 if a spec is unusable or PyTorch cannot run.
     """
-    import json
     from pathlib import Path
 
     from cnncalc import zoo
     from cnncalc.check import looks_like_spec
     from cnncalc.engine import propagate
-    from cnncalc.report import verification as shown
+    from cnncalc.output import renderer
+    from cnncalc.report.verification import Checked
     from cnncalc.spec import load_spec
     from cnncalc.verify import (
         FactoryError,
@@ -380,13 +367,13 @@ def verify_command(
             print(f"cnncalc: {exc}", file=sys.stderr)
             raise typer.Exit(EXIT_UNUSABLE) from None
 
+    render = renderer("verification", output_format)
     if specs_only:
         # As `check --specs-only`: an existing file without a top-level `layers:` is skipped;
         # bundled names and missing files are still resolved (and reported) below.
         specs = [s for s in specs if not Path(s).is_file() or looks_like_spec(Path(s))]
         if not specs:
-            if output_format is VerifyFormat.json:
-                sys.stdout.write("[]\n")
+            sys.stdout.writelines(render([], layout.value))
             raise typer.Exit(EXIT_OK)
     try:
         import_torch()
@@ -395,40 +382,34 @@ def verify_command(
         print(f"cnncalc: {exc}", file=sys.stderr)
         raise typer.Exit(EXIT_UNUSABLE) from None
     code = EXIT_OK
-    documents = []
-    for spec in specs:
-        found = zoo.resolve(spec)
-        if found is None:
-            print(f"{spec}:1:1: {_missing(spec)}", file=sys.stderr)
-            code = EXIT_UNUSABLE
-            continue
-        path = str(found)
-        try:
-            trace = propagate(load_spec(path), path, batch=batch)
-        except SpecError as error:
-            for diagnostic in error.diagnostics:
-                print(diagnostic, file=sys.stderr)
-            code = EXIT_UNUSABLE
-            continue
-        try:
-            if against is None:
-                result = verify(trace, device.value)
-                text = shown.render(trace.spec.name, path, result, layout.value)
-                document = {"name": trace.spec.name, "path": path, **shown.document(result)}
-            else:
-                compared = compare_with_model(trace, against, device.value)
-                text = shown.render_comparison(trace.spec.name, path, compared, layout.value)
-                document = {"name": trace.spec.name, "path": path, **shown.comparison_document(compared)}
-        except (VerifyUnavailable, FactoryError) as exc:
-            print(f"cnncalc: {exc}", file=sys.stderr)
-            raise typer.Exit(EXIT_UNUSABLE) from None
-        if not document["agrees"] and code == EXIT_OK:
-            code = EXIT_FINDINGS
-        documents.append(document)
-        if output_format is VerifyFormat.text:
-            sys.stdout.write(text)
-    if output_format is VerifyFormat.json:
-        sys.stdout.write(json.dumps(documents, indent=2) + "\n")
+
+    def checked() -> Iterator[Checked]:
+        """Each spec as it is checked; an unusable one is reported and skipped."""
+        nonlocal code
+        for spec in specs:
+            try:
+                path = zoo.locate(spec, "verify")
+                trace = propagate(load_spec(path), path, batch=batch)
+            except SpecError as error:
+                for diagnostic in error.diagnostics:
+                    print(diagnostic, file=sys.stderr)
+                code = EXIT_UNUSABLE
+                continue
+            try:
+                if against is None:
+                    result: Verification | Comparison = verify(trace, device.value)
+                else:
+                    result = compare_with_model(trace, against, device.value)
+            except (VerifyUnavailable, FactoryError) as exc:
+                print(f"cnncalc: {exc}", file=sys.stderr)
+                raise typer.Exit(EXIT_UNUSABLE) from None
+            if not result.agrees and code == EXIT_OK:
+                code = EXIT_FINDINGS
+            yield Checked(trace.spec.name, path, result)
+
+    # A text format prints each spec as soon as it is checked; JSON prints once, at the end.
+    for chunk in render(checked(), layout.value):
+        sys.stdout.write(chunk)
     raise typer.Exit(code)
 
 
@@ -480,14 +461,6 @@ def zoo(
     sys.stdout.write(render(found, color=_color(), width=_width(wide)))
 
 
-def _finding_format(value: str) -> str:
-    from cnncalc.findings import FORMATS
-
-    if value not in FORMATS:
-        raise typer.BadParameter(f"'{value}' is not one of {', '.join(FORMATS)}")
-    return value
-
-
 def _codes(value: str | None) -> list[str] | None:
     return [c.strip() for c in value.split(",") if c.strip()] if value is not None else None
 
@@ -502,7 +475,7 @@ def check(
         typer.Option(
             "--format",
             "-f",
-            callback=_finding_format,
+            callback=_format_choice("findings"),
             metavar="[text|json|sarif|junit|github]",
             help="text, json, sarif, junit or github.",
         ),
@@ -546,7 +519,7 @@ def check(
     from pathlib import Path
 
     from cnncalc.check import PathError, UsageError, check_paths, discover, find_pyproject, load_config, progress_bar
-    from cnncalc.findings import formatter
+    from cnncalc.output import renderer
 
     try:
         if no_config:
@@ -582,7 +555,7 @@ def check(
 
         text = findings_text.render(result, width=_width(wide))
     else:
-        text = formatter(output_format)(result)
+        text = renderer("findings", output_format)(result)
     if output is None:
         sys.stdout.write(text)
     else:
@@ -662,11 +635,13 @@ def diff(
     """Per-layer and total changes in params, MACs and memory between two specs; exit 1 past a --fail-on."""
     from cnncalc.diff import ThresholdError, compare, parse_threshold
     from cnncalc.engine import propagate
-    from cnncalc.report.diff import DIFF_FORMATS
+    from cnncalc.output import UnknownFormat, check_format, renderer
     from cnncalc.spec import load_spec
 
-    if output_format not in DIFF_FORMATS:
-        raise typer.BadParameter(f"'{output_format}' is not one of {', '.join(DIFF_FORMATS)}", param_hint="--format")
+    try:
+        check_format("diff", output_format)
+    except UnknownFormat as exc:
+        raise typer.BadParameter(str(exc), param_hint="--format") from None
     try:
         thresholds = [parse_threshold(t) for t in fail_on or []]
     except ThresholdError as exc:
@@ -681,7 +656,7 @@ def diff(
     result = compare(traces[0], traces[1], thresholds)
     color = _color() and output_format == "table"
     width = _width(wide) if output_format == "table" else None
-    sys.stdout.write(DIFF_FORMATS[output_format](result, color=color, everything=everything, width=width))
+    sys.stdout.write(renderer("diff", output_format)(result, color, everything, width))
     if result.failed:
         raise typer.Exit(EXIT_FINDINGS)
 

@@ -94,20 +94,10 @@ class Trace:
 
     @cached_property
     def labels(self) -> list[str]:
-        """A label for every node, to match layers across versions of a spec: its name, else
-        `<innermost block>/<kind>#<k>`, k counting that kind within the block (`conv#2` at
-        the top)."""
-        out = []
-        counts: dict[tuple[int | None, str], int] = {}
-        for node in self.nodes:
-            if node.name:
-                out.append(node.name)
-                continue
-            group = node.groups[-1] if node.groups else None
-            counts[group, node.kind] = counts.get((group, node.kind), 0) + 1
-            prefix = f"{self.groups[group].label}/" if group is not None else ""
-            out.append(f"{prefix}{node.kind}#{counts[group, node.kind]}")
-        return out
+        """A key for every node, to match layers across versions of a spec (labels.keys)."""
+        from cnncalc.labels import keys
+
+        return keys(self)
 
 
 @dataclass

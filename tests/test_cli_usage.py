@@ -55,9 +55,9 @@ def test_usage_lines(command: str, usage: str) -> None:
 
 
 def test_option_metavars() -> None:
-    from cnncalc.findings import FORMATS as FINDING_FORMATS
-    from cnncalc.report import FORMATS as TABLE_FORMATS
-    from cnncalc.report.diff import DIFF_FORMATS
+    from cnncalc.output import formats
+
+    TABLE_FORMATS, FINDING_FORMATS, DIFF_FORMATS = formats("trace"), formats("findings"), formats("diff")
 
     table = cli("table", "--help")[1]
     assert f"-f, --format [{'|'.join(TABLE_FORMATS)}]" in table

@@ -161,10 +161,10 @@ def test_the_report_is_written_whole_or_not_at_all(specs: Path, monkeypatch: pyt
     assert code == 1 and report.read_text().endswith("1 error in 1 of 2 files\n")
     os.chmod(report, 0o640)
     before = _snapshot(specs)
-    import cnncalc.findings
+    import cnncalc.output
 
     # A report that fails half-way through writing (a character UTF-8 cannot encode).
-    monkeypatch.setattr(cnncalc.findings, "formatter", lambda name: lambda result: "x" * 100_000 + "\ud800")
+    monkeypatch.setattr(cnncalc.output, "renderer", lambda what, name: lambda result: "x" * 100_000 + "\ud800")
     code, _, _ = cli("check", "models", "-o", "report.txt", cwd=specs)
     assert code != 0
     assert _snapshot(specs) == before  # the old report as it was, no temporary file left

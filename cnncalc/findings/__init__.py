@@ -1,15 +1,13 @@
 """Lint findings and their output formats (`cnncalc check --format`).
 
-`FORMATS` names one module per format, each with `render(result) -> str`; a module is
-imported only when chosen. These render findings; `cnncalc.report` renders traces.
+One module per format, each with `render(result) -> str`, listed in `cnncalc.output`
+with every other renderer; a module is imported only when chosen.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from cnncalc.errors import one_line
@@ -86,19 +84,3 @@ def fingerprints(findings: list[Finding]) -> list[str]:
         seen[base] = seen.get(base, 0) + 1
         out.append(base if seen[base] == 1 else f"{base}:{seen[base]}")
     return out
-
-
-Formatter = Callable[[CheckResult], str]
-
-FORMATS: dict[str, str] = {
-    "text": "cnncalc.findings.text",
-    "json": "cnncalc.findings.json_format",
-    "sarif": "cnncalc.findings.sarif",
-    "junit": "cnncalc.findings.junit",
-    "github": "cnncalc.findings.github",
-}
-
-
-def formatter(name: str) -> Formatter:
-    render: Formatter = importlib.import_module(FORMATS[name]).render
-    return render

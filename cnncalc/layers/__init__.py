@@ -1,47 +1,94 @@
 """The layer kinds. Each module here defines one kind (or one family, such as conv in
 1, 2 and 3 dimensions); importing it registers the kind by its `type` name.
 
-A run imports only the modules of the kinds its spec uses: which module declares which
-kind is read from the modules' source (`type: Literal["conv"]`) without importing them,
-since importing every kind costs about as much as the rest of a small run.
+`MANIFEST` below lists every kind, grouped by family, with the module that defines it.
+A run imports only the modules of the kinds its spec uses (importing every kind costs
+about as much as the rest of a small run), so the manifest is plain data, read without
+importing anything. Adding a kind: write its module, add one line here, add its cases
+(tests check that the manifest and the modules' `type: Literal[...]` agree).
 """
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
-import re
-from functools import cache
-from pathlib import Path
 
 from cnncalc.layers._base import REGISTRY, Layer
 
-_DECLARATION = re.compile(r'^\s+type: Literal\["(\w+)"\]', re.MULTILINE)
+# family -> module -> the kinds (`type:` names) that module defines. The families are
+# the folders the modules will move into; the empty ones are reserved for what comes next.
+MANIFEST: dict[str, dict[str, tuple[str, ...]]] = {
+    "conv": {
+        "conv": ("conv", "conv1d", "conv3d"),
+        "conv_transpose": ("conv_transpose", "conv_transpose1d", "conv_transpose3d"),
+        "depthwise_conv": ("depthwise_conv",),
+        "separable_conv": ("separable_conv",),
+    },
+    "linear": {
+        "dense": ("dense",),
+    },
+    "pool": {
+        "pool": ("maxpool", "maxpool1d", "maxpool3d", "avgpool", "avgpool1d", "avgpool3d"),
+        "global_pool": ("global_avgpool", "global_maxpool", "adaptive_avgpool", "adaptive_maxpool"),
+    },
+    "norm": {
+        "batchnorm": ("batchnorm",),
+        "groupnorm": ("groupnorm",),
+        "layernorm": ("layernorm",),
+    },
+    "activation": {
+        "activation": ("relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "softmax"),
+    },
+    "shape": {
+        "flatten": ("flatten",),
+        "identity": ("identity",),
+        "dropout": ("dropout",),  # the identity at inference: values keep their place
+        "crop": ("crop",),
+        "zeropad": ("zeropad",),
+        "upsample": ("upsample",),
+    },
+    "merge": {
+        "merge": ("add", "concat", "multiply"),
+    },
+    "composite": {
+        "residual": ("residual",),
+        "parallel": ("parallel",),
+    },
+    "recurrent": {},
+    "attention": {},
+    "embedding": {},
+}
+
+
+def _index(manifest: dict[str, dict[str, tuple[str, ...]]]) -> dict[str, str]:
+    """kind -> module; a kind listed twice is an error, here at import rather than a silent overwrite."""
+    found: dict[str, str] = {}
+    for modules in manifest.values():
+        for module, kinds_of_module in modules.items():
+            for kind in kinds_of_module:
+                if kind in found:
+                    raise ImportError(f"layer kind '{kind}' is listed twice: in {found[kind]} and in {module}")
+                found[kind] = module
+    return found
+
+
+_KINDS = _index(MANIFEST)
 _loaded: list[bool] = []
 
 
-def _modules() -> list[str]:
-    return [m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_")]
-
-
-@cache
 def kinds() -> dict[str, str]:
-    """Every kind's name -> the module that declares it, found without importing anything."""
-    found: dict[str, str] = {}
-    for name in _modules():
-        try:
-            source = (Path(__path__[0]) / f"{name}.py").read_text(encoding="utf-8")
-        except OSError:  # not a plain file (a zip import): fall back to importing
-            return {kind: cls.__module__ for kind, cls in registry().items()}
-        for kind in _DECLARATION.findall(source):
-            found[kind] = name
-    return found
+    """Every kind's name -> the module that defines it, from the manifest (nothing imported)."""
+    return _KINDS
+
+
+def modules() -> list[str]:
+    """Every module of the manifest, in its order."""
+    return [module for modules in MANIFEST.values() for module in modules]
 
 
 def layer_class(kind: str) -> type[Layer] | None:
     """The class of one kind, importing only its module; None for an unknown kind."""
-    if kind not in REGISTRY and kind in kinds():
-        importlib.import_module(f"{__name__}.{kinds()[kind]}")
+    if kind not in REGISTRY and kind in _KINDS:
+        importlib.import_module(f"{__name__}.{_KINDS[kind]}")
     return REGISTRY.get(kind)
 
 
@@ -50,7 +97,7 @@ def registry() -> dict[str, type[Layer]]:
     # A flag, not `if not REGISTRY`: importing one kind's module first (residual imports
     # conv) registers some kinds, and the rest must still be loaded.
     if not _loaded:
-        for name in _modules():
+        for name in modules():
             importlib.import_module(f"{__name__}.{name}")
         _loaded.append(True)
     return REGISTRY

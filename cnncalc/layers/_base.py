@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol, final
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt
 
 from cnncalc.errors import LINE_BREAKING, LayerError
+from cnncalc.layers._traits import check as check_traits
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -141,13 +142,23 @@ class Layer(BaseModel):
     # How many leading inputs the output's values come from (crop's second input only sizes it).
     value_inputs: ClassVar[int | None] = None
     kind: ClassVar[str] = ""
+    # What the kind is, for the lint rules: names from the vocabulary in layers/_traits.py.
+    traits: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
+        check_traits(cls.__qualname__, cls.traits)
         annotation = cls.model_fields["type"].annotation
         args: tuple[Any, ...] = getattr(annotation, "__args__", ())
         if len(args) == 1 and isinstance(args[0], str):
+            taken = REGISTRY.get(args[0])
+            # Another class with the same `type` would silently replace this one in specs.
+            if taken is not None and (taken.__module__, taken.__qualname__) != (cls.__module__, cls.__qualname__):
+                raise TypeError(
+                    f"layer kind '{args[0]}' is declared twice: by {taken.__module__}.{taken.__qualname__} "
+                    f"and by {cls.__module__}.{cls.__qualname__}"
+                )
             cls.kind = args[0]
             REGISTRY[args[0]] = cls
 
@@ -166,6 +177,10 @@ class Layer(BaseModel):
         """The spatial window for the receptive field; None for a pointwise layer."""
         return None
 
+    # A kind overrides summary() for the table and to_torch() for PyTorch. Callers use
+    # describe() and build_torch(), which add what a layer applies to its own output
+    # (`activation: relu`) the same way for every kind, and are not overridden (final).
+
     def summary(self, inputs: Inputs) -> str:
         """Hyperparameters in a few characters, for the table (`f=5 s=1`)."""
         return ""
@@ -174,13 +189,25 @@ class Layer(BaseModel):
         """A torch module computing this layer (torch imported lazily, inside)."""
         raise NotImplementedError(f"{self.kind} has no torch builder")
 
+    @final
     def describe(self, inputs: Inputs) -> str:
-        """The table's hyperparameter cell; layers with extras (activation) add to it."""
-        return self.summary(inputs)
+        """The table's hyperparameter cell: summary(), then the activation applied, if any."""
+        text = self.summary(inputs)
+        activation: str | None = getattr(self, "activation", None)
+        if activation is None:
+            return text
+        return f"{text} · {activation}" if text else activation
 
+    @final
     def build_torch(self, inputs: Inputs) -> Any:
-        """The whole torch module for this layer, extras included."""
-        return self.to_torch(inputs)
+        """The whole torch module for this layer: to_torch(), then the activation applied, if any."""
+        module = self.to_torch(inputs)
+        activation: str | None = getattr(self, "activation", None)
+        if activation is None:
+            return module
+        from torch import nn
+
+        return nn.Sequential(module, make(activation).to_torch(inputs))
 
 
 def make(kind: str) -> Layer:

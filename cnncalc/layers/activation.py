@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from cnncalc.layers._base import Inputs, Layer, make
+from cnncalc.layers._base import Inputs, Layer
 
 ActivationName = Literal["relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "softmax"]
 
@@ -18,6 +18,7 @@ ActivationName = Literal["relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu
 class Activation(Layer):
     """An elementwise (or, for softmax, per-position) nonlinearity."""
 
+    traits: ClassVar[frozenset[str]] = frozenset({"activation", "elementwise"})
     torch_class: ClassVar[str] = ""
 
     def to_torch(self, inputs: Inputs) -> Any:
@@ -58,6 +59,7 @@ class LeakyReLU(Activation):
 class Sigmoid(Activation):
     """1 / (1 + exp(-x)); a logistic unit when after a one-unit dense layer."""
 
+    traits: ClassVar[frozenset[str]] = frozenset({"activation", "elementwise", "probabilities"})
     type: Literal["sigmoid"]
     torch_class: ClassVar[str] = "Sigmoid"
 
@@ -93,6 +95,7 @@ class Hardswish(Activation):
 class Softmax(Activation):
     """exp(x) / sum(exp(x)) over the channel (or feature) axis."""
 
+    traits: ClassVar[frozenset[str]] = frozenset({"activation", "probabilities"})
     type: Literal["softmax"]
 
     def to_torch(self, inputs: Inputs) -> Any:
@@ -104,19 +107,5 @@ class Softmax(Activation):
 class WithActivation(Layer):
     """A layer that may apply an activation to its own output (`activation: relu`)."""
 
+    # Layer.describe() and Layer.build_torch() apply it, for every kind alike.
     activation: ActivationName | None = Field(None, description="Activation applied to the output.")
-
-    def describe(self, inputs: Inputs) -> str:
-        text = self.summary(inputs)
-        if self.activation is None:
-            return text
-        return f"{text} · {self.activation}" if text else self.activation
-
-    def build_torch(self, inputs: Inputs) -> Any:
-        module = self.to_torch(inputs)
-        if self.activation is None:
-            return module
-        from torch import nn
-
-        act = make(self.activation)
-        return nn.Sequential(module, act.to_torch(inputs))

@@ -6,7 +6,7 @@ plus PyTorch's one-element `num_batches_tracked` counter.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -17,6 +17,7 @@ from cnncalc.layers.activation import WithActivation
 class BatchNorm(WithActivation):
     """Normalizes each channel with batch statistics, then scales and shifts it."""
 
+    traits: ClassVar[frozenset[str]] = frozenset({"normalizing", "batch-statistics"})
     type: Literal["batchnorm"]
     affine: bool = Field(True, description="Learn a scale (gamma) and shift (beta) per channel.")
     track_running_stats: bool = Field(True, description="Keep running mean and variance as buffers.")

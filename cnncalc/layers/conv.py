@@ -30,6 +30,7 @@ from cnncalc.layers.activation import WithActivation
 class ConvNd(WithActivation):
     """Cross-correlation of a (C, *spatial) input with `filters` kernels of size f x ... x C/groups."""
 
+    traits: ClassVar[frozenset[str]] = frozenset({"windowed", "has-bias"})
     ndim: ClassVar[int] = 2
 
     filters: PositiveInt = Field(description="Number of filters: the output channels.")

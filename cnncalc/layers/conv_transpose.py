@@ -37,6 +37,7 @@ from cnncalc.layers.activation import WithActivation
 class ConvTransposeNd(WithActivation):
     """The gradient of a conv with respect to its input, used as a learned upsampling."""
 
+    traits: ClassVar[frozenset[str]] = frozenset({"windowed", "has-bias"})
     ndim: ClassVar[int] = 2
 
     filters: PositiveInt = Field(description="Number of filters: the output channels.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, PositiveInt
 
@@ -14,6 +14,7 @@ class Dense(WithActivation):
     """`units` neurons, each connected to every input feature; on an N-D input it acts on
     the last axis, as `nn.Linear` does."""
 
+    traits: ClassVar[frozenset[str]] = frozenset({"fully-connected", "has-bias"})
     type: Literal["dense"]
     units: PositiveInt = Field(description="Number of output features.")
     bias: bool = Field(True, description="One learned bias per unit.")

@@ -28,6 +28,7 @@ from cnncalc.layers.conv import Conv
 class _Depthwise(WithActivation):
     """The window fields both kinds share, and the depthwise conv they both start with."""
 
+    traits: ClassVar[frozenset[str]] = frozenset({"windowed", "has-bias"})
     ndim: ClassVar[int] = 2
 
     kernel: Size = Field(description="Kernel size f, or one per spatial dimension.")

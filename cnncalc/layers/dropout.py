@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
@@ -12,6 +12,7 @@ from cnncalc.layers._base import Inputs, Layer
 class Dropout(Layer):
     """Zeroes each element with probability `rate` while training."""
 
+    traits: ClassVar[frozenset[str]] = frozenset({"shape-only", "stochastic"})
     type: Literal["dropout"]
     rate: float = Field(0.5, ge=0, lt=1, description="Probability of zeroing an element.")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Layer, Shape, prod
 
@@ -10,6 +10,7 @@ from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Layer, Shape, p
 class Flatten(Layer):
     """Lays every element of a sample out in one vector."""
 
+    traits: ClassVar[frozenset[str]] = frozenset({"shape-only"})
     type: Literal["flatten"]
 
     def output_shape(self, inputs: Inputs) -> Shape:

@@ -7,7 +7,7 @@ channel: 2C parameters. No buffers, no MACs.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, PositiveInt
 
@@ -19,6 +19,7 @@ from cnncalc.layers.activation import WithActivation
 class GroupNorm(WithActivation):
     """Normalizes groups of channels within each sample, then scales and shifts per channel."""
 
+    traits: ClassVar[frozenset[str]] = frozenset({"normalizing"})
     type: Literal["groupnorm"]
     groups: PositiveInt = Field(description="Number of channel groups; must divide the channels.")
     affine: bool = Field(True, description="Learn a scale (gamma) and shift (beta) per channel.")

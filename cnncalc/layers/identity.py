@@ -5,7 +5,7 @@ Useful as a named tap (`name: features`) or a placeholder a block argument can s
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from cnncalc.layers._base import Inputs, Layer
 
@@ -13,6 +13,7 @@ from cnncalc.layers._base import Inputs, Layer
 class Identity(Layer):
     """Returns its input unchanged."""
 
+    traits: ClassVar[frozenset[str]] = frozenset({"shape-only", "elementwise"})
     type: Literal["identity"]
 
     def to_torch(self, inputs: Inputs) -> Any:

@@ -10,7 +10,7 @@ normalized element: 2 * prod(normalized shape) parameters (one fewer set without
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, PositiveInt
 
@@ -22,6 +22,7 @@ from cnncalc.layers.activation import WithActivation
 class LayerNorm(WithActivation):
     """Normalizes each sample over its trailing `dims` axes, then scales and shifts."""
 
+    traits: ClassVar[frozenset[str]] = frozenset({"normalizing", "has-bias"})
     type: Literal["layernorm"]
     dims: PositiveInt | None = Field(
         None, description="How many trailing axes (channels first) to normalize over; default all of them."

@@ -11,6 +11,7 @@ from cnncalc.layers._base import Inputs, Layer, Shape
 class Merge(Layer):
     """Combines its inputs elementwise or by stacking; no parameters, no MACs."""
 
+    traits: ClassVar[frozenset[str]] = frozenset({"merge"})
     arity: ClassVar[tuple[int, int | None]] = (2, None)
 
     def to_torch(self, inputs: Inputs) -> Any:
@@ -43,6 +44,7 @@ class Concat(Merge):
 class Multiply(Merge):
     """Elementwise product with broadcasting (size-1 axes stretch), as in squeeze-and-excitation."""
 
+    traits: ClassVar[frozenset[str]] = frozenset({"merge", "gating"})
     type: Literal["multiply"]
 
     def output_shape(self, inputs: Inputs) -> Shape:

@@ -32,6 +32,7 @@ from cnncalc.layers._base import (
 class PoolNd(Layer):
     """A window slid over each channel separately, reducing it to one value."""
 
+    traits: ClassVar[frozenset[str]] = frozenset({"windowed"})
     ndim: ClassVar[int] = 2
     pad_value: ClassVar[float] = 0.0
 

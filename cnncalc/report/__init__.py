@@ -1,10 +1,8 @@
-"""Renderers: each turns a Report into text. `FORMATS` drives the CLI's --format choices;
-each renderer's module is imported only when chosen (JSON output never loads rich)."""
+"""What the trace's renderers share: the Report they turn into text, its rows and number
+formats. The renderers themselves, one module per format, are listed in `cnncalc.output`."""
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -139,21 +137,6 @@ def rows(report: Report) -> list[Row]:
     return out
 
 
-Renderer = Callable[[Report], str]
-
-FORMATS: dict[str, str] = {
-    "table": "cnncalc.report.table",
-    "json": "cnncalc.report.json_report",
-    "csv": "cnncalc.report.csv_report",
-    "markdown": "cnncalc.report.markdown",
-}
-
-
-def renderer(name: str) -> Renderer:
-    render: Renderer = importlib.import_module(FORMATS[name]).render
-    return render
-
-
 def rf_text(node: Node) -> str:
     if node.rf is None:
         return ""
@@ -214,7 +197,7 @@ def summary_lines(report: Report) -> list[tuple[str, str]]:
         lines.append(("claims", f"{good}/{len(report.claims)} confirmed"))
         for c in report.claims:
             if not c.confirmed:
-                from cnncalc.rules.explain import explain  # only once a claim is refuted
+                from cnncalc.explain import explain  # only once a claim is refuted
 
                 why = explain(c, report.trace)
                 text = f"✗ {c.target} {c.field}: claimed {_value(c.claimed)}, computed {_value(c.actual)}"

@@ -1,11 +1,10 @@
 """Renderers for `cnncalc diff`: a table (coloured at a terminal, plain when piped), JSON, and
-Markdown for `$GITHUB_STEP_SUMMARY`. `DIFF_FORMATS` drives the CLI's --format choices."""
+Markdown for `$GITHUB_STEP_SUMMARY`, each listed in `cnncalc.output`."""
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
 from typing import Any
 
 from cnncalc.diff import Change, Diff, LayerChange
@@ -204,11 +203,3 @@ def render_markdown(diff: Diff, color: bool = False, everything: bool = False, w
         for v, text in zip(diff.verdicts, _verdict_lines(diff), strict=True):
             lines.append(f"- {'❌' if v.crossed else '✅'} {_md(text.split('  ', 1)[1])}")
     return "\n".join(lines) + "\n"
-
-
-DiffRenderer = Callable[..., str]
-DIFF_FORMATS: dict[str, DiffRenderer] = {
-    "table": render_table,
-    "json": render_json,
-    "markdown": render_markdown,
-}

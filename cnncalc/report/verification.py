@@ -6,6 +6,9 @@ the table's PyTorch column. Plain text: the same in a terminal, a pipe or a CI l
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -185,3 +188,38 @@ def comparison_document(c: Comparison) -> dict[str, Any]:
             "first_mismatch": None if first is None else first + 1,
         },
     }
+
+
+# `cnncalc verify`'s formats (cnncalc.output): each takes the specs as they are checked.
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One spec as `cnncalc verify` checked it: against cnncalc's own PyTorch build, or a person's model."""
+
+    name: str
+    path: str
+    result: Verification | Comparison
+
+
+def _text(checked: Checked, layout: str) -> str:
+    if isinstance(checked.result, Comparison):
+        return render_comparison(checked.name, checked.path, checked.result, layout)
+    return render(checked.name, checked.path, checked.result, layout)
+
+
+def _document(checked: Checked) -> dict[str, Any]:
+    if isinstance(checked.result, Comparison):
+        return {"name": checked.name, "path": checked.path, **comparison_document(checked.result)}
+    return {"name": checked.name, "path": checked.path, **document(checked.result)}
+
+
+def render_text(checked: Iterable[Checked], layout: str = "hwc") -> Iterator[str]:
+    """Each spec's lines as soon as it is checked: a long run shows its progress."""
+    for one in checked:
+        yield _text(one, layout)
+
+
+def render_json(checked: Iterable[Checked], layout: str = "hwc") -> Iterator[str]:
+    """One JSON array of every spec's document, once all are checked (shapes channels first)."""
+    yield json.dumps([_document(one) for one in checked], indent=2) + "\n"

@@ -3,7 +3,9 @@
 A rule module holds `RULE = Rule(code, name, level)`, a docstring (its first line is the
 summary; `PASS:` and `FAIL:` each introduce an indented example spec) and
 `check(ctx: Context) -> Iterable[Finding]`. A rule inspects layers generically through
-the trace: `node.kind` and the layer's attributes (`getattr(node.layer, "bias", None)`).
+the trace: their traits (`has(node, "fully-connected")`, the vocabulary in
+`cnncalc/layers/_traits.py`) and their fields (`getattr(node.layer, "bias", None)`); it
+never names a layer kind, so that a new kind joins the rules by declaring its traits.
 
 Rules about specs that cannot be propagated (invalid YAML or fields, impossible shapes,
 merge mismatches) define `owns(failure) -> bool` too: each positioned error the loader
@@ -24,6 +26,11 @@ from typing import Any
 from cnncalc.engine import Node, Trace
 from cnncalc.errors import START, Diagnostic, LayerError, Mark
 from cnncalc.findings import LEVELS, Finding
+from cnncalc.labels import label as label  # how a message names a layer (re-exported for the rules)
+from cnncalc.labels import subject as subject  # what a finding is about
+from cnncalc.layers import layer_class
+from cnncalc.layers._base import Layer
+from cnncalc.layers._traits import TRAITS
 from cnncalc.spec.model import Spec
 
 
@@ -111,10 +118,11 @@ class RuleModule:
 _RULES: dict[str, RuleModule] = {}
 
 
-def _load(module: ModuleType) -> RuleModule | None:
+def _load(module: ModuleType) -> RuleModule:
     rule = getattr(module, "RULE", None)
-    if not isinstance(rule, Rule):
-        return None  # a helper module (explain), not a rule
+    # Every public module here is a rule; helpers live elsewhere (cnncalc/explain.py) or
+    # start with an underscore (_docs.py).
+    assert isinstance(rule, Rule), f"{module.__name__} defines no RULE: not a rule, so not in cnncalc/rules/"
     return RuleModule(rule, module.check, module.__doc__ or "", getattr(module, "owns", None))
 
 
@@ -124,9 +132,7 @@ def rules() -> dict[str, RuleModule]:
         found = []
         for info in pkgutil.iter_modules(__path__):
             if not info.name.startswith("_"):
-                loaded = _load(importlib.import_module(f"{__name__}.{info.name}"))
-                if loaded is not None:
-                    found.append(loaded)
+                found.append(_load(importlib.import_module(f"{__name__}.{info.name}")))
         codes = [r.rule.code for r in found]
         names = [r.rule.name for r in found]
         assert len(set(codes)) == len(codes) and len(set(names)) == len(names), "rule codes and names are unique"
@@ -137,24 +143,23 @@ def rules() -> dict[str, RuleModule]:
 # Helpers shared by the rules.
 
 
-def fed_directly(trace: Trace, kind: str) -> Iterator[tuple[Node, Node]]:
-    """(the layer that feeds it, a layer of `kind`) for each layer of `kind` reading exactly one input."""
+def has(node: Node, trait: str) -> bool:
+    """Whether the node's layer kind declares `trait` (the input node has none)."""
+    assert trait in TRAITS, f"unknown trait {trait!r}"
+    return node.layer is not None and trait in node.layer.traits
+
+
+def applied_activation(node: Node) -> type[Layer] | None:
+    """The kind of the activation a layer applies to its own output (`activation: relu`), if any."""
+    name = getattr(node.layer, "activation", None)
+    return layer_class(name) if isinstance(name, str) else None
+
+
+def fed_directly(trace: Trace, trait: str) -> Iterator[tuple[Node, Node]]:
+    """(the layer that feeds it, a layer with `trait`) for each such layer reading exactly one input."""
     for node in trace.nodes[1:]:
-        if node.kind == kind and len(node.sources) == 1:
+        if has(node, trait) and len(node.sources) == 1:
             yield trace.nodes[node.sources[0]], node
-
-
-def label(node: Node) -> str:
-    """`conv 'CONV2'`, or the bare kind for an unnamed layer."""
-    return f"{node.kind} '{node.name}'" if node.name else node.kind
-
-
-def subject(trace: Trace, node: Node) -> str:
-    """A name for the node that does not depend on line numbers: its name, else `kind#k`."""
-    if node.name:
-        return node.name
-    k = sum(1 for n in trace.nodes[: node.index + 1] if n.kind == node.kind)
-    return f"{node.kind}#{k}"
 
 
 def count(n: int) -> str:

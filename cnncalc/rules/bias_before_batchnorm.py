@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cnncalc.findings import Finding
-from cnncalc.rules import Context, Rule, count, fed_directly, label, subject
+from cnncalc.rules import Context, Rule, applied_activation, count, fed_directly, has, label, subject
 
 RULE = Rule("CNC106", "bias-before-batchnorm", "warning")
 
@@ -33,12 +33,12 @@ RULE = Rule("CNC106", "bias-before-batchnorm", "warning")
 def check(ctx: Context) -> Iterator[Finding]:
     if ctx.trace is None:
         return
-    for before, _ in fed_directly(ctx.trace, "batchnorm"):
-        layer = before.layer
+    for before, _ in fed_directly(ctx.trace, "batch-statistics"):
         # An activation in between (`activation: relu` on the conv) keeps the bias useful.
-        if layer is None or getattr(layer, "bias", None) is not True or getattr(layer, "activation", None):
+        if not has(before, "has-bias") or getattr(before.layer, "bias", None) is not True or applied_activation(before):
             continue
-        width = getattr(layer, "filters", None) or getattr(layer, "units", None) or before.output[0]
+        # One bias per output channel: the last axis of a fully-connected layer, else the first.
+        width = before.output[-1] if has(before, "fully-connected") else before.output[0]
         yield RULE.at(
             ctx,
             before.mark,

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 
 from cnncalc.findings import Finding
 from cnncalc.layers._base import format_hwc
-from cnncalc.rules import Context, Rule, label, subject
+from cnncalc.rules import Context, Rule, has, label, subject
 
 RULE = Rule("CNC115", "dense-on-spatial-input", "warning")
 
@@ -49,7 +49,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         if any(s in after for s in node.sources):
             after.add(node.index)
             continue
-        if node.kind != "dense" or not node.inputs or len(node.inputs[0]) < 2:
+        if not has(node, "fully-connected") or not node.inputs or len(node.inputs[0]) < 2:
             continue
         after.add(node.index)
         x = node.inputs[0]

@@ -27,21 +27,20 @@ from collections.abc import Iterator
 
 from cnncalc.engine import Node, Trace
 from cnncalc.findings import Finding
-from cnncalc.rules import Context, Rule, count, label, subject
+from cnncalc.rules import Context, Rule, applied_activation, count, has, label, subject
 
 RULE = Rule("CNC107", "dense-without-activation", "warning")
 
-# Linear in their input at inference: they do not separate two dense layers.
-TRANSPARENT = {"dropout", "identity", "flatten"}
-
 
 def _previous_dense(trace: Trace, node: Node) -> Node | None:
+    """The fully-connected layer before `node` with only shape-only layers between, if it
+    applies no activation of its own."""
     current = node
     while len(current.sources) == 1:
         current = trace.nodes[current.sources[0]]
-        if current.kind == "dense":
-            return current if not getattr(current.layer, "activation", None) else None
-        if current.kind not in TRANSPARENT:
+        if has(current, "fully-connected"):
+            return current if applied_activation(current) is None else None
+        if not has(current, "shape-only"):
             return None
     return None
 
@@ -50,7 +49,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     if ctx.trace is None:
         return
     for node in ctx.trace.nodes[1:]:
-        if node.kind != "dense":
+        if not has(node, "fully-connected"):
             continue
         first = _previous_dense(ctx.trace, node)
         if first is None:

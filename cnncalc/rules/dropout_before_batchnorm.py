@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cnncalc.findings import Finding
-from cnncalc.rules import Context, Rule, fed_directly, label, subject
+from cnncalc.rules import Context, Rule, fed_directly, has, label, subject
 
 RULE = Rule("CNC108", "dropout-before-batchnorm", "warning")
 
@@ -38,8 +38,8 @@ RULE = Rule("CNC108", "dropout-before-batchnorm", "warning")
 def check(ctx: Context) -> Iterator[Finding]:
     if ctx.trace is None:
         return
-    for before, node in fed_directly(ctx.trace, "batchnorm"):
-        if before.kind == "dropout":
+    for before, node in fed_directly(ctx.trace, "batch-statistics"):
+        if has(before, "stochastic"):
             yield RULE.at(
                 ctx,
                 node.mark,

@@ -29,10 +29,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from cnncalc.explain import explain
 from cnncalc.figures import check_claims
 from cnncalc.findings import Finding
 from cnncalc.rules import Context, Rule
-from cnncalc.rules.explain import explain
 
 RULE = Rule("CNC112", "false-claim", "error")
 

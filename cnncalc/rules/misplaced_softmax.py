@@ -26,11 +26,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cnncalc.findings import Finding
-from cnncalc.rules import Context, Rule, label, subject
+from cnncalc.rules import Context, Rule, applied_activation, has, label, subject
 
 RULE = Rule("CNC109", "misplaced-softmax", "warning")
-
-SQUASHING = {"softmax", "sigmoid"}
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -38,15 +36,17 @@ def check(ctx: Context) -> Iterator[Finding]:
         return
     readers = ctx.consumers()
     for node in ctx.trace.nodes[1:]:
-        activation = node.kind if node.kind in SQUASHING else getattr(node.layer, "activation", None)
-        if activation not in SQUASHING:
+        own = has(node, "probabilities")
+        applied = applied_activation(node)
+        squashing = node.layer if own else applied
+        if squashing is None or "probabilities" not in squashing.traits:
             continue
         after = readers.get(node.index, [])
         if not after:
             continue  # an output of the network
-        if activation == "sigmoid" and all(n.kind == "multiply" for n in after):
+        if "elementwise" in squashing.traits and all(has(n, "gating") for n in after):
             continue  # a gate, as in squeeze-and-excitation
-        what = "its own output" if node.kind in SQUASHING else f"activation: {activation}"
+        what = "its own output" if own else f"activation: {getattr(node.layer, 'activation', '')}"
         yield RULE.at(
             ctx,
             node.mark,

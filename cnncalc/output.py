@@ -1,0 +1,85 @@
+"""Every output format, in one registry: (what is rendered, format name) -> its renderer.
+
+What is rendered, and the renderer's signature for it:
+
+- `trace`: a propagated spec (`cnncalc table`): `render(report: Report) -> str`.
+- `findings`: lint results (`cnncalc check`): `render(result: CheckResult) -> str`.
+- `diff`: two versions of a spec (`cnncalc diff`):
+  `render(diff: Diff, color: bool = False, everything: bool = False, width: int | None = None) -> str`.
+- `verification`: specs checked in PyTorch (`cnncalc verify`):
+  `render(checked: Iterable[Checked], layout: str) -> Iterator[str]`, a generator, so
+  that a text format can print each spec as soon as it is checked.
+
+A renderer is named here as `module:function` and imported only when chosen (JSON output
+never loads rich, the plain path never loads the others). Adding a format touches its
+renderer's module and one line here; the CLI's `--format` choices come from this table.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+if TYPE_CHECKING:
+    from cnncalc.diff import Diff
+    from cnncalc.findings import CheckResult
+    from cnncalc.report import Report
+    from cnncalc.report.verification import Checked
+
+What = Literal["trace", "findings", "diff", "verification"]
+
+RENDERERS: dict[str, dict[str, str]] = {
+    "trace": {
+        "table": "cnncalc.report.table:render",
+        "json": "cnncalc.report.json_report:render",
+        "csv": "cnncalc.report.csv_report:render",
+        "markdown": "cnncalc.report.markdown:render",
+    },
+    "findings": {
+        "text": "cnncalc.findings.text:render",
+        "json": "cnncalc.findings.json_format:render",
+        "sarif": "cnncalc.findings.sarif:render",
+        "junit": "cnncalc.findings.junit:render",
+        "github": "cnncalc.findings.github:render",
+    },
+    "diff": {
+        "table": "cnncalc.report.diff:render_table",
+        "json": "cnncalc.report.diff:render_json",
+        "markdown": "cnncalc.report.diff:render_markdown",
+    },
+    "verification": {
+        "text": "cnncalc.report.verification:render_text",
+        "json": "cnncalc.report.verification:render_json",
+    },
+}
+
+
+def formats(what: What) -> list[str]:
+    """The format names for `what`, the first being the default."""
+    return list(RENDERERS[what])
+
+
+class UnknownFormat(ValueError):
+    """A format name that `what` has no renderer for; the message lists the choices."""
+
+
+def check_format(what: What, name: str) -> str:
+    """`name` if `what` can be rendered in it, else UnknownFormat."""
+    if name not in RENDERERS[what]:
+        raise UnknownFormat(f"'{name}' is not one of {', '.join(RENDERERS[what])}")
+    return name
+
+
+@overload
+def renderer(what: Literal["trace"], name: str) -> Callable[[Report], str]: ...
+@overload
+def renderer(what: Literal["findings"], name: str) -> Callable[[CheckResult], str]: ...
+@overload
+def renderer(what: Literal["diff"], name: str) -> Callable[[Diff, bool, bool, int | None], str]: ...
+@overload
+def renderer(what: Literal["verification"], name: str) -> Callable[[Iterable[Checked], str], Iterator[str]]: ...
+def renderer(what: What, name: str) -> Any:
+    """The function rendering `what` in format `name`, importing only its module."""
+    module, function = RENDERERS[what][check_format(what, name)].split(":")
+    return getattr(importlib.import_module(module), function)
