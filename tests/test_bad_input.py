@@ -54,7 +54,9 @@ def run_cli(*args: str, cwd: Path) -> Result:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "CNNCALC_TEST_PEAK": str(peak)}
     start = time.perf_counter()
     with out.open("wb") as o, err.open("wb") as e:
-        proc = subprocess.run([sys.executable, "-c", PEAK_WRAPPER, *args], cwd=cwd, stdout=o, stderr=e, env=env)
+        proc = subprocess.run(
+            [sys.executable, "-c", PEAK_WRAPPER, *args], cwd=cwd, stdout=o, stderr=e, env=env, timeout=120
+        )
     seconds = time.perf_counter() - start
     result = Result(
         proc.returncode,

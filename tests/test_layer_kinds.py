@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+from needs import needs_module
 
 from cnncalc.engine import propagate
 from cnncalc.errors import SpecError
@@ -98,7 +99,7 @@ def test_case_through_the_engine(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_torch_parity(case: dict[str, Any]) -> None:
     """PyTorch's own module gives the hand-worked shape, parameters, buffers and MACs."""
-    torch = pytest.importorskip("torch")
+    torch = needs_module("torch")
     from torch.utils.flop_counter import FlopCounterMode
 
     torch.manual_seed(0)

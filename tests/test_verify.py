@@ -18,8 +18,9 @@ from typing import Any
 
 import pytest
 import yaml
+from needs import needs_module
 
-torch = pytest.importorskip("torch")
+torch = needs_module("torch")
 
 from hypothesis import HealthCheck, assume, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
