@@ -87,3 +87,26 @@ def test_the_summary_names_the_cuda_tests_not_run(pytester: pytest.Pytester) -> 
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, skipped=2)
     result.stdout.fnmatch_lines(["*2 CUDA tests skipped: no CUDA device on this machine*"])
+
+
+def test_property_tests_draw_new_examples_in_ci_and_replay_a_seed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import randomness
+
+    for name in ("CI", "CNNCALC_VERIFY_RANDOM", randomness.SEED_VARIABLE):
+        monkeypatch.delenv(name, raising=False)
+    assert randomness._seed() is None  # locally: the same examples every run
+    monkeypatch.setenv("CI", "true")
+    drawn = {randomness._seed() for _ in range(5)}
+    assert None not in drawn and len(drawn) > 1  # in CI: a fresh seed each run
+    monkeypatch.setenv(randomness.SEED_VARIABLE, "1234")
+    assert randomness._seed() == 1234  # a printed seed replays
+    monkeypatch.delenv("CI")
+    assert randomness._seed() == 1234
+
+
+def test_property_tests_discard_nothing_and_spell_the_variables_right() -> None:
+    verify = TESTS / "test_verify.py"
+    assert not [c.lineno for c in _calls(verify) if _name(c) in ("assume", "hypothesis.assume")], "draw valid inputs"
+    typo = "CNC" + "CALC"  # spelled apart, so that this file passes its own check
+    for path in [*TESTS.glob("*.py"), ROOT / "README.md", *(ROOT / "docs").glob("*.md")]:
+        assert typo not in path.read_text(encoding="utf-8"), f"{path.name}: the prefix is CNNCALC_"
