@@ -143,6 +143,13 @@ def test_a_million_parameters_by_outcome(tmp_path: Path, limit: str, code: int) 
     assert exit_code == code, output
 
 
+def test_a_decimal_threshold_is_exact() -> None:
+    # 4.1 * 10**9 in binary floating point is 4,099,999,999.9999995: a growth of exactly
+    # 4.1G would cross it.
+    assert parse_threshold("macs:+4.1G").amount == 4_100_000_000
+    assert parse_threshold("memory:+0.1MiB").amount == 104_857.6  # 2**20 / 10
+
+
 @pytest.mark.parametrize(
     ("unit", "value"),
     [
