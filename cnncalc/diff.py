@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from cnncalc.engine import Node, Trace
 from cnncalc.figures import totals
@@ -59,7 +60,8 @@ def parse_threshold(text: str) -> Threshold:
         raise ThresholdError(f"'{match['unit']}' is not a unit: use %, K, M, G, T (or KiB, MiB, GiB for bytes)")
     if unit.endswith(("b", "i")) and unit != "" and metric not in ("memory", "weights"):
         raise ThresholdError(f"{metric} is a count, not bytes: use K, M, G or T")
-    return Threshold(text, metric, float(match["amount"]) * _SCALE[unit], False)
+    # Decimal, not float: 4.1 * 10**9 in binary floating point is 4,099,999,999.99...
+    return Threshold(text, metric, float(Decimal(match["amount"]) * _SCALE[unit]), False)
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,9 @@ def run_cli(*args: str, cwd: Path) -> Result:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "CNNCALC_TEST_PEAK": str(peak)}
     start = time.perf_counter()
     with out.open("wb") as o, err.open("wb") as e:
-        proc = subprocess.run([sys.executable, "-c", PEAK_WRAPPER, *args], cwd=cwd, stdout=o, stderr=e, env=env)
+        proc = subprocess.run(
+            [sys.executable, "-c", PEAK_WRAPPER, *args], cwd=cwd, stdout=o, stderr=e, env=env, timeout=120
+        )
     seconds = time.perf_counter() - start
     result = Result(
         proc.returncode,
@@ -314,6 +316,60 @@ def test_twenty_megabyte_line(tmp_path: Path) -> None:
     assert_one_message(result, "spec.yaml", 1, 1, "MiB")
     assert result.seconds < SECONDS
     assert result.max_rss_mib < MEMORY_MIB
+
+
+# The limits, each on a spec that is valid apart from the limit: take the limit away and
+# the spec runs (exit 0), so these fail by outcome, not only by the wording of a message.
+SIZE_CAP = 16 * 2**20  # bytes, as documented
+SMALL = "name: small\ninput: {features: 8}\nlayers:\n  - {type: dense, units: 4}\n"
+
+
+def _with_comment(spec: str, size: int) -> str:
+    """`spec` after one comment line, `size` bytes in all."""
+    return "# " + "x" * (size - len(spec) - len("# \n")) + "\n" + spec
+
+
+@pytest.mark.parametrize(("size", "code"), [(SIZE_CAP, 0), (SIZE_CAP + 1, 2)])
+def test_the_size_cap_on_a_valid_spec(tmp_path: Path, size: int, code: int) -> None:
+    (tmp_path / "spec.yaml").write_text(_with_comment(SMALL, size))
+    assert (tmp_path / "spec.yaml").stat().st_size == size
+    result = run_cli("table", "spec.yaml", cwd=tmp_path)
+    assert result.code == code, result.stderr
+    if code:
+        assert_one_message(result, "spec.yaml", 1, 1, "16 MiB")
+    else:
+        assert "(4,)" in result.stdout
+    assert result.seconds < SECONDS
+    assert result.max_rss_mib < MEMORY_MIB
+
+
+def _laughs(copies: int) -> str:
+    """A valid spec whose aliases expand: one parallel layer of 1,000 identity branches
+    summed (1 mapping + 5 scalars + 1 list + 1,000 empty lists = 1,007 values), `copies` times."""
+    branches = "[" + ", ".join(["[]"] * 1000) + "]"
+    layers = [f"&p {{type: parallel, merge: add, branches: {branches}}}", *["*p"] * (copies - 1)]
+    return "name: laughs\ninput: {features: 4}\nlayers: [" + ", ".join(layers) + "]\n"
+
+
+def test_the_alias_limit_on_a_spec_valid_apart_from_it(tmp_path: Path) -> None:
+    # 2,100 * 1,007 = 2,114,700 values, over the 2,000,000 the loader allows. Without the
+    # limit this is a valid spec of 2,100 adds (it runs in seconds and exits 0).
+    (tmp_path / "spec.yaml").write_text(_laughs(2_100))
+    result = run_cli("table", "spec.yaml", cwd=tmp_path)
+    assert result.code == 2, result.stdout[-500:]
+    assert "aliases expand to more than 2,000,000 values" in result.stderr
+    assert result.seconds < SECONDS
+    assert result.max_rss_mib < MEMORY_MIB
+
+
+def test_the_same_aliases_under_the_limit_make_a_valid_spec(tmp_path: Path) -> None:
+    # 100 * 1,007 = 100,700 values: the construction above is a valid spec, the limit its only fault.
+    (tmp_path / "spec.yaml").write_text(_laughs(100))
+    result = run_cli("table", "spec.yaml", "--format", "csv", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    rows = result.stdout.strip().splitlines()
+    assert len(rows) == 1 + 1 + 100  # the header, the input, one add per copy
+    assert all(",add," in row for row in rows[2:])
 
 
 def test_many_layers_process_fine(tmp_path: Path) -> None:

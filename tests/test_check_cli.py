@@ -143,7 +143,9 @@ def test_the_check_path_never_imports_torch(tree: Path) -> None:
         "    pass\n"
         "print('torch' in sys.modules, file=sys.stderr)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=tree, capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tree, capture_output=True, text=True, check=False, timeout=120
+    )
     assert done.stderr.strip().splitlines()[-1] == "False", done.stderr
 
 

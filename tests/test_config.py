@@ -88,7 +88,13 @@ def test_toml_is_read_only_when_a_pyproject_is(project: Path) -> None:
     def toml_modules(*args: str) -> str:
         env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
         run = subprocess.run(
-            [sys.executable, "-c", code, *args], cwd=project, capture_output=True, text=True, check=False, env=env
+            [sys.executable, "-c", code, *args],
+            cwd=project,
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+            timeout=120,
         )
         return run.stderr.strip().splitlines()[-1]
 

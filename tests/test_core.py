@@ -6,8 +6,10 @@ import csv
 import io
 import json
 import os
+import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -316,7 +318,12 @@ def _in_a_terminal(env: dict[str, str]) -> str:
     )
     os.close(child)
     chunks = []
+    deadline = time.monotonic() + 60
     while True:
+        # A hung child must fail the test, not stall the run: wait for output at most 60 s.
+        if not select.select([main], [], [], max(0.0, deadline - time.monotonic()))[0]:
+            proc.kill()
+            raise AssertionError("cnncalc table printed nothing more for 60 s in a terminal")
         try:
             data = os.read(main, 65536)
         except OSError:  # the child closed its end

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+from needs import needs_module
 
 from cnncalc.engine import propagate
 from cnncalc.errors import SpecError
@@ -19,9 +20,8 @@ CASES_FILE = Path(__file__).with_name("layer_cases.yaml")
 CASES: list[dict[str, Any]] = yaml.safe_load(CASES_FILE.read_text())
 CASE_KEYS = {"about", "input", "inputs", "layer", "shape", "trainable", "non_trainable", "buffers", "macs"}
 
-# Merges and composites read several inputs or expand into many layers; their tests
-# live with the graph tests.
-NOT_HERE = {"add", "concat", "multiply"}
+# Composites expand into many layers; tests/test_torch_reference.py checks them whole.
+NOT_HERE: set[str] = set()
 
 
 def case_id(case: dict[str, Any]) -> str:
@@ -98,7 +98,7 @@ def test_case_through_the_engine(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_torch_parity(case: dict[str, Any]) -> None:
     """PyTorch's own module gives the hand-worked shape, parameters, buffers and MACs."""
-    torch = pytest.importorskip("torch")
+    torch = needs_module("torch")
     from torch.utils.flop_counter import FlopCounterMode
 
     torch.manual_seed(0)

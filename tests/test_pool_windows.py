@@ -14,6 +14,7 @@ import itertools
 from typing import Any
 
 import pytest
+from needs import needs_module
 
 from cnncalc.errors import LayerError
 from cnncalc.layers import registry
@@ -69,7 +70,7 @@ def _grid(kind: str) -> list[tuple[Shape, dict[str, Any]]]:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_pooling_accepts_and_sizes_as_torch_does(kind: str) -> None:
-    torch = pytest.importorskip("torch")
+    torch = needs_module("torch")
     wrong = []
     accepted = refused = 0
     for size, fields in _grid(kind):

@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
+from needs import needs_executable
 
 ROOT = Path(__file__).parent.parent
 GOOD = "name: good\ninput: {features: 16}\nlayers:\n  - {type: dense, units: 8, activation: relu}\n"
@@ -27,7 +27,7 @@ BAD = (
 )
 WORKFLOW = "on: push\njobs:\n  test: {runs-on: ubuntu-latest, steps: [{run: pytest}]}\n"
 
-pytestmark = pytest.mark.skipif(shutil.which("pre-commit") is None, reason="the pre-commit executable is missing")
+PRE_COMMIT = needs_executable("pre-commit")  # a skip without it, a failure in CI
 
 
 def _hook(hook_id: str) -> dict[str, Any]:
@@ -36,12 +36,14 @@ def _hook(hook_id: str) -> dict[str, Any]:
 
 
 def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, timeout=60)
 
 
 def _config(remote: bool) -> dict[str, Any]:
     if remote:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True)
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60
+        )
         return {"repos": [{"repo": str(ROOT), "rev": head.stdout.strip(), "hooks": [{"id": "cnncalc"}]}]}
     hook = dict(_hook("cnncalc"))
     # The local hook runs the installed cnncalc: `language: system` instead of building a venv.
@@ -54,7 +56,7 @@ def _config(remote: bool) -> dict[str, Any]:
 
 def _run(repo: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["pre-commit", "run", "--all-files", "--color", "never"],
+        [PRE_COMMIT, "run", "--all-files", "--color", "never"],
         cwd=repo,
         capture_output=True,
         text=True,

@@ -23,7 +23,7 @@ SPECS = sorted((ROOT / "specs").glob("*.yaml")) + sorted((ROOT / "tests" / "spec
 def printed() -> str:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
-        [sys.executable, "-m", "cnncalc", "schema"], capture_output=True, text=True, env=env, check=False
+        [sys.executable, "-m", "cnncalc", "schema"], capture_output=True, text=True, env=env, check=False, timeout=120
     )
     assert result.returncode == 0, result.stderr
     return result.stdout

@@ -7,6 +7,7 @@ Layers are validated one at a time, each against the one kind its `type` names
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
@@ -91,7 +92,8 @@ def _bytes(value: Any) -> Any:
         match = _SIZE.match(value)
         if not match:
             raise ValueError(f"'{value}' is not a size such as 300000, '4 MiB' or '1.5 GB'")
-        return int(float(match[1]) * _UNITS[(match[2] or "b").lower()])
+        # Decimal, not float: 4.1 * 10**9 in binary floating point is 4,099,999,999.99...
+        return int(Decimal(match[1]) * _UNITS[(match[2] or "b").lower()])
     return value
 
 
@@ -101,7 +103,7 @@ def _count(value: Any) -> Any:
         match = _COUNT.match(value)
         if not match:
             raise ValueError(f"'{value}' is not a count such as 4000000, '25M' or '4.1G'")
-        return int(float(match[1]) * _SCALE[(match[2] or "").lower()])
+        return int(Decimal(match[1]) * _SCALE[(match[2] or "").lower()])
     return value
 
 

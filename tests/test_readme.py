@@ -1,0 +1,118 @@
+"""The README's numbers against references that do not come from cnncalc.
+
+tests/test_core.py keeps the README's LeNet table equal to what the program prints, which
+proves it current, not right. Here every number a reader takes from the README is checked
+against torchvision's own counts (copied below from the reference file made by building
+each model in torchvision 0.29 and counting with PyTorch) or against hand arithmetic.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+# torchvision 0.29, weights=None, 224x224x3 (LeNet-5: the course's, 32x32x3): params from
+# sum(p.numel()), buffers from sum(b.numel()), MACs = FlopCounterMode total / 2 on a
+# batch-1 forward pass. Copied by hand from the reference, not read at test time.
+TORCHVISION = {
+    "lenet": (62_006, 0, 651_720),
+    "alexnet": (61_100_840, 0, 714_188_480),
+    "vgg16": (138_357_544, 0, 15_470_264_320),
+    "resnet18": (11_689_512, 9_620, 1_814_073_344),
+    "resnet50": (25_557_032, 53_173, 4_089_184_256),
+    "mobilenet_v2": (3_504_872, 34_164, 300_774_272),
+    "googlenet": (6_624_904, 14_617, 1_498_376_192),
+    "densenet121": (7_978_856, 83_769, 2_834_161_664),
+    "squeezenet1_1": (1_235_496, 0, 349_151_936),
+}
+
+# The course's LeNet-5 worked by hand: name, output (H, W, C), output size, params, MACs.
+LENET = [
+    ("input", "(32, 32, 3)", 3_072, 0, 0),
+    ("CONV1", "(28, 28, 6)", 4_704, 456, 352_800),  # 5*5*3*6 + 6; 28*28*6 * 5*5*3
+    ("POOL1", "(14, 14, 6)", 1_176, 0, 0),  # 14*14*6
+    ("CONV2", "(10, 10, 16)", 1_600, 2_416, 240_000),  # 5*5*6*16 + 16; 10*10*16 * 5*5*6
+    ("POOL2", "(5, 5, 16)", 400, 0, 0),
+    ("", "(400,)", 400, 0, 0),  # flatten: 5*5*16
+    ("FC3", "(120,)", 120, 48_120, 48_000),  # 400*120 + 120; 400*120
+    ("FC4", "(84,)", 84, 10_164, 10_080),  # 120*84 + 84; 120*84
+    ("Softmax", "(10,)", 10, 850, 840),  # 84*10 + 10; 84*10
+]
+LENET_PARAMS = 62_006  # 456 + 2,416 + 48,120 + 10,164 + 850
+LENET_MACS = 651_720  # 352,800 + 240,000 + 48,000 + 10,080 + 840
+LENET_ELEMENTS = 11_566  # the output sizes above, input included
+
+
+def number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def arithmetic(text: str) -> int:
+    """The value of `5*5*6*16 + 16` or `(5·5 + 1) · 16`: integers, +, -, *, brackets."""
+    ops = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul}
+
+    def value(node: ast.expr) -> int:
+        if isinstance(node, ast.Constant) and isinstance(node.value, int):
+            return node.value
+        if isinstance(node, ast.BinOp) and type(node.op) in ops:
+            result: int = ops[type(node.op)](value(node.left), value(node.right))
+            return result
+        raise ValueError(f"not plain arithmetic: {text}")
+
+    return value(ast.parse(text.replace("·", "*"), mode="eval").body)
+
+
+def test_the_zoo_table_has_torchvisions_numbers() -> None:
+    section = README.split("### The model zoo", 1)[1].split("###", 1)[0]
+    rows = re.findall(r"^\| `(\w+)`[^|]*\| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \|$", section, re.MULTILINE)
+    shown = {name: (number(p), number(b), number(m)) for name, p, b, m in rows}
+    assert shown == TORCHVISION
+
+
+def test_the_lenet_table_has_the_hand_worked_numbers() -> None:
+    shown = README.split("$ cnncalc table specs/lenet.yaml\n", 1)[1].split("```", 1)[0]
+    rows = [line for line in shown.splitlines() if re.match(r"^\d ", line)]
+    assert len(rows) == len(LENET)
+    for line, (name, output, size, params, macs) in zip(rows, LENET, strict=True):
+        cells = line.replace(" ✓", "").split()
+        assert (cells[1] if name else "") == name, line
+        assert output in line.replace(" ✓", ""), line
+        numbers = [number(c) for c in re.findall(r"(?<=\s)[\d,]+(?=\s|$)", line.split(")", 1)[1].replace(" ✓", ""))]
+        assert numbers[:3] == [size, params, macs], line
+    assert f"params   {LENET_PARAMS:,} " in shown
+    assert f"compute  {LENET_MACS:,} MACs" in shown and f"{2 * LENET_MACS:,} FLOPs" in shown
+    # float32: 4 bytes each. 62,006 * 4 / 1024 = 242.2 KiB; 11,566 * 4 / 1024 = 45.2 KiB.
+    assert f"weights {LENET_PARAMS * 4 / 1024:.1f} KiB" in shown
+    assert f"activations {LENET_ELEMENTS * 4 / 1024:.1f} KiB" in shown
+
+
+def test_the_lenet_prose_adds_up() -> None:
+    intro = README.split("## The LeNet-5 table", 1)[1].split("```", 1)[0]
+    claims = re.findall(r"([\d,]+) \(([\d·+ ]+)\)", intro)
+    assert [(number(n), arithmetic(f)) for n, f in claims] == [(456, 456), (2_416, 2_416)]
+    shares = " ".join(README.split("so the heavy layers stand out", 1)[1].split(")", 1)[0].split())
+    # FC3: 48,120 / 62,006 = 77.6%; CONV1: 352,800 / 651,720 = 54.1%
+    assert f"FC3 holds {round(100 * 48_120 / LENET_PARAMS)}% of the parameters" in shares
+    assert f"CONV1 {round(100 * 352_800 / LENET_MACS)}% of the MACs" in shares
+
+
+def test_the_check_example_states_lenets_real_numbers() -> None:
+    example = README.split("$ cnncalc check models/\n", 1)[1].split("```", 1)[0]
+    line = example.splitlines()[0]
+    found = re.search(
+        r"CONV2 params: claimed ([\d,]+), computed ([\d,]+); ([\d,]+) = (.+?) counts one input channel; "
+        r"this layer sees (\d+): (.+?) = ([\d,]+)$",
+        line,
+    )
+    assert found, line
+    claimed, computed, again, wrong, channels, right, result = found.groups()
+    # The course's 416 counts one input channel: (5*5 + 1) * 16. LeNet's CONV2 reads POOL1's
+    # 6 channels: 5*5*6*16 + 16 = 2,416.
+    assert number(claimed) == number(again) == arithmetic(wrong) == 416
+    assert number(computed) == number(result) == arithmetic(right) == LENET[3][3]
+    assert int(channels) == 6

@@ -1,0 +1,402 @@
+"""Every hand-worked case (tests/layer_cases.yaml) and every composite against a PyTorch
+module written out here by hand, never through cnncalc's `to_torch` builders.
+
+`--verify` and tests/test_layer_kinds.py build modules with cnncalc's own code (its
+padding split, its residual expansion), so a mistake there agrees with itself. The
+modules below are PyTorch as a user would write it: `nn.Conv2d(..., padding="same")`,
+`F.max_pool2d(..., ceil_mode=True)`, the pads of `same` with a stride typed in from the
+case's arithmetic. Their output shape, parameters, buffers and MACs (FlopCounterMode / 2,
+which counts the convolutions and matmuls, and 0 for the rest, as the cases do) must equal
+the hand-worked numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from needs import needs_module
+from typer.testing import CliRunner
+
+from cnncalc.cli import app
+from cnncalc.engine import propagate
+from cnncalc.layers import registry
+from cnncalc.layers._base import Composite
+from cnncalc.spec import loads_spec
+from cnncalc.verify import build_module
+
+torch = needs_module("torch")
+from torch import nn  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths")
+
+CASES: list[dict[str, Any]] = yaml.safe_load(Path(__file__).with_name("layer_cases.yaml").read_text())
+BATCH = 2
+
+
+class Fn(nn.Module):  # type: ignore[misc]
+    """A module around a plain function of the inputs (slicing, F.* calls, merges)."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, *xs: Any) -> Any:
+        return self.fn(*xs)
+
+
+def seq(*modules: Any) -> Any:
+    return nn.Sequential(*modules)
+
+
+def max_pool_padded(pads: tuple[int, ...], kernel: int, stride: int) -> Any:
+    """`same` max pooling by hand: pad with -inf (never the max), then pool without padding."""
+    return Fn(lambda x: F.max_pool2d(F.pad(x, pads, value=-math.inf), kernel, stride))
+
+
+# The module for each case, by its `about`. Shapes are channels first: (C, H, W), (C, L).
+MODULES: dict[str, Callable[[], Any]] = {
+    # conv
+    "the course's two 3x3x3 filters": lambda: seq(nn.Conv2d(3, 2, 3), nn.ReLU()),
+    "LeNet CONV1": lambda: nn.Conv2d(3, 6, 5),
+    "LeNet CONV2, the course table's 416 is wrong": lambda: nn.Conv2d(6, 16, 5),
+    "stride 2 on 7x7, f=3": lambda: nn.Conv2d(1, 1, 3, stride=2),
+    "the floor drops a row and a column (8x8, f=3, s=2)": lambda: nn.Conv2d(1, 1, 3, stride=2),
+    "valid padding is no padding": lambda: nn.Conv2d(2, 4, 3, padding="valid"),
+    # PyTorch has no padding="same" with a stride: the case's pads, typed in.
+    "same padding with stride 2 on 7 -> ceil(7/2) = 4, pads 1+1": lambda: seq(
+        nn.ZeroPad2d(1), nn.Conv2d(2, 4, 3, stride=2)
+    ),
+    "same padding with stride 2 on 8, the extra pixel bottom/right": lambda: seq(
+        nn.ZeroPad2d((0, 1, 0, 1)), nn.Conv2d(2, 4, 3, stride=2)
+    ),
+    "same padding, stride 1, even kernel (asymmetric)": lambda: nn.Conv2d(1, 1, 4, padding="same"),
+    "dilation 2 makes a 3-tap kernel reach 5": lambda: nn.Conv2d(1, 1, 3, dilation=2),
+    "groups 2, each filter sees half the channels": lambda: nn.Conv2d(4, 6, 3, padding=1, groups=2),
+    "per-dimension kernel, stride and padding, no bias": lambda: nn.Conv2d(
+        3, 8, (3, 5), stride=(1, 2), padding=(1, 2), bias=False
+    ),
+    "1-D conv with stride and padding": lambda: nn.Conv1d(8, 16, 5, stride=2, padding=2),
+    "1-D conv, same padding": lambda: nn.Conv1d(2, 3, 3, padding="same"),
+    "3-D conv": lambda: nn.Conv3d(3, 4, 3, stride=2, padding=1),
+    # pooling
+    "the course's 2x2 max pool, stride 2": lambda: nn.MaxPool2d(2, 2),
+    "max pool stride defaults to the kernel; the floor drops the last row": lambda: nn.MaxPool2d(2),
+    "ceil_mode keeps the last partial window": lambda: Fn(lambda x: F.max_pool2d(x, 2, 2, ceil_mode=True)),
+    "ceil_mode drops a window that would start in the right padding": lambda: Fn(
+        lambda x: F.max_pool2d(x, 3, 3, padding=1, ceil_mode=True)
+    ),
+    "ceil_mode lets a window run past an input narrower than it": lambda: Fn(
+        lambda x: F.max_pool2d(x, 2, 2, ceil_mode=True)
+    ),
+    "ResNet stem max pool": lambda: nn.MaxPool2d(3, 2, 1),
+    "max pool, same padding on 8 pads bottom/right only": lambda: max_pool_padded((0, 1, 0, 1), 3, 2),
+    "dilated max pool": lambda: nn.MaxPool2d(3, 1, dilation=2),
+    "1-D max pool": lambda: nn.MaxPool1d(3, 2),
+    "3-D max pool": lambda: nn.MaxPool3d(2),
+    "2x2 average pool": lambda: nn.AvgPool2d(2, 2),
+    "average pool with padding, padded zeros not counted": lambda: nn.AvgPool2d(3, 2, 1, count_include_pad=False),
+    "average pool, ceil_mode adds a window": lambda: Fn(lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True)),
+    "ceil_mode average over a window wider than the input": lambda: Fn(lambda x: F.avg_pool2d(x, 3, 3, ceil_mode=True)),
+    "1-D average pool": lambda: nn.AvgPool1d(3),
+    "3-D average pool": lambda: nn.AvgPool3d(3, 3),
+    # global and adaptive pooling
+    "global average pool, ResNet head": lambda: Fn(lambda x: x.mean(dim=(2, 3))),
+    "global max pool": lambda: Fn(lambda x: x.amax(dim=(2, 3))),
+    "global average pool over a sequence": lambda: Fn(lambda x: x.mean(dim=2)),
+    "adaptive average pool to 6x6, AlexNet": lambda: nn.AdaptiveAvgPool2d(6),
+    "adaptive max pool, per-dimension size": lambda: nn.AdaptiveMaxPool2d((2, 5)),
+    "adaptive max pool, 1-D": lambda: nn.AdaptiveMaxPool1d(4),
+    # flatten, dense, dropout
+    "LeNet flatten": lambda: nn.Flatten(),
+    "LeNet FC3": lambda: seq(nn.Linear(400, 120), nn.ReLU()),
+    "the course ConvNet's logistic unit": lambda: seq(nn.Linear(1960, 1), nn.Sigmoid()),
+    "dense without bias": lambda: nn.Linear(10, 5, bias=False),
+    "dense on a (C, L) input acts on the last axis, L, as nn.Linear does": lambda: nn.Linear(10, 3),
+    "dropout changes nothing it counts": lambda: nn.Dropout(0.5),
+    # batchnorm
+    "batchnorm on an image": lambda: nn.BatchNorm2d(16),
+    "batchnorm on features, with an activation": lambda: seq(nn.BatchNorm1d(120), nn.ReLU()),
+    "batchnorm without affine or running statistics": lambda: nn.BatchNorm2d(
+        8, affine=False, track_running_stats=False
+    ),
+    "batchnorm on a sequence": lambda: nn.BatchNorm1d(4),
+    "batchnorm on a volume": lambda: nn.BatchNorm3d(3),
+    # activations
+    "relu": lambda: nn.ReLU(),
+    "relu6": lambda: nn.ReLU6(),
+    "leaky relu": lambda: nn.LeakyReLU(0.2),
+    "sigmoid": lambda: nn.Sigmoid(),
+    "tanh": lambda: nn.Tanh(),
+    "gelu": lambda: nn.GELU(),
+    "silu": lambda: nn.SiLU(),
+    "hardswish": lambda: nn.Hardswish(),
+    "softmax over features": lambda: nn.Softmax(dim=1),
+    "softmax over the channels of an image": lambda: nn.Softmax(dim=1),
+    # depthwise and separable conv: groups = channels; separable adds a 1x1 conv
+    "MobileNet depthwise 3x3": lambda: nn.Conv2d(32, 32, 3, padding=1, groups=32),
+    "depthwise, multiplier 2, stride 2, same, no bias": lambda: seq(
+        nn.ZeroPad2d(1), nn.Conv2d(3, 6, 3, stride=2, groups=3, bias=False)
+    ),
+    "separable conv (bias on the pointwise part only)": lambda: seq(
+        nn.Conv2d(3, 3, 3, padding=1, groups=3, bias=False), nn.Conv2d(3, 16, 1), nn.ReLU()
+    ),
+    "separable conv, multiplier 2, valid, no bias": lambda: seq(
+        nn.Conv2d(4, 8, 3, groups=4, bias=False), nn.Conv2d(8, 10, 1, bias=False)
+    ),
+    # transposed conv
+    "U-Net up-convolution, 2x2 stride 2": lambda: nn.ConvTranspose2d(128, 64, 2, stride=2),
+    "transposed conv with padding and output_padding, exact 2x": lambda: nn.ConvTranspose2d(
+        8, 4, 3, stride=2, padding=1, output_padding=1
+    ),
+    "transposed conv with groups and dilation, no bias": lambda: nn.ConvTranspose2d(
+        4, 6, 3, dilation=2, groups=2, bias=False
+    ),
+    "output_padding below the dilation, with stride 1": lambda: nn.ConvTranspose2d(
+        1, 2, 2, dilation=2, output_padding=1
+    ),
+    "1-D transposed conv": lambda: nn.ConvTranspose1d(4, 2, 4, stride=2, padding=1),
+    "3-D transposed conv": lambda: nn.ConvTranspose3d(2, 3, 2, stride=2),
+    # upsample
+    "nearest upsample by 2": lambda: nn.Upsample(scale_factor=2),
+    "nearest upsample to a size": lambda: nn.Upsample(size=(5, 7)),
+    "bilinear upsample by 2": lambda: nn.Upsample(scale_factor=2, mode="bilinear"),
+    "bilinear with aligned corners, to a size": lambda: nn.Upsample(size=7, mode="bilinear", align_corners=True),
+    "nearest upsample of a sequence": lambda: nn.Upsample(scale_factor=3),
+    "nearest upsample of a volume, per-dimension scale": lambda: nn.Upsample(scale_factor=(1, 2, 2)),
+    # zeropad: torch takes (left, right, top, bottom), the last axis first
+    "zero padding 1 all round": lambda: nn.ZeroPad2d(1),
+    "zero padding per side [top, bottom, left, right]": lambda: nn.ZeroPad2d((2, 3, 0, 1)),
+    "zero padding per dimension": lambda: nn.ZeroPad2d((2, 2, 1, 1)),
+    "zero padding a sequence, per side": lambda: nn.ConstantPad1d((2, 3), 0.0),
+    "zero padding a volume": lambda: nn.ZeroPad3d(1),
+    # crop, as slices
+    "centred crop to a size (odd amount, extra off the bottom/right)": lambda: Fn(lambda x: x[:, :, 1:5, 1:5]),
+    "crop per side [top, bottom, left, right]": lambda: Fn(lambda x: x[:, :, 1:6, 0:5]),
+    "U-Net skip, centred crop to the other input's size": lambda: Fn(lambda a, b: a[:, :, 4:60, 4:60]),
+    "crop a sequence": lambda: Fn(lambda x: x[:, :, 2:8]),
+    # layernorm, groupnorm, identity
+    "layernorm over a whole sample (C, H, W)": lambda: nn.LayerNorm((8, 4, 4)),
+    "layernorm over the last axis only": lambda: nn.LayerNorm(10),
+    "layernorm on features": lambda: seq(nn.LayerNorm(64), nn.GELU()),
+    "layernorm without affine": lambda: nn.LayerNorm(64, elementwise_affine=False),
+    "layernorm, scale without shift": lambda: nn.LayerNorm(32, bias=False),
+    "groupnorm, 8 groups of 4 channels": lambda: nn.GroupNorm(8, 32),
+    "groupnorm without affine": lambda: nn.GroupNorm(3, 6, affine=False),
+    "groupnorm on a sequence": lambda: seq(nn.GroupNorm(3, 6), nn.SiLU()),
+    "identity": lambda: nn.Identity(),
+    # merges
+    "add, a residual sum": lambda: Fn(lambda a, b: a + b),
+    "add of three branches": lambda: Fn(lambda a, b, c: a + b + c),
+    "concat on the channels": lambda: Fn(lambda a, b: torch.cat([a, b], dim=1)),
+    "concat of feature vectors": lambda: Fn(lambda a, b, c: torch.cat([a, b, c], dim=1)),
+    "multiply, squeeze-and-excitation's channel scale broadcast over the image": lambda: Fn(lambda a, b: a * b),
+}
+
+
+def case_id(case: dict[str, Any]) -> str:
+    return f"{case['layer']['type']}: {case['about']}"
+
+
+def channels_first(dims: dict[str, int]) -> tuple[int, ...]:
+    if "features" in dims:
+        return (dims["features"],)
+    return (dims["c"], *(dims[axis] for axis in ("d", "h", "w", "l") if axis in dims))
+
+
+def from_course_order(shape: list[int]) -> tuple[int, ...]:
+    """[H, W, C] -> (C, H, W); a flat [N] stays."""
+    return tuple(shape) if len(shape) == 1 else (shape[-1], *shape[:-1])
+
+
+def measure(module: Any, inputs: list[tuple[int, ...]]) -> tuple[tuple[int, ...], int, int, int, int]:
+    """Output shape of one sample, trainable and frozen parameters, buffers, MACs per sample."""
+    torch.manual_seed(0)
+    batch = [torch.randn(BATCH, *shape) for shape in inputs]
+    counter = FlopCounterMode(display=False)
+    # Gradients on, so that no inference fast path hides work from the counter.
+    with torch.enable_grad(), counter:
+        out = module(*batch)
+    flops = counter.get_total_flops()
+    assert flops % (2 * BATCH) == 0, flops
+    trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
+    frozen = sum(p.numel() for p in module.parameters() if not p.requires_grad)
+    buffers = sum(b.numel() for b in module.buffers())
+    return tuple(out.shape[1:]), trainable, frozen, buffers, flops // 2 // BATCH
+
+
+def test_every_case_has_a_hand_built_module() -> None:
+    missing = [case_id(c) for c in CASES if c["about"] not in MODULES]
+    assert not missing, f"write a PyTorch module for these cases in tests/test_torch_reference.py: {missing}"
+    # (A module whose case was renamed shows up above as the renamed case's missing module;
+    # entries for cases on other branches may come before the cases do.)
+
+
+def test_every_kind_is_checked_against_a_hand_built_module() -> None:
+    checked = {c["layer"]["type"] for c in CASES if c["about"] in MODULES} | set(COMPOSITES)
+    assert set(registry()) - checked == set(), "layer kinds with no hand-built PyTorch module"
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_case_against_a_hand_built_module(case: dict[str, Any]) -> None:
+    if case["about"] not in MODULES:
+        pytest.fail(f"no hand-built module for {case_id(case)}")
+    inputs = [channels_first(d) for d in (case["inputs"] if "inputs" in case else [case["input"]])]
+    shape, trainable, frozen, buffers, macs = measure(MODULES[case["about"]](), inputs)
+    assert shape == from_course_order(case["shape"])
+    assert (trainable, frozen, buffers) == (case["trainable"], case.get("non_trainable", 0), case.get("buffers", 0))
+    assert macs == case["macs"]
+
+
+def same_values(ours: Any, hand: Any, inputs: list[tuple[int, ...]]) -> None:
+    """cnncalc's module, given the hand-built one's weights, computes the same numbers:
+    what counts alone cannot see (which side a pad goes on, which rows a crop keeps, the
+    axis of a softmax, a batchnorm left out of a shortcut)."""
+    ours_params, hand_params = list(ours.parameters()), list(hand.parameters())
+    assert [tuple(p.shape) for p in ours_params] == [tuple(p.shape) for p in hand_params]
+    with torch.no_grad():
+        for mine, theirs in zip(ours_params, hand_params, strict=True):
+            mine.copy_(theirs)
+    ours.eval()
+    hand.eval()
+    torch.manual_seed(1)
+    batch = [torch.randn(BATCH, *shape) for shape in inputs]
+    with torch.no_grad():
+        torch.testing.assert_close(ours(*batch), hand(*batch))
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c["about"] in MODULES], ids=case_id)
+def test_cnncalcs_module_computes_what_the_hand_built_one_does(case: dict[str, Any]) -> None:
+    inputs = [channels_first(d) for d in (case["inputs"] if "inputs" in case else [case["input"]])]
+    torch.manual_seed(0)
+    layer = registry()[case["layer"]["type"]].model_validate(case["layer"])
+    same_values(layer.build_torch(tuple(inputs)), MODULES[case["about"]](), inputs)
+
+
+# Composites: a spec and the PyTorch a user would write for it. cnncalc's JSON totals
+# (parameters, buffers, MACs, output shape) must equal the module's.
+
+
+class BasicBlock(nn.Module):  # type: ignore[misc]
+    """torchvision's BasicBlock: conv-bn-relu-conv-bn, plus the shortcut, then relu."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int, shortcut: Any) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.shortcut = shortcut
+
+    def forward(self, x: Any) -> Any:
+        y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        return F.relu(y + self.shortcut(x))
+
+
+class Inception(nn.Module):  # type: ignore[misc]
+    """Branches on one input, joined by `join`."""
+
+    def __init__(self, join: Callable[[list[Any]], Any], *branches: Any) -> None:
+        super().__init__()
+        self.branches = nn.ModuleList(branches)
+        self.join = join
+
+    def forward(self, x: Any) -> Any:
+        return self.join([branch(x) for branch in self.branches])
+
+
+BODY = """
+    body:
+      - {type: conv, filters: $F, kernel: 3, stride: $S, padding: 1, bias: false}
+      - {type: batchnorm, activation: relu}
+      - {type: conv, filters: $F, kernel: 3, padding: 1, bias: false}
+      - {type: batchnorm}
+    activation: relu
+"""
+
+COMPOSITES: dict[str, tuple[str, tuple[int, ...], Callable[[], Any]]] = {
+    # A projection: torchvision's downsample, a 1x1 conv with the stride AND its batchnorm.
+    "residual": (
+        "  - type: residual\n    shortcut: projection" + BODY.replace("$F", "8").replace("$S", "2"),
+        (4, 8, 8),
+        lambda: BasicBlock(4, 8, 2, seq(nn.Conv2d(4, 8, 1, stride=2, bias=False), nn.BatchNorm2d(8))),
+    ),
+    "residual, identity": (
+        "  - type: residual\n    shortcut: identity" + BODY.replace("$F", "4").replace("$S", "1"),
+        (4, 8, 8),
+        lambda: BasicBlock(4, 4, 1, nn.Identity()),
+    ),
+    "residual, projection where the shape holds is the identity": (
+        "  - type: residual\n    shortcut: projection" + BODY.replace("$F", "4").replace("$S", "1"),
+        (4, 8, 8),
+        lambda: BasicBlock(4, 4, 1, nn.Identity()),
+    ),
+    "residual, shortcut layers": (
+        "  - type: residual\n    shortcut: [{type: conv, filters: 8, kernel: 1, stride: 2}]"
+        + BODY.replace("$F", "8").replace("$S", "2"),
+        (4, 8, 8),
+        lambda: BasicBlock(4, 8, 2, nn.Conv2d(4, 8, 1, stride=2)),
+    ),
+    "parallel": (
+        """  - type: parallel
+    branches:
+      - []
+      - [{type: conv, filters: 4, kernel: 3, padding: 1}]
+      - [{type: maxpool, kernel: 3, stride: 1, padding: 1}, {type: conv, filters: 2, kernel: 1}]
+""",
+        (8, 10, 10),
+        lambda: Inception(
+            lambda xs: torch.cat(xs, dim=1),
+            nn.Identity(),
+            nn.Conv2d(8, 4, 3, padding=1),
+            seq(nn.MaxPool2d(3, 1, 1), nn.Conv2d(8, 2, 1)),
+        ),
+    ),
+    "parallel, added, with an activation": (
+        """  - type: parallel
+    merge: add
+    activation: relu
+    branches:
+      - [{type: conv, filters: 6, kernel: 3, padding: 1, bias: false}, {type: batchnorm}]
+      - [{type: conv, filters: 6, kernel: 1}]
+""",
+        (3, 6, 6),
+        lambda: seq(
+            Inception(
+                lambda xs: xs[0] + xs[1],
+                seq(nn.Conv2d(3, 6, 3, padding=1, bias=False), nn.BatchNorm2d(6)),
+                nn.Conv2d(3, 6, 1),
+            ),
+            nn.ReLU(),
+        ),
+    ),
+}
+
+
+def test_every_composite_kind_has_a_hand_built_module() -> None:
+    composites = {kind for kind, cls in registry().items() if issubclass(cls, Composite)}
+    assert composites <= set(COMPOSITES), "composite kinds with no hand-built PyTorch module"
+
+
+@pytest.mark.parametrize("name", list(COMPOSITES))
+def test_composite_against_a_hand_built_module(name: str, tmp_path: Path) -> None:
+    layers, shape, build = COMPOSITES[name]
+    c, h, w = shape
+    path = tmp_path / "composite.yaml"
+    path.write_text(f"name: composite\ninput: {{h: {h}, w: {w}, c: {c}}}\nlayers:\n{layers}", encoding="utf-8")
+    result = CliRunner().invoke(app, ["table", str(path), "--format", "json", "--layout", "chw"])
+    assert result.exit_code == 0, result.output
+    total = json.loads(result.stdout)["total"]
+    out, trainable, frozen, buffers, macs = measure(build(), [shape])
+    assert tuple(total["output_shape"]) == out
+    assert (total["trainable_params"], total["non_trainable_params"], total["buffers"]) == (trainable, frozen, buffers)
+    assert total["macs"] == macs
+    trace = propagate(loads_spec(path.read_text(encoding="utf-8"), str(path)), str(path))
+    same_values(build_module(trace), build(), [shape])
