@@ -16,7 +16,8 @@ from functools import cached_property
 from typing import Any
 
 from cnncalc.errors import Diagnostic, LayerError, Mark, SpecError, did_you_mean
-from cnncalc.layers._base import EVERYTHING, Composite, Inputs, Layer, Params, Shape, format_hwc, prod
+from cnncalc.layers._base import EVERYTHING, Composite, Inputs, Layer, Params, prod
+from cnncalc.shape import Shape
 from cnncalc.spec.loader import mark_of
 from cnncalc.spec.model import Spec
 from cnncalc.spec.parse import BlockCall, check_args, parse_layer, substitute
@@ -161,6 +162,7 @@ class _Builder:
     def add(self, layer: Layer, sources: list[int], name: str = "") -> int:
         inputs = tuple(self.nodes[s].output for s in sources)
         try:
+            layer.check_layout(inputs)
             output = layer.output_shape(inputs)
             params = layer.params(inputs)
             macs = layer.macs(inputs, output)
@@ -192,7 +194,7 @@ class _Builder:
 
     def run(self) -> Trace:
         shape = self.spec.input.shape()
-        spatial = len(shape) - 1 if len(shape) > 1 else 0
+        spatial = len(shape.spatial)
         rf = ReceptiveField((1,) * spatial, (1.0,) * spatial, (0.5,) * spatial) if spatial else None
         self.nodes.append(Node(0, "input", "input", "", (), (), shape, Params(), 0, rf, (), None))
         self.scope.names["input"] = 0
@@ -361,13 +363,13 @@ class _Builder:
         for s in sources:
             node = self.nodes[s]
             name = known.get(s) or node.name or f"#{s} {node.kind}"
-            shown.append(f"{name} {format_hwc(node.output)}")
+            shown.append(f"{name} {node.output.text()}")
         key = exc.field if isinstance(self.raw, dict) and exc.field in self.raw else None
         self._fail(f"{self._label(self.raw)}: {exc.message}; reads {', '.join(shown)}", key, cause=exc)
 
 
 def _receptive_field(incoming: list[ReceptiveField | None], window: Any, output: Shape) -> ReceptiveField | None:
-    spatial = len(output) - 1
+    spatial = len(output.spatial)
     known = [rf for rf in incoming if rf is not None]
     if spatial < 1 or not known or window is EVERYTHING or any(len(rf.size) != spatial for rf in known):
         return None

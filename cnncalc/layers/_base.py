@@ -1,8 +1,10 @@
 """What every layer kind is: a pydantic schema plus its shape rule, counts and torch builder.
 
-A shape here is one sample's, channels first, as PyTorch holds it without the batch
-axis: `(C, H, W)` for images, `(C, L)` in 1-D, `(C, D, H, W)` in 3-D and `(N,)` once
-flattened. Which order a person sees (H, W, C or C, H, W) is the renderers' business.
+A shape here is one sample's, as PyTorch holds it without the batch axis, with its axes
+named (`cnncalc.shape`): `(C, H, W)` for images, `(C, L)` in 1-D, `(C, D, H, W)` in 3-D,
+`(L, D)` for a sequence of vectors and `(F,)` once flattened. A layer asks for an axis by
+name and declares the layouts it `accepts`; which order a person sees is `Shape.text`'s
+business.
 """
 
 from __future__ import annotations
@@ -14,12 +16,18 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt
 
 from cnncalc.errors import LayerError
+from cnncalc.shape import CHANNELS_FIRST, LAYOUTS, layouts_text
+from cnncalc.shape import Shape as Shape  # re-exported: every layer module names it
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-Shape = tuple[int, ...]
 Inputs = tuple[Shape, ...]
+
+# Layouts a layer takes when it does not say: any.
+ANY_LAYOUT: frozenset[str] = frozenset(LAYOUTS)
+# The channels-first layouts with 1, 2 or 3 spatial axes, which windows slide over.
+SPATIAL_LAYOUTS: frozenset[str] = frozenset(CHANNELS_FIRST.values())
 
 # Spec field types shared by the windowed layers. A size is one int for every spatial
 # dimension or a list with one int per dimension.
@@ -128,6 +136,8 @@ class Layer(BaseModel):
     arity: ClassVar[tuple[int, int | None]] = (1, 1)
     # How many leading inputs the output's values come from (crop's second input only sizes it).
     value_inputs: ClassVar[int | None] = None
+    # The layouts (`cnncalc.shape.LAYOUTS`) of the inputs it takes; another is a positioned error.
+    accepts: ClassVar[frozenset[str]] = ANY_LAYOUT
     kind: ClassVar[str] = ""
 
     @classmethod
@@ -138,6 +148,13 @@ class Layer(BaseModel):
         if len(args) == 1 and isinstance(args[0], str):
             cls.kind = args[0]
             REGISTRY[args[0]] = cls
+
+    def check_layout(self, inputs: Inputs) -> None:
+        """Raise LayerError when an input's layout is not one this layer `accepts`."""
+        for x in inputs:
+            if x.axes not in self.accepts:
+                wanted = layouts_text(self.accepts)
+                raise LayerError(f"{self.kind} takes {wanted} inputs, got {x.axis_names()} = {x.text()}")
 
     def output_shape(self, inputs: Inputs) -> Shape:
         """The output shape; raise LayerError when the inputs do not fit."""
@@ -191,12 +208,12 @@ class Composite(Layer):
 # Shape helpers shared by the windowed layers.
 
 
-def spatial_dims(x: Shape, ndim: int, kind: str) -> Shape:
-    """The spatial part of an input that must be (C, *spatial) with `ndim` spatial axes."""
-    if len(x) != ndim + 1:
-        want = {1: "(L, C)", 2: "(H, W, C)", 3: "(D, H, W, C)"}[ndim]
-        raise LayerError(f"{kind} needs a {ndim + 1}-D input {want}, got {len(x)}-D {format_hwc(x)}")
-    return x[1:]
+def spatial_dims(x: Shape, ndim: int, kind: str) -> tuple[int, ...]:
+    """The spatial sizes of an input that must be (C, *spatial) with `ndim` spatial axes."""
+    if x.axes != CHANNELS_FIRST[ndim]:
+        want = layouts_text({CHANNELS_FIRST[ndim]})
+        raise LayerError(f"{kind} takes {want} inputs, got {x.axis_names()} = {x.text()}")
+    return x.spatial
 
 
 def per_dim(value: int | list[int], ndim: int, field: str) -> tuple[int, ...]:
@@ -210,7 +227,7 @@ def per_dim(value: int | list[int], ndim: int, field: str) -> tuple[int, ...]:
 
 def resolve_padding(
     padding: int | list[int] | str,
-    sizes: Shape,
+    sizes: tuple[int, ...],
     kernel: tuple[int, ...],
     stride: tuple[int, ...],
     dilation: tuple[int, ...],
@@ -250,16 +267,6 @@ def window_output(
 
 
 AXES = {1: ("l",), 2: ("h", "w"), 3: ("d", "h", "w")}
-
-
-def format_hwc(shape: Sequence[int]) -> str:
-    """A shape in the course's (H, W, C) order; flat shapes as they are."""
-    values = (*shape[1:], shape[0]) if len(shape) > 1 else tuple(shape)
-    return format_chw(values)
-
-
-def format_chw(shape: Sequence[int]) -> str:
-    return "(" + ", ".join(str(v) for v in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def window_summary(

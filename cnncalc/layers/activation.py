@@ -98,7 +98,8 @@ class Softmax(Activation):
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
 
-        return nn.Softmax(dim=1)  # axis 1 with the batch: channels, or features when flat
+        x = inputs[0]
+        return nn.Softmax(dim=x.dim(x.layout.channels))  # channels; features when flat or a sequence
 
 
 class WithActivation(Layer):

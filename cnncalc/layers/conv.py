@@ -31,6 +31,7 @@ class ConvNd(WithActivation):
     """Cross-correlation of a (C, *spatial) input with `filters` kernels of size f x ... x C/groups."""
 
     ndim: ClassVar[int] = 2
+    accepts: ClassVar[frozenset[str]] = frozenset({"CHW"})
 
     filters: PositiveInt = Field(description="Number of filters: the output channels.")
     kernel: Size = Field(description="Kernel size f, or one per spatial dimension.")
@@ -54,9 +55,10 @@ class ConvNd(WithActivation):
     def output_shape(self, inputs: Inputs) -> Shape:
         x = inputs[0]
         sizes, kernel, stride, dilation = self._geometry(x)
-        if x[0] % self.groups or self.filters % self.groups:
+        channels = x.size("C")
+        if channels % self.groups or self.filters % self.groups:
             raise LayerError(
-                f"groups={self.groups} must divide both the {x[0]} input channels and the {self.filters} filters",
+                f"groups={self.groups} must divide both the {channels} input channels and the {self.filters} filters",
                 "groups",
             )
         pads = self.pads(x)
@@ -64,16 +66,16 @@ class ConvNd(WithActivation):
             window_output(n, f, s, p, d, axis=a)
             for n, f, s, p, d, a in zip(sizes, kernel, stride, pads, dilation, AXES[self.ndim], strict=True)
         )
-        return (self.filters, *out)
+        return x.with_spatial(out, channels=self.filters)
 
     def params(self, inputs: Inputs) -> Params:
         kernel = per_dim(self.kernel, self.ndim, "kernel")
-        weights = prod(kernel) * (inputs[0][0] // self.groups) * self.filters
+        weights = prod(kernel) * (inputs[0].size("C") // self.groups) * self.filters
         return Params(trainable=weights + (self.filters if self.bias else 0))
 
     def macs(self, inputs: Inputs, output: Shape) -> int:
         kernel = per_dim(self.kernel, self.ndim, "kernel")
-        return prod(output) * (inputs[0][0] // self.groups) * prod(kernel)
+        return prod(output) * (inputs[0].size("C") // self.groups) * prod(kernel)
 
     def window(self, inputs: Inputs) -> Window:
         _, kernel, stride, dilation = self._geometry(inputs[0])
@@ -91,7 +93,7 @@ class ConvNd(WithActivation):
         x = inputs[0]
         pads = self.pads(x)
         conv = getattr(nn, f"Conv{self.ndim}d")(
-            x[0],
+            x.size("C"),
             self.filters,
             per_dim(self.kernel, self.ndim, "kernel"),
             stride=per_dim(self.stride, self.ndim, "stride"),
@@ -114,6 +116,7 @@ class Conv1d(ConvNd):
 
     type: Literal["conv1d"]
     ndim: ClassVar[int] = 1
+    accepts: ClassVar[frozenset[str]] = frozenset({"CL"})
 
 
 class Conv3d(ConvNd):
@@ -121,3 +124,4 @@ class Conv3d(ConvNd):
 
     type: Literal["conv3d"]
     ndim: ClassVar[int] = 3
+    accepts: ClassVar[frozenset[str]] = frozenset({"CDHW"})

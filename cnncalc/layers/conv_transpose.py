@@ -38,6 +38,7 @@ class ConvTransposeNd(WithActivation):
     """The gradient of a conv with respect to its input, used as a learned upsampling."""
 
     ndim: ClassVar[int] = 2
+    accepts: ClassVar[frozenset[str]] = frozenset({"CHW"})
 
     filters: PositiveInt = Field(description="Number of filters: the output channels.")
     kernel: Size = Field(description="Kernel size f, or one per spatial dimension.")
@@ -66,9 +67,10 @@ class ConvTransposeNd(WithActivation):
     def output_shape(self, inputs: Inputs) -> Shape:
         x = inputs[0]
         sizes, kernel, stride, padding, extra, dilation = self._geometry(x)
-        if x[0] % self.groups or self.filters % self.groups:
+        channels = x.size("C")
+        if channels % self.groups or self.filters % self.groups:
             raise LayerError(
-                f"groups={self.groups} must divide both the {x[0]} input channels and the {self.filters} filters",
+                f"groups={self.groups} must divide both the {channels} input channels and the {self.filters} filters",
                 "groups",
             )
         out = []
@@ -87,11 +89,11 @@ class ConvTransposeNd(WithActivation):
                     "padding",
                 )
             out.append(size)
-        return (self.filters, *out)
+        return x.with_spatial(out, channels=self.filters)
 
     def params(self, inputs: Inputs) -> Params:
         kernel = per_dim(self.kernel, self.ndim, "kernel")
-        weights = inputs[0][0] * (self.filters // self.groups) * prod(kernel)
+        weights = inputs[0].size("C") * (self.filters // self.groups) * prod(kernel)
         return Params(trainable=weights + (self.filters if self.bias else 0))
 
     def macs(self, inputs: Inputs, output: Shape) -> int:
@@ -124,7 +126,7 @@ class ConvTransposeNd(WithActivation):
         x = inputs[0]
         _, kernel, stride, padding, extra, dilation = self._geometry(x)
         return getattr(nn, f"ConvTranspose{self.ndim}d")(
-            x[0],
+            x.size("C"),
             self.filters,
             kernel,
             stride=stride,
@@ -147,6 +149,7 @@ class ConvTranspose1d(ConvTransposeNd):
 
     type: Literal["conv_transpose1d"]
     ndim: ClassVar[int] = 1
+    accepts: ClassVar[frozenset[str]] = frozenset({"CL"})
 
 
 class ConvTranspose3d(ConvTransposeNd):
@@ -154,3 +157,4 @@ class ConvTranspose3d(ConvTransposeNd):
 
     type: Literal["conv_transpose3d"]
     ndim: ClassVar[int] = 3
+    accepts: ClassVar[frozenset[str]] = frozenset({"CDHW"})

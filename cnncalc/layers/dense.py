@@ -19,7 +19,8 @@ class Dense(WithActivation):
     bias: bool = Field(True, description="One learned bias per unit.")
 
     def output_shape(self, inputs: Inputs) -> Shape:
-        return (*inputs[0][:-1], self.units)
+        x = inputs[0]
+        return x.replace(**{x.axes[-1]: self.units})
 
     def params(self, inputs: Inputs) -> Params:
         return Params(trainable=inputs[0][-1] * self.units + (self.units if self.bias else 0))
@@ -27,8 +28,12 @@ class Dense(WithActivation):
     def macs(self, inputs: Inputs, output: Shape) -> int:
         return prod(inputs[0][:-1]) * inputs[0][-1] * self.units
 
-    def window(self, inputs: Inputs) -> Everything:
-        return EVERYTHING
+    def window(self, inputs: Inputs) -> Everything | None:
+        # Over a sequence of vectors (L, D) it acts on each position alone; otherwise its
+        # last axis is a spatial one, or the whole of a flat input.
+        x = inputs[0]
+        per_position = bool(x.layout.spatial) and x.axes[-1] not in x.layout.spatial
+        return None if per_position else EVERYTHING
 
     def summary(self, inputs: Inputs) -> str:
         return str(self.units)

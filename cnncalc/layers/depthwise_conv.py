@@ -29,6 +29,7 @@ class _Depthwise(WithActivation):
     """The window fields both kinds share, and the depthwise conv they both start with."""
 
     ndim: ClassVar[int] = 2
+    accepts: ClassVar[frozenset[str]] = frozenset({"CHW"})
 
     kernel: Size = Field(description="Kernel size f, or one per spatial dimension.")
     stride: Size = Field(1, description="Step s between windows.")
@@ -41,12 +42,12 @@ class _Depthwise(WithActivation):
         spatial_dims(x, self.ndim, self.kind)
         return Conv.model_construct(
             type="conv",
-            filters=x[0] * self.multiplier,
+            filters=x.size("C") * self.multiplier,
             kernel=self.kernel,
             stride=self.stride,
             padding=self.padding,
             dilation=self.dilation,
-            groups=x[0],
+            groups=x.size("C"),
             bias=bias,
         )
 

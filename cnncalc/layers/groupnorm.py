@@ -7,12 +7,12 @@ channel: 2C parameters. No buffers, no MACs.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, PositiveInt
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import Inputs, Params, Shape
+from cnncalc.layers._base import SPATIAL_LAYOUTS, Inputs, Params, Shape
 from cnncalc.layers.activation import WithActivation
 
 
@@ -20,12 +20,13 @@ class GroupNorm(WithActivation):
     """Normalizes groups of channels within each sample, then scales and shifts per channel."""
 
     type: Literal["groupnorm"]
+    accepts: ClassVar[frozenset[str]] = SPATIAL_LAYOUTS | {"F"}
     groups: PositiveInt = Field(description="Number of channel groups; must divide the channels.")
     affine: bool = Field(True, description="Learn a scale (gamma) and shift (beta) per channel.")
     eps: float = Field(1e-5, gt=0, description="Added to the variance for numerical stability.")
 
     def output_shape(self, inputs: Inputs) -> Shape:
-        channels = inputs[0][0]
+        channels = inputs[0].channels
         if channels % self.groups:
             raise LayerError(
                 f"groups={self.groups} does not divide the {channels} channels "
@@ -35,7 +36,7 @@ class GroupNorm(WithActivation):
         return inputs[0]
 
     def params(self, inputs: Inputs) -> Params:
-        return Params(trainable=2 * inputs[0][0] if self.affine else 0)
+        return Params(trainable=2 * inputs[0].channels if self.affine else 0)
 
     def summary(self, inputs: Inputs) -> str:
         return f"g={self.groups}"
@@ -43,4 +44,4 @@ class GroupNorm(WithActivation):
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
 
-        return nn.GroupNorm(self.groups, inputs[0][0], eps=self.eps, affine=self.affine)
+        return nn.GroupNorm(self.groups, inputs[0].channels, eps=self.eps, affine=self.affine)

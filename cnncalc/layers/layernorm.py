@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import Field, PositiveInt
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import Inputs, Params, Shape, format_chw, prod
+from cnncalc.layers._base import Inputs, Params, Shape, prod
 from cnncalc.layers.activation import WithActivation
 
 
@@ -30,10 +30,10 @@ class LayerNorm(WithActivation):
     bias: bool = Field(True, description="With affine, also learn a shift per normalized element.")
     eps: float = Field(1e-5, gt=0, description="Added to the variance for numerical stability.")
 
-    def normalized(self, x: Shape) -> Shape:
+    def normalized(self, x: Shape) -> tuple[int, ...]:
         dims = len(x) if self.dims is None else self.dims
         if dims > len(x):
-            raise LayerError(f"dims={dims} but the input {format_chw(x)} has only {len(x)} axes", "dims")
+            raise LayerError(f"dims={dims} but the input {x.text('chw')} has only {len(x)} axes", "dims")
         return x[len(x) - dims :]
 
     def output_shape(self, inputs: Inputs) -> Shape:

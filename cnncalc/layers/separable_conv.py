@@ -31,16 +31,16 @@ class SeparableConv(_Depthwise):
 
     def output_shape(self, inputs: Inputs) -> Shape:
         middle = self._depthwise(inputs[0], False).output_shape(inputs)
-        return (self.filters, *middle[1:])
+        return middle.replace(C=self.filters)
 
     def params(self, inputs: Inputs) -> Params:
         depthwise = self._depthwise(inputs[0], False)
-        middle = (inputs[0][0] * self.multiplier, *inputs[0][1:])
+        middle = inputs[0].replace(C=inputs[0].size("C") * self.multiplier)
         return depthwise.params(inputs) + self._pointwise().params((middle,))
 
     def macs(self, inputs: Inputs, output: Shape) -> int:
         depthwise = self._depthwise(inputs[0], False)
-        middle = (inputs[0][0] * self.multiplier, *output[1:])
+        middle = output.replace(C=inputs[0].size("C") * self.multiplier)
         return depthwise.macs(inputs, middle) + self._pointwise().macs((middle,), output)
 
     def summary(self, inputs: Inputs) -> str:
@@ -49,5 +49,5 @@ class SeparableConv(_Depthwise):
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
 
-        middle = (inputs[0][0] * self.multiplier, *inputs[0][1:])
+        middle = inputs[0].replace(C=inputs[0].size("C") * self.multiplier)
         return nn.Sequential(self._depthwise(inputs[0], False).to_torch(inputs), self._pointwise().to_torch((middle,)))

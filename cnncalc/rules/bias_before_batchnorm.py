@@ -38,7 +38,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         # An activation in between (`activation: relu` on the conv) keeps the bias useful.
         if layer is None or getattr(layer, "bias", None) is not True or getattr(layer, "activation", None):
             continue
-        width = getattr(layer, "filters", None) or getattr(layer, "units", None) or before.output[0]
+        width = getattr(layer, "filters", None) or getattr(layer, "units", None) or before.output.channels
         yield RULE.at(
             ctx,
             before.mark,
