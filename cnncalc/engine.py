@@ -15,8 +15,9 @@ from functools import cached_property
 from typing import Any
 
 from cnncalc.analysis.receptive_field import ReceptiveField, receptive_fields
+from cnncalc.conventions import DEFAULT, convention
 from cnncalc.errors import Diagnostic, LayerError, Mark, SpecError, did_you_mean
-from cnncalc.layers._base import Composite, Inputs, Layer, Params, prod
+from cnncalc.layers._base import Composite, Inputs, Layer, Params, Work, prod
 from cnncalc.shape import Shape
 from cnncalc.spec.loader import mark_of
 from cnncalc.spec.model import Spec
@@ -24,6 +25,7 @@ from cnncalc.spec.parse import BlockCall, check_args, parse_layer, substitute
 
 MAX_NODES = 2_000_000
 MAX_BLOCK_DEPTH = 32
+NO_WORK = Work()  # the input's: it computes nothing
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 
 
@@ -56,6 +58,7 @@ class Node:
     groups: tuple[int, ...]  # enclosing groups, outermost first
     mark: Mark | None
     layer: Layer | None = None
+    work: Work = NO_WORK  # what the layer computes, for conventions to price
 
     @property
     def output_size(self) -> int:
@@ -77,6 +80,7 @@ class Trace:
     names: dict[str, int | tuple[str, int]]  # name -> node, or ("group", index)
     batch: int = 1
     dtype: str = "float32"
+    convention: str = DEFAULT  # the counting convention the nodes' MACs follow (cnncalc.conventions)
     duplicate_names: list[tuple[str, Mark | None]] = field(default_factory=list)
 
     @property
@@ -129,6 +133,7 @@ class _Builder:
         self.context = ""
         self.mark: Mark | None = None
         self.raw: Any = None
+        self.convention = convention(DEFAULT)
 
     # The GraphBuilder protocol.
 
@@ -155,7 +160,7 @@ class _Builder:
             layer.check_layout(inputs)
             output = layer.output_shape(inputs)
             params = layer.params(inputs)
-            macs = layer.macs(inputs, output)
+            work = layer.work(inputs, output)
         except LayerError as exc:
             self._fail_layer(exc, sources)
         if len(self.nodes) >= MAX_NODES:
@@ -169,11 +174,12 @@ class _Builder:
             inputs=inputs,
             output=output,
             params=params,
-            macs=macs,
+            macs=self.convention.macs(work),
             rf=None,  # filled by the receptive field pass once the graph is whole
             groups=tuple(self.group_stack),
             mark=self.mark,
             layer=layer,
+            work=work,
         )
         self.nodes.append(node)
         return node.index

@@ -85,6 +85,43 @@ class Params:
 
 
 @dataclass(frozen=True)
+class Tensor:
+    """One tensor a layer owns, named as PyTorch names it: `weight`, `bias`, `running_mean`."""
+
+    name: str
+    shape: tuple[int, ...]
+    role: Literal["trainable", "frozen", "buffer"] = "trainable"
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+
+def params_of(tensors: Sequence[Tensor]) -> Params:
+    """Parameter and buffer counts: the sums of a layer's tensors by role."""
+    by_role = {"trainable": 0, "frozen": 0, "buffer": 0}
+    for tensor in tensors:
+        by_role[tensor.role] += tensor.size
+    return Params(by_role["trainable"], by_role["frozen"], by_role["buffer"])
+
+
+@dataclass(frozen=True)
+class Work:
+    """What one sample's pass through a layer computes, as counts a convention can price.
+
+    `macs` is cnncalc's own figure (docs: conventions); the element counts are what other
+    tools charge besides it.
+    """
+
+    macs: int = 0  # multiply-accumulates of the weighted products, bias excluded
+    bias: int = 0  # output elements a learned bias is added to
+    # Operations of an op that is not multiply-accumulate: one per output element of a norm,
+    # pooling, activation or upsample, one per output element per extra input of add/multiply.
+    elementwise: int = 0
+    activation: int = 0  # output elements an attached `activation:` passes through
+
+
+@dataclass(frozen=True)
 class Window:
     """A sliding window over the spatial axes, for the receptive field recurrence."""
 
@@ -160,12 +197,21 @@ class Layer(BaseModel):
         """The output shape; raise LayerError when the inputs do not fit."""
         return inputs[0]
 
+    def tensors(self, inputs: Inputs) -> list[Tensor]:
+        """The tensors this layer owns: name, shape, and whether trainable or a buffer."""
+        return []
+
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        """What one sample's pass computes: MACs and the element counts conventions price."""
+        return Work()
+
     def params(self, inputs: Inputs) -> Params:
-        return Params()
+        """Parameter and buffer counts: the sums of `tensors` (not to override)."""
+        return params_of(self.tensors(inputs))
 
     def macs(self, inputs: Inputs, output: Shape) -> int:
-        """Multiply-accumulates for one sample (see docs: conventions)."""
-        return 0
+        """Multiply-accumulates for one sample by cnncalc's convention (not to override)."""
+        return self.work(inputs, output).macs
 
     def window(self, inputs: Inputs) -> Window | Everything | None:
         """The spatial window for the receptive field; None for a pointwise layer."""

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from cnncalc.layers._base import Inputs, Layer, make
+from cnncalc.layers._base import Inputs, Layer, Shape, Work, make, prod
 
 ActivationName = Literal["relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "softmax"]
 
@@ -19,6 +19,9 @@ class Activation(Layer):
     """An elementwise (or, for softmax, per-position) nonlinearity."""
 
     torch_class: ClassVar[str] = ""
+
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        return Work(elementwise=prod(output))
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
@@ -106,6 +109,10 @@ class WithActivation(Layer):
     """A layer that may apply an activation to its own output (`activation: relu`)."""
 
     activation: ActivationName | None = Field(None, description="Activation applied to the output.")
+
+    def activated(self, output: Shape) -> int:
+        """Output elements the attached activation passes through (0 without one)."""
+        return 0 if self.activation is None else prod(output)
 
     def describe(self, inputs: Inputs) -> str:
         text = self.summary(inputs)

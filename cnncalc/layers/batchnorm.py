@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from cnncalc.layers._base import SPATIAL_LAYOUTS, Inputs, Params
+from cnncalc.layers._base import SPATIAL_LAYOUTS, Inputs, Shape, Tensor, Work, prod
 from cnncalc.layers.activation import WithActivation
 
 
@@ -25,12 +25,19 @@ class BatchNorm(WithActivation):
     eps: float = Field(1e-5, gt=0, description="Added to the variance for numerical stability.")
     momentum: float = Field(0.1, ge=0, le=1, description="Update rate of the running statistics.")
 
-    def params(self, inputs: Inputs) -> Params:
-        channels = inputs[0].channels
-        return Params(
-            trainable=2 * channels if self.affine else 0,
-            buffers=2 * channels + 1 if self.track_running_stats else 0,
-        )
+    def tensors(self, inputs: Inputs) -> list[Tensor]:
+        channels = (inputs[0].channels,)
+        found = [Tensor("weight", channels), Tensor("bias", channels)] if self.affine else []
+        if self.track_running_stats:
+            found += [
+                Tensor("running_mean", channels, "buffer"),
+                Tensor("running_var", channels, "buffer"),
+                Tensor("num_batches_tracked", (), "buffer"),  # one element, as in PyTorch
+            ]
+        return found
+
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        return Work(elementwise=prod(output), activation=self.activated(output))
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

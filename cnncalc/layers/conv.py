@@ -11,10 +11,11 @@ from cnncalc.layers._base import (
     AXES,
     Inputs,
     Padding,
-    Params,
     Shape,
     Size,
+    Tensor,
     Window,
+    Work,
     per_dim,
     prod,
     resolve_padding,
@@ -68,14 +69,16 @@ class ConvNd(WithActivation):
         )
         return x.with_spatial(out, channels=self.filters)
 
-    def params(self, inputs: Inputs) -> Params:
+    def tensors(self, inputs: Inputs) -> list[Tensor]:
         kernel = per_dim(self.kernel, self.ndim, "kernel")
-        weights = prod(kernel) * (inputs[0].size("C") // self.groups) * self.filters
-        return Params(trainable=weights + (self.filters if self.bias else 0))
+        weight = Tensor("weight", (self.filters, inputs[0].size("C") // self.groups, *kernel))
+        return [weight, Tensor("bias", (self.filters,))] if self.bias else [weight]
 
-    def macs(self, inputs: Inputs, output: Shape) -> int:
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        # Each output element: a dot product over its (C/groups) x f x f window.
         kernel = per_dim(self.kernel, self.ndim, "kernel")
-        return prod(output) * (inputs[0].size("C") // self.groups) * prod(kernel)
+        macs = prod(output) * (inputs[0].size("C") // self.groups) * prod(kernel)
+        return Work(macs=macs, bias=prod(output) if self.bias else 0, activation=self.activated(output))
 
     def window(self, inputs: Inputs) -> Window:
         _, kernel, stride, dilation = self._geometry(inputs[0])

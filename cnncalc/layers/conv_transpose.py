@@ -21,10 +21,11 @@ from cnncalc.layers._base import (
     AXES,
     Inputs,
     NonNegativeSize,
-    Params,
     Shape,
     Size,
+    Tensor,
     Window,
+    Work,
     pair_text,
     per_dim,
     prod,
@@ -91,14 +92,17 @@ class ConvTransposeNd(WithActivation):
             out.append(size)
         return x.with_spatial(out, channels=self.filters)
 
-    def params(self, inputs: Inputs) -> Params:
+    def tensors(self, inputs: Inputs) -> list[Tensor]:
+        # PyTorch's transposed weight is (C_in, filters/groups, *kernel).
         kernel = per_dim(self.kernel, self.ndim, "kernel")
-        weights = inputs[0].size("C") * (self.filters // self.groups) * prod(kernel)
-        return Params(trainable=weights + (self.filters if self.bias else 0))
+        weight = Tensor("weight", (inputs[0].size("C"), self.filters // self.groups, *kernel))
+        return [weight, Tensor("bias", (self.filters,))] if self.bias else [weight]
 
-    def macs(self, inputs: Inputs, output: Shape) -> int:
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        # The input-spatial rule: each input element scatters into filters/groups x f x f outputs.
         kernel = per_dim(self.kernel, self.ndim, "kernel")
-        return prod(inputs[0]) * (self.filters // self.groups) * prod(kernel)
+        macs = prod(inputs[0]) * (self.filters // self.groups) * prod(kernel)
+        return Work(macs=macs, bias=prod(output) if self.bias else 0, activation=self.activated(output))
 
     def window(self, inputs: Inputs) -> Window:
         # In the input's units an output position sees at most floor(d*(f-1)/s) + 1

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PositiveInt
 
-from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Params, Shape, prod
+from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Shape, Tensor, Work, prod
 from cnncalc.layers.activation import WithActivation
 
 
@@ -22,11 +22,14 @@ class Dense(WithActivation):
         x = inputs[0]
         return x.replace(**{x.axes[-1]: self.units})
 
-    def params(self, inputs: Inputs) -> Params:
-        return Params(trainable=inputs[0][-1] * self.units + (self.units if self.bias else 0))
+    def tensors(self, inputs: Inputs) -> list[Tensor]:
+        weight = Tensor("weight", (self.units, inputs[0][-1]))  # nn.Linear's (out, in)
+        return [weight, Tensor("bias", (self.units,))] if self.bias else [weight]
 
-    def macs(self, inputs: Inputs, output: Shape) -> int:
-        return prod(inputs[0][:-1]) * inputs[0][-1] * self.units
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        # Every row along the other axes: in x units.
+        macs = prod(inputs[0][:-1]) * inputs[0][-1] * self.units
+        return Work(macs=macs, bias=prod(output) if self.bias else 0, activation=self.activated(output))
 
     def window(self, inputs: Inputs) -> Everything | None:
         # Over a sequence of vectors (L, D) it acts on each position alone; otherwise its

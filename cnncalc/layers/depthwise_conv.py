@@ -7,6 +7,7 @@ f * f * multiplier * C (plus C * multiplier biases).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, PositiveInt
@@ -14,10 +15,11 @@ from pydantic import Field, PositiveInt
 from cnncalc.layers._base import (
     Inputs,
     Padding,
-    Params,
     Shape,
     Size,
+    Tensor,
     Window,
+    Work,
     spatial_dims,
     window_summary,
 )
@@ -69,11 +71,12 @@ class DepthwiseConv(_Depthwise):
     def output_shape(self, inputs: Inputs) -> Shape:
         return self._depthwise(inputs[0], self.bias).output_shape(inputs)
 
-    def params(self, inputs: Inputs) -> Params:
-        return self._depthwise(inputs[0], self.bias).params(inputs)
+    def tensors(self, inputs: Inputs) -> list[Tensor]:
+        return self._depthwise(inputs[0], self.bias).tensors(inputs)
 
-    def macs(self, inputs: Inputs, output: Shape) -> int:
-        return self._depthwise(inputs[0], self.bias).macs(inputs, output)
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        work = self._depthwise(inputs[0], self.bias).work(inputs, output)
+        return replace(work, activation=self.activated(output))
 
     def to_torch(self, inputs: Inputs) -> Any:
         return self._depthwise(inputs[0], self.bias).to_torch(inputs)

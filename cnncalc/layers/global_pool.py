@@ -19,8 +19,10 @@ from cnncalc.layers._base import (
     Layer,
     Shape,
     Size,
+    Work,
     pair_text,
     per_dim,
+    prod,
 )
 from cnncalc.shape import flat, layouts_text
 
@@ -40,6 +42,9 @@ class GlobalPool(Layer):
     def output_shape(self, inputs: Inputs) -> Shape:
         _spatial(inputs[0], self.kind)
         return flat(inputs[0].size("C"))
+
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        return Work(elementwise=prod(output))
 
     def window(self, inputs: Inputs) -> Everything:
         return EVERYTHING
@@ -74,6 +79,9 @@ class AdaptivePool(Layer):
     def output_shape(self, inputs: Inputs) -> Shape:
         x = inputs[0]
         return x.with_spatial(per_dim(self.size, _spatial(x, self.kind), "size"))
+
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        return Work(elementwise=prod(output))
 
     def window(self, inputs: Inputs) -> Everything:
         return EVERYTHING

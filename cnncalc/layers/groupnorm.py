@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, PositiveInt
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import SPATIAL_LAYOUTS, Inputs, Params, Shape
+from cnncalc.layers._base import SPATIAL_LAYOUTS, Inputs, Shape, Tensor, Work, prod
 from cnncalc.layers.activation import WithActivation
 
 
@@ -35,8 +35,12 @@ class GroupNorm(WithActivation):
             )
         return inputs[0]
 
-    def params(self, inputs: Inputs) -> Params:
-        return Params(trainable=2 * inputs[0].channels if self.affine else 0)
+    def tensors(self, inputs: Inputs) -> list[Tensor]:
+        channels = (inputs[0].channels,)
+        return [Tensor("weight", channels), Tensor("bias", channels)] if self.affine else []
+
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        return Work(elementwise=prod(output), activation=self.activated(output))
 
     def summary(self, inputs: Inputs) -> str:
         return f"g={self.groups}"

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import Field, PositiveInt
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import Inputs, Params, Shape, prod
+from cnncalc.layers._base import Inputs, Shape, Tensor, Work, prod
 from cnncalc.layers.activation import WithActivation
 
 
@@ -40,10 +40,14 @@ class LayerNorm(WithActivation):
         self.normalized(inputs[0])
         return inputs[0]
 
-    def params(self, inputs: Inputs) -> Params:
+    def tensors(self, inputs: Inputs) -> list[Tensor]:
         if not self.affine:
-            return Params()
-        return Params(trainable=prod(self.normalized(inputs[0])) * (2 if self.bias else 1))
+            return []
+        shape = self.normalized(inputs[0])
+        return [Tensor("weight", shape), Tensor("bias", shape)] if self.bias else [Tensor("weight", shape)]
+
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        return Work(elementwise=prod(output), activation=self.activated(output))
 
     def summary(self, inputs: Inputs) -> str:
         return "" if self.dims is None else f"dims={self.dims}"

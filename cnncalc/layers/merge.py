@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import Inputs, Layer, Shape
+from cnncalc.layers._base import Inputs, Layer, Shape, Work, prod
 
 
 class Merge(Layer):
@@ -22,6 +22,9 @@ class Add(Merge):
     """Elementwise sum of inputs of one shape (a residual connection)."""
 
     type: Literal["add"]
+
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        return Work(elementwise=prod(output) * (len(inputs) - 1))
 
     def output_shape(self, inputs: Inputs) -> Shape:
         if len({(x.axes, *x) for x in inputs}) > 1:
@@ -46,6 +49,9 @@ class Multiply(Merge):
     """Elementwise product with broadcasting (size-1 axes stretch), as in squeeze-and-excitation."""
 
     type: Literal["multiply"]
+
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        return Work(elementwise=prod(output) * (len(inputs) - 1))
 
     def output_shape(self, inputs: Inputs) -> Shape:
         # Equal ranks only: with the batch axis in front, PyTorch would otherwise align a

@@ -19,7 +19,9 @@ from cnncalc.layers._base import (
     Shape,
     Size,
     Window,
+    Work,
     per_dim,
+    prod,
     resolve_padding,
     spatial_dims,
     symmetric,
@@ -68,6 +70,9 @@ class PoolNd(Layer):
             for n, f, s, p, d, a in zip(sizes, kernel, stride, pads, dilation, AXES[self.ndim], strict=True)
         )
         return x.with_spatial(out)
+
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        return Work(elementwise=prod(output))
 
     def window(self, inputs: Inputs) -> Window:
         _, kernel, stride, dilation = self._geometry(inputs[0])

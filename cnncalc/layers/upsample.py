@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import SPATIAL_LAYOUTS, Inputs, Layer, Shape, Size, Window, pair_text, per_dim
+from cnncalc.layers._base import SPATIAL_LAYOUTS, Inputs, Layer, Shape, Size, Window, Work, pair_text, per_dim, prod
 
 
 class Upsample(Layer):
@@ -48,6 +48,9 @@ class Upsample(Layer):
             return x.with_spatial(per_dim(self.size, ndim, "size"))
         assert self.scale is not None
         return x.with_spatial(n * s for n, s in zip(x.spatial, per_dim(self.scale, ndim, "scale"), strict=True))
+
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        return Work(elementwise=prod(output))
 
     def window(self, inputs: Inputs) -> Window:
         # Outputs step 1/scale of an input apart. Nearest: each reads one input, the first

@@ -16,10 +16,6 @@ from cnncalc.layers._base import Params, Shape
 if TYPE_CHECKING:
     from cnncalc.verify import Verification
 
-CONVENTION = (
-    "MACs count the multiply-accumulates of weighted layers (conv, dense), bias excluded; "
-    "norms, activations, pooling and merges count 0; FLOPs = 2 × MACs."
-)
 SCHEMA_VERSION = 1
 
 
@@ -227,8 +223,16 @@ def summary_lines(report: Report) -> list[tuple[str, str]]:
     notes = {n.rf.note for n in report.trace.nodes if n.rf and n.rf.note}
     for note in sorted(notes):
         lines.append(("RF *", note))
-    lines.append(("", CONVENTION))
+    lines.append(("", convention_line(report.trace)))
     return lines
+
+
+def convention_line(trace: Trace) -> str:
+    """What the numbers count, in one line, from the convention that produced them."""
+    from cnncalc.conventions import convention
+
+    line: str = convention(trace.convention).LINE
+    return line
 
 
 def _value(v: object) -> str:
