@@ -17,7 +17,7 @@ from typing import Any
 from cnncalc.analysis.receptive_field import ReceptiveField, receptive_fields
 from cnncalc.conventions import DEFAULT, convention
 from cnncalc.errors import Diagnostic, LayerError, Mark, SpecError, did_you_mean
-from cnncalc.layers._base import Composite, Inputs, Layer, Params, Work, prod
+from cnncalc.layers._base import NO_WORK, Composite, Inputs, Layer, Params, Work, prod
 from cnncalc.shape import Shape
 from cnncalc.spec.loader import mark_of
 from cnncalc.spec.model import Spec
@@ -25,7 +25,6 @@ from cnncalc.spec.parse import BlockCall, check_args, parse_layer, substitute
 
 MAX_NODES = 2_000_000
 MAX_BLOCK_DEPTH = 32
-NO_WORK = Work()  # the input's: it computes nothing
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 
 

@@ -39,6 +39,9 @@ LAYOUTS: dict[str, Layout] = {
     "LD": Layout("LD", "L", "D", "LD"),
 }
 
+# Where each layout's spatial axes sit, looked up once (a long network asks per layer).
+_SPATIAL_POSITIONS = {name: tuple(layout.axes.index(a) for a in layout.spatial) for name, layout in LAYOUTS.items()}
+
 # The layouts with channels and 1, 2 or 3 spatial axes, which windowed layers take.
 CHANNELS_FIRST = {1: "CL", 2: "CHW", 3: "CDHW"}
 
@@ -79,7 +82,7 @@ class Shape(tuple[int, ...]):
     @property
     def spatial(self) -> tuple[int, ...]:
         """The sizes of the axes windows slide over, in order ((H, W) of an image)."""
-        return tuple(self.size(a) for a in self.layout.spatial)
+        return tuple(self[i] for i in _SPATIAL_POSITIONS[self.axes])
 
     @property
     def channels(self) -> int:

@@ -46,7 +46,7 @@ def receptive_fields(nodes: Sequence[Node]) -> list[ReceptiveField | None]:
     fields: list[Field] = []
     for node in nodes:
         if node.layer is None:  # the network's input: each pixel sees itself
-            spatial = len(node.output.spatial)
+            spatial = len(node.output.layout.spatial)
             fields.append(ReceptiveField((1,) * spatial, (1.0,) * spatial, (0.5,) * spatial) if spatial else None)
             continue
         incoming = [fields[s] for s in node.sources[: node.layer.value_inputs]]
@@ -55,7 +55,7 @@ def receptive_fields(nodes: Sequence[Node]) -> list[ReceptiveField | None]:
 
 
 def _step(incoming: list[Field], window: Window | object | None, output: Shape) -> Field:
-    spatial = len(output.spatial)
+    spatial = len(output.layout.spatial)
     if spatial < 1:
         return None
     if window is EVERYTHING or any(field is WHOLE for field in incoming):

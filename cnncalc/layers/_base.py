@@ -84,6 +84,9 @@ class Params:
         )
 
 
+NO_PARAMS = Params()
+
+
 @dataclass(frozen=True)
 class Tensor:
     """One tensor a layer owns, named as PyTorch names it: `weight`, `bias`, `running_mean`."""
@@ -99,6 +102,8 @@ class Tensor:
 
 def params_of(tensors: Sequence[Tensor]) -> Params:
     """Parameter and buffer counts: the sums of a layer's tensors by role."""
+    if not tensors:
+        return NO_PARAMS
     by_role = {"trainable": 0, "frozen": 0, "buffer": 0}
     for tensor in tensors:
         by_role[tensor.role] += tensor.size
@@ -119,6 +124,9 @@ class Work:
     # pooling, activation or upsample, one per output element per extra input of add/multiply.
     elementwise: int = 0
     activation: int = 0  # output elements an attached `activation:` passes through
+
+
+NO_WORK = Work()
 
 
 @dataclass(frozen=True)
@@ -203,7 +211,7 @@ class Layer(BaseModel):
 
     def work(self, inputs: Inputs, output: Shape) -> Work:
         """What one sample's pass computes: MACs and the element counts conventions price."""
-        return Work()
+        return NO_WORK
 
     def params(self, inputs: Inputs) -> Params:
         """Parameter and buffer counts: the sums of `tensors` (not to override)."""
