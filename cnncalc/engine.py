@@ -8,15 +8,17 @@ its own numbers. It never names a layer kind.
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from cnncalc.analysis.receptive_field import ReceptiveField, receptive_fields
+from cnncalc.conventions import DEFAULT, convention
 from cnncalc.errors import Diagnostic, LayerError, Mark, SpecError, did_you_mean
-from cnncalc.layers._base import EVERYTHING, Composite, Inputs, Layer, Params, Shape, format_hwc, prod
+from cnncalc.layers._base import NO_WORK, Composite, Inputs, Layer, Params, Work, prod
+from cnncalc.shape import Shape
 from cnncalc.spec.loader import mark_of
 from cnncalc.spec.model import Spec
 from cnncalc.spec.parse import BlockCall, check_args, parse_layer, substitute
@@ -24,16 +26,6 @@ from cnncalc.spec.parse import BlockCall, check_args, parse_layer, substitute
 MAX_NODES = 2_000_000
 MAX_BLOCK_DEPTH = 32
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
-
-
-@dataclass(frozen=True)
-class ReceptiveField:
-    """Per spatial axis: size, jump (effective stride) and start (centre of the first unit)."""
-
-    size: tuple[int, ...]
-    jump: tuple[float, ...]
-    start: tuple[float, ...]
-    note: str = ""  # set where merged branches disagree on jump or centre
 
 
 @dataclass(frozen=True)
@@ -65,6 +57,7 @@ class Node:
     groups: tuple[int, ...]  # enclosing groups, outermost first
     mark: Mark | None
     layer: Layer | None = None
+    work: Work = NO_WORK  # what the layer computes, for conventions to price
 
     @property
     def output_size(self) -> int:
@@ -86,6 +79,7 @@ class Trace:
     names: dict[str, int | tuple[str, int]]  # name -> node, or ("group", index)
     batch: int = 1
     dtype: str = "float32"
+    convention: str = DEFAULT  # the counting convention the nodes' MACs follow (cnncalc.conventions)
     duplicate_names: list[tuple[str, Mark | None]] = field(default_factory=list)
 
     @property
@@ -128,6 +122,7 @@ class _Builder:
         self.context = ""
         self.mark: Mark | None = None
         self.raw: Any = None
+        self.convention = convention(DEFAULT)
 
     # The GraphBuilder protocol.
 
@@ -151,15 +146,14 @@ class _Builder:
     def add(self, layer: Layer, sources: list[int], name: str = "") -> int:
         inputs = tuple(self.nodes[s].output for s in sources)
         try:
+            layer.check_layout(inputs)
             output = layer.output_shape(inputs)
             params = layer.params(inputs)
-            macs = layer.macs(inputs, output)
-            window = layer.window(inputs)
+            work = layer.work(inputs, output)
         except LayerError as exc:
             self._fail_layer(exc, sources)
         if len(self.nodes) >= MAX_NODES:
             self._fail(f"the network expands to more than {MAX_NODES:,} layers")
-        rf = _receptive_field([self.nodes[s].rf for s in sources[: layer.value_inputs]], window, output)
         node = Node(
             index=len(self.nodes),
             name=name,
@@ -169,11 +163,12 @@ class _Builder:
             inputs=inputs,
             output=output,
             params=params,
-            macs=macs,
-            rf=rf,
+            macs=self.convention.macs(work),
+            rf=None,  # filled by the receptive field pass once the graph is whole
             groups=tuple(self.group_stack),
             mark=self.mark,
             layer=layer,
+            work=work,
         )
         self.nodes.append(node)
         return node.index
@@ -182,12 +177,14 @@ class _Builder:
 
     def run(self) -> Trace:
         shape = self.spec.input.shape()
-        spatial = len(shape) - 1 if len(shape) > 1 else 0
-        rf = ReceptiveField((1,) * spatial, (1.0,) * spatial, (0.5,) * spatial) if spatial else None
-        self.nodes.append(Node(0, "input", "input", "", (), (), shape, Params(), 0, rf, (), None))
+        self.nodes.append(Node(0, "input", "input", "", (), (), shape, Params(), 0, None, (), None))
         self.scope.names["input"] = 0
         self._validate_top_level()
         self.sequence(self.spec.layers, 0)
+        for node, rf in zip(self.nodes, receptive_fields(self.nodes), strict=True):
+            # Nodes are frozen for their readers; the pass sets this one field before any reader
+            # sees them (dataclasses.replace would rebuild every node of a long network).
+            object.__setattr__(node, "rf", rf)
         return Trace(self.spec, self.path, self.nodes, self.groups, self.names, duplicate_names=self.duplicates)
 
     def _validate_top_level(self) -> None:
@@ -351,34 +348,9 @@ class _Builder:
         for s in sources:
             node = self.nodes[s]
             name = known.get(s) or node.name or f"#{s} {node.kind}"
-            shown.append(f"{name} {format_hwc(node.output)}")
+            shown.append(f"{name} {node.output.text()}")
         key = exc.field if isinstance(self.raw, dict) and exc.field in self.raw else None
         self._fail(f"{self._label(self.raw)}: {exc.message}; reads {', '.join(shown)}", key, cause=exc)
-
-
-def _receptive_field(incoming: list[ReceptiveField | None], window: Any, output: Shape) -> ReceptiveField | None:
-    spatial = len(output) - 1
-    known = [rf for rf in incoming if rf is not None]
-    if spatial < 1 or not known or window is EVERYTHING or any(len(rf.size) != spatial for rf in known):
-        return None
-    rf = known[0]
-    if len(known) > 1:
-        size = tuple(max(r.size[i] for r in known) for i in range(spatial))
-        differ = any(r.jump != rf.jump or r.start != rf.start for r in known)
-        note = "branches differ in jump or centre; largest field shown" if differ else ""
-        rf = ReceptiveField(size, rf.jump, rf.start, note or next((r.note for r in known if r.note), ""))
-    if window is None:
-        return rf
-    size = tuple(
-        r + (f - 1) * d * j for r, f, d, j in zip(rf.size, window.kernel, window.dilation, rf.jump, strict=True)
-    )
-    jump = tuple(j * s for j, s in zip(rf.jump, window.stride, strict=True))
-    start = tuple(
-        c + ((f - 1) * d / 2 - p) * j
-        for c, f, d, p, j in zip(rf.start, window.kernel, window.dilation, window.pad_before, rf.jump, strict=True)
-    )
-    # After an upsample the jump is fractional; a field spans whole input pixels, so round up.
-    return ReceptiveField(tuple(math.ceil(v - 1e-9) for v in size), jump, start, rf.note)
 
 
 def propagate(spec: Spec, path: str, *, batch: int | None = None, dtype: str = "float32") -> Trace:

@@ -13,14 +13,11 @@ from typing import Any
 from cnncalc.engine import Node, Trace
 from cnncalc.figures import ClaimResult, hwc
 from cnncalc.layers._base import Shape, per_dim, prod
+from cnncalc.shape import text as _shape
 
 
 def _n(v: int) -> str:
     return f"{v:,}"
-
-
-def _shape(shape: Shape | list[int]) -> str:
-    return "(" + ", ".join(str(v) for v in shape) + ")"
 
 
 def _node(trace: Trace, target: str) -> Node | None:
@@ -33,14 +30,14 @@ def _conv_params(node: Node, claimed: int) -> str | None:
     filters, kernel = getattr(layer, "filters", None), getattr(layer, "kernel", None)
     if not isinstance(filters, int) or kernel is None or not node.inputs:
         return None
-    ndim = len(node.inputs[0]) - 1
+    ndim = len(node.inputs[0].spatial)
     try:
         sizes = per_dim(kernel, ndim, "kernel")
     except Exception:
         return None
     k = prod(sizes)
     ktext = "*".join(str(v) for v in sizes)
-    channels = node.inputs[0][0]
+    channels = node.inputs[0].channels
     groups = getattr(layer, "groups", 1) or 1
     seen = channels // groups
     bias = filters if getattr(layer, "bias", False) else 0
@@ -122,8 +119,8 @@ def _total_params(trace: Trace, claimed: int) -> str | None:
     for n in trace.nodes:
         filters, kernel = getattr(n.layer, "filters", None), getattr(n.layer, "kernel", None)
         if isinstance(filters, int) and kernel is not None:
-            seen = n.inputs[0][0] // (getattr(n.layer, "groups", 1) or 1)
-            one_channel += (seen - 1) * prod(per_dim(kernel, len(n.inputs[0]) - 1, "kernel")) * filters
+            seen = n.inputs[0].channels // (getattr(n.layer, "groups", 1) or 1)
+            one_channel += (seen - 1) * prod(per_dim(kernel, len(n.inputs[0].spatial), "kernel")) * filters
     if one_channel and claimed == actual - one_channel:
         return f"{_n(claimed)} counts one input channel in every conv layer: {_n(actual)}"
     return None
@@ -132,7 +129,8 @@ def _total_params(trace: Trace, claimed: int) -> str | None:
 def _variant_shape(node: Node, update: dict[str, Any]) -> Shape | None:
     layer: Any = node.layer
     try:
-        return tuple(layer.model_copy(update=update).output_shape(node.inputs))
+        shape: Shape = layer.model_copy(update=update).output_shape(node.inputs)
+        return shape
     except Exception:
         return None
 
@@ -142,7 +140,7 @@ def _axis_formula(node: Node) -> str:
     layer: Any = node.layer
     window = layer.window(node.inputs)
     pads = layer.pads(node.inputs[0])[0]
-    n, o = node.inputs[0][1], node.output[1]
+    n, o = node.inputs[0].spatial[0], node.output.spatial[0]
     reach = window.dilation[0] * (window.kernel[0] - 1) + 1
     return f"({n} + {pads[0] + pads[1]} - {reach})/{window.stride[0]:g} + 1 = {o}"
 
@@ -152,7 +150,7 @@ def _shape_claim(result: ClaimResult, trace: Trace) -> str | None:
     node = _node(trace, result.target)
     if node is None or not isinstance(claimed, list):
         return None
-    if len(node.output) > 1 and claimed == list(node.output):
+    if len(node.output) > 1 and claimed == list(node.output) != list(hwc(node.output)):
         return f"{_shape(claimed)} is channels first; claims are (H, W, C): {_shape(hwc(node.output))}"
     layer: Any = node.layer
     if layer is None or not callable(getattr(layer, "pads", None)):

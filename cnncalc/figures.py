@@ -93,8 +93,8 @@ def figures(trace: Trace, target: str) -> Figures | None:
 
 
 def hwc(shape: Shape) -> tuple[int, ...]:
-    """Channels last, the course's (H, W, C) order; flat shapes are unchanged."""
-    return (*shape[1:], shape[0]) if len(shape) > 1 else shape
+    """The sizes in the course's order, channels last (`Shape.ordered`)."""
+    return shape.ordered("hwc")
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from cnncalc.labels import numbered as node_label
+from cnncalc.shape import Shape
 
 if TYPE_CHECKING:
     from cnncalc.engine import Trace
@@ -222,13 +223,23 @@ def _per_sample(flops: int, batch: int) -> int | Fraction:
     return int(value) if value.denominator == 1 else value
 
 
-def _shape_of(out: Any, batch: int) -> Any:
-    """A tensor's per-sample shape; anything else described (it will not match)."""
+def _shape_of(out: Any, batch: int, like: Shape | None = None) -> Any:
+    """A tensor's per-sample shape, with the axes of `like` where the rank agrees;
+    anything else described (it will not match)."""
     shape = getattr(out, "shape", None)
     if shape is None:
         return f"a {type(out).__name__}, not a tensor"
     dims = tuple(int(v) for v in shape)
-    return dims[1:] if dims and dims[0] == batch else f"batch axis {dims}"
+    if not dims or dims[0] != batch:
+        return f"batch axis {dims}"
+    return _named(dims[1:], like)
+
+
+def _named(measured: Any, like: Shape | None) -> Any:
+    """PyTorch's measured sizes with the axes cnncalc expects there, where the rank agrees."""
+    if like is not None and isinstance(measured, tuple) and len(measured) == len(like):
+        return Shape(measured, like.axes)
+    return measured
 
 
 def verify(trace: Trace, device: str = "auto") -> Verification:
@@ -259,7 +270,7 @@ def verify(trace: Trace, device: str = "auto") -> Verification:
             NodeCheck(
                 index,
                 (
-                    Check("shape", node.output, _shape_of(out, batch)),
+                    Check("shape", node.output, _shape_of(out, batch, node.output)),
                     Check("trainable_params", node.params.trainable, trainable),
                     Check("non_trainable_params", node.params.non_trainable, frozen),
                     Check("buffers", node.params.buffers, buffers),
@@ -567,6 +578,6 @@ def compare_with_model(trace: Trace, factory_text: str, device: str = "auto") ->
         Check("non_trainable_params", sum(n.params.non_trainable for n in trace.nodes), frozen),
         Check("buffers", sum(n.params.buffers for n in trace.nodes), buffers),
         Check("macs", sum(n.macs for n in trace.nodes), _per_sample(flops, batch)),
-        Check("shape", trace.nodes[-1].output, output),
+        Check("shape", trace.nodes[-1].output, _named(output, trace.nodes[-1].output)),
     ]
     return result

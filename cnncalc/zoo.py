@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from cnncalc.shape import Shape
+
 
 def zoo_dir() -> Path:
     """Installed wheels carry the specs inside the package; a source checkout has them beside it."""
@@ -36,7 +38,7 @@ class Entry:
 
     name: str
     description: str
-    input: tuple[int, ...]  # channels first, as the engine holds it
+    input: Shape
     params: int
     macs: int  # per sample
 

@@ -14,7 +14,9 @@ from cnncalc.engine import propagate
 from cnncalc.errors import SpecError
 from cnncalc.layers import registry
 from cnncalc.layers._base import Composite, Layer, Params
+from cnncalc.shape import Shape
 from cnncalc.spec import loads_spec
+from cnncalc.spec.model import InputSpec
 
 CASES_FILE = Path(__file__).with_name("layer_cases.yaml")
 CASES: list[dict[str, Any]] = yaml.safe_load(CASES_FILE.read_text())
@@ -28,11 +30,9 @@ def case_id(case: dict[str, Any]) -> str:
     return f"{case['layer']['type']}: {case['about']}"
 
 
-def chw(dims: dict[str, int]) -> tuple[int, ...]:
-    """A spec-style input mapping as the channels-first shape cnncalc and torch use."""
-    if "features" in dims:
-        return (dims["features"],)
-    return (dims["c"], *(dims[axis] for axis in ("d", "h", "w", "l") if axis in dims))
+def chw(dims: dict[str, int]) -> Shape:
+    """A spec-style input mapping as the shape cnncalc and torch use: channels first, axes named."""
+    return InputSpec.model_validate(dims).shape()
 
 
 def from_course_order(shape: list[int]) -> tuple[int, ...]:

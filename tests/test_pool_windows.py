@@ -19,6 +19,7 @@ from needs import needs_module
 from cnncalc.errors import LayerError
 from cnncalc.layers import registry
 from cnncalc.layers._base import Shape
+from cnncalc.shape import channels_first
 
 SIZES = range(1, 6)
 KERNELS = range(1, 5)
@@ -49,7 +50,7 @@ def _torch_output(torch: Any, kind: str, size: Shape, fields: dict[str, Any]) ->
 def _cnncalc_output(kind: str, size: Shape, fields: dict[str, Any]) -> Shape | None:
     layer = registry()[kind].model_validate({"type": kind, **fields})
     try:
-        return layer.output_shape(((1, *size),))
+        return layer.output_shape((channels_first(1, size),))
     except LayerError:
         return None
 
@@ -104,7 +105,7 @@ def test_the_issue_reproduction_through_the_command_line(tmp_path: Any) -> None:
 def test_a_refused_ceil_mode_window_shows_the_ceil_arithmetic() -> None:
     layer = registry()["maxpool"].model_validate({"type": "maxpool", "kernel": 3, "stride": 2, "ceil_mode": True})
     with pytest.raises(LayerError) as caught:
-        layer.output_shape(((1, 1, 4),))
+        layer.output_shape((channels_first(1, (1, 4)),))
     # ceil((1 - 3) / 2) + 1 = -1 + 1 = 0: no window at all (torch: "Output size is too small").
     words = "a 3-wide window does not fit h=1 with padding 0+0: ceil((1 + 0 - 3) / 2) + 1 = 0 < 1"
     assert words in caught.value.message

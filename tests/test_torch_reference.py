@@ -28,6 +28,7 @@ from cnncalc.engine import propagate
 from cnncalc.layers import registry
 from cnncalc.layers._base import Composite
 from cnncalc.spec import loads_spec
+from cnncalc.spec.model import InputSpec
 from cnncalc.verify import build_module
 
 torch = needs_module("torch")
@@ -277,7 +278,10 @@ def test_cnncalcs_module_computes_what_the_hand_built_one_does(case: dict[str, A
     inputs = [channels_first(d) for d in (case["inputs"] if "inputs" in case else [case["input"]])]
     torch.manual_seed(0)
     layer = registry()[case["layer"]["type"]].model_validate(case["layer"])
-    same_values(layer.build_torch(tuple(inputs)), MODULES[case["about"]](), inputs)
+    named = tuple(
+        InputSpec.model_validate(d).shape() for d in (case["inputs"] if "inputs" in case else [case["input"]])
+    )
+    same_values(layer.build_torch(named), MODULES[case["about"]](), inputs)
 
 
 # Composites: a spec and the PyTorch a user would write for it. cnncalc's JSON totals

@@ -1,8 +1,10 @@
 """What every layer kind is: a pydantic schema plus its shape rule, counts and torch builder.
 
-A shape here is one sample's, channels first, as PyTorch holds it without the batch
-axis: `(C, H, W)` for images, `(C, L)` in 1-D, `(C, D, H, W)` in 3-D and `(N,)` once
-flattened. Which order a person sees (H, W, C or C, H, W) is the renderers' business.
+A shape here is one sample's, as PyTorch holds it without the batch axis, with its axes
+named (`cnncalc.shape`): `(C, H, W)` for images, `(C, L)` in 1-D, `(C, D, H, W)` in 3-D,
+`(L, D)` for a sequence of vectors and `(F,)` once flattened. A layer asks for an axis by
+name and declares the layouts it `accepts`; which order a person sees is `Shape.text`'s
+business.
 """
 
 from __future__ import annotations
@@ -15,12 +17,18 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeIn
 
 from cnncalc.errors import LINE_BREAKING, LayerError
 from cnncalc.layers._traits import check as check_traits
+from cnncalc.shape import CHANNELS_FIRST, LAYOUTS, layouts_text
+from cnncalc.shape import Shape as Shape  # re-exported: every layer module names it
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-Shape = tuple[int, ...]
 Inputs = tuple[Shape, ...]
+
+# Layouts a layer takes when it does not say: any.
+ANY_LAYOUT: frozenset[str] = frozenset(LAYOUTS)
+# The channels-first layouts with 1, 2 or 3 spatial axes, which windows slide over.
+SPATIAL_LAYOUTS: frozenset[str] = frozenset(CHANNELS_FIRST.values())
 
 # Spec field types shared by the windowed layers. A size is one int for every spatial
 # dimension or a list with one int per dimension.
@@ -89,6 +97,51 @@ class Params:
         )
 
 
+NO_PARAMS = Params()
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """One tensor a layer owns, named as PyTorch names it: `weight`, `bias`, `running_mean`."""
+
+    name: str
+    shape: tuple[int, ...]
+    role: Literal["trainable", "frozen", "buffer"] = "trainable"
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.shape)
+
+
+def params_of(tensors: Sequence[Tensor]) -> Params:
+    """Parameter and buffer counts: the sums of a layer's tensors by role."""
+    if not tensors:
+        return NO_PARAMS
+    by_role = {"trainable": 0, "frozen": 0, "buffer": 0}
+    for tensor in tensors:
+        by_role[tensor.role] += tensor.size
+    return Params(by_role["trainable"], by_role["frozen"], by_role["buffer"])
+
+
+@dataclass(frozen=True)
+class Work:
+    """What one sample's pass through a layer computes, as counts a convention can price.
+
+    `macs` is cnncalc's own figure (docs: conventions); the element counts are what other
+    tools charge besides it.
+    """
+
+    macs: int = 0  # multiply-accumulates of the weighted products, bias excluded
+    bias: int = 0  # output elements a learned bias is added to
+    # Operations of an op that is not multiply-accumulate: one per output element of a norm,
+    # pooling, activation or upsample, one per output element per extra input of add/multiply.
+    elementwise: int = 0
+    activation: int = 0  # output elements an attached `activation:` passes through
+
+
+NO_WORK = Work()
+
+
 @dataclass(frozen=True)
 class Window:
     """A sliding window over the spatial axes, for the receptive field recurrence."""
@@ -141,6 +194,8 @@ class Layer(BaseModel):
     arity: ClassVar[tuple[int, int | None]] = (1, 1)
     # How many leading inputs the output's values come from (crop's second input only sizes it).
     value_inputs: ClassVar[int | None] = None
+    # The layouts (`cnncalc.shape.LAYOUTS`) of the inputs it takes; another is a positioned error.
+    accepts: ClassVar[frozenset[str]] = ANY_LAYOUT
     kind: ClassVar[str] = ""
     # What the kind is, for the lint rules: names from the vocabulary in layers/_traits.py.
     traits: ClassVar[frozenset[str]] = frozenset()
@@ -162,16 +217,32 @@ class Layer(BaseModel):
             cls.kind = args[0]
             REGISTRY[args[0]] = cls
 
+    def check_layout(self, inputs: Inputs) -> None:
+        """Raise LayerError when an input's layout is not one this layer `accepts`."""
+        for x in inputs:
+            if x.axes not in self.accepts:
+                wanted = layouts_text(self.accepts)
+                raise LayerError(f"{self.kind} takes {wanted} inputs, got {x.axis_names()} = {x.text()}")
+
     def output_shape(self, inputs: Inputs) -> Shape:
         """The output shape; raise LayerError when the inputs do not fit."""
         return inputs[0]
 
+    def tensors(self, inputs: Inputs) -> list[Tensor]:
+        """The tensors this layer owns: name, shape, and whether trainable or a buffer."""
+        return []
+
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        """What one sample's pass computes: MACs and the element counts conventions price."""
+        return NO_WORK
+
     def params(self, inputs: Inputs) -> Params:
-        return Params()
+        """Parameter and buffer counts: the sums of `tensors` (not to override)."""
+        return params_of(self.tensors(inputs))
 
     def macs(self, inputs: Inputs, output: Shape) -> int:
-        """Multiply-accumulates for one sample (see docs: conventions)."""
-        return 0
+        """Multiply-accumulates for one sample by cnncalc's convention (not to override)."""
+        return self.work(inputs, output).macs
 
     def window(self, inputs: Inputs) -> Window | Everything | None:
         """The spatial window for the receptive field; None for a pointwise layer."""
@@ -230,12 +301,12 @@ class Composite(Layer):
 # Shape helpers shared by the windowed layers.
 
 
-def spatial_dims(x: Shape, ndim: int, kind: str) -> Shape:
-    """The spatial part of an input that must be (C, *spatial) with `ndim` spatial axes."""
-    if len(x) != ndim + 1:
-        want = {1: "(L, C)", 2: "(H, W, C)", 3: "(D, H, W, C)"}[ndim]
-        raise LayerError(f"{kind} needs a {ndim + 1}-D input {want}, got {len(x)}-D {format_hwc(x)}")
-    return x[1:]
+def spatial_dims(x: Shape, ndim: int, kind: str) -> tuple[int, ...]:
+    """The spatial sizes of an input that must be (C, *spatial) with `ndim` spatial axes."""
+    if x.axes != CHANNELS_FIRST[ndim]:
+        want = layouts_text({CHANNELS_FIRST[ndim]})
+        raise LayerError(f"{kind} takes {want} inputs, got {x.axis_names()} = {x.text()}")
+    return x.spatial
 
 
 def per_dim(value: int | list[int], ndim: int, field: str) -> tuple[int, ...]:
@@ -249,7 +320,7 @@ def per_dim(value: int | list[int], ndim: int, field: str) -> tuple[int, ...]:
 
 def resolve_padding(
     padding: int | list[int] | str,
-    sizes: Shape,
+    sizes: tuple[int, ...],
     kernel: tuple[int, ...],
     stride: tuple[int, ...],
     dilation: tuple[int, ...],
@@ -293,16 +364,6 @@ def window_output(
 
 
 AXES = {1: ("l",), 2: ("h", "w"), 3: ("d", "h", "w")}
-
-
-def format_hwc(shape: Sequence[int]) -> str:
-    """A shape in the course's (H, W, C) order; flat shapes as they are."""
-    values = (*shape[1:], shape[0]) if len(shape) > 1 else tuple(shape)
-    return format_chw(values)
-
-
-def format_chw(shape: Sequence[int]) -> str:
-    return "(" + ", ".join(str(v) for v in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 def window_summary(

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from cnncalc.layers._base import Inputs, Layer
+from cnncalc.layers._base import Inputs, Layer, Shape, Work, prod
 
 ActivationName = Literal["relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "softmax"]
 
@@ -20,6 +20,9 @@ class Activation(Layer):
 
     traits: ClassVar[frozenset[str]] = frozenset({"activation", "elementwise"})
     torch_class: ClassVar[str] = ""
+
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        return Work(elementwise=prod(output))
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
@@ -101,7 +104,8 @@ class Softmax(Activation):
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
 
-        return nn.Softmax(dim=1)  # axis 1 with the batch: channels, or features when flat
+        x = inputs[0]
+        return nn.Softmax(dim=x.dim(x.layout.channels))  # channels; features when flat or a sequence
 
 
 class WithActivation(Layer):
@@ -109,3 +113,7 @@ class WithActivation(Layer):
 
     # Layer.describe() and Layer.build_torch() apply it, for every kind alike.
     activation: ActivationName | None = Field(None, description="Activation applied to the output.")
+
+    def activated(self, output: Shape) -> int:
+        """Output elements the attached activation passes through (0 without one)."""
+        return 0 if self.activation is None else prod(output)

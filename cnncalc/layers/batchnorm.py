@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from cnncalc.layers._base import Inputs, Params
+from cnncalc.layers._base import SPATIAL_LAYOUTS, Inputs, Shape, Tensor, Work, prod
 from cnncalc.layers.activation import WithActivation
 
 
@@ -19,21 +19,30 @@ class BatchNorm(WithActivation):
 
     traits: ClassVar[frozenset[str]] = frozenset({"normalizing", "batch-statistics"})
     type: Literal["batchnorm"]
+    # Per channel, or per feature when flat; a sequence of vectors (L, D) takes a layernorm.
+    accepts: ClassVar[frozenset[str]] = SPATIAL_LAYOUTS | {"F"}
     affine: bool = Field(True, description="Learn a scale (gamma) and shift (beta) per channel.")
     track_running_stats: bool = Field(True, description="Keep running mean and variance as buffers.")
     eps: float = Field(1e-5, gt=0, description="Added to the variance for numerical stability.")
     momentum: float = Field(0.1, ge=0, le=1, description="Update rate of the running statistics.")
 
-    def params(self, inputs: Inputs) -> Params:
-        channels = inputs[0][0]
-        return Params(
-            trainable=2 * channels if self.affine else 0,
-            buffers=2 * channels + 1 if self.track_running_stats else 0,
-        )
+    def tensors(self, inputs: Inputs) -> list[Tensor]:
+        channels = (inputs[0].channels,)
+        found = [Tensor("weight", channels), Tensor("bias", channels)] if self.affine else []
+        if self.track_running_stats:
+            found += [
+                Tensor("running_mean", channels, "buffer"),
+                Tensor("running_var", channels, "buffer"),
+                Tensor("num_batches_tracked", (), "buffer"),  # one element, as in PyTorch
+            ]
+        return found
+
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        return Work(elementwise=prod(output), activation=self.activated(output))
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
 
         x = inputs[0]
         cls = getattr(nn, f"BatchNorm{max(len(x) - 1, 1)}d")  # (N,) and (C, L) both take BatchNorm1d
-        return cls(x[0], self.eps, self.momentum, self.affine, self.track_running_stats)
+        return cls(x.channels, self.eps, self.momentum, self.affine, self.track_running_stats)

@@ -11,10 +11,11 @@ from cnncalc.layers._base import (
     AXES,
     Inputs,
     Padding,
-    Params,
     Shape,
     Size,
+    Tensor,
     Window,
+    Work,
     per_dim,
     prod,
     resolve_padding,
@@ -32,6 +33,7 @@ class ConvNd(WithActivation):
 
     traits: ClassVar[frozenset[str]] = frozenset({"windowed", "has-bias"})
     ndim: ClassVar[int] = 2
+    accepts: ClassVar[frozenset[str]] = frozenset({"CHW"})
 
     filters: PositiveInt = Field(description="Number of filters: the output channels.")
     kernel: Size = Field(description="Kernel size f, or one per spatial dimension.")
@@ -55,9 +57,10 @@ class ConvNd(WithActivation):
     def output_shape(self, inputs: Inputs) -> Shape:
         x = inputs[0]
         sizes, kernel, stride, dilation = self._geometry(x)
-        if x[0] % self.groups or self.filters % self.groups:
+        channels = x.size("C")
+        if channels % self.groups or self.filters % self.groups:
             raise LayerError(
-                f"groups={self.groups} must divide both the {x[0]} input channels and the {self.filters} filters",
+                f"groups={self.groups} must divide both the {channels} input channels and the {self.filters} filters",
                 "groups",
             )
         pads = self.pads(x)
@@ -65,16 +68,18 @@ class ConvNd(WithActivation):
             window_output(n, f, s, p, d, axis=a)
             for n, f, s, p, d, a in zip(sizes, kernel, stride, pads, dilation, AXES[self.ndim], strict=True)
         )
-        return (self.filters, *out)
+        return x.with_spatial(out, channels=self.filters)
 
-    def params(self, inputs: Inputs) -> Params:
+    def tensors(self, inputs: Inputs) -> list[Tensor]:
         kernel = per_dim(self.kernel, self.ndim, "kernel")
-        weights = prod(kernel) * (inputs[0][0] // self.groups) * self.filters
-        return Params(trainable=weights + (self.filters if self.bias else 0))
+        weight = Tensor("weight", (self.filters, inputs[0].size("C") // self.groups, *kernel))
+        return [weight, Tensor("bias", (self.filters,))] if self.bias else [weight]
 
-    def macs(self, inputs: Inputs, output: Shape) -> int:
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        # Each output element: a dot product over its (C/groups) x f x f window.
         kernel = per_dim(self.kernel, self.ndim, "kernel")
-        return prod(output) * (inputs[0][0] // self.groups) * prod(kernel)
+        macs = prod(output) * (inputs[0].size("C") // self.groups) * prod(kernel)
+        return Work(macs=macs, bias=prod(output) if self.bias else 0, activation=self.activated(output))
 
     def window(self, inputs: Inputs) -> Window:
         _, kernel, stride, dilation = self._geometry(inputs[0])
@@ -92,7 +97,7 @@ class ConvNd(WithActivation):
         x = inputs[0]
         pads = self.pads(x)
         conv = getattr(nn, f"Conv{self.ndim}d")(
-            x[0],
+            x.size("C"),
             self.filters,
             per_dim(self.kernel, self.ndim, "kernel"),
             stride=per_dim(self.stride, self.ndim, "stride"),
@@ -115,6 +120,7 @@ class Conv1d(ConvNd):
 
     type: Literal["conv1d"]
     ndim: ClassVar[int] = 1
+    accepts: ClassVar[frozenset[str]] = frozenset({"CL"})
 
 
 class Conv3d(ConvNd):
@@ -122,3 +128,4 @@ class Conv3d(ConvNd):
 
     type: Literal["conv3d"]
     ndim: ClassVar[int] = 3
+    accepts: ClassVar[frozenset[str]] = frozenset({"CDHW"})

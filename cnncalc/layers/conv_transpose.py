@@ -21,10 +21,11 @@ from cnncalc.layers._base import (
     AXES,
     Inputs,
     NonNegativeSize,
-    Params,
     Shape,
     Size,
+    Tensor,
     Window,
+    Work,
     pair_text,
     per_dim,
     prod,
@@ -39,6 +40,7 @@ class ConvTransposeNd(WithActivation):
 
     traits: ClassVar[frozenset[str]] = frozenset({"windowed", "has-bias"})
     ndim: ClassVar[int] = 2
+    accepts: ClassVar[frozenset[str]] = frozenset({"CHW"})
 
     filters: PositiveInt = Field(description="Number of filters: the output channels.")
     kernel: Size = Field(description="Kernel size f, or one per spatial dimension.")
@@ -67,9 +69,10 @@ class ConvTransposeNd(WithActivation):
     def output_shape(self, inputs: Inputs) -> Shape:
         x = inputs[0]
         sizes, kernel, stride, padding, extra, dilation = self._geometry(x)
-        if x[0] % self.groups or self.filters % self.groups:
+        channels = x.size("C")
+        if channels % self.groups or self.filters % self.groups:
             raise LayerError(
-                f"groups={self.groups} must divide both the {x[0]} input channels and the {self.filters} filters",
+                f"groups={self.groups} must divide both the {channels} input channels and the {self.filters} filters",
                 "groups",
             )
         out = []
@@ -88,16 +91,19 @@ class ConvTransposeNd(WithActivation):
                     "padding",
                 )
             out.append(size)
-        return (self.filters, *out)
+        return x.with_spatial(out, channels=self.filters)
 
-    def params(self, inputs: Inputs) -> Params:
+    def tensors(self, inputs: Inputs) -> list[Tensor]:
+        # PyTorch's transposed weight is (C_in, filters/groups, *kernel).
         kernel = per_dim(self.kernel, self.ndim, "kernel")
-        weights = inputs[0][0] * (self.filters // self.groups) * prod(kernel)
-        return Params(trainable=weights + (self.filters if self.bias else 0))
+        weight = Tensor("weight", (inputs[0].size("C"), self.filters // self.groups, *kernel))
+        return [weight, Tensor("bias", (self.filters,))] if self.bias else [weight]
 
-    def macs(self, inputs: Inputs, output: Shape) -> int:
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        # The input-spatial rule: each input element scatters into filters/groups x f x f outputs.
         kernel = per_dim(self.kernel, self.ndim, "kernel")
-        return prod(inputs[0]) * (self.filters // self.groups) * prod(kernel)
+        macs = prod(inputs[0]) * (self.filters // self.groups) * prod(kernel)
+        return Work(macs=macs, bias=prod(output) if self.bias else 0, activation=self.activated(output))
 
     def window(self, inputs: Inputs) -> Window:
         # In the input's units an output position sees at most floor(d*(f-1)/s) + 1
@@ -125,7 +131,7 @@ class ConvTransposeNd(WithActivation):
         x = inputs[0]
         _, kernel, stride, padding, extra, dilation = self._geometry(x)
         return getattr(nn, f"ConvTranspose{self.ndim}d")(
-            x[0],
+            x.size("C"),
             self.filters,
             kernel,
             stride=stride,
@@ -148,6 +154,7 @@ class ConvTranspose1d(ConvTransposeNd):
 
     type: Literal["conv_transpose1d"]
     ndim: ClassVar[int] = 1
+    accepts: ClassVar[frozenset[str]] = frozenset({"CL"})
 
 
 class ConvTranspose3d(ConvTransposeNd):
@@ -155,3 +162,4 @@ class ConvTranspose3d(ConvTransposeNd):
 
     type: Literal["conv_transpose3d"]
     ndim: ClassVar[int] = 3
+    accepts: ClassVar[frozenset[str]] = frozenset({"CDHW"})

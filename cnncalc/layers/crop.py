@@ -12,11 +12,11 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import AXES, Inputs, Layer, Shape, Size, Window, format_chw, per_dim
+from cnncalc.layers._base import AXES, SPATIAL_LAYOUTS, Inputs, Layer, Shape, Size, Window, per_dim
 from cnncalc.layers.zeropad import Sides, per_side, sides_text, spatial_rank
 
 
-def centred(sizes: Shape, target: Shape, field: str) -> tuple[tuple[int, int], ...]:
+def centred(sizes: tuple[int, ...], target: tuple[int, ...], field: str) -> tuple[tuple[int, int], ...]:
     """(before, after) per dimension that cut `sizes` down to `target`, centred."""
     sides = []
     for n, t, axis in zip(sizes, target, AXES.get(len(sizes), ("n",) * len(sizes)), strict=True):
@@ -35,6 +35,7 @@ class Crop(Layer):
 
     type: Literal["crop"]
     arity: ClassVar[tuple[int, int | None]] = (1, 2)
+    accepts: ClassVar[frozenset[str]] = SPATIAL_LAYOUTS
     value_inputs: ClassVar[int | None] = 1
     size: Size | None = Field(None, description="Output size (centred crop), or one per spatial dimension.")
     cropping: Sides | None = Field(None, description="Rows/columns to cut: per side, per dimension or everywhere.")
@@ -46,16 +47,16 @@ class Crop(Layer):
             if self.size is not None or self.cropping is not None:
                 raise LayerError("with two inputs crop matches the second; give neither size nor cropping", "from")
             ref = inputs[1]
-            if len(ref) != len(x):
-                raise LayerError(f"cannot crop {format_chw(x)} to the size of {format_chw(ref)}: ranks differ", "from")
-            return centred(x[1:], ref[1:], "from")
+            if ref.axes != x.axes:
+                raise LayerError(f"cannot crop {x.text('chw')} to the size of {ref.text('chw')}: ranks differ", "from")
+            return centred(x.spatial, ref.spatial, "from")
         if (self.size is None) == (self.cropping is None):
             raise LayerError("give exactly one of size and cropping, or read two inputs (from: [x, ref])")
         if self.size is not None:
-            return centred(x[1:], per_dim(self.size, ndim, "size"), "size")
+            return centred(x.spatial, per_dim(self.size, ndim, "size"), "size")
         assert self.cropping is not None
         sides = per_side(self.cropping, ndim, "cropping")
-        for n, (before, after), axis in zip(x[1:], sides, AXES.get(ndim, ("n",) * ndim), strict=True):
+        for n, (before, after), axis in zip(x.spatial, sides, AXES.get(ndim, ("n",) * ndim), strict=True):
             if before + after >= n:
                 raise LayerError(
                     f"cropping {before}+{after} leaves nothing of {axis}={n}: {n} - {before} - {after} = "
@@ -67,7 +68,7 @@ class Crop(Layer):
     def output_shape(self, inputs: Inputs) -> Shape:
         x = inputs[0]
         sides = self._sides(inputs)
-        return (x[0], *(n - before - after for n, (before, after) in zip(x[1:], sides, strict=True)))
+        return x.with_spatial(n - before - after for n, (before, after) in zip(x.spatial, sides, strict=True))
 
     def window(self, inputs: Inputs) -> Window:
         sides = self._sides(inputs)

@@ -6,7 +6,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, PositiveInt
 
-from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Params, Shape, prod
+from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Shape, Tensor, Work, prod
 from cnncalc.layers.activation import WithActivation
 
 
@@ -20,16 +20,24 @@ class Dense(WithActivation):
     bias: bool = Field(True, description="One learned bias per unit.")
 
     def output_shape(self, inputs: Inputs) -> Shape:
-        return (*inputs[0][:-1], self.units)
+        x = inputs[0]
+        return x.replace(**{x.axes[-1]: self.units})
 
-    def params(self, inputs: Inputs) -> Params:
-        return Params(trainable=inputs[0][-1] * self.units + (self.units if self.bias else 0))
+    def tensors(self, inputs: Inputs) -> list[Tensor]:
+        weight = Tensor("weight", (self.units, inputs[0][-1]))  # nn.Linear's (out, in)
+        return [weight, Tensor("bias", (self.units,))] if self.bias else [weight]
 
-    def macs(self, inputs: Inputs, output: Shape) -> int:
-        return prod(inputs[0][:-1]) * inputs[0][-1] * self.units
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        # Every row along the other axes: in x units.
+        macs = prod(inputs[0][:-1]) * inputs[0][-1] * self.units
+        return Work(macs=macs, bias=prod(output) if self.bias else 0, activation=self.activated(output))
 
-    def window(self, inputs: Inputs) -> Everything:
-        return EVERYTHING
+    def window(self, inputs: Inputs) -> Everything | None:
+        # Over a sequence of vectors (L, D) it acts on each position alone; otherwise its
+        # last axis is a spatial one, or the whole of a flat input.
+        x = inputs[0]
+        per_position = bool(x.layout.spatial) and x.axes[-1] not in x.layout.spatial
+        return None if per_position else EVERYTHING
 
     def summary(self, inputs: Inputs) -> str:
         return str(self.units)

@@ -7,6 +7,7 @@ f * f * multiplier * C (plus C * multiplier biases).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, PositiveInt
@@ -14,10 +15,11 @@ from pydantic import Field, PositiveInt
 from cnncalc.layers._base import (
     Inputs,
     Padding,
-    Params,
     Shape,
     Size,
+    Tensor,
     Window,
+    Work,
     spatial_dims,
     window_summary,
 )
@@ -30,6 +32,7 @@ class _Depthwise(WithActivation):
 
     traits: ClassVar[frozenset[str]] = frozenset({"windowed", "has-bias"})
     ndim: ClassVar[int] = 2
+    accepts: ClassVar[frozenset[str]] = frozenset({"CHW"})
 
     kernel: Size = Field(description="Kernel size f, or one per spatial dimension.")
     stride: Size = Field(1, description="Step s between windows.")
@@ -42,12 +45,12 @@ class _Depthwise(WithActivation):
         spatial_dims(x, self.ndim, self.kind)
         return Conv.model_construct(
             type="conv",
-            filters=x[0] * self.multiplier,
+            filters=x.size("C") * self.multiplier,
             kernel=self.kernel,
             stride=self.stride,
             padding=self.padding,
             dilation=self.dilation,
-            groups=x[0],
+            groups=x.size("C"),
             bias=bias,
         )
 
@@ -69,11 +72,12 @@ class DepthwiseConv(_Depthwise):
     def output_shape(self, inputs: Inputs) -> Shape:
         return self._depthwise(inputs[0], self.bias).output_shape(inputs)
 
-    def params(self, inputs: Inputs) -> Params:
-        return self._depthwise(inputs[0], self.bias).params(inputs)
+    def tensors(self, inputs: Inputs) -> list[Tensor]:
+        return self._depthwise(inputs[0], self.bias).tensors(inputs)
 
-    def macs(self, inputs: Inputs, output: Shape) -> int:
-        return self._depthwise(inputs[0], self.bias).macs(inputs, output)
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        work = self._depthwise(inputs[0], self.bias).work(inputs, output)
+        return replace(work, activation=self.activated(output))
 
     def to_torch(self, inputs: Inputs) -> Any:
         return self._depthwise(inputs[0], self.bias).to_torch(inputs)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Layer, Shape, prod
+from cnncalc.shape import flat
 
 
 class Flatten(Layer):
@@ -14,7 +15,7 @@ class Flatten(Layer):
     type: Literal["flatten"]
 
     def output_shape(self, inputs: Inputs) -> Shape:
-        return (prod(inputs[0]),)
+        return flat(prod(inputs[0]))
 
     def window(self, inputs: Inputs) -> Everything:
         return EVERYTHING

@@ -11,23 +11,40 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Layer, Shape, Size, format_hwc, pair_text, per_dim
+from cnncalc.layers._base import (
+    EVERYTHING,
+    SPATIAL_LAYOUTS,
+    Everything,
+    Inputs,
+    Layer,
+    Shape,
+    Size,
+    Work,
+    pair_text,
+    per_dim,
+    prod,
+)
+from cnncalc.shape import flat, layouts_text
 
 
 def _spatial(x: Shape, kind: str) -> int:
-    if len(x) < 2:
-        raise LayerError(f"{kind} needs a (*spatial, C) input, got {format_hwc(x)}")
-    return len(x) - 1
+    if x.axes not in SPATIAL_LAYOUTS:
+        raise LayerError(f"{kind} takes {layouts_text(SPATIAL_LAYOUTS)} inputs, got {x.axis_names()} = {x.text()}")
+    return len(x.spatial)
 
 
 class GlobalPool(Layer):
     """One value per channel from the whole spatial extent: (H, W, C) -> (C,)."""
 
     mode: ClassVar[str] = "Avg"
+    accepts: ClassVar[frozenset[str]] = SPATIAL_LAYOUTS
 
     def output_shape(self, inputs: Inputs) -> Shape:
         _spatial(inputs[0], self.kind)
-        return (inputs[0][0],)
+        return flat(inputs[0].size("C"))
+
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        return Work(elementwise=prod(output))
 
     def window(self, inputs: Inputs) -> Everything:
         return EVERYTHING
@@ -56,11 +73,15 @@ class AdaptivePool(Layer):
     """Pooling to a fixed output size; window i spans [floor(i*n/o), ceil((i+1)*n/o))."""
 
     mode: ClassVar[str] = "Avg"
+    accepts: ClassVar[frozenset[str]] = SPATIAL_LAYOUTS
     size: Size = Field(description="Output size o, or one per spatial dimension.")
 
     def output_shape(self, inputs: Inputs) -> Shape:
         x = inputs[0]
-        return (x[0], *per_dim(self.size, _spatial(x, self.kind), "size"))
+        return x.with_spatial(per_dim(self.size, _spatial(x, self.kind), "size"))
+
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        return Work(elementwise=prod(output))
 
     def window(self, inputs: Inputs) -> Everything:
         return EVERYTHING

@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, PositiveInt
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import Inputs, Params, Shape
+from cnncalc.layers._base import SPATIAL_LAYOUTS, Inputs, Shape, Tensor, Work, prod
 from cnncalc.layers.activation import WithActivation
 
 
@@ -21,12 +21,13 @@ class GroupNorm(WithActivation):
 
     traits: ClassVar[frozenset[str]] = frozenset({"normalizing"})
     type: Literal["groupnorm"]
+    accepts: ClassVar[frozenset[str]] = SPATIAL_LAYOUTS | {"F"}
     groups: PositiveInt = Field(description="Number of channel groups; must divide the channels.")
     affine: bool = Field(True, description="Learn a scale (gamma) and shift (beta) per channel.")
     eps: float = Field(1e-5, gt=0, description="Added to the variance for numerical stability.")
 
     def output_shape(self, inputs: Inputs) -> Shape:
-        channels = inputs[0][0]
+        channels = inputs[0].channels
         if channels % self.groups:
             raise LayerError(
                 f"groups={self.groups} does not divide the {channels} channels "
@@ -35,8 +36,12 @@ class GroupNorm(WithActivation):
             )
         return inputs[0]
 
-    def params(self, inputs: Inputs) -> Params:
-        return Params(trainable=2 * inputs[0][0] if self.affine else 0)
+    def tensors(self, inputs: Inputs) -> list[Tensor]:
+        channels = (inputs[0].channels,)
+        return [Tensor("weight", channels), Tensor("bias", channels)] if self.affine else []
+
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        return Work(elementwise=prod(output), activation=self.activated(output))
 
     def summary(self, inputs: Inputs) -> str:
         return f"g={self.groups}"
@@ -44,4 +49,4 @@ class GroupNorm(WithActivation):
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
 
-        return nn.GroupNorm(self.groups, inputs[0][0], eps=self.eps, affine=self.affine)
+        return nn.GroupNorm(self.groups, inputs[0].channels, eps=self.eps, affine=self.affine)

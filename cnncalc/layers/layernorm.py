@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, PositiveInt
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import Inputs, Params, Shape, format_chw, prod
+from cnncalc.layers._base import Inputs, Shape, Tensor, Work, prod
 from cnncalc.layers.activation import WithActivation
 
 
@@ -31,20 +31,24 @@ class LayerNorm(WithActivation):
     bias: bool = Field(True, description="With affine, also learn a shift per normalized element.")
     eps: float = Field(1e-5, gt=0, description="Added to the variance for numerical stability.")
 
-    def normalized(self, x: Shape) -> Shape:
+    def normalized(self, x: Shape) -> tuple[int, ...]:
         dims = len(x) if self.dims is None else self.dims
         if dims > len(x):
-            raise LayerError(f"dims={dims} but the input {format_chw(x)} has only {len(x)} axes", "dims")
+            raise LayerError(f"dims={dims} but the input {x.text('chw')} has only {len(x)} axes", "dims")
         return x[len(x) - dims :]
 
     def output_shape(self, inputs: Inputs) -> Shape:
         self.normalized(inputs[0])
         return inputs[0]
 
-    def params(self, inputs: Inputs) -> Params:
+    def tensors(self, inputs: Inputs) -> list[Tensor]:
         if not self.affine:
-            return Params()
-        return Params(trainable=prod(self.normalized(inputs[0])) * (2 if self.bias else 1))
+            return []
+        shape = self.normalized(inputs[0])
+        return [Tensor("weight", shape), Tensor("bias", shape)] if self.bias else [Tensor("weight", shape)]
+
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        return Work(elementwise=prod(output), activation=self.activated(output))
 
     def summary(self, inputs: Inputs) -> str:
         return "" if self.dims is None else f"dims={self.dims}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import Inputs, Layer, Shape
+from cnncalc.layers._base import Inputs, Layer, Shape, Work, prod
 
 
 class Merge(Layer):
@@ -15,7 +15,8 @@ class Merge(Layer):
     arity: ClassVar[tuple[int, int | None]] = (2, None)
 
     def to_torch(self, inputs: Inputs) -> Any:
-        return _module(self.kind)
+        x = inputs[0]
+        return _module(self.kind, x.dim(x.layout.channels))
 
 
 class Add(Merge):
@@ -23,8 +24,11 @@ class Add(Merge):
 
     type: Literal["add"]
 
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        return Work(elementwise=prod(output) * (len(inputs) - 1))
+
     def output_shape(self, inputs: Inputs) -> Shape:
-        if len(set(inputs)) > 1:
+        if len({(x.axes, *x) for x in inputs}) > 1:
             raise LayerError("add needs inputs of one shape", "from")
         return inputs[0]
 
@@ -35,10 +39,11 @@ class Concat(Merge):
     type: Literal["concat"]
 
     def output_shape(self, inputs: Inputs) -> Shape:
-        rest = {x[1:] for x in inputs}
-        if len(rest) > 1 or len({len(x) for x in inputs}) > 1:
+        first = inputs[0]
+        axis = first.layout.channels
+        if len({x.axes for x in inputs}) > 1 or len({x.replace(**{axis: 0}) for x in inputs}) > 1:
             raise LayerError("concat needs inputs that differ only in channels", "from")
-        return (sum(x[0] for x in inputs), *inputs[0][1:])
+        return first.replace(**{axis: sum(x.size(axis) for x in inputs)})
 
 
 class Multiply(Merge):
@@ -47,21 +52,26 @@ class Multiply(Merge):
     traits: ClassVar[frozenset[str]] = frozenset({"merge", "gating"})
     type: Literal["multiply"]
 
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        return Work(elementwise=prod(output) * (len(inputs) - 1))
+
     def output_shape(self, inputs: Inputs) -> Shape:
         # Equal ranks only: with the batch axis in front, PyTorch would otherwise align a
         # feature axis with the batch axis.
         if len({len(x) for x in inputs}) > 1:
             raise LayerError("multiply needs inputs of one rank", "from")
+        if len({x.axes for x in inputs}) > 1:
+            raise LayerError("multiply needs inputs of one layout", "from")
         out = []
         for sizes in zip(*inputs, strict=True):
             wide = {s for s in sizes if s != 1}
             if len(wide) > 1:
                 raise LayerError("multiply cannot broadcast: axes differ and neither is 1", "from")
             out.append(wide.pop() if wide else 1)
-        return tuple(out)
+        return Shape(out, inputs[0].axes)
 
 
-def _module(kind: str) -> Any:
+def _module(kind: str, dim: int) -> Any:
     from torch import nn
 
     class MergeModule(nn.Module):
@@ -71,7 +81,7 @@ def _module(kind: str) -> Any:
             import torch
 
             if kind == "concat":
-                return torch.cat(xs, dim=1)
+                return torch.cat(xs, dim=dim)
             out = xs[0]
             for x in xs[1:]:
                 out = out + x if kind == "add" else out * x

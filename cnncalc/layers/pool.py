@@ -19,7 +19,9 @@ from cnncalc.layers._base import (
     Shape,
     Size,
     Window,
+    Work,
     per_dim,
+    prod,
     resolve_padding,
     spatial_dims,
     symmetric,
@@ -34,6 +36,7 @@ class PoolNd(Layer):
 
     traits: ClassVar[frozenset[str]] = frozenset({"windowed"})
     ndim: ClassVar[int] = 2
+    accepts: ClassVar[frozenset[str]] = frozenset({"CHW"})
     pad_value: ClassVar[float] = 0.0
 
     kernel: Size = Field(description="Window size f, or one per spatial dimension.")
@@ -67,7 +70,10 @@ class PoolNd(Layer):
             window_output(n, f, s, p, d, ceil_mode=self.ceil_mode, axis=a)
             for n, f, s, p, d, a in zip(sizes, kernel, stride, pads, dilation, AXES[self.ndim], strict=True)
         )
-        return (x[0], *out)
+        return x.with_spatial(out)
+
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        return Work(elementwise=prod(output))
 
     def window(self, inputs: Inputs) -> Window:
         _, kernel, stride, dilation = self._geometry(inputs[0])
@@ -81,7 +87,9 @@ class PoolNd(Layer):
         pads = self.pads(inputs[0])
         return window_summary(self.ndim, self.kernel, stride, self.padding, dilation, *ceil, pads=pads)
 
-    def _torch_pool(self, kernel: Shape, stride: Shape, padding: Shape, dilation: Shape) -> Any:
+    def _torch_pool(
+        self, kernel: tuple[int, ...], stride: tuple[int, ...], padding: tuple[int, ...], dilation: tuple[int, ...]
+    ) -> Any:
         raise NotImplementedError
 
     def to_torch(self, inputs: Inputs) -> Any:
@@ -101,7 +109,9 @@ class MaxPoolNd(PoolNd):
     pad_value: ClassVar[float] = float("-inf")
     dilation: Size = Field(1, description="Spacing d between window taps.")
 
-    def _torch_pool(self, kernel: Shape, stride: Shape, padding: Shape, dilation: Shape) -> Any:
+    def _torch_pool(
+        self, kernel: tuple[int, ...], stride: tuple[int, ...], padding: tuple[int, ...], dilation: tuple[int, ...]
+    ) -> Any:
         from torch import nn
 
         cls = getattr(nn, f"MaxPool{self.ndim}d")
@@ -113,7 +123,9 @@ class AvgPoolNd(PoolNd):
 
     count_include_pad: bool = Field(True, description="Average over padded zeros too (PyTorch's default).")
 
-    def _torch_pool(self, kernel: Shape, stride: Shape, padding: Shape, dilation: Shape) -> Any:
+    def _torch_pool(
+        self, kernel: tuple[int, ...], stride: tuple[int, ...], padding: tuple[int, ...], dilation: tuple[int, ...]
+    ) -> Any:
         from torch import nn
 
         cls = getattr(nn, f"AvgPool{self.ndim}d")
@@ -131,6 +143,7 @@ class MaxPool1d(MaxPoolNd):
 
     type: Literal["maxpool1d"]
     ndim: ClassVar[int] = 1
+    accepts: ClassVar[frozenset[str]] = frozenset({"CL"})
 
 
 class MaxPool3d(MaxPoolNd):
@@ -138,6 +151,7 @@ class MaxPool3d(MaxPoolNd):
 
     type: Literal["maxpool3d"]
     ndim: ClassVar[int] = 3
+    accepts: ClassVar[frozenset[str]] = frozenset({"CDHW"})
 
 
 class AvgPool(AvgPoolNd):
@@ -151,6 +165,7 @@ class AvgPool1d(AvgPoolNd):
 
     type: Literal["avgpool1d"]
     ndim: ClassVar[int] = 1
+    accepts: ClassVar[frozenset[str]] = frozenset({"CL"})
 
 
 class AvgPool3d(AvgPoolNd):
@@ -158,6 +173,7 @@ class AvgPool3d(AvgPoolNd):
 
     type: Literal["avgpool3d"]
     ndim: ClassVar[int] = 3
+    accepts: ClassVar[frozenset[str]] = frozenset({"CDHW"})
 
     def output_shape(self, inputs: Inputs) -> Shape:
         # PyTorch's avg_pool3d, unlike the 1-D and 2-D ones and max pooling, refuses an

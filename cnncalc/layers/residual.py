@@ -52,16 +52,16 @@ class Residual(Composite):
         given, wanted = graph.shape(x), graph.shape(out)
         if given == wanted:
             return x
-        if len(given) != 3 or len(wanted) != 3:
+        if given.axes != "CHW" or wanted.axes != "CHW":
             raise LayerError("a projection shortcut needs (C, H, W) inputs", "shortcut")
         # A 1x1 conv with stride s maps n to floor((n - 1) / s) + 1; find the s that lands on the body's size.
         strides = []
-        for n, m in zip(given[1:], wanted[1:], strict=True):
+        for n, m in zip(given.spatial, wanted.spatial, strict=True):
             s = next((s for s in range(1, n + 1) if (n - 1) // s + 1 == m), None)
             if s is None:
                 raise LayerError(f"no 1x1 projection maps size {n} to the body's {m}", "shortcut")
             strides.append(s)
         conv = Conv.model_validate(
-            {"type": "conv", "filters": wanted[0], "kernel": 1, "stride": strides, "bias": False}
+            {"type": "conv", "filters": wanted.size("C"), "kernel": 1, "stride": strides, "bias": False}
         )
         return graph.add(BatchNorm.model_validate({"type": "batchnorm"}), [graph.add(conv, [x])])

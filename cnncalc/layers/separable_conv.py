@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PositiveInt
 
-from cnncalc.layers._base import Inputs, Params, Shape
+from cnncalc.layers._base import Inputs, Shape, Tensor, Work
 from cnncalc.layers.conv import Conv
 from cnncalc.layers.depthwise_conv import _Depthwise
 
@@ -31,17 +31,20 @@ class SeparableConv(_Depthwise):
 
     def output_shape(self, inputs: Inputs) -> Shape:
         middle = self._depthwise(inputs[0], False).output_shape(inputs)
-        return (self.filters, *middle[1:])
+        return middle.replace(C=self.filters)
 
-    def params(self, inputs: Inputs) -> Params:
+    def tensors(self, inputs: Inputs) -> list[Tensor]:
+        # Named as in the torch module: nn.Sequential(depthwise, pointwise) -> "0.weight", "1.weight".
         depthwise = self._depthwise(inputs[0], False)
-        middle = (inputs[0][0] * self.multiplier, *inputs[0][1:])
-        return depthwise.params(inputs) + self._pointwise().params((middle,))
+        middle = inputs[0].replace(C=inputs[0].size("C") * self.multiplier)
+        parts = [("0", depthwise.tensors(inputs)), ("1", self._pointwise().tensors((middle,)))]
+        return [Tensor(f"{prefix}.{t.name}", t.shape, t.role) for prefix, found in parts for t in found]
 
-    def macs(self, inputs: Inputs, output: Shape) -> int:
+    def work(self, inputs: Inputs, output: Shape) -> Work:
         depthwise = self._depthwise(inputs[0], False)
-        middle = (inputs[0][0] * self.multiplier, *output[1:])
-        return depthwise.macs(inputs, middle) + self._pointwise().macs((middle,), output)
+        middle = output.replace(C=inputs[0].size("C") * self.multiplier)
+        first, second = depthwise.work(inputs, middle), self._pointwise().work((middle,), output)
+        return Work(macs=first.macs + second.macs, bias=second.bias, activation=self.activated(output))
 
     def summary(self, inputs: Inputs) -> str:
         return f"{super().summary(inputs)} -> {self.filters}"
@@ -49,5 +52,5 @@ class SeparableConv(_Depthwise):
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
 
-        middle = (inputs[0][0] * self.multiplier, *inputs[0][1:])
+        middle = inputs[0].replace(C=inputs[0].size("C") * self.multiplier)
         return nn.Sequential(self._depthwise(inputs[0], False).to_torch(inputs), self._pointwise().to_torch((middle,)))

@@ -7,18 +7,19 @@ convention). `nearest` works on 1-, 2- and 3-D inputs, chosen by the input's ran
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import Inputs, Layer, Shape, Size, Window, format_chw, pair_text, per_dim
+from cnncalc.layers._base import SPATIAL_LAYOUTS, Inputs, Layer, Shape, Size, Window, Work, pair_text, per_dim, prod
 
 
 class Upsample(Layer):
     """Each spatial axis grows by an integer `scale` (out = n * scale), or becomes `size`."""
 
     type: Literal["upsample"]
+    accepts: ClassVar[frozenset[str]] = SPATIAL_LAYOUTS
     mode: Literal["nearest", "bilinear"] = Field("nearest", description="nearest (any rank) or bilinear (2-D).")
     scale: Size | None = Field(None, description="Integer factor per spatial axis, or one per axis.")
     size: Size | None = Field(None, description="Output size, or one per spatial axis.")
@@ -33,31 +34,34 @@ class Upsample(Layer):
         return self
 
     def _ndim(self, x: Shape) -> int:
-        ndim = len(x) - 1
-        if ndim < 1:
-            raise LayerError(f"upsample needs a (C, *spatial) input, got {format_chw(x)}")
-        if self.mode == "bilinear" and ndim != 2:
-            raise LayerError(f"bilinear works on 2-D (C, H, W) inputs, got {ndim}-D {format_chw(x)}", "mode")
+        ndim = len(x.spatial)
+        if x.axes not in SPATIAL_LAYOUTS:
+            raise LayerError(f"upsample needs a (C, *spatial) input, got {x.text('chw')}")
+        if self.mode == "bilinear" and x.axes != "CHW":
+            raise LayerError(f"bilinear works on 2-D (C, H, W) inputs, got {ndim}-D {x.text('chw')}", "mode")
         return ndim
 
     def output_shape(self, inputs: Inputs) -> Shape:
         x = inputs[0]
         ndim = self._ndim(x)
         if self.size is not None:
-            return (x[0], *per_dim(self.size, ndim, "size"))
+            return x.with_spatial(per_dim(self.size, ndim, "size"))
         assert self.scale is not None
-        return (x[0], *(n * s for n, s in zip(x[1:], per_dim(self.scale, ndim, "scale"), strict=True)))
+        return x.with_spatial(n * s for n, s in zip(x.spatial, per_dim(self.scale, ndim, "scale"), strict=True))
+
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        return Work(elementwise=prod(output))
 
     def window(self, inputs: Inputs) -> Window:
         # Outputs step 1/scale of an input apart. Nearest: each reads one input, the first
         # centred at input index 0.5/scale - 0.5; bilinear reads the two around it.
         x = inputs[0]
         out = self.output_shape(inputs)
-        ndim = len(x) - 1
+        ndim = len(x.spatial)
         if self.align_corners:
-            steps = tuple((n - 1) / (o - 1) if o > 1 else 1.0 for n, o in zip(x[1:], out[1:], strict=True))
+            steps = tuple((n - 1) / (o - 1) if o > 1 else 1.0 for n, o in zip(x.spatial, out.spatial, strict=True))
             return Window((2,) * ndim, steps, (1,) * ndim, (0.5,) * ndim)
-        steps = tuple(n / o for n, o in zip(x[1:], out[1:], strict=True))
+        steps = tuple(n / o for n, o in zip(x.spatial, out.spatial, strict=True))
         first = tuple(step / 2 - 0.5 for step in steps)
         if self.mode == "bilinear":
             return Window((2,) * ndim, steps, (1,) * ndim, tuple(0.5 - c for c in first))

@@ -6,12 +6,12 @@ and 3-D inputs.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, NonNegativeInt
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import Inputs, Layer, Shape, Window, format_chw
+from cnncalc.layers._base import SPATIAL_LAYOUTS, Inputs, Layer, Shape, Window
 
 Sides = Annotated[
     NonNegativeInt | list[NonNegativeInt],
@@ -23,9 +23,9 @@ Sides = Annotated[
 
 
 def spatial_rank(x: Shape, kind: str) -> int:
-    if len(x) < 2:
-        raise LayerError(f"{kind} needs a (C, *spatial) input, got {format_chw(x)}")
-    return len(x) - 1
+    if x.axes not in SPATIAL_LAYOUTS:
+        raise LayerError(f"{kind} needs a (C, *spatial) input, got {x.text('chw')}")
+    return len(x.spatial)
 
 
 def per_side(value: int | list[int], ndim: int, field: str) -> tuple[tuple[int, int], ...]:
@@ -52,6 +52,7 @@ class ZeroPad(Layer):
     """Adds rows and columns of zeros around each channel."""
 
     type: Literal["zeropad"]
+    accepts: ClassVar[frozenset[str]] = SPATIAL_LAYOUTS
     padding: Sides
 
     def _sides(self, x: Shape) -> tuple[tuple[int, int], ...]:
@@ -60,7 +61,7 @@ class ZeroPad(Layer):
     def output_shape(self, inputs: Inputs) -> Shape:
         x = inputs[0]
         sides = self._sides(x)
-        return (x[0], *(n + before + after for n, (before, after) in zip(x[1:], sides, strict=True)))
+        return x.with_spatial(n + before + after for n, (before, after) in zip(x.spatial, sides, strict=True))
 
     def window(self, inputs: Inputs) -> Window:
         sides = self._sides(inputs[0])

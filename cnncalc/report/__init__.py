@@ -8,19 +8,13 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from cnncalc.engine import Node, Trace
-from cnncalc.figures import ClaimResult, Totals, budgets, hwc
+from cnncalc.figures import ClaimResult, Totals, budgets
 from cnncalc.layers._base import Params, Shape
 
 if TYPE_CHECKING:
     from cnncalc.verify import Verification
 
-CONVENTION = (
-    "MACs count the multiply-accumulates of weighted layers (conv, dense), bias excluded; "
-    "norms, activations, pooling and merges count 0; FLOPs = 2 × MACs."
-)
 SCHEMA_VERSION = 1
-
-AXIS_LABELS = {1: ("L",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 
 @dataclass(frozen=True)
@@ -37,20 +31,14 @@ class Report:
     width: int | None = None  # columns the human table must fit in (a terminal's); None: every column
 
     def shape(self, shape: Shape) -> tuple[int, ...]:
-        return hwc(shape) if self.layout == "hwc" else shape
+        return shape.ordered(self.layout)
 
     def shape_text(self, shape: Shape) -> str:
-        values = self.shape(shape)
-        return "(" + ", ".join(str(v) for v in values) + ("," if len(values) == 1 else "") + ")"
+        return shape.text(self.layout)
 
     def layout_label(self) -> str:
-        """`(H, W, C)` or `(C, H, W)` for the input's rank."""
-        rank = len(self.trace.nodes[0].output)
-        if rank < 2:
-            return "(N,)"
-        axes = AXIS_LABELS.get(rank - 1, tuple(f"S{i}" for i in range(rank - 1)))
-        order = (*axes, "C") if self.layout == "hwc" else ("C", *axes)
-        return "(" + ", ".join(order) + ")"
+        """`(H, W, C)` or `(C, H, W)`: the input's axes in the order shown."""
+        return self.trace.nodes[0].output.axis_names(self.layout)
 
     def claims_for(self, row: Row) -> dict[str, ClaimResult]:
         """Claims about this very row's layer or block, by field."""
@@ -219,8 +207,16 @@ def summary_lines(report: Report) -> list[tuple[str, str]]:
     notes = {n.rf.note for n in report.trace.nodes if n.rf and n.rf.note}
     for note in sorted(notes):
         lines.append(("RF *", note))
-    lines.append(("", CONVENTION))
+    lines.append(("", convention_line(report.trace)))
     return lines
+
+
+def convention_line(trace: Trace) -> str:
+    """What the numbers count, in one line, from the convention that produced them."""
+    from cnncalc.conventions import convention
+
+    line: str = convention(trace.convention).LINE
+    return line
 
 
 def _value(v: object) -> str:

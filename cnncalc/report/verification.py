@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from cnncalc.figures import hwc
 from cnncalc.findings import plural
+from cnncalc.shape import CHANNELS_FIRST, Shape, flat, text
 from cnncalc.verify import Comparison, Difference, Verification
 
 FIELD_LABELS = {
@@ -34,10 +34,17 @@ def value_text(value: Any, layout: str = "hwc") -> str:
         return f"{value:,}"
     if isinstance(value, Fraction):
         return f"{float(value):,.1f} (not a whole number)"
+    if isinstance(value, Shape):
+        return value.text(layout)
     if isinstance(value, tuple):
-        shown = hwc(value) if layout == "hwc" else value
-        return "(" + ", ".join(str(v) for v in shown) + ("," if len(shown) == 1 else "") + ")"
+        return _measured(value).text(layout) if 1 <= len(value) <= 4 else text(value)
     return str(value)
+
+
+def _measured(dims: tuple[int, ...]) -> Shape:
+    """A shape PyTorch measured on a module of a person's own (no spec names its axes),
+    read as PyTorch lays such tensors out: features, or channels first."""
+    return flat(dims[0]) if len(dims) == 1 else Shape(dims, CHANNELS_FIRST[len(dims) - 1])
 
 
 def where(v: Verification | Comparison) -> str:

@@ -75,7 +75,7 @@ def _cause(node: Node, pads: tuple[tuple[int, int], ...]) -> str:
     strided: list[str] = []
     explicit: list[int] = []
     for axis, (n, f, s, d, (before, after)) in enumerate(
-        zip(x[1:], window.kernel, window.stride, window.dilation, pads, strict=True)
+        zip(x.spatial, window.kernel, window.stride, window.dilation, pads, strict=True)
     ):
         reach = d * (f - 1) + 1
         # An odd reach pads (reach - 1)/2 each side to the same ceil(n/s) outputs, windows centred.

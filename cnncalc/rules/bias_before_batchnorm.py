@@ -38,7 +38,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         if not has(before, "has-bias") or getattr(before.layer, "bias", None) is not True or applied_activation(before):
             continue
         # One bias per output channel: the last axis of a fully-connected layer, else the first.
-        width = before.output[-1] if has(before, "fully-connected") else before.output[0]
+        width = before.output[-1] if has(before, "fully-connected") else before.output.channels
         yield RULE.at(
             ctx,
             before.mark,

@@ -31,13 +31,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cnncalc.findings import Finding
-from cnncalc.layers._base import format_hwc
 from cnncalc.rules import Context, Rule, has, label, subject
 
 RULE = Rule("CNC115", "dense-on-spatial-input", "warning")
 
-# The input's axes in (H, W, C) order, by the number of spatial axes, and what the last one holds.
-AXES = {1: ("(L, C)", "positions (L)"), 2: ("(H, W, C)", "columns (W)"), 3: ("(D, H, W, C)", "columns (W)")}
+# What the last axis of a channels-first layout holds.
+LAST_AXIS = {"L": "positions (L)", "W": "columns (W)"}
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -49,16 +48,21 @@ def check(ctx: Context) -> Iterator[Finding]:
         if any(s in after for s in node.sources):
             after.add(node.index)
             continue
-        if not has(node, "fully-connected") or not node.inputs or len(node.inputs[0]) < 2:
+        # A sequence of vectors (L, D) ends in its features: dense acts on them, as meant.
+        if (
+            not has(node, "fully-connected")
+            or not node.inputs
+            or node.inputs[0].axes[-1] not in node.inputs[0].layout.spatial
+        ):
             continue
         after.add(node.index)
         x = node.inputs[0]
-        order, last = AXES.get(len(x) - 1, (f"({len(x) - 1} spatial axes, C)", "positions on the last axis"))
+        last = LAST_AXIS.get(x.axes[-1], "positions on the last axis")
         yield RULE.at(
             ctx,
             node.mark,
-            f"{label(node)}: its {order} input {format_hwc(x)} still has spatial axes; it acts on the last "
-            f"axis of PyTorch's channels-first layout, the {x[-1]} {last}, not the {x[0]} channels: "
+            f"{label(node)}: its {x.axis_names()} input {x.text()} still has spatial axes; it acts on the last "
+            f"axis of PyTorch's channels-first layout, the {x[-1]} {last}, not the {x.channels} channels: "
             "add a flatten (or a global pooling such as global_avgpool) before it",
             subject(ctx.trace, node),
         )

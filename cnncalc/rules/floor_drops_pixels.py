@@ -46,15 +46,17 @@ def dropped(node: Node) -> list[str]:
     layer: Any = node.layer
     if layer is None or getattr(layer, "ceil_mode", False) or not callable(getattr(layer, "pads", None)):
         return []
-    x = node.inputs[0] if node.inputs else ()
+    if not node.inputs:
+        return []
+    x = node.inputs[0]
     window = layer.window(node.inputs)
-    if not isinstance(window, Window) or len(x) < 2 or len(node.output) != len(x):
+    if not isinstance(window, Window) or not x.spatial or node.output.axes != x.axes:
         return []
     pads = layer.pads(x)
-    words = AXIS_WORDS.get(len(x) - 1, ())
+    words = AXIS_WORDS.get(len(x.spatial), ())
     out: list[tuple[str, str]] = []
     for axis, (n, o, f, s, d, (before, after)) in enumerate(
-        zip(x[1:], node.output[1:], window.kernel, window.stride, window.dilation, pads, strict=False)
+        zip(x.spatial, node.output.spatial, window.kernel, window.stride, window.dilation, pads, strict=False)
     ):
         step = int(s)
         reach = d * (f - 1) + 1

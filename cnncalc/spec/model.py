@@ -20,14 +20,18 @@ from pydantic import (
     model_validator,
 )
 
-from cnncalc.layers._base import LayerList, Name, Shape
+from cnncalc.layers._base import LayerList, Name
+from cnncalc.shape import Shape
 
-# Named input dimensions and the spatial axes each layout has.
-INPUT_LAYOUTS: dict[frozenset[str], tuple[str, ...]] = {
-    frozenset({"features"}): (),
-    frozenset({"l", "c"}): ("l",),
-    frozenset({"h", "w", "c"}): ("h", "w"),
-    frozenset({"d", "h", "w", "c"}): ("d", "h", "w"),
+# Named input dimensions -> the layout they make (`cnncalc.shape`), and which dimension
+# each of its axes comes from, in PyTorch's order. `d` is a volume's depth beside h and w,
+# and a vector's width beside l alone (`{l: 128, d: 768}`, as transformers write it).
+INPUT_LAYOUTS: dict[frozenset[str], tuple[str, tuple[str, ...]]] = {
+    frozenset({"features"}): ("F", ("features",)),
+    frozenset({"l", "c"}): ("CL", ("c", "l")),
+    frozenset({"l", "d"}): ("LD", ("l", "d")),
+    frozenset({"h", "w", "c"}): ("CHW", ("c", "h", "w")),
+    frozenset({"d", "h", "w", "c"}): ("CDHW", ("c", "d", "h", "w")),
 }
 
 
@@ -37,13 +41,16 @@ class Strict(BaseModel):
 
 class InputSpec(Strict):
     """One sample's dimensions, by name: `{h: 32, w: 32, c: 3}` (images), `{l: 100, c: 8}`
-    (sequences), `{d: 16, h: 112, w: 112, c: 3}` (volumes) or `{features: 784}`."""
+    (channels over a sequence, as conv1d reads it), `{l: 128, d: 768}` (a sequence of
+    vectors), `{d: 16, h: 112, w: 112, c: 3}` (volumes) or `{features: 784}`."""
 
     h: PositiveInt | None = Field(None, description="Height.")
     w: PositiveInt | None = Field(None, description="Width.")
     c: PositiveInt | None = Field(None, description="Channels.")
     l: PositiveInt | None = Field(None, description="Length of a 1-D sequence.")  # noqa: E741
-    d: PositiveInt | None = Field(None, description="Depth of a 3-D volume.")
+    d: PositiveInt | None = Field(
+        None, description="Depth of a 3-D volume; with l alone, the width of each vector of the sequence."
+    )
     features: PositiveInt | None = Field(None, description="Length of a flat feature vector.")
     batch: PositiveInt | None = Field(None, description="Batch size for totals (default 1: per sample).")
 
@@ -53,17 +60,15 @@ class InputSpec(Strict):
         if given not in INPUT_LAYOUTS:
             raise ValueError(
                 f"input names {', '.join(sorted(given)) or 'no dimensions'}; "
-                "give {h, w, c}, {l, c}, {d, h, w, c} or {features}"
+                "give {h, w, c}, {l, c}, {l, d}, {d, h, w, c} or {features}"
             )
         return self
 
     def shape(self) -> Shape:
-        """Channels first, as the engine works: (C, H, W), (C, L), (C, D, H, W) or (N,)."""
-        if self.features is not None:
-            return (self.features,)
-        given = {k for k in ("h", "w", "c", "l", "d") if getattr(self, k) is not None}
-        axes = INPUT_LAYOUTS[frozenset(given)]
-        return (self.c or 0, *(getattr(self, a) for a in axes))
+        """In PyTorch's order, axes named: (C, H, W), (C, L), (L, D), (C, D, H, W) or (F,)."""
+        given = frozenset(k for k in ("h", "w", "c", "l", "d", "features") if getattr(self, k) is not None)
+        layout, dims = INPUT_LAYOUTS[given]
+        return Shape((getattr(self, dim) for dim in dims), layout)
 
 
 class Claim(Strict):

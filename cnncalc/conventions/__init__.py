@@ -1,0 +1,20 @@
+"""Counting conventions: one module each, mapping the facts layers state to the numbers shown.
+
+A convention module has a `NAME`, a `LINE` that every human report prints to say what was
+counted, and `macs(work)` / `flops(work)` over a layer's `Work`. cnncalc's own is
+`default`; other tools' conventions (fvcore, ptflops, thop, ...) join as modules here.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+# Convention name -> module, imported only when used.
+CONVENTIONS: dict[str, str] = {"cnncalc": "cnncalc.conventions.default"}
+DEFAULT = "cnncalc"
+
+
+def convention(name: str = DEFAULT) -> ModuleType:
+    """The module of the convention called `name`."""
+    return importlib.import_module(CONVENTIONS[name])
