@@ -40,8 +40,8 @@ def write(diagram: Diagram, rankdir: str = "TB") -> str:
     lines = [
         "digraph cnncalc {",
         f"  rankdir={rankdir};",
-        f"  graph [fontname={FONT}, fontsize=11, labelloc=t, nodesep=0.25, ranksep=0.35, "
-        f"label=<<b>{text(diagram.title)}</b>>];",
+        f"  graph [fontname={FONT}, fontsize=11, labelloc=t, nodesep=0.25, ranksep=0.25, "
+        f"label=<{'<br/>'.join(f'<b>{text(line)}</b>' for line in diagram.title.splitlines())}>];",
         f'  node [shape=box, style="rounded,filled", fontname={FONT}, fontsize=10, margin="0.12,0.05"];',
         f'  edge [fontname={FONT}, fontsize=8, color="#555555", arrowsize=0.6];',
     ]

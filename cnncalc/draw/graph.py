@@ -76,7 +76,7 @@ class Cluster:
 
 @dataclass
 class Diagram:
-    title: str
+    title: str  # two lines, "\n" between
     boxes: list[Box]
     arrows: list[Arrow]
     clusters: dict[str, Cluster]
@@ -191,15 +191,15 @@ def build(report: Report) -> Diagram:
 
 
 def _title(report: Report) -> str:
-    """`lenet · input 32×32×3 · params 62,006 · MACs 651,720 (652 k)`: no path, so that a
+    """`lenet · input 32×32×3`, then `params 62,006 · MACs 651,720 (652 k) per sample`: no path, so that a
     drawing is the same from any folder."""
     trace, totals = report.trace, report.totals
     dims = "×".join(str(v) for v in report.shape(trace.nodes[0].output))
     batch = f" · batch {trace.batch}" if trace.batch != 1 else ""
     macs = sum(n.macs for n in trace.nodes)  # totals.macs is for the whole batch
     return (
-        f"{trace.spec.name} · input {dims}{batch} · params {count(totals.params.total)} · "
-        f"MACs {count(macs)} ({short(macs)}) per sample"
+        f"{trace.spec.name} · input {dims}{batch}\n"
+        f"params {count(totals.params.total)} · MACs {count(macs)} ({short(macs)}) per sample"
     )
 
 
