@@ -366,3 +366,31 @@ def test_ci_installs_graphviz_and_node_before_the_tests() -> None:
     for package in ("graphviz", "nodejs", "npm"):
         assert f"missing+=({package})" in script[:tests]
     assert script.index("apt-get install") < tests
+
+
+# The diff's Markdown
+
+
+def test_diff_markdown_embeds_a_mermaid_drawing_of_what_changed(tmp_path: Path) -> None:
+    lenet = (ROOT / "specs" / "lenet.yaml").read_text(encoding="utf-8").split("\nexpect:")[0]
+    lenet = lenet.replace("  - {name: FC4,", "  - {name: drop, type: dropout, rate: 0.5}\n  - {name: FC4,")
+    changed = lenet.replace("units: 120", "units: 100").replace("  - {name: drop, type: dropout, rate: 0.5}\n", "")
+    changed = changed.replace(
+        "  - {type: flatten}", f"  - {{name: {json.dumps(AWKWARD)}, type: batchnorm}}\n  - {{type: flatten}}"
+    )
+    (tmp_path / "old.yaml").write_text(lenet, encoding="utf-8")
+    (tmp_path / "new.yaml").write_text(changed, encoding="utf-8")
+    result = cli("diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml"), "--format", "markdown")
+    assert result.returncode == 0, result.stderr
+    block = re.search(r"```mermaid\n(.*?)```", result.stdout, re.S)
+    assert block is not None
+    parsed = mermaid_parse({"diff": block[1]}, tmp_path)["diff"]
+    assert parsed["ok"], parsed["error"]
+    seen = [shown(v) for v in parsed["vertices"]]  # type: ignore[union-attr]
+    # FC3 by hand: 400 * 100 + 100 = 40,100 params, 8,020 fewer than 400 * 120 + 120.
+    assert "FC3\ndense · changed\nparams 40,100 (-8,020)\nMACs 40,000 (-8,000)" in seen
+    assert any(s.startswith(f"{AWKWARD}\nbatchnorm · added") for s in seen)
+    assert any(s.startswith("drop\ndropout · removed") for s in seen)
+    assert "CONV1 … POOL2\n4 unchanged layers" in seen
+    same = cli("diff", "lenet", "lenet", "--format", "markdown")
+    assert "```mermaid" not in same.stdout  # nothing changed, nothing drawn
