@@ -394,3 +394,9 @@ def test_diff_markdown_embeds_a_mermaid_drawing_of_what_changed(tmp_path: Path) 
     assert "CONV1 … POOL2\n4 unchanged layers" in seen
     same = cli("diff", "lenet", "lenet", "--format", "markdown")
     assert "```mermaid" not in same.stdout  # nothing changed, nothing drawn
+
+
+def test_the_readme_shows_the_lenet_diagram_as_drawn() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    golden = (GOLDEN / "lenet.mmd").read_text(encoding="utf-8")
+    assert f"```mermaid\n{golden}```" in readme
