@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3
 
 # The commands in `cnncalc --help`, most used first (typer lists them as defined).
-COMMAND_ORDER = ("table", "check", "diff", "verify", "zoo", "layers", "rules", "schema")
+COMMAND_ORDER = ("table", "check", "diff", "draw", "verify", "zoo", "layers", "rules", "schema")
 
 
 class _Commands(TyperGroup):
@@ -676,8 +676,6 @@ def draw(
         typer.Option(parser=_choice(RankDir), metavar=_choices(RankDir), help="Top to bottom or left to right."),
     ] = RankDir.TB,
     layout: LayoutOption = Layout.hwc,
-    batch: BatchOption = None,
-    dtype: DTypeOption = DType.float32,
 ) -> None:
     """Draw a spec: every layer with its shape, parameters and MACs, shaded by its share of the MACs."""
     from pathlib import Path
@@ -691,7 +689,7 @@ def draw(
     chosen = output_format.value if output_format else SUFFIXES.get(Path(output or "").suffix.lower(), "dot")
     path = _resolve(spec)
     try:
-        trace = propagate(load_spec(path), path, batch=batch, dtype=dtype.value)
+        trace = propagate(load_spec(path), path, batch=1)  # a drawing's figures are per sample
     except SpecError as error:
         _fail(error)
     report = Report(trace, totals(trace), [], layout=layout.value, depth=depth)
