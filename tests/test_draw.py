@@ -231,6 +231,14 @@ def test_mermaids_parser_reads_every_zoo_spec(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("name", ZOO)
+def test_every_zoo_specs_mermaid_is_within_mermaids_limits(name: str) -> None:
+    # Mermaid's defaults, which GitHub keeps: maxTextSize 50,000 characters, maxEdges 500.
+    text = mermaid.render(report_of(zoo_trace(name)))
+    assert len(text) <= 50_000
+    assert text.count("-->") <= 500
+
+
 def test_an_awkward_name_reaches_mermaid_as_written(tmp_path: Path) -> None:
     text = mermaid.render(report_of(awkward_trace()))
     assert AWKWARD not in text
