@@ -315,7 +315,7 @@ def test_depth_collapses_blocks_into_boxes_with_their_totals() -> None:
     assert len(open_all.boxes) == len(trace.nodes)
 
 
-def test_identical_blocks_in_a_row_fold_and_a_resnet152_fits_a_page(tmp_path: Path) -> None:
+def test_blocks_of_one_kind_in_a_row_fold_and_a_resnet152_fits_a_page(tmp_path: Path) -> None:
     program = need("dot", "Debian package graphviz")
     text = (ROOT / "specs" / "resnet50.yaml").read_text(encoding="utf-8")
     # ResNet-152: stages of 3, 8, 36 and 3 bottlenecks (torchvision: 60,192,808 parameters).
@@ -337,6 +337,17 @@ def test_identical_blocks_in_a_row_fold_and_a_resnet152_fits_a_page(tmp_path: Pa
     # An A4 page less 2 cm margins is 481 x 728 pt; the drawing fits it at 55% or more,
     # so its 10 pt names print at 5.5 pt or larger.
     assert min(481 / width, 728 / height) >= 0.55, (width, height)
+
+
+def test_densenets_dense_layers_fold_into_one_box_per_dense_block() -> None:
+    diagram = graph.build(report_of(zoo_trace("densenet121"), depth=0))
+    runs = [b for b in diagram.boxes if b.kind == "dense_layer"]
+    assert [b.copies for b in runs] == [6, 12, 24, 16]
+    # Each dense layer appends 32 channels: 64 + 6*32 = 256, 128 + 12*32 = 512,
+    # 256 + 24*32 = 1024, 512 + 16*32 = 1024 leave each block.
+    assert [b.shape for b in runs] == ["(56, 56, 256)", "(28, 28, 512)", "(14, 14, 1024)", "(7, 7, 1024)"]
+    assert sum(b.params for b in diagram.boxes) == 7_978_856  # torchvision's densenet121
+    assert len(diagram.boxes) == 14
 
 
 # The command line

@@ -4,8 +4,9 @@ A box is a layer, or a block or composite collapsed at `report.depth` into one b
 its totals (the table's roll-up rows, drawn). Blocks and composites that stay open are
 clusters around their layers. Arrows follow the nodes' `sources`, so merges, skips and
 branches are drawn as the graph they are, and carry the shape that flows along them.
-Identical collapsed blocks in a row (ResNet's 36 bottlenecks of one stage) fold into one
-box marked `×n`, so that a deep network still fits a page.
+Collapsed blocks of one kind and size in a row (ResNet's 35 like bottlenecks of one stage,
+DenseNet's dense layers) fold into one box marked `×n`, so that a deep network still fits
+a page.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class Box:
     share: float  # of the network's MACs, 0..1
     cluster: str | None  # the innermost open cluster around it
     layers: int = 1  # primitive layers inside
-    copies: int = 1  # identical blocks folded into this box
+    copies: int = 1  # blocks of one kind in a row, folded into this box
 
     @property
     def figures(self) -> str:
@@ -213,8 +214,8 @@ def _name(trace: Trace, node: Node, inside_cluster: bool) -> str:
 
 
 def _fold_repeats(diagram: Diagram) -> None:
-    """Fold a run of identical collapsed blocks, each fed only by the one before, into its
-    first box: `bottleneck ×35`, with the run's totals."""
+    """Fold a run of collapsed blocks of one kind and layer count, each fed only by the one
+    before, into its first box: `bottleneck ×35`, with the run's totals and its last output."""
     into: dict[str, list[Arrow]] = {}
     out_of: dict[str, list[Arrow]] = {}
     for arrow in diagram.arrows:
@@ -238,10 +239,6 @@ def _fold_repeats(diagram: Diagram) -> None:
                 and follower.kind == head.kind
                 and follower.summary == head.summary
                 and follower.cluster == head.cluster
-                and follower.params == last.params
-                and follower.macs == last.macs
-                and follower.shape == last.shape
-                and fed[0].shape == last.shape  # same shape in as out: each copy is the same block
             ):
                 break
             gone[follower.id] = head.id
@@ -249,6 +246,7 @@ def _fold_repeats(diagram: Diagram) -> None:
             head.params += follower.params
             head.macs += follower.macs
             head.share += follower.share
+            head.shape = follower.shape  # what leaves the run
             last = follower
         if head.copies > 1:
             head.summary = f"{head.copies} × {head.layers} layers"
