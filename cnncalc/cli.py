@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3
 
 # The commands in `cnncalc --help`, most used first (typer lists them as defined).
-COMMAND_ORDER = ("table", "check", "diff", "verify", "zoo", "layers", "rules", "schema")
+COMMAND_ORDER = ("table", "check", "diff", "draw", "verify", "zoo", "layers", "rules", "schema")
 
 
 class _Commands(TyperGroup):
@@ -659,6 +659,81 @@ def diff(
     sys.stdout.write(renderer("diff", output_format)(result, color, everything, width))
     if result.failed:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+class DrawFormat(str, Enum):
+    dot = "dot"
+    mermaid = "mermaid"
+    svg = "svg"
+    html = "html"
+
+
+class RankDir(str, Enum):
+    TB = "TB"
+    LR = "LR"
+
+
+@app.command(cls=_Command)
+def draw(
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help="A spec file, or the name of a bundled one.")],
+    output_format: Annotated[
+        DrawFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            parser=_choice(DrawFormat),
+            metavar=_choices(DrawFormat),
+            help="dot, mermaid, svg (needs Graphviz) or html (the SVG and the table in one page); "
+            "default: from -o's suffix, else dot.",
+        ),
+    ] = None,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", metavar="FILE", help="Write the diagram here, not stdout.")
+    ] = None,
+    depth: Annotated[
+        int | None,
+        typer.Option(parser=_whole(0), metavar="N", help="Draw blocks nested deeper than this as one box each."),
+    ] = None,
+    rankdir: Annotated[
+        RankDir,
+        typer.Option(parser=_choice(RankDir), metavar=_choices(RankDir), help="Top to bottom or left to right."),
+    ] = RankDir.TB,
+    layout: LayoutOption = Layout.hwc,
+) -> None:
+    """Draw a spec: every layer with its shape, parameters and MACs, shaded by its share of the MACs."""
+    from pathlib import Path
+
+    from cnncalc.draw import SUFFIXES, DrawUnavailable, drawer
+    from cnncalc.engine import propagate
+    from cnncalc.figures import totals
+    from cnncalc.report import Report
+    from cnncalc.spec import load_spec
+
+    chosen = output_format.value if output_format else SUFFIXES.get(Path(output or "").suffix.lower(), "dot")
+    path = _resolve(spec)
+    try:
+        trace = propagate(load_spec(path), path, batch=1)  # a drawing's figures are per sample
+    except SpecError as error:
+        _fail(error)
+    report = Report(trace, totals(trace), [], layout=layout.value, depth=depth)
+    try:
+        text = drawer(chosen)(report, rankdir.value)
+    except DrawUnavailable as exc:
+        print(f"cnncalc draw: {exc}", file=sys.stderr)
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from cnncalc.files import InputClash, write_report
+
+    try:
+        write_report(output, text, [spec, path])
+    except InputClash as clash:
+        print(clash, file=sys.stderr)
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    except OSError as exc:
+        print(f"cnncalc draw: cannot write {output}: {exc.strerror}", file=sys.stderr)
+        raise typer.Exit(EXIT_UNUSABLE) from None
 
 
 def main() -> None:

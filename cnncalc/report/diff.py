@@ -198,6 +198,12 @@ def render_markdown(diff: Diff, color: bool = False, everything: bool = False, w
             )
     else:
         lines.append("No layer changed.")
+    from cnncalc.draw.changes import mermaid  # only Markdown draws
+
+    drawn = mermaid(diff)
+    if drawn is not None:
+        lines += ["", "<details><summary>What changed, drawn</summary>", "", "```mermaid", drawn.rstrip(), "```"]
+        lines += ["", "</details>"]
     if diff.verdicts:
         lines.append("")
         for v, text in zip(diff.verdicts, _verdict_lines(diff), strict=True):

@@ -1,0 +1,65 @@
+"""Mermaid flowchart: paste into a README or pull request, where GitHub and GitLab draw it.
+
+Every piece of a user's text goes into a quoted label with the characters Mermaid would
+read as syntax or markup written as its entity codes (`#quot;`, `#lt;`, `#35;`), so that
+a layer named `a"b<c>]` is drawn as named; ids are made by `graph.py`.
+"""
+
+from __future__ import annotations
+
+from cnncalc.draw.graph import Box, Cluster, Diagram, build, fill
+from cnncalc.report import Report
+
+# Mermaid decodes `#name;` and `#123;` inside labels; `#` itself must be coded first.
+_CODES = {"#": "#35;", '"': "#quot;", "&": "#amp;", "<": "#lt;", ">": "#gt;", "`": "#96;"}
+_CODES |= {c: f"#{ord(c)};" for c in "|[]{}\\*_~"}  # brackets, pipes; markdown's emphasis
+
+
+SHADES = 6
+
+
+def text(value: str) -> str:
+    return "".join(_CODES.get(c, c) for c in value)
+
+
+def box_label(box: Box) -> str:
+    lines = [f"<b>{text(box.heading)}</b>", *(text(line) for line in (box.detail, box.shape, box.figures) if line)]
+    return '"' + "<br>".join(lines) + '"'
+
+
+def render(report: Report, rankdir: str = "TB") -> str:
+    return write(build(report), rankdir)
+
+
+def write(diagram: Diagram, rankdir: str = "TB", styles: dict[str, str] | None = None) -> str:
+    """The flowchart; `styles` overrides a box's fill (diff colours boxes by change)."""
+    lines = [f"flowchart {rankdir}"]
+    for cluster in diagram.top_clusters:
+        lines += _cluster(diagram, cluster, "  ")
+    for box in diagram.loose_boxes():
+        lines.append(f"  {box.id}[{box_label(box)}]{_shade(diagram, box)}")
+    for arrow in diagram.arrows:
+        lines.append(f'  {arrow.source} -->|"{text(arrow.shape)}"| {arrow.target}')
+    # Shades as a few classes rather than a style line per box: Mermaid refuses a diagram
+    # over 50,000 characters, and DenseNet-121 has 430 boxes.
+    for level in range(SHADES):
+        lines.append(f"  classDef s{level} fill:{fill(level / (SHADES - 1))},stroke:#555555")
+    for box_id, style in (styles or {}).items():
+        lines.append(f"  style {box_id} {style}")
+    return "\n".join(lines) + "\n"
+
+
+def _shade(diagram: Diagram, box: Box) -> str:
+    return f":::s{round(diagram.shade(box) * (SHADES - 1))}"
+
+
+def _cluster(diagram: Diagram, cluster: Cluster, indent: str) -> list[str]:
+    inner = indent + "  "
+    lines = [f'{indent}subgraph {cluster.id} ["{text(cluster.heading)}"]']
+    by_id = {b.id: b for b in diagram.boxes}
+    for child in cluster.children:
+        lines += _cluster(diagram, diagram.clusters[child], inner)
+    for box_id in cluster.boxes:
+        lines.append(f"{inner}{box_id}[{box_label(by_id[box_id])}]{_shade(diagram, by_id[box_id])}")
+    lines.append(f"{indent}end")
+    return lines

@@ -1,0 +1,30 @@
+"""SVG, drawn by Graphviz's `dot` from the DOT output (Debian's `graphviz` package)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+from cnncalc.draw import DrawUnavailable
+from cnncalc.draw import dot as dot_format
+from cnncalc.report import Report
+
+INSTALL = "install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz)"
+
+
+def render(report: Report, rankdir: str = "TB") -> str:
+    return to_svg(dot_format.render(report, rankdir))
+
+
+def to_svg(dot_text: str) -> str:
+    """`dot -Tsvg`; DrawUnavailable when it is not installed or fails."""
+    program = shutil.which("dot")
+    if program is None:
+        raise DrawUnavailable(f"SVG needs Graphviz's `dot`, which is not on PATH: {INSTALL}, or use --format dot")
+    done = subprocess.run(
+        [program, "-Tsvg"], input=dot_text.encode("utf-8"), capture_output=True, check=False, timeout=300
+    )
+    if done.returncode != 0:
+        why = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise DrawUnavailable(f"Graphviz's dot failed (exit {done.returncode}): {why[0] if why else 'no message'}")
+    return done.stdout.decode("utf-8")
