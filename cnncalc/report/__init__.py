@@ -36,6 +36,7 @@ class Report:
     color: bool = False
     depth: int | None = None  # deepest block level shown as rows; deeper ones roll up
     verification: Verification | None = None  # set by --verify: PyTorch's word on every number
+    convention: str = CONVENTION  # what the MACs mean; `--count PRESET` names the preset's
 
     def shape(self, shape: Shape) -> tuple[int, ...]:
         return hwc(shape) if self.layout == "hwc" else shape
@@ -235,7 +236,7 @@ def summary_lines(report: Report) -> list[tuple[str, str]]:
     notes = {n.rf.note for n in report.trace.nodes if n.rf and n.rf.note}
     for note in sorted(notes):
         lines.append(("RF *", note))
-    lines.append(("", CONVENTION))
+    lines.append(("", report.convention))
     return lines
 
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from cnncalc.engine import Node
-from cnncalc.report import CONVENTION, SCHEMA_VERSION, Report
+from cnncalc.report import SCHEMA_VERSION, Report
 
 
 def _layer(report: Report, node: Node) -> dict[str, Any]:
@@ -45,7 +45,7 @@ def document(report: Report) -> dict[str, Any]:
         "layout": report.layout,
         "batch": trace.batch,
         "dtype": trace.dtype,
-        "convention": CONVENTION,
+        "convention": report.convention,
         "input": {"shape": list(report.shape(source.output)), "size": source.output_size},
         "layers": [_layer(report, node) for node in trace.nodes[1:]],
         "total": {
