@@ -120,3 +120,39 @@ def recount(trace: Trace, preset: Preset) -> Trace:
     recounted = copy.copy(trace)
     recounted.nodes = nodes
     return recounted
+
+
+def _rounds_to(claimed: int, exact: int) -> bool:
+    """Whether `claimed` is `exact` written with fewer digits (4.11G for 4,111,512,576):
+    rounded or cut to the claim's own significant digits, at least two of them."""
+    if claimed == exact:
+        return True
+    digits = str(claimed)
+    zeros = len(digits) - len(digits.rstrip("0"))
+    if zeros == 0 or len(digits) - zeros < 2:
+        return False
+    scale = 10**zeros
+    return claimed in (exact // scale * scale, (exact + scale // 2) // scale * scale)
+
+
+def explain_total(claimed: int, field: str, trace: Trace) -> str | None:
+    """Why a claimed network total is another tool's number, if a preset's total (or its
+    rounding) is the claim: `4,111,512,576 is fvcore's count of MACs (...): batchnorm ...`."""
+    units = {"macs": ("MACs", "FLOPs"), "flops": ("FLOPs", "MACs"), "params": ("params",)}.get(field, ())
+    found: list[tuple[Preset, Tally, int]] = []
+    for preset in registry.every():
+        if preset.unit not in units:
+            continue
+        result = tally(preset, trace)
+        total = result.total
+        if total is not None and total != result.default_total and _rounds_to(claimed, total):
+            found.append((preset, result, total))
+    if not found:
+        return None
+    preset, result, total = found[0]
+    said = f"{_n(claimed)} is" if claimed == total else f"{_n(claimed)} rounds {_n(total)},"
+    also = [p.name for p, _, t in found[1:] if t == total]
+    others = f" (and {', '.join(also)}'s)" if also else ""
+    ours = "parameters" if preset.unit == "params" else f"MACs ({DEFAULT_WHY})"
+    whose = f"{preset.name}'s count of {preset.unit}{others} ({preset.tool})"
+    return f"{said} {whose}: {why(result)}; cnncalc counts {ours}"
