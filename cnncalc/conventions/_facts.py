@@ -54,6 +54,20 @@ class Facts:
     def spatial_out(self) -> int:
         return prod(self.output[1:])
 
+    @property
+    def x_built(self) -> int:
+        """Elements of the input as the `--verify` builder's module receives it: a pool with
+        asymmetric padding (or more than PyTorch lets it pad itself) is built as a pad
+        layer and then the pool, which sees the padded input."""
+        pads_of = self.get("pads")
+        if not callable(pads_of):
+            return self.x
+        pads = pads_of(self.inputs[0])
+        outside = any(2 * before > f for (before, _), f in zip(pads, self.kernel, strict=True))
+        if not outside and all(before == after for before, after in pads):
+            return self.x
+        return self.channels_in * prod([n + b + a for n, (b, a) in zip(self.inputs[0][1:], pads, strict=True)])
+
     def get(self, name: str, default: Any = None) -> Any:
         """A field of the layer (`bias`, `affine`, `groups`), or `default`."""
         return getattr(self.layer, name, default) if self.layer is not None else default

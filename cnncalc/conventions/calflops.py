@@ -15,6 +15,10 @@ module:
 - `F.interpolate`: the product of `size` (spatial only, not times channels), or with a
   scale the input's element count (the scale is never applied);
 - dropout, merges written as operators, flatten and padding: 0.
+The count depends on how the model is written; these are the `--verify` builder's choices
+(torchvision's): merges as `x + y` operators, activations as modules, and a pool whose
+padding is asymmetric (or wider than PyTorch lets a pool pad) as a pad layer then the
+pool, which then counts the padded input's elements.
 Its MACs are cnncalc's (conv, linear and matmul multiply-accumulates, grouped transposed
 conv aside).
 """
@@ -73,7 +77,9 @@ RULES: dict[str, Rule] = {
     "layernorm": Rule(_norm, "5 per element"),
     **{k: _element for k in ("relu", "leaky_relu", "silu", "gelu", "softmax")},
     **{k: zero() for k in ("relu6", "sigmoid", "tanh", "hardswish")},
-    **{k: Rule(lambda f: f.x, "1 per input element") for k in (*MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE)},
+    # A padded pool is built as pad + pool: F.max_pool2d sees the padded input.
+    **{k: Rule(lambda f: f.x_built, "1 per input element") for k in (*MAXPOOL, *AVGPOOL)},
+    **{k: Rule(lambda f: f.x, "1 per input element") for k in (*GLOBAL, *ADAPTIVE)},
     "upsample": Rule(_upsample, "its size's product, or the input's elements"),
     **{k: zero() for k in (*MERGE, *SHAPE_ONLY)},
 }

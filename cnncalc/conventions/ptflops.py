@@ -12,6 +12,10 @@ gelu, silu, softmax, the pools and interpolate, which those modules call inside,
 ReLU, GELU, every pooling and upsampling count twice, and SiLU and softmax once; ReLU6
 (`F.hardtanh`) and LeakyReLU (`F.leaky_relu`) are not wrapped. Sigmoid, tanh, hardswish
 count 0. An `x + y` or `x * y` written as an operator is not seen (cnncalc's merges are).
+The count depends on how the model is written; these are the `--verify` builder's choices
+(torchvision's): merges as `x + y` operators, activations as modules, and a pool whose
+padding is asymmetric (or wider than PyTorch lets a pool pad) as a pad layer then the
+pool, which then counts the padded input's elements.
 
 `ptflops-aten` (`backend="aten"`): a dispatch mode counting only `aten.convolution`
 (MACs + bias outputs), `aten.addmm` (MACs + bias outputs), `aten.mm`, `matmul`, `bmm`.
@@ -44,6 +48,8 @@ def _rules(functional: bool) -> dict[str, Rule]:
     twice = 2 if functional else 1
     once = 1 if functional else 0
     pool = _per_element(twice, "input", ", twice (the module and F.*)")
+    # A padded pool is built as pad + pool: the pool's input is the padded one.
+    padded_pool = Rule(lambda f: twice * f.x_built, pool.phrase)
     return {
         **{k: Rule(_with_bias, "bias 1 per output element") for k in (*CONV, *TRANSPOSED, "dense")},
         "batchnorm": Rule(_norm, "2 per element"),
@@ -56,7 +62,8 @@ def _rules(functional: bool) -> dict[str, Rule]:
         "silu": Rule(lambda f: once * f.y, "1 per element (F.silu)"),
         "softmax": Rule(lambda f: once * f.y, "1 per element (F.softmax)"),
         **{k: zero() for k in ("sigmoid", "tanh", "hardswish")},
-        **{k: pool for k in (*MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE)},
+        **{k: padded_pool for k in (*MAXPOOL, *AVGPOOL)},
+        **{k: pool for k in (*GLOBAL, *ADAPTIVE)},
         "upsample": _per_element(twice, "output", ", twice (nn.Upsample and F.interpolate)"),
         **{k: zero() for k in (*MERGE, *SHAPE_ONLY)},
     }
