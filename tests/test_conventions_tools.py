@@ -19,6 +19,7 @@ import re
 import warnings
 from collections.abc import Callable, Iterator
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +29,7 @@ from cnncalc.conventions.registry import get
 from cnncalc.engine import Trace, propagate
 from cnncalc.spec import loads_spec
 from cnncalc.zoo import names, zoo_dir
+from tests.test_core import ROOT
 
 torch = pytest.importorskip("torch")
 
@@ -164,6 +166,26 @@ def test_preset_equals_the_tool(name: str, size: int | None, tool: str) -> None:
     trace = _trace(name, size)
     total, per_node = TOOLS[tool](trace)
     result = tally(get(tool), trace)
+    assert result.total == total
+    if per_node is not None:
+        assert _defined(result.per_node) == per_node
+
+
+KINDS = sorted((ROOT / "tests" / "data" / "kinds").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("tool", list(TOOLS))
+@pytest.mark.parametrize("path", KINDS, ids=[p.stem for p in KINDS])
+def test_every_kind_against_the_tool(path: Path, tool: str) -> None:
+    # Specs using every kind once or more; where the preset says "not defined" (calflops on
+    # a per-axis upsample scale), the tool must indeed fail.
+    trace = propagate(loads_spec(path.read_text(encoding="utf-8"), str(path)), str(path))
+    result = tally(get(tool), trace)
+    if result.undefined:
+        with pytest.raises(Exception, match="unsupported operand"):
+            TOOLS[tool](trace)
+        return
+    total, per_node = TOOLS[tool](trace)
     assert result.total == total
     if per_node is not None:
         assert _defined(result.per_node) == per_node

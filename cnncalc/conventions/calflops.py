@@ -12,8 +12,9 @@ module:
 - every pooling (max, average, adaptive, global): 1 per input element;
 - `F.batch_norm` in eval 2 per element (1 without affine), with batch statistics 5 (4);
   `F.layer_norm`, `F.group_norm` 5 (4);
-- `F.interpolate`: the product of `size` (spatial only, not times channels), or with a
-  scale the input's element count (the scale is never applied);
+- `F.interpolate`: the product of `size` (spatial only, not times channels); with a
+  per-axis scale it crashes (not defined here) unless the scale has as many entries as
+  the batch has samples (a 1-D upsample at batch 1), when it counts the input's elements;
 - dropout, merges written as operators, flatten and padding: 0.
 The count depends on how the model is written; these are the `--verify` builder's choices
 (torchvision's): merges as `x + y` operators, activations as modules, and a pool whose
@@ -29,7 +30,7 @@ import math
 
 from cnncalc.conventions._facts import Facts
 from cnncalc.conventions._kinds import ADAPTIVE, AVGPOOL, CONV, GLOBAL, MAXPOOL, MERGE, SHAPE_ONLY, TRANSPOSED
-from cnncalc.conventions._preset import Preset, Rule, zero
+from cnncalc.conventions._preset import Count, NotDefined, Preset, Rule, zero
 
 
 def _conv(f: Facts) -> int:
@@ -59,10 +60,17 @@ def _norm(f: Facts) -> int:
     return f.x * (5 if f.get("affine", True) else 4)
 
 
-def _upsample(f: Facts) -> int:
-    size = f.get("size")
-    if size is not None:
+CRASH_ON_SCALE = (
+    "calflops 0.3.2 raises TypeError: unsupported operand type(s) for ** or pow(): 'tuple' and 'int' "
+    "(its interpolate hook raises a per-axis scale to a power unless it has as many axes as the batch)"
+)
+
+
+def _upsample(f: Facts) -> Count:
+    if f.get("size") is not None:
         return math.prod(f.output[1:])
+    if len(f.inputs[0]) - 1 != 1:  # the builder passes one scale per axis; batch 1 matches 1-D only
+        return NotDefined(CRASH_ON_SCALE)
     return f.x
 
 
