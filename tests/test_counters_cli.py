@@ -70,3 +70,16 @@ def test_the_plain_path_imports_no_preset() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.stderr.strip().endswith("CLEAN")
+
+
+def test_a_tool_that_crashes_on_a_kind_is_not_defined_not_invented() -> None:
+    # calflops 0.3.2 raises TypeError on an upsample with one scale per axis (kinds2d has one).
+    spec = str(ROOT / "tests" / "data" / "kinds" / "kinds2d.yaml")
+    document = json.loads(run("counters", spec, "-f", "json").stdout)
+    calflops = next(c for c in document["counters"] if c["name"] == "calflops")
+    assert calflops["count"] is None
+    assert "not defined for upsample" in calflops["why"] and "TypeError" in calflops["why"]
+    result = run("table", spec, "--count", "calflops")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"{spec}:1:1: --count calflops: calflops has no count")
+    assert "Traceback" not in result.stderr
