@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3
 
 # The commands in `cnncalc --help`, most used first (typer lists them as defined).
-COMMAND_ORDER = ("table", "check", "diff", "draw", "verify", "zoo", "layers", "rules", "schema")
+COMMAND_ORDER = ("table", "check", "diff", "draw", "verify", "counters", "zoo", "layers", "rules", "schema")
 
 
 class _Commands(TyperGroup):
@@ -70,7 +70,8 @@ app = typer.Typer(
     name="cnncalc",
     help="Exact shapes, parameters and MACs of neural networks from a YAML spec; no framework needed.",
     cls=_Commands,
-    context_settings={"help_option_names": ["-h", "--help"]},  # inherited by every command
+    # inherited by every command; up to 100 columns, so that `counters` leaves room for whole summaries
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -224,6 +225,18 @@ def _root(
     """cnncalc: a static, exact shape and parameter calculator for neural networks."""
 
 
+def _preset_choice(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from cnncalc.conventions.registry import names
+
+    if value not in names():
+        from cnncalc.errors import did_you_mean
+
+        raise typer.BadParameter(f"'{value}' is not one of {', '.join(names())}{did_you_mean(value, names())}")
+    return value
+
+
 @app.command(cls=_Command)
 def table(
     spec: Annotated[
@@ -270,6 +283,16 @@ def table(
             ),
         ),
     ] = False,
+    count: Annotated[
+        str | None,
+        typer.Option(
+            "--count",
+            callback=_preset_choice,
+            metavar="PRESET",
+            help="Count as another tool does: flopcounter, fvcore, ptflops, ptflops-nofunc, ptflops-aten, "
+            "thop, torchinfo, calflops or keras (cnncalc counters compares them all).",
+        ),
+    ] = None,
 ) -> None:
     """Print a spec's per-layer shapes, parameters, MACs and totals; exit 1 if a claim is refuted."""
     from cnncalc.engine import propagate
@@ -288,13 +311,68 @@ def table(
         _fail(SpecError(unknown))
     checked = _verified(trace, device.value) if verify else None
     color = _color() and output_format == "table"
+    convention: dict[str, str] = {}
+    if count is not None:
+        trace, convention = _recounted(trace, count)
     width = _width(wide) if output_format == "table" else None
     report = Report(
-        trace, totals(trace), claims, layout=layout.value, color=color, depth=depth, verification=checked, width=width
+        trace,
+        totals(trace),
+        claims,
+        layout=layout.value,
+        color=color,
+        depth=depth,
+        verification=checked,
+        width=width,
+        **convention,
     )
     sys.stdout.write(renderer("trace", output_format)(report))
     if not all(c.confirmed for c in claims) or (checked is not None and not checked.agrees):
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _recounted(trace: Trace, name: str) -> tuple[Trace, dict[str, str]]:
+    """`trace` with a preset's numbers, and the report's convention line naming it; exit 2
+    where the preset has no number for this network."""
+    from cnncalc.conventions.compare import RecountError, convention, recount
+    from cnncalc.conventions.registry import get
+
+    preset = get(name)
+    try:
+        return recount(trace, preset), {"convention": convention(preset)}
+    except RecountError as exc:
+        print(f"{trace.path}:1:1: --count {name}: {exc}", file=sys.stderr)
+        raise typer.Exit(EXIT_UNUSABLE) from None
+
+
+@app.command(cls=_Command)
+def counters(
+    spec: Annotated[
+        str, typer.Argument(metavar="SPEC", help="A spec file, or the name of a bundled one (lenet, resnet50).")
+    ],
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="[table|json|markdown]",
+            callback=_format_choice("counters"),
+            help="table, json or markdown.",
+        ),
+    ] = "table",
+) -> None:
+    """Every other counter's total for a spec (fvcore, ptflops, thop...), and why it differs from cnncalc's."""
+    from cnncalc.conventions.compare import rows
+    from cnncalc.engine import propagate
+    from cnncalc.output import renderer
+    from cnncalc.spec import load_spec
+
+    path = _resolve(spec)
+    try:
+        trace = propagate(load_spec(path), path)
+    except SpecError as error:
+        _fail(error)
+    sys.stdout.write(renderer("counters", output_format)(trace, rows(trace)))
 
 
 def _verified(trace: Trace, device: str) -> Verification:

@@ -199,7 +199,17 @@ EXPLAINERS: dict[str, Callable[[ClaimResult, Trace], str | None]] = {
 }
 
 
+def _another_tool(result: ClaimResult, trace: Trace) -> str | None:
+    """A claimed total that is another counter's (fvcore's, thop's, Keras'), or its rounding."""
+    if result.target != "total" or not isinstance(result.claimed, int):
+        return None
+    from cnncalc.conventions.compare import explain_total  # the presets load only for a refuted total
+
+    return explain_total(result.claimed, result.field, trace)
+
+
 def explain(result: ClaimResult, trace: Trace) -> str | None:
     """The likely mistake behind a refuted claim, with the right calculation; or None."""
     explainer = EXPLAINERS.get(result.field)
-    return explainer(result, trace) if explainer else None
+    found = explainer(result, trace) if explainer else None
+    return found or _another_tool(result, trace)

@@ -9,6 +9,10 @@ What is rendered, and the renderer's signature for it:
 - `verification`: specs checked in PyTorch (`cnncalc verify`):
   `render(checked: Iterable[Checked], layout: str) -> Iterator[str]`, a generator, so
   that a text format can print each spec as soon as it is checked.
+- `counters`: every counting preset's total for one spec (`cnncalc counters`):
+  `render(trace: Trace, rows: list[Row]) -> str`.
+- `drawing`: a diagram of a propagated spec (`cnncalc draw`):
+  `render(report: Report, rankdir: str) -> str`.
 
 A renderer is named here as `module:function` and imported only when chosen (JSON output
 never loads rich, the plain path never loads the others). Adding a format touches its
@@ -22,12 +26,14 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 if TYPE_CHECKING:
+    from cnncalc.conventions.compare import Row
     from cnncalc.diff import Diff
+    from cnncalc.engine import Trace
     from cnncalc.findings import CheckResult
     from cnncalc.report import Report
     from cnncalc.report.verification import Checked
 
-What = Literal["trace", "findings", "diff", "verification"]
+What = Literal["trace", "findings", "diff", "verification", "counters", "drawing"]
 
 RENDERERS: dict[str, dict[str, str]] = {
     "trace": {
@@ -51,6 +57,17 @@ RENDERERS: dict[str, dict[str, str]] = {
     "verification": {
         "text": "cnncalc.report.verification:render_text",
         "json": "cnncalc.report.verification:render_json",
+    },
+    "counters": {
+        "table": "cnncalc.report.counters:text",
+        "json": "cnncalc.report.counters:json_text",
+        "markdown": "cnncalc.report.counters:markdown",
+    },
+    "drawing": {
+        "dot": "cnncalc.draw.dot:render",
+        "mermaid": "cnncalc.draw.mermaid:render",
+        "svg": "cnncalc.draw.svg:render",
+        "html": "cnncalc.draw.html:render",
     },
 }
 
@@ -79,6 +96,10 @@ def renderer(what: Literal["findings"], name: str) -> Callable[[CheckResult], st
 def renderer(what: Literal["diff"], name: str) -> Callable[[Diff, bool, bool, int | None], str]: ...
 @overload
 def renderer(what: Literal["verification"], name: str) -> Callable[[Iterable[Checked], str], Iterator[str]]: ...
+@overload
+def renderer(what: Literal["counters"], name: str) -> Callable[[Trace, list[Row]], str]: ...
+@overload
+def renderer(what: Literal["drawing"], name: str) -> Callable[[Report, str], str]: ...
 def renderer(what: What, name: str) -> Any:
     """The function rendering `what` in format `name`, importing only its module."""
     module, function = RENDERERS[what][check_format(what, name)].split(":")

@@ -330,7 +330,9 @@ def test_blocks_of_one_kind_in_a_row_fold_and_a_resnet152_fits_a_page(tmp_path: 
     assert folded == {1, 2, 7, 35}
     assert sum(b.params for b in diagram.boxes) == 60_192_808
     assert len(diagram.boxes) <= 16
-    svg = subprocess.run([program, "-Tsvg"], input=dot.write(diagram), capture_output=True, text=True, check=True)
+    svg = subprocess.run(
+        [program, "-Tsvg"], input=dot.write(diagram), capture_output=True, text=True, check=True, timeout=120
+    )
     size = re.search(r'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"', svg.stdout)
     assert size is not None
     width, height = float(size[1]), float(size[2])

@@ -2,7 +2,8 @@
 
 A convention module has a `NAME`, a `LINE` that every human report prints to say what was
 counted, and `macs(work)` / `flops(work)` over a layer's `Work`. cnncalc's own is
-`default`; other tools' conventions (fvcore, ptflops, thop, ...) join as modules here.
+`default`. Other tools' conventions (fvcore, ptflops, thop, ...) are presets, one module
+each, listed in `registry.py`: a per-kind table of rules over a node's facts.
 """
 
 from __future__ import annotations

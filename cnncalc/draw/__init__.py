@@ -1,23 +1,16 @@
 """Diagrams of a propagated spec: `cnncalc draw`. `graph.py` turns a Report into boxes,
 arrows and clusters at a depth; one module per format only writes them out.
 
-`FORMATS` maps a format to its module, imported only when chosen (the plain `table` path
-imports none of this package).
+Each format's renderer is listed in `cnncalc.output` ("drawing"), imported only when chosen
+(the plain `table` path imports none of this package).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 
 from cnncalc.report import Report
 
-FORMATS: dict[str, str] = {
-    "dot": "cnncalc.draw.dot",
-    "mermaid": "cnncalc.draw.mermaid",
-    "svg": "cnncalc.draw.svg",
-    "html": "cnncalc.draw.html",
-}
 # What `-o FILE` implies when --format is not given.
 SUFFIXES = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid", ".svg": "svg"}
 SUFFIXES |= {".html": "html", ".htm": "html"}
@@ -30,5 +23,6 @@ class DrawUnavailable(Exception):
 
 
 def drawer(name: str) -> Drawer:
-    draw: Drawer = importlib.import_module(FORMATS[name]).render
-    return draw
+    from cnncalc.output import renderer
+
+    return renderer("drawing", name)

@@ -29,6 +29,7 @@ class Report:
     depth: int | None = None  # deepest block level shown as rows; deeper ones roll up
     verification: Verification | None = None  # set by --verify: PyTorch's word on every number
     width: int | None = None  # columns the human table must fit in (a terminal's); None: every column
+    convention: str | None = None  # what the MACs mean; `--count PRESET` names the preset's
 
     def shape(self, shape: Shape) -> tuple[int, ...]:
         return shape.ordered(self.layout)
@@ -207,7 +208,7 @@ def summary_lines(report: Report) -> list[tuple[str, str]]:
     notes = {n.rf.note for n in report.trace.nodes if n.rf and n.rf.note}
     for note in sorted(notes):
         lines.append(("RF *", note))
-    lines.append(("", convention_line(report.trace)))
+    lines.append(("", report.convention or convention_line(report.trace)))
     return lines
 
 

@@ -45,7 +45,7 @@ def document(report: Report) -> dict[str, Any]:
         "layout": report.layout,
         "batch": trace.batch,
         "dtype": trace.dtype,
-        "convention": convention_line(trace),
+        "convention": report.convention or convention_line(trace),
         "input": {"shape": list(report.shape(source.output)), "size": source.output_size},
         "layers": [_layer(report, node) for node in trace.nodes[1:]],
         "total": {

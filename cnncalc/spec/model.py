@@ -15,6 +15,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    NonNegativeInt,
     PositiveInt,
     PrivateAttr,
     model_validator,
@@ -71,17 +72,22 @@ class InputSpec(Strict):
         return Shape((getattr(self, dim) for dim in dims), layout)
 
 
+# A claim as a paper prints it (4.11G) is the number it rounds to; explanations say whose
+# count it rounds. Defined before Claim, as the counts below are.
+ClaimedCount = Annotated[NonNegativeInt, BeforeValidator(lambda value: _count(value))]
+
+
 class Claim(Strict):
     """What the author believes about one layer (or `total`); each is checked."""
 
     shape: list[int] | None = Field(None, description="Output dims in the course's order: (H, W, C).")
     output_size: int | None = Field(None, description="Elements in one sample's output.")
-    params: int | None = Field(None, description="Parameters, trainable and not.")
+    params: ClaimedCount | None = Field(None, description="Parameters, trainable and not (25557032 or 25.6M).")
     trainable_params: int | None = None
     non_trainable_params: int | None = None
     buffers: int | None = Field(None, description="Buffer elements (BatchNorm running statistics).")
-    macs: int | None = Field(None, description="Multiply-accumulates per sample.")
-    flops: int | None = Field(None, description="FLOPs per sample (2 x MACs).")
+    macs: ClaimedCount | None = Field(None, description="Multiply-accumulates per sample (4089184256 or 4.09G).")
+    flops: ClaimedCount | None = Field(None, description="FLOPs per sample (2 x MACs).")
 
 
 _SIZE = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([KMGT]i?B|B)?\s*$", re.IGNORECASE)

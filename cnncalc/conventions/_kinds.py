@@ -1,0 +1,14 @@
+"""Layer kinds grouped the way the tools' tables group PyTorch modules."""
+
+from __future__ import annotations
+
+CONV = ("conv", "conv1d", "conv3d", "depthwise_conv", "separable_conv")  # built as nn.ConvNd
+TRANSPOSED = ("conv_transpose", "conv_transpose1d", "conv_transpose3d")
+MAXPOOL = ("maxpool", "maxpool1d", "maxpool3d")
+AVGPOOL = ("avgpool", "avgpool1d", "avgpool3d")
+GLOBAL = ("global_avgpool", "global_maxpool")  # built as nn.AdaptiveXPoolNd(1) + nn.Flatten
+ADAPTIVE = ("adaptive_avgpool", "adaptive_maxpool")
+MERGE = ("add", "concat", "multiply")  # tensor operators in the builder's forward, not modules
+SHAPE_ONLY = ("dropout", "flatten", "identity", "zeropad", "crop", "input")
+ACTIVATIONS = ("relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "softmax")
+NORMS = ("batchnorm", "groupnorm", "layernorm")

@@ -1,0 +1,116 @@
+"""A preset: one tool's count of a network, as a table of per-kind rules over node facts.
+
+A rule returns the tool's number for one node, or `NotDefined` quoting what the tool does
+with that kind (it crashes, or refuses). Every rule carries a phrase that says, in words,
+what the tool charges for the kind; `cnncalc counters` builds its "why" from them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cnncalc.conventions._facts import Facts, activation, facts
+
+if TYPE_CHECKING:
+    from cnncalc.engine import Node, Trace
+
+
+@dataclass(frozen=True)
+class NotDefined:
+    """The tool has no number for this kind; `behaviour` quotes what it does instead."""
+
+    behaviour: str
+
+
+Count = int | NotDefined
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A tool's count for one kind, and what it charges in words (`2 per batchnorm element`)."""
+
+    count: Callable[[Facts], Count]
+    phrase: str = ""
+
+
+def zero(phrase: str = "") -> Rule:
+    """A kind the tool counts as 0 (ignored, unregistered or a zero-op)."""
+    return Rule(lambda f: 0, phrase)
+
+
+def not_defined(behaviour: str) -> Rule:
+    return Rule(lambda f: NotDefined(behaviour), behaviour)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """One tool's convention: its name, version, unit and a rule for every layer kind."""
+
+    name: str
+    tool: str  # the tool and the call it reproduces
+    unit: str  # "MACs", "FLOPs" or "params"
+    rules: Mapping[str, Rule]
+    summary: str  # one line: what the tool counts
+    doc: str = field(default="", repr=False)
+
+    def rule(self, kind: str) -> Rule:
+        return self.rules[kind]
+
+    def node(self, node: Node) -> list[tuple[str, Count]]:
+        """The tool's number for one node, split into the layer's own and its activation's."""
+        parts: list[tuple[str, Count]] = [(node.kind, self.rules[node.kind].count(facts(node)))]
+        act = activation(node)
+        if act is not None:
+            parts.append((act.kind, self.rules[act.kind].count(act)))
+        return parts
+
+
+def default_count(node: Node, unit: str) -> int:
+    """cnncalc's own number for a node in `unit`: MACs, FLOPs (2 per MAC) or parameters."""
+    if unit == "params":
+        return node.params.total
+    return node.macs * (2 if unit == "FLOPs" else 1)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A preset applied to a whole trace (per sample)."""
+
+    preset: Preset
+    per_node: list[Count]  # one per node, the input included
+    by_kind: dict[str, int]  # the tool's count minus cnncalc's, per kind (activations on their own)
+    undefined: dict[str, str]  # kind -> the tool's behaviour, where it has no number
+    default_total: int  # cnncalc's own total in the preset's unit
+
+    @property
+    def defined(self) -> bool:
+        return not self.undefined
+
+    @property
+    def total(self) -> int | None:
+        if self.undefined:
+            return None
+        return sum(c for c in self.per_node if isinstance(c, int))
+
+
+def tally(preset: Preset, trace: Trace) -> Tally:
+    per_node: list[Count] = []
+    by_kind: dict[str, int] = {}
+    undefined: dict[str, str] = {}
+    for node in trace.nodes:
+        parts = preset.node(node)
+        own = default_count(node, preset.unit)
+        total = 0
+        missing: NotDefined | None = None
+        for i, (kind, count) in enumerate(parts):
+            if isinstance(count, NotDefined):
+                undefined.setdefault(kind, count.behaviour)
+                missing = count
+                continue
+            total += count
+            by_kind[kind] = by_kind.get(kind, 0) + count - (own if i == 0 else 0)
+        per_node.append(missing if missing is not None else total)
+    default_total = sum(default_count(n, preset.unit) for n in trace.nodes)
+    return Tally(preset, per_node, {k: v for k, v in by_kind.items() if v}, undefined, default_total)

@@ -1,0 +1,102 @@
+"""calflops 0.3.2: `calculate_flops(model, input_shape=(1, C, H, W))`, FLOPs (its headline).
+
+It wraps `torch.nn.functional` calls (after DeepSpeed's flops profiler) and sums them per
+module:
+- `F.conv*d`: 2 per MAC plus 1 per output element with a bias;
+- `F.conv_transpose*d`: 2 per MAC by input positions, the MACs reading the weight's
+  second axis (already C_out/g) divided by g again, plus `C_out/g` bias adds per position
+  of the conv formula applied to the input (the wrong output size);
+- `F.linear`: 2 per MAC, bias ignored;
+- `F.relu`, `leaky_relu`, `silu`, `gelu`, `softmax`: 1 per element; ReLU6 (`F.hardtanh`),
+  sigmoid, tanh, hardswish: 0;
+- every pooling (max, average, adaptive, global): 1 per input element;
+- `F.batch_norm` in eval 2 per element (1 without affine), with batch statistics 5 (4);
+  `F.layer_norm`, `F.group_norm` 5 (4);
+- `F.interpolate`: the product of `size` (spatial only, not times channels); with a
+  per-axis scale it crashes (not defined here) unless the scale has as many entries as
+  the batch has samples (a 1-D upsample at batch 1), when it counts the input's elements;
+- dropout, merges written as operators, flatten and padding: 0.
+The count depends on how the model is written; these are the `--verify` builder's choices
+(torchvision's): merges as `x + y` operators, activations as modules, and a pool whose
+padding is asymmetric (or wider than PyTorch lets a pool pad) as a pad layer then the
+pool, which then counts the padded input's elements.
+Its MACs are cnncalc's (conv, linear and matmul multiply-accumulates, grouped transposed
+conv aside).
+"""
+
+from __future__ import annotations
+
+import math
+
+from cnncalc.conventions._facts import Facts
+from cnncalc.conventions._kinds import ADAPTIVE, AVGPOOL, CONV, GLOBAL, MAXPOOL, MERGE, SHAPE_ONLY, TRANSPOSED
+from cnncalc.conventions._preset import Count, NotDefined, Preset, Rule, zero
+
+
+def _conv(f: Facts) -> int:
+    return 2 * f.macs + (f.y if f.bias else 0)
+
+
+def _transposed(f: Facts) -> int:
+    groups = int(f.get("groups", 1))
+    per_group = f.channels_out // groups  # the weight's second axis
+    macs = math.prod(f.kernel) * f.channels_in * (per_group // groups) * f.spatial_in
+    if not f.bias:
+        return 2 * macs
+    # calflops sizes the bias adds with the (forward) conv formula on the input.
+    sizes = zip(f.inputs[0][1:], f.kernel, f.sizes("stride"), f.sizes("padding", 0), f.sizes("dilation"), strict=True)
+    positions = math.prod((n + 2 * p - (d * (k - 1) + 1)) // s + 1 for n, k, s, p, d in sizes)
+    return 2 * macs + per_group * positions
+
+
+def _batchnorm(f: Facts) -> int:
+    affine = bool(f.get("affine", True))
+    if not f.get("track_running_stats", True):
+        return f.x * (5 if affine else 4)
+    return f.x * (2 if affine else 1)
+
+
+def _norm(f: Facts) -> int:
+    return f.x * (5 if f.get("affine", True) else 4)
+
+
+CRASH_ON_SCALE = (
+    "calflops 0.3.2 raises TypeError: unsupported operand type(s) for ** or pow(): 'tuple' and 'int' "
+    "(its interpolate hook raises a per-axis scale to a power unless it has as many axes as the batch)"
+)
+
+
+def _upsample(f: Facts) -> Count:
+    if f.get("size") is not None:
+        return math.prod(f.output[1:])
+    if len(f.inputs[0]) - 1 != 1:  # the builder passes one scale per axis; batch 1 matches 1-D only
+        return NotDefined(CRASH_ON_SCALE)
+    return f.x
+
+
+_element = Rule(lambda f: f.x, "1 per element")
+
+RULES: dict[str, Rule] = {
+    **{k: Rule(_conv, "bias 1 per output element") for k in CONV},
+    **{k: Rule(_transposed, "bias adds on the conv formula's size") for k in TRANSPOSED},
+    "dense": Rule(lambda f: 2 * f.macs),
+    "batchnorm": Rule(_batchnorm, "2 per element"),
+    "groupnorm": Rule(_norm, "5 per element"),
+    "layernorm": Rule(_norm, "5 per element"),
+    **{k: _element for k in ("relu", "leaky_relu", "silu", "gelu", "softmax")},
+    **{k: zero() for k in ("relu6", "sigmoid", "tanh", "hardswish")},
+    # A padded pool is built as pad + pool: F.max_pool2d sees the padded input.
+    **{k: Rule(lambda f: f.x_built, "1 per input element") for k in (*MAXPOOL, *AVGPOOL)},
+    **{k: Rule(lambda f: f.x, "1 per input element") for k in (*GLOBAL, *ADAPTIVE)},
+    "upsample": Rule(_upsample, "its size's product, or the input's elements"),
+    **{k: zero() for k in (*MERGE, *SHAPE_ONLY)},
+}
+
+PRESET = Preset(
+    name="calflops",
+    tool="calflops 0.3.2 calculate_flops",
+    unit="FLOPs",
+    rules=RULES,
+    summary="2 FLOPs per MAC plus bias, norms, activations and pooling",
+    doc=__doc__ or "",
+)

@@ -1,0 +1,41 @@
+"""torch.utils.flop_counter.FlopCounterMode (torch 2.x): `get_total_flops()`.
+
+FLOPs, 2 per multiply-accumulate, for the conv family (transposed conv by its input
+positions, as cnncalc counts MACs), mm/addmm/bmm (bias ignored) and attention. Every other
+op counts 0, silently: norms, activations, pooling, merges and upsampling. So its total
+is exactly twice cnncalc's MACs. (Run it with gradients enabled: under `inference_mode`
+it counts 0, and on the CPU fused attention and oneDNN LSTMs hide from it.)
+"""
+
+from __future__ import annotations
+
+from cnncalc.conventions._kinds import (
+    ACTIVATIONS,
+    ADAPTIVE,
+    AVGPOOL,
+    CONV,
+    GLOBAL,
+    MAXPOOL,
+    MERGE,
+    NORMS,
+    SHAPE_ONLY,
+    TRANSPOSED,
+)
+from cnncalc.conventions._preset import Preset, Rule, zero
+
+_twice = Rule(lambda f: 2 * f.macs, "2 FLOPs per multiply-accumulate")
+
+RULES: dict[str, Rule] = {
+    **{k: _twice for k in (*CONV, *TRANSPOSED, "dense")},
+    **{k: zero() for k in (*NORMS, *ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},
+    "upsample": zero(),
+}
+
+PRESET = Preset(
+    name="flopcounter",
+    tool="FlopCounterMode (torch 2.x)",
+    unit="FLOPs",
+    rules=RULES,
+    summary="counts 2 FLOPs per MAC",
+    doc=__doc__ or "",
+)

@@ -1,0 +1,67 @@
+"""fvcore 0.1.5.post20221221: `FlopCountAnalysis(model, x).total()`; its "flop" is one MAC.
+
+It traces the model with `torch.jit.trace` and counts the ops in `_DEFAULT_SUPPORTED_OPS`:
+- conv, transposed conv (by input positions), linear, matmul, einsum: cnncalc's MACs,
+  bias ignored;
+- `aten::batch_norm` in eval: 2 per element (1 without affine); in training, and without
+  running statistics (which batch-normalizes in eval too), 5 (4);
+- `aten::group_norm`, `aten::layer_norm`: 5 per element (4 without affine);
+- `aten::adaptive_avg_pool2d`: 1 per input element (so a 2-D global average pool too);
+- `aten::upsample_nearest2d`: 1 per output element, `upsample_bilinear2d`: 4.
+Everything else counts 0 with an "unsupported operator" warning: max and average pooling,
+1-D and 3-D adaptive pooling and upsampling, activations, add, mul, softmax.
+Counts include the batch; cnncalc's presets are per sample, as at batch 1.
+"""
+
+from __future__ import annotations
+
+from cnncalc.conventions._facts import Facts
+from cnncalc.conventions._kinds import ACTIVATIONS, AVGPOOL, CONV, MAXPOOL, MERGE, SHAPE_ONLY, TRANSPOSED
+from cnncalc.conventions._preset import Preset, Rule, zero
+
+
+def _batchnorm(f: Facts) -> int:
+    affine = bool(f.get("affine", True))
+    if not f.get("track_running_stats", True):  # batch statistics: fvcore's training branch
+        return f.x * (5 if affine else 4)
+    return f.x * (2 if affine else 1)
+
+
+def _norm(f: Facts) -> int:
+    return f.x * (5 if f.get("affine", True) else 4)
+
+
+def _adaptive_avg(f: Facts) -> int:
+    return f.x if len(f.inputs[0]) == 3 else 0  # only aten::adaptive_avg_pool2d has a handle
+
+
+def _upsample(f: Facts) -> int:
+    if len(f.inputs[0]) != 3:
+        return 0  # upsample_nearest1d/3d: unsupported
+    return f.y * (4 if f.get("mode") == "bilinear" else 1)
+
+
+_unsupported = zero("unsupported op, 0 with a warning")
+
+RULES: dict[str, Rule] = {
+    **{k: Rule(lambda f: f.macs) for k in (*CONV, *TRANSPOSED, "dense")},
+    "batchnorm": Rule(_batchnorm, "2 per element"),
+    "groupnorm": Rule(_norm, "5 per element"),
+    "layernorm": Rule(_norm, "5 per element"),
+    "global_avgpool": Rule(_adaptive_avg, "1 per input element"),
+    "adaptive_avgpool": Rule(_adaptive_avg, "1 per input element"),
+    "global_maxpool": _unsupported,
+    "adaptive_maxpool": _unsupported,
+    "upsample": Rule(_upsample, "1 per output element (bilinear 4)"),
+    **{k: _unsupported for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *MERGE)},
+    **{k: zero() for k in SHAPE_ONLY},
+}
+
+PRESET = Preset(
+    name="fvcore",
+    tool="fvcore 0.1.5.post20221221 FlopCountAnalysis",
+    unit="MACs",
+    rules=RULES,
+    summary="MACs plus norms and adaptive pooling per element",
+    doc=__doc__ or "",
+)

@@ -1,0 +1,105 @@
+"""ptflops 0.7.5: `get_model_complexity_info(model, (C, H, W))`, MACs per sample.
+
+Default `pytorch` backend: forward hooks on the modules of its `MODULES_MAPPING`:
+- conv and transposed conv (by input positions): MACs + 1 per output element with a bias;
+- linear: MACs + 1 per output element with a bias;
+- BatchNorm, GroupNorm: 1 per input element, 2 with `affine`; LayerNorm 1 (its hook reads
+  `module.affine`, which LayerNorm calls `elementwise_affine`);
+- ReLU, ReLU6, LeakyReLU, GELU: 1 per output element; every max, average and adaptive
+  pooling: 1 per input element; Upsample: 1 per output element.
+With `count_functional=True` (the default) it also wraps `torch.nn.functional`'s relu,
+gelu, silu, softmax, the pools and interpolate, which those modules call inside, so
+ReLU, GELU, every pooling and upsampling count twice, and SiLU and softmax once; ReLU6
+(`F.hardtanh`) and LeakyReLU (`F.leaky_relu`) are not wrapped. Sigmoid, tanh, hardswish
+count 0. An `x + y` or `x * y` written as an operator is not seen (cnncalc's merges are).
+The count depends on how the model is written; these are the `--verify` builder's choices
+(torchvision's): merges as `x + y` operators, activations as modules, and a pool whose
+padding is asymmetric (or wider than PyTorch lets a pool pad) as a pad layer then the
+pool, which then counts the padded input's elements.
+
+`ptflops-aten` (`backend="aten"`): a dispatch mode counting only `aten.convolution`
+(MACs + bias outputs), `aten.addmm` (MACs + bias outputs), `aten.mm`, `matmul`, `bmm`.
+`ptflops-nofunc` (`backend_specific_config={"count_functional": False}`): module hooks only.
+"""
+
+from __future__ import annotations
+
+from cnncalc.conventions._facts import Facts
+from cnncalc.conventions._kinds import ADAPTIVE, AVGPOOL, CONV, GLOBAL, MAXPOOL, MERGE, NORMS, SHAPE_ONLY, TRANSPOSED
+from cnncalc.conventions._preset import Preset, Rule, zero
+
+
+def _with_bias(f: Facts) -> int:
+    return f.macs + (f.y if f.bias else 0)
+
+
+def _norm(f: Facts) -> int:
+    return f.x * (2 if f.get("affine", True) else 1)
+
+
+def _per_element(times: int, what: str, twice: str) -> Rule:
+    """`times` per element of `what` ("input" or "output"); `twice` says why when counted twice."""
+    if what == "input":
+        return Rule(lambda f: times * f.x, f"1 per input element{twice if times == 2 else ''}")
+    return Rule(lambda f: times * f.y, f"1 per output element{twice if times == 2 else ''}")
+
+
+def _rules(functional: bool) -> dict[str, Rule]:
+    twice = 2 if functional else 1
+    once = 1 if functional else 0
+    pool = _per_element(twice, "input", ", twice (the module and F.*)")
+    # A padded pool is built as pad + pool: the pool's input is the padded one.
+    padded_pool = Rule(lambda f: twice * f.x_built, pool.phrase)
+    return {
+        **{k: Rule(_with_bias, "bias 1 per output element") for k in (*CONV, *TRANSPOSED, "dense")},
+        "batchnorm": Rule(_norm, "2 per element"),
+        "groupnorm": Rule(_norm, "2 per element"),
+        "layernorm": Rule(lambda f: f.x, "1 per element"),
+        "relu": _per_element(twice, "output", ", twice (nn.ReLU and F.relu)"),
+        "gelu": _per_element(twice, "output", ", twice (nn.GELU and F.gelu)"),
+        "relu6": Rule(lambda f: f.y, "1 per element"),
+        "leaky_relu": Rule(lambda f: f.y, "1 per element"),
+        "silu": Rule(lambda f: once * f.y, "1 per element (F.silu)"),
+        "softmax": Rule(lambda f: once * f.y, "1 per element (F.softmax)"),
+        **{k: zero() for k in ("sigmoid", "tanh", "hardswish")},
+        **{k: padded_pool for k in (*MAXPOOL, *AVGPOOL)},
+        **{k: pool for k in (*GLOBAL, *ADAPTIVE)},
+        "upsample": _per_element(twice, "output", ", twice (nn.Upsample and F.interpolate)"),
+        **{k: zero() for k in (*MERGE, *SHAPE_ONLY)},
+    }
+
+
+def _aten_rules() -> dict[str, Rule]:
+    others = ("relu", "gelu", "relu6", "leaky_relu", "silu", "softmax", "sigmoid", "tanh", "hardswish", "upsample")
+    return {
+        **{k: Rule(_with_bias, "bias 1 per output element") for k in (*CONV, *TRANSPOSED, "dense")},
+        **{k: zero() for k in (*NORMS, *others, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},
+    }
+
+
+PRESET = Preset(
+    name="ptflops",
+    tool="ptflops 0.7.5 get_model_complexity_info (pytorch backend)",
+    unit="MACs",
+    rules=_rules(functional=True),
+    summary="MACs plus bias, norms, activations and pooling per element",
+    doc=__doc__ or "",
+)
+
+NO_FUNCTIONAL = Preset(
+    name="ptflops-nofunc",
+    tool="ptflops 0.7.5 (pytorch backend, count_functional=False)",
+    unit="MACs",
+    rules=_rules(functional=False),
+    summary="ptflops' module hooks only",
+    doc=__doc__ or "",
+)
+
+ATEN = Preset(
+    name="ptflops-aten",
+    tool="ptflops 0.7.5 (aten backend)",
+    unit="MACs",
+    rules=_aten_rules(),
+    summary="MACs plus bias adds",
+    doc=__doc__ or "",
+)

@@ -1,0 +1,76 @@
+"""thop 0.1.1.post2209072238 (`pip install thop`): `thop.profile(model, (x,))`, MACs.
+
+Forward hooks on leaf modules of its `register_hooks` table; anything else counts 0:
+- conv (and depthwise, separable): cnncalc's MACs, bias ignored; transposed conv charged
+  on the *output* positions, `N*C_out*O_out*(C_in/g)*K`, stride^2 times the input rule;
+- linear: `in_features` per output element, cnncalc's MACs;
+- BatchNorm, LayerNorm: 2 per input element, doubled with `affine`; GroupNorm is not
+  registered: 0;
+- AvgPool: 1 per output element; AdaptiveAvgPool (global too): `(window + 1)` per output
+  element, the window `prod(in / out)` in floating point, truncated;
+- Softmax: `3*C - 1` per position; Upsample: 1 per output element, 11 when bilinear;
+- ReLU, ReLU6, LeakyReLU, max pooling, dropout: registered as 0; Sigmoid, Tanh, GELU, SiLU,
+  Hardswish, Flatten, padding and merges: unregistered, 0.
+Counts include the batch and come back as a float; exact below 2^53.
+(Its maintained fork, ultralytics-thop 2.x, counts transposed conv by input positions and
+average pooling by the window; this preset reproduces the `thop` package.)
+"""
+
+from __future__ import annotations
+
+import math
+
+from cnncalc.conventions._facts import Facts
+from cnncalc.conventions._kinds import ACTIVATIONS, AVGPOOL, CONV, MAXPOOL, MERGE, SHAPE_ONLY, TRANSPOSED
+from cnncalc.conventions._preset import Preset, Rule, zero
+
+
+def _transposed(f: Facts) -> int:
+    return f.y * (f.channels_in // int(f.get("groups", 1))) * math.prod(f.kernel)
+
+
+def _norm(f: Facts) -> int:
+    return 2 * f.x * (2 if f.get("affine", True) else 1)
+
+
+def _adaptive_avg(f: Facts) -> int:
+    # torch.prod(DoubleTensor(in) / DoubleTensor(out)) + 1, times the output elements, int().
+    window = 1.0
+    for n, o in zip(f.inputs[0][1:], (f.output[1:] or (1,) * (len(f.inputs[0]) - 1)), strict=True):
+        window *= n / o
+    return int((window + 1) * f.y)
+
+
+def _softmax(f: Facts) -> int:
+    features = f.inputs[0][0]  # nn.Softmax(dim=1): channels, or the features when flat
+    return (f.x // features) * (3 * features - 1)
+
+
+_unregistered = zero("not registered, 0")
+
+RULES: dict[str, Rule] = {
+    **{k: Rule(lambda f: f.macs) for k in (*CONV, "dense")},
+    **{k: Rule(_transposed, "on output positions") for k in TRANSPOSED},
+    "batchnorm": Rule(_norm, "4 per element"),
+    "layernorm": Rule(_norm, "4 per element"),
+    "groupnorm": _unregistered,
+    **{k: Rule(lambda f: f.y, "1 per output element") for k in AVGPOOL},
+    "global_avgpool": Rule(_adaptive_avg, "(window + 1) per output"),
+    "adaptive_avgpool": Rule(_adaptive_avg, "(window + 1) per output"),
+    "global_maxpool": zero(),
+    "adaptive_maxpool": zero(),
+    **{k: zero() for k in MAXPOOL},
+    **{k: _unregistered for k in ACTIVATIONS if k != "softmax"},
+    "softmax": Rule(_softmax, "3C - 1 per position"),
+    "upsample": Rule(lambda f: f.y * (11 if f.get("mode") == "bilinear" else 1), "1 per output (bilinear 11)"),
+    **{k: zero() for k in (*MERGE, *SHAPE_ONLY)},
+}
+
+PRESET = Preset(
+    name="thop",
+    tool="thop 0.1.1.post2209072238 profile",
+    unit="MACs",
+    rules=RULES,
+    summary="MACs plus norms 4 per element and pooling",
+    doc=__doc__ or "",
+)

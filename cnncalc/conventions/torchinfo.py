@@ -1,0 +1,50 @@
+"""torchinfo 1.8.0: `summary(model, input_size=(1, C, H, W)).total_mult_adds`.
+
+`LayerInfo.calculate_macs`, summed over leaf modules, from parameters and the output size:
+- a module whose class name contains "Conv" (conv, transposed conv, depthwise): its weight
+  and bias elements times `N * prod(output spatial)`: the bias counted, and transposed conv
+  charged on output positions (stride^2 times the input rule);
+- any other leaf with parameters (linear, batchnorm, layernorm, groupnorm): `N * params`,
+  where N is the output's first axis: a linear layer on a (L, F) input counts F*M + M once,
+  not L times;
+- parameter-free leaves (activations, pooling, upsampling) and operators: 0.
+"""
+
+from __future__ import annotations
+
+from cnncalc.conventions._facts import Facts
+from cnncalc.conventions._kinds import (
+    ACTIVATIONS,
+    ADAPTIVE,
+    AVGPOOL,
+    CONV,
+    GLOBAL,
+    MAXPOOL,
+    MERGE,
+    NORMS,
+    SHAPE_ONLY,
+    TRANSPOSED,
+)
+from cnncalc.conventions._preset import Preset, Rule, zero
+
+
+def _conv(f: Facts) -> int:
+    return f.params.total * f.spatial_out
+
+
+RULES: dict[str, Rule] = {
+    **{k: Rule(_conv, "weights and bias per output position") for k in (*CONV, *TRANSPOSED)},
+    "dense": Rule(lambda f: f.params.total, "weights and bias once per sample"),
+    **{k: Rule(lambda f: f.params.total, "parameters once per sample") for k in NORMS},
+    **{k: zero() for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},
+    "upsample": zero(),
+}
+
+PRESET = Preset(
+    name="torchinfo",
+    tool="torchinfo 1.8.0 summary total_mult_adds",
+    unit="MACs",
+    rules=RULES,
+    summary="parameters times output positions",
+    doc=__doc__ or "",
+)
