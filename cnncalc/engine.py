@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -133,6 +133,7 @@ class _Builder:
         self.group_stack: list[int] = []
         self.block_stack: list[str] = []
         self.parsed: dict[int, Layer | BlockCall] = {}  # top-level layers, validated up front
+        self.validated: dict[Hashable, Layer | BlockCall] = {}  # every layer by content, validated once
         # Per open sequence: its layers and where the ones after the current one start.
         self.following: list[tuple[Any, int]] = []
         self.context = ""
@@ -207,7 +208,7 @@ class _Builder:
         for index, raw in enumerate(self.spec.layers):
             self.context = f"layer {index + 1}"
             try:
-                self.parsed[id(raw)] = parse_layer(raw, self.path, self._label(raw), self.spec.blocks)
+                self.parsed[id(raw)] = parse_layer(raw, self.path, self._label(raw), self.spec.blocks, self.validated)
             except SpecError as error:
                 failed.append(error)
         self.context = ""
@@ -219,7 +220,9 @@ class _Builder:
     def _layer(self, raw: Any, previous: int, mark: Mark | None) -> int:
         outer_raw, outer_mark = self.raw, self.mark
         self.raw, self.mark = raw, mark_of(raw) or mark
-        layer = self.parsed.pop(id(raw), None) or parse_layer(raw, self.path, self._label(raw), self.spec.blocks)
+        layer = self.parsed.pop(id(raw), None) or parse_layer(
+            raw, self.path, self._label(raw), self.spec.blocks, self.validated
+        )
         sources = self._sources(layer, raw, previous)
         arity = (1, 1) if isinstance(layer, BlockCall) else layer.arity
         if not arity[0] <= len(sources) <= (arity[1] or len(sources)):
