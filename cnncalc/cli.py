@@ -130,7 +130,7 @@ def table(
     """Print a spec's per-layer shapes, parameters, MACs and totals; exit 1 if a claim is refuted."""
     from cnncalc.engine import propagate
     from cnncalc.figures import check_claims, totals
-    from cnncalc.report import Report, renderer
+    from cnncalc.report import Report, writer
     from cnncalc.spec import load_spec
 
     path = _resolve(spec)
@@ -144,7 +144,7 @@ def table(
     checked = _verified(trace, device.value) if verify else None
     color = _color() and output_format == "table"
     report = Report(trace, totals(trace), claims, layout=layout.value, color=color, depth=depth, verification=checked)
-    sys.stdout.write(renderer(output_format)(report))
+    writer(output_format)(report, sys.stdout)
     if not all(c.confirmed for c in claims) or (checked is not None and not checked.agrees):
         raise typer.Exit(EXIT_FINDINGS)
 

@@ -7,7 +7,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from cnncalc.engine import Node, Trace
 from cnncalc.figures import ClaimResult, Totals, budgets, hwc
@@ -151,6 +151,23 @@ FORMATS: dict[str, str] = {
 def renderer(name: str) -> Renderer:
     render: Renderer = importlib.import_module(FORMATS[name]).render
     return render
+
+
+Writer = Callable[[Report, TextIO], None]
+
+
+def writer(name: str) -> Writer:
+    """The format's streaming writer where it has one (a big network's text is then never
+    held whole), else its renderer's text written at once."""
+    module = importlib.import_module(FORMATS[name])
+    write: Writer | None = getattr(module, "write", None)
+    if write is not None:
+        return write
+
+    def write_whole(report: Report, out: TextIO) -> None:
+        out.write(module.render(report))
+
+    return write_whole
 
 
 def rf_text(node: Node) -> str:
