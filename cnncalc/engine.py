@@ -26,7 +26,7 @@ MAX_BLOCK_DEPTH = 32
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a big network holds many
 class ReceptiveField:
     """Per spatial axis: size, jump (effective stride) and start (centre of the first unit)."""
 
@@ -36,7 +36,7 @@ class ReceptiveField:
     note: str = ""  # set where merged branches disagree on jump or centre
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a big network holds many
 class Group:
     """A block instance or composite layer, for roll-ups in reports."""
 
@@ -48,7 +48,7 @@ class Group:
     mark: Mark | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a big network holds many
 class Node:
     """One primitive layer (or the input) with everything computed about it."""
 
