@@ -103,8 +103,8 @@ def substitute(value: Any, args: dict[str, Any], path: str, block: str) -> Any:
     if isinstance(value, dict):
         out = LocatedDict()
         out.mark = mark_of(value) or getattr(value, "mark", None)  # type: ignore[assignment]
-        out.key_marks = getattr(value, "key_marks", {})
-        out.value_marks = getattr(value, "value_marks", {})
+        # The same keys, in the same order: the marks stay aligned with them.
+        out.marks = value.marks if isinstance(value, LocatedDict) else []
         for k, v in value.items():
             out[k] = one(v, value, k) if isinstance(v, str) else substitute(v, args, path, block)
         return out
