@@ -217,6 +217,7 @@ def _compose(text: str, path: str, loader: Any = _Loader) -> Any:
     anchor_stack: list[str | None] = []
     cache: dict[str, Any] = {}
     values = 0
+    last_line, line = -1, 0
     root: Any = None
     documents = 0
     scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
@@ -278,7 +279,9 @@ def _compose(text: str, path: str, loader: Any = _Loader) -> Any:
             if event.anchor:
                 anchors[event.anchor] = (value, 1)
             start = event.start_mark
-            mark = Mark(start.line + 1, start.column + 1)
+            if start.line != last_line:  # one int per line, shared by its marks (32 B each)
+                last_line, line = start.line, start.line + 1
+            mark = Mark(line, start.column + 1)
             if not stack:
                 root = value
                 continue
@@ -302,7 +305,10 @@ def _compose(text: str, path: str, loader: Any = _Loader) -> Any:
                 raise fail(event, f"tag '{_short_tag(event.tag)}' is not allowed; specs hold plain data only")
             if len(stack) >= MAX_DEPTH:
                 raise fail(event, f"nested deeper than {MAX_DEPTH} levels")
-            mark = _mark(event)
+            start = event.start_mark
+            if start.line != last_line:
+                last_line, line = start.line, start.line + 1
+            mark = Mark(line, start.column + 1)
             container: Any
             if kind is yaml.MappingStartEvent:
                 container = LocatedDict()
