@@ -134,6 +134,8 @@ class _Builder:
         self.block_stack: list[str] = []
         self.parsed: dict[int, Layer | BlockCall] = {}  # top-level layers, validated up front
         self.validated: dict[Hashable, Layer | BlockCall] = {}  # every layer by content, validated once
+        # Equal input tuples and Params as one object each: a big network repeats them.
+        self.shared: dict[Any, Any] = {}
         # Per open sequence: its layers and where the ones after the current one start.
         self.following: list[tuple[Any, int]] = []
         self.context = ""
@@ -161,9 +163,11 @@ class _Builder:
 
     def add(self, layer: Layer, sources: list[int], name: str = "") -> int:
         inputs = tuple(self.nodes[s].output for s in sources)
+        inputs = self.shared.setdefault(inputs, inputs)
         try:
             output = layer.output_shape(inputs)
             params = layer.params(inputs)
+            params = self.shared.setdefault(params, params)
             macs = layer.macs(inputs, output)
             window = layer.window(inputs)
         except LayerError as exc:
