@@ -297,7 +297,7 @@ def table(
     """Print a spec's per-layer shapes, parameters, MACs and totals; exit 1 if a claim is refuted."""
     from cnncalc.engine import propagate
     from cnncalc.figures import check_claims, totals
-    from cnncalc.output import renderer
+    from cnncalc.output import writer
     from cnncalc.report import Report
     from cnncalc.spec import load_spec
 
@@ -326,7 +326,7 @@ def table(
         width=width,
         **convention,
     )
-    sys.stdout.write(renderer("trace", output_format)(report))
+    writer(output_format)(report, sys.stdout)
     if not all(c.confirmed for c in claims) or (checked is not None and not checked.agrees):
         raise typer.Exit(EXIT_FINDINGS)
 

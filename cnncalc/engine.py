@@ -8,7 +8,7 @@ its own numbers. It never names a layer kind.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,7 +28,7 @@ MAX_BLOCK_DEPTH = 32
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a big network holds many
 class Group:
     """A block instance or composite layer, for roll-ups in reports."""
 
@@ -40,7 +40,7 @@ class Group:
     mark: Mark | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a big network holds many
 class Node:
     """One primitive layer (or the input) with everything computed about it."""
 
@@ -117,6 +117,9 @@ class _Builder:
         self.group_stack: list[int] = []
         self.block_stack: list[str] = []
         self.parsed: dict[int, Layer | BlockCall] = {}  # top-level layers, validated up front
+        self.validated: dict[Hashable, Layer | BlockCall] = {}  # every layer by content, validated once
+        # Equal input tuples and Params as one object each: a big network repeats them.
+        self.shared: dict[Any, Any] = {}
         # Per open sequence: its layers and where the ones after the current one start.
         self.following: list[tuple[Any, int]] = []
         self.context = ""
@@ -145,11 +148,14 @@ class _Builder:
 
     def add(self, layer: Layer, sources: list[int], name: str = "") -> int:
         inputs = tuple(self.nodes[s].output for s in sources)
+        # Shared by sizes and axes both: a Shape equals any tuple of the same sizes.
+        inputs = self.shared.setdefault((inputs, tuple(x.axes for x in inputs)), inputs)
         try:
             layer.check_layout(inputs)
             output = layer.output_shape(inputs)
             params = layer.params(inputs)
             work = layer.work(inputs, output)
+            params = self.shared.setdefault(params, params)
         except LayerError as exc:
             self._fail_layer(exc, sources)
         if len(self.nodes) >= MAX_NODES:
@@ -194,7 +200,7 @@ class _Builder:
         for index, raw in enumerate(self.spec.layers):
             self.context = f"layer {index + 1}"
             try:
-                self.parsed[id(raw)] = parse_layer(raw, self.path, self._label(raw), self.spec.blocks)
+                self.parsed[id(raw)] = parse_layer(raw, self.path, self._label(raw), self.spec.blocks, self.validated)
             except SpecError as error:
                 failed.append(error)
         self.context = ""
@@ -206,7 +212,9 @@ class _Builder:
     def _layer(self, raw: Any, previous: int, mark: Mark | None) -> int:
         outer_raw, outer_mark = self.raw, self.mark
         self.raw, self.mark = raw, mark_of(raw) or mark
-        layer = self.parsed.pop(id(raw), None) or parse_layer(raw, self.path, self._label(raw), self.spec.blocks)
+        layer = self.parsed.pop(id(raw), None) or parse_layer(
+            raw, self.path, self._label(raw), self.spec.blocks, self.validated
+        )
         sources = self._sources(layer, raw, previous)
         arity = (1, 1) if isinstance(layer, BlockCall) else layer.arity
         if not arity[0] <= len(sources) <= (arity[1] or len(sources)):

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, TextIO, overload
 
 if TYPE_CHECKING:
     from cnncalc.conventions.compare import Row
@@ -104,3 +104,19 @@ def renderer(what: What, name: str) -> Any:
     """The function rendering `what` in format `name`, importing only its module."""
     module, function = RENDERERS[what][check_format(what, name)].split(":")
     return getattr(importlib.import_module(module), function)
+
+
+def writer(name: str) -> Callable[[Report, TextIO], None]:
+    """A trace format's streaming writer, `write(report, out)`, where its module has one (a big
+    network's text is then never held whole), else its renderer's text written at once."""
+    module, function = RENDERERS["trace"][check_format("trace", name)].split(":")
+    loaded = importlib.import_module(module)
+    write: Callable[[Report, TextIO], None] | None = getattr(loaded, "write", None)
+    if write is not None:
+        return write
+    render: Callable[[Report], str] = getattr(loaded, function)
+
+    def write_whole(report: Report, out: TextIO) -> None:
+        out.write(render(report))
+
+    return write_whole

@@ -393,3 +393,29 @@ def test_values_are_not_coerced_from_other_types() -> None:
         one_layer(8, 1, "{type: conv, filters: true, kernel: 3}")
     with pytest.raises(SpecError, match="filters"):
         one_layer(8, 1, "{type: conv, filters: '8', kernel: 3}")
+
+
+def test_equal_looking_layers_of_other_types_are_each_validated() -> None:
+    """Layers are validated once per distinct content; `1`, `1.0` and `true` are equal in
+    Python, yet a strict schema takes only the int: each must still get its own message."""
+    spec = (
+        "name: n\ninput: {h: 4, w: 4, c: 1}\nlayers:\n"
+        "  - {type: conv, filters: 2, kernel: 1}\n"
+        "  - {type: conv, filters: 2, kernel: 1.0}\n"
+        "  - {type: conv, filters: 2, kernel: true}\n"
+        "  - {type: conv, filters: 2, kernel: 1}\n"
+    )
+    with pytest.raises(SpecError) as caught:
+        loads_spec_and_propagate(spec)
+    column = len("  - {type: conv, filters: 2, kernel: ") + 1
+    lines = [(d.mark.line, d.mark.col) for d in caught.value.diagnostics]
+    assert lines == [(5, column), (6, column)], [str(d) for d in caught.value.diagnostics]
+    # Identical layers still become one node each, each with its own numbers. 1x1 convs:
+    # 1 -> 2 channels: 2 * 1 weights + 2 biases = 4 params, 4 * 4 * 2 * 1 = 32 MACs; then
+    # 2 -> 2 channels: 2 * 2 + 2 = 6 params, 4 * 4 * 2 * 2 = 64 MACs.
+    trace = loads_spec_and_propagate(spec.replace("1.0", "1").replace("true", "1"))
+    assert [(n.params.total, n.macs) for n in trace.nodes[1:]] == [(4, 32), (6, 64), (6, 64), (6, 64)]
+
+
+def loads_spec_and_propagate(text: str) -> Trace:
+    return propagate(loads_spec(text), "<string>")

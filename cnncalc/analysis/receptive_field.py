@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from cnncalc.shape import Shape
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a big network holds many
 class ReceptiveField:
     """Per spatial axis: size, jump (effective stride) and start (centre of the first unit)."""
 

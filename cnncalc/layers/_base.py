@@ -77,7 +77,7 @@ NonNegativeSize = Annotated[
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one per layer
 class Params:
     """Parameter and buffer element counts of one layer."""
 

@@ -56,7 +56,7 @@ class Report:
         return by_target
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one per layer
 class Row:
     """One line of a human table: a layer, or a block rolled up from its layers."""
 

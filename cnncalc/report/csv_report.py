@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import TextIO
 
 from cnncalc.report import Report, rf_text
 
@@ -28,6 +29,12 @@ COLUMNS = [
 
 def render(report: Report) -> str:
     out = io.StringIO()
+    write(report, out)
+    return out.getvalue()
+
+
+def write(report: Report, out: TextIO) -> None:
+    """Row by row: a big network's rows are never held whole."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     batch, element = report.trace.batch, report.trace.bytes_per_element
@@ -50,4 +57,3 @@ def render(report: Report) -> str:
                 node.output_size * batch * element,
             ]
         )
-    return out.getvalue()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
-from typing import Any
+from typing import Any, TextIO
 
 from cnncalc.engine import Node
 from cnncalc.report import SCHEMA_VERSION, Report, convention_line
@@ -35,7 +36,8 @@ def _layer(report: Report, node: Node) -> dict[str, Any]:
     }
 
 
-def document(report: Report) -> dict[str, Any]:
+def document(report: Report, *, layers: bool = True) -> dict[str, Any]:
+    """The whole report as JSON values; without `layers`, their list is left empty."""
     trace, totals = report.trace, report.totals
     source = trace.nodes[0]
     return {
@@ -47,7 +49,7 @@ def document(report: Report) -> dict[str, Any]:
         "dtype": trace.dtype,
         "convention": report.convention or convention_line(trace),
         "input": {"shape": list(report.shape(source.output)), "size": source.output_size},
-        "layers": [_layer(report, node) for node in trace.nodes[1:]],
+        "layers": [_layer(report, node) for node in trace.nodes[1:]] if layers else [],
         "total": {
             "params": totals.params.total,
             "trainable_params": totals.params.trainable,
@@ -80,7 +82,34 @@ def _verification(report: Report) -> dict[str, Any]:
     return document(report.verification)
 
 
+# Layers encoded per batch: a big network's document is never held whole (a dict per
+# layer costs about ten times the text it becomes), and each batch is one C-speed call.
+BATCH = 1000
+
+
+def write(report: Report, out: TextIO) -> None:
+    """The document of `document()`, written to `out` as `json.dumps` would print it.
+
+    One line: Python's JSON encoder is C only without indentation (4x faster on large
+    networks); `jq .` pretty-prints it.
+    """
+    whole = document(report, layers=False)
+    keys = list(whole)
+    at = keys.index("layers")
+    head, tail = keys[:at], keys[at + 1 :]
+    out.write(_dumps({k: whole[k] for k in head})[:-1] + ', "layers": [')
+    nodes = report.trace.nodes
+    for start in range(1, len(nodes), BATCH):
+        batch = _dumps([_layer(report, node) for node in nodes[start : start + BATCH]])
+        out.write((", " if start > 1 else "") + batch[1:-1])
+    out.write("], " + _dumps({k: whole[k] for k in tail})[1:] + "\n")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
 def render(report: Report) -> str:
-    # One line: Python's JSON encoder is C only without indentation (4x faster on large
-    # networks); `jq .` pretty-prints it.
-    return json.dumps(document(report), ensure_ascii=False) + "\n"
+    out = io.StringIO()
+    write(report, out)
+    return out.getvalue()

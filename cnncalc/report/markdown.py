@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+from typing import TextIO
+
 from cnncalc.layers._base import prod
 from cnncalc.report import Report, count, rows, summary_lines, title
 
@@ -11,23 +14,28 @@ def _escape(text: str) -> str:
 
 
 def render(report: Report) -> str:
+    out = io.StringIO()
+    write(report, out)
+    return out.getvalue()
+
+
+def write(report: Report, out: TextIO) -> None:
+    """Line by line: a big network's lines are never held whole."""
     batch = report.trace.batch
-    lines = [
-        f"**{_escape(title(report))}**",
-        "",
-        f"| # | layer | type | hyperparameters | output {report.layout_label()} | size | params | MACs | RF |",
-        "|--:|---|---|---|---|--:|--:|--:|--:|",
-    ]
+    out.write(
+        f"**{_escape(title(report))}**\n\n"
+        f"| # | layer | type | hyperparameters | output {report.layout_label()} | size | params | MACs | RF |\n"
+        "|--:|---|---|---|---|--:|--:|--:|--:|\n"
+    )
     for row in rows(report):
         name = "&nbsp;&nbsp;" * row.level + _escape(row.name)
         if row.node is None:
             name = f"**{name}**"
-        lines.append(
+        out.write(
             f"| {row.index} | {name} | {row.kind} | {_escape(row.summary)} | "
             f"{report.shape_text(row.output)} | {count(prod(row.output))} | {count(row.params.total)} | "
-            f"{count(row.macs * batch)} | {row.rf} |"
+            f"{count(row.macs * batch)} | {row.rf} |\n"
         )
-    lines.append("")
+    out.write("\n")
     for heading, text in summary_lines(report):
-        lines.append(f"- **{heading}** {_escape(text)}" if heading else f"- {_escape(text)}")
-    return "\n".join(lines) + "\n"
+        out.write((f"- **{heading}** {_escape(text)}" if heading else f"- {_escape(text)}") + "\n")

@@ -4,6 +4,7 @@ of one of the spec's blocks."""
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError
@@ -31,8 +32,38 @@ class BlockCall(BaseModel):
         return dict(self.model_extra or {})
 
 
-def parse_layer(raw: Any, path: str, context: str, blocks: dict[str, BlockDef]) -> Layer | BlockCall:
-    """Validate one layer mapping; every problem is a positioned SpecError naming `context`."""
+def content_key(value: Any) -> Hashable:
+    """A hashable stand-in for YAML data, equal only for equal data of the same types
+    (Python takes `1`, `1.0` and `true` for equal; a strict schema does not)."""
+    if isinstance(value, dict):
+        return (dict, tuple(((type(k), k), content_key(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return (list, tuple(content_key(v) for v in value))
+    return (type(value), value)
+
+
+def parse_layer(
+    raw: Any,
+    path: str,
+    context: str,
+    blocks: dict[str, BlockDef],
+    validated: dict[Hashable, Layer | BlockCall] | None = None,
+) -> Layer | BlockCall:
+    """Validate one layer mapping; every problem is a positioned SpecError naming `context`.
+
+    `validated` remembers layers already validated, by content: layers are frozen, so
+    equal mappings (a network repeats its layers a lot) share one model, validated once.
+    """
+    key = content_key(raw) if validated is not None else None
+    if validated is not None and key in validated:
+        return validated[key]
+    layer = _validate_layer(raw, path, context, blocks)
+    if validated is not None:
+        validated[key] = layer
+    return layer
+
+
+def _validate_layer(raw: Any, path: str, context: str, blocks: dict[str, BlockDef]) -> Layer | BlockCall:
     if not isinstance(raw, dict):
         raise SpecError.at(path, mark_of(raw), f"{context}: a layer is a mapping such as {{type: relu}}")
     kind = raw.get("type")
@@ -72,8 +103,8 @@ def substitute(value: Any, args: dict[str, Any], path: str, block: str) -> Any:
     if isinstance(value, dict):
         out = LocatedDict()
         out.mark = mark_of(value) or getattr(value, "mark", None)  # type: ignore[assignment]
-        out.key_marks = getattr(value, "key_marks", {})
-        out.value_marks = getattr(value, "value_marks", {})
+        # The same keys, in the same order: the marks stay aligned with them.
+        out.marks = value.marks if isinstance(value, LocatedDict) else []
         for k, v in value.items():
             out[k] = one(v, value, k) if isinstance(v, str) else substitute(v, args, path, block)
         return out
