@@ -42,11 +42,3 @@ def needs_executable(name: str) -> str:
         _missing(f"the {name!r} executable")
     return path
 
-
-def optional_module(name: str, why: str) -> ModuleType:
-    """A module that the test requirements leave out on purpose (`why` says so): a skip
-    everywhere, CI included, with that reason in the summary."""
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        pytest.skip(f"the Python module {name!r} is not installed: {why}")

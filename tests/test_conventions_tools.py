@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from needs import needs_module, optional_module
+from needs import needs_module
 
 from cnncalc.conventions._preset import tally
 from cnncalc.conventions.registry import get
@@ -132,7 +132,7 @@ def run_torchinfo(trace: Trace) -> tuple[int, list[int] | None]:
 
 
 def run_calflops(trace: Trace) -> tuple[int, list[int] | None]:
-    optional_module("calflops", "not pinned in requirements-test.txt: it imports transformers (about 150 MB)")
+    needs_module("calflops")
     from calflops.calculate_pipline import CalFlopsPipline
     from calflops.utils import get_module_flops
 
@@ -206,9 +206,7 @@ def test_the_issue_totals_at_full_size(name: str, tool: str) -> None:
 
 def test_calflops_total_is_its_own_api() -> None:
     # The per-node run above drives calflops' pipeline; its public call gives the same total.
-    calflops = optional_module(
-        "calflops", "not pinned in requirements-test.txt: it imports transformers (about 150 MB)"
-    )
+    calflops = needs_module("calflops")
     trace = _trace("lenet", None)
     with _quiet():
         flops, _, _ = calflops.calculate_flops(
