@@ -114,7 +114,8 @@ def test_table_count_checks_claims_against_cnncalcs_own(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout
     assert "4,176 MACs" in result.stdout
     assert "2/2 confirmed, checked against cnncalc's own count, not fvcore's" in result.stdout
-    assert "✓ cnncalc's 3,888" in result.stdout  # c1's row shows fvcore's 3,888 beside cnncalc's
+    # c1's row: fvcore counts the conv as cnncalc does, 3,888, so a plain mark.
+    assert "3,888 ✓" in result.stdout and "cnncalc's 3,888" not in result.stdout
     # A claim at fvcore's number is refuted under --count too, and explained as fvcore's count.
     fv = tiny(tmp_path / "fv.yaml", 4, f"expect:\n  total: {{macs: {OLD_FVCORE}}}\n")
     refuted = run("table", str(fv), "--count", "fvcore")
@@ -129,3 +130,14 @@ def test_table_count_measures_limits_as_check_count_does(tmp_path: Path) -> None
     assert "macs 4,176 of 4,000 ✗ over (by fvcore's count)" in counted
     named = tiny(tmp_path / "named.yaml", 4, "limits: {macs: 4000, count: fvcore}\n")
     assert "macs 4,176 of 4,000 ✗ over (by fvcore's count)" in run("table", str(named)).stdout
+
+
+def test_table_count_row_marks_name_cnncalcs_number_where_the_cell_differs() -> None:
+    # LeNet's CONV1 (5x5, 3 -> 6, bias, ReLU) on 32x32: 5*5*3*6 * 28*28 = 352,800 MACs, claimed
+    # in specs/lenet.yaml. ptflops adds the bias, 1 per output element (28*28*6 = 4,704), and
+    # the ReLU twice per output element (nn.ReLU and F.relu): 352,800 + 4,704 + 2*4,704 = 366,912.
+    result = run("table", "lenet", "--count", "ptflops")
+    conv1 = next(line for line in result.stdout.splitlines() if "CONV1" in line)
+    assert "366,912 ✓ cnncalc's 352,800" in conv1
+    assert "456 ✓ " in conv1 and "cnncalc's 456" not in conv1  # params are not recounted: plain ✓
+    assert "checked against cnncalc's own count, not ptflops's" in result.stdout

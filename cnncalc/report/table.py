@@ -54,8 +54,8 @@ def _claimed(text: str, row: Row, field: str, report: Report) -> Cell:
     cell: Cell = [(text, "")]
     claim = report.claims_for(row).get(field)
     if claim is not None:
-        # Under --count the cell shows the preset's number, but claims are cnncalc's count: say so.
-        recounted = report.count is not None and field != "shape"
+        # Under --count a cell may show the preset's number while claims are cnncalc's count: say so.
+        recounted = report.count is not None and field != "shape" and text != count(claim.actual)
         if claim.confirmed:
             cell.append((f" ✓ cnncalc's {count(claim.actual)}" if recounted else " ✓", GREEN))
         elif field == "shape":
