@@ -141,3 +141,27 @@ def test_table_count_row_marks_name_cnncalcs_number_where_the_cell_differs() -> 
     assert "366,912 ✓ cnncalc's 352,800" in conv1
     assert "456 ✓ " in conv1 and "cnncalc's 456" not in conv1  # params are not recounted: plain ✓
     assert "checked against cnncalc's own count, not ptflops's" in result.stdout
+
+
+def test_check_limits_count_keras_measures_parameters(tmp_path: Path) -> None:
+    # Params: conv 3*3*3*4 = 108, batchnorm 2*4 = 8: 116. Keras adds the moving mean and
+    # variance as non-trainable weights, 2*4 = 8: 124, over a 120 budget by 4 (3.3%).
+    spec = tiny(tmp_path / "tiny.yaml", 4, "limits: {params: 120, count: keras}\n")
+    result = run("check", str(spec), "--no-config")
+    assert result.returncode == 1, result.stdout
+    assert "params 124 by keras's count exceed the limit of 120 by 4 (3.3%)" in result.stdout
+
+
+def test_limits_by_a_preset_without_a_number_for_the_network(tmp_path: Path) -> None:
+    # calflops 0.3.2 crashes on a 2-D upsample by a scale: no number, so no verdict to give.
+    spec = tmp_path / "up.yaml"
+    spec.write_text(
+        "name: up\ninput: {h: 4, w: 4, c: 2}\nlayers:\n  - {type: upsample, scale: 2}\n"
+        "limits: {macs: 1000, count: calflops}\n"
+    )
+    result = run("check", str(spec), "--no-config")
+    assert result.returncode == 1, result.stdout
+    assert f"{spec}:5:29: CNC114 the limits cannot be measured: calflops has no count for this network" in result.stdout
+    table = run("table", str(spec))
+    assert table.returncode == 0, table.stderr
+    assert "limits   not measured: calflops has no count for this network" in table.stdout

@@ -53,7 +53,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         actual = budgets(ctx.trace, count)
     except RecountError as exc:
         mark = mark_of(raw, "count") if stated else None
-        yield RULE.at(ctx, mark, f"the limits cannot be measured by {count}'s count: {exc}", "count")
+        yield RULE.at(ctx, mark, f"the limits cannot be measured: {exc}", "count")
         return
     by = f" by {count}'s count" if count else ""
     for field, computed in actual.items():
