@@ -165,3 +165,12 @@ def test_limits_by_a_preset_without_a_number_for_the_network(tmp_path: Path) -> 
     table = run("table", str(spec))
     assert table.returncode == 0, table.stderr
     assert "limits   not measured: calflops has no count for this network" in table.stdout
+
+
+def test_table_json_names_the_preset_and_keeps_claims_cnncalcs(tmp_path: Path) -> None:
+    spec = tiny(tmp_path / "tiny.yaml", 4, f"expect:\n  total: {{macs: {OLD_MACS}}}\n")
+    document = json.loads(run("table", str(spec), "--count", "fvcore", "-f", "json").stdout)
+    assert document["count"] == "fvcore"
+    assert document["total"]["macs"] == OLD_FVCORE  # 4,176: the numbers shown are fvcore's
+    assert document["claims"][0]["actual"] == OLD_MACS and document["claims"][0]["confirmed"]  # cnncalc's 3,888
+    assert json.loads(run("table", str(spec), "-f", "json").stdout)["count"] is None

@@ -46,6 +46,7 @@ def document(report: Report) -> dict[str, Any]:
         "batch": trace.batch,
         "dtype": trace.dtype,
         "convention": report.convention or convention_line(trace),
+        "count": report.count,
         "input": {"shape": list(report.shape(source.output)), "size": source.output_size},
         "layers": [_layer(report, node) for node in trace.nodes[1:]],
         "total": {
