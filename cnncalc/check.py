@@ -20,6 +20,7 @@ Configuration, from `[tool.cnncalc]` in the nearest pyproject.toml:
     CNC104 = "error"            # error, warning, info or off
     [tool.cnncalc.limits]
     params = "25M"              # default limits for specs without their own
+    count = "fvcore"            # measured as this tool counts (where a spec's limits name none)
 
 Suppressions, as YAML comments: `# cnncalc: ignore[CNC104]` (or `ignore[CNC104,CNC106]`,
 or a bare `ignore` for every code) on the line a finding points at; `# cnncalc:
@@ -66,6 +67,7 @@ class Config:
     ignore: list[str] = field(default_factory=list)
     levels: dict[str, str] = field(default_factory=dict)
     limits: dict[str, int] = field(default_factory=dict)
+    count: str | None = None  # the preset limits are measured by where a spec's name none
     include: list[str] = field(default_factory=lambda: list(DEFAULT_INCLUDE))
     exclude: list[str] = field(default_factory=list)
     specs_only: bool = False
@@ -191,6 +193,7 @@ def load_config(path: Path | None) -> Config:
     config.specs_only = bool(table.get("specs-only", table.get("specs_only", False)))
     config.levels = parse_levels(table.get("levels", {}))
     config.limits = parse_limits(table.get("limits", {}), str(path))
+    config.count = table["limits"].get("count") if "limits" in table else None  # validated just above
     return config
 
 
@@ -217,7 +220,7 @@ def parse_limits(limits: Any, where: str) -> dict[str, int]:
     if not isinstance(limits, dict):
         raise UsageError(f"{where}: [tool.cnncalc.limits] must be a table")
     try:
-        return dict(Limits.model_validate(limits).model_dump(exclude_none=True))
+        return Limits.model_validate(limits).budgets()
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise UsageError(f"{where}: [tool.cnncalc.limits] {problems}") from None
@@ -337,7 +340,7 @@ def _check_file(path: str, config: Config) -> list[Finding]:
     from cnncalc.spec import from_data
     from cnncalc.spec.loader import load
 
-    ctx = Context(path, limits=config.limits)
+    ctx = Context(path, limits=config.limits, count=config.count)
     try:
         ctx.raw = load(path)
         ctx.spec = from_data(ctx.raw, path)

@@ -311,9 +311,11 @@ def table(
         _fail(SpecError(unknown))
     checked = _verified(trace, device.value) if verify else None
     color = _color() and output_format == "table"
-    convention: dict[str, str] = {}
+    convention: dict[str, Any] = {}
     if count is not None:
-        trace, convention = _recounted(trace, count)
+        uncounted = trace
+        trace, line = _recounted(trace, count)
+        convention = {**line, "count": count, "uncounted": uncounted}
     width = _width(wide) if output_format == "table" else None
     report = Report(
         trace,
@@ -592,6 +594,16 @@ def check(
             "width, continuation lines indented under their file:line:col:. Piped, one line each.",
         ),
     ] = False,
+    count: Annotated[
+        str | None,
+        typer.Option(
+            "--count",
+            callback=_preset_choice,
+            metavar="PRESET",
+            help="Measure limits: as another tool counts (fvcore, ptflops, thop...; see cnncalc counters), "
+            "where a spec's limits name no count: of their own.",
+        ),
+    ] = None,
 ) -> None:
     """Lint specs: validation, shapes and the rules (cnncalc rules); exit 1 on any error finding."""
     from pathlib import Path
@@ -613,6 +625,7 @@ def check(
         settings.select = _codes(select) or settings.select
         settings.ignore = [*settings.ignore, *(_codes(ignore) or [])]
         settings.specs_only = settings.specs_only or specs_only
+        settings.count = count or settings.count
         settings.validate()
         files = discover(paths, settings)
         if root is not None and not Path(root).is_dir():
@@ -709,6 +722,16 @@ def diff(
             ),
         ),
     ] = False,
+    count: Annotated[
+        str | None,
+        typer.Option(
+            "--count",
+            callback=_preset_choice,
+            metavar="PRESET",
+            help="Count both sides as another tool does (fvcore, ptflops, thop...; see cnncalc counters); "
+            "--fail-on then compares that tool's numbers.",
+        ),
+    ] = None,
 ) -> None:
     """Per-layer and total changes in params, MACs and memory between two specs; exit 1 past a --fail-on."""
     from cnncalc.diff import ThresholdError, compare, parse_threshold
@@ -731,7 +754,13 @@ def diff(
             traces.append(propagate(load_spec(path), path, batch=batch, dtype=dtype.value))
         except SpecError as error:
             _fail(error)
+    convention: dict[str, str] = {}
+    if count is not None:
+        traces[0], convention = _recounted(traces[0], count)
+        traces[1], convention = _recounted(traces[1], count)
     result = compare(traces[0], traces[1], thresholds)
+    if count is not None:
+        result.count, result.convention = count, convention["convention"]
     color = _color() and output_format == "table"
     width = _width(wide) if output_format == "table" else None
     sys.stdout.write(renderer("diff", output_format)(result, color, everything, width))

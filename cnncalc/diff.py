@@ -128,6 +128,8 @@ class Diff:
     layers: list[LayerChange]
     total: dict[str, Change]
     verdicts: list[Verdict] = field(default_factory=list)
+    count: str | None = None  # the preset both sides were counted by (`--count`); None: cnncalc's own
+    convention: str | None = None  # the report's line naming that preset
 
     @property
     def failed(self) -> bool:

@@ -58,18 +58,40 @@ def totals(trace: Trace) -> Totals:
     )
 
 
-def budgets(trace: Trace) -> dict[str, int]:
+def budgets(trace: Trace, count: str | None = None) -> dict[str, int]:
     """What each `limits:` budget is measured against: params, MACs and FLOPs per sample,
-    activation bytes for the trace's batch (every output, the input included), weight bytes."""
+    activation bytes for the trace's batch (every output, the input included), weight bytes.
+
+    With `count` (a preset's name, `limits: {count: fvcore}`), the tool's total replaces
+    cnncalc's in its unit: MACs (FLOPs twice them), FLOPs (MACs half, rounded up, so that
+    a MACs budget is crossed exactly when twice it is) or params (weight bytes follow);
+    `RecountError` where the tool has no number for a kind in the network."""
     t = totals(trace)
     macs = sum(n.macs for n in trace.nodes)
-    return {
+    figures = {
         "params": t.params.total,
         "macs": macs,
         "flops": 2 * macs,
         "activation_memory": t.activation_bytes,
         "weights_bytes": t.weights_bytes,
     }
+    if count is None:
+        return figures
+    from cnncalc.conventions._preset import tally
+    from cnncalc.conventions.compare import RecountError, why
+    from cnncalc.conventions.registry import get
+
+    result = tally(get(count), trace)
+    total = result.total
+    if total is None:
+        raise RecountError(f"{count} has no count for this network: {why(result)}")
+    if result.preset.unit == "params":
+        figures |= {"params": total, "weights_bytes": total * trace.bytes_per_element}
+    elif result.preset.unit == "FLOPs":
+        figures |= {"macs": (total + 1) // 2, "flops": total}
+    else:
+        figures |= {"macs": total, "flops": 2 * total}
+    return figures
 
 
 def group_members(trace: Trace, group: int) -> list[Node]:

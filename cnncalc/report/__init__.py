@@ -12,6 +12,7 @@ from cnncalc.figures import ClaimResult, Totals, budgets
 from cnncalc.layers._base import Params, Shape
 
 if TYPE_CHECKING:
+    from cnncalc.spec.model import Limits
     from cnncalc.verify import Verification
 
 SCHEMA_VERSION = 1
@@ -30,6 +31,8 @@ class Report:
     verification: Verification | None = None  # set by --verify: PyTorch's word on every number
     width: int | None = None  # columns the human table must fit in (a terminal's); None: every column
     convention: str | None = None  # what the MACs mean; `--count PRESET` names the preset's
+    count: str | None = None  # under `--count`, the preset whose numbers `trace` carries
+    uncounted: Trace | None = None  # under `--count`, the trace in cnncalc's own count
 
     def shape(self, shape: Shape) -> tuple[int, ...]:
         return shape.ordered(self.layout)
@@ -138,6 +141,9 @@ def count(n: int) -> str:
     return f"{n:,}"
 
 
+count_text = count  # for functions with a local `count` (a preset's name)
+
+
 def short(n: float) -> str:
     """4089184256 -> `4.09 G`, for a human's first glance beside the exact count."""
     for unit, scale in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
@@ -183,24 +189,19 @@ def summary_lines(report: Report) -> list[tuple[str, str]]:
     ]
     if report.claims:
         good = sum(c.confirmed for c in report.claims)
-        lines.append(("claims", f"{good}/{len(report.claims)} confirmed"))
+        # Claims state cnncalc's convention (the spec format's): --count changes what is shown, not them.
+        against = f", checked against cnncalc's own count, not {report.count}'s" if report.count else ""
+        lines.append(("claims", f"{good}/{len(report.claims)} confirmed{against}"))
         for c in report.claims:
             if not c.confirmed:
                 from cnncalc.explain import explain  # only once a claim is refuted
 
-                why = explain(c, report.trace)
+                why = explain(c, report.uncounted or report.trace)
                 text = f"✗ {c.target} {c.field}: claimed {_value(c.claimed)}, computed {_value(c.actual)}"
                 lines.append(("", f"{text}; {why}" if why else text))
     limits = report.trace.spec.limits
     if limits is not None:
-        # Shown here; `cnncalc check` is what fails on a blown budget (CNC114).
-        actual = budgets(report.trace)
-        shown = []
-        for field, limit in limits.model_dump(exclude_none=True).items():
-            show = size_text if field in ("activation_memory", "weights_bytes") else count
-            mark = "✓" if actual[field] <= limit else "✗ over"
-            shown.append(f"{field} {show(actual[field])} of {show(limit)} {mark}")
-        lines.append(("limits", " · ".join(shown)))
+        lines.append(("limits", _limits_text(report, limits)))
     if report.verification is not None:
         from cnncalc.report.verification import summary
 
@@ -210,6 +211,29 @@ def summary_lines(report: Report) -> list[tuple[str, str]]:
         lines.append(("RF *", note))
     lines.append(("", report.convention or convention_line(report.trace)))
     return lines
+
+
+def _limits_text(report: Report, limits: Limits) -> str:
+    """Each budget beside its figure, measured as `cnncalc check` would with the same
+    `--count`: by the limits' own `count:`, else by the preset shown, else cnncalc's."""
+    count = limits.count or report.count
+    trace = report.uncounted or report.trace
+    if count is None:
+        actual = budgets(trace)
+    else:
+        from cnncalc.conventions.compare import RecountError  # only a named preset loads one
+
+        try:
+            actual = budgets(trace, count)
+        except RecountError as exc:
+            return f"not measured: {exc}"
+    shown = []
+    for field, limit in limits.budgets().items():
+        show = size_text if field in ("activation_memory", "weights_bytes") else count_text
+        mark = "✓" if actual[field] <= limit else "✗ over"
+        shown.append(f"{field} {show(actual[field])} of {show(limit)} {mark}")
+    by = f" (by {count}'s count)" if count else ""
+    return " · ".join(shown) + by
 
 
 def convention_line(trace: Trace) -> str:

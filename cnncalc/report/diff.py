@@ -116,6 +116,8 @@ def render_table(diff: Diff, color: bool = False, everything: bool = False, widt
     lines += totals
     left_out += [f"{column} (totals)" for column in fitted.left_out]
     lines += note_lines(width, color, left_out, shortened)
+    if diff.convention is not None:
+        lines += wrap(diff.convention, width, indent="  ")
     for line in _verdict_lines(diff):
         style = "1;31" if line.startswith("FAIL") else "32"
         lines += [_painted(part, style, color) for part in wrap(line, width, indent="      ")]
@@ -137,6 +139,8 @@ def document(diff: Diff, everything: bool = True) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "old": {"name": diff.old.spec.name, "path": diff.old.path, "batch": diff.old.batch},
         "new": {"name": diff.new.spec.name, "path": diff.new.path, "batch": diff.new.batch},
+        "count": diff.count,
+        "convention": diff.convention,
         "total": {metric: _change(change) for metric, change in diff.total.items()},
         "layers": [
             {
@@ -182,6 +186,8 @@ def render_markdown(diff: Diff, color: bool = False, everything: bool = False, w
             f"| {TOTAL_LABELS[metric]} | {_value(metric, change.old)} | {_value(metric, change.new)} "
             f"| {signed(change.delta)} | {percent_text(change)} |"
         )
+    if diff.convention is not None:
+        lines += ["", _md(diff.convention)]
     rows = _rows(diff, everything)
     lines.append("")
     if rows:

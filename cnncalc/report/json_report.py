@@ -48,6 +48,7 @@ def document(report: Report, *, layers: bool = True) -> dict[str, Any]:
         "batch": trace.batch,
         "dtype": trace.dtype,
         "convention": report.convention or convention_line(trace),
+        "count": report.count,
         "input": {"shape": list(report.shape(source.output)), "size": source.output_size},
         "layers": [_layer(report, node) for node in trace.nodes[1:]] if layers else [],
         "total": {

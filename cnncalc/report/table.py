@@ -54,12 +54,15 @@ def _claimed(text: str, row: Row, field: str, report: Report) -> Cell:
     cell: Cell = [(text, "")]
     claim = report.claims_for(row).get(field)
     if claim is not None:
+        # Under --count a cell may show the preset's number while claims are cnncalc's count: say so.
+        recounted = report.count is not None and field != "shape" and text != count(claim.actual)
         if claim.confirmed:
-            cell.append((" ✓", GREEN))
+            cell.append((f" ✓ cnncalc's {count(claim.actual)}" if recounted else " ✓", GREEN))
         elif field == "shape":
             cell.append((" ✗", RED))
         else:
-            cell.append((f" ✗ claimed {count(claim.claimed)}", RED))
+            ours = f" (cnncalc's {count(claim.actual)})" if recounted else ""
+            cell.append((f" ✗ claimed {count(claim.claimed)}{ours}", RED))
     return cell
 
 

@@ -3,6 +3,9 @@
 Limits cover the whole network: `params`, `macs` and `flops` per sample,
 `activation_memory` (every output, the input included, for the spec's batch) and
 `weights_bytes`; counts take suffixes (`25M`, `4.1G`), sizes units (`64 MiB`).
+`count: fvcore` (or `cnncalc check --count fvcore`, for specs whose limits name none)
+measures params, macs and flops as that tool counts them (`cnncalc counters`); the
+message names it. Without one, cnncalc's own count.
 
 PASS:
 
@@ -38,9 +41,21 @@ UNITS = {"params": "", "macs": " MACs", "flops": " FLOPs", "activation_memory": 
 def check(ctx: Context) -> Iterator[Finding]:
     if ctx.trace is None or ctx.spec is None:
         return
-    actual = budgets(ctx.trace)
-    mine = ctx.spec.limits.model_dump(exclude_none=True) if ctx.spec.limits else {}
+    mine = ctx.spec.limits.budgets() if ctx.spec.limits else {}
     raw = ctx.raw.get("limits") if isinstance(ctx.raw, dict) else None
+    stated = ctx.spec.limits.count if ctx.spec.limits else None
+    count = stated or ctx.count
+    if not mine and not ctx.limits:
+        return
+    from cnncalc.conventions.compare import RecountError  # presets load only where limits are set
+
+    try:
+        actual = budgets(ctx.trace, count)
+    except RecountError as exc:
+        mark = mark_of(raw, "count") if stated else None
+        yield RULE.at(ctx, mark, f"the limits cannot be measured: {exc}", "count")
+        return
+    by = f" by {count}'s count" if count else ""
     for field, computed in actual.items():
         limit = mine.get(field, ctx.limits.get(field))
         if limit is None or computed <= limit:
@@ -48,10 +63,11 @@ def check(ctx: Context) -> Iterator[Finding]:
         source = "" if field in mine else " (a default limit from pyproject.toml)"
         mark = mark_of(raw, field) if field in mine else None
         over = computed - limit
+        counted = by if field in ("params", "macs", "flops", "weights_bytes") else ""
         yield RULE.at(
             ctx,
             mark,
-            f"{field} {computed:,}{UNITS[field]} exceed the limit of {limit:,}{source} "
+            f"{field} {computed:,}{UNITS[field]}{counted} exceed the limit of {limit:,}{source} "
             f"by {over:,} ({100 * over / limit:.1f}%)",
             field,
         )

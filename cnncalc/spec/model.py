@@ -11,10 +11,12 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     NonNegativeInt,
     PositiveInt,
     PrivateAttr,
@@ -122,6 +124,30 @@ Count = Annotated[PositiveInt, BeforeValidator(_count)]
 Bytes = Annotated[PositiveInt, BeforeValidator(_bytes)]
 
 
+def _preset(value: str) -> str:
+    """One of the counting presets of `cnncalc counters` (cnncalc.conventions.registry),
+    imported only when a spec names one: the plain path loads no preset."""
+    from cnncalc.conventions.registry import names
+
+    if value not in names():
+        from cnncalc.errors import did_you_mean
+
+        raise ValueError(f"'{value}' is not one of {', '.join(names())}{did_you_mean(value, names())}")
+    return value
+
+
+class _PresetNames:
+    """The schema of a preset's name: an enum of the registry's, read when the schema is made."""
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: GetJsonSchemaHandler) -> dict[str, Any]:
+        from cnncalc.conventions.registry import names
+
+        return {"type": "string", "enum": names()}
+
+
+PresetName = Annotated[str, AfterValidator(_preset), _PresetNames()]
+
+
 class Limits(Strict):
     """Budgets for the whole network; `check` reports each one exceeded."""
 
@@ -130,6 +156,15 @@ class Limits(Strict):
     flops: Count | None = Field(None, description="Most FLOPs per sample.")
     activation_memory: Bytes | None = Field(None, description="Most activation bytes per batch, e.g. '64 MiB'.")
     weights_bytes: Bytes | None = Field(None, description="Most weight bytes, e.g. '100 MB'.")
+    count: PresetName | None = Field(
+        None,
+        description="Measure params, macs and flops as this tool counts them (fvcore, ptflops, thop...; "
+        "cnncalc counters lists them); default: cnncalc's own count.",
+    )
+
+    def budgets(self) -> dict[str, int]:
+        """The budgets given, by field, without `count`."""
+        return {k: v for k, v in self.model_dump(exclude_none=True).items() if k != "count"}
 
 
 class BlockDef(Strict):
