@@ -41,4 +41,3 @@ def needs_executable(name: str) -> str:
     if path is None:
         _missing(f"the {name!r} executable")
     return path
-
