@@ -23,6 +23,7 @@ from pydantic import (
 
 from cnncalc.layers._base import LayerList, Name
 from cnncalc.shape import Shape
+from cnncalc.spec.blocks import BlockDef
 
 # Named input dimensions -> the layout they make (`cnncalc.shape`), and which dimension
 # each of its axes comes from, in PyTorch's order. `d` is a volume's depth beside h and w,
@@ -130,14 +131,6 @@ class Limits(Strict):
     flops: Count | None = Field(None, description="Most FLOPs per sample.")
     activation_memory: Bytes | None = Field(None, description="Most activation bytes per batch, e.g. '64 MiB'.")
     weights_bytes: Bytes | None = Field(None, description="Most weight bytes, e.g. '100 MB'.")
-
-
-class BlockDef(Strict):
-    """A reusable, parameterised group of layers, used like a layer kind."""
-
-    description: str | None = None
-    args: dict[str, Any] = Field(default_factory=dict, description="Arguments and their defaults; `$name` uses one.")
-    layers: LayerList
 
 
 class Spec(Strict):
