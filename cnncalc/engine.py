@@ -1,8 +1,9 @@
 """Propagation: a validated spec -> a Trace with every layer's shapes and counts.
 
-The engine walks the spec top to bottom, expanding blocks and composite layers as it
-meets them (a projection shortcut needs the shapes it joins), and asks each layer for
-its own numbers. It never names a layer kind.
+The engine walks the spec top to bottom, one frame per block instance
+(`cnncalc.spec.blocks` binds a use of a block and instantiates its layers), expanding
+blocks and composite layers as it meets them (a projection shortcut needs the shapes it
+joins), and asks each layer for its own numbers. It never names a layer kind.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from cnncalc.conventions import DEFAULT, convention
 from cnncalc.errors import Diagnostic, LayerError, Mark, SpecError, did_you_mean
 from cnncalc.layers._base import NO_WORK, Composite, Inputs, Layer, Params, Work, prod
 from cnncalc.shape import Shape
+from cnncalc.spec.blocks import BlockCall, BlockError, Expansion, Frame, bind, copies, instantiate
 from cnncalc.spec.loader import mark_of
 from cnncalc.spec.model import Spec
-from cnncalc.spec.parse import BlockCall, check_args, parse_layer, substitute
+from cnncalc.spec.parse import parse_layer
 
 MAX_NODES = 2_000_000
-MAX_BLOCK_DEPTH = 32
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 
 
@@ -34,7 +35,7 @@ class Group:
 
     index: int
     label: str
-    kind: str
+    block: str  # the block's name, or the composite's kind
     parent: int | None
     depth: int
     mark: Mark | None
@@ -94,15 +95,6 @@ class Trace:
         return keys(self)
 
 
-@dataclass
-class _Scope:
-    names: dict[str, int]
-    prefix: str
-    # Where each name was given, so that a repeated layer is not taken for a duplicate.
-    marks: dict[str, Mark | None] = field(default_factory=dict)
-    counts: dict[str, int] = field(default_factory=dict)  # unnamed blocks so far, per kind
-
-
 class _Builder:
     """Implements the GraphBuilder protocol that composite layers expand through."""
 
@@ -113,9 +105,9 @@ class _Builder:
         self.groups: list[Group] = []
         self.names: dict[str, int | tuple[str, int]] = {}
         self.duplicates: list[tuple[str, Mark | None]] = []
-        self.scope = _Scope({}, "")
+        self.scope = Frame({}, "")  # the frame being walked: the network's, or a block instance's
         self.group_stack: list[int] = []
-        self.block_stack: list[str] = []
+        self.expansion = Expansion()
         self.parsed: dict[int, Layer | BlockCall] = {}  # top-level layers, validated up front
         self.validated: dict[Hashable, Layer | BlockCall] = {}  # every layer by content, validated once
         # Equal input tuples and Params as one object each: a big network repeats them.
@@ -216,33 +208,33 @@ class _Builder:
             raw, self.path, self._label(raw), self.spec.blocks, self.validated
         )
         sources = self._sources(layer, raw, previous)
-        arity = (1, 1) if isinstance(layer, BlockCall) else layer.arity
+        if isinstance(layer, BlockCall):
+            kind, arity = layer.block, self.spec.blocks[layer.block].arity
+        else:
+            kind, arity = layer.kind, layer.arity
         if not arity[0] <= len(sources) <= (arity[1] or len(sources)):
             want = f"{arity[0]}" if arity[0] == arity[1] else f"at least {arity[0]}"
-            self._fail(f"{self._label(raw)}: reads {len(sources)} input(s), {layer.type} takes {want}", "from")
+            self._fail(f"{self._label(raw)}: reads {len(sources)} input(s), {kind} takes {want}", "from")
         if layer.repeat > 1 and arity[0] > 1:
             self._fail(
                 f"{self._label(raw)}: each copy after the first reads only the copy before it, and "
-                f"{layer.type} takes {arity[0]} inputs; repeat the layers that feed it instead",
+                f"{kind} takes {arity[0]} inputs; repeat the layers that feed it instead",
                 "repeat",
             )
         group: int | None = None
-        for copy in range(layer.repeat):
-            name = layer.name or ""
-            if name and layer.repeat > 1:
-                name = f"{name}.{copy + 1}"
-            label = name or self._unnamed(layer.type)
+        for name in copies(layer.name, layer.repeat):
+            label = name or self.scope.unnamed(kind)
             group = None
             if isinstance(layer, BlockCall):
                 out, group = self._block(layer, raw, sources, label)
             elif isinstance(layer, Composite):
-                with self._group(label, layer.type) as group:
+                with self._group(label, kind) as group:
                     try:
                         out = layer.expand(self, sources)
                     except LayerError as exc:  # the composite's own rule (a projection that cannot fit)
                         self._fail_layer(exc, sources)
             else:
-                out = self.add(layer, sources, self._qualified(name))
+                out = self.add(layer, sources, self.scope.qualified(name))
             sources = [out]
             if name:
                 self._register(name, out, group)
@@ -259,17 +251,9 @@ class _Builder:
             text += f" '{name}'"
         if isinstance(kind, str):
             text += f" ({kind})"
-        if self.block_stack:
-            text += f" in block '{self.block_stack[-1]}'"
+        if self.expansion.innermost is not None:
+            text += f" in block '{self.expansion.innermost}'"
         return text
-
-    def _qualified(self, name: str) -> str:
-        return f"{self.scope.prefix}{name}" if name else ""
-
-    def _unnamed(self, kind: str) -> str:
-        """`bottleneck.1`, `bottleneck.2`: labels for unnamed blocks, numbered per scope."""
-        self.scope.counts[kind] = self.scope.counts.get(kind, 0) + 1
-        return f"{kind}.{self.scope.counts[kind]}"
 
     def _register(self, name: str, node: int, group: int | None) -> None:
         if name == "input":
@@ -277,11 +261,11 @@ class _Builder:
                 f"{self._label(self.raw)}: the name 'input' is reserved for the input of the network or block", "name"
             )
         if name in self.scope.marks and self.scope.marks[name] != self.mark:
-            self.duplicates.append((self._qualified(name), self.mark))
+            self.duplicates.append((self.scope.qualified(name), self.mark))
         self.scope.names[name] = node
         self.scope.marks[name] = self.mark
         # A named block or composite stands for its whole group in claims and reports.
-        self.names[self._qualified(name)] = node if group is None else ("group", group)
+        self.names[self.scope.qualified(name)] = node if group is None else ("group", group)
 
     def _sources(self, layer: Layer | BlockCall, raw: Any, previous: int) -> list[int]:
         if layer.source is None:
@@ -309,29 +293,25 @@ class _Builder:
         return found
 
     def _block(self, call: BlockCall, raw: Any, sources: list[int], label: str) -> tuple[int, int]:
-        block = self.spec.blocks[call.type]
-        if call.type in self.block_stack:
-            chain = " -> ".join([*self.block_stack[self.block_stack.index(call.type) :], call.type])
-            self._fail(f"block '{call.type}' uses itself ({chain})", "type")
-        if len(self.block_stack) >= MAX_BLOCK_DEPTH:
-            self._fail(f"blocks nest deeper than {MAX_BLOCK_DEPTH} levels", "type")
-        args = check_args(call, raw, block, self.path, self._label(raw))
-        body = substitute(block.layers, args, self.path, call.type)
+        """Walk one use of a block in a frame of its own; return its output node and group."""
+        definition = self.spec.blocks[call.block]
         outer_scope, outer_context = self.scope, self.context
-        self.block_stack.append(call.type)
         try:
-            with self._group(label, call.type) as group:
-                self.scope = _Scope({"input": sources[0]}, f"{outer_scope.prefix}{label}.")
-                self.context = ""
-                return self.sequence(body, sources[0]), group
+            with self.expansion.enter(call.block):
+                environment = bind(call, definition, raw, self.path, self._label(raw))
+                instance = instantiate(call, definition, environment, sources, outer_scope, label, self.path)
+                with self._group(label, call.block) as group:
+                    self.scope, self.context = instance.frame, ""
+                    return self.sequence(instance.layers, instance.start), group
+        except BlockError as exc:
+            return self._fail(exc.message, exc.field)  # type: ignore[no-any-return]
         finally:
-            self.block_stack.pop()
             self.scope, self.context = outer_scope, outer_context
 
     @contextmanager
-    def _group(self, label: str, kind: str) -> Iterator[int]:
+    def _group(self, label: str, block: str) -> Iterator[int]:
         parent = self.group_stack[-1] if self.group_stack else None
-        group = Group(len(self.groups), f"{self.scope.prefix}{label}", kind, parent, len(self.group_stack), self.mark)
+        group = Group(len(self.groups), f"{self.scope.prefix}{label}", block, parent, len(self.group_stack), self.mark)
         self.groups.append(group)
         self.group_stack.append(group.index)
         try:

@@ -15,8 +15,8 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_jso
 from pydantic_core import core_schema
 
 from cnncalc.layers import registry
-from cnncalc.spec.model import BlockDef, Spec
-from cnncalc.spec.parse import BlockCall
+from cnncalc.spec.blocks import BlockCall, BlockDef
+from cnncalc.spec.model import Spec
 
 _PLACEHOLDER = "x-cnncalc-layer-list"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

@@ -112,3 +112,14 @@ def test_the_kinds_specs_use_every_kind() -> None:
         used |= {n.kind for n in trace.nodes}
         used |= {a for n in trace.nodes if isinstance(a := getattr(n.layer, "activation", None), str)}
     assert used >= set(KINDS)
+
+
+def test_a_shape_only_kind_a_preset_does_not_list_counts_zero() -> None:
+    # Every tool's table ignores a module that only moves values, so a new shape-only kind
+    # needs no entry in each preset; a kind that computes something still does.
+    from cnncalc.conventions._preset import Preset
+
+    preset = Preset("bare", "none", "MACs", {}, "nothing listed")
+    assert "identity" in preset.rules and preset.rule("identity").count(None) == 0  # type: ignore[arg-type]
+    assert "conv" not in preset.rules
+    assert "identity" in list(preset.rules) and "conv" not in list(preset.rules)

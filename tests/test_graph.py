@@ -229,7 +229,7 @@ layers:
 
 def test_unnamed_blocks_get_numbered_labels() -> None:
     trace = trace_of(RESNET_BLOCK.replace(", name: layer1}", "}").replace(", name: down}", "}"))
-    assert [g.label for g in trace.groups if g.kind == "basic"] == ["basic.1", "basic.2", "basic.3"]
+    assert [g.label for g in trace.groups if g.block == "basic"] == ["basic.1", "basic.2", "basic.3"]
 
 
 def test_repeat_on_a_merge_is_an_error() -> None:

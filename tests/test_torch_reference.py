@@ -172,6 +172,9 @@ MODULES: dict[str, Callable[[], Any]] = {
     "bilinear with aligned corners, to a size": lambda: nn.Upsample(size=7, mode="bilinear", align_corners=True),
     "nearest upsample of a sequence": lambda: nn.Upsample(scale_factor=3),
     "nearest upsample of a volume, per-dimension scale": lambda: nn.Upsample(scale_factor=(1, 2, 2)),
+    # channel shuffle
+    "ShuffleNet's channel shuffle, 2 groups": lambda: nn.ChannelShuffle(2),
+    "channel shuffle, 3 groups of 4": lambda: nn.ChannelShuffle(3),
     # zeropad: torch takes (left, right, top, bottom), the last axis first
     "zero padding 1 all round": lambda: nn.ZeroPad2d(1),
     "zero padding per side [top, bottom, left, right]": lambda: nn.ZeroPad2d((2, 3, 0, 1)),

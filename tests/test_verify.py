@@ -827,6 +827,12 @@ def draw_crop(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any] |
     return {"type": kind, "cropping": values[0] if count == 1 else values}
 
 
+def draw_channel_shuffle(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any] | None:
+    if len(shape) != 3:
+        return None
+    return {"type": kind, "groups": _divisor(draw, shape[0])}
+
+
 def drawers() -> dict[str, Drawer]:
     """A drawer for every registered primitive kind the tests know how to fill in."""
     from cnncalc.layers.activation import Activation, LeakyReLU
@@ -849,6 +855,7 @@ def drawers() -> dict[str, Drawer]:
         "upsample": draw_upsample,
         "zeropad": draw_zeropad,
         "crop": draw_crop,
+        "channel_shuffle": draw_channel_shuffle,
     }
     for kind, cls in registry().items():
         if kind in by_name:
@@ -882,6 +889,8 @@ def fits(kind: str, rank: int) -> bool:
         return bool(rank == ndim + 1)
     if kind in ("upsample", "zeropad", "crop") or issubclass(cls, (GlobalPool, AdaptivePool)):
         return rank >= 2
+    if kind == "channel_shuffle":
+        return rank == 3
     return True
 
 

@@ -7,7 +7,7 @@ what the tool charges for the kind; `cnncalc counters` builds its "why" from the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -44,6 +44,44 @@ def not_defined(behaviour: str) -> Rule:
     return Rule(lambda f: NotDefined(behaviour), behaviour)
 
 
+class Rules(Mapping[str, Rule]):
+    """A preset's table: its own rules, then 0 for any other kind that declares `shape-only`.
+
+    A layer that only moves values computes nothing in every tool's count (none of them
+    has a handler for a permutation or a reshape), so a new shape-only kind is counted
+    without an entry in each preset; a preset that charges one lists it.
+    """
+
+    def __init__(self, own: Mapping[str, Rule]) -> None:
+        self.own = own
+
+    def __getitem__(self, kind: str) -> Rule:
+        if kind in self.own:
+            return self.own[kind]
+        if _moves_values_only(kind):
+            return MOVES_VALUES
+        raise KeyError(kind)
+
+    def __iter__(self) -> Iterator[str]:
+        from cnncalc.layers import kinds
+
+        yield from self.own
+        yield from (kind for kind in kinds() if kind not in self.own and _moves_values_only(kind))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+MOVES_VALUES = zero()
+
+
+def _moves_values_only(kind: str) -> bool:
+    from cnncalc.layers import layer_class  # imports that kind's module alone
+
+    cls = layer_class(kind)
+    return cls is not None and "shape-only" in cls.traits
+
+
 @dataclass(frozen=True)
 class Preset:
     """One tool's convention: its name, version, unit and a rule for every layer kind."""
@@ -54,6 +92,10 @@ class Preset:
     rules: Mapping[str, Rule]
     summary: str  # one line: what the tool counts
     doc: str = field(default="", repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.rules, Rules):
+            object.__setattr__(self, "rules", Rules(self.rules))
 
     def rule(self, kind: str) -> Rule:
         return self.rules[kind]

@@ -138,7 +138,7 @@ def build(report: Report) -> Diagram:
             if cid not in clusters:
                 group = trace.groups[g]
                 parent = f"c{outer}" if outer is not None else None
-                clusters[cid] = Cluster(cid, group.label, group.kind, parent)
+                clusters[cid] = Cluster(cid, group.label, group.block, parent)
                 if parent is not None:
                     clusters[parent].children.append(cid)
         cluster = f"c{around[-1]}" if around else None
@@ -152,7 +152,7 @@ def build(report: Report) -> Diagram:
             box = Box(
                 box_id,
                 group.label,
-                group.kind,
+                group.block,
                 f"{len(inside)} layers",
                 report.shape_text(inside[-1].output),
                 sum((n.params for n in inside), Params()).total,

@@ -45,6 +45,7 @@ MANIFEST: dict[str, dict[str, tuple[str, ...]]] = {
         "crop": ("crop",),
         "zeropad": ("zeropad",),
         "upsample": ("upsample",),
+        "channel_shuffle": ("channel_shuffle",),
     },
     "merge": {
         "merge": ("add", "concat", "multiply"),

@@ -99,7 +99,7 @@ def rows(report: Report) -> list[Row]:
                 Row(
                     index=f"{inside[0].index}-{inside[-1].index}",
                     name=group.label,
-                    kind=group.kind,
+                    kind=group.block,
                     summary=f"{len(inside)} layer{'s' if len(inside) != 1 else ''}",
                     output=inside[-1].output,
                     params=sum((n.params for n in inside), Params()),

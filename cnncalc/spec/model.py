@@ -25,6 +25,7 @@ from pydantic import (
 
 from cnncalc.layers._base import LayerList, Name
 from cnncalc.shape import Shape
+from cnncalc.spec.blocks import BlockDef
 
 # Named input dimensions -> the layout they make (`cnncalc.shape`), and which dimension
 # each of its axes comes from, in PyTorch's order. `d` is a volume's depth beside h and w,
@@ -165,14 +166,6 @@ class Limits(Strict):
     def budgets(self) -> dict[str, int]:
         """The budgets given, by field, without `count`."""
         return {k: v for k, v in self.model_dump(exclude_none=True).items() if k != "count"}
-
-
-class BlockDef(Strict):
-    """A reusable, parameterised group of layers, used like a layer kind."""
-
-    description: str | None = None
-    args: dict[str, Any] = Field(default_factory=dict, description="Arguments and their defaults; `$name` uses one.")
-    layers: LayerList
 
 
 class Spec(Strict):
