@@ -147,7 +147,10 @@ class _Builder:
             output = layer.output_shape(inputs)
             params = layer.params(inputs)
             work = layer.work(inputs, output)
+            # Equal values as one object: a long network repeats the same few shapes and counts.
+            output = self.shared.setdefault((output, output.axes), output)
             params = self.shared.setdefault(params, params)
+            work = self.shared.setdefault(work, work)
         except LayerError as exc:
             self._fail_layer(exc, sources)
         if len(self.nodes) >= MAX_NODES:

@@ -145,8 +145,11 @@ def render_lines(report: Report) -> list[str]:
     total_macs = max(sum(n.macs for n in trace.nodes), 1)
     body: list[tuple[list[Cell], str]] = []
     shared: dict[tuple[tuple[str, str], ...], Cell] = {}  # equal cells as one list: big networks repeat them
-    table_rows = rows(report)
-    for row in table_rows:
+    # (body row, level, node) of each unnamed layer, for a fitted table that drops `type`
+    unnamed: list[tuple[int, int, int]] = []
+    for row in rows(report):  # not kept: the rows of a long network are a large share of its memory
+        if report.width is not None and not row.name and row.node is not None:
+            unnamed.append((len(body), row.level, row.node.index))
         p_share, m_share = row.params.total / total_params, row.macs / total_macs
         # Roll-ups stand out as headings; a layer holding a quarter of the parameters or MACs in yellow.
         style = BOLD if row.node is None else (YELLOW if max(p_share, m_share) >= 0.25 else "")
@@ -175,9 +178,8 @@ def render_lines(report: Report) -> list[str]:
         # An unnamed layer would show no name at all: it shows its label in its block instead
         # (`conv#2`, as diff and check name it), dimmed, since no spec gave it.
         labels = trace.labels
-        for (cells, _), row in zip(body, table_rows, strict=True):
-            if not row.name and row.node is not None:
-                cells[1] = [("  " * row.level + labels[row.node.index].rsplit("/", 1)[-1], DIM)]
+        for at, level, index in unnamed:
+            body[at][0][1] = [("  " * level + labels[index].rsplit("/", 1)[-1], DIM)]
         table, fitted = layout(header, right, body, color, width, STEPS)
     lines += ["", *table, *note_lines(width, color, fitted.left_out, fitted.shortened), ""]
     for heading, text in summary_lines(report):
