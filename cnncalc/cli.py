@@ -154,6 +154,9 @@ DTypeOption = Annotated[
     DType,
     typer.Option(parser=_choice(DType), metavar=_choices(DType), help="Element type for weight and activation bytes."),
 ]
+SpecArgument = Annotated[
+    str, typer.Argument(metavar="SPEC", help="A spec file, or the name of a bundled one (lenet, resnet50).")
+]
 BatchOption = Annotated[
     int | None, typer.Option(parser=_whole(1), metavar="N", help="Batch size for MACs and activations.")
 ]
@@ -239,9 +242,7 @@ def _preset_choice(value: str | None) -> str | None:
 
 @app.command(cls=_Command)
 def table(
-    spec: Annotated[
-        str, typer.Argument(metavar="SPEC", help="A spec file, or the name of a bundled one (lenet, resnet50).")
-    ],
+    spec: SpecArgument,
     output_format: Annotated[
         str,
         typer.Option(
@@ -349,9 +350,7 @@ def _recounted(trace: Trace, name: str) -> tuple[Trace, dict[str, str]]:
 
 @app.command(cls=_Command)
 def counters(
-    spec: Annotated[
-        str, typer.Argument(metavar="SPEC", help="A spec file, or the name of a bundled one (lenet, resnet50).")
-    ],
+    spec: SpecArgument,
     output_format: Annotated[
         str,
         typer.Option(
@@ -782,7 +781,7 @@ class RankDir(str, Enum):
 
 @app.command(cls=_Command)
 def draw(
-    spec: Annotated[str, typer.Argument(metavar="SPEC", help="A spec file, or the name of a bundled one.")],
+    spec: SpecArgument,
     output_format: Annotated[
         DrawFormat | None,
         typer.Option(
