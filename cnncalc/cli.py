@@ -199,12 +199,15 @@ def _resolve(spec: str) -> str:
         _fail(error)
 
 
-def _format_choice(what: What) -> Callable[[str], str]:
-    """A --format callback that accepts the formats cnncalc.output has for `what`."""
+def _format_choice(what: What) -> Callable[[str | None], str | None]:
+    """A --format callback that accepts the formats cnncalc.output has for `what` (None, an
+    option left out that has no default, passes)."""
 
-    def choice(value: str) -> str:
+    def choice(value: str | None) -> str | None:
         from cnncalc.output import UnknownFormat, check_format
 
+        if value is None:
+            return None
         try:
             return check_format(what, value)
         except UnknownFormat as exc:
@@ -767,13 +770,6 @@ def diff(
         raise typer.Exit(EXIT_FINDINGS)
 
 
-class DrawFormat(str, Enum):
-    dot = "dot"
-    mermaid = "mermaid"
-    svg = "svg"
-    html = "html"
-
-
 class RankDir(str, Enum):
     TB = "TB"
     LR = "LR"
@@ -783,12 +779,12 @@ class RankDir(str, Enum):
 def draw(
     spec: SpecArgument,
     output_format: Annotated[
-        DrawFormat | None,
+        str | None,
         typer.Option(
             "--format",
             "-f",
-            parser=_choice(DrawFormat),
-            metavar=_choices(DrawFormat),
+            callback=_format_choice("drawing"),
+            metavar="[dot|mermaid|svg|html]",
             help="dot, mermaid, svg (needs Graphviz) or html (the SVG and the table in one page); "
             "default: from -o's suffix, else dot.",
         ),
@@ -815,7 +811,7 @@ def draw(
     from cnncalc.report import Report
     from cnncalc.spec import load_spec
 
-    chosen = output_format.value if output_format else SUFFIXES.get(Path(output or "").suffix.lower(), "dot")
+    chosen = output_format or SUFFIXES.get(Path(output or "").suffix.lower(), "dot")
     path = _resolve(spec)
     try:
         trace = propagate(load_spec(path), path, batch=1)  # a drawing's figures are per sample
