@@ -20,7 +20,7 @@ from cnncalc.conventions import DEFAULT, convention
 from cnncalc.errors import Diagnostic, LayerError, Mark, SpecError, did_you_mean
 from cnncalc.layers._base import NO_WORK, Composite, Inputs, Layer, Params, Work, prod
 from cnncalc.shape import Shape
-from cnncalc.spec.blocks import BlockCall, BlockError, Expansion, Frame, bind, copies, instantiate
+from cnncalc.spec.blocks import INPUT, BlockCall, BlockError, Expansion, Frame, bind, copies, instantiate, substitute
 from cnncalc.spec.loader import mark_of
 from cnncalc.spec.model import Spec
 from cnncalc.spec.parse import parse_layer
@@ -180,8 +180,10 @@ class _Builder:
         shape = self.spec.input.shape()
         self.nodes.append(Node(0, "input", "input", "", (), (), shape, Params(), 0, None, (), None))
         self.scope.names["input"] = 0
+        # Expressions in the network's own layers have no names to use, only numbers.
+        self.layers = substitute(self.spec.layers, {}, self.path, None)
         self._validate_top_level()
-        self.sequence(self.spec.layers, 0)
+        self.sequence(self.layers, 0)
         for node, rf in zip(self.nodes, receptive_fields(self.nodes), strict=True):
             # Nodes are frozen for their readers; the pass sets this one field before any reader
             # sees them (dataclasses.replace would rebuild every node of a long network).
@@ -192,8 +194,10 @@ class _Builder:
         """Validate every top-level layer before propagating any, so that a spec with
         several bad fields gets every message at once (as a linter should), not one a run."""
         failed: list[SpecError] = []
-        for index, raw in enumerate(self.spec.layers):
+        for index, raw in enumerate(self.layers):
             self.context = f"layer {index + 1}"
+            if not self._included(raw):
+                continue
             try:
                 self.parsed[id(raw)] = parse_layer(raw, self.path, self._label(raw), self.spec.blocks, self.validated)
             except SpecError as error:
@@ -204,12 +208,31 @@ class _Builder:
         if failed:
             raise SpecError([d for error in failed for d in error.diagnostics])
 
+    def _included(self, raw: Any) -> bool:
+        """False for a layer whose `when:` is false: it is left out, unvalidated."""
+        if not isinstance(raw, dict) or "when" not in raw:
+            return True
+        when = raw["when"]
+        if not isinstance(when, bool):
+            raise SpecError.at(
+                self.path,
+                mark_of(raw, "when"),
+                f"{self._label(raw)}: when: must be true or false (an expression such as "
+                f'"${{stride == 1}}"), got {when!r}',
+            )
+        return when
+
     def _layer(self, raw: Any, previous: int, mark: Mark | None) -> int:
+        if not self._included(raw):
+            return previous  # the next layer reads what this one would have read
         outer_raw, outer_mark = self.raw, self.mark
         self.raw, self.mark = raw, mark_of(raw) or mark
         layer = self.parsed.pop(id(raw), None) or parse_layer(
             raw, self.path, self._label(raw), self.spec.blocks, self.validated
         )
+        if layer.repeat == 0:  # no copies: the layer vanishes, as `when: false` does
+            self.raw, self.mark = outer_raw, outer_mark
+            return previous
         sources = self._sources(layer, raw, previous)
         if isinstance(layer, BlockCall):
             kind, arity = layer.block, self.spec.blocks[layer.block].arity
@@ -217,6 +240,8 @@ class _Builder:
             kind, arity = layer.kind, layer.arity
         if not arity[0] <= len(sources) <= (arity[1] or len(sources)):
             want = f"{arity[0]}" if arity[0] == arity[1] else f"at least {arity[0]}"
+            if isinstance(layer, BlockCall):
+                want += f" ({', '.join(self.spec.blocks[layer.block].inputs)}, in the order of `from:`)"
             self._fail(f"{self._label(raw)}: reads {len(sources)} input(s), {kind} takes {want}", "from")
         if layer.repeat > 1 and arity[0] > 1:
             self._fail(
@@ -287,6 +312,9 @@ class _Builder:
                     ),
                     None,
                 )
+                outside = self._outside(name)
+                if outside is not None:
+                    raise SpecError.at(self.path, where, f"{self._label(raw)}: {outside}")
                 if later is not None:
                     hint = f"; '{name}' comes later, at line {later.line}: a layer reads only earlier ones"
                 else:
@@ -295,13 +323,30 @@ class _Builder:
             found.append(self.scope.names[name])
         return found
 
+    def _outside(self, name: str) -> str | None:
+        """What to say of a `from:` in a block naming something only outside it; None if nothing."""
+        block = self.scope.block
+        if block is None:
+            return None
+        inputs = self.spec.blocks[block].inputs
+        if name == INPUT and inputs != (INPUT,):
+            return f"block '{block}' reads its inputs as {', '.join(inputs)}, not as 'input'"
+        frame = self.scope.outer
+        while frame is not None:
+            if name in frame.names:
+                return f"'{name}' is outside block '{block}': pass it as an input (inputs: {', '.join(inputs)})"
+            frame = frame.outer
+        return None
+
     def _block(self, call: BlockCall, raw: Any, sources: list[int], label: str) -> tuple[int, int]:
         """Walk one use of a block in a frame of its own; return its output node and group."""
         definition = self.spec.blocks[call.block]
         outer_scope, outer_context = self.scope, self.context
         try:
             with self.expansion.enter(call.block):
-                environment = bind(call, definition, raw, self.path, self._label(raw))
+                blocks = self.spec.raw.get("blocks") if isinstance(self.spec.raw, dict) else None
+                declared = blocks.get(call.block, {}).get("args") if isinstance(blocks, dict) else None
+                environment = bind(call, definition, raw, self.path, self._label(raw), declared)
                 instance = instantiate(call, definition, environment, sources, outer_scope, label, self.path)
                 with self._group(label, call.block) as group:
                     self.scope, self.context = instance.frame, ""

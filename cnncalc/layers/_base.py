@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol, final
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, WithJsonSchema
 
 from cnncalc.errors import LINE_BREAKING, LayerError
 from cnncalc.layers._traits import check as check_traits
@@ -69,6 +69,13 @@ def _layer_list(value: Any) -> Any:
 # Layer lists stay the loader's located values (pydantic passes `Any` through untouched),
 # so that each layer is validated, and located, on its own when the engine reaches it.
 LayerList = Annotated[Any, AfterValidator(_layer_list), Field(description="Layers, in order.")]
+
+# `when:`: a boolean once the block's expressions are worked out (`cnncalc.spec.blocks`); the
+# schema, which sees the file as written, also takes the expression.
+Condition = Annotated[
+    bool,
+    WithJsonSchema({"anyOf": [{"type": "boolean"}, {"type": "string", "pattern": r"^\$\{[^}]*\}$"}]}),
+]
 
 # Paddings and other sizes that may be 0.
 NonNegativeSize = Annotated[
@@ -188,7 +195,10 @@ class Layer(BaseModel):
     source: str | list[str] | None = Field(
         None, alias="from", description="Earlier layer(s) to read instead of the previous one."
     )
-    repeat: PositiveInt = Field(1, description="Stack this many copies, each reading the previous one.")
+    repeat: NonNegativeInt = Field(
+        1, description="Stack this many copies, each reading the previous one; 0 leaves the layer out."
+    )
+    when: Condition = Field(True, description='Include the layer only when true: `when: "${stride == 1}"` in a block.')
 
     # Inputs the layer reads: (fewest, most); most None is unbounded.
     arity: ClassVar[tuple[int, int | None]] = (1, 1)

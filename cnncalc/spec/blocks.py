@@ -7,13 +7,20 @@ Instantiating a use takes three steps, each its own function so that what comes 
 of them and not in the engine:
 
 - `bind(call, definition)`: the call's arguments over the definition's defaults, an
-  `Environment`;
+  `Environment`; an argument declared `required` must be given, and a default may be an
+  expression over the other arguments (`hidden: "${make_divisible(c * 4, 8)}"`);
 - `instantiate(...)`: the block's layers with the environment substituted, and the
   `Frame` they are walked in (the names they see, the prefix of the names they make);
 - `Expansion.enter(...)`: the chain of blocks being instantiated, refusing a block that
   uses itself and nesting past `MAX_BLOCK_DEPTH`.
 
-The engine walks frames: the network's own, then one per block instance.
+The engine walks frames: the network's own, then one per block instance. A block reads
+its inputs by the names it declares (`inputs: [x, skip]`, `input` by default) and sees
+only those and its own layers.
+
+Values are substituted by `substitute`: `$name` (a whole value) is an argument as it
+is, `"${expression}"` (a whole value) the expression's number or boolean, and
+`${expression}` inside longer text its value written out (`cnncalc.spec.expr`).
 """
 
 from __future__ import annotations
@@ -22,18 +29,31 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeInt
 
 from cnncalc.errors import Diagnostic, Mark, SpecError, did_you_mean
-from cnncalc.layers._base import LayerList, Name
-from cnncalc.spec.loader import LocatedDict, LocatedList, mark_of
+from cnncalc.layers._base import Condition, LayerList, Name
+from cnncalc.spec.expr import ExpressionError, evaluate
+from cnncalc.spec.loader import LocatedDict, LocatedList, mark_of, text_col
 
 MAX_BLOCK_DEPTH = 32
 
-# Inside a block, the name its (one) input is read by (`from: input`).
+# Inside a block that declares no `inputs:`, the name its one input is read by (`from: input`).
 INPUT = "input"
+# The default of an argument that every call must give: `args: {filters: required}`.
+REQUIRED = "required"
+
+
+def _unique_names(value: list[str] | None) -> list[str] | None:
+    if value is not None:
+        if not value:
+            raise ValueError("a block reads at least one input")
+        repeated = sorted({n for n in value if value.count(n) > 1})
+        if repeated:
+            raise ValueError(f"the input '{repeated[0]}' is named twice")
+    return value
 
 
 class BlockDef(BaseModel):
@@ -42,18 +62,33 @@ class BlockDef(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     description: str | None = None
-    args: dict[str, Any] = Field(default_factory=dict, description="Arguments and their defaults; `$name` uses one.")
+    args: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Arguments and their defaults (`required`: no default, every call gives it); "
+        "`$name` or `${expression}` uses them.",
+    )
+    declared_inputs: Annotated[list[Name] | None, AfterValidator(_unique_names)] = Field(
+        None,
+        alias="inputs",
+        description="The names the block reads its inputs by, in the order a call's `from:` lists them "
+        "(default: one input, `input`).",
+    )
     layers: LayerList
 
     @property
     def parameters(self) -> dict[str, Any]:
-        """Each parameter's name -> its default (every parameter has one today)."""
+        """Each parameter's name -> its default, or REQUIRED."""
         return self.args
+
+    @property
+    def required(self) -> list[str]:
+        """The parameters every call must give."""
+        return [name for name, default in self.args.items() if isinstance(default, str) and default == REQUIRED]
 
     @property
     def inputs(self) -> tuple[str, ...]:
         """The names the block's layers read its inputs by, in the order a call passes them."""
-        return (INPUT,)
+        return tuple(self.declared_inputs) if self.declared_inputs else (INPUT,)
 
     @property
     def arity(self) -> tuple[int, int | None]:
@@ -69,7 +104,8 @@ class BlockCall(BaseModel):
     type: str
     name: Name | None = None
     source: str | list[str] | None = Field(None, alias="from")
-    repeat: PositiveInt = 1
+    repeat: NonNegativeInt = 1
+    when: Condition = True
 
     @property
     def block(self) -> str:
@@ -85,8 +121,10 @@ class BlockCall(BaseModel):
 Environment = dict[str, Any]
 
 
-def bind(call: BlockCall, definition: BlockDef, raw: Any, path: str, context: str) -> Environment:
-    """The call's arguments over the definition's defaults; an unknown one is a positioned error."""
+def bind(call: BlockCall, definition: BlockDef, raw: Any, path: str, context: str, declared: Any = None) -> Environment:
+    """The call's arguments over the definition's defaults; an unknown argument, or a
+    required one not given, is a positioned error at the call. `declared` is the block's
+    located `args:` mapping, for the positions of its defaults' expressions."""
     known = list(definition.parameters)
     problems = [
         Diagnostic(
@@ -97,9 +135,24 @@ def bind(call: BlockCall, definition: BlockDef, raw: Any, path: str, context: st
         for key in call.args
         if key not in definition.parameters
     ]
+    problems += [
+        Diagnostic(
+            path,
+            mark_of(raw) or raw.mark,
+            f"{context}: block '{call.block}' needs the argument '{name}' (it has no default)",
+        )
+        for name in definition.required
+        if name not in call.args
+    ]
     if problems:
         raise SpecError(problems)
-    return {**definition.parameters, **call.args}
+    environment: Environment = dict(call.args)
+    # Defaults in the order declared: each may use the call's arguments and the defaults before it.
+    for name, default in definition.parameters.items():
+        if name not in environment:
+            holder = declared if isinstance(declared, dict) and name in declared else {name: default}
+            environment[name] = _one(default, holder, name, environment, path, call.block)
+    return {name: environment[name] for name in definition.parameters}
 
 
 @dataclass
@@ -110,6 +163,8 @@ class Frame:
     names: dict[str, int]
     prefix: str
     block: str | None = None
+    # The frame the block was used in, to tell a name from outside it from an unknown one.
+    outer: Frame | None = None
     # Where each name was given, so that a repeated layer is not taken for a duplicate.
     marks: dict[str, Mark | None] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # unnamed blocks so far, per kind
@@ -146,7 +201,7 @@ def instantiate(
     """The layers of one use of `definition`, named under `label` inside `outer`."""
     layers = substitute(definition.layers, environment, path, call.block)
     names = dict(zip(definition.inputs, sources, strict=True))
-    frame = Frame(names, f"{outer.prefix}{label}.", call.block)
+    frame = Frame(names, f"{outer.prefix}{label}.", call.block, outer)
     return Instance(call.block, layers, frame, sources[0])
 
 
@@ -196,38 +251,63 @@ class Expansion:
             self.chain.pop()
 
 
-_WHOLE = re.compile(r"^\$(\w+)$")
-_INNER = re.compile(r"\$\{(\w+)\}")
+_WHOLE_NAME = re.compile(r"\$(\w+)")
+_EXPRESSION = re.compile(r"\$\{([^}]*)\}")
 
 
-def substitute(value: Any, args: Environment, path: str, block: str) -> Any:
-    """A located copy of `value` with `$arg` (a whole value) and `${arg}` (inside text) replaced."""
+def _one(value: Any, where: Any, key: Any, names: Environment, path: str, block: str | None) -> Any:
+    """One value with `$name`, `"${expression}"` or text holding `${expression}` worked out."""
+    if not isinstance(value, str) or "$" not in value:
+        return value
+    whole = _WHOLE_NAME.fullmatch(value)
+    if whole:
+        if whole[1] not in names:
+            hint = did_you_mean(whole[1], list(names))
+            owner = f"block '{block}' has" if block else "the network's layers have"
+            raise SpecError.at(path, mark_of(where, key), f"{owner} no argument '{whole[1]}'{hint}")
+        return names[whole[1]]
 
-    def one(text: str, where: Any, key: Any) -> Any:
-        def lookup(name: str) -> Any:
-            if name not in args:
-                hint = did_you_mean(name, list(args))
-                raise SpecError.at(path, mark_of(where, key), f"block '{block}' has no argument '{name}'{hint}")
-            return args[name]
+    def value_of(match: re.Match[str]) -> Any:
+        try:
+            return evaluate(match[1], names)
+        except ExpressionError as exc:
+            mark = mark_of(where, key)
+            at = Mark(mark.line, text_col(mark) + match.start(1) + exc.offset) if mark else None
+            inside = f"in block '{block}': " if block else ""
+            raise SpecError.at(path, at, f"{inside}expression '{match[1].strip()}': {exc.message}") from None
 
-        whole = _WHOLE.match(text)
-        if whole:
-            return lookup(whole[1])
-        return _INNER.sub(lambda m: str(lookup(m[1])), text)
+    single = _EXPRESSION.fullmatch(value)
+    if single:
+        return value_of(single)
+    return _EXPRESSION.sub(lambda m: str(value_of(m)), value)
 
+
+def substitute(value: Any, args: Environment, path: str, block: str | None) -> Any:
+    """`value` with `$arg` (a whole value), `"${expression}"` (a whole value: its number or
+    boolean) and `${expression}` (inside text) worked out; located like `value`. Returns
+    `value` itself when nothing in it changes, so a network's own layers cost no copy."""
     if isinstance(value, dict):
+        changed = {
+            k: _one(v, value, k, args, path, block) if isinstance(v, str) else substitute(v, args, path, block)
+            for k, v in value.items()
+        }
+        if all(changed[k] is v for k, v in value.items()):
+            return value
         out = LocatedDict()
         out.mark = mark_of(value) or getattr(value, "mark", None)  # type: ignore[assignment]
         # The same keys, in the same order: the marks stay aligned with them.
         out.marks = value.marks if isinstance(value, LocatedDict) else []
-        for k, v in value.items():
-            out[k] = one(v, value, k) if isinstance(v, str) else substitute(v, args, path, block)
+        out.update(changed)
         return out
     if isinstance(value, list):
-        items = LocatedList()
-        items.mark = getattr(value, "mark", None)  # type: ignore[assignment]
-        items.item_marks = getattr(value, "item_marks", [])
-        for i, v in enumerate(value):
-            items.append(one(v, value, i) if isinstance(v, str) else substitute(v, args, path, block))
-        return items
+        items = [
+            _one(v, value, i, args, path, block) if isinstance(v, str) else substitute(v, args, path, block)
+            for i, v in enumerate(value)
+        ]
+        if all(new is old for new, old in zip(items, value, strict=True)):
+            return value
+        located = LocatedList(items)
+        located.mark = getattr(value, "mark", None)  # type: ignore[assignment]
+        located.item_marks = getattr(value, "item_marks", [])
+        return located
     return value

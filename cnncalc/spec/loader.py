@@ -39,6 +39,47 @@ _builders = {
 }
 
 
+_QUOTES = ("'", '"')
+
+
+class QuotedMark(Mark):
+    """The mark of a quoted scalar that holds `${...}`: its text starts one column after it.
+
+    Equal to, and ordered with, a plain Mark of the same place."""
+
+    __slots__ = ()
+
+    @property
+    def text_col(self) -> int:
+        return self.col + 1
+
+    def _key(self) -> tuple[int, int]:
+        return (self.line, self.col)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mark) and self._key() == (other.line, other.col)
+
+    def __lt__(self, other: object) -> bool:
+        return isinstance(other, Mark) and self._key() < (other.line, other.col)
+
+    def __le__(self, other: object) -> bool:
+        return isinstance(other, Mark) and self._key() <= (other.line, other.col)
+
+    def __gt__(self, other: object) -> bool:
+        return isinstance(other, Mark) and self._key() > (other.line, other.col)
+
+    def __ge__(self, other: object) -> bool:
+        return isinstance(other, Mark) and self._key() >= (other.line, other.col)
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+
+def text_col(mark: Mark) -> int:
+    """The column where a scalar's text starts: after the quote of a quoted one."""
+    return mark.text_col if isinstance(mark, QuotedMark) else mark.col
+
+
 class LocatedDict(dict[str, Any]):
     """A mapping with the position of itself, of each key and of each value."""
 
@@ -283,6 +324,8 @@ def _compose(text: str, path: str, loader: Any = _Loader) -> Any:
             if start.line != last_line:  # one int per line, shared by its marks (32 B each)
                 last_line, line = start.line, start.line + 1
             mark = Mark(line, start.column + 1)
+            if type(value) is str and "${" in value and event.style in _QUOTES:
+                mark = QuotedMark(line, start.column + 1)  # an expression's columns start after the quote
             if not stack:
                 root = value
                 continue
