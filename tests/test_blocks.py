@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cnncalc.engine import Trace, propagate
 from cnncalc.errors import SpecError
 from cnncalc.spec import loads_spec
 from cnncalc.spec.blocks import (
@@ -86,3 +87,203 @@ def test_copies_number_a_named_repeat_only() -> None:
 def test_unnamed_uses_are_numbered_per_frame() -> None:
     frame = Frame({}, "layer1.")
     assert [frame.unnamed("basic"), frame.unnamed("basic"), frame.unnamed("fire")] == ["basic.1", "basic.2", "fire.1"]
+
+
+# --- Arguments, conditions, repeat 0 and several inputs (issue 10) ----------------------
+
+MARK = "@@"
+
+
+def position(text: str) -> tuple[str, int, int]:
+    """The fixture without its `@@` mark, and the 1-based line and column of the mark."""
+    index = text.index(MARK)
+    before = text[:index]
+    return text.replace(MARK, "", 1), before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
+def trace_of(text: str) -> Trace:
+    return propagate(loads_spec(text, "net.yaml"), "net.yaml")
+
+
+def assert_error_at_mark(marked: str, *words: str) -> None:
+    text, line, col = position(marked)
+    with pytest.raises(SpecError) as caught:
+        trace_of(text)
+    message = str(caught.value)
+    assert message.startswith(f"net.yaml:{line}:{col}: "), (message, (line, col))
+    for word in words:
+        assert word in message, (word, message)
+
+
+REQUIRED = """\
+name: t
+input: {h: 8, w: 8, c: 3}
+blocks:
+  unit:
+    args: {filters: required, kernel: 3}
+    layers:
+      - {type: conv, filters: $filters, kernel: $kernel, padding: 1}
+layers:
+"""
+
+
+def test_a_required_argument_given_is_used() -> None:
+    trace = trace_of(REQUIRED + "  - {type: unit, filters: 5}\n")
+    assert trace.nodes[-1].output == (5, 8, 8)
+
+
+def test_a_required_argument_left_out_is_an_error_at_the_call_naming_it() -> None:
+    assert_error_at_mark(
+        REQUIRED + "  - {type: unit, filters: 5}\n  - @@{type: unit, kernel: 1}\n",
+        "layer 2 (unit)",
+        "block 'unit' needs the argument 'filters'",
+    )
+
+
+def test_an_unknown_argument_at_a_call_has_a_did_you_mean() -> None:
+    assert_error_at_mark(
+        REQUIRED + "  - {type: unit, filters: 5, @@kernal: 1}\n", "takes no argument 'kernal'", "did you mean 'kernel'"
+    )
+
+
+WHEN = """\
+name: t
+input: {h: 8, w: 8, c: 3}
+blocks:
+  unit:
+    args: {filters: 4, stride: 1}
+    layers:
+      - {name: conv, type: conv, filters: $filters, kernel: 3, stride: $stride, padding: 1}
+      - {name: pool, type: maxpool, kernel: 2, when: "${stride == 1}"}
+      - {name: relu, type: relu}
+layers:
+"""
+
+
+def test_when_false_leaves_a_layer_out_and_the_next_reads_what_it_would_have() -> None:
+    trace = trace_of(WHEN + "  - {type: unit, stride: 2}\n  - {type: unit}\n")
+    kinds = [node.kind for node in trace.nodes[1:]]
+    assert kinds == ["conv", "relu", "conv", "maxpool", "relu"]
+    first_relu = trace.nodes[2]
+    assert trace.nodes[first_relu.sources[0]].name == "unit.1.conv"  # it read the conv
+    assert trace.nodes[-1].output == (4, 2, 2)  # 8 -> 4 (stride 2) -> 4 -> 2 (pool)
+
+
+def test_when_on_a_block_call_and_at_the_top_level() -> None:
+    text = WHEN + "  - {type: unit, when: false}\n  - {type: relu, when: true}\n"
+    assert [node.kind for node in trace_of(text).nodes[1:]] == ["relu"]
+
+
+def test_a_left_out_layer_is_not_validated() -> None:
+    # filters: 0 is invalid; left out, it is never checked.
+    text = WHEN + "  - {type: conv, filters: 0, kernel: 3, when: false}\n  - {type: relu}\n"
+    assert [node.kind for node in trace_of(text).nodes[1:]] == ["relu"]
+
+
+def test_when_must_be_a_boolean() -> None:
+    assert_error_at_mark(
+        WHEN.replace('when: "${stride == 1}"', 'when: @@"${stride + 1}"') + "  - {type: unit}\n",
+        "when: must be true or false",
+        "got 2",
+    )
+
+
+def test_when_in_a_residual_shortcut_makes_the_projection_conditional() -> None:
+    body = """\
+  - type: residual
+    body: [{type: conv, filters: $f, kernel: 3, stride: $s, padding: 1}]
+    shortcut:
+      - {type: conv, filters: $f, kernel: 1, stride: $s, when: "${s != 1}"}
+"""
+    text = (
+        "name: t\ninput: {h: 8, w: 8, c: 4}\nblocks:\n  stage:\n    args: {f: 4, s: 1}\n    layers:\n"
+        + "\n".join("    " + line for line in body.splitlines())
+        + "\nlayers:\n  - {type: stage}\n  - {type: stage, s: 2}\n"
+    )
+    trace = trace_of(text)
+    convs = [node for node in trace.nodes if node.kind == "conv"]
+    # The first use has no projection (identity shortcut); the second has its 1x1 conv.
+    assert [node.layer.kernel for node in convs] == [3, 3, 1]  # type: ignore[union-attr]
+    assert trace.nodes[-1].output == (4, 4, 4)
+
+
+def test_repeat_0_leaves_a_layer_or_a_block_out() -> None:
+    text = WHEN + "  - {type: unit, repeat: 0}\n  - {type: relu, repeat: 0}\n  - {name: last, type: unit}\n"
+    trace = trace_of(text)
+    assert [node.kind for node in trace.nodes[1:]] == ["conv", "maxpool", "relu"]
+
+
+def test_repeat_from_an_expression_and_a_block_repeats_its_sequence() -> None:
+    text = """\
+name: t
+input: {h: 8, w: 8, c: 3}
+blocks:
+  pair:
+    layers:
+      - {type: conv, filters: 3, kernel: 3, padding: 1}
+      - {type: relu}
+  stage:
+    args: {extra: 0}
+    layers:
+      - {type: pair, repeat: "${extra}"}
+layers:
+  - {type: stage}
+  - {type: stage, extra: 2}
+"""
+    assert [node.kind for node in trace_of(text).nodes[1:]] == ["conv", "relu", "conv", "relu"]
+
+
+UP = """\
+name: t
+input: {h: 16, w: 16, c: 4}
+blocks:
+  up:
+    inputs: [x, skip]
+    args: {filters: required}
+    layers:
+      - {name: upconv, type: conv_transpose, filters: $filters, kernel: 2, stride: 2}
+      - {name: cropped, type: crop, from: [skip, upconv]}
+      - {type: concat, from: [cropped, upconv]}
+layers:
+  - {name: down1, type: conv, filters: 8, kernel: 3}
+  - {name: down2, type: maxpool, kernel: 2}
+"""
+
+
+def test_a_block_with_two_inputs_reads_them_by_name_in_the_order_of_from() -> None:
+    trace = trace_of(UP + "  - {name: up1, type: up, filters: 8, from: [down2, down1]}\n")
+    # down1 14x14x8; down2 7x7x8; the up-conv 14x14x8; the crop of down1 to it 14x14x8; concat 16.
+    assert trace.nodes[-1].output == (16, 14, 14)
+    upconv = trace.names["up1.upconv"]
+    assert trace.nodes[upconv].sources == (trace.names["down2"],)  # the first layer reads `x`
+
+
+def test_a_block_with_two_inputs_declares_them() -> None:
+    spec = loads_spec(UP + "  - {type: up, filters: 8, from: [down2, down1]}\n", "net.yaml")
+    assert spec.blocks["up"].inputs == ("x", "skip")
+    assert spec.blocks["up"].arity == (2, 2)
+
+
+def test_calling_a_two_input_block_with_one_is_an_error_at_from() -> None:
+    assert_error_at_mark(
+        UP + "  - {type: up, filters: 8, from: @@down2}\n", "reads 1 input(s), up takes 2 (x, skip", "layer 3"
+    )
+
+
+def test_a_from_inside_a_block_naming_a_layer_outside_it_says_so() -> None:
+    text = UP.replace("from: [skip, upconv]", "from: [@@down1, upconv]") + (
+        "  - {type: up, filters: 8, from: [down2, down1]}\n"
+    )
+    assert_error_at_mark(text, "'down1' is outside block 'up': pass it as an input")
+
+
+def test_input_inside_a_block_that_names_its_inputs_says_what_they_are() -> None:
+    text = UP.replace("from: [skip, upconv]", "from: [@@input, upconv]") + (
+        "  - {type: up, filters: 8, from: [down2, down1]}\n"
+    )
+    assert_error_at_mark(text, "block 'up' reads its inputs as x, skip, not as 'input'")
+
+
+def test_an_input_named_twice_is_refused() -> None:
+    with pytest.raises(SpecError, match="the input 'x' is named twice"):
+        loads_spec(UP.replace("inputs: [x, skip]", "inputs: [x, x]") + "  - {type: relu}\n", "net.yaml")

@@ -155,18 +155,16 @@ class _Walker:
         return ExpressionError(message, self.offset(node))
 
     def fail_at_operator(self, node: ast.BinOp, symbol: str, message: str) -> ExpressionError:
-        """An error at the operator of `node` (the `**` of `2**99`), found between its operands."""
-        start, end = node.left.end_col_offset or 0, node.right.col_offset
-        gap = self.encoded[start:end].decode("utf-8", errors="ignore")
-        at = gap.find(symbol)
+        """An error at the operator of `node` (the `**` of `2**99`)."""
+        return self.fail_between(node.left, node.right, symbol, message)
+
+    def fail_between(self, left: ast.expr, right: ast.expr, symbol: str, message: str) -> ExpressionError:
+        """An error at `symbol`, found in the text between two operands (else at the left one)."""
+        start, end = left.end_col_offset or left.col_offset, right.col_offset
+        at = self.encoded.find(symbol.encode("utf-8"), start, end)
         if at < 0:
-            return self.fail(node, message)
-        return ExpressionError(
-            message,
-            self.offset(node.left)
-            + len(self.encoded[node.left.col_offset : start].decode("utf-8", errors="ignore"))
-            + at,
-        )
+            return self.fail(left, message)
+        return ExpressionError(message, self.lead + len(self.encoded[:at].decode("utf-8", errors="ignore")))
 
     def value(self, node: ast.expr) -> Value:
         method = getattr(self, f"_{type(node).__name__}", None)
@@ -211,7 +209,8 @@ class _Walker:
     def _BinOp(self, node: ast.BinOp) -> Value:
         entry = _BINARY.get(type(node.op))
         if entry is None:
-            raise self.fail(node, f"the operator '{_OPERATOR_NAMES.get(type(node.op), '?')}' is not allowed")
+            refused = _OPERATOR_NAMES.get(type(node.op), "?")
+            raise self.fail_at_operator(node, refused, f"the operator '{refused}' is not allowed")
         symbol, function = entry
         left = self.value(node.left)
         right = self.value(node.right)
@@ -263,10 +262,13 @@ class _Walker:
 
     def _Compare(self, node: ast.Compare) -> Value:
         left = self.value(node.left)
+        before = node.left
         for op, comparator in zip(node.ops, node.comparators, strict=True):
             entry = _COMPARE.get(type(op))
             if entry is None:
-                raise self.fail(node, f"the operator '{_OPERATOR_NAMES.get(type(op), '?')}' is not allowed")
+                refused = _OPERATOR_NAMES.get(type(op), "?")
+                raise self.fail_between(before, comparator, refused, f"the operator '{refused}' is not allowed")
+            before = comparator
             symbol, function = entry
             right = self.value(comparator)
             try:
@@ -299,7 +301,7 @@ class _Walker:
         for keyword in node.keywords:
             if keyword.arg is None or keyword.arg not in keywords:
                 shown = "**" if keyword.arg is None else keyword.arg
-                raise self.fail(keyword.value, f"{name}() takes no keyword argument '{shown}'")
+                raise self.fail(keyword, f"{name}() takes no keyword argument '{shown}'")
             given[keyword.arg] = self.number(keyword.value, f"{name}()")
         args = [self.number(a, f"{name}()") for a in node.args]
         try:
