@@ -33,8 +33,16 @@ REFERENCE: dict[str, tuple[int, int, int, int]] = {
     "squeezenet1_1": (1_235_496, 1_235_496, 0, 349_151_936),
 }
 
+# Copied from the project's reference file (shared/reference/modern.json): models torchvision
+# does not ship, built in PyTorch with weights=None; counted as above.
+# spec name: (input (C, H, W), params, trainable params, buffer elements, MACs, output (C, H, W))
+MODERN: dict[str, tuple[tuple[int, ...], int, int, int, int, tuple[int, ...]]] = {
+    # Ronneberger et al. 2015: 572x572x1 in, valid convs, 388x388x2 out.
+    "unet": ((1, 572, 572), 31_030_658, 31_030_658, 0, 150_428_424_448, (2, 388, 388)),
+}
+
 # Every spec that must ship: the zoo, the course's examples and the padding walkthrough.
-BUNDLED = sorted([*REFERENCE, "lenet", "course_convnet", "same_padding"])
+BUNDLED = sorted([*REFERENCE, *MODERN, "lenet", "course_convnet", "same_padding"])
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -72,6 +80,31 @@ def test_expect_block_holds_the_reference_numbers(name: str) -> None:
     params, _, buffers, macs = REFERENCE[name]
     claim = load_spec(SPECS / f"{name}.yaml").expect["total"]
     assert (claim.params, claim.buffers, claim.macs) == (params, buffers, macs)
+
+
+@pytest.mark.parametrize("name", sorted(MODERN))
+def test_modern_zoo_spec_matches_its_reference(name: str) -> None:
+    shape, params, trainable, buffers, macs, output = MODERN[name]
+    trace = trace_of(name)
+    total = totals(trace)
+    assert trace.nodes[0].output == shape
+    assert (total.params.total, total.params.trainable, total.params.buffers) == (params, trainable, buffers)
+    assert total.macs == macs
+    assert total.output == output
+    claim = load_spec(SPECS / f"{name}.yaml").expect["total"]
+    assert (claim.params, claim.buffers, claim.macs) == (params, buffers, macs)
+
+
+def test_unet_decoder_steps_are_one_block_with_two_inputs() -> None:
+    spec = load_spec(SPECS / "unet.yaml")
+    assert spec.blocks["up"].inputs == ("x", "skip")
+    calls = [layer for layer in spec.layers if layer["type"] == "up"]
+    assert [call["from"] for call in calls] == [
+        ["bottom", "enc4"],
+        ["dec4", "enc3"],
+        ["dec3", "enc2"],
+        ["dec2", "enc1"],
+    ]
 
 
 def test_every_expected_spec_is_bundled() -> None:
