@@ -285,29 +285,43 @@ def _one(value: Any, where: Any, key: Any, names: Environment, path: str, block:
 def substitute(value: Any, args: Environment, path: str, block: str | None) -> Any:
     """`value` with `$arg` (a whole value), `"${expression}"` (a whole value: its number or
     boolean) and `${expression}` (inside text) worked out; located like `value`. Returns
-    `value` itself when nothing in it changes, so a network's own layers cost no copy."""
+    `value` itself when nothing in it changes, so a network's own layers cost no copy (the
+    walk is kept lean: the engine runs it over every layer of the network)."""
     if isinstance(value, dict):
-        changed = {
-            k: _one(v, value, k, args, path, block) if isinstance(v, str) else substitute(v, args, path, block)
-            for k, v in value.items()
-        }
-        if all(changed[k] is v for k, v in value.items()):
-            return value
-        out = LocatedDict()
-        out.mark = mark_of(value) or getattr(value, "mark", None)  # type: ignore[assignment]
-        # The same keys, in the same order: the marks stay aligned with them.
-        out.marks = value.marks if isinstance(value, LocatedDict) else []
-        out.update(changed)
-        return out
+        out: LocatedDict | None = None
+        for k, v in value.items():
+            if type(v) is str:
+                if "$" not in v:
+                    continue
+                new = _one(v, value, k, args, path, block)
+            elif isinstance(v, (dict, list)):
+                new = substitute(v, args, path, block)
+            else:
+                continue
+            if new is not v:
+                if out is None:
+                    out = LocatedDict(value)
+                    out.mark = mark_of(value) or getattr(value, "mark", None)  # type: ignore[assignment]
+                    # The same keys, in the same order: the marks stay aligned with them.
+                    out.marks = value.marks if isinstance(value, LocatedDict) else []
+                out[k] = new
+        return value if out is None else out
     if isinstance(value, list):
-        items = [
-            _one(v, value, i, args, path, block) if isinstance(v, str) else substitute(v, args, path, block)
-            for i, v in enumerate(value)
-        ]
-        if all(new is old for new, old in zip(items, value, strict=True)):
-            return value
-        located = LocatedList(items)
-        located.mark = getattr(value, "mark", None)  # type: ignore[assignment]
-        located.item_marks = getattr(value, "item_marks", [])
-        return located
+        items: LocatedList | None = None
+        for i, v in enumerate(value):
+            if type(v) is str:
+                if "$" not in v:
+                    continue
+                new = _one(v, value, i, args, path, block)
+            elif isinstance(v, (dict, list)):
+                new = substitute(v, args, path, block)
+            else:
+                continue
+            if new is not v:
+                if items is None:
+                    items = LocatedList(value)
+                    items.mark = getattr(value, "mark", None)  # type: ignore[assignment]
+                    items.item_marks = getattr(value, "item_marks", [])
+                items[i] = new
+        return value if items is None else items
     return value
