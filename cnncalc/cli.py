@@ -497,7 +497,7 @@ def verify_command(
 
 @app.command(cls=_Command)
 def layers() -> None:
-    """List the layer kinds and their fields (every layer also takes name, from and repeat)."""
+    """List the layer kinds and their fields (every layer also takes name, from, repeat and when)."""
     from cnncalc.layers import registry
     from cnncalc.layers._base import Layer
 

@@ -174,6 +174,30 @@ CASES: list[tuple[str, str | bytes, int, tuple[str, ...]]] = [
     # Any other echoed value is escaped: the message stays on one line.
     ("newline-in-type", HEAD + '  - {type: @@"re\\nlu"}\n', 2, ("'re\\nlu'", "did you mean 'relu'")),
     ("undefined-alias", "name: x\ninput: @@*nowhere\n", 2, ("nowhere",)),
+    # Expressions never reach Python: refused where they try, exit 2 (tests/test_expressions.py has the rest).
+    (
+        "expression-import",
+        "name: x\ninput: {h: 4, w: 4, c: 1}\nblocks:\n  b:\n    args: {k: 1}\n    layers:\n"
+        "      - {type: conv, filters: 2, kernel: 1, padding: \"${@@__import__('os').system('true')}\"}\n"
+        "layers:\n  - {type: b}\n",
+        2,
+        ("attribute access",),
+    ),
+    (
+        "expression-power-tower",
+        "name: x\ninput: {h: 4, w: 4, c: 1}\nblocks:\n  b:\n    layers:\n"
+        '      - {type: conv, filters: 2, kernel: 1, padding: "${2**2**2@@**99}"}\n'
+        "layers:\n  - {type: b}\n",
+        2,
+        ("'**'", "limit of 64"),
+    ),
+    (
+        "required-argument",
+        "name: x\ninput: {h: 4, w: 4, c: 1}\nblocks:\n  b:\n    args: {f: required}\n    layers:\n"
+        "      - {type: conv, filters: $f, kernel: 1}\nlayers:\n  - @@{type: b}\n",
+        2,
+        ("needs the argument 'f'",),
+    ),
     ("refuted-claim", HEAD + "  - {type: conv, name: c, filters: 2, kernel: 3}\nexpect:\n  c: {params: 19}\n", 1, ()),
 ]
 

@@ -106,3 +106,46 @@ def test_block_calls_and_limits_validate(validator: jsonschema.Draft202012Valida
     bad = copy.deepcopy(spec)
     bad["layers"][0] = {"type": "conv", "f": 8}
     assert not validator.is_valid(bad)
+
+
+def test_the_spellings_of_arguments_conditions_and_inputs_validate(validator: jsonschema.Draft202012Validator) -> None:
+    spec = {
+        "name": "blocks",
+        "input": {"h": 8, "w": 8, "c": 3},
+        "blocks": {
+            "unit": {
+                "args": {"f": "required", "k": 3, "pad": "${k // 2}"},
+                "layers": [{"type": "conv", "filters": "$f", "kernel": "$k", "padding": "${pad}", "when": "${f > 0}"}],
+            },
+            "up": {"inputs": ["x", "skip"], "layers": [{"type": "concat", "from": ["x", "skip"]}]},
+        },
+        "layers": [
+            {"name": "a", "type": "unit", "f": 8, "when": "${1 < 2}"},
+            {"type": "relu", "repeat": 0},
+            {"type": "relu", "when": False},
+            {"type": "up", "from": ["a", "input"], "repeat": 1},
+        ],
+    }
+    assert validator.is_valid(spec), [e.message for e in validator.iter_errors(spec)]
+    for where, change in [
+        (1, {"repeat": -1}),  # repeat counts from 0
+        (2, {"when": "yes"}),  # a condition is a boolean or one ${...}
+        (2, {"when": 1}),
+    ]:
+        bad = copy.deepcopy(spec)
+        bad["layers"][where].update(change)
+        assert not validator.is_valid(bad), change
+    bad = copy.deepcopy(spec)
+    bad["blocks"]["up"]["inputs"] = "x"  # a list of names
+    assert not validator.is_valid(bad)
+
+
+def test_every_worked_spec_of_the_format_doc_validates(validator: jsonschema.Draft202012Validator) -> None:
+    import re
+
+    doc = (ROOT / "docs" / "spec-format.md").read_text(encoding="utf-8")
+    specs = [b for b in re.findall(r"```yaml\n(.*?)```", doc, flags=re.DOTALL) if b.startswith("name:")]
+    assert specs
+    for text in specs:
+        data = yaml.safe_load(text)
+        assert validator.is_valid(data), (data["name"], [e.message for e in validator.iter_errors(data)])
