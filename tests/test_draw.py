@@ -320,7 +320,7 @@ def test_blocks_of_one_kind_in_a_row_fold_and_a_resnet152_fits_a_page(tmp_path: 
     text = (ROOT / "specs" / "resnet50.yaml").read_text(encoding="utf-8")
     # ResNet-152: stages of 3, 8, 36 and 3 bottlenecks (torchvision: 60,192,808 parameters).
     text = text.replace("name: resnet50", "name: resnet152").split("\nexpect:")[0]
-    text = text.replace("stride: 2, more: 3}", "stride: 2, more: 7}").replace("more: 5}", "more: 35}")
+    text = text.replace("blocks: 4, stride: 2}", "blocks: 8, stride: 2}").replace("blocks: 6,", "blocks: 36,")
     spec = tmp_path / "resnet152.yaml"
     spec.write_text(text, encoding="utf-8")
     trace = propagate(load_spec(spec), str(spec))
