@@ -7,6 +7,7 @@ expected `line:col` is computed from that mark, never copied from output.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import subprocess
@@ -255,3 +256,38 @@ def test_the_cli_exits_2_with_one_line_and_no_traceback(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"spec.yaml:{line}:{col}: "), lines
     assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.yaml"]  # nothing ran
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "${k @@// 0}",  # a plain scalar: the text starts at the value's column
+        '"${k @@// 0}"',  # double-quoted: one column later
+        "'${k @@// 0}'",
+    ],
+)
+def test_positions_in_block_style_yaml(value: str) -> None:
+    marked = (
+        "name: t\ninput: {h: 8, w: 8, c: 3}\nblocks:\n  unit:\n    args: {k: 3}\n    layers:\n"
+        "      - type: conv\n        filters: 4\n        kernel: 3\n"
+        f"        padding: {value}\nlayers:\n  - type: unit\n"
+    )
+    assert_error_at_mark(marked, "'//' by zero")
+
+
+def test_adversarial_expressions_are_refused_quickly() -> None:
+    import time
+
+    start = time.perf_counter()
+    for source in (
+        "make_divisible(1e18, 1e-300)",
+        "(10**18)**64",
+        "1.0e18 ** 64",
+        "-" * 400 + "1",
+        "not " * 120 + "1",
+        "(" * 100 + "1" + ")" * 100,
+        "max(" + ",".join(["10**18"] * 60) + ")",
+    ):
+        with contextlib.suppress(ExpressionError):
+            evaluate(source, {})
+    assert time.perf_counter() - start < 1.0
