@@ -105,6 +105,7 @@ class _Builder:
         self.groups: list[Group] = []
         self.names: dict[str, int | tuple[str, int]] = {}
         self.duplicates: list[tuple[str, Mark | None]] = []
+        self.layers: Any = spec.layers  # the network's own layers, their expressions worked out in run()
         self.scope = Frame({}, "")  # the frame being walked: the network's, or a block instance's
         self.group_stack: list[int] = []
         self.expansion = Expansion()
