@@ -88,6 +88,22 @@ def _buffers_counted(node: Node, claimed: int) -> str | None:
     return None
 
 
+def _recurrent_params(node: Node, claimed: int) -> str | None:
+    # Keras keeps one bias vector per gate (LSTM `4H(I+H) + 4H`); PyTorch two, b_ih and b_hh.
+    layer: Any = node.layer
+    gates, hidden = getattr(layer, "gates", None), getattr(layer, "hidden", None)
+    if not isinstance(gates, int) or not isinstance(hidden, int) or not getattr(layer, "bias", False):
+        return None
+    vectors = layer.num_layers * layer.directions
+    one_bias = gates * hidden * vectors
+    if claimed != node.params.total - one_bias:
+        return None
+    return (
+        f"{_n(claimed)} counts one bias vector per gate, as Keras does; PyTorch's {node.kind} keeps two, "
+        f"b_ih and b_hh ({gates}*{hidden} more in each of {vectors} layer-direction(s)): {_n(node.params.total)}"
+    )
+
+
 def _params(result: ClaimResult, trace: Trace) -> str | None:
     claimed = result.claimed
     if not isinstance(claimed, int):
@@ -97,7 +113,12 @@ def _params(result: ClaimResult, trace: Trace) -> str | None:
     node = _node(trace, result.target)
     if node is None:
         return None
-    return _conv_params(node, claimed) or _dense_params(node, claimed) or _buffers_counted(node, claimed)
+    return (
+        _conv_params(node, claimed)
+        or _dense_params(node, claimed)
+        or _buffers_counted(node, claimed)
+        or _recurrent_params(node, claimed)
+    )
 
 
 def _total_params(trace: Trace, claimed: int) -> str | None:
