@@ -134,6 +134,20 @@ def _total_params(trace: Trace, claimed: int) -> str | None:
         return f"{_n(claimed)} leaves out the {_n(biases)} biases: {_n(actual)}"
     if buffers and claimed == actual + buffers:
         return f"{_n(claimed)} counts the {_n(buffers)} buffer elements, which are not parameters: {_n(actual)}"
+    # A weight-tied output layer uses the embedding's table: counted twice, it is a classic
+    # over-count (GPT-2 "163M" for 124M).
+    shared = sum(
+        t.size
+        for n in trace.nodes
+        if n.layer is not None and n.shares
+        for t in n.layer.tensors(n.inputs)
+        if t.role == "shared"
+    )
+    if shared and claimed == actual + shared:
+        return (
+            f"{_n(claimed)} counts the {_n(shared)} tied weights twice; an output layer tied to an embedding "
+            f"uses its table, which PyTorch's parameters() counts once: {_n(actual)}"
+        )
     if non_trainable and claimed == actual - non_trainable:
         return f"{_n(claimed)} counts only trainable parameters; {_n(non_trainable)} more are not: {_n(actual)}"
     one_channel = 0

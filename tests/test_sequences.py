@@ -231,3 +231,12 @@ def test_a_network_that_does_not_fit_the_new_input_says_which_value() -> None:
     result = runner.invoke(app, ["table", "lenet", "--input", "h=8,32"])
     assert result.exit_code == 2
     assert "lenet.yaml:8:" in result.output and "(at --input h=8)" in result.output
+
+
+def test_a_tied_weight_counted_twice_is_explained(tmp_path: Path) -> None:
+    # By hand: 476 parameters (test above); the head's 20*6 = 120 tied weights counted again give 596.
+    path = tmp_path / "tied.yaml"
+    path.write_text(TIED + "expect:\n  total: {params: 596}\n")
+    result = runner.invoke(app, ["check", str(path)])
+    assert result.exit_code == 1
+    assert "596 counts the 120 tied weights twice" in result.output and ": 476" in result.output
