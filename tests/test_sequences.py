@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from needs import needs_module
 from typer.testing import CliRunner
 
 from cnncalc.cli import app
@@ -132,7 +133,7 @@ def test_a_tie_of_the_wrong_shape_says_both_shapes() -> None:
 
 
 def test_a_tied_network_verifies_with_one_shared_parameter() -> None:
-    pytest.importorskip("torch")
+    needs_module("torch")
     from cnncalc.verify import build_module, verify
 
     trace = trace_of(TIED)
