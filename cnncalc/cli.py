@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from cnncalc.engine import Trace
+    from cnncalc.inputs import Variant
     from cnncalc.output import What
+    from cnncalc.spec.model import Spec
     from cnncalc.verify import Comparison, Verification
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3
@@ -297,6 +299,15 @@ def table(
             "thop, torchinfo, calflops or keras (cnncalc counters compares them all).",
         ),
     ] = None,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--input",
+            metavar="NAME=VALUE[,VALUE...]",
+            help="Run at other input dimensions: l=512, or h=224,384 for one totals row per value "
+            "(repeat the option for several dimensions). The spec's expect: claims are then not checked.",
+        ),
+    ] = None,
 ) -> None:
     """Print a spec's per-layer shapes, parameters, MACs and totals; exit 1 if a claim is refuted."""
     from cnncalc.engine import propagate
@@ -307,10 +318,25 @@ def table(
 
     path = _resolve(spec)
     try:
-        trace = propagate(load_spec(path), path, batch=batch, dtype=dtype.value)
-        claims, unknown = check_claims(trace)
+        loaded = load_spec(path)
     except SpecError as error:
         _fail(error)
+    if inputs:
+        # The claims are about the spec's own input: at another one they are not checked.
+        variants = _input_variants(loaded, path, inputs)
+        if len(variants) > 1:
+            if verify:
+                _usage("--verify checks one input; give --input one value per dimension")
+            _sweep(variants, path, output_format, batch=batch, dtype=dtype.value, count=count)
+            return
+        loaded = variants[0].spec
+        if loaded.expect:
+            print(f"note: at --input {variants[0].label} the spec's expect: claims are not checked", file=sys.stderr)
+    try:
+        trace = propagate(loaded, path, batch=batch, dtype=dtype.value)
+        claims, unknown = check_claims(trace) if not inputs else ([], [])
+    except SpecError as error:
+        _fail(_at_input(error, variants[0].label) if inputs else error)
     if unknown:
         _fail(SpecError(unknown))
     checked = _verified(trace, device.value) if verify else None
@@ -335,6 +361,58 @@ def table(
     writer(output_format)(report, sys.stdout)
     if not all(c.confirmed for c in claims) or (checked is not None and not checked.agrees):
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _at_input(error: SpecError, label: str) -> SpecError:
+    """`error` saying which `--input` value the network failed at."""
+    from dataclasses import replace
+
+    return SpecError([replace(d, message=f"{d.message} (at --input {label})") for d in error.diagnostics])
+
+
+def _usage(message: str) -> NoReturn:
+    print(f"Error: {message}", file=sys.stderr)
+    raise typer.Exit(EXIT_UNUSABLE)
+
+
+def _input_variants(spec: Spec, path: str, texts: list[str]) -> list[Variant]:
+    """The spec at every combination of `--input` values; exit 2 with the reason otherwise."""
+    from cnncalc.inputs import InputError, parse, variants
+
+    try:
+        overrides = parse(texts)
+    except InputError as exc:
+        _usage(str(exc))
+    try:
+        return variants(spec, path, overrides)
+    except InputError as exc:  # positioned at the spec's input
+        print(exc, file=sys.stderr)
+        raise typer.Exit(EXIT_UNUSABLE) from None
+
+
+def _sweep(
+    variants: list[Variant], path: str, output_format: str, *, batch: int | None, dtype: str, count: str | None
+) -> None:
+    """One totals row per input (`--input l=128,1024`)."""
+    from cnncalc.engine import propagate
+    from cnncalc.figures import totals
+    from cnncalc.output import renderer
+    from cnncalc.report.sweep import Row
+
+    rows = []
+    batch_used = 1
+    for variant in variants:
+        try:
+            trace = propagate(variant.spec, path, batch=batch, dtype=dtype)
+        except SpecError as error:
+            _fail(_at_input(error, variant.label))
+        if count is not None:
+            trace, _ = _recounted(trace, count)
+        batch_used = trace.batch
+        rows.append(Row(variant.label, trace.nodes[0].output.text(), trace.nodes[-1].output.text(), totals(trace)))
+    counted = f" · counted as {count}" if count else " · MACs by cnncalc's convention"
+    title = f"{variants[0].spec.name} · {path} · batch {batch_used}{counted}"
+    sys.stdout.write(renderer("sweep", output_format)(title, rows))
 
 
 def _recounted(trace: Trace, name: str) -> tuple[Trace, dict[str, str]]:

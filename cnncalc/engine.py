@@ -59,6 +59,8 @@ class Node:
     mark: Mark | None
     layer: Layer | None = None
     work: Work = NO_WORK  # what the layer computes, for conventions to price
+    # Tensors used from earlier nodes (a tied weight): (tensor name, the node that holds it).
+    shares: tuple[tuple[str, int], ...] = ()
 
     @property
     def output_size(self) -> int:
@@ -146,6 +148,7 @@ class _Builder:
         try:
             layer.check_layout(inputs)
             output = layer.output_shape(inputs)
+            shares = self._shares(layer, inputs) if layer.shares() else ()
             params = layer.params(inputs)
             work = layer.work(inputs, output)
             # Equal values as one object: a long network repeats the same few shapes and counts.
@@ -171,9 +174,32 @@ class _Builder:
             mark=self.mark,
             layer=layer,
             work=work,
+            shares=shares,
         )
         self.nodes.append(node)
         return node.index
+
+    def _shares(self, layer: Layer, inputs: Inputs) -> tuple[tuple[str, int], ...]:
+        """The nodes holding the tensors `layer` uses from earlier layers (`tie:`), each
+        checked to hold a tensor of that name and shape; LayerError otherwise."""
+        own = {t.name: t for t in layer.tensors(inputs)}
+        found = []
+        for tensor, name in layer.shares().items():
+            if name not in self.scope.names:
+                hint = did_you_mean(name, list(self.scope.names))
+                raise LayerError(f"tie: '{name}' names no earlier layer{hint}", "tie")
+            holder = self.nodes[self.scope.names[name]]
+            theirs = {t.name: t for t in holder.layer.tensors(holder.inputs)} if holder.layer else {}
+            if tensor not in theirs or theirs[tensor].role == "shared":
+                raise LayerError(f"tie: '{name}' ({holder.kind}) holds no {tensor} of its own to share", "tie")
+            if theirs[tensor].shape != own[tensor].shape:
+                raise LayerError(
+                    f"tie: '{name}' ({holder.kind}) holds a {tensor} of shape {theirs[tensor].shape}, "
+                    f"this layer needs {own[tensor].shape}",
+                    "tie",
+                )
+            found.append((tensor, holder.index))
+        return tuple(found)
 
     # Building.
 

@@ -88,6 +88,22 @@ def _buffers_counted(node: Node, claimed: int) -> str | None:
     return None
 
 
+def _recurrent_params(node: Node, claimed: int) -> str | None:
+    # Keras keeps one bias vector per gate (LSTM `4H(I+H) + 4H`); PyTorch two, b_ih and b_hh.
+    layer: Any = node.layer
+    gates, hidden = getattr(layer, "gates", None), getattr(layer, "hidden", None)
+    if not isinstance(gates, int) or not isinstance(hidden, int) or not getattr(layer, "bias", False):
+        return None
+    vectors = layer.num_layers * layer.directions
+    one_bias = gates * hidden * vectors
+    if claimed != node.params.total - one_bias:
+        return None
+    return (
+        f"{_n(claimed)} counts one bias vector per gate, as Keras does; PyTorch's {node.kind} keeps two, "
+        f"b_ih and b_hh ({gates}*{hidden} more in each of {vectors} layer-direction(s)): {_n(node.params.total)}"
+    )
+
+
 def _params(result: ClaimResult, trace: Trace) -> str | None:
     claimed = result.claimed
     if not isinstance(claimed, int):
@@ -97,7 +113,12 @@ def _params(result: ClaimResult, trace: Trace) -> str | None:
     node = _node(trace, result.target)
     if node is None:
         return None
-    return _conv_params(node, claimed) or _dense_params(node, claimed) or _buffers_counted(node, claimed)
+    return (
+        _conv_params(node, claimed)
+        or _dense_params(node, claimed)
+        or _buffers_counted(node, claimed)
+        or _recurrent_params(node, claimed)
+    )
 
 
 def _total_params(trace: Trace, claimed: int) -> str | None:
@@ -113,6 +134,20 @@ def _total_params(trace: Trace, claimed: int) -> str | None:
         return f"{_n(claimed)} leaves out the {_n(biases)} biases: {_n(actual)}"
     if buffers and claimed == actual + buffers:
         return f"{_n(claimed)} counts the {_n(buffers)} buffer elements, which are not parameters: {_n(actual)}"
+    # A weight-tied output layer uses the embedding's table: counted twice, it is a classic
+    # over-count (GPT-2 "163M" for 124M).
+    shared = sum(
+        t.size
+        for n in trace.nodes
+        if n.layer is not None and n.shares
+        for t in n.layer.tensors(n.inputs)
+        if t.role == "shared"
+    )
+    if shared and claimed == actual + shared:
+        return (
+            f"{_n(claimed)} counts the {_n(shared)} tied weights twice; an output layer tied to an embedding "
+            f"uses its table, which PyTorch's parameters() counts once: {_n(actual)}"
+        )
     if non_trainable and claimed == actual - non_trainable:
         return f"{_n(claimed)} counts only trainable parameters; {_n(non_trainable)} more are not: {_n(actual)}"
     one_channel = 0

@@ -13,6 +13,8 @@ What is rendered, and the renderer's signature for it:
   `render(trace: Trace, rows: list[Row]) -> str`.
 - `drawing`: a diagram of a propagated spec (`cnncalc draw`):
   `render(report: Report, rankdir: str) -> str`.
+- `sweep`: a spec's totals at several inputs (`cnncalc table --input l=128,1024`):
+  `render(title: str, rows: list[Row]) -> str`.
 
 A renderer is named here as `module:function` and imported only when chosen (JSON output
 never loads rich, the plain path never loads the others). Adding a format touches its
@@ -31,9 +33,10 @@ if TYPE_CHECKING:
     from cnncalc.engine import Trace
     from cnncalc.findings import CheckResult
     from cnncalc.report import Report
+    from cnncalc.report.sweep import Row as SweepRow
     from cnncalc.report.verification import Checked
 
-What = Literal["trace", "findings", "diff", "verification", "counters", "drawing"]
+What = Literal["trace", "findings", "diff", "verification", "counters", "drawing", "sweep"]
 
 RENDERERS: dict[str, dict[str, str]] = {
     "trace": {
@@ -69,6 +72,12 @@ RENDERERS: dict[str, dict[str, str]] = {
         "svg": "cnncalc.draw.svg:render",
         "html": "cnncalc.draw.html:render",
     },
+    "sweep": {
+        "table": "cnncalc.report.sweep:table",
+        "json": "cnncalc.report.sweep:json_text",
+        "csv": "cnncalc.report.sweep:csv_text",
+        "markdown": "cnncalc.report.sweep:markdown",
+    },
 }
 
 
@@ -100,6 +109,8 @@ def renderer(what: Literal["verification"], name: str) -> Callable[[Iterable[Che
 def renderer(what: Literal["counters"], name: str) -> Callable[[Trace, list[Row]], str]: ...
 @overload
 def renderer(what: Literal["drawing"], name: str) -> Callable[[Report, str], str]: ...
+@overload
+def renderer(what: Literal["sweep"], name: str) -> Callable[[str, list[SweepRow]], str]: ...
 def renderer(what: What, name: str) -> Any:
     """The function rendering `what` in format `name`, importing only its module."""
     module, function = RENDERERS[what][check_format(what, name)].split(":")

@@ -9,6 +9,8 @@ batch axis in front) instead of taking the first element to be channels. The lay
 - `CDHW`: a volume (`{d: 16, h: 112, w: 112, c: 3}`), as `nn.Conv3d` holds it.
 - `LD`: a sequence of L vectors of width D (`{l: 128, d: 768}`), batch first as
   transformers hold it; layers that act on features act on D, as `nn.Linear` does.
+- `L`: a sequence of L integer token ids (`{l: 35}`), what `nn.Embedding` reads. Only
+  layers that take ids accept it (`TOKEN_IDS`); the rest want float features.
 
 Shapes are tuples (equal to a plain tuple of the same sizes), so totals and torch
 calls take them as they are; `text()` is the one way to show one to a person.
@@ -37,7 +39,12 @@ LAYOUTS: dict[str, Layout] = {
     "CHW": Layout("CHW", "HW", "C", "HWC"),
     "CDHW": Layout("CDHW", "DHW", "C", "DHWC"),
     "LD": Layout("LD", "L", "D", "LD"),
+    # Token ids have no channel axis; `channels` names L only because a Layout needs one.
+    "L": Layout("L", "L", "L", "L"),
 }
+
+# The layout of integer token ids: not float features, so no layer takes it unless it says so.
+TOKEN_IDS = "L"
 
 # Where each layout's spatial axes sit, looked up once (a long network asks per layer).
 _SPATIAL_POSITIONS = {name: tuple(layout.axes.index(a) for a in layout.spatial) for name, layout in LAYOUTS.items()}

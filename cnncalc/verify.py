@@ -14,18 +14,19 @@ the plain `cnncalc table` path never loads torch.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import importlib
 import os
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from cnncalc.labels import numbered as node_label
-from cnncalc.shape import Shape
+from cnncalc.shape import TOKEN_IDS, Shape
 
 if TYPE_CHECKING:
     from cnncalc.engine import Trace
@@ -205,12 +206,53 @@ def build_module(trace: Trace, device: str = "cpu") -> Any:
                 modules.append(node.layer.build_torch(node.inputs))
             except Exception as exc:
                 raise NodeFailed(node.index, exc) from exc
+    for node in trace.nodes:
+        for tensor, holder in node.shares:  # a tied weight: one Parameter in both modules
+            _set_parameter(modules[node.index], tensor, _parameter(modules[holder], tensor))
     module = _graph_module_class()([m.to(device) for m in modules], [n.sources for n in trace.nodes])
     return module.eval()
 
 
-def _counts(module: Any) -> tuple[int, int, int]:
+def _parameter(module: Any, name: str) -> Any:
+    """The first parameter called `name` in `module` or its submodules (a wrapper holds the layer)."""
+    return next(p for full, p in module.named_parameters() if full.rsplit(".", 1)[-1] == name)
+
+
+def _set_parameter(module: Any, name: str, parameter: Any) -> None:
+    """Make `module`'s parameter called `name` be `parameter` itself, as `head.weight = emb.weight` does."""
+    owner = next(m for m in module.modules() if name in dict(m.named_parameters(recurse=False)))
+    setattr(owner, name, parameter)
+
+
+def sample_input(trace: Trace, batch: int, device: str) -> Any:
+    """A batch for the trace's input: random values, or token ids (all 0: valid for any
+    vocabulary) for an input of integer ids."""
+    torch = import_torch()
+    shape = trace.nodes[0].output
+    if shape.axes == TOKEN_IDS:
+        return torch.zeros(batch, *shape, dtype=torch.long, device=device)
+    return torch.randn(batch, *shape, device=device)
+
+
+@contextlib.contextmanager
+def counting_everything() -> Iterator[None]:
+    """Gradients on and oneDNN off: otherwise FlopCounterMode counts 0 on the CPU for the
+    work some fused paths hide (an LSTM through oneDNN; conventions.md)."""
+    torch = import_torch()
+    with warnings.catch_warnings():
+        # mkldnn.flags() warns about TF32 on Intel GPUs, which it sets back as it found it.
+        warnings.filterwarnings("ignore", message="TF32 acceleration on top of oneDNN", category=UserWarning)
+        with torch.backends.mkldnn.flags(enabled=False), torch.enable_grad():
+            yield
+
+
+def _counts(module: Any, seen: set[int] | None = None) -> tuple[int, int, int]:
+    """Trainable and frozen parameters and buffers; with `seen`, parameters already counted
+    there (a weight shared with an earlier node) are left out, and these are added to it."""
     params = list(module.parameters())
+    if seen is not None:
+        params = [p for p in params if id(p) not in seen]
+        seen.update(id(p) for p in params)
     return (
         sum(p.numel() for p in params if p.requires_grad),
         sum(p.numel() for p in params if not p.requires_grad),
@@ -259,13 +301,14 @@ def verify(trace: Trace, device: str = "auto") -> Verification:
         return result
     flops_seen = 0
     counter = FlopCounterMode(display=False)
+    counted: set[int] = set()  # parameters counted at an earlier node: a tied weight counts there
 
     def observe(index: int, out: Any) -> None:
         nonlocal flops_seen
         node = trace.nodes[index]
         total = int(counter.get_total_flops())
         flops, flops_seen = total - flops_seen, total
-        trainable, frozen, buffers = _counts(module.nodes[index])
+        trainable, frozen, buffers = _counts(module.nodes[index], counted)
         result.nodes.append(
             NodeCheck(
                 index,
@@ -279,10 +322,10 @@ def verify(trace: Trace, device: str = "auto") -> Verification:
             )
         )
 
-    x = torch.randn(batch, *trace.nodes[0].output, device=device)
+    x = sample_input(trace, batch, device)
     try:
-        # Gradients on: under no_grad some fused paths hide work from the counter.
-        with torch.enable_grad(), counter:
+        # Gradients on and oneDNN off: otherwise some fused paths hide work from the counter.
+        with counting_everything(), counter:
             module(x, observe)
     except NodeFailed as failed:
         result.nodes.append(NodeCheck(failed.index, error=f"PyTorch could not run it: {failed}"))
@@ -524,7 +567,7 @@ def _run_recording(
         handles.append(m.register_forward_hook(hook))
     counter = FlopCounterMode(display=False)
     try:
-        with torch.enable_grad():
+        with counting_everything():
             # A copy of a tensor that requires gradients: a model may change its input in place.
             tracked = x.detach().requires_grad_(x.is_floating_point()).clone()
             with counter:
@@ -560,7 +603,7 @@ def compare_with_model(trace: Trace, factory_text: str, device: str = "auto") ->
         # `nodes.3.0` is part of node 3: name it as the spec does.
         return f"{node_label(trace.nodes[int(name.split('.')[1])])} {type(module).__name__}"
 
-    x = torch.randn(batch, *trace.nodes[0].output, device=device)
+    x = sample_input(trace, batch, device)
     try:
         result.spec_leaves, _, _ = _run_recording(ours, x, batch, torch, label)
     except NodeFailed as failed:

@@ -79,14 +79,18 @@ IDS = [f"{name}-{size}" for name, size in CASES]
 
 
 def _input(trace: Trace) -> Any:
-    return torch.randn(1, *trace.nodes[0].output)
+    shape = trace.nodes[0].output
+    if shape.axes == "L":  # token ids: integers, 0 in every vocabulary
+        return torch.zeros(1, *shape, dtype=torch.long)
+    return torch.randn(1, *shape)
 
 
 def run_flopcounter(trace: Trace) -> tuple[int, list[int] | None]:
     from torch.utils.flop_counter import FlopCounterMode
 
     counter = FlopCounterMode(display=False)
-    with torch.enable_grad(), counter:
+    # As conventions.md runs it: with oneDNN on, the CPU counter sees 0 for an LSTM.
+    with torch.backends.mkldnn.flags(enabled=False), torch.enable_grad(), counter:
         _module(trace)(_input(trace))
     return int(counter.get_total_flops()), None
 
@@ -101,6 +105,8 @@ def run_fvcore(trace: Trace) -> tuple[int, list[int] | None]:
 
 def _ptflops(trace: Trace, **options: Any) -> tuple[int, list[int] | None]:
     ptflops = needs_module("ptflops")
+    if trace.nodes[0].output.axes == "L":  # token ids: ptflops' own input would be floats
+        options["input_constructor"] = lambda _: _input(trace)
     with _quiet():
         macs, _ = ptflops.get_model_complexity_info(
             _module(trace), tuple(trace.nodes[0].output), as_strings=False, print_per_layer_stat=False, **options
@@ -123,7 +129,7 @@ def run_torchinfo(trace: Trace) -> tuple[int, list[int] | None]:
     module = _module(trace)
     node_of = _node_of(module)
     with _quiet():
-        stats = torchinfo.summary(module, input_size=(1, *trace.nodes[0].output), verbose=0)
+        stats = torchinfo.summary(module, input_data=[_input(trace)], verbose=0)
     per_node = [0] * len(trace.nodes)
     for layer in stats.summary_list:
         if layer.is_leaf_layer and id(layer.module) in node_of:

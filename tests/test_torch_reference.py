@@ -53,6 +53,60 @@ class Fn(nn.Module):  # type: ignore[misc]
         return self.fn(*xs)
 
 
+class Output0(nn.Module):  # type: ignore[misc]
+    """A recurrent module's output sequence: `rnn(x)[0]`, as a model's forward writes it."""
+
+    def __init__(self, rnn: Any) -> None:
+        super().__init__()
+        self.rnn = rnn
+
+    def forward(self, x: Any) -> Any:
+        return self.rnn(x)[0]
+
+
+class LastState(Output0):
+    """The last layer's final hidden state, both directions side by side: h_n[-2:] (or [-1:])."""
+
+    def forward(self, x: Any) -> Any:
+        _, state = self.rnn(x)
+        h_n = state[0] if isinstance(state, tuple) else state
+        directions = 2 if self.rnn.bidirectional else 1
+        return torch.cat([h_n[-directions + i] for i in range(directions)], dim=1)
+
+
+class AddPositions(nn.Module):  # type: ignore[misc]
+    """BERT's learned positions: x + pos(arange(L))."""
+
+    def __init__(self, max_len: int, width: int) -> None:
+        super().__init__()
+        self.pos = nn.Embedding(max_len, width)
+
+    def forward(self, x: Any) -> Any:
+        return x + self.pos(torch.arange(x.shape[1]))
+
+
+def sinusoidal(x: Any) -> Any:
+    """The Transformer paper's encoding, written out: PE(p, 2i) = sin(p / 10000^(2i/D)), cos at 2i+1."""
+    length, width = x.shape[1], x.shape[2]
+    table = torch.zeros(length, width)
+    for p in range(length):
+        for i in range(width):
+            angle = p / 10000 ** (2 * (i // 2) / width)
+            table[p, i] = math.sin(angle) if i % 2 == 0 else math.cos(angle)
+    return x + table
+
+
+class PrependToken(nn.Module):  # type: ignore[misc]
+    """ViT's class token: cat([token.expand(N, -1, -1), x], dim=1)."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.token = nn.Parameter(torch.zeros(1, 1, width))
+
+    def forward(self, x: Any) -> Any:
+        return torch.cat([self.token.expand(x.shape[0], -1, -1), x], dim=1)
+
+
 def seq(*modules: Any) -> Any:
     return nn.Sequential(*modules)
 
@@ -202,6 +256,33 @@ MODULES: dict[str, Callable[[], Any]] = {
     "concat on the channels": lambda: Fn(lambda a, b: torch.cat([a, b], dim=1)),
     "concat of feature vectors": lambda: Fn(lambda a, b, c: torch.cat([a, b, c], dim=1)),
     "multiply, squeeze-and-excitation's channel scale broadcast over the image": lambda: Fn(lambda a, b: a * b),
+    # sequences
+    "token embedding, a lookup": lambda: nn.Embedding(100, 8),
+    "learned positions, added": lambda: AddPositions(10, 4),
+    "sinusoidal positions, nothing learned": lambda: Fn(sinusoidal),
+    "sinusoidal positions of an odd width": lambda: Fn(sinusoidal),
+    "a class token prepended": lambda: PrependToken(16),
+    "select the class token": lambda: Fn(lambda x: x[:, 0]),
+    "select the last token": lambda: Fn(lambda x: x[:, -1]),
+    "mean over the tokens": lambda: Fn(lambda x: x.mean(dim=1)),
+    "matmul of two activations": lambda: Fn(lambda a, b: torch.bmm(a, b)),
+    "matmul with the second transposed, as Q K^T": lambda: Fn(lambda a, b: a @ b.transpose(-2, -1)),
+    # recurrent, batch first
+    "Elman RNN 10 -> 20 over 5 steps": lambda: Output0(nn.RNN(10, 20, batch_first=True)),
+    "RNN with relu, no bias, last state": lambda: LastState(
+        nn.RNN(3, 5, nonlinearity="relu", bias=False, batch_first=True)
+    ),
+    "GRU 10 -> 20 over 5 steps": lambda: Output0(nn.GRU(10, 20, batch_first=True)),
+    "GRU, 3 bidirectional layers without bias": lambda: Output0(
+        nn.GRU(10, 20, 3, bias=False, batch_first=True, dropout=0.1, bidirectional=True)
+    ),
+    "LSTM 10 -> 20 over 5 steps, presets.md's measured layer": lambda: Output0(nn.LSTM(10, 20, batch_first=True)),
+    "LSTM with a projection, 2 bidirectional layers": lambda: Output0(
+        nn.LSTM(10, 20, 2, batch_first=True, bidirectional=True, proj_size=7)
+    ),
+    "bidirectional LSTM, last state of both directions": lambda: LastState(
+        nn.LSTM(4, 3, batch_first=True, bidirectional=True)
+    ),
 }
 
 
@@ -212,21 +293,29 @@ def case_id(case: dict[str, Any]) -> str:
 def channels_first(dims: dict[str, int]) -> tuple[int, ...]:
     if "features" in dims:
         return (dims["features"],)
+    if "c" not in dims:  # a sequence: token ids (L,), or vectors (L, D) batch first
+        return (dims["l"], dims["d"]) if "d" in dims else (dims["l"],)
     return (dims["c"], *(dims[axis] for axis in ("d", "h", "w", "l") if axis in dims))
 
 
-def from_course_order(shape: list[int]) -> tuple[int, ...]:
-    """[H, W, C] -> (C, H, W); a flat [N] stays."""
-    return tuple(shape) if len(shape) == 1 else (shape[-1], *shape[:-1])
+def from_course_order(shape: list[int], sequence: bool = False) -> tuple[int, ...]:
+    """[H, W, C] -> (C, H, W); a flat [N] stays, and so does a sequence's [L, D]."""
+    return tuple(shape) if len(shape) == 1 or sequence else (shape[-1], *shape[:-1])
 
 
-def measure(module: Any, inputs: list[tuple[int, ...]]) -> tuple[tuple[int, ...], int, int, int, int]:
-    """Output shape of one sample, trainable and frozen parameters, buffers, MACs per sample."""
+def measure(
+    module: Any, inputs: list[tuple[int, ...]], ids: bool = False
+) -> tuple[tuple[int, ...], int, int, int, int]:
+    """Output shape of one sample, trainable and frozen parameters, buffers, MACs per sample.
+    With `ids`, the first input is token ids (all 0: in every vocabulary)."""
     torch.manual_seed(0)
     batch = [torch.randn(BATCH, *shape) for shape in inputs]
+    if ids:
+        batch[0] = torch.zeros(BATCH, *inputs[0], dtype=torch.long)
     counter = FlopCounterMode(display=False)
-    # Gradients on, so that no inference fast path hides work from the counter.
-    with torch.enable_grad(), counter:
+    # Gradients on and oneDNN off, so that no fast path hides work from the counter (an
+    # LSTM through oneDNN counts 0 on the CPU).
+    with torch.backends.mkldnn.flags(enabled=False), torch.enable_grad(), counter:
         out = module(*batch)
     flops = counter.get_total_flops()
     assert flops % (2 * BATCH) == 0, flops
@@ -252,14 +341,16 @@ def test_every_kind_is_checked_against_a_hand_built_module() -> None:
 def test_case_against_a_hand_built_module(case: dict[str, Any]) -> None:
     if case["about"] not in MODULES:
         pytest.fail(f"no hand-built module for {case_id(case)}")
-    inputs = [channels_first(d) for d in (case["inputs"] if "inputs" in case else [case["input"]])]
-    shape, trainable, frozen, buffers, macs = measure(MODULES[case["about"]](), inputs)
-    assert shape == from_course_order(case["shape"])
+    dims = case["inputs"] if "inputs" in case else [case["input"]]
+    inputs = [channels_first(d) for d in dims]
+    sequence = "c" not in dims[0] and "features" not in dims[0]
+    shape, trainable, frozen, buffers, macs = measure(MODULES[case["about"]](), inputs, ids=set(dims[0]) == {"l"})
+    assert shape == from_course_order(case["shape"], sequence)
     assert (trainable, frozen, buffers) == (case["trainable"], case.get("non_trainable", 0), case.get("buffers", 0))
     assert macs == case["macs"]
 
 
-def same_values(ours: Any, hand: Any, inputs: list[tuple[int, ...]]) -> None:
+def same_values(ours: Any, hand: Any, inputs: list[tuple[int, ...]], ids: bool = False) -> None:
     """cnncalc's module, given the hand-built one's weights, computes the same numbers:
     what counts alone cannot see (which side a pad goes on, which rows a crop keeps, the
     axis of a softmax, a batchnorm left out of a shortcut)."""
@@ -272,6 +363,8 @@ def same_values(ours: Any, hand: Any, inputs: list[tuple[int, ...]]) -> None:
     hand.eval()
     torch.manual_seed(1)
     batch = [torch.randn(BATCH, *shape) for shape in inputs]
+    if ids:  # token ids below every case's vocabulary
+        batch[0] = torch.randint(0, 5, (BATCH, *inputs[0]))
     with torch.no_grad():
         torch.testing.assert_close(ours(*batch), hand(*batch))
 
@@ -284,7 +377,7 @@ def test_cnncalcs_module_computes_what_the_hand_built_one_does(case: dict[str, A
     named = tuple(
         InputSpec.model_validate(d).shape() for d in (case["inputs"] if "inputs" in case else [case["input"]])
     )
-    same_values(layer.build_torch(named), MODULES[case["about"]](), inputs)
+    same_values(layer.build_torch(named), MODULES[case["about"]](), inputs, ids=named[0].axes == "L")
 
 
 # Composites: a spec and the PyTorch a user would write for it. cnncalc's JSON totals

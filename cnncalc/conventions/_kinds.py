@@ -12,3 +12,6 @@ MERGE = ("add", "concat", "multiply")  # tensor operators in the builder's forwa
 SHAPE_ONLY = ("dropout", "flatten", "identity", "zeropad", "crop", "input")
 ACTIVATIONS = ("relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "softmax")
 NORMS = ("batchnorm", "groupnorm", "layernorm")
+RECURRENT = ("rnn", "gru", "lstm")  # built as nn.RNN, nn.GRU, nn.LSTM (batch first) in a wrapper
+# Sequence kinds without weighted products: lookups, additions, slices, a mean.
+SEQUENCE = ("embedding", "position_embedding", "positional_encoding", "class_token", "select", "token_mean")

@@ -15,7 +15,11 @@ module:
 - `F.interpolate`: the product of `size` (spatial only, not times channels); with a
   per-axis scale it crashes (not defined here) unless the scale has as many entries as
   the batch has samples (a 1-D upsample at batch 1), when it counts the input's elements;
-- dropout, merges written as operators, flatten and padding: 0.
+- dropout, merges written as operators, flatten and padding: 0; so is `a @ b` (matmul),
+  an operator it does not wrap, and `F.embedding`;
+- RNN, GRU, LSTM (a module hook): per step and layer 2 per element of weight_ih and
+  weight_hh plus H (RNN), 7H (GRU) or 10H (LSTM), doubled when bidirectional; no bias, no
+  projection.
 The count depends on how the model is written; these are the `--verify` builder's choices
 (torchvision's): merges as `x + y` operators, activations as modules, and a pool whose
 padding is asymmetric (or wider than PyTorch lets a pool pad) as a pad layer then the
@@ -29,8 +33,20 @@ from __future__ import annotations
 import math
 
 from cnncalc.conventions._facts import Facts
-from cnncalc.conventions._kinds import ADAPTIVE, AVGPOOL, CONV, GLOBAL, MAXPOOL, MERGE, SHAPE_ONLY, TRANSPOSED
+from cnncalc.conventions._kinds import (
+    ADAPTIVE,
+    AVGPOOL,
+    CONV,
+    GLOBAL,
+    MAXPOOL,
+    MERGE,
+    RECURRENT,
+    SEQUENCE,
+    SHAPE_ONLY,
+    TRANSPOSED,
+)
 from cnncalc.conventions._preset import Count, NotDefined, Preset, Rule, zero
+from cnncalc.conventions._recurrent import stack
 
 
 def _conv(f: Facts) -> int:
@@ -76,6 +92,18 @@ def _upsample(f: Facts) -> Count:
 
 _element = Rule(lambda f: f.x, "1 per element")
 
+# The element-wise operations DeepSpeed's `_rnn_flops` adds per step: RNN H, GRU 7H, LSTM 10H.
+_RNN_EXTRA = {"rnn": 1, "gru": 7, "lstm": 10}
+
+
+def _recurrent(f: Facts) -> int:
+    """Per step and layer, 2 FLOPs per element of weight_ih and weight_hh plus the element-wise
+    extra; biases and an LSTM's projection weight_hr are not counted."""
+    s = stack(f)
+    gated = s.gates * s.hidden
+    return s.steps * s.directions * sum(2 * gated * (i + s.recurrent) + _RNN_EXTRA[s.kind] * s.hidden for i in s.widths)
+
+
 RULES: dict[str, Rule] = {
     **{k: Rule(_conv, "bias 1 per output element") for k in CONV},
     **{k: Rule(_transposed, "bias adds on the conv formula's size") for k in TRANSPOSED},
@@ -90,6 +118,9 @@ RULES: dict[str, Rule] = {
     **{k: Rule(lambda f: f.x, "1 per input element") for k in (*GLOBAL, *ADAPTIVE)},
     "upsample": Rule(_upsample, "its size's product, or the input's elements"),
     **{k: zero() for k in (*MERGE, *SHAPE_ONLY)},
+    **{k: Rule(_recurrent, "2 per gate weight and the element-wise gates per step, no bias") for k in RECURRENT},
+    "matmul": zero("`a @ b` as an operator: not wrapped"),
+    **{k: zero() for k in SEQUENCE},
 }
 
 PRESET = Preset(

@@ -18,6 +18,8 @@ from cnncalc.conventions._kinds import (
     MAXPOOL,
     MERGE,
     NORMS,
+    RECURRENT,
+    SEQUENCE,
     SHAPE_ONLY,
     TRANSPOSED,
 )
@@ -26,7 +28,11 @@ from cnncalc.conventions._preset import Preset, Rule, zero
 _twice = Rule(lambda f: 2 * f.macs, "2 FLOPs per multiply-accumulate")
 
 RULES: dict[str, Rule] = {
-    **{k: _twice for k in (*CONV, *TRANSPOSED, "dense")},
+    **{k: _twice for k in (*CONV, *TRANSPOSED, "dense", "matmul")},
+    # With oneDNN off (conventions.md); through oneDNN on the CPU an nn.LSTM without a
+    # projection counts 0, nn.RNN and nn.GRU do not go through it.
+    **{k: Rule(lambda f: 2 * f.macs, "2 FLOPs per gate MAC, with oneDNN off") for k in RECURRENT},
+    **{k: zero() for k in SEQUENCE},
     **{k: zero() for k in (*NORMS, *ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},
     "upsample": zero(),
 }

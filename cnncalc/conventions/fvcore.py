@@ -9,14 +9,26 @@ It traces the model with `torch.jit.trace` and counts the ops in `_DEFAULT_SUPPO
 - `aten::adaptive_avg_pool2d`: 1 per input element (so a 2-D global average pool too);
 - `aten::upsample_nearest2d`: 1 per output element, `upsample_bilinear2d`: 4.
 Everything else counts 0 with an "unsupported operator" warning: max and average pooling,
-1-D and 3-D adaptive pooling and upsampling, activations, add, mul, softmax.
+1-D and 3-D adaptive pooling and upsampling, activations, add, mul, softmax, and for
+sequences `aten::rnn_tanh`, `gru`, `lstm` (0 for a whole recurrent layer), `embedding`,
+`mean`; `aten::matmul` and `bmm` count cnncalc's MACs.
 Counts include the batch; cnncalc's presets are per sample, as at batch 1.
 """
 
 from __future__ import annotations
 
 from cnncalc.conventions._facts import Facts
-from cnncalc.conventions._kinds import ACTIVATIONS, AVGPOOL, CONV, MAXPOOL, MERGE, SHAPE_ONLY, TRANSPOSED
+from cnncalc.conventions._kinds import (
+    ACTIVATIONS,
+    AVGPOOL,
+    CONV,
+    MAXPOOL,
+    MERGE,
+    RECURRENT,
+    SEQUENCE,
+    SHAPE_ONLY,
+    TRANSPOSED,
+)
 from cnncalc.conventions._preset import Preset, Rule, zero
 
 
@@ -44,7 +56,8 @@ def _upsample(f: Facts) -> int:
 _unsupported = zero("unsupported op, 0 with a warning")
 
 RULES: dict[str, Rule] = {
-    **{k: Rule(lambda f: f.macs) for k in (*CONV, *TRANSPOSED, "dense")},
+    **{k: Rule(lambda f: f.macs) for k in (*CONV, *TRANSPOSED, "dense", "matmul")},
+    **{k: _unsupported for k in (*RECURRENT, *SEQUENCE)},  # aten::lstm, embedding, mean: no handle
     "batchnorm": Rule(_batchnorm, "2 per element"),
     "groupnorm": Rule(_norm, "5 per element"),
     "layernorm": Rule(_norm, "5 per element"),

@@ -3,8 +3,12 @@
 Every layer counts its weights as PyTorch does, except BatchNormalization: its moving mean
 and moving variance are weights (non-trainable parameters), so a batchnorm over C channels
 holds 4C parameters, 2C of them trainable; PyTorch keeps those 2C (and a one-element batch
-counter) as buffers. (Keras' LSTM and GRU with one bias vector differ too; cnncalc has no
-recurrent kinds yet.)
+counter) as buffers. Recurrent layers: Keras' LSTM and SimpleRNN keep one bias vector
+(`4H(I+H) + 4H`, `H(I+H) + H`) where PyTorch keeps two (`b_ih`, `b_hh`); its GRU with
+`reset_after=True` (the default) keeps two, as PyTorch does. Keras has no LSTM projection.
+Embedding, class token and position tables hold what PyTorch's hold. (A tied output layer:
+TODO, how `model.summary()` counts a weight shared by two layers is not confirmed here;
+counted once, as PyTorch does.)
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from cnncalc.conventions._kinds import (
     SHAPE_ONLY,
     TRANSPOSED,
 )
-from cnncalc.conventions._preset import Preset, Rule
+from cnncalc.conventions._preset import Count, NotDefined, Preset, Rule
+from cnncalc.conventions._recurrent import stack
 
 
 def _batchnorm(f: Facts) -> int:
@@ -30,11 +35,28 @@ def _batchnorm(f: Facts) -> int:
     return f.params.total + moving
 
 
+def _one_bias(f: Facts) -> int:
+    # One bias vector per gate where PyTorch has two: per layer and direction g*H fewer.
+    s = stack(f)
+    return f.params.total - (s.gates * s.hidden * len(s.widths) * s.directions if s.bias else 0)
+
+
+def _lstm(f: Facts) -> Count:
+    if f.get("proj_size"):
+        return NotDefined("Keras' LSTM has no projection (proj_size)")
+    return _one_bias(f)
+
+
 _same = Rule(lambda f: f.params.total)
 
 RULES: dict[str, Rule] = {
     **{k: _same for k in (*CONV, *TRANSPOSED, "dense", *NORMS)},
     "batchnorm": Rule(_batchnorm, "moving mean and variance as non-trainable parameters"),
+    "lstm": Rule(_lstm, "one bias vector per gate, not two"),
+    "rnn": Rule(_one_bias, "one bias vector, not two"),
+    "gru": _same,  # reset_after=True: two bias vectors, as PyTorch
+    **{k: _same for k in ("embedding", "position_embedding", "positional_encoding", "class_token")},
+    **{k: _same for k in ("select", "token_mean", "matmul")},
     **{k: _same for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY, "upsample")},
 }
 

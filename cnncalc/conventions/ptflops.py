@@ -11,22 +11,41 @@ With `count_functional=True` (the default) it also wraps `torch.nn.functional`'s
 gelu, silu, softmax, the pools and interpolate, which those modules call inside, so
 ReLU, GELU, every pooling and upsampling count twice, and SiLU and softmax once; ReLU6
 (`F.hardtanh`) and LeakyReLU (`F.leaky_relu`) are not wrapped. Sigmoid, tanh, hardswish
-count 0. An `x + y` or `x * y` written as an operator is not seen (cnncalc's merges are).
+count 0. An `x + y` or `x * y` written as an operator is not seen (cnncalc's merges are),
+nor is `a @ b` (matmul). RNN, GRU, LSTM (`rnn_flops_counter_hook`): per step and layer the
+elements of weight_ih and weight_hh, plus H (RNN), 7H (GRU) or 10H (LSTM) element-wise
+operations and both biases, doubled when bidirectional; an LSTM's projection is not
+counted. Embedding: no hook, 0.
 The count depends on how the model is written; these are the `--verify` builder's choices
 (torchvision's): merges as `x + y` operators, activations as modules, and a pool whose
 padding is asymmetric (or wider than PyTorch lets a pool pad) as a pad layer then the
 pool, which then counts the padded input's elements.
 
 `ptflops-aten` (`backend="aten"`): a dispatch mode counting only `aten.convolution`
-(MACs + bias outputs), `aten.addmm` (MACs + bias outputs), `aten.mm`, `matmul`, `bmm`.
+(MACs + bias outputs), `aten.addmm` (MACs + bias outputs), `aten.mm`, `matmul`, `bmm`;
+recurrent layers through their addmm and mm calls, except an LSTM without a projection,
+which on the CPU runs inside oneDNN and shows it none.
 `ptflops-nofunc` (`backend_specific_config={"count_functional": False}`): module hooks only.
 """
 
 from __future__ import annotations
 
 from cnncalc.conventions._facts import Facts
-from cnncalc.conventions._kinds import ADAPTIVE, AVGPOOL, CONV, GLOBAL, MAXPOOL, MERGE, NORMS, SHAPE_ONLY, TRANSPOSED
+from cnncalc.conventions._kinds import (
+    ADAPTIVE,
+    AVGPOOL,
+    CONV,
+    GLOBAL,
+    MAXPOOL,
+    MERGE,
+    NORMS,
+    RECURRENT,
+    SEQUENCE,
+    SHAPE_ONLY,
+    TRANSPOSED,
+)
 from cnncalc.conventions._preset import Preset, Rule, zero
+from cnncalc.conventions._recurrent import stack
 
 
 def _with_bias(f: Facts) -> int:
@@ -35,6 +54,30 @@ def _with_bias(f: Facts) -> int:
 
 def _norm(f: Facts) -> int:
     return f.x * (2 if f.get("affine", True) else 1)
+
+
+# The element-wise operations `_rnn_flops` adds per step to the weights: RNN H, GRU 7H, LSTM 10H.
+_RNN_EXTRA = {"rnn": 1, "gru": 7, "lstm": 10}
+
+
+def _recurrent(f: Facts) -> int:
+    """`rnn_flops_counter_hook`: per step and layer, the elements of weight_ih and weight_hh,
+    the element-wise extra and both biases; times the steps, doubled when bidirectional.
+    The projection weight_hr is not read."""
+    s = stack(f)
+    gated = s.gates * s.hidden
+    per_layer = [
+        gated * (i + s.recurrent) + _RNN_EXTRA[s.kind] * s.hidden + (2 * gated if s.bias else 0) for i in s.widths
+    ]
+    return s.steps * s.directions * sum(per_layer)
+
+
+def _recurrent_aten(f: Facts) -> int:
+    # aten.addmm with the biases, aten.mm for the projection; on the CPU an LSTM without a
+    # projection runs through oneDNN, where the dispatch mode sees no matmul at all.
+    if f.kind == "lstm" and not f.get("proj_size"):
+        return 0
+    return f.macs + int(f.layer.work(f.inputs, f.output).bias)
 
 
 def _per_element(times: int, what: str, twice: str) -> Rule:
@@ -66,6 +109,9 @@ def _rules(functional: bool) -> dict[str, Rule]:
         **{k: pool for k in (*GLOBAL, *ADAPTIVE)},
         "upsample": _per_element(twice, "output", ", twice (nn.Upsample and F.interpolate)"),
         **{k: zero() for k in (*MERGE, *SHAPE_ONLY)},
+        **{k: Rule(_recurrent, "weights, element-wise gates and biases per step") for k in RECURRENT},
+        "matmul": zero("`a @ b` as an operator: not seen"),
+        **{k: zero() for k in SEQUENCE},
     }
 
 
@@ -74,6 +120,9 @@ def _aten_rules() -> dict[str, Rule]:
     return {
         **{k: Rule(_with_bias, "bias 1 per output element") for k in (*CONV, *TRANSPOSED, "dense")},
         **{k: zero() for k in (*NORMS, *others, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},
+        **{k: Rule(_recurrent_aten, "gate matmuls plus biases; an LSTM via oneDNN 0") for k in RECURRENT},
+        "matmul": Rule(lambda f: f.macs),
+        **{k: zero() for k in SEQUENCE},
     }
 
 

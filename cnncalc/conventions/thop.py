@@ -10,7 +10,11 @@ Forward hooks on leaf modules of its `register_hooks` table; anything else count
   element, the window `prod(in / out)` in floating point, truncated;
 - Softmax: `3*C - 1` per position; Upsample: 1 per output element, 11 when bilinear;
 - ReLU, ReLU6, LeakyReLU, max pooling, dropout: registered as 0; Sigmoid, Tanh, GELU, SiLU,
-  Hardswish, Flatten, padding and merges: unregistered, 0.
+  Hardswish, Flatten, padding and merges: unregistered, 0;
+- RNN, GRU, LSTM: per step its own cell formulas (rnn_hooks.py): the gate matmuls plus an
+  add and both biases per gate, plus the element-wise products (GRU 4H, LSTM 4H); layers
+  after the first read `hidden_size` even with `proj_size`, and the projection is not
+  counted; Embedding, matmul written as an operator: unregistered, 0.
 Counts include the batch and come back as a float; exact below 2^53.
 (Its maintained fork, ultralytics-thop 2.x, counts transposed conv by input positions and
 average pooling by the window; this preset reproduces the `thop` package.)
@@ -21,8 +25,9 @@ from __future__ import annotations
 import math
 
 from cnncalc.conventions._facts import Facts
-from cnncalc.conventions._kinds import ACTIVATIONS, AVGPOOL, CONV, MAXPOOL, MERGE, SHAPE_ONLY, TRANSPOSED
+from cnncalc.conventions._kinds import ACTIVATIONS, AVGPOOL, CONV, MAXPOOL, MERGE, SEQUENCE, SHAPE_ONLY, TRANSPOSED
 from cnncalc.conventions._preset import Preset, Rule, zero
+from cnncalc.conventions._recurrent import stack
 
 
 def _transposed(f: Facts) -> int:
@@ -46,6 +51,23 @@ def _softmax(f: Facts) -> int:
     return (f.x // features) * (3 * features - 1)
 
 
+def _cell(kind: str, i: int, h: int, bias: bool) -> int:
+    """thop's `_count_rnn_cell`, `_count_gru_cell`, `_count_lstm_cell` (rnn_hooks.py): per step."""
+    gate = (i + h) * h + h + (2 * h if bias else 0)  # W_ih x + W_hh h, an add and the two biases
+    if kind == "rnn":
+        return gate
+    if kind == "gru":
+        return 3 * gate + h + 3 * h  # r, z and n gates; r * (W_hn h + b_hn); (1 - z) * n + z * h
+    return 4 * gate + 3 * h + h  # i, f, g, o gates; c = f * c + i * g; h = o * tanh(c)
+
+
+def _recurrent(f: Facts) -> int:
+    # Layer 2 and later read hidden_size (times 2 when bidirectional): thop ignores proj_size.
+    s = stack(f)
+    widths = [s.widths[0], *[s.directions * s.hidden] * (len(s.widths) - 1)]
+    return s.steps * s.directions * sum(_cell(s.kind, i, s.hidden, s.bias) for i in widths)
+
+
 _unregistered = zero("not registered, 0")
 
 RULES: dict[str, Rule] = {
@@ -64,6 +86,12 @@ RULES: dict[str, Rule] = {
     "softmax": Rule(_softmax, "3C - 1 per position"),
     "upsample": Rule(lambda f: f.y * (11 if f.get("mode") == "bilinear" else 1), "1 per output (bilinear 11)"),
     **{k: zero() for k in (*MERGE, *SHAPE_ONLY)},
+    **{
+        k: Rule(_recurrent, "its own cell formulas per step (gates, biases, products; no projection)")
+        for k in ("rnn", "gru", "lstm")
+    },
+    "matmul": _unregistered,  # an operator, not a module
+    **{k: _unregistered for k in SEQUENCE},
 }
 
 PRESET = Preset(

@@ -7,7 +7,11 @@
 - any other leaf with parameters (linear, batchnorm, layernorm, groupnorm): `N * params`,
   where N is the output's first axis: a linear layer on a (L, F) input counts F*M + M once,
   not L times;
-- parameter-free leaves (activations, pooling, upsampling) and operators: 0.
+- parameter-free leaves (activations, pooling, upsampling) and operators: 0;
+- RNN, GRU, LSTM: their weight_ih_l0-style parameters times `N * L` (the output's first
+  two axes, batch first); an embedding `N * params`, the builder's position table (which
+  reads `arange(L)`, no batch axis) `L * params`; a class token's parameter is named
+  neither weight nor bias: 0. A tied output layer counts the shared weight again.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from cnncalc.conventions._kinds import (
     MAXPOOL,
     MERGE,
     NORMS,
+    RECURRENT,
     SHAPE_ONLY,
     TRANSPOSED,
 )
@@ -32,9 +37,20 @@ def _conv(f: Facts) -> int:
     return f.params.total * f.spatial_out
 
 
+def _dense(f: Facts) -> int:
+    # A tied weight is the embedding's, counted there, yet nn.Linear still holds it.
+    shared = f.inputs[0][-1] * int(f.get("units")) if f.get("tie") else 0
+    return f.params.total + shared
+
+
 RULES: dict[str, Rule] = {
     **{k: Rule(_conv, "weights and bias per output position") for k in (*CONV, *TRANSPOSED)},
-    "dense": Rule(lambda f: f.params.total, "weights and bias once per sample"),
+    "dense": Rule(_dense, "weights and bias once per sample"),
+    **{k: Rule(lambda f: f.inputs[0][0] * f.params.total, "parameters per time step") for k in RECURRENT},
+    "embedding": Rule(lambda f: f.params.total, "parameters once per sample"),
+    # The builder's table reads arange(L), without a batch axis: L rows.
+    "position_embedding": Rule(lambda f: f.inputs[0][0] * f.params.total, "parameters per position"),
+    **{k: zero() for k in ("positional_encoding", "class_token", "select", "token_mean", "matmul")},
     **{k: Rule(lambda f: f.params.total, "parameters once per sample") for k in NORMS},
     **{k: zero() for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},
     "upsample": zero(),

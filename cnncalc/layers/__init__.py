@@ -54,9 +54,19 @@ MANIFEST: dict[str, dict[str, tuple[str, ...]]] = {
         "residual": ("residual",),
         "parallel": ("parallel",),
     },
-    "recurrent": {},
+    "recurrent": {
+        "recurrent": ("rnn", "gru", "lstm"),
+    },
     "attention": {},
-    "embedding": {},
+    "embedding": {
+        "embedding": ("embedding",),
+        "position_embedding": ("position_embedding",),
+        "positional_encoding": ("positional_encoding",),
+        "class_token": ("class_token",),
+        "select": ("select",),
+        "token_mean": ("token_mean",),
+        "matmul": ("matmul",),
+    },
 }
 
 

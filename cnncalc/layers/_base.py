@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeIn
 
 from cnncalc.errors import LINE_BREAKING, LayerError
 from cnncalc.layers._traits import check as check_traits
-from cnncalc.shape import CHANNELS_FIRST, LAYOUTS, layouts_text
+from cnncalc.shape import CHANNELS_FIRST, LAYOUTS, TOKEN_IDS, layouts_text
 from cnncalc.shape import Shape as Shape  # re-exported: every layer module names it
 
 if TYPE_CHECKING:
@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 
 Inputs = tuple[Shape, ...]
 
-# Layouts a layer takes when it does not say: any.
-ANY_LAYOUT: frozenset[str] = frozenset(LAYOUTS)
+# Layouts a layer takes when it does not say: any of float features. Integer token ids
+# are taken only by the layers that say so (an embedding turns them into vectors).
+ANY_LAYOUT: frozenset[str] = frozenset(LAYOUTS) - {TOKEN_IDS}
 # The channels-first layouts with 1, 2 or 3 spatial axes, which windows slide over.
 SPATIAL_LAYOUTS: frozenset[str] = frozenset(CHANNELS_FIRST.values())
 
@@ -113,7 +114,9 @@ class Tensor:
 
     name: str
     shape: tuple[int, ...]
-    role: Literal["trainable", "frozen", "buffer"] = "trainable"
+    # "shared": another layer's tensor used here too (a tied weight), counted once, there,
+    # as PyTorch's parameters() counts a shared parameter once.
+    role: Literal["trainable", "frozen", "buffer", "shared"] = "trainable"
 
     @property
     def size(self) -> int:
@@ -124,7 +127,7 @@ def params_of(tensors: Sequence[Tensor]) -> Params:
     """Parameter and buffer counts: the sums of a layer's tensors by role."""
     if not tensors:
         return NO_PARAMS
-    by_role = {"trainable": 0, "frozen": 0, "buffer": 0}
+    by_role = {"trainable": 0, "frozen": 0, "buffer": 0, "shared": 0}
     for tensor in tensors:
         by_role[tensor.role] += tensor.size
     return Params(by_role["trainable"], by_role["frozen"], by_role["buffer"])
@@ -230,6 +233,11 @@ class Layer(BaseModel):
     def check_layout(self, inputs: Inputs) -> None:
         """Raise LayerError when an input's layout is not one this layer `accepts`."""
         for x in inputs:
+            if x.axes == TOKEN_IDS and TOKEN_IDS not in self.accepts:
+                raise LayerError(
+                    f"{self.kind} takes float features, got integer token ids (L,) = {x.text()}; "
+                    "an embedding turns them into vectors"
+                )
             if x.axes not in self.accepts:
                 wanted = layouts_text(self.accepts)
                 raise LayerError(f"{self.kind} takes {wanted} inputs, got {x.axis_names()} = {x.text()}")
@@ -257,6 +265,11 @@ class Layer(BaseModel):
     def window(self, inputs: Inputs) -> Window | Everything | None:
         """The spatial window for the receptive field; None for a pointwise layer."""
         return None
+
+    def shares(self) -> dict[str, str]:
+        """Tensors this layer uses from an earlier layer, by tensor name -> that layer's name
+        (`tie:`); the engine checks the other layer holds a tensor of that name and shape."""
+        return {}
 
     # A kind overrides summary() for the table and to_torch() for PyTorch. Callers use
     # describe() and build_torch(), which add what a layer applies to its own output

@@ -6,7 +6,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, PositiveInt
 
-from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Shape, Tensor, Work, prod
+from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Name, Shape, Tensor, Work, prod
 from cnncalc.layers.activation import WithActivation
 
 
@@ -18,13 +18,19 @@ class Dense(WithActivation):
     type: Literal["dense"]
     units: PositiveInt = Field(description="Number of output features.")
     bias: bool = Field(True, description="One learned bias per unit.")
+    tie: Name | None = Field(
+        None,
+        description="An earlier layer whose weight this one uses (an embedding, for a tied output "
+        "layer): counted once, there, as PyTorch's parameters() does; its MACs count here in full.",
+    )
 
     def output_shape(self, inputs: Inputs) -> Shape:
         x = inputs[0]
         return x.replace(**{x.axes[-1]: self.units})
 
     def tensors(self, inputs: Inputs) -> list[Tensor]:
-        weight = Tensor("weight", (self.units, inputs[0][-1]))  # nn.Linear's (out, in)
+        # nn.Linear's (out, in); a tied one is the embedding's (vocab, width) table.
+        weight = Tensor("weight", (self.units, inputs[0][-1]), "shared" if self.tie else "trainable")
         return [weight, Tensor("bias", (self.units,))] if self.bias else [weight]
 
     def work(self, inputs: Inputs, output: Shape) -> Work:
@@ -39,8 +45,11 @@ class Dense(WithActivation):
         per_position = bool(x.layout.spatial) and x.axes[-1] not in x.layout.spatial
         return None if per_position else EVERYTHING
 
+    def shares(self) -> dict[str, str]:
+        return {"weight": self.tie} if self.tie else {}
+
     def summary(self, inputs: Inputs) -> str:
-        return str(self.units)
+        return f"{self.units} tied to {self.tie}" if self.tie else str(self.units)
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

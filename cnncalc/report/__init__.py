@@ -41,8 +41,11 @@ class Report:
         return shape.text(self.layout)
 
     def layout_label(self) -> str:
-        """`(H, W, C)` or `(C, H, W)`: the input's axes in the order shown."""
-        return self.trace.nodes[0].output.axis_names(self.layout)
+        """`(H, W, C)` or `(C, H, W)`: the input's axes in the order shown; for token ids
+        `(L,)`, the axes of the vectors they become (`(L, D)`), which most rows hold."""
+        shapes = (node.output for node in self.trace.nodes)
+        shown = next((s for s in shapes if s.axes != "L"), self.trace.nodes[0].output)
+        return shown.axis_names(self.layout)
 
     def claims_for(self, row: Row) -> dict[str, ClaimResult]:
         """Claims about this very row's layer or block, by field."""

@@ -34,6 +34,8 @@ INPUT_LAYOUTS: dict[frozenset[str], tuple[str, tuple[str, ...]]] = {
     frozenset({"features"}): ("F", ("features",)),
     frozenset({"l", "c"}): ("CL", ("c", "l")),
     frozenset({"l", "d"}): ("LD", ("l", "d")),
+    # `l` alone: the sequence is of integer token ids, what an embedding reads.
+    frozenset({"l"}): ("L", ("l",)),
     frozenset({"h", "w", "c"}): ("CHW", ("c", "h", "w")),
     frozenset({"d", "h", "w", "c"}): ("CDHW", ("c", "d", "h", "w")),
 }
@@ -46,12 +48,15 @@ class Strict(BaseModel):
 class InputSpec(Strict):
     """One sample's dimensions, by name: `{h: 32, w: 32, c: 3}` (images), `{l: 100, c: 8}`
     (channels over a sequence, as conv1d reads it), `{l: 128, d: 768}` (a sequence of
-    vectors), `{d: 16, h: 112, w: 112, c: 3}` (volumes) or `{features: 784}`."""
+    vectors), `{l: 128}` (a sequence of integer token ids, what an embedding reads),
+    `{d: 16, h: 112, w: 112, c: 3}` (volumes) or `{features: 784}`."""
 
     h: PositiveInt | None = Field(None, description="Height.")
     w: PositiveInt | None = Field(None, description="Width.")
     c: PositiveInt | None = Field(None, description="Channels.")
-    l: PositiveInt | None = Field(None, description="Length of a 1-D sequence.")  # noqa: E741
+    l: PositiveInt | None = Field(  # noqa: E741
+        None, description="Length of a 1-D sequence; alone, the number of token ids."
+    )
     d: PositiveInt | None = Field(
         None, description="Depth of a 3-D volume; with l alone, the width of each vector of the sequence."
     )
@@ -64,12 +69,12 @@ class InputSpec(Strict):
         if given not in INPUT_LAYOUTS:
             raise ValueError(
                 f"input names {', '.join(sorted(given)) or 'no dimensions'}; "
-                "give {h, w, c}, {l, c}, {l, d}, {d, h, w, c} or {features}"
+                "give {h, w, c}, {l, c}, {l, d}, {l} (token ids), {d, h, w, c} or {features}"
             )
         return self
 
     def shape(self) -> Shape:
-        """In PyTorch's order, axes named: (C, H, W), (C, L), (L, D), (C, D, H, W) or (F,)."""
+        """In PyTorch's order, axes named: (C, H, W), (C, L), (L, D), (L,), (C, D, H, W) or (F,)."""
         given = frozenset(k for k in ("h", "w", "c", "l", "d", "features") if getattr(self, k) is not None)
         layout, dims = INPUT_LAYOUTS[given]
         return Shape((getattr(self, dim) for dim in dims), layout)
