@@ -205,6 +205,47 @@ MODULES: dict[str, Callable[[], Any]] = {
 }
 
 
+class LayerScale(nn.Module):  # type: ignore[misc]
+    """ConvNeXt's layer scale: a learned factor per channel, broadcast over the positions."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(shape))
+
+    def forward(self, x: Any) -> Any:
+        return self.weight * x
+
+
+def channels_last(module: Any, ndim: int) -> Any:
+    """ConvNeXt's Permute([0, 2, 3, 1]), module, Permute([0, 3, 1, 2]) (for `ndim` spatial axes)."""
+    to_last = (0, *range(2, ndim + 2), 1)
+    back = (0, ndim + 1, *range(1, ndim + 1))
+    return seq(Fn(lambda x: x.permute(*to_last)), module, Fn(lambda x: x.permute(*back)))
+
+
+# Issue 10's kinds.
+MODULES.update(
+    {
+        "slice, the second of two chunks (ShuffleNetV2's split)": lambda: Fn(lambda x: x.chunk(2, dim=1)[1]),
+        "slice, a channel range": lambda: Fn(lambda x: x[:, 0:58]),
+        "slice of a feature vector": lambda: Fn(lambda x: x[:, 2:7]),
+        "layernorm over the channels at each position (ConvNeXt's LayerNorm2d)": lambda: channels_last(
+            nn.LayerNorm(8, eps=1e-6), 2
+        ),
+        "layernorm over the channels of a sequence, scale only": lambda: channels_last(nn.LayerNorm(6, bias=False), 1),
+        "dense on the channels at each position (ConvNeXt's channels-last Linear)": lambda: channels_last(
+            nn.Linear(4, 6), 2
+        ),
+        "dense on the channels of a 1-D map, no bias": lambda: channels_last(nn.Linear(8, 2, bias=False), 1),
+        "scale, one learned factor per channel (ConvNeXt's layer scale)": lambda: LayerScale((8, 1, 1)),
+        "scale of a feature vector": lambda: LayerScale((10,)),
+        # torchvision.ops.stochastic_depth returns its input unchanged when not training.
+        "stochastic depth, the identity at inference": lambda: nn.Identity(),
+        "drop path, timm's name for stochastic depth": lambda: nn.Identity(),
+    }
+)
+
+
 def case_id(case: dict[str, Any]) -> str:
     return f"{case['layer']['type']}: {case['about']}"
 

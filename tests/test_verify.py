@@ -775,7 +775,9 @@ def draw_simple(kind: str, min_rank: int = 1, **fields: st.SearchStrategy[Any]) 
 
 
 def draw_dense(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
-    return {"type": kind, "units": draw(st.integers(1, 12)), "bias": draw(st.booleans()), **_activation(draw)}
+    on_channels = {"axis": "channels"} if draw(st.booleans()) else {}
+    units = draw(st.integers(1, 12))
+    return {"type": kind, "units": units, "bias": draw(st.booleans()), **on_channels, **_activation(draw)}
 
 
 def draw_norm(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
@@ -784,6 +786,8 @@ def draw_norm(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
         fields = {"affine": draw(st.booleans()), "track_running_stats": draw(st.booleans())}
     elif kind == "groupnorm":
         fields = {"groups": _divisor(draw, shape[0]), "affine": draw(st.booleans())}
+    elif draw(st.booleans()):
+        fields = {"axis": "channels", "affine": draw(st.booleans()), "bias": draw(st.booleans())}
     else:
         fields = {
             "dims": draw(st.one_of(st.none(), st.integers(1, len(shape)))),
@@ -833,6 +837,15 @@ def draw_channel_shuffle(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[
     return {"type": kind, "groups": _divisor(draw, shape[0])}
 
 
+def draw_slice(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
+    channels = shape[0]  # channels first; the features of a flat vector
+    if draw(st.booleans()):
+        chunk = _divisor(draw, channels)
+        return {"type": kind, "chunk": chunk, "index": draw(st.integers(0, chunk - 1))}
+    start = draw(st.integers(0, channels - 1))
+    return {"type": kind, "start": start, "end": draw(st.integers(start + 1, channels))}
+
+
 def drawers() -> dict[str, Drawer]:
     """A drawer for every registered primitive kind the tests know how to fill in."""
     from cnncalc.layers.activation import Activation, LeakyReLU
@@ -856,6 +869,10 @@ def drawers() -> dict[str, Drawer]:
         "zeropad": draw_zeropad,
         "crop": draw_crop,
         "channel_shuffle": draw_channel_shuffle,
+        "slice": draw_slice,
+        "scale": draw_simple("scale"),
+        "stochastic_depth": draw_simple("stochastic_depth", rate=st.sampled_from([0.0, 0.2])),
+        "drop_path": draw_simple("drop_path", rate=st.sampled_from([0.0, 0.2]), mode=st.sampled_from(["row", "batch"])),
     }
     for kind, cls in registry().items():
         if kind in by_name:

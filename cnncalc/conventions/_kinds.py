@@ -9,6 +9,6 @@ AVGPOOL = ("avgpool", "avgpool1d", "avgpool3d")
 GLOBAL = ("global_avgpool", "global_maxpool")  # built as nn.AdaptiveXPoolNd(1) + nn.Flatten
 ADAPTIVE = ("adaptive_avgpool", "adaptive_maxpool")
 MERGE = ("add", "concat", "multiply")  # tensor operators in the builder's forward, not modules
-SHAPE_ONLY = ("dropout", "flatten", "identity", "zeropad", "crop", "input")
+SHAPE_ONLY = ("dropout", "flatten", "identity", "zeropad", "crop", "input", "slice")
 ACTIVATIONS = ("relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "softmax")
 NORMS = ("batchnorm", "groupnorm", "layernorm")

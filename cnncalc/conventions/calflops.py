@@ -90,6 +90,7 @@ RULES: dict[str, Rule] = {
     **{k: Rule(lambda f: f.x, "1 per input element") for k in (*GLOBAL, *ADAPTIVE)},
     "upsample": Rule(_upsample, "its size's product, or the input's elements"),
     **{k: zero() for k in (*MERGE, *SHAPE_ONLY)},
+    "scale": zero("`weight * x` is an operator it does not wrap"),
 }
 
 PRESET = Preset(

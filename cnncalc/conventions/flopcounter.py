@@ -29,6 +29,7 @@ RULES: dict[str, Rule] = {
     **{k: _twice for k in (*CONV, *TRANSPOSED, "dense")},
     **{k: zero() for k in (*NORMS, *ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},
     "upsample": zero(),
+    "scale": zero(),  # an elementwise multiply
 }
 
 PRESET = Preset(

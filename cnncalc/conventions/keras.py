@@ -35,7 +35,10 @@ _same = Rule(lambda f: f.params.total)
 RULES: dict[str, Rule] = {
     **{k: _same for k in (*CONV, *TRANSPOSED, "dense", *NORMS)},
     "batchnorm": Rule(_batchnorm, "moving mean and variance as non-trainable parameters"),
-    **{k: _same for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY, "upsample")},
+    **{
+        k: _same
+        for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY, "upsample", "scale")
+    },
 }
 
 PRESET = Preset(

@@ -66,6 +66,7 @@ def _rules(functional: bool) -> dict[str, Rule]:
         **{k: pool for k in (*GLOBAL, *ADAPTIVE)},
         "upsample": _per_element(twice, "output", ", twice (nn.Upsample and F.interpolate)"),
         **{k: zero() for k in (*MERGE, *SHAPE_ONLY)},
+        "scale": zero("not a module it knows; `weight * x` is an operator"),
     }
 
 
@@ -73,7 +74,7 @@ def _aten_rules() -> dict[str, Rule]:
     others = ("relu", "gelu", "relu6", "leaky_relu", "silu", "softmax", "sigmoid", "tanh", "hardswish", "upsample")
     return {
         **{k: Rule(_with_bias, "bias 1 per output element") for k in (*CONV, *TRANSPOSED, "dense")},
-        **{k: zero() for k in (*NORMS, *others, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},
+        **{k: zero() for k in (*NORMS, *others, "scale", *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},
     }
 
 

@@ -64,6 +64,7 @@ RULES: dict[str, Rule] = {
     "softmax": Rule(_softmax, "3C - 1 per position"),
     "upsample": Rule(lambda f: f.y * (11 if f.get("mode") == "bilinear" else 1), "1 per output (bilinear 11)"),
     **{k: zero() for k in (*MERGE, *SHAPE_ONLY)},
+    "scale": _unregistered,
 }
 
 PRESET = Preset(

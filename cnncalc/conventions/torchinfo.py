@@ -38,6 +38,7 @@ RULES: dict[str, Rule] = {
     **{k: Rule(lambda f: f.params.total, "parameters once per sample") for k in NORMS},
     **{k: zero() for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},
     "upsample": zero(),
+    "scale": Rule(lambda f: f.params.total, "parameters once per sample"),  # a leaf with parameters
 }
 
 PRESET = Preset(

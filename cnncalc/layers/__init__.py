@@ -25,6 +25,7 @@ MANIFEST: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "linear": {
         "dense": ("dense",),
+        "scale": ("scale",),
     },
     "pool": {
         "pool": ("maxpool", "maxpool1d", "maxpool3d", "avgpool", "avgpool1d", "avgpool3d"),
@@ -46,6 +47,8 @@ MANIFEST: dict[str, dict[str, tuple[str, ...]]] = {
         "zeropad": ("zeropad",),
         "upsample": ("upsample",),
         "channel_shuffle": ("channel_shuffle",),
+        "slice": ("slice",),
+        "stochastic_depth": ("stochastic_depth", "drop_path"),  # the identity at inference
     },
     "merge": {
         "merge": ("add", "concat", "multiply"),
