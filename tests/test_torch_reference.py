@@ -242,6 +242,17 @@ MODULES.update(
         # torchvision.ops.stochastic_depth returns its input unchanged when not training.
         "stochastic depth, the identity at inference": lambda: nn.Identity(),
         "drop path, timm's name for stochastic depth": lambda: nn.Identity(),
+        "hardsigmoid, MobileNetV3's gate": lambda: nn.Hardsigmoid(),
+        "hardtanh clipped to [-2, 2]": lambda: nn.Hardtanh(-2.0, 2.0),
+        "elu with alpha 0.5": lambda: nn.ELU(alpha=0.5),
+        "selu": lambda: nn.SELU(),
+        "mish": lambda: nn.Mish(),
+        "softplus, sharper, linear above 10": lambda: nn.Softplus(beta=2.0, threshold=10.0),
+        "log_softmax over the channels": lambda: nn.LogSoftmax(dim=1),
+        "prelu, one slope shared": lambda: nn.PReLU(),
+        "prelu, a slope per channel": lambda: nn.PReLU(8),
+        "glu halves the channels": lambda: nn.GLU(dim=1),
+        "glu on a feature vector": lambda: nn.GLU(dim=1),
     }
 )
 

@@ -673,6 +673,7 @@ def _divisor(draw: Draw, n: int) -> int:
 
 def _activation(draw: Draw) -> dict[str, Any]:
     kinds = ["relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "softmax"]
+    kinds += ["hardsigmoid", "hardtanh", "elu", "selu", "mish", "softplus", "log_softmax"]
     return {"activation": draw(st.sampled_from(kinds))} if draw(st.booleans()) else {}
 
 
@@ -846,6 +847,15 @@ def draw_slice(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
     return {"type": kind, "start": start, "end": draw(st.integers(start + 1, channels))}
 
 
+def draw_prelu(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
+    # nn.PReLU's slopes run along dim 1: one shared, or one per channel (feature when flat).
+    return {"type": kind, "num_parameters": draw(st.sampled_from([1, shape[0]]))}
+
+
+def draw_glu(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any] | None:
+    return {"type": kind} if shape[0] % 2 == 0 else None  # it halves the channels
+
+
 def drawers() -> dict[str, Drawer]:
     """A drawer for every registered primitive kind the tests know how to fill in."""
     from cnncalc.layers.activation import Activation, LeakyReLU
@@ -870,6 +880,11 @@ def drawers() -> dict[str, Drawer]:
         "crop": draw_crop,
         "channel_shuffle": draw_channel_shuffle,
         "slice": draw_slice,
+        "prelu": draw_prelu,
+        "glu": draw_glu,
+        "hardtanh": draw_simple("hardtanh", min_val=st.sampled_from([-1.0, -2.0]), max_val=st.sampled_from([1.0, 3.0])),
+        "elu": draw_simple("elu", alpha=st.sampled_from([1.0, 0.5])),
+        "softplus": draw_simple("softplus", beta=st.sampled_from([1.0, 2.0]), threshold=st.sampled_from([20.0, 1.0])),
         "scale": draw_simple("scale"),
         "stochastic_depth": draw_simple("stochastic_depth", rate=st.sampled_from([0.0, 0.2])),
         "drop_path": draw_simple("drop_path", rate=st.sampled_from([0.0, 0.2]), mode=st.sampled_from(["row", "batch"])),
@@ -1141,7 +1156,10 @@ def random_spec(draw: Draw, first: tuple[str, str | None] | None = None) -> str:
         # Start at a rank the kind reads (windowed kinds read one only).
         kind = first[1]
         rank = draw(st.sampled_from([r for r in (1, 2, 3, 4) if fits(kind, r)]))
-    builder = Builder(draw, draw(input_shapes(rank)))
+    shape = draw(input_shapes(rank))
+    if first is not None and first[1] == "glu" and shape[0] % 2:
+        shape = (2 * shape[0], *shape[1:])  # glu halves the channels: start it on an even count
+    builder = Builder(draw, shape)
     builder.start = builder.shape
     if first is not None:
         # A concat of three branches may triple the input: still small.

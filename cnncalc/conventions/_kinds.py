@@ -10,5 +10,8 @@ GLOBAL = ("global_avgpool", "global_maxpool")  # built as nn.AdaptiveXPoolNd(1) 
 ADAPTIVE = ("adaptive_avgpool", "adaptive_maxpool")
 MERGE = ("add", "concat", "multiply")  # tensor operators in the builder's forward, not modules
 SHAPE_ONLY = ("dropout", "flatten", "identity", "zeropad", "crop", "input", "slice")
-ACTIVATIONS = ("relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "softmax")
+ACTIVATIONS = (
+    *("relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "softmax"),
+    *("hardsigmoid", "hardtanh", "elu", "selu", "mish", "softplus", "log_softmax"),
+)
 NORMS = ("batchnorm", "groupnorm", "layernorm")

@@ -83,8 +83,10 @@ RULES: dict[str, Rule] = {
     "batchnorm": Rule(_batchnorm, "2 per element"),
     "groupnorm": Rule(_norm, "5 per element"),
     "layernorm": Rule(_norm, "5 per element"),
-    **{k: _element for k in ("relu", "leaky_relu", "silu", "gelu", "softmax")},
+    **{k: _element for k in ("relu", "leaky_relu", "silu", "gelu", "softmax", "elu", "prelu")},
     **{k: zero() for k in ("relu6", "sigmoid", "tanh", "hardswish")},
+    # Their F.* calls are not among those it wraps.
+    **{k: zero() for k in ("hardsigmoid", "hardtanh", "selu", "mish", "softplus", "log_softmax", "glu")},
     # A padded pool is built as pad + pool: F.max_pool2d sees the padded input.
     **{k: Rule(lambda f: f.x_built, "1 per input element") for k in (*MAXPOOL, *AVGPOOL)},
     **{k: Rule(lambda f: f.x, "1 per input element") for k in (*GLOBAL, *ADAPTIVE)},

@@ -56,6 +56,8 @@ RULES: dict[str, Rule] = {
     **{k: _unsupported for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *MERGE)},
     **{k: zero() for k in SHAPE_ONLY},
     "scale": _unsupported,  # aten::mul
+    "prelu": _unsupported,
+    "glu": _unsupported,
 }
 
 PRESET = Preset(

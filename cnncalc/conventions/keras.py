@@ -37,7 +37,19 @@ RULES: dict[str, Rule] = {
     "batchnorm": Rule(_batchnorm, "moving mean and variance as non-trainable parameters"),
     **{
         k: _same
-        for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY, "upsample", "scale")
+        for k in (
+            *ACTIVATIONS,
+            *MAXPOOL,
+            *AVGPOOL,
+            *GLOBAL,
+            *ADAPTIVE,
+            *MERGE,
+            *SHAPE_ONLY,
+            "upsample",
+            "scale",
+            "prelu",
+            "glu",
+        )
     },
 }
 

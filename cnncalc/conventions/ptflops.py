@@ -59,6 +59,10 @@ def _rules(functional: bool) -> dict[str, Rule]:
         "gelu": _per_element(twice, "output", ", twice (nn.GELU and F.gelu)"),
         "relu6": Rule(lambda f: f.y, "1 per element"),
         "leaky_relu": Rule(lambda f: f.y, "1 per element"),
+        "elu": _per_element(twice, "output", ", twice (nn.ELU and F.elu)"),
+        "prelu": _per_element(twice, "output", ", twice (nn.PReLU and F.prelu)"),
+        # Neither a module it hooks nor an F.* call it wraps.
+        **{k: zero() for k in ("hardsigmoid", "hardtanh", "selu", "mish", "softplus", "log_softmax", "glu")},
         "silu": Rule(lambda f: once * f.y, "1 per element (F.silu)"),
         "softmax": Rule(lambda f: once * f.y, "1 per element (F.softmax)"),
         **{k: zero() for k in ("sigmoid", "tanh", "hardswish")},
@@ -71,7 +75,10 @@ def _rules(functional: bool) -> dict[str, Rule]:
 
 
 def _aten_rules() -> dict[str, Rule]:
-    others = ("relu", "gelu", "relu6", "leaky_relu", "silu", "softmax", "sigmoid", "tanh", "hardswish", "upsample")
+    others = (
+        *("relu", "gelu", "relu6", "leaky_relu", "silu", "softmax", "sigmoid", "tanh", "hardswish", "upsample"),
+        *("hardsigmoid", "hardtanh", "elu", "selu", "mish", "softplus", "log_softmax", "prelu", "glu"),
+    )
     return {
         **{k: Rule(_with_bias, "bias 1 per output element") for k in (*CONV, *TRANSPOSED, "dense")},
         **{k: zero() for k in (*NORMS, *others, "scale", *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},

@@ -65,6 +65,8 @@ RULES: dict[str, Rule] = {
     "upsample": Rule(lambda f: f.y * (11 if f.get("mode") == "bilinear" else 1), "1 per output (bilinear 11)"),
     **{k: zero() for k in (*MERGE, *SHAPE_ONLY)},
     "scale": _unregistered,
+    "prelu": Rule(lambda f: f.x, "1 per element (in eval)"),
+    "glu": _unregistered,
 }
 
 PRESET = Preset(

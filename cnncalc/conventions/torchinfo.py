@@ -39,6 +39,8 @@ RULES: dict[str, Rule] = {
     **{k: zero() for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},
     "upsample": zero(),
     "scale": Rule(lambda f: f.params.total, "parameters once per sample"),  # a leaf with parameters
+    "prelu": Rule(lambda f: f.params.total, "parameters once per sample"),
+    "glu": zero(),
 }
 
 PRESET = Preset(

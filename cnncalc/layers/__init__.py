@@ -37,7 +37,26 @@ MANIFEST: dict[str, dict[str, tuple[str, ...]]] = {
         "layernorm": ("layernorm",),
     },
     "activation": {
-        "activation": ("relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "softmax"),
+        "activation": (
+            "relu",
+            "relu6",
+            "leaky_relu",
+            "sigmoid",
+            "tanh",
+            "gelu",
+            "silu",
+            "hardswish",
+            "softmax",
+            "hardsigmoid",
+            "hardtanh",
+            "elu",
+            "selu",
+            "mish",
+            "softplus",
+            "log_softmax",
+            "prelu",  # learned slopes: a layer, never an `activation:`
+            "glu",  # halves the channels: a layer, never an `activation:`
+        ),
     },
     "shape": {
         "flatten": ("flatten",),
