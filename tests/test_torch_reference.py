@@ -253,6 +253,12 @@ MODULES.update(
         "prelu, a slope per channel": lambda: nn.PReLU(8),
         "glu halves the channels": lambda: nn.GLU(dim=1),
         "glu on a feature vector": lambda: nn.GLU(dim=1),
+        "flatten the spatial axes only (ViT's patch grid to positions)": lambda: nn.Flatten(2),
+        "flatten two of a volume's spatial axes": lambda: Fn(lambda x: x.flatten(3, 4)),
+        "transpose the height and width of an image": lambda: Fn(lambda x: x.transpose(3, 2)),
+        "permute the two spatial axes of an image": lambda: Fn(lambda x: x.permute(0, 1, 3, 2)),
+        "reshape a sequence into an image, one size worked out": lambda: Fn(lambda x: x.reshape(-1, 8, 3, 4)),
+        "reshape a feature vector into channels over positions": lambda: Fn(lambda x: x.view(x.shape[0], 4, 3)),
     }
 )
 

@@ -10,6 +10,7 @@ them, and CNNCALC_VERIFY_EXAMPLES raises the example count for a longer run (def
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from collections.abc import Callable
@@ -856,6 +857,37 @@ def draw_glu(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any] | 
     return {"type": kind} if shape[0] % 2 == 0 else None  # it halves the channels
 
 
+def draw_permute(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
+    # PyTorch dims, batch 0 first; the channels stay first. (A (C, L) map turned into an
+    # (L, D) sequence would leave the drawers, which read channels first, drawing layers
+    # that refuse it: (C, L) <-> (L, D) is in tests/test_reorder.py and kinds2d.yaml.)
+    return {"type": kind, "dims": [0, 1, *draw(st.permutations(range(2, len(shape) + 1)))]}
+
+
+def draw_transpose(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
+    first = 1 if len(shape) == 1 else 2  # the channels stay first (see draw_permute)
+    a, b = draw(st.integers(first, len(shape))), draw(st.integers(first, len(shape)))
+    if draw(st.booleans()):
+        a -= len(shape) + 1  # the same dim counted from the end
+    return {"type": kind, "dim0": a, "dim1": b}
+
+
+def draw_reshape(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
+    total = math.prod(shape)
+    sizes = draw(st.sampled_from([[total], [shape[0], total // shape[0]], list(shape)]))
+    if draw(st.booleans()):
+        sizes[draw(st.integers(0, len(sizes) - 1))] = -1
+    return {"type": kind, "shape": sizes}
+
+
+def draw_flatten(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
+    # Every axis, or spatial axes only (the channels stay first).
+    if len(shape) < 3 or draw(st.booleans()):
+        return {"type": kind} if draw(st.booleans()) else {"type": kind, "start_dim": 1, "end_dim": -1}
+    start = draw(st.integers(2, len(shape)))
+    return {"type": kind, "start_dim": start, "end_dim": draw(st.integers(start, len(shape)))}
+
+
 def drawers() -> dict[str, Drawer]:
     """A drawer for every registered primitive kind the tests know how to fill in."""
     from cnncalc.layers.activation import Activation, LeakyReLU
@@ -872,7 +904,10 @@ def drawers() -> dict[str, Drawer]:
         "batchnorm": draw_norm,
         "layernorm": draw_norm,
         "groupnorm": draw_norm,
-        "flatten": draw_simple("flatten"),
+        "flatten": draw_flatten,
+        "permute": draw_permute,
+        "transpose": draw_transpose,
+        "reshape": draw_reshape,
         "identity": draw_simple("identity"),
         "dropout": draw_simple("dropout", rate=st.sampled_from([0.0, 0.3])),
         "upsample": draw_upsample,

@@ -68,6 +68,8 @@ MANIFEST: dict[str, dict[str, tuple[str, ...]]] = {
         "channel_shuffle": ("channel_shuffle",),
         "slice": ("slice",),
         "stochastic_depth": ("stochastic_depth", "drop_path"),  # the identity at inference
+        "permute": ("permute", "transpose"),
+        "reshape": ("reshape",),
     },
     "merge": {
         "merge": ("add", "concat", "multiply"),
