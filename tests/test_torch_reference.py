@@ -258,6 +258,15 @@ MODULES.update(
         "transpose the height and width of an image": lambda: Fn(lambda x: x.transpose(3, 2)),
         "permute the two spatial axes of an image": lambda: Fn(lambda x: x.permute(0, 1, 3, 2)),
         "reshape a sequence into an image, one size worked out": lambda: Fn(lambda x: x.reshape(-1, 8, 3, 4)),
+        # F.pad lists the last axis first: (left, right, top, bottom).
+        "causal 1-D conv, padded on the left only": lambda: seq(
+            nn.ConstantPad1d((4, 0), 0.0), nn.Conv1d(4, 8, 3, dilation=2)
+        ),
+        "conv padded per side [top, bottom, left, right]": lambda: seq(nn.ZeroPad2d((2, 0, 1, 0)), nn.Conv2d(2, 2, 3)),
+        "reflection padding per side": lambda: nn.ReflectionPad2d((0, 3, 1, 2)),
+        "replicate padding of a sequence, left only": lambda: nn.ReplicationPad1d((3, 0)),
+        "circular padding of a volume": lambda: Fn(lambda x: F.pad(x, (1, 1, 1, 1, 1, 1), mode="circular")),
+        "zero padding with pad": lambda: nn.ZeroPad2d((1, 1, 0, 0)),
         "reshape a feature vector into channels over positions": lambda: Fn(lambda x: x.view(x.shape[0], 4, 3)),
     }
 )

@@ -664,7 +664,8 @@ def _size(draw: Draw, ndim: int, lo: int, hi: int) -> int | list[int]:
 
 def _padding(draw: Draw, ndim: int, hi: int) -> Any:
     per_dim = st.lists(st.integers(0, hi), min_size=ndim, max_size=ndim)
-    return draw(st.one_of(st.sampled_from(["same", "valid"]), st.integers(0, hi), per_dim))
+    per_side = st.lists(st.integers(0, hi), min_size=2 * ndim, max_size=2 * ndim)  # [before, after] per axis
+    return draw(st.one_of(st.sampled_from(["same", "valid"]), st.integers(0, hi), per_dim, per_side))
 
 
 def _divisor(draw: Draw, n: int) -> int:
@@ -822,6 +823,18 @@ def draw_zeropad(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any
     return {"type": kind, "padding": values[0] if count == 1 else values}
 
 
+def draw_pad(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any] | None:
+    if len(shape) < 2:
+        return None
+    ndim = len(shape) - 1
+    mode = draw(st.sampled_from(["zeros", "reflect", "replicate", "circular"]))
+    # PyTorch's limits: a reflection below the size, a wrap no more than it.
+    hi = min([2, *(n - 1 if mode == "reflect" else n for n in shape[1:])])
+    count = draw(st.sampled_from([1, ndim, 2 * ndim]))
+    values = [draw(st.integers(0, hi)) for _ in range(count)]
+    return {"type": kind, "padding": values[0] if count == 1 else values, "mode": mode}
+
+
 def draw_crop(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any] | None:
     if len(shape) < 2:
         return None
@@ -912,6 +925,7 @@ def drawers() -> dict[str, Drawer]:
         "dropout": draw_simple("dropout", rate=st.sampled_from([0.0, 0.3])),
         "upsample": draw_upsample,
         "zeropad": draw_zeropad,
+        "pad": draw_pad,
         "crop": draw_crop,
         "channel_shuffle": draw_channel_shuffle,
         "slice": draw_slice,
@@ -954,7 +968,7 @@ def fits(kind: str, rank: int) -> bool:
     ndim = getattr(cls, "ndim", None)
     if ndim is not None:
         return bool(rank == ndim + 1)
-    if kind in ("upsample", "zeropad", "crop") or issubclass(cls, (GlobalPool, AdaptivePool)):
+    if kind in ("upsample", "zeropad", "pad", "crop") or issubclass(cls, (GlobalPool, AdaptivePool)):
         return rank >= 2
     if kind == "channel_shuffle":
         return rank == 3

@@ -64,6 +64,7 @@ MANIFEST: dict[str, dict[str, tuple[str, ...]]] = {
         "dropout": ("dropout",),  # the identity at inference: values keep their place
         "crop": ("crop",),
         "zeropad": ("zeropad",),
+        "pad": ("pad",),
         "upsample": ("upsample",),
         "channel_shuffle": ("channel_shuffle",),
         "slice": ("slice",),
