@@ -7,8 +7,9 @@ module:
   second axis (already C_out/g) divided by g again, plus `C_out/g` bias adds per position
   of the conv formula applied to the input (the wrong output size);
 - `F.linear`: 2 per MAC, bias ignored;
-- `F.relu`, `leaky_relu`, `silu`, `gelu`, `softmax`: 1 per element; ReLU6 (`F.hardtanh`),
-  sigmoid, tanh, hardswish: 0;
+- `F.relu`, `leaky_relu`, `silu`, `gelu`, `softmax`, `elu`, `prelu`: 1 per element; ReLU6
+  and hardtanh (`F.hardtanh`), sigmoid, tanh, hardswish, hardsigmoid, SELU, Mish, softplus,
+  log-softmax, GLU: 0; a layer scale's `weight * x`: 0;
 - every pooling (max, average, adaptive, global): 1 per input element;
 - `F.batch_norm` in eval 2 per element (1 without affine), with batch statistics 5 (4);
   `F.layer_norm`, `F.group_norm` 5 (4);

@@ -9,7 +9,9 @@ Default `pytorch` backend: forward hooks on the modules of its `MODULES_MAPPING`
   pooling: 1 per input element; Upsample: 1 per output element.
 With `count_functional=True` (the default) it also wraps `torch.nn.functional`'s relu,
 gelu, silu, softmax, the pools and interpolate, which those modules call inside, so
-ReLU, GELU, every pooling and upsampling count twice, and SiLU and softmax once; ReLU6
+ReLU, GELU, every pooling and upsampling count twice, and SiLU and softmax once (ELU
+and PReLU, hooked and wrapped, twice; hardsigmoid, hardtanh, SELU, Mish, softplus,
+log-softmax, GLU and a layer scale 0); ReLU6
 (`F.hardtanh`) and LeakyReLU (`F.leaky_relu`) are not wrapped. Sigmoid, tanh, hardswish
 count 0. An `x + y` or `x * y` written as an operator is not seen (cnncalc's merges are).
 The count depends on how the model is written; these are the `--verify` builder's choices

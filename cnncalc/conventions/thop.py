@@ -9,6 +9,7 @@ Forward hooks on leaf modules of its `register_hooks` table; anything else count
 - AvgPool: 1 per output element; AdaptiveAvgPool (global too): `(window + 1)` per output
   element, the window `prod(in / out)` in floating point, truncated;
 - Softmax: `3*C - 1` per position; Upsample: 1 per output element, 11 when bilinear;
+- PReLU: 1 per element (in eval);
 - ReLU, ReLU6, LeakyReLU, max pooling, dropout: registered as 0; Sigmoid, Tanh, GELU, SiLU,
   Hardswish, Flatten, padding and merges: unregistered, 0.
 Counts include the batch and come back as a float; exact below 2^53.
