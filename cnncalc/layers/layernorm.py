@@ -23,7 +23,7 @@ from cnncalc.layers.activation import WithActivation
 
 
 class LayerNorm(WithActivation):
-    """Normalizes each sample over its trailing `dims` axes, then scales and shifts."""
+    """Normalizes each sample over its trailing `dims` axes (or its channels), then scales and shifts."""
 
     traits: ClassVar[frozenset[str]] = frozenset({"normalizing", "has-bias"})
     type: Literal["layernorm"]

@@ -31,13 +31,13 @@ class DropsBranch(Layer):
 
 
 class StochasticDepth(DropsBranch):
-    """torchvision's name."""
+    """Drops a residual branch with probability `rate` while training; the identity at inference."""
 
     type: Literal["stochastic_depth"]
 
 
 class DropPath(DropsBranch):
-    """timm's name for the same."""
+    """stochastic_depth under timm's name: the identity at inference."""
 
     type: Literal["drop_path"]
 
