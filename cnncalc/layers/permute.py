@@ -25,6 +25,7 @@ class Reorder(Layer):
     """A layer that reorders the axes of a sample."""
 
     traits: ClassVar[frozenset[str]] = frozenset({"shape-only"})
+    blame: ClassVar[str] = "dims"  # the field an error points at
 
     def order(self, x: Shape) -> tuple[int, ...]:
         """The new order as positions in the sample (no batch axis)."""
@@ -44,8 +45,6 @@ class Reorder(Layer):
                 self.blame,
             )
         return result
-
-    blame: ClassVar[str] = "dims"
 
     def window(self, inputs: Inputs) -> Everything | None:
         # (C, L) <-> (L, D) keeps the positions where they are; a reordered plane swaps
