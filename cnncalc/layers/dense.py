@@ -19,7 +19,10 @@ from cnncalc.layers.activation import WithActivation
 
 class Dense(WithActivation):
     """`units` neurons, each connected to every input feature; on an N-D input it acts on
-    the last axis, as `nn.Linear` does, or on the channels with `axis: channels`."""
+    the last axis, as `nn.Linear` does.
+
+    With `axis: channels` it acts on the channels at each position instead.
+    """
 
     traits: ClassVar[frozenset[str]] = frozenset({"fully-connected", "has-bias"})
     type: Literal["dense"]
