@@ -152,3 +152,39 @@ def channels_first(channels: int, spatial: Iterable[int]) -> Shape:
     """A (C, *spatial) shape: CL, CHW or CDHW by the number of spatial axes."""
     sizes = (channels, *spatial)
     return Shape(sizes, CHANNELS_FIRST[len(sizes) - 1])
+
+
+# Reordering and regrouping axes (permute, transpose, reshape, flatten): which named
+# layout the result is, if any. cnncalc names the layouts its layers read; a result with
+# none (an image held channels last) is refused by the layer that would make it, with the
+# reason, rather than passed on to layers that would misread its axes.
+
+
+def permuted(x: Shape, order: tuple[int, ...]) -> Shape | None:
+    """`x` with its axes in `order` (positions in `x`, no batch axis); None without a name.
+
+    The two axes of a sequence swap between (C, L) and (L, D): the channels of one are
+    the features of the other, which is how a patch embedding's (768, 196) becomes the
+    (196, 768) a transformer reads. With channels first, the spatial axes may be reordered.
+    """
+    sizes = tuple(x[i] for i in order)
+    if list(order) == sorted(order):
+        return x
+    if x.axes in ("CL", "LD"):
+        return Shape(sizes, "LD" if x.axes == "CL" else "CL")
+    if x.axes in CHANNELS_FIRST.values() and order[0] == 0:
+        return Shape(sizes, x.axes)  # (C, W, H): still channels and a plane
+    return None
+
+
+def regrouped(sizes: tuple[int, ...], like: Shape, layout: str | None = None) -> Shape | None:
+    """A shape of `sizes` named by its number of axes: (F,), channels first, or the
+    sequence layout `layout` (CL or LD, default `like`'s when it is one, else CL)."""
+    if len(sizes) == 1:
+        return flat(sizes[0])
+    if len(sizes) == 2:
+        name = layout or (like.axes if like.axes in ("CL", "LD") else "CL")
+        return Shape(sizes, name)
+    if len(sizes) - 1 in CHANNELS_FIRST and layout is None:
+        return Shape(sizes, CHANNELS_FIRST[len(sizes) - 1])
+    return None

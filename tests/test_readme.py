@@ -29,6 +29,8 @@ TORCHVISION = {
     "googlenet": (6_624_904, 14_617, 1_498_376_192),
     "densenet121": (7_978_856, 83_769, 2_834_161_664),
     "squeezenet1_1": (1_235_496, 0, 349_151_936),
+    "convnext_tiny": (28_589_128, 0, 4_455_531_264),
+    "shufflenet_v2_x1_0": (2_278_604, 16_236, 144_907_992),
 }
 # The sequence models, from the project's reference modern.json (PyTorch's own modules).
 MODERN = {

@@ -286,6 +286,73 @@ MODULES: dict[str, Callable[[], Any]] = {
 }
 
 
+class LayerScale(nn.Module):  # type: ignore[misc]
+    """ConvNeXt's layer scale: a learned factor per channel, broadcast over the positions."""
+
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(shape))
+
+    def forward(self, x: Any) -> Any:
+        return self.weight * x
+
+
+def channels_last(module: Any, ndim: int) -> Any:
+    """ConvNeXt's Permute([0, 2, 3, 1]), module, Permute([0, 3, 1, 2]) (for `ndim` spatial axes)."""
+    to_last = (0, *range(2, ndim + 2), 1)
+    back = (0, ndim + 1, *range(1, ndim + 1))
+    return seq(Fn(lambda x: x.permute(*to_last)), module, Fn(lambda x: x.permute(*back)))
+
+
+# Issue 10's kinds.
+MODULES.update(
+    {
+        "slice, the second of two chunks (ShuffleNetV2's split)": lambda: Fn(lambda x: x.chunk(2, dim=1)[1]),
+        "slice, a channel range": lambda: Fn(lambda x: x[:, 0:58]),
+        "slice of a feature vector": lambda: Fn(lambda x: x[:, 2:7]),
+        "layernorm over the channels at each position (ConvNeXt's LayerNorm2d)": lambda: channels_last(
+            nn.LayerNorm(8, eps=1e-6), 2
+        ),
+        "layernorm over the channels of a sequence, scale only": lambda: channels_last(nn.LayerNorm(6, bias=False), 1),
+        "dense on the channels at each position (ConvNeXt's channels-last Linear)": lambda: channels_last(
+            nn.Linear(4, 6), 2
+        ),
+        "dense on the channels of a 1-D map, no bias": lambda: channels_last(nn.Linear(8, 2, bias=False), 1),
+        "scale, one learned factor per channel (ConvNeXt's layer scale)": lambda: LayerScale((8, 1, 1)),
+        "scale of a feature vector": lambda: LayerScale((10,)),
+        # torchvision.ops.stochastic_depth returns its input unchanged when not training.
+        "stochastic depth, the identity at inference": lambda: nn.Identity(),
+        "drop path, timm's name for stochastic depth": lambda: nn.Identity(),
+        "hardsigmoid, MobileNetV3's gate": lambda: nn.Hardsigmoid(),
+        "hardtanh clipped to [-2, 2]": lambda: nn.Hardtanh(-2.0, 2.0),
+        "elu with alpha 0.5": lambda: nn.ELU(alpha=0.5),
+        "selu": lambda: nn.SELU(),
+        "mish": lambda: nn.Mish(),
+        "softplus, sharper, linear above 10": lambda: nn.Softplus(beta=2.0, threshold=10.0),
+        "log_softmax over the channels": lambda: nn.LogSoftmax(dim=1),
+        "prelu, one slope shared": lambda: nn.PReLU(),
+        "prelu, a slope per channel": lambda: nn.PReLU(8),
+        "glu halves the channels": lambda: nn.GLU(dim=1),
+        "glu on a feature vector": lambda: nn.GLU(dim=1),
+        "flatten the spatial axes only (ViT's patch grid to positions)": lambda: nn.Flatten(2),
+        "flatten two of a volume's spatial axes": lambda: Fn(lambda x: x.flatten(3, 4)),
+        "transpose the height and width of an image": lambda: Fn(lambda x: x.transpose(3, 2)),
+        "permute the two spatial axes of an image": lambda: Fn(lambda x: x.permute(0, 1, 3, 2)),
+        "reshape a sequence into an image, one size worked out": lambda: Fn(lambda x: x.reshape(-1, 8, 3, 4)),
+        # F.pad lists the last axis first: (left, right, top, bottom).
+        "causal 1-D conv, padded on the left only": lambda: seq(
+            nn.ConstantPad1d((4, 0), 0.0), nn.Conv1d(4, 8, 3, dilation=2)
+        ),
+        "conv padded per side [top, bottom, left, right]": lambda: seq(nn.ZeroPad2d((2, 0, 1, 0)), nn.Conv2d(2, 2, 3)),
+        "reflection padding per side": lambda: nn.ReflectionPad2d((0, 3, 1, 2)),
+        "replicate padding of a sequence, left only": lambda: nn.ReplicationPad1d((3, 0)),
+        "circular padding of a volume": lambda: Fn(lambda x: F.pad(x, (1, 1, 1, 1, 1, 1), mode="circular")),
+        "zero padding with pad": lambda: nn.ZeroPad2d((1, 1, 0, 0)),
+        "reshape a feature vector into channels over positions": lambda: Fn(lambda x: x.view(x.shape[0], 4, 3)),
+    }
+)
+
+
 def case_id(case: dict[str, Any]) -> str:
     return f"{case['layer']['type']}: {case['about']}"
 

@@ -10,6 +10,7 @@ them, and CNNCALC_VERIFY_EXAMPLES raises the example count for a longer run (def
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from collections.abc import Callable
@@ -663,7 +664,8 @@ def _size(draw: Draw, ndim: int, lo: int, hi: int) -> int | list[int]:
 
 def _padding(draw: Draw, ndim: int, hi: int) -> Any:
     per_dim = st.lists(st.integers(0, hi), min_size=ndim, max_size=ndim)
-    return draw(st.one_of(st.sampled_from(["same", "valid"]), st.integers(0, hi), per_dim))
+    per_side = st.lists(st.integers(0, hi), min_size=2 * ndim, max_size=2 * ndim)  # [before, after] per axis
+    return draw(st.one_of(st.sampled_from(["same", "valid"]), st.integers(0, hi), per_dim, per_side))
 
 
 def _divisor(draw: Draw, n: int) -> int:
@@ -673,6 +675,7 @@ def _divisor(draw: Draw, n: int) -> int:
 
 def _activation(draw: Draw) -> dict[str, Any]:
     kinds = ["relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "softmax"]
+    kinds += ["hardsigmoid", "hardtanh", "elu", "selu", "mish", "softplus", "log_softmax"]
     return {"activation": draw(st.sampled_from(kinds))} if draw(st.booleans()) else {}
 
 
@@ -775,7 +778,9 @@ def draw_simple(kind: str, min_rank: int = 1, **fields: st.SearchStrategy[Any]) 
 
 
 def draw_dense(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
-    return {"type": kind, "units": draw(st.integers(1, 12)), "bias": draw(st.booleans()), **_activation(draw)}
+    on_channels = {"axis": "channels"} if draw(st.booleans()) else {}
+    units = draw(st.integers(1, 12))
+    return {"type": kind, "units": units, "bias": draw(st.booleans()), **on_channels, **_activation(draw)}
 
 
 def draw_norm(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
@@ -784,6 +789,8 @@ def draw_norm(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
         fields = {"affine": draw(st.booleans()), "track_running_stats": draw(st.booleans())}
     elif kind == "groupnorm":
         fields = {"groups": _divisor(draw, shape[0]), "affine": draw(st.booleans())}
+    elif draw(st.booleans()):
+        fields = {"axis": "channels", "affine": draw(st.booleans()), "bias": draw(st.booleans())}
     else:
         fields = {
             "dims": draw(st.one_of(st.none(), st.integers(1, len(shape)))),
@@ -816,6 +823,18 @@ def draw_zeropad(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any
     return {"type": kind, "padding": values[0] if count == 1 else values}
 
 
+def draw_pad(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any] | None:
+    if len(shape) < 2:
+        return None
+    ndim = len(shape) - 1
+    mode = draw(st.sampled_from(["zeros", "reflect", "replicate", "circular"]))
+    # PyTorch's limits: a reflection below the size, a wrap no more than it.
+    hi = min([2, *(n - 1 if mode == "reflect" else n for n in shape[1:])])
+    count = draw(st.sampled_from([1, ndim, 2 * ndim]))
+    values = [draw(st.integers(0, hi)) for _ in range(count)]
+    return {"type": kind, "padding": values[0] if count == 1 else values, "mode": mode}
+
+
 def draw_crop(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any] | None:
     if len(shape) < 2:
         return None
@@ -831,6 +850,55 @@ def draw_channel_shuffle(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[
     if len(shape) != 3:
         return None
     return {"type": kind, "groups": _divisor(draw, shape[0])}
+
+
+def draw_slice(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
+    channels = shape[0]  # channels first; the features of a flat vector
+    if draw(st.booleans()):
+        chunk = _divisor(draw, channels)
+        return {"type": kind, "chunk": chunk, "index": draw(st.integers(0, chunk - 1))}
+    start = draw(st.integers(0, channels - 1))
+    return {"type": kind, "start": start, "end": draw(st.integers(start + 1, channels))}
+
+
+def draw_prelu(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
+    # nn.PReLU's slopes run along dim 1: one shared, or one per channel (feature when flat).
+    return {"type": kind, "num_parameters": draw(st.sampled_from([1, shape[0]]))}
+
+
+def draw_glu(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any] | None:
+    return {"type": kind} if shape[0] % 2 == 0 else None  # it halves the channels
+
+
+def draw_permute(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
+    # PyTorch dims, batch 0 first; the channels stay first. (A (C, L) map turned into an
+    # (L, D) sequence would leave the drawers, which read channels first, drawing layers
+    # that refuse it: (C, L) <-> (L, D) is in tests/test_reorder.py and kinds2d.yaml.)
+    return {"type": kind, "dims": [0, 1, *draw(st.permutations(range(2, len(shape) + 1)))]}
+
+
+def draw_transpose(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
+    first = 1 if len(shape) == 1 else 2  # the channels stay first (see draw_permute)
+    a, b = draw(st.integers(first, len(shape))), draw(st.integers(first, len(shape)))
+    if draw(st.booleans()):
+        a -= len(shape) + 1  # the same dim counted from the end
+    return {"type": kind, "dim0": a, "dim1": b}
+
+
+def draw_reshape(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
+    total = math.prod(shape)
+    sizes = draw(st.sampled_from([[total], [shape[0], total // shape[0]], list(shape)]))
+    if draw(st.booleans()):
+        sizes[draw(st.integers(0, len(sizes) - 1))] = -1
+    return {"type": kind, "shape": sizes}
+
+
+def draw_flatten(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
+    # Every axis, or spatial axes only (the channels stay first).
+    if len(shape) < 3 or draw(st.booleans()):
+        return {"type": kind} if draw(st.booleans()) else {"type": kind, "start_dim": 1, "end_dim": -1}
+    start = draw(st.integers(2, len(shape)))
+    return {"type": kind, "start_dim": start, "end_dim": draw(st.integers(start, len(shape)))}
 
 
 def drawers() -> dict[str, Drawer]:
@@ -849,13 +917,26 @@ def drawers() -> dict[str, Drawer]:
         "batchnorm": draw_norm,
         "layernorm": draw_norm,
         "groupnorm": draw_norm,
-        "flatten": draw_simple("flatten"),
+        "flatten": draw_flatten,
+        "permute": draw_permute,
+        "transpose": draw_transpose,
+        "reshape": draw_reshape,
         "identity": draw_simple("identity"),
         "dropout": draw_simple("dropout", rate=st.sampled_from([0.0, 0.3])),
         "upsample": draw_upsample,
         "zeropad": draw_zeropad,
+        "pad": draw_pad,
         "crop": draw_crop,
         "channel_shuffle": draw_channel_shuffle,
+        "slice": draw_slice,
+        "prelu": draw_prelu,
+        "glu": draw_glu,
+        "hardtanh": draw_simple("hardtanh", min_val=st.sampled_from([-1.0, -2.0]), max_val=st.sampled_from([1.0, 3.0])),
+        "elu": draw_simple("elu", alpha=st.sampled_from([1.0, 0.5])),
+        "softplus": draw_simple("softplus", beta=st.sampled_from([1.0, 2.0]), threshold=st.sampled_from([20.0, 1.0])),
+        "scale": draw_simple("scale"),
+        "stochastic_depth": draw_simple("stochastic_depth", rate=st.sampled_from([0.0, 0.2])),
+        "drop_path": draw_simple("drop_path", rate=st.sampled_from([0.0, 0.2]), mode=st.sampled_from(["row", "batch"])),
     }
     for kind, cls in registry().items():
         if kind in by_name:
@@ -895,7 +976,7 @@ def fits(kind: str, rank: int) -> bool:
     ndim = getattr(cls, "ndim", None)
     if ndim is not None:
         return bool(rank == ndim + 1)
-    if kind in ("upsample", "zeropad", "crop") or issubclass(cls, (GlobalPool, AdaptivePool)):
+    if kind in ("upsample", "zeropad", "pad", "crop") or issubclass(cls, (GlobalPool, AdaptivePool)):
         return rank >= 2
     if kind == "channel_shuffle":
         return rank == 3
@@ -1132,7 +1213,10 @@ def random_spec(draw: Draw, first: tuple[str, str | None] | None = None) -> str:
         # Start at a rank the kind reads (windowed kinds read one only).
         kind = first[1]
         rank = draw(st.sampled_from([r for r in (1, 2, 3, 4) if fits(kind, r)]))
-    builder = Builder(draw, draw(input_shapes(rank)))
+    shape = draw(input_shapes(rank))
+    if first is not None and first[1] == "glu" and shape[0] % 2:
+        shape = (2 * shape[0], *shape[1:])  # glu halves the channels: start it on an even count
+    builder = Builder(draw, shape)
     builder.start = builder.shape
     if first is not None:
         # A concat of three branches may triple the input: still small.

@@ -31,6 +31,9 @@ REFERENCE: dict[str, tuple[int, int, int, int]] = {
     "googlenet": (6_624_904, 6_624_904, 14_617, 1_498_376_192),
     "densenet121": (7_978_856, 7_978_856, 83_769, 2_834_161_664),
     "squeezenet1_1": (1_235_496, 1_235_496, 0, 349_151_936),
+    # shared/reference/modern.json: PyTorch 2.14.1 / torchvision 0.29.1, measured the same way.
+    "convnext_tiny": (28_589_128, 28_589_128, 0, 4_455_531_264),
+    "shufflenet_v2_x1_0": (2_278_604, 2_278_604, 16_236, 144_907_992),
 }
 
 # Copied from the project's reference file (shared/reference/modern.json): models torchvision

@@ -9,8 +9,11 @@ AVGPOOL = ("avgpool", "avgpool1d", "avgpool3d")
 GLOBAL = ("global_avgpool", "global_maxpool")  # built as nn.AdaptiveXPoolNd(1) + nn.Flatten
 ADAPTIVE = ("adaptive_avgpool", "adaptive_maxpool")
 MERGE = ("add", "concat", "multiply")  # tensor operators in the builder's forward, not modules
-SHAPE_ONLY = ("dropout", "flatten", "identity", "zeropad", "crop", "input")
-ACTIVATIONS = ("relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "softmax")
+SHAPE_ONLY = ("dropout", "flatten", "identity", "zeropad", "crop", "input", "slice", "pad")
+ACTIVATIONS = (
+    *("relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "softmax"),
+    *("hardsigmoid", "hardtanh", "elu", "selu", "mish", "softplus", "log_softmax"),
+)
 NORMS = ("batchnorm", "groupnorm", "layernorm")
 RECURRENT = ("rnn", "gru", "lstm")  # built as nn.RNN, nn.GRU, nn.LSTM (batch first) in a wrapper
 # Sequence kinds without weighted products: lookups, additions, slices, a mean.

@@ -7,8 +7,9 @@ module:
   second axis (already C_out/g) divided by g again, plus `C_out/g` bias adds per position
   of the conv formula applied to the input (the wrong output size);
 - `F.linear`: 2 per MAC, bias ignored;
-- `F.relu`, `leaky_relu`, `silu`, `gelu`, `softmax`: 1 per element; ReLU6 (`F.hardtanh`),
-  sigmoid, tanh, hardswish: 0;
+- `F.relu`, `leaky_relu`, `silu`, `gelu`, `softmax`, `elu`, `prelu`: 1 per element; ReLU6
+  and hardtanh (`F.hardtanh`), sigmoid, tanh, hardswish, hardsigmoid, SELU, Mish, softplus,
+  log-softmax, GLU: 0; a layer scale's `weight * x`: 0;
 - every pooling (max, average, adaptive, global): 1 per input element;
 - `F.batch_norm` in eval 2 per element (1 without affine), with batch statistics 5 (4);
   `F.layer_norm`, `F.group_norm` 5 (4);
@@ -111,8 +112,10 @@ RULES: dict[str, Rule] = {
     "batchnorm": Rule(_batchnorm, "2 per element"),
     "groupnorm": Rule(_norm, "5 per element"),
     "layernorm": Rule(_norm, "5 per element"),
-    **{k: _element for k in ("relu", "leaky_relu", "silu", "gelu", "softmax")},
+    **{k: _element for k in ("relu", "leaky_relu", "silu", "gelu", "softmax", "elu", "prelu")},
     **{k: zero() for k in ("relu6", "sigmoid", "tanh", "hardswish")},
+    # Their F.* calls are not among those it wraps.
+    **{k: zero() for k in ("hardsigmoid", "hardtanh", "selu", "mish", "softplus", "log_softmax", "glu")},
     # A padded pool is built as pad + pool: F.max_pool2d sees the padded input.
     **{k: Rule(lambda f: f.x_built, "1 per input element") for k in (*MAXPOOL, *AVGPOOL)},
     **{k: Rule(lambda f: f.x, "1 per input element") for k in (*GLOBAL, *ADAPTIVE)},
@@ -121,6 +124,7 @@ RULES: dict[str, Rule] = {
     **{k: Rule(_recurrent, "2 per gate weight and the element-wise gates per step, no bias") for k in RECURRENT},
     "matmul": zero("`a @ b` as an operator: not wrapped"),
     **{k: zero() for k in SEQUENCE},
+    "scale": zero("`weight * x` is an operator it does not wrap"),
 }
 
 PRESET = Preset(

@@ -35,6 +35,9 @@ RULES: dict[str, Rule] = {
     **{k: zero() for k in SEQUENCE},
     **{k: zero() for k in (*NORMS, *ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},
     "upsample": zero(),
+    "scale": zero(),  # an elementwise multiply
+    "prelu": zero(),
+    "glu": zero(),
 }
 
 PRESET = Preset(

@@ -68,6 +68,9 @@ RULES: dict[str, Rule] = {
     "upsample": Rule(_upsample, "1 per output element (bilinear 4)"),
     **{k: _unsupported for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *MERGE)},
     **{k: zero() for k in SHAPE_ONLY},
+    "scale": _unsupported,  # aten::mul
+    "prelu": _unsupported,
+    "glu": _unsupported,
 }
 
 PRESET = Preset(

@@ -57,7 +57,7 @@ RULES: dict[str, Rule] = {
     "gru": _same,  # reset_after=True: two bias vectors, as PyTorch
     **{k: _same for k in ("embedding", "position_embedding", "positional_encoding", "class_token")},
     **{k: _same for k in ("select", "token_mean", "matmul")},
-    **{k: _same for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY, "upsample")},
+    **{k: _same for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY, "upsample", "scale", "prelu", "glu")},
 }
 
 PRESET = Preset(

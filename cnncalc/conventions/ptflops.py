@@ -9,7 +9,9 @@ Default `pytorch` backend: forward hooks on the modules of its `MODULES_MAPPING`
   pooling: 1 per input element; Upsample: 1 per output element.
 With `count_functional=True` (the default) it also wraps `torch.nn.functional`'s relu,
 gelu, silu, softmax, the pools and interpolate, which those modules call inside, so
-ReLU, GELU, every pooling and upsampling count twice, and SiLU and softmax once; ReLU6
+ReLU, GELU, every pooling and upsampling count twice, and SiLU and softmax once (ELU
+and PReLU, hooked and wrapped, twice; hardsigmoid, hardtanh, SELU, Mish, softplus,
+log-softmax, GLU and a layer scale 0); ReLU6
 (`F.hardtanh`) and LeakyReLU (`F.leaky_relu`) are not wrapped. Sigmoid, tanh, hardswish
 count 0. An `x + y` or `x * y` written as an operator is not seen (cnncalc's merges are),
 nor is `a @ b` (matmul). RNN, GRU, LSTM (`rnn_flops_counter_hook`): per step and layer the
@@ -102,6 +104,10 @@ def _rules(functional: bool) -> dict[str, Rule]:
         "gelu": _per_element(twice, "output", ", twice (nn.GELU and F.gelu)"),
         "relu6": Rule(lambda f: f.y, "1 per element"),
         "leaky_relu": Rule(lambda f: f.y, "1 per element"),
+        "elu": _per_element(twice, "output", ", twice (nn.ELU and F.elu)"),
+        "prelu": _per_element(twice, "output", ", twice (nn.PReLU and F.prelu)"),
+        # Neither a module it hooks nor an F.* call it wraps.
+        **{k: zero() for k in ("hardsigmoid", "hardtanh", "selu", "mish", "softplus", "log_softmax", "glu")},
         "silu": Rule(lambda f: once * f.y, "1 per element (F.silu)"),
         "softmax": Rule(lambda f: once * f.y, "1 per element (F.softmax)"),
         **{k: zero() for k in ("sigmoid", "tanh", "hardswish")},
@@ -112,14 +118,18 @@ def _rules(functional: bool) -> dict[str, Rule]:
         **{k: Rule(_recurrent, "weights, element-wise gates and biases per step") for k in RECURRENT},
         "matmul": zero("`a @ b` as an operator: not seen"),
         **{k: zero() for k in SEQUENCE},
+        "scale": zero("not a module it knows; `weight * x` is an operator"),
     }
 
 
 def _aten_rules() -> dict[str, Rule]:
-    others = ("relu", "gelu", "relu6", "leaky_relu", "silu", "softmax", "sigmoid", "tanh", "hardswish", "upsample")
+    others = (
+        *("relu", "gelu", "relu6", "leaky_relu", "silu", "softmax", "sigmoid", "tanh", "hardswish", "upsample"),
+        *("hardsigmoid", "hardtanh", "elu", "selu", "mish", "softplus", "log_softmax", "prelu", "glu"),
+    )
     return {
         **{k: Rule(_with_bias, "bias 1 per output element") for k in (*CONV, *TRANSPOSED, "dense")},
-        **{k: zero() for k in (*NORMS, *others, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},
+        **{k: zero() for k in (*NORMS, *others, "scale", *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},
         **{k: Rule(_recurrent_aten, "gate matmuls plus biases; an LSTM via oneDNN 0") for k in RECURRENT},
         "matmul": Rule(lambda f: f.macs),
         **{k: zero() for k in SEQUENCE},

@@ -9,6 +9,7 @@ Forward hooks on leaf modules of its `register_hooks` table; anything else count
 - AvgPool: 1 per output element; AdaptiveAvgPool (global too): `(window + 1)` per output
   element, the window `prod(in / out)` in floating point, truncated;
 - Softmax: `3*C - 1` per position; Upsample: 1 per output element, 11 when bilinear;
+- PReLU: 1 per element (in eval);
 - ReLU, ReLU6, LeakyReLU, max pooling, dropout: registered as 0; Sigmoid, Tanh, GELU, SiLU,
   Hardswish, Flatten, padding and merges: unregistered, 0;
 - RNN, GRU, LSTM: per step its own cell formulas (rnn_hooks.py): the gate matmuls plus an
@@ -92,6 +93,9 @@ RULES: dict[str, Rule] = {
     },
     "matmul": _unregistered,  # an operator, not a module
     **{k: _unregistered for k in SEQUENCE},
+    "scale": _unregistered,
+    "prelu": Rule(lambda f: f.x, "1 per element (in eval)"),
+    "glu": _unregistered,
 }
 
 PRESET = Preset(

@@ -4,7 +4,8 @@
 - a module whose class name contains "Conv" (conv, transposed conv, depthwise): its weight
   and bias elements times `N * prod(output spatial)`: the bias counted, and transposed conv
   charged on output positions (stride^2 times the input rule);
-- any other leaf with parameters (linear, batchnorm, layernorm, groupnorm): `N * params`,
+- any other leaf with parameters (linear, batchnorm, layernorm, groupnorm, PReLU, a layer
+  scale): `N * params`,
   where N is the output's first axis: a linear layer on a (L, F) input counts F*M + M once,
   not L times;
 - parameter-free leaves (activations, pooling, upsampling) and operators: 0;
@@ -54,6 +55,9 @@ RULES: dict[str, Rule] = {
     **{k: Rule(lambda f: f.params.total, "parameters once per sample") for k in NORMS},
     **{k: zero() for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},
     "upsample": zero(),
+    "scale": Rule(lambda f: f.params.total, "parameters once per sample"),  # a leaf with parameters
+    "prelu": Rule(lambda f: f.params.total, "parameters once per sample"),
+    "glu": zero(),
 }
 
 PRESET = Preset(

@@ -25,6 +25,7 @@ MANIFEST: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "linear": {
         "dense": ("dense",),
+        "scale": ("scale",),
     },
     "pool": {
         "pool": ("maxpool", "maxpool1d", "maxpool3d", "avgpool", "avgpool1d", "avgpool3d"),
@@ -36,7 +37,26 @@ MANIFEST: dict[str, dict[str, tuple[str, ...]]] = {
         "layernorm": ("layernorm",),
     },
     "activation": {
-        "activation": ("relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "softmax"),
+        "activation": (
+            "relu",
+            "relu6",
+            "leaky_relu",
+            "sigmoid",
+            "tanh",
+            "gelu",
+            "silu",
+            "hardswish",
+            "softmax",
+            "hardsigmoid",
+            "hardtanh",
+            "elu",
+            "selu",
+            "mish",
+            "softplus",
+            "log_softmax",
+            "prelu",  # learned slopes: a layer, never an `activation:`
+            "glu",  # halves the channels: a layer, never an `activation:`
+        ),
     },
     "shape": {
         "flatten": ("flatten",),
@@ -44,8 +64,13 @@ MANIFEST: dict[str, dict[str, tuple[str, ...]]] = {
         "dropout": ("dropout",),  # the identity at inference: values keep their place
         "crop": ("crop",),
         "zeropad": ("zeropad",),
+        "pad": ("pad",),
         "upsample": ("upsample",),
         "channel_shuffle": ("channel_shuffle",),
+        "slice": ("slice",),
+        "stochastic_depth": ("stochastic_depth", "drop_path"),  # the identity at inference
+        "permute": ("permute", "transpose"),
+        "reshape": ("reshape",),
     },
     "merge": {
         "merge": ("add", "concat", "multiply"),

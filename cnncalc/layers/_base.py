@@ -40,7 +40,8 @@ Size = Annotated[
 Padding = Annotated[
     NonNegativeInt | list[NonNegativeInt] | Literal["valid", "same"],
     Field(
-        description="Zero padding per side: an int, one per dimension, `valid` (none) or `same` "
+        description="Zero padding per side: an int, one per dimension, one per side ([before, after] per "
+        "dimension: [2, 0] pads a sequence on the left only, a causal conv), `valid` (none) or `same` "
         "(output = ceil(n / stride); an odd total puts the extra pixel bottom/right)."
     ),
 ]
@@ -358,6 +359,8 @@ def resolve_padding(
             pads.append((total // 2, total - total // 2))
         return tuple(pads)
     assert not isinstance(padding, str)
+    if isinstance(padding, list) and len(padding) == 2 * len(sizes):  # one per side, [before, after] per axis
+        return tuple((padding[2 * i], padding[2 * i + 1]) for i in range(len(sizes)))
     return tuple((p, p) for p in per_dim(padding, len(sizes), "padding"))
 
 
@@ -416,6 +419,8 @@ def window_summary(
 
 
 def padding_text(padding: int | list[int] | str, ndim: int) -> str:
+    if isinstance(padding, list) and len(padding) == 2 * ndim:  # one per side: before+after per axis
+        return ",".join(f"{padding[2 * i]}+{padding[2 * i + 1]}" for i in range(ndim))
     return padding if isinstance(padding, str) else pair_text(per_dim(padding, ndim, "padding"))
 
 

@@ -15,8 +15,8 @@ TRAITS: dict[str, str] = {
         "changes (flatten, identity, dropout). Such a layer does not separate two layers around it."
     ),
     "fully-connected": (
-        "A learned matrix over the last axis, as PyTorch's nn.Linear: every output unit reads every input "
-        "value of that axis (dense)."
+        "A learned matrix over one axis, the last as PyTorch's nn.Linear (or the one its `features_axis` "
+        "names): every output unit reads every input value of that axis (dense)."
     ),
     "windowed": "Slides a kernel over the spatial axes, with `kernel`, `stride` and `padding` fields (conv, maxpool).",
     "has-bias": "Has a `bias: true|false` field that adds learned constants to its output.",

@@ -1,37 +1,59 @@
 """Layer normalization: `{type: layernorm}` over all of a sample's axes, or
-`{type: layernorm, dims: 1}` over the last axis only, as `nn.LayerNorm(shape[-dims:])`.
+`{type: layernorm, dims: 1}` over the last axis only, as `nn.LayerNorm(shape[-dims:])`,
+or `{type: layernorm, axis: channels}` over the channels at each position: ConvNeXt's
+LayerNorm2d, nn.LayerNorm(C) on the map held channels last.
 
 Normalizes each sample (not each channel) with its own mean and variance over the
 trailing `dims` axes of the channels-first shape, so with the default on (C, H, W)
-the normalized shape is (C, H, W). With `affine`, a learned scale and shift per
-normalized element: 2 * prod(normalized shape) parameters (one fewer set without
-`bias`). No buffers, no MACs.
+the normalized shape is (C, H, W); with `axis: channels`, it is (C,) at every position.
+With `affine`, a learned scale and shift per normalized element: 2 * prod(normalized
+shape) parameters (one fewer set without `bias`). No buffers, no MACs.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, PositiveInt
+from pydantic import Field, PositiveInt, model_validator
 
 from cnncalc.errors import LayerError
 from cnncalc.layers._base import Inputs, Shape, Tensor, Work, prod
+from cnncalc.layers._torch import on_channels_last
 from cnncalc.layers.activation import WithActivation
 
 
 class LayerNorm(WithActivation):
-    """Normalizes each sample over its trailing `dims` axes, then scales and shifts."""
+    """Normalizes each sample over its trailing `dims` axes (or its channels), then scales and shifts."""
 
     traits: ClassVar[frozenset[str]] = frozenset({"normalizing", "has-bias"})
     type: Literal["layernorm"]
     dims: PositiveInt | None = Field(
         None, description="How many trailing axes (channels first) to normalize over; default all of them."
     )
+    axis: Literal["channels"] | None = Field(
+        None,
+        description="`channels`: normalize the channels at each position (ConvNeXt's LayerNorm2d), "
+        "instead of trailing axes.",
+    )
     affine: bool = Field(True, description="Learn a scale per normalized element (PyTorch's elementwise_affine).")
     bias: bool = Field(True, description="With affine, also learn a shift per normalized element.")
     eps: float = Field(1e-5, gt=0, description="Added to the variance for numerical stability.")
 
+    @model_validator(mode="after")
+    def _axis_or_dims(self) -> LayerNorm:
+        if self.axis is not None and self.dims is not None:
+            raise ValueError("give dims (trailing axes) or axis: channels, not both")
+        return self
+
+    def normalized_axes(self, x: Shape) -> str:
+        """The names of the axes each mean and variance are taken over: `CHW`, `W`, `C`."""
+        if self.axis == "channels":
+            return x.layout.channels
+        return x.axes[len(x) - len(self.normalized(x)) :]
+
     def normalized(self, x: Shape) -> tuple[int, ...]:
+        if self.axis == "channels":
+            return (x.channels,)
         dims = len(x) if self.dims is None else self.dims
         if dims > len(x):
             raise LayerError(f"dims={dims} but the input {x.text('chw')} has only {len(x)} axes", "dims")
@@ -51,10 +73,13 @@ class LayerNorm(WithActivation):
         return Work(elementwise=prod(output), activation=self.activated(output))
 
     def summary(self, inputs: Inputs) -> str:
+        if self.axis is not None:
+            return f"axis={self.axis}"
         return "" if self.dims is None else f"dims={self.dims}"
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
 
         shape = list(self.normalized(inputs[0]))
-        return nn.LayerNorm(shape, eps=self.eps, elementwise_affine=self.affine, bias=self.bias)
+        norm = nn.LayerNorm(shape, eps=self.eps, elementwise_affine=self.affine, bias=self.bias)
+        return on_channels_last(norm, inputs[0]) if self.axis == "channels" else norm

@@ -37,8 +37,13 @@ def check(ctx: Context) -> Iterator[Finding]:
         # An activation in between (`activation: relu` on the conv) keeps the bias useful.
         if not has(before, "has-bias") or getattr(before.layer, "bias", None) is not True or applied_activation(before):
             continue
-        # One bias per output channel: the last axis of a fully-connected layer, else the first.
-        width = before.output[-1] if has(before, "fully-connected") else before.output.channels
+        # One bias per output channel: the axis a fully-connected layer connects (the last,
+        # unless its `features_axis` says otherwise), else the channels.
+        connects = getattr(before.layer, "features_axis", None)
+        if has(before, "fully-connected"):
+            width = before.output.size(connects(before.output)) if callable(connects) else before.output[-1]
+        else:
+            width = before.output.channels
         yield RULE.at(
             ctx,
             before.mark,

@@ -49,10 +49,13 @@ def check(ctx: Context) -> Iterator[Finding]:
             after.add(node.index)
             continue
         # A sequence of vectors (L, D) ends in its features: dense acts on them, as meant.
+        # `axis: channels` connects the channels at each position, as meant.
+        connects = getattr(node.layer, "features_axis", None)
         if (
             not has(node, "fully-connected")
             or not node.inputs
-            or node.inputs[0].axes[-1] not in node.inputs[0].layout.spatial
+            or (connects(node.inputs[0]) if callable(connects) else node.inputs[0].axes[-1])
+            not in node.inputs[0].layout.spatial
         ):
             continue
         after.add(node.index)
