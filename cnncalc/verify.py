@@ -14,6 +14,7 @@ the plain `cnncalc table` path never loads torch.
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import importlib
 import os
@@ -152,6 +153,22 @@ class Verification:
         return found
 
 
+def counting(torch: Any) -> contextlib.ExitStack:
+    """What FlopCounterMode needs to see every matmul on the CPU (docs: conventions):
+    gradients on (no inference fast path), the math attention kernel (the fused ones count
+    0 for QK^T and AV) and oneDNN off (its LSTM counts 0)."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    stack = contextlib.ExitStack()
+    stack.enter_context(torch.enable_grad())
+    stack.enter_context(sdpa_kernel(SDPBackend.MATH))
+    stack.enter_context(warnings.catch_warnings())
+    # Setting the flags also sets oneDNN's TF32 flag, which warns on a build without Intel GPUs.
+    warnings.filterwarnings("ignore", message="TF32 acceleration on top of oneDNN")
+    stack.enter_context(torch.backends.mkldnn.flags(enabled=False))
+    return stack
+
+
 def _graph_module_class() -> Any:
     import_torch()
     from torch import nn
@@ -281,8 +298,8 @@ def verify(trace: Trace, device: str = "auto") -> Verification:
 
     x = torch.randn(batch, *trace.nodes[0].output, device=device)
     try:
-        # Gradients on: under no_grad some fused paths hide work from the counter.
-        with torch.enable_grad(), counter:
+        # Gradients on, math attention, no oneDNN: otherwise fused paths hide work from the counter.
+        with counting(torch), counter:
             module(x, observe)
     except NodeFailed as failed:
         result.nodes.append(NodeCheck(failed.index, error=f"PyTorch could not run it: {failed}"))
@@ -524,7 +541,7 @@ def _run_recording(
         handles.append(m.register_forward_hook(hook))
     counter = FlopCounterMode(display=False)
     try:
-        with torch.enable_grad():
+        with counting(torch):
             # A copy of a tensor that requires gradients: a model may change its input in place.
             tracked = x.detach().requires_grad_(x.is_floating_point()).clone()
             with counter:

@@ -35,9 +35,11 @@ def chw(dims: dict[str, int]) -> Shape:
     return InputSpec.model_validate(dims).shape()
 
 
-def from_course_order(shape: list[int]) -> tuple[int, ...]:
-    """[H, W, C] (the course's order) -> (C, H, W); a flat [N] stays as it is."""
-    return tuple(shape) if len(shape) == 1 else (shape[-1], *shape[:-1])
+def from_course_order(shape: list[int], dims: dict[str, int] | None = None) -> tuple[int, ...]:
+    """[H, W, C] (the course's order) -> (C, H, W); a flat [N] and a sequence [L, D] stay as they are."""
+    if len(shape) == 1 or (dims is not None and "d" in dims and "c" not in dims):
+        return tuple(shape)
+    return (shape[-1], *shape[:-1])
 
 
 def inputs_of(case: dict[str, Any]) -> tuple[tuple[int, ...], ...]:
@@ -47,7 +49,8 @@ def inputs_of(case: dict[str, Any]) -> tuple[tuple[int, ...], ...]:
 
 def expected(case: dict[str, Any]) -> tuple[tuple[int, ...], Params, int]:
     params = Params(case["trainable"], case.get("non_trainable", 0), case.get("buffers", 0))
-    return from_course_order(case["shape"]), params, case["macs"]
+    first = case["inputs"][0] if "inputs" in case else case["input"]
+    return from_course_order(case["shape"], first), params, case["macs"]
 
 
 def build(case: dict[str, Any]) -> Layer:
@@ -107,7 +110,10 @@ def test_torch_parity(case: dict[str, Any]) -> None:
     module = build(case).build_torch(inputs)
     batch = [torch.randn(2, *x) for x in inputs]
     counter = FlopCounterMode(display=False)
-    with torch.enable_grad(), counter:
+    # The math attention kernel and no oneDNN: otherwise the CPU hides attention from the counter.
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    with torch.enable_grad(), sdpa_kernel(SDPBackend.MATH), torch.backends.mkldnn.flags(enabled=False), counter:
         out = module(*batch)
     assert tuple(out.shape) == (2, *shape)
     trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)

@@ -34,6 +34,7 @@ from cnncalc.verify import build_module
 torch = needs_module("torch")
 from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
+from torch.nn.attention import SDPBackend, sdpa_kernel  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths")
@@ -51,6 +52,78 @@ class Fn(nn.Module):  # type: ignore[misc]
 
     def forward(self, *xs: Any) -> Any:
         return self.fn(*xs)
+
+
+class SelfAttention(nn.Module):  # type: ignore[misc]
+    """nn.MultiheadAttention as a layer: self-attention, or cross-attention on a memory."""
+
+    def __init__(self, attention: Any, causal: bool = False) -> None:
+        super().__init__()
+        self.attention = attention
+        self.causal = causal
+
+    def forward(self, x: Any, memory: Any = None) -> Any:
+        memory = x if memory is None else memory
+        mask = nn.Transformer.generate_square_subsequent_mask(x.shape[1]) if self.causal else None
+        return self.attention(x, memory, memory, attn_mask=mask, is_causal=self.causal, need_weights=False)[0]
+
+
+class LlamaAttention(nn.Module):  # type: ignore[misc]
+    """Grouped-query attention as Hugging Face's Llama writes it: q/k/v/o, rotate_half, SDPA."""
+
+    def __init__(self, width: int, heads: int, kv_heads: int, bias: bool, rotary: bool) -> None:
+        super().__init__()
+        self.heads, self.kv_heads, self.head, self.rotary = heads, kv_heads, width // heads, rotary
+        self.q_proj = nn.Linear(width, heads * self.head, bias=bias)
+        self.k_proj = nn.Linear(width, kv_heads * self.head, bias=bias)
+        self.v_proj = nn.Linear(width, kv_heads * self.head, bias=bias)
+        self.o_proj = nn.Linear(heads * self.head, width, bias=bias)
+
+    def forward(self, x: Any) -> Any:
+        b, n, _ = x.shape
+        q = self.q_proj(x).view(b, n, self.heads, self.head).transpose(1, 2)
+        k = self.k_proj(x).view(b, n, self.kv_heads, self.head).transpose(1, 2)
+        v = self.v_proj(x).view(b, n, self.kv_heads, self.head).transpose(1, 2)
+        if self.rotary:
+            inv_freq = 1.0 / (10000 ** (torch.arange(0, self.head, 2).float() / self.head))
+            freqs = torch.outer(torch.arange(n).float(), inv_freq)
+            emb = torch.cat((freqs, freqs), dim=-1)
+
+            def rotate_half(t: Any) -> Any:
+                return torch.cat((-t[..., self.head // 2 :], t[..., : self.head // 2]), dim=-1)
+
+            q = q * emb.cos() + rotate_half(q) * emb.sin()
+            k = k * emb.cos() + rotate_half(k) * emb.sin()
+        out = F.scaled_dot_product_attention(q, k, v, enable_gqa=True)
+        return self.o_proj(out.transpose(1, 2).reshape(b, n, -1))
+
+
+class SwiGLU(nn.Module):  # type: ignore[misc]
+    """Llama's MLP: down(act(gate(x)) * up(x))."""
+
+    def __init__(self, width: int, hidden: int, bias: bool, act: Any) -> None:
+        super().__init__()
+        self.gate_proj = nn.Linear(width, hidden, bias=bias)
+        self.up_proj = nn.Linear(width, hidden, bias=bias)
+        self.down_proj = nn.Linear(hidden, width, bias=bias)
+        self.act = act
+
+    def forward(self, x: Any) -> Any:
+        return self.down_proj(self.act(self.gate_proj(x)) * self.up_proj(x))
+
+
+class Causal(nn.Module):  # type: ignore[misc]
+    """A transformer layer run with a causal mask (or none)."""
+
+    def __init__(self, layer: Any, causal: bool) -> None:
+        super().__init__()
+        self.layer, self.causal = layer, causal
+
+    def forward(self, x: Any, *memory: Any) -> Any:
+        mask = nn.Transformer.generate_square_subsequent_mask(x.shape[1]) if self.causal else None
+        if memory:
+            return self.layer(x, memory[0], tgt_mask=mask, tgt_is_causal=self.causal)
+        return self.layer(x, src_mask=mask, is_causal=self.causal)
 
 
 def seq(*modules: Any) -> Any:
@@ -202,6 +275,31 @@ MODULES: dict[str, Callable[[], Any]] = {
     "concat on the channels": lambda: Fn(lambda a, b: torch.cat([a, b], dim=1)),
     "concat of feature vectors": lambda: Fn(lambda a, b, c: torch.cat([a, b, c], dim=1)),
     "multiply, squeeze-and-excitation's channel scale broadcast over the image": lambda: Fn(lambda a, b: a * b),
+    # attention and transformer layers, batch first
+    "self-attention, 2 heads on (4, 8)": lambda: SelfAttention(nn.MultiheadAttention(8, 2, batch_first=True)),
+    "causal self-attention without bias (the mask changes no count)": lambda: SelfAttention(
+        nn.MultiheadAttention(12, 3, bias=False, batch_first=True), causal=True
+    ),
+    "cross-attention on a memory of another length and width (kdim = vdim = 6)": lambda: SelfAttention(
+        nn.MultiheadAttention(8, 2, kdim=6, vdim=6, batch_first=True)
+    ),
+    "grouped-query attention, 4 heads sharing 2 key/value heads, rotary, no bias": lambda: LlamaAttention(
+        16, 4, 2, bias=False, rotary=True
+    ),
+    "multi-query attention with bias, one key/value head": lambda: LlamaAttention(8, 4, 1, bias=True, rotary=False),
+    "post-norm gelu encoder layer, as BERT's": lambda: nn.TransformerEncoderLayer(
+        8, 2, 16, activation="gelu", layer_norm_eps=1e-12, batch_first=True
+    ),
+    "pre-norm causal encoder layer without bias, as GPT's": lambda: Causal(
+        nn.TransformerEncoderLayer(12, 3, 24, norm_first=True, bias=False, batch_first=True), causal=True
+    ),
+    "decoder layer on a target of 3 and a memory of 5": lambda: Causal(
+        nn.TransformerDecoderLayer(8, 2, 16, batch_first=True), causal=False
+    ),
+    "rmsnorm on a sequence, one weight per feature": lambda: nn.RMSNorm(8),
+    "rmsnorm without affine on features": lambda: nn.RMSNorm(16, eps=1e-6, elementwise_affine=False),
+    "SwiGLU feed-forward, three projections without bias": lambda: SwiGLU(8, 12, bias=False, act=nn.SiLU()),
+    "GeGLU feed-forward with bias on features": lambda: SwiGLU(6, 4, bias=True, act=nn.GELU()),
 }
 
 
@@ -212,12 +310,16 @@ def case_id(case: dict[str, Any]) -> str:
 def channels_first(dims: dict[str, int]) -> tuple[int, ...]:
     if "features" in dims:
         return (dims["features"],)
+    if "d" in dims and "c" not in dims:  # a sequence of vectors: (L, D), batch first
+        return (dims["l"], dims["d"])
     return (dims["c"], *(dims[axis] for axis in ("d", "h", "w", "l") if axis in dims))
 
 
-def from_course_order(shape: list[int]) -> tuple[int, ...]:
-    """[H, W, C] -> (C, H, W); a flat [N] stays."""
-    return tuple(shape) if len(shape) == 1 else (shape[-1], *shape[:-1])
+def from_course_order(shape: list[int], dims: dict[str, int]) -> tuple[int, ...]:
+    """[H, W, C] -> (C, H, W); a flat [N] and a sequence [L, D] stay."""
+    if len(shape) == 1 or ("d" in dims and "c" not in dims):
+        return tuple(shape)
+    return (shape[-1], *shape[:-1])
 
 
 def measure(module: Any, inputs: list[tuple[int, ...]]) -> tuple[tuple[int, ...], int, int, int, int]:
@@ -225,8 +327,9 @@ def measure(module: Any, inputs: list[tuple[int, ...]]) -> tuple[tuple[int, ...]
     torch.manual_seed(0)
     batch = [torch.randn(BATCH, *shape) for shape in inputs]
     counter = FlopCounterMode(display=False)
-    # Gradients on, so that no inference fast path hides work from the counter.
-    with torch.enable_grad(), counter:
+    # Gradients on, the math attention kernel and no oneDNN, so that no fused path hides
+    # work from the counter (docs: conventions).
+    with torch.enable_grad(), sdpa_kernel(SDPBackend.MATH), torch.backends.mkldnn.flags(enabled=False), counter:
         out = module(*batch)
     flops = counter.get_total_flops()
     assert flops % (2 * BATCH) == 0, flops
@@ -254,7 +357,7 @@ def test_case_against_a_hand_built_module(case: dict[str, Any]) -> None:
         pytest.fail(f"no hand-built module for {case_id(case)}")
     inputs = [channels_first(d) for d in (case["inputs"] if "inputs" in case else [case["input"]])]
     shape, trainable, frozen, buffers, macs = measure(MODULES[case["about"]](), inputs)
-    assert shape == from_course_order(case["shape"])
+    assert shape == from_course_order(case["shape"], case["inputs"][0] if "inputs" in case else case["input"])
     assert (trainable, frozen, buffers) == (case["trainable"], case.get("non_trainable", 0), case.get("buffers", 0))
     assert macs == case["macs"]
 

@@ -34,6 +34,7 @@ MANIFEST: dict[str, dict[str, tuple[str, ...]]] = {
         "batchnorm": ("batchnorm",),
         "groupnorm": ("groupnorm",),
         "layernorm": ("layernorm",),
+        "rmsnorm": ("rmsnorm",),
     },
     "activation": {
         "activation": ("relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "softmax"),
@@ -55,7 +56,11 @@ MANIFEST: dict[str, dict[str, tuple[str, ...]]] = {
         "parallel": ("parallel",),
     },
     "recurrent": {},
-    "attention": {},
+    "attention": {
+        "attention": ("attention",),
+        "transformer": ("transformer_encoder_layer", "transformer_decoder_layer"),
+        "gated_ffn": ("gated_ffn",),
+    },
     "embedding": {},
 }
 
