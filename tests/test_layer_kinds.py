@@ -98,6 +98,7 @@ def test_case_through_the_engine(case: dict[str, Any]) -> None:
         assert all(jump > 0 for jump in node.rf.jump)
 
 
+@pytest.mark.filterwarnings("ignore:TF32 acceleration on top of oneDNN")  # mkldnn.flags() on this build
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_torch_parity(case: dict[str, Any]) -> None:
     """PyTorch's own module gives the hand-worked shape, parameters, buffers and MACs."""

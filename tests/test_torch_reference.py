@@ -37,7 +37,10 @@ from torch.nn import functional as F  # noqa: E402
 from torch.nn.attention import SDPBackend, sdpa_kernel  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
-pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths"),
+    pytest.mark.filterwarnings("ignore:TF32 acceleration on top of oneDNN"),  # mkldnn.flags() on this build
+]
 
 CASES: list[dict[str, Any]] = yaml.safe_load(Path(__file__).with_name("layer_cases.yaml").read_text())
 BATCH = 2

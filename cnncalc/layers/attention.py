@@ -131,6 +131,4 @@ class Attention(Layer):
                 causal=self.causal,
                 rotary=self.rotary,
             )
-        return multihead_module(
-            width, self.heads, kdim, vdim, bias=self.bias, causal=self.causal, dropout=self.dropout
-        )
+        return multihead_module(width, self.heads, kdim, vdim, bias=self.bias, causal=self.causal, dropout=self.dropout)
