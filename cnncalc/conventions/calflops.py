@@ -15,7 +15,14 @@ module:
 - `F.interpolate`: the product of `size` (spatial only, not times channels); with a
   per-axis scale it crashes (not defined here) unless the scale has as many entries as
   the batch has samples (a 1-D upsample at batch 1), when it counts the input's elements;
-- dropout, merges written as operators, flatten and padding: 0.
+- dropout, merges written as operators, flatten and padding: 0;
+- `F.scaled_dot_product_attention` and `F.rms_norm`: not wrapped, 0; so attention counts
+  its projections (2 per MAC), not `QK^T` and `AV`, and nothing at all where
+  nn.MultiheadAttention takes its fused inference path (it runs under no_grad): a
+  self-attention with biases and even heads (in an encoder layer, not causal). A
+  transformer layer's activation is the `F.relu`/`F.gelu` it captured when built, before
+  calflops wraps them: 0; its layer norms 5 per element. A gated feed-forward's
+  `nn.SiLU`/`nn.GELU` gate: 1 per element.
 The count depends on how the model is written; these are the `--verify` builder's choices
 (torchvision's): merges as `x + y` operators, activations as modules, and a pool whose
 padding is asymmetric (or wider than PyTorch lets a pool pad) as a pad layer then the
@@ -29,7 +36,17 @@ from __future__ import annotations
 import math
 
 from cnncalc.conventions._facts import Facts
-from cnncalc.conventions._kinds import ADAPTIVE, AVGPOOL, CONV, GLOBAL, MAXPOOL, MERGE, SHAPE_ONLY, TRANSPOSED
+from cnncalc.conventions._kinds import (
+    ADAPTIVE,
+    AVGPOOL,
+    CONV,
+    GLOBAL,
+    MAXPOOL,
+    MERGE,
+    SHAPE_ONLY,
+    TRANSFORMER,
+    TRANSPOSED,
+)
 from cnncalc.conventions._preset import Count, NotDefined, Preset, Rule, zero
 
 
@@ -74,6 +91,13 @@ def _upsample(f: Facts) -> Count:
     return f.x
 
 
+def _transformer(f: Facts) -> int:
+    parts = f.parts
+    seen = [p for a in parts.attentions if not a.fast_path for p in a.projections] + list(parts.linears)
+    gate = parts.activations if f.kind == "gated_ffn" else 0
+    return 2 * sum(p.macs for p in seen) + 5 * sum(parts.norms) + gate
+
+
 _element = Rule(lambda f: f.x, "1 per element")
 
 RULES: dict[str, Rule] = {
@@ -90,6 +114,8 @@ RULES: dict[str, Rule] = {
     **{k: Rule(lambda f: f.x, "1 per input element") for k in (*GLOBAL, *ADAPTIVE)},
     "upsample": Rule(_upsample, "its size's product, or the input's elements"),
     **{k: zero() for k in (*MERGE, *SHAPE_ONLY)},
+    **{k: Rule(_transformer, "projections 2 per MAC, no QK^T or AV; fused attention 0") for k in TRANSFORMER},
+    "rmsnorm": zero(),
 }
 
 PRESET = Preset(

@@ -3,8 +3,11 @@
 FLOPs, 2 per multiply-accumulate, for the conv family (transposed conv by its input
 positions, as cnncalc counts MACs), mm/addmm/bmm (bias ignored) and attention. Every other
 op counts 0, silently: norms, activations, pooling, merges and upsampling. So its total
-is exactly twice cnncalc's MACs. (Run it with gradients enabled: under `inference_mode`
-it counts 0, and on the CPU fused attention and oneDNN LSTMs hide from it.)
+is exactly twice cnncalc's MACs, attention's `QK^T` and `AV` included. (Run it with
+gradients enabled: under `inference_mode` it counts 0; on the CPU, fused scaled-dot-product
+attention and oneDNN LSTMs hide from it unless it runs under
+`sdpa_kernel(SDPBackend.MATH)` and `torch.backends.mkldnn.flags(enabled=False)`, as
+`cnncalc verify` runs it: these are its numbers run that way.)
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from cnncalc.conventions._kinds import (
     MERGE,
     NORMS,
     SHAPE_ONLY,
+    TRANSFORMER,
     TRANSPOSED,
 )
 from cnncalc.conventions._preset import Preset, Rule, zero
@@ -26,7 +30,8 @@ from cnncalc.conventions._preset import Preset, Rule, zero
 _twice = Rule(lambda f: 2 * f.macs, "2 FLOPs per multiply-accumulate")
 
 RULES: dict[str, Rule] = {
-    **{k: _twice for k in (*CONV, *TRANSPOSED, "dense")},
+    **{k: _twice for k in (*CONV, *TRANSPOSED, "dense", *TRANSFORMER)},
+    "rmsnorm": zero(),
     **{k: zero() for k in (*NORMS, *ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},
     "upsample": zero(),
 }

@@ -20,6 +20,7 @@ from cnncalc.conventions._kinds import (
     MERGE,
     NORMS,
     SHAPE_ONLY,
+    TRANSFORMER,
     TRANSPOSED,
 )
 from cnncalc.conventions._preset import Preset, Rule
@@ -33,7 +34,7 @@ def _batchnorm(f: Facts) -> int:
 _same = Rule(lambda f: f.params.total)
 
 RULES: dict[str, Rule] = {
-    **{k: _same for k in (*CONV, *TRANSPOSED, "dense", *NORMS)},
+    **{k: _same for k in (*CONV, *TRANSPOSED, "dense", *NORMS, *TRANSFORMER, "rmsnorm")},
     "batchnorm": Rule(_batchnorm, "moving mean and variance as non-trainable parameters"),
     **{k: _same for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY, "upsample")},
 }

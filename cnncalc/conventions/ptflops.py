@@ -7,6 +7,15 @@ Default `pytorch` backend: forward hooks on the modules of its `MODULES_MAPPING`
   `module.affine`, which LayerNorm calls `elementwise_affine`);
 - ReLU, ReLU6, LeakyReLU, GELU: 1 per output element; every max, average and adaptive
   pooling: 1 per input element; Upsample: 1 per output element.
+- nn.MultiheadAttention: its own hook's formula, per sample: `L_q*E` (scaling the queries),
+  `L_q*E^2 + L_k*kdim^2 + L_v*vdim^2` (the projections, squared in kdim and vdim as written),
+  `(L_q + L_k + L_v)*E` with biases, per head `L_q*L_k*(E/h) + L_q*L_k + L_q*L_k*(vdim/h)`,
+  and `L_q*vdim*(vdim + 1)` for the out-projection (bias always counted); so a transformer
+  layer's attention, whose feed-forward `nn.Linear`s count as above and layer norms 1 per
+  element. The activation inside a transformer layer is the `F.relu`/`F.gelu` it captured
+  when built, before ptflops wraps it: 0. nn.RMSNorm and `F.scaled_dot_product_attention`
+  are not counted, so attention written with `nn.Linear` projections (grouped-query,
+  rotary) counts them with their biases, not `QK^T` and `AV`.
 With `count_functional=True` (the default) it also wraps `torch.nn.functional`'s relu,
 gelu, silu, softmax, the pools and interpolate, which those modules call inside, so
 ReLU, GELU, every pooling and upsampling count twice, and SiLU and softmax once; ReLU6
@@ -18,15 +27,28 @@ padding is asymmetric (or wider than PyTorch lets a pool pad) as a pad layer the
 pool, which then counts the padded input's elements.
 
 `ptflops-aten` (`backend="aten"`): a dispatch mode counting only `aten.convolution`
-(MACs + bias outputs), `aten.addmm` (MACs + bias outputs), `aten.mm`, `matmul`, `bmm`.
+(MACs + bias outputs), `aten.addmm` (MACs + bias outputs), `aten.mm`, `matmul`, `bmm`:
+attention's projections with their biases, not the fused `QK^T` and `AV`.
 `ptflops-nofunc` (`backend_specific_config={"count_functional": False}`): module hooks only.
 """
 
 from __future__ import annotations
 
 from cnncalc.conventions._facts import Facts
-from cnncalc.conventions._kinds import ADAPTIVE, AVGPOOL, CONV, GLOBAL, MAXPOOL, MERGE, NORMS, SHAPE_ONLY, TRANSPOSED
+from cnncalc.conventions._kinds import (
+    ADAPTIVE,
+    AVGPOOL,
+    CONV,
+    GLOBAL,
+    MAXPOOL,
+    MERGE,
+    NORMS,
+    SHAPE_ONLY,
+    TRANSFORMER,
+    TRANSPOSED,
+)
 from cnncalc.conventions._preset import Preset, Rule, zero
+from cnncalc.layers._attention_parts import AttentionPart, Linear
 
 
 def _with_bias(f: Facts) -> int:
@@ -42,6 +64,38 @@ def _per_element(times: int, what: str, twice: str) -> Rule:
     if what == "input":
         return Rule(lambda f: times * f.x, f"1 per input element{twice if times == 2 else ''}")
     return Rule(lambda f: times * f.y, f"1 per output element{twice if times == 2 else ''}")
+
+
+def _linear(p: Linear) -> int:
+    return p.macs + (p.rows * p.fan_out if p.bias else 0)
+
+
+def _multihead_hook(a: AttentionPart) -> int:
+    """ptflops' `multihead_attention_counter_hook`, term by term."""
+    q, k, v, e, h = a.q_len, a.kv_len, a.kv_len, a.width, a.heads
+    count = q * e + q * e * e + k * a.kdim * a.kdim + v * a.vdim * a.vdim
+    if a.bias:
+        count += (q + k + v) * e
+    count += h * (q * k * (e // h) + q * k + q * k * (a.vdim // h))
+    return count + q * a.vdim * (a.vdim + 1)
+
+
+def _transformer(functional: bool) -> Rule:
+    def count(f: Facts) -> int:
+        parts = f.parts
+        total = sum(_multihead_hook(a) if a.multihead else sum(map(_linear, a.projections)) for a in parts.attentions)
+        total += sum(map(_linear, parts.linears)) + sum(parts.norms)
+        if f.kind == "gated_ffn":  # nn.SiLU: F.silu only; nn.GELU: its module hook and F.gelu
+            gelu = f.get("gate") == "gelu"
+            total += parts.activations * ((1 if gelu else 0) + (1 if functional else 0))
+        return total
+
+    return Rule(count, "MultiheadAttention by its own formula; norms 1 per element")
+
+
+def _aten_transformer(f: Facts) -> int:
+    parts = f.parts
+    return sum(_linear(p) for a in parts.attentions for p in a.projections) + sum(map(_linear, parts.linears))
 
 
 def _rules(functional: bool) -> dict[str, Rule]:
@@ -66,6 +120,8 @@ def _rules(functional: bool) -> dict[str, Rule]:
         **{k: pool for k in (*GLOBAL, *ADAPTIVE)},
         "upsample": _per_element(twice, "output", ", twice (nn.Upsample and F.interpolate)"),
         **{k: zero() for k in (*MERGE, *SHAPE_ONLY)},
+        **{k: _transformer(functional) for k in TRANSFORMER},
+        "rmsnorm": zero(),
     }
 
 
@@ -74,6 +130,8 @@ def _aten_rules() -> dict[str, Rule]:
     return {
         **{k: Rule(_with_bias, "bias 1 per output element") for k in (*CONV, *TRANSPOSED, "dense")},
         **{k: zero() for k in (*NORMS, *others, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},
+        **{k: Rule(_aten_transformer, "projections with bias, no fused QK^T or AV") for k in TRANSFORMER},
+        "rmsnorm": zero(),
     }
 
 

@@ -11,6 +11,10 @@ Forward hooks on leaf modules of its `register_hooks` table; anything else count
 - Softmax: `3*C - 1` per position; Upsample: 1 per output element, 11 when bilinear;
 - ReLU, ReLU6, LeakyReLU, max pooling, dropout: registered as 0; Sigmoid, Tanh, GELU, SiLU,
   Hardswish, Flatten, padding and merges: unregistered, 0.
+- nn.MultiheadAttention, nn.RMSNorm: not registered, 0 (nor are the projections inside
+  MultiheadAttention, which it runs as functions); a transformer layer counts its
+  feed-forward `nn.Linear`s and 4 per element of each layer norm; attention written with
+  `nn.Linear` projections (grouped-query, rotary) counts them, not `QK^T` and `AV`.
 Counts include the batch and come back as a float; exact below 2^53.
 (Its maintained fork, ultralytics-thop 2.x, counts transposed conv by input positions and
 average pooling by the window; this preset reproduces the `thop` package.)
@@ -21,7 +25,7 @@ from __future__ import annotations
 import math
 
 from cnncalc.conventions._facts import Facts
-from cnncalc.conventions._kinds import ACTIVATIONS, AVGPOOL, CONV, MAXPOOL, MERGE, SHAPE_ONLY, TRANSPOSED
+from cnncalc.conventions._kinds import ACTIVATIONS, AVGPOOL, CONV, MAXPOOL, MERGE, SHAPE_ONLY, TRANSFORMER, TRANSPOSED
 from cnncalc.conventions._preset import Preset, Rule, zero
 
 
@@ -46,6 +50,13 @@ def _softmax(f: Facts) -> int:
     return (f.x // features) * (3 * features - 1)
 
 
+def _transformer(f: Facts) -> int:
+    # Leaf nn.Linear modules only: nn.MultiheadAttention is not registered.
+    parts = f.parts
+    linears = [p for a in parts.attentions if not a.multihead for p in a.projections] + list(parts.linears)
+    return sum(p.macs for p in linears) + 4 * sum(parts.norms)
+
+
 _unregistered = zero("not registered, 0")
 
 RULES: dict[str, Rule] = {
@@ -64,6 +75,8 @@ RULES: dict[str, Rule] = {
     "softmax": Rule(_softmax, "3C - 1 per position"),
     "upsample": Rule(lambda f: f.y * (11 if f.get("mode") == "bilinear" else 1), "1 per output (bilinear 11)"),
     **{k: zero() for k in (*MERGE, *SHAPE_ONLY)},
+    **{k: Rule(_transformer, "nn.Linear leaves and norms 4 per element; MultiheadAttention 0") for k in TRANSFORMER},
+    "rmsnorm": _unregistered,
 }
 
 PRESET = Preset(

@@ -7,7 +7,10 @@
 - any other leaf with parameters (linear, batchnorm, layernorm, groupnorm): `N * params`,
   where N is the output's first axis: a linear layer on a (L, F) input counts F*M + M once,
   not L times;
-- parameter-free leaves (activations, pooling, upsampling) and operators: 0.
+- parameter-free leaves (activations, pooling, upsampling) and operators: 0;
+- nn.MultiheadAttention is not a leaf (its `out_proj` child is never called as a module),
+  so it counts 0: a transformer layer counts its feed-forward and norms' parameters once,
+  attention written with `nn.Linear` projections (grouped-query, rotary) their parameters.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from cnncalc.conventions._kinds import (
     MERGE,
     NORMS,
     SHAPE_ONLY,
+    TRANSFORMER,
     TRANSPOSED,
 )
 from cnncalc.conventions._preset import Preset, Rule, zero
@@ -32,12 +36,19 @@ def _conv(f: Facts) -> int:
     return f.params.total * f.spatial_out
 
 
+def _transformer(f: Facts) -> int:
+    hidden = sum(a.params for a in f.parts.attentions if a.multihead)
+    return f.params.total - hidden
+
+
 RULES: dict[str, Rule] = {
     **{k: Rule(_conv, "weights and bias per output position") for k in (*CONV, *TRANSPOSED)},
     "dense": Rule(lambda f: f.params.total, "weights and bias once per sample"),
     **{k: Rule(lambda f: f.params.total, "parameters once per sample") for k in NORMS},
     **{k: zero() for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},
     "upsample": zero(),
+    **{k: Rule(_transformer, "leaf parameters once per sample; MultiheadAttention 0") for k in TRANSFORMER},
+    "rmsnorm": Rule(lambda f: f.params.total, "parameters once per sample"),
 }
 
 PRESET = Preset(

@@ -34,50 +34,86 @@ class Linear:
 
 
 @dataclass(frozen=True)
+class AttentionPart:
+    """One attention: its projections and the two products, and how PyTorch runs it."""
+
+    q_len: int
+    kv_len: int
+    width: int  # E, the query's and the output's width
+    heads: int
+    kv_width: int  # kv_heads * E/heads: E unless grouped-query
+    kdim: int
+    vdim: int
+    bias: bool
+    # nn.MultiheadAttention (packed in-projection, fused paths), or Llama's q/k/v/o nn.Linears
+    multihead: bool = True
+    # nn.MultiheadAttention's fused inference path (eval, no gradients) is open to it: a
+    # self-attention with biases and an even number of heads (in an encoder layer, not
+    # causal). Tools that count under no_grad then see no projection at all.
+    fast_path: bool = False
+
+    @property
+    def projections(self) -> tuple[Linear, ...]:
+        return (
+            Linear(self.q_len, self.width, self.width, self.bias),
+            Linear(self.kv_len, self.kdim, self.kv_width, self.bias),
+            Linear(self.kv_len, self.vdim, self.kv_width, self.bias),
+            Linear(self.q_len, self.width, self.width, self.bias),
+        )
+
+    @property
+    def products(self) -> int:
+        """QK^T and AV: each head L_q*L_k*(E/h), twice."""
+        return 2 * self.q_len * self.kv_len * self.width
+
+    @property
+    def softmax(self) -> int:
+        return self.heads * self.q_len * self.kv_len
+
+    @property
+    def macs(self) -> int:
+        return sum(p.macs for p in self.projections) + self.products
+
+    @property
+    def params(self) -> int:
+        return sum(p.params for p in self.projections)
+
+
+@dataclass(frozen=True)
 class Parts:
     """What one sample's pass runs, by the op PyTorch runs it with."""
 
-    linears: tuple[Linear, ...] = ()
-    products: int = 0  # QK^T and AV: 2 * L_q * L_k * E multiply-accumulates per attention
-    softmax: int = 0  # attention weights normalized: heads * L_q * L_k per attention
-    norms: tuple[int, ...] = ()  # elements of each layer norm (or RMS norm) run
+    attentions: tuple[AttentionPart, ...] = ()
+    linears: tuple[Linear, ...] = ()  # the other nn.Linears: feed-forward, gate
+    norms: tuple[int, ...] = ()  # elements of each nn.LayerNorm run
     activations: int = 0  # elements the feed-forward (or gate) activation passes through
     rotated: int = 0  # query and key elements rotary embeddings rotate
 
     @property
     def macs(self) -> int:
-        return sum(p.macs for p in self.linears) + self.products
+        return sum(a.macs for a in self.attentions) + sum(p.macs for p in self.linears)
+
+    @property
+    def products(self) -> int:
+        return sum(a.products for a in self.attentions)
+
+    @property
+    def softmax(self) -> int:
+        return sum(a.softmax for a in self.attentions)
 
     @property
     def bias(self) -> int:
-        return sum(p.rows * p.fan_out for p in self.linears if p.bias)
+        every = [*(p for a in self.attentions for p in a.projections), *self.linears]
+        return sum(p.rows * p.fan_out for p in every if p.bias)
 
     def __add__(self, other: Parts) -> Parts:
         return Parts(
+            self.attentions + other.attentions,
             self.linears + other.linears,
-            self.products + other.products,
-            self.softmax + other.softmax,
             self.norms + other.norms,
             self.activations + other.activations,
             self.rotated + other.rotated,
         )
-
-
-def attention_parts(
-    q_len: int, kv_len: int, width: int, heads: int, kv_width: int, kdim: int, vdim: int, *, bias: bool, rotary: bool
-) -> Parts:
-    """Projections q, k, v, out as `nn.Linear`s, plus QK^T and AV (each head L_q*L_k*d, twice)."""
-    return Parts(
-        linears=(
-            Linear(q_len, width, width, bias),
-            Linear(kv_len, kdim, kv_width, bias),
-            Linear(kv_len, vdim, kv_width, bias),
-            Linear(q_len, width, width, bias),
-        ),
-        products=2 * q_len * kv_len * width,
-        softmax=heads * q_len * kv_len,
-        rotated=(q_len * width + kv_len * kv_width) if rotary else 0,
-    )
 
 
 def sequence(x: Shape, kind: str) -> tuple[int, int]:
@@ -138,8 +174,9 @@ def grouped_attention_module(
     width: int, heads: int, kv_heads: int, kdim: int, vdim: int, *, bias: bool, causal: bool, rotary: bool
 ) -> Any:
     """Attention as Llama writes it: q/k/v/o projections, `kv_heads` key/value heads shared by
-    groups of query heads, rotary positions, and the two products written as matmuls."""
+    groups of query heads, rotary positions, and PyTorch's scaled dot-product attention."""
     from torch import nn
+    from torch.nn import functional as F
 
     head = width // heads
 
@@ -160,12 +197,9 @@ def grouped_attention_module(
             v = self.v_proj(value).view(batch, kv_len, kv_heads, head).transpose(1, 2)
             if rotary:
                 q, k = rotate(q), rotate(k)
-            k = k.repeat_interleave(heads // kv_heads, dim=1)
-            v = v.repeat_interleave(heads // kv_heads, dim=1)
-            scores = (q @ k.transpose(-2, -1)) * head**-0.5
-            if causal:
-                scores = scores.masked_fill(causal_mask(q_len, kv_len, x.device), float("-inf"))
-            out = scores.softmax(dim=-1) @ v
+            # As Hugging Face's Llama runs it (its default "sdpa" attention): causal masks are
+            # aligned top-left, the key/value heads repeated for their groups of queries.
+            out = F.scaled_dot_product_attention(q, k, v, is_causal=causal, enable_gqa=True)
             return self.o_proj(out.transpose(1, 2).reshape(batch, q_len, width))
 
     return GroupedQueryAttention()
@@ -186,6 +220,6 @@ def multihead_module(width: int, heads: int, kdim: int, vdim: int, *, bias: bool
             key = x if key is None else key
             value = key if value is None else value
             mask = causal_mask(x.shape[1], key.shape[1], x.device) if causal else None
-            return self.attn(x, key, value, attn_mask=mask, need_weights=False)[0]
+            return self.attn(x, key, value, attn_mask=mask, is_causal=causal, need_weights=False)[0]
 
     return MultiheadAttention()

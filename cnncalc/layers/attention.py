@@ -22,8 +22,8 @@ from pydantic import Field, NonNegativeFloat, PositiveInt
 
 from cnncalc.errors import LayerError
 from cnncalc.layers._attention_parts import (
+    AttentionPart,
     Parts,
-    attention_parts,
     grouped_attention_module,
     heads_divide,
     linear_tensors,
@@ -93,9 +93,20 @@ class Attention(Layer):
 
     def parts(self, inputs: Inputs) -> Parts:
         q_len, width, kv_len, kdim, vdim, kv_width = self._sizes(inputs)
-        return attention_parts(
-            q_len, kv_len, width, self.heads, kv_width, kdim, vdim, bias=self.bias, rotary=self.rotary
+        multihead = not self.llama_layout()
+        part = AttentionPart(
+            q_len,
+            kv_len,
+            width,
+            self.heads,
+            kv_width,
+            kdim,
+            vdim,
+            self.bias,
+            multihead=multihead,
+            fast_path=multihead and len(inputs) == 1 and self.bias and self.heads % 2 == 0,
         )
+        return Parts(attentions=(part,), rotated=(q_len * width + kv_len * kv_width) if self.rotary else 0)
 
     def work(self, inputs: Inputs, output: Shape) -> Work:
         parts = self.parts(inputs)

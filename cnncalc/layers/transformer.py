@@ -23,9 +23,9 @@ from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt
 
 from cnncalc.errors import LayerError
 from cnncalc.layers._attention_parts import (
+    AttentionPart,
     Linear,
     Parts,
-    attention_parts,
     causal_mask,
     heads_divide,
     linear_tensors,
@@ -52,12 +52,21 @@ class TransformerLayer(Layer):
     dropout: NonNegativeFloat = Field(0.1, lt=1, description="Dropout while training (PyTorch's default 0.1).")
 
     norm_count: ClassVar[int] = 2
+    # Whether a causal mask shuts nn.MultiheadAttention's fused inference path for the
+    # self-attention (measured, torch 2.13: in the encoder layer it does, in the decoder not).
+    causal_shuts_fast_path: ClassVar[bool] = True
 
     def width(self, inputs: Inputs) -> tuple[int, int]:
         """(L, E), checked against the heads."""
         length, width = sequence(inputs[0], self.kind)
         heads_divide(width, self.heads)
         return length, width
+
+    def attention(self, length: int, memory_length: int, width: int, *, own: bool) -> AttentionPart:
+        """An nn.MultiheadAttention of the layer: its self-attention (`own`) or cross-attention."""
+        shut = self.causal and self.causal_shuts_fast_path
+        fast = own and self.bias and self.heads % 2 == 0 and not shut
+        return AttentionPart(length, memory_length, width, self.heads, width, width, width, self.bias, fast_path=fast)
 
     def feedforward_parts(self, length: int, width: int) -> Parts:
         return Parts(
@@ -121,10 +130,8 @@ class TransformerEncoderLayer(TransformerLayer):
 
     def parts(self, inputs: Inputs) -> Parts:
         length, width = self.width(inputs)
-        attention = attention_parts(
-            length, length, width, self.heads, width, width, width, bias=self.bias, rotary=False
-        )
-        return attention + self.feedforward_parts(length, width)
+        own = Parts(attentions=(self.attention(length, length, width, own=True),))
+        return own + self.feedforward_parts(length, width)
 
     def tensors(self, inputs: Inputs) -> list[Tensor]:
         return self.common_tensors(self.width(inputs)[1])
@@ -154,6 +161,7 @@ class TransformerDecoderLayer(TransformerLayer):
     type: Literal["transformer_decoder_layer"]
     arity: ClassVar[tuple[int, int | None]] = (2, 2)
     norm_count: ClassVar[int] = 3
+    causal_shuts_fast_path: ClassVar[bool] = False
 
     def parts(self, inputs: Inputs) -> Parts:
         length, width = self.width(inputs)
@@ -164,11 +172,11 @@ class TransformerDecoderLayer(TransformerLayer):
                 "attends to a memory of its own width",
                 "from",
             )
-        own = attention_parts(length, length, width, self.heads, width, width, width, bias=self.bias, rotary=False)
-        cross = attention_parts(
-            length, memory_length, width, self.heads, width, width, width, bias=self.bias, rotary=False
+        attentions = (
+            self.attention(length, length, width, own=True),
+            self.attention(length, memory_length, width, own=False),
         )
-        return own + cross + self.feedforward_parts(length, width)
+        return Parts(attentions=attentions) + self.feedforward_parts(length, width)
 
     def tensors(self, inputs: Inputs) -> list[Tensor]:
         width = self.width(inputs)[1]
