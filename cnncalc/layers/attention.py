@@ -113,8 +113,9 @@ class Attention(Layer):
         return Work(macs=parts.macs, bias=parts.bias, elementwise=parts.softmax)
 
     def kv_cache_per_token(self, inputs: Inputs) -> int:
-        """Key and value elements one position keeps in a KV cache: 2 * kv_heads * head width."""
-        return 2 * self._sizes(inputs)[5]
+        """Key and value elements a generating model caches per token: 2 * kv_heads * head
+        width for a causal self-attention, else 0."""
+        return 2 * self._sizes(inputs)[5] if self.causal and len(inputs) == 1 else 0
 
     def window(self, inputs: Inputs) -> Everything:
         # Every output position reads every input position (a causal one, all before it).

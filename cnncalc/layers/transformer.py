@@ -107,6 +107,11 @@ class TransformerLayer(Layer):
         # Every output position reads every input position (a causal one, all before it).
         return EVERYTHING
 
+    def kv_cache_per_token(self, inputs: Inputs) -> int:
+        """Key and value elements a generating model caches per token: 2E for a causal
+        self-attention, else 0."""
+        return 2 * self.width(inputs)[1] if self.causal else 0
+
     def summary(self, inputs: Inputs) -> str:
         flags = [flag for flag, on in (("pre-norm", self.norm_first), ("causal", self.causal)) if on]
         return " ".join([f"h={self.heads}", f"ff={self.feedforward}", self.feedforward_activation, *flags])
