@@ -16,6 +16,7 @@ from cnncalc.layers._base import Inputs, Layer, Shape, Tensor, Work, prod
 class RMSNorm(Layer):
     """Scales each vector (the last axis) to unit root mean square, then by a learned weight."""
 
+    traits: ClassVar[frozenset[str]] = frozenset({"normalizing"})
     accepts: ClassVar[frozenset[str]] = frozenset({"LD", "F"})
     type: Literal["rmsnorm"]
     affine: bool = Field(True, description="Learn a scale per feature (PyTorch's elementwise_affine).")
