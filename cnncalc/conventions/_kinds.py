@@ -13,4 +13,5 @@ SHAPE_ONLY = ("dropout", "flatten", "identity", "zeropad", "crop", "input")
 ACTIVATIONS = ("relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "softmax")
 NORMS = ("batchnorm", "groupnorm", "layernorm")
 # Kinds made of nn.Linear projections and attention products, described by `Facts.parts`.
-TRANSFORMER = ("attention", "transformer_encoder_layer", "transformer_decoder_layer", "gated_ffn")
+ATTENTION = ("attention", "transformer_encoder_layer", "transformer_decoder_layer")
+TRANSFORMER = (*ATTENTION, "gated_ffn")

@@ -115,6 +115,7 @@ RULES: dict[str, Rule] = {
     "upsample": Rule(_upsample, "its size's product, or the input's elements"),
     **{k: zero() for k in (*MERGE, *SHAPE_ONLY)},
     **{k: Rule(_transformer, "projections 2 per MAC, no QK^T or AV; fused attention 0") for k in TRANSFORMER},
+    "gated_ffn": Rule(_transformer, "2 per MAC; the gate's F.silu/F.gelu 1 per element"),
     "rmsnorm": zero(),
 }
 

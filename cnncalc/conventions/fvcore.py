@@ -61,6 +61,7 @@ RULES: dict[str, Rule] = {
     "adaptive_maxpool": _unsupported,
     "upsample": Rule(_upsample, "1 per output element (bilinear 4)"),
     **{k: Rule(_transformer, "projections only, no QK^T or AV; norms 5 per element") for k in TRANSFORMER},
+    "gated_ffn": Rule(_transformer, "its three projections; the gate 0"),
     "rmsnorm": _unsupported,
     **{k: _unsupported for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *MERGE)},
     **{k: zero() for k in SHAPE_ONLY},

@@ -37,6 +37,7 @@ from __future__ import annotations
 from cnncalc.conventions._facts import Facts
 from cnncalc.conventions._kinds import (
     ADAPTIVE,
+    ATTENTION,
     AVGPOOL,
     CONV,
     GLOBAL,
@@ -44,7 +45,6 @@ from cnncalc.conventions._kinds import (
     MERGE,
     NORMS,
     SHAPE_ONLY,
-    TRANSFORMER,
     TRANSPOSED,
 )
 from cnncalc.conventions._preset import Preset, Rule, zero
@@ -80,7 +80,7 @@ def _multihead_hook(a: AttentionPart) -> int:
     return count + q * a.vdim * (a.vdim + 1)
 
 
-def _transformer(functional: bool) -> Rule:
+def _transformer(functional: bool) -> dict[str, Rule]:
     def count(f: Facts) -> int:
         parts = f.parts
         total = sum(_multihead_hook(a) if a.multihead else sum(map(_linear, a.projections)) for a in parts.attentions)
@@ -90,7 +90,14 @@ def _transformer(functional: bool) -> Rule:
             total += parts.activations * ((1 if gelu else 0) + (1 if functional else 0))
         return total
 
-    return Rule(count, "MultiheadAttention by its own formula; norms 1 per element")
+    if functional:
+        gate = "projections with bias; the gate's F.silu 1 per element (nn.GELU and F.gelu 2)"
+    else:
+        gate = "projections with bias; an nn.GELU gate 1 per element"
+    return {
+        **{k: Rule(count, "projections with bias, MultiheadAttention by its hook's formula") for k in ATTENTION},
+        "gated_ffn": Rule(count, gate),
+    }
 
 
 def _aten_transformer(f: Facts) -> int:
@@ -120,7 +127,7 @@ def _rules(functional: bool) -> dict[str, Rule]:
         **{k: pool for k in (*GLOBAL, *ADAPTIVE)},
         "upsample": _per_element(twice, "output", ", twice (nn.Upsample and F.interpolate)"),
         **{k: zero() for k in (*MERGE, *SHAPE_ONLY)},
-        **{k: _transformer(functional) for k in TRANSFORMER},
+        **_transformer(functional),
         "rmsnorm": zero(),
     }
 
@@ -130,7 +137,8 @@ def _aten_rules() -> dict[str, Rule]:
     return {
         **{k: Rule(_with_bias, "bias 1 per output element") for k in (*CONV, *TRANSPOSED, "dense")},
         **{k: zero() for k in (*NORMS, *others, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},
-        **{k: Rule(_aten_transformer, "projections with bias, no fused QK^T or AV") for k in TRANSFORMER},
+        **{k: Rule(_aten_transformer, "projections with bias, no fused QK^T or AV") for k in ATTENTION},
+        "gated_ffn": Rule(_aten_transformer, "projections with bias"),
         "rmsnorm": zero(),
     }
 

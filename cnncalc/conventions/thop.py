@@ -76,6 +76,7 @@ RULES: dict[str, Rule] = {
     "upsample": Rule(lambda f: f.y * (11 if f.get("mode") == "bilinear" else 1), "1 per output (bilinear 11)"),
     **{k: zero() for k in (*MERGE, *SHAPE_ONLY)},
     **{k: Rule(_transformer, "nn.Linear leaves and norms 4 per element; MultiheadAttention 0") for k in TRANSFORMER},
+    "gated_ffn": Rule(_transformer, "its three nn.Linear leaves; SiLU, GELU unregistered"),
     "rmsnorm": _unregistered,
 }
 

@@ -48,6 +48,7 @@ RULES: dict[str, Rule] = {
     **{k: zero() for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},
     "upsample": zero(),
     **{k: Rule(_transformer, "leaf parameters once per sample; MultiheadAttention 0") for k in TRANSFORMER},
+    "gated_ffn": Rule(_transformer, "its projections' parameters once per sample"),
     "rmsnorm": Rule(lambda f: f.params.total, "parameters once per sample"),
 }
 
