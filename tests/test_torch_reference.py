@@ -65,10 +65,11 @@ class SelfAttention(nn.Module):  # type: ignore[misc]
         self.attention = attention
         self.causal = causal
 
-    def forward(self, x: Any, memory: Any = None) -> Any:
-        memory = x if memory is None else memory
+    def forward(self, x: Any, key: Any = None, value: Any = None) -> Any:
+        key = x if key is None else key
+        value = key if value is None else value
         mask = nn.Transformer.generate_square_subsequent_mask(x.shape[1]) if self.causal else None
-        return self.attention(x, memory, memory, attn_mask=mask, is_causal=self.causal, need_weights=False)[0]
+        return self.attention(x, key, value, attn_mask=mask, is_causal=self.causal, need_weights=False)[0]
 
 
 class LlamaAttention(nn.Module):  # type: ignore[misc]
@@ -285,6 +286,9 @@ MODULES: dict[str, Callable[[], Any]] = {
     ),
     "cross-attention on a memory of another length and width (kdim = vdim = 6)": lambda: SelfAttention(
         nn.MultiheadAttention(8, 2, kdim=6, vdim=6, batch_first=True)
+    ),
+    "keys and values of their own widths (kdim 4, vdim 6)": lambda: SelfAttention(
+        nn.MultiheadAttention(8, 2, kdim=4, vdim=6, batch_first=True)
     ),
     "grouped-query attention, 4 heads sharing 2 key/value heads, rotary, no bias": lambda: LlamaAttention(
         16, 4, 2, bias=False, rotary=True

@@ -204,3 +204,37 @@ def test_no_kv_cache_without_causal_attention(tmp_path: Path) -> None:
     result = runner.invoke(app, ["table", str(spec), "--format", "json"])
     assert result.exit_code == 0, result.output
     assert "kv_cache_bytes" not in json.loads(result.output)["total"]
+
+
+def error_of(text: str) -> str:
+    from cnncalc.errors import SpecError
+
+    with pytest.raises(SpecError) as caught:
+        propagate(loads_spec(text, "net.yaml"), "net.yaml")
+    assert len(caught.value.diagnostics) == 1
+    return str(caught.value.diagnostics[0])
+
+
+@pytest.mark.parametrize(
+    ("layer", "field", "words"),
+    [
+        ("{type: attention, heads: 5}", "heads: 5", "5 heads do not divide the width 12"),
+        ("{type: attention, heads: 4, kv_heads: 3}", "kv_heads: 3", "3 kv_heads do not divide 4 heads"),
+        ("{type: attention, heads: 4, rotary: true}", "rotary: true", "the head width 3 is odd"),
+        ("{type: transformer_encoder_layer, heads: 8}", "heads: 8", "8 heads do not divide the width 12"),
+        ("{type: transformer_decoder_layer, heads: 2, from: [input, narrow]}", "from: [", "memory is 4 wide"),
+    ],
+)
+def test_attention_errors_point_at_the_field(layer: str, field: str, words: str) -> None:
+    narrow = "  - {type: dense, units: 4, name: narrow}\n  - {type: identity, from: input}\n"
+    line = f"  - {layer}"
+    message = error_of(f"name: t\ninput: {{l: 5, d: 12}}\nlayers:\n{narrow}{line}\n")
+    row = 4 + narrow.count("\n")
+    col = line.index(field) + len(field.split(": ")[0]) + 3
+    assert message.startswith(f"net.yaml:{row}:{col}: "), message
+    assert words in message
+
+
+def test_attention_on_an_image_is_a_positioned_error() -> None:
+    message = error_of("name: t\ninput: {h: 4, w: 4, c: 8}\nlayers:\n  - {type: attention, heads: 2}\n")
+    assert message.startswith("net.yaml:4:") and "attention takes (L, D) inputs, got (H, W, C)" in message
