@@ -206,6 +206,20 @@ def _shape_claim(result: ClaimResult, trace: Trace) -> str | None:
     return None
 
 
+def _attention_products(nodes: list[Node]) -> tuple[int, str]:
+    """QK^T and AV multiply-accumulates of the attention in `nodes`, and how they come about."""
+    attentions = []
+    for node in nodes:
+        parts_of = getattr(node.layer, "parts", None)
+        if callable(parts_of):
+            attentions += parts_of(node.inputs).attentions
+    total = sum(a.products for a in attentions)
+    if len(attentions) == 1:
+        a = attentions[0]
+        return total, f"2 * {a.q_len}*{a.kv_len}*{a.width} = {_n(total)}"
+    return total, _n(total)
+
+
 def _macs(result: ClaimResult, trace: Trace) -> str | None:
     claimed, actual = result.claimed, result.actual
     if not isinstance(claimed, int):
@@ -215,6 +229,14 @@ def _macs(result: ClaimResult, trace: Trace) -> str | None:
     outputs = result.figures.output_size
     if claimed == actual + outputs:
         return f"{_n(claimed)} counts one addition per output (the bias); MACs leave those out: {_n(actual)}"
+    node = _node(trace, result.target)
+    nodes = trace.nodes if result.target == "total" else [node] if node is not None else []
+    products, how = _attention_products(nodes)
+    if products and claimed == actual - products:
+        return (
+            f"{_n(claimed)} counts the projections but not QK^T and AV ({how}), as fvcore and calflops "
+            f"count attention, and FlopCounterMode on the CPU's fused kernel: {_n(actual)}"
+        )
     return None
 
 

@@ -40,6 +40,10 @@ class Totals:
     activation_bytes: int
     weights_bytes: int
     output: Shape
+    # Keys and values a causal (generating) model keeps per token, over its layers; and the
+    # cache at the input's sequence length, for the batch (0 without causal attention).
+    kv_cache_bytes_per_token: int = 0
+    kv_cache_bytes: int = 0
 
 
 def totals(trace: Trace) -> Totals:
@@ -47,6 +51,7 @@ def totals(trace: Trace) -> Totals:
     macs = sum(n.macs for n in trace.nodes) * trace.batch
     elements = sum(n.output_size for n in trace.nodes)
     size = trace.bytes_per_element
+    per_token, cached = kv_cache(trace)
     return Totals(
         params=params,
         macs=macs,
@@ -55,7 +60,23 @@ def totals(trace: Trace) -> Totals:
         activation_bytes=elements * trace.batch * size,
         weights_bytes=params.total * size,
         output=trace.nodes[-1].output,
+        kv_cache_bytes_per_token=per_token * size,
+        kv_cache_bytes=cached * trace.batch * size,
     )
+
+
+def kv_cache(trace: Trace) -> tuple[int, int]:
+    """(elements per token, elements at the input's length) of the KV cache, per sample: each
+    causal self-attention keeps 2 * kv_heads * head width per token it has seen."""
+    per_token = cached = 0
+    for node in trace.nodes:
+        of_layer = getattr(node.layer, "kv_cache_per_token", None)
+        if of_layer is None:
+            continue
+        width: int = of_layer(node.inputs)
+        per_token += width
+        cached += width * node.inputs[0].size("L")
+    return per_token, cached
 
 
 def budgets(trace: Trace, count: str | None = None) -> dict[str, int]:

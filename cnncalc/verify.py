@@ -20,7 +20,7 @@ import importlib
 import os
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -153,6 +153,22 @@ class Verification:
         return found
 
 
+def counting(torch: Any) -> contextlib.ExitStack:
+    """What FlopCounterMode needs to see every matmul on the CPU (docs: conventions):
+    gradients on (no inference fast path), the math attention kernel (the fused ones count
+    0 for QK^T and AV) and oneDNN off (its LSTM counts 0)."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    stack = contextlib.ExitStack()
+    stack.enter_context(torch.enable_grad())
+    stack.enter_context(sdpa_kernel(SDPBackend.MATH))
+    stack.enter_context(warnings.catch_warnings())
+    # Setting the flags also sets oneDNN's TF32 flag, which warns on a build without Intel GPUs.
+    warnings.filterwarnings("ignore", message="TF32 acceleration on top of oneDNN")
+    stack.enter_context(torch.backends.mkldnn.flags(enabled=False))
+    return stack
+
+
 def _graph_module_class() -> Any:
     import_torch()
     from torch import nn
@@ -234,18 +250,6 @@ def sample_input(trace: Trace, batch: int, device: str) -> Any:
     return torch.randn(batch, *shape, device=device)
 
 
-@contextlib.contextmanager
-def counting_everything() -> Iterator[None]:
-    """Gradients on and oneDNN off: otherwise FlopCounterMode counts 0 on the CPU for the
-    work some fused paths hide (an LSTM through oneDNN; conventions.md)."""
-    torch = import_torch()
-    with warnings.catch_warnings():
-        # mkldnn.flags() warns about TF32 on Intel GPUs, which it sets back as it found it.
-        warnings.filterwarnings("ignore", message="TF32 acceleration on top of oneDNN", category=UserWarning)
-        with torch.backends.mkldnn.flags(enabled=False), torch.enable_grad():
-            yield
-
-
 def _counts(module: Any, seen: set[int] | None = None) -> tuple[int, int, int]:
     """Trainable and frozen parameters and buffers; with `seen`, parameters already counted
     there (a weight shared with an earlier node) are left out, and these are added to it."""
@@ -324,8 +328,8 @@ def verify(trace: Trace, device: str = "auto") -> Verification:
 
     x = sample_input(trace, batch, device)
     try:
-        # Gradients on and oneDNN off: otherwise some fused paths hide work from the counter.
-        with counting_everything(), counter:
+        # Gradients on, math attention, no oneDNN: otherwise fused paths hide work from the counter.
+        with counting(torch), counter:
             module(x, observe)
     except NodeFailed as failed:
         result.nodes.append(NodeCheck(failed.index, error=f"PyTorch could not run it: {failed}"))
@@ -567,7 +571,7 @@ def _run_recording(
         handles.append(m.register_forward_hook(hook))
     counter = FlopCounterMode(display=False)
     try:
-        with counting_everything():
+        with counting(torch):
             # A copy of a tensor that requires gradients: a model may change its input in place.
             tracked = x.detach().requires_grad_(x.is_floating_point()).clone()
             with counter:

@@ -143,3 +143,25 @@ def test_macs_and_flops_off_by_two() -> None:
 def test_no_story_for_an_unrelated_number() -> None:
     text = "name: t\ninput: {h: 32, w: 32, c: 3}\nlayers:\n  - {name: c, type: conv, filters: 6, kernel: 5}\n"
     assert explanations(text + "expect:\n  c: {params: 457, macs: 1}\n") == {"c.params": None, "c.macs": None}
+
+
+ATTENTION = """
+name: t
+input: {l: 128, d: 768}
+layers:
+  - {name: attn, type: attention, heads: 12}
+expect:
+  attn: {macs: %d}
+  total: {macs: %d}
+"""
+
+
+def test_attention_macs_claimed_without_qk_and_av() -> None:
+    # The projections alone: 4 * 128*768*768 = 301,989,888; QK^T and AV add
+    # 2 * 128*128*768 = 25,165,824: 327,155,712.
+    found = explanations(ATTENTION % (301_989_888, 301_989_888))
+    why = (
+        "301,989,888 counts the projections but not QK^T and AV (2 * 128*128*768 = 25,165,824), "
+        "as fvcore and calflops count attention, and FlopCounterMode on the CPU's fused kernel: 327,155,712"
+    )
+    assert found == {"attn.macs": why, "total.macs": why}

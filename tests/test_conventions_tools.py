@@ -88,9 +88,11 @@ def _input(trace: Trace) -> Any:
 def run_flopcounter(trace: Trace) -> tuple[int, list[int] | None]:
     from torch.utils.flop_counter import FlopCounterMode
 
+    from cnncalc.verify import counting
+
     counter = FlopCounterMode(display=False)
-    # As conventions.md runs it: with oneDNN on, the CPU counter sees 0 for an LSTM.
-    with torch.backends.mkldnn.flags(enabled=False), torch.enable_grad(), counter:
+    # As docs/conventions says to run it: gradients, math attention, no oneDNN.
+    with counting(torch), counter:
         _module(trace)(_input(trace))
     return int(counter.get_total_flops()), None
 

@@ -35,9 +35,11 @@ def chw(dims: dict[str, int]) -> Shape:
     return InputSpec.model_validate(dims).shape()
 
 
-def from_course_order(shape: list[int]) -> tuple[int, ...]:
-    """[H, W, C] (the course's order) -> (C, H, W); a flat [N] stays as it is."""
-    return tuple(shape) if len(shape) == 1 else (shape[-1], *shape[:-1])
+def from_course_order(shape: list[int], dims: dict[str, int] | None = None) -> tuple[int, ...]:
+    """[H, W, C] (the course's order) -> (C, H, W); a flat [N] and a sequence [L, D] stay as they are."""
+    if len(shape) == 1 or (dims is not None and "d" in dims and "c" not in dims):
+        return tuple(shape)
+    return (shape[-1], *shape[:-1])
 
 
 def inputs_of(case: dict[str, Any]) -> tuple[tuple[int, ...], ...]:
@@ -102,6 +104,7 @@ def test_case_through_the_engine(case: dict[str, Any]) -> None:
         assert all(jump > 0 for jump in node.rf.jump)
 
 
+@pytest.mark.filterwarnings("ignore:TF32 acceleration on top of oneDNN")  # mkldnn.flags() on this build
 @pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_torch_parity(case: dict[str, Any]) -> None:
     """PyTorch's own module gives the hand-worked shape, parameters, buffers and MACs."""
@@ -115,7 +118,10 @@ def test_torch_parity(case: dict[str, Any]) -> None:
     # Token ids are integers (0 is in every vocabulary); oneDNN off, or an LSTM counts 0.
     batch = [torch.zeros(2, *x, dtype=torch.long) if x.axes == "L" else torch.randn(2, *x) for x in inputs]
     counter = FlopCounterMode(display=False)
-    with torch.backends.mkldnn.flags(enabled=False), torch.enable_grad(), counter:
+    # The math attention kernel and no oneDNN: otherwise the CPU hides attention from the counter.
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    with torch.enable_grad(), sdpa_kernel(SDPBackend.MATH), torch.backends.mkldnn.flags(enabled=False), counter:
         out = module(*batch)
     assert tuple(out.shape) == (2, *shape)
     trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)

@@ -34,9 +34,13 @@ from cnncalc.verify import build_module
 torch = needs_module("torch")
 from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
+from torch.nn.attention import SDPBackend, sdpa_kernel  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
-pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths"),
+    pytest.mark.filterwarnings("ignore:TF32 acceleration on top of oneDNN"),  # mkldnn.flags() on this build
+]
 
 CASES: list[dict[str, Any]] = yaml.safe_load(Path(__file__).with_name("layer_cases.yaml").read_text())
 BATCH = 2
@@ -105,6 +109,79 @@ class PrependToken(nn.Module):  # type: ignore[misc]
 
     def forward(self, x: Any) -> Any:
         return torch.cat([self.token.expand(x.shape[0], -1, -1), x], dim=1)
+
+
+class SelfAttention(nn.Module):  # type: ignore[misc]
+    """nn.MultiheadAttention as a layer: self-attention, or cross-attention on a memory."""
+
+    def __init__(self, attention: Any, causal: bool = False) -> None:
+        super().__init__()
+        self.attention = attention
+        self.causal = causal
+
+    def forward(self, x: Any, key: Any = None, value: Any = None) -> Any:
+        key = x if key is None else key
+        value = key if value is None else value
+        mask = nn.Transformer.generate_square_subsequent_mask(x.shape[1]) if self.causal else None
+        return self.attention(x, key, value, attn_mask=mask, is_causal=self.causal, need_weights=False)[0]
+
+
+class LlamaAttention(nn.Module):  # type: ignore[misc]
+    """Grouped-query attention as Hugging Face's Llama writes it: q/k/v/o, rotate_half, SDPA."""
+
+    def __init__(self, width: int, heads: int, kv_heads: int, bias: bool, rotary: bool) -> None:
+        super().__init__()
+        self.heads, self.kv_heads, self.head, self.rotary = heads, kv_heads, width // heads, rotary
+        self.q_proj = nn.Linear(width, heads * self.head, bias=bias)
+        self.k_proj = nn.Linear(width, kv_heads * self.head, bias=bias)
+        self.v_proj = nn.Linear(width, kv_heads * self.head, bias=bias)
+        self.o_proj = nn.Linear(heads * self.head, width, bias=bias)
+
+    def forward(self, x: Any) -> Any:
+        b, n, _ = x.shape
+        q = self.q_proj(x).view(b, n, self.heads, self.head).transpose(1, 2)
+        k = self.k_proj(x).view(b, n, self.kv_heads, self.head).transpose(1, 2)
+        v = self.v_proj(x).view(b, n, self.kv_heads, self.head).transpose(1, 2)
+        if self.rotary:
+            inv_freq = 1.0 / (10000 ** (torch.arange(0, self.head, 2).float() / self.head))
+            freqs = torch.outer(torch.arange(n).float(), inv_freq)
+            emb = torch.cat((freqs, freqs), dim=-1)
+
+            def rotate_half(t: Any) -> Any:
+                return torch.cat((-t[..., self.head // 2 :], t[..., : self.head // 2]), dim=-1)
+
+            q = q * emb.cos() + rotate_half(q) * emb.sin()
+            k = k * emb.cos() + rotate_half(k) * emb.sin()
+        out = F.scaled_dot_product_attention(q, k, v, enable_gqa=True)
+        return self.o_proj(out.transpose(1, 2).reshape(b, n, -1))
+
+
+class SwiGLU(nn.Module):  # type: ignore[misc]
+    """Llama's MLP: down(act(gate(x)) * up(x))."""
+
+    def __init__(self, width: int, hidden: int, bias: bool, act: Any) -> None:
+        super().__init__()
+        self.gate_proj = nn.Linear(width, hidden, bias=bias)
+        self.up_proj = nn.Linear(width, hidden, bias=bias)
+        self.down_proj = nn.Linear(hidden, width, bias=bias)
+        self.act = act
+
+    def forward(self, x: Any) -> Any:
+        return self.down_proj(self.act(self.gate_proj(x)) * self.up_proj(x))
+
+
+class Causal(nn.Module):  # type: ignore[misc]
+    """A transformer layer run with a causal mask (or none)."""
+
+    def __init__(self, layer: Any, causal: bool) -> None:
+        super().__init__()
+        self.layer, self.causal = layer, causal
+
+    def forward(self, x: Any, *memory: Any) -> Any:
+        mask = nn.Transformer.generate_square_subsequent_mask(x.shape[1]) if self.causal else None
+        if memory:
+            return self.layer(x, memory[0], tgt_mask=mask, tgt_is_causal=self.causal)
+        return self.layer(x, src_mask=mask, is_causal=self.causal)
 
 
 def seq(*modules: Any) -> Any:
@@ -283,6 +360,34 @@ MODULES: dict[str, Callable[[], Any]] = {
     "bidirectional LSTM, last state of both directions": lambda: LastState(
         nn.LSTM(4, 3, batch_first=True, bidirectional=True)
     ),
+    # attention and transformer layers, batch first
+    "self-attention, 2 heads on (4, 8)": lambda: SelfAttention(nn.MultiheadAttention(8, 2, batch_first=True)),
+    "causal self-attention without bias (the mask changes no count)": lambda: SelfAttention(
+        nn.MultiheadAttention(12, 3, bias=False, batch_first=True), causal=True
+    ),
+    "cross-attention on a memory of another length and width (kdim = vdim = 6)": lambda: SelfAttention(
+        nn.MultiheadAttention(8, 2, kdim=6, vdim=6, batch_first=True)
+    ),
+    "keys and values of their own widths (kdim 4, vdim 6)": lambda: SelfAttention(
+        nn.MultiheadAttention(8, 2, kdim=4, vdim=6, batch_first=True)
+    ),
+    "grouped-query attention, 4 heads sharing 2 key/value heads, rotary, no bias": lambda: LlamaAttention(
+        16, 4, 2, bias=False, rotary=True
+    ),
+    "multi-query attention with bias, one key/value head": lambda: LlamaAttention(8, 4, 1, bias=True, rotary=False),
+    "post-norm gelu encoder layer, as BERT's": lambda: nn.TransformerEncoderLayer(
+        8, 2, 16, activation="gelu", layer_norm_eps=1e-12, batch_first=True
+    ),
+    "pre-norm causal encoder layer without bias, as GPT's": lambda: Causal(
+        nn.TransformerEncoderLayer(12, 3, 24, norm_first=True, bias=False, batch_first=True), causal=True
+    ),
+    "decoder layer on a target of 3 and a memory of 5": lambda: Causal(
+        nn.TransformerDecoderLayer(8, 2, 16, batch_first=True), causal=False
+    ),
+    "rmsnorm on a sequence, one weight per feature": lambda: nn.RMSNorm(8),
+    "rmsnorm without affine on features": lambda: nn.RMSNorm(16, eps=1e-6, elementwise_affine=False),
+    "SwiGLU feed-forward, three projections without bias": lambda: SwiGLU(8, 12, bias=False, act=nn.SiLU()),
+    "GeGLU feed-forward with bias on features": lambda: SwiGLU(6, 4, bias=True, act=nn.GELU()),
 }
 
 
@@ -380,9 +485,9 @@ def measure(
     if ids:
         batch[0] = torch.zeros(BATCH, *inputs[0], dtype=torch.long)
     counter = FlopCounterMode(display=False)
-    # Gradients on and oneDNN off, so that no fast path hides work from the counter (an
-    # LSTM through oneDNN counts 0 on the CPU).
-    with torch.backends.mkldnn.flags(enabled=False), torch.enable_grad(), counter:
+    # Gradients on, the math attention kernel and no oneDNN, so that no fused path hides
+    # work from the counter (docs: conventions).
+    with torch.enable_grad(), sdpa_kernel(SDPBackend.MATH), torch.backends.mkldnn.flags(enabled=False), counter:
         out = module(*batch)
     flops = counter.get_total_flops()
     assert flops % (2 * BATCH) == 0, flops

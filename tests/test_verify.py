@@ -984,6 +984,8 @@ def fits(kind: str, rank: int) -> bool:
 
 
 MERGES = ("add", "concat", "multiply")
+# Kinds on a sequence of vectors (L, D): transformer_spec below draws them.
+TRANSFORMER_KINDS = ("attention", "transformer_encoder_layer", "transformer_decoder_layer", "rmsnorm", "gated_ffn")
 COMPOSITES = ("residual", "parallel")
 
 
@@ -1257,13 +1259,15 @@ def primitive_kinds() -> list[str]:
 
 
 def test_every_registered_kind_has_a_generator() -> None:
-    known = set(drawers()) | set(MERGES)
+    known = set(drawers()) | set(MERGES) | set(TRANSFORMER_KINDS)
     missing = [k for k in primitive_kinds() if k not in known and not sequence_only(k)]
     assert not missing, f"teach tests/test_verify.py's drawers() these layer kinds: {missing}"
     assert {k for k, cls in registry().items() if issubclass(cls, Composite)} <= set(COMPOSITES)
 
 
-@pytest.mark.parametrize("kind", [*(k for k in primitive_kinds() if not sequence_only(k)), *COMPOSITES])
+@pytest.mark.parametrize(
+    "kind", [*(k for k in primitive_kinds() if k not in TRANSFORMER_KINDS and not sequence_only(k)), *COMPOSITES]
+)
 @seed(randomness.SEED)
 @settings(PROPERTY, max_examples=max(3, EXAMPLES // 10))
 @given(data=st.data())
@@ -1284,3 +1288,99 @@ def test_layer_base_has_a_torch_builder_for_every_primitive_kind() -> None:
     for kind in primitive_kinds():
         cls: type[Layer] = registry()[kind]
         assert cls.to_torch is not Layer.to_torch, f"{kind} has no to_torch"
+
+
+# Random transformer stacks on a sequence of vectors (L, D): a generator of their own, as
+# the drawers above build channels-first inputs. Every draw is valid by construction: the
+# heads are drawn as divisors of the width, the memory of a decoder layer is as wide as
+# its target, a rotary head is even.
+
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def _draw_sequence_layer(draw: Draw, kind: str, width: int, memories: dict[str, int], tap: str) -> dict[str, Any]:
+    """One layer of `kind` on a (L, width) input `tap`; `memories` are named outputs by width."""
+    heads = draw(st.sampled_from(_divisors(width)))
+    same_width = [name for name, w in memories.items() if w == width]
+    if kind == "attention":
+        layer: dict[str, Any] = {"type": kind, "heads": heads, "bias": draw(st.booleans())}
+        layer["kv_heads"] = draw(st.sampled_from(_divisors(heads)))
+        if (width // heads) % 2 == 0 and draw(st.booleans()):
+            layer["rotary"] = True
+        if draw(st.booleans()):
+            layer["causal"] = True
+        if memories and draw(st.booleans()):  # cross-attention: a memory of any width
+            layer["from"] = [tap, draw(st.sampled_from(sorted(memories)))]
+        return layer
+    if kind in ("transformer_encoder_layer", "transformer_decoder_layer"):
+        layer = {
+            "type": kind,
+            "heads": heads,
+            "feedforward": draw(st.integers(1, 12)),
+            "feedforward_activation": draw(st.sampled_from(["relu", "gelu"])),
+            "norm_first": draw(st.booleans()),
+            "bias": draw(st.booleans()),
+            "causal": draw(st.booleans()),
+        }
+        if kind == "transformer_decoder_layer":
+            layer["from"] = [tap, draw(st.sampled_from(same_width or [tap]))]
+        return layer
+    if kind == "rmsnorm":
+        return {"type": kind, "affine": draw(st.booleans())}
+    return {"type": kind, "hidden": draw(st.integers(1, 12)), "gate": draw(st.sampled_from(["silu", "gelu"]))}
+
+
+def transformer_spec(draw: Draw, first: str | None = None) -> str:
+    """A random stack: attention and transformer layers, norms, gated feed-forwards, dense
+    changes of width, and pre-norm residual blocks (Llama's), on a random (L, D) input."""
+    width = draw(st.sampled_from([2, 4, 6, 8, 12]))
+    length = draw(st.integers(1, 6))
+    layers: list[Any] = []
+    memories = {"input": width}
+    tap = "input"
+    kinds = [first] if first else []
+    kinds += [draw(st.sampled_from([*TRANSFORMER_KINDS, "dense", "residual"])) for _ in range(draw(st.integers(1, 4)))]
+    for i, kind in enumerate(kinds):
+        name = f"s{i}"
+        if kind == "dense":
+            width = draw(st.sampled_from([2, 4, 6, 8]))
+            layer: dict[str, Any] = {"type": "dense", "units": width}
+        elif kind == "residual":
+            body_kind = draw(st.sampled_from(["attention", "gated_ffn"]))
+            body = _draw_sequence_layer(draw, body_kind, width, {}, tap)
+            layer = {"type": "residual", "body": [{"type": "rmsnorm"}, body], "shortcut": "identity"}
+        else:
+            layer = _draw_sequence_layer(draw, kind, width, memories, tap)
+        layers.append({**layer, "name": name})
+        memories[name] = width
+        tap = name
+    return json.dumps({"name": "random", "input": {"l": length, "d": memories["input"]}, "layers": layers})
+
+
+@seed(randomness.SEED)
+@settings(PROPERTY, max_examples=max(3, EXAMPLES // 4))
+@given(st.data())
+def test_random_transformer_stacks_agree_with_pytorch(data: st.DataObject) -> None:
+    check_random(transformer_spec(data.draw))
+
+
+@pytest.mark.parametrize("kind", TRANSFORMER_KINDS)
+@seed(randomness.SEED)
+@settings(PROPERTY, max_examples=max(3, EXAMPLES // 10))
+@given(data=st.data())
+def test_each_sequence_kind_agrees_with_pytorch(kind: str, data: st.DataObject) -> None:
+    text = transformer_spec(data.draw, kind)
+    assert f'"{kind}"' in text
+    check_random(text)
+
+
+def test_verify_counts_attention_products_on_the_cpu() -> None:
+    # On the CPU the fused attention kernel hides QK^T and AV from FlopCounterMode; verify
+    # runs the math kernel, so PyTorch's encoder layer on (4, 8) counts them: projections
+    # 4*4*8*8, QK^T and AV 2*4*4*8, feed-forward 2*4*8*2048 (PyTorch's default width).
+    spec = '{"name": "a", "input": {"l": 4, "d": 8}, "layers": [{"type": "transformer_encoder_layer", "heads": 2}]}'
+    result = assert_agrees(trace_of(spec))
+    macs = result.totals[-1]
+    assert macs.torch == 4 * 4 * 8 * 8 + 2 * 4 * 4 * 8 + 2 * 4 * 8 * 2048

@@ -14,6 +14,7 @@ from cnncalc.layers._base import Params, Shape, per_dim, prod
 
 if TYPE_CHECKING:
     from cnncalc.engine import Node
+    from cnncalc.layers._attention_parts import Parts
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,12 @@ class Facts:
     @property
     def kernel(self) -> tuple[int, ...]:
         return per_dim(self.get("kernel"), len(self.inputs[0]) - 1, "kernel")
+
+    @property
+    def parts(self) -> Parts:
+        """What an attention or transformer layer runs inside (layers/_attention_parts.py)."""
+        parts: Parts = self.layer.parts(self.inputs)
+        return parts
 
     def sizes(self, name: str, default: int = 1) -> tuple[int, ...]:
         """A per-dimension field (`stride`, `padding`) expanded to every spatial axis."""

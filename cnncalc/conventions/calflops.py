@@ -21,6 +21,13 @@ module:
 - RNN, GRU, LSTM (a module hook): per step and layer 2 per element of weight_ih and
   weight_hh plus H (RNN), 7H (GRU) or 10H (LSTM), doubled when bidirectional; no bias, no
   projection.
+- `F.scaled_dot_product_attention` and `F.rms_norm`: not wrapped, 0; so attention counts
+  its projections (2 per MAC), not `QK^T` and `AV`, and nothing at all where
+  nn.MultiheadAttention takes its fused inference path (it runs under no_grad): a
+  self-attention with biases and even heads (in an encoder layer, not causal). A
+  transformer layer's activation is the `F.relu`/`F.gelu` it captured when built, before
+  calflops wraps them: 0; its layer norms 5 per element. A gated feed-forward's
+  `nn.SiLU`/`nn.GELU` gate: 1 per element.
 The count depends on how the model is written; these are the `--verify` builder's choices
 (torchvision's): merges as `x + y` operators, activations as modules, and a pool whose
 padding is asymmetric (or wider than PyTorch lets a pool pad) as a pad layer then the
@@ -44,6 +51,7 @@ from cnncalc.conventions._kinds import (
     RECURRENT,
     SEQUENCE,
     SHAPE_ONLY,
+    TRANSFORMER,
     TRANSPOSED,
 )
 from cnncalc.conventions._preset import Count, NotDefined, Preset, Rule, zero
@@ -91,6 +99,13 @@ def _upsample(f: Facts) -> Count:
     return f.x
 
 
+def _transformer(f: Facts) -> int:
+    parts = f.parts
+    seen = [p for a in parts.attentions if not a.fast_path for p in a.projections] + list(parts.linears)
+    gate = parts.activations if f.kind == "gated_ffn" else 0
+    return 2 * sum(p.macs for p in seen) + 5 * sum(parts.norms) + gate
+
+
 _element = Rule(lambda f: f.x, "1 per element")
 
 # The element-wise operations DeepSpeed's `_rnn_flops` adds per step: RNN H, GRU 7H, LSTM 10H.
@@ -125,6 +140,9 @@ RULES: dict[str, Rule] = {
     "matmul": zero("`a @ b` as an operator: not wrapped"),
     **{k: zero() for k in SEQUENCE},
     "scale": zero("`weight * x` is an operator it does not wrap"),
+    **{k: Rule(_transformer, "projections 2 per MAC, no QK^T or AV; fused attention 0") for k in TRANSFORMER},
+    "gated_ffn": Rule(_transformer, "2 per MAC; the gate's F.silu/F.gelu 1 per element"),
+    "rmsnorm": zero(),
 }
 
 PRESET = Preset(

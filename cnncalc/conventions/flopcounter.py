@@ -3,8 +3,11 @@
 FLOPs, 2 per multiply-accumulate, for the conv family (transposed conv by its input
 positions, as cnncalc counts MACs), mm/addmm/bmm (bias ignored) and attention. Every other
 op counts 0, silently: norms, activations, pooling, merges and upsampling. So its total
-is exactly twice cnncalc's MACs. (Run it with gradients enabled: under `inference_mode`
-it counts 0, and on the CPU fused attention and oneDNN LSTMs hide from it.)
+is exactly twice cnncalc's MACs, attention's `QK^T` and `AV` included. (Run it with
+gradients enabled: under `inference_mode` it counts 0; on the CPU, fused scaled-dot-product
+attention and oneDNN LSTMs hide from it unless it runs under
+`sdpa_kernel(SDPBackend.MATH)` and `torch.backends.mkldnn.flags(enabled=False)`, as
+`cnncalc verify` runs it: these are its numbers run that way.)
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from cnncalc.conventions._kinds import (
     RECURRENT,
     SEQUENCE,
     SHAPE_ONLY,
+    TRANSFORMER,
     TRANSPOSED,
 )
 from cnncalc.conventions._preset import Preset, Rule, zero
@@ -28,11 +32,12 @@ from cnncalc.conventions._preset import Preset, Rule, zero
 _twice = Rule(lambda f: 2 * f.macs, "2 FLOPs per multiply-accumulate")
 
 RULES: dict[str, Rule] = {
-    **{k: _twice for k in (*CONV, *TRANSPOSED, "dense", "matmul")},
+    **{k: _twice for k in (*CONV, *TRANSPOSED, "dense", "matmul", *TRANSFORMER)},
     # With oneDNN off (conventions.md); through oneDNN on the CPU an nn.LSTM without a
     # projection counts 0, nn.RNN and nn.GRU do not go through it.
     **{k: Rule(lambda f: 2 * f.macs, "2 FLOPs per gate MAC, with oneDNN off") for k in RECURRENT},
     **{k: zero() for k in SEQUENCE},
+    "rmsnorm": zero(),
     **{k: zero() for k in (*NORMS, *ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},
     "upsample": zero(),
     "scale": zero(),  # an elementwise multiply

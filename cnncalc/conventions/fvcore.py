@@ -9,7 +9,9 @@ It traces the model with `torch.jit.trace` and counts the ops in `_DEFAULT_SUPPO
 - `aten::adaptive_avg_pool2d`: 1 per input element (so a 2-D global average pool too);
 - `aten::upsample_nearest2d`: 1 per output element, `upsample_bilinear2d`: 4.
 Everything else counts 0 with an "unsupported operator" warning: max and average pooling,
-1-D and 3-D adaptive pooling and upsampling, activations, add, mul, softmax, and for
+1-D and 3-D adaptive pooling and upsampling, activations, add, mul, softmax, `rms_norm`,
+`scaled_dot_product_attention` (so attention counts its projections' MACs only, not
+`QK^T` and `AV`, and a transformer layer adds 5 per element of each layer norm), and for
 sequences `aten::rnn_tanh`, `gru`, `lstm` (0 for a whole recurrent layer), `embedding`,
 `mean`; `aten::matmul` and `bmm` count cnncalc's MACs.
 Counts include the batch; cnncalc's presets are per sample, as at batch 1.
@@ -27,6 +29,7 @@ from cnncalc.conventions._kinds import (
     RECURRENT,
     SEQUENCE,
     SHAPE_ONLY,
+    TRANSFORMER,
     TRANSPOSED,
 )
 from cnncalc.conventions._preset import Preset, Rule, zero
@@ -53,6 +56,11 @@ def _upsample(f: Facts) -> int:
     return f.y * (4 if f.get("mode") == "bilinear" else 1)
 
 
+def _transformer(f: Facts) -> int:
+    parts = f.parts
+    return parts.macs - parts.products + 5 * sum(parts.norms)
+
+
 _unsupported = zero("unsupported op, 0 with a warning")
 
 RULES: dict[str, Rule] = {
@@ -66,6 +74,9 @@ RULES: dict[str, Rule] = {
     "global_maxpool": _unsupported,
     "adaptive_maxpool": _unsupported,
     "upsample": Rule(_upsample, "1 per output element (bilinear 4)"),
+    **{k: Rule(_transformer, "projections only, no QK^T or AV; norms 5 per element") for k in TRANSFORMER},
+    "gated_ffn": Rule(_transformer, "its three projections; the gate 0"),
+    "rmsnorm": _unsupported,
     **{k: _unsupported for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *MERGE)},
     **{k: zero() for k in SHAPE_ONLY},
     "scale": _unsupported,  # aten::mul

@@ -24,6 +24,7 @@ from cnncalc.conventions._kinds import (
     MERGE,
     NORMS,
     SHAPE_ONLY,
+    TRANSFORMER,
     TRANSPOSED,
 )
 from cnncalc.conventions._preset import Count, NotDefined, Preset, Rule
@@ -50,14 +51,29 @@ def _lstm(f: Facts) -> Count:
 _same = Rule(lambda f: f.params.total)
 
 RULES: dict[str, Rule] = {
-    **{k: _same for k in (*CONV, *TRANSPOSED, "dense", *NORMS)},
+    **{k: _same for k in (*CONV, *TRANSPOSED, "dense", *NORMS, *TRANSFORMER, "rmsnorm")},
     "batchnorm": Rule(_batchnorm, "moving mean and variance as non-trainable parameters"),
     "lstm": Rule(_lstm, "one bias vector per gate, not two"),
     "rnn": Rule(_one_bias, "one bias vector, not two"),
     "gru": _same,  # reset_after=True: two bias vectors, as PyTorch
     **{k: _same for k in ("embedding", "position_embedding", "positional_encoding", "class_token")},
     **{k: _same for k in ("select", "token_mean", "matmul")},
-    **{k: _same for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY, "upsample", "scale", "prelu", "glu")},
+    **{
+        k: _same
+        for k in (
+            *ACTIVATIONS,
+            *MAXPOOL,
+            *AVGPOOL,
+            *GLOBAL,
+            *ADAPTIVE,
+            *MERGE,
+            *SHAPE_ONLY,
+            "upsample",
+            "scale",
+            "prelu",
+            "glu",
+        )
+    },
 }
 
 PRESET = Preset(

@@ -7,6 +7,15 @@ Default `pytorch` backend: forward hooks on the modules of its `MODULES_MAPPING`
   `module.affine`, which LayerNorm calls `elementwise_affine`);
 - ReLU, ReLU6, LeakyReLU, GELU: 1 per output element; every max, average and adaptive
   pooling: 1 per input element; Upsample: 1 per output element.
+- nn.MultiheadAttention: its own hook's formula, per sample: `L_q*E` (scaling the queries),
+  `L_q*E^2 + L_k*kdim^2 + L_v*vdim^2` (the projections, squared in kdim and vdim as written),
+  `(L_q + L_k + L_v)*E` with biases, per head `L_q*L_k*(E/h) + L_q*L_k + L_q*L_k*(vdim/h)`,
+  and `L_q*vdim*(vdim + 1)` for the out-projection (bias always counted); so a transformer
+  layer's attention, whose feed-forward `nn.Linear`s count as above and layer norms 1 per
+  element. The activation inside a transformer layer is the `F.relu`/`F.gelu` it captured
+  when built, before ptflops wraps it: 0. nn.RMSNorm and `F.scaled_dot_product_attention`
+  are not counted, so attention written with `nn.Linear` projections (grouped-query,
+  rotary) counts them with their biases, not `QK^T` and `AV`.
 With `count_functional=True` (the default) it also wraps `torch.nn.functional`'s relu,
 gelu, silu, softmax, the pools and interpolate, which those modules call inside, so
 ReLU, GELU, every pooling and upsampling count twice, and SiLU and softmax once (ELU
@@ -26,7 +35,8 @@ pool, which then counts the padded input's elements.
 `ptflops-aten` (`backend="aten"`): a dispatch mode counting only `aten.convolution`
 (MACs + bias outputs), `aten.addmm` (MACs + bias outputs), `aten.mm`, `matmul`, `bmm`;
 recurrent layers through their addmm and mm calls, except an LSTM without a projection,
-which on the CPU runs inside oneDNN and shows it none.
+which on the CPU runs inside oneDNN and shows it none;
+attention's projections with their biases, not the fused `QK^T` and `AV`.
 `ptflops-nofunc` (`backend_specific_config={"count_functional": False}`): module hooks only.
 """
 
@@ -35,6 +45,7 @@ from __future__ import annotations
 from cnncalc.conventions._facts import Facts
 from cnncalc.conventions._kinds import (
     ADAPTIVE,
+    ATTENTION,
     AVGPOOL,
     CONV,
     GLOBAL,
@@ -48,6 +59,7 @@ from cnncalc.conventions._kinds import (
 )
 from cnncalc.conventions._preset import Preset, Rule, zero
 from cnncalc.conventions._recurrent import stack
+from cnncalc.layers._attention_parts import AttentionPart, Linear
 
 
 def _with_bias(f: Facts) -> int:
@@ -89,6 +101,45 @@ def _per_element(times: int, what: str, twice: str) -> Rule:
     return Rule(lambda f: times * f.y, f"1 per output element{twice if times == 2 else ''}")
 
 
+def _linear(p: Linear) -> int:
+    return p.macs + (p.rows * p.fan_out if p.bias else 0)
+
+
+def _multihead_hook(a: AttentionPart) -> int:
+    """ptflops' `multihead_attention_counter_hook`, term by term."""
+    q, k, v, e, h = a.q_len, a.kv_len, a.kv_len, a.width, a.heads
+    count = q * e + q * e * e + k * a.kdim * a.kdim + v * a.vdim * a.vdim
+    if a.bias:
+        count += (q + k + v) * e
+    count += h * (q * k * (e // h) + q * k + q * k * (a.vdim // h))
+    return count + q * a.vdim * (a.vdim + 1)
+
+
+def _transformer(functional: bool) -> dict[str, Rule]:
+    def count(f: Facts) -> int:
+        parts = f.parts
+        total = sum(_multihead_hook(a) if a.multihead else sum(map(_linear, a.projections)) for a in parts.attentions)
+        total += sum(map(_linear, parts.linears)) + sum(parts.norms)
+        if f.kind == "gated_ffn":  # nn.SiLU: F.silu only; nn.GELU: its module hook and F.gelu
+            gelu = f.get("gate") == "gelu"
+            total += parts.activations * ((1 if gelu else 0) + (1 if functional else 0))
+        return total
+
+    if functional:
+        gate = "projections with bias; the gate's F.silu 1 per element (nn.GELU and F.gelu 2)"
+    else:
+        gate = "projections with bias; an nn.GELU gate 1 per element"
+    return {
+        **{k: Rule(count, "projections with bias, MultiheadAttention by its hook's formula") for k in ATTENTION},
+        "gated_ffn": Rule(count, gate),
+    }
+
+
+def _aten_transformer(f: Facts) -> int:
+    parts = f.parts
+    return sum(_linear(p) for a in parts.attentions for p in a.projections) + sum(map(_linear, parts.linears))
+
+
 def _rules(functional: bool) -> dict[str, Rule]:
     twice = 2 if functional else 1
     once = 1 if functional else 0
@@ -119,6 +170,8 @@ def _rules(functional: bool) -> dict[str, Rule]:
         "matmul": zero("`a @ b` as an operator: not seen"),
         **{k: zero() for k in SEQUENCE},
         "scale": zero("not a module it knows; `weight * x` is an operator"),
+        **_transformer(functional),
+        "rmsnorm": zero(),
     }
 
 
@@ -133,6 +186,9 @@ def _aten_rules() -> dict[str, Rule]:
         **{k: Rule(_recurrent_aten, "gate matmuls plus biases; an LSTM via oneDNN 0") for k in RECURRENT},
         "matmul": Rule(lambda f: f.macs),
         **{k: zero() for k in SEQUENCE},
+        **{k: Rule(_aten_transformer, "projections with bias, no fused QK^T or AV") for k in ATTENTION},
+        "gated_ffn": Rule(_aten_transformer, "projections with bias"),
+        "rmsnorm": zero(),
     }
 
 

@@ -16,6 +16,10 @@ Forward hooks on leaf modules of its `register_hooks` table; anything else count
   add and both biases per gate, plus the element-wise products (GRU 4H, LSTM 4H); layers
   after the first read `hidden_size` even with `proj_size`, and the projection is not
   counted; Embedding, matmul written as an operator: unregistered, 0.
+- nn.MultiheadAttention, nn.RMSNorm: not registered, 0 (nor are the projections inside
+  MultiheadAttention, which it runs as functions); a transformer layer counts its
+  feed-forward `nn.Linear`s and 4 per element of each layer norm; attention written with
+  `nn.Linear` projections (grouped-query, rotary) counts them, not `QK^T` and `AV`.
 Counts include the batch and come back as a float; exact below 2^53.
 (Its maintained fork, ultralytics-thop 2.x, counts transposed conv by input positions and
 average pooling by the window; this preset reproduces the `thop` package.)
@@ -26,7 +30,17 @@ from __future__ import annotations
 import math
 
 from cnncalc.conventions._facts import Facts
-from cnncalc.conventions._kinds import ACTIVATIONS, AVGPOOL, CONV, MAXPOOL, MERGE, SEQUENCE, SHAPE_ONLY, TRANSPOSED
+from cnncalc.conventions._kinds import (
+    ACTIVATIONS,
+    AVGPOOL,
+    CONV,
+    MAXPOOL,
+    MERGE,
+    SEQUENCE,
+    SHAPE_ONLY,
+    TRANSFORMER,
+    TRANSPOSED,
+)
 from cnncalc.conventions._preset import Preset, Rule, zero
 from cnncalc.conventions._recurrent import stack
 
@@ -69,6 +83,13 @@ def _recurrent(f: Facts) -> int:
     return s.steps * s.directions * sum(_cell(s.kind, i, s.hidden, s.bias) for i in widths)
 
 
+def _transformer(f: Facts) -> int:
+    # Leaf nn.Linear modules only: nn.MultiheadAttention is not registered.
+    parts = f.parts
+    linears = [p for a in parts.attentions if not a.multihead for p in a.projections] + list(parts.linears)
+    return sum(p.macs for p in linears) + 4 * sum(parts.norms)
+
+
 _unregistered = zero("not registered, 0")
 
 RULES: dict[str, Rule] = {
@@ -96,6 +117,9 @@ RULES: dict[str, Rule] = {
     "scale": _unregistered,
     "prelu": Rule(lambda f: f.x, "1 per element (in eval)"),
     "glu": _unregistered,
+    **{k: Rule(_transformer, "nn.Linear leaves and norms 4 per element; MultiheadAttention 0") for k in TRANSFORMER},
+    "gated_ffn": Rule(_transformer, "its three nn.Linear leaves; SiLU, GELU unregistered"),
+    "rmsnorm": _unregistered,
 }
 
 PRESET = Preset(

@@ -13,6 +13,9 @@
   two axes, batch first); an embedding `N * params`, the builder's position table (which
   reads `arange(L)`, no batch axis) `L * params`; a class token's parameter is named
   neither weight nor bias: 0. A tied output layer counts the shared weight again.
+- nn.MultiheadAttention is not a leaf (its `out_proj` child is never called as a module),
+  so it counts 0: a transformer layer counts its feed-forward and norms' parameters once,
+  attention written with `nn.Linear` projections (grouped-query, rotary) their parameters.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from cnncalc.conventions._kinds import (
     NORMS,
     RECURRENT,
     SHAPE_ONLY,
+    TRANSFORMER,
     TRANSPOSED,
 )
 from cnncalc.conventions._preset import Preset, Rule, zero
@@ -42,6 +46,11 @@ def _dense(f: Facts) -> int:
     # A tied weight is the embedding's, counted there, yet nn.Linear still holds it.
     shared = f.inputs[0][-1] * int(f.get("units")) if f.get("tie") else 0
     return f.params.total + shared
+
+
+def _transformer(f: Facts) -> int:
+    hidden = sum(a.params for a in f.parts.attentions if a.multihead)
+    return f.params.total - hidden
 
 
 RULES: dict[str, Rule] = {
@@ -58,6 +67,9 @@ RULES: dict[str, Rule] = {
     "scale": Rule(lambda f: f.params.total, "parameters once per sample"),  # a leaf with parameters
     "prelu": Rule(lambda f: f.params.total, "parameters once per sample"),
     "glu": zero(),
+    **{k: Rule(_transformer, "leaf parameters once per sample; MultiheadAttention 0") for k in TRANSFORMER},
+    "gated_ffn": Rule(_transformer, "its projections' parameters once per sample"),
+    "rmsnorm": Rule(lambda f: f.params.total, "parameters once per sample"),
 }
 
 PRESET = Preset(

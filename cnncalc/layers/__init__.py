@@ -35,6 +35,7 @@ MANIFEST: dict[str, dict[str, tuple[str, ...]]] = {
         "batchnorm": ("batchnorm",),
         "groupnorm": ("groupnorm",),
         "layernorm": ("layernorm",),
+        "rmsnorm": ("rmsnorm",),
     },
     "activation": {
         "activation": (
@@ -82,7 +83,11 @@ MANIFEST: dict[str, dict[str, tuple[str, ...]]] = {
     "recurrent": {
         "recurrent": ("rnn", "gru", "lstm"),
     },
-    "attention": {},
+    "attention": {
+        "attention": ("attention",),
+        "transformer": ("transformer_encoder_layer", "transformer_decoder_layer"),
+        "gated_ffn": ("gated_ffn",),
+    },
     "embedding": {
         "embedding": ("embedding",),
         "position_embedding": ("position_embedding",),

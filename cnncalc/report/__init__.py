@@ -190,6 +190,15 @@ def summary_lines(report: Report) -> list[tuple[str, str]]:
             f"activations {size_text(t.activation_bytes)} {per} (every output, input included)",
         ),
     ]
+    if t.kv_cache_bytes_per_token:
+        length = report.trace.nodes[0].output.size("L") if "L" in report.trace.nodes[0].output.axes else 0
+        lines.append(
+            (
+                "kv cache",
+                f"{size_text(t.kv_cache_bytes_per_token)} per token · {size_text(t.kv_cache_bytes)} "
+                f"at {count(length)} tokens {per} (keys and values of every causal self-attention)",
+            )
+        )
     if report.claims:
         good = sum(c.confirmed for c in report.claims)
         # Claims state cnncalc's convention (the spec format's): --count changes what is shown, not them.

@@ -61,6 +61,14 @@ def document(report: Report, *, layers: bool = True) -> dict[str, Any]:
             "activation_bytes": totals.activation_bytes,
             "weights_bytes": totals.weights_bytes,
             "output_shape": list(report.shape(totals.output)),
+            **(
+                {
+                    "kv_cache_bytes_per_token": totals.kv_cache_bytes_per_token,
+                    "kv_cache_bytes": totals.kv_cache_bytes,
+                }
+                if totals.kv_cache_bytes_per_token
+                else {}
+            ),
         },
         "claims": [
             {

@@ -1,0 +1,225 @@
+"""What the attention and transformer kinds share: their counted parts, and torch pieces.
+
+Every kind here is a few `nn.Linear` projections, the two activation-by-activation
+products of attention (`QK^T` and `AV`), and per-element work (softmax, norms, the
+feed-forward activation). `Parts` lists them, so that each counting preset prices a
+transformer layer from what PyTorch runs inside it, not from one opaque total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cnncalc.errors import LayerError
+from cnncalc.layers._base import Shape, Tensor
+
+
+@dataclass(frozen=True)
+class Linear:
+    """One `nn.Linear` projection run over `rows` positions: `rows * fan_in * fan_out` MACs."""
+
+    rows: int
+    fan_in: int
+    fan_out: int
+    bias: bool
+
+    @property
+    def macs(self) -> int:
+        return self.rows * self.fan_in * self.fan_out
+
+    @property
+    def params(self) -> int:
+        return self.fan_in * self.fan_out + (self.fan_out if self.bias else 0)
+
+
+@dataclass(frozen=True)
+class AttentionPart:
+    """One attention: its projections and the two products, and how PyTorch runs it."""
+
+    q_len: int
+    kv_len: int
+    width: int  # E, the query's and the output's width
+    heads: int
+    kv_width: int  # kv_heads * E/heads: E unless grouped-query
+    kdim: int
+    vdim: int
+    bias: bool
+    # nn.MultiheadAttention (packed in-projection, fused paths), or Llama's q/k/v/o nn.Linears
+    multihead: bool = True
+    # nn.MultiheadAttention's fused inference path (eval, no gradients) is open to it: a
+    # self-attention with biases and an even number of heads (in an encoder layer, not
+    # causal). Tools that count under no_grad then see no projection at all.
+    fast_path: bool = False
+
+    @property
+    def projections(self) -> tuple[Linear, ...]:
+        return (
+            Linear(self.q_len, self.width, self.width, self.bias),
+            Linear(self.kv_len, self.kdim, self.kv_width, self.bias),
+            Linear(self.kv_len, self.vdim, self.kv_width, self.bias),
+            Linear(self.q_len, self.width, self.width, self.bias),
+        )
+
+    @property
+    def products(self) -> int:
+        """QK^T and AV: each head L_q*L_k*(E/h), twice."""
+        return 2 * self.q_len * self.kv_len * self.width
+
+    @property
+    def softmax(self) -> int:
+        return self.heads * self.q_len * self.kv_len
+
+    @property
+    def macs(self) -> int:
+        return sum(p.macs for p in self.projections) + self.products
+
+    @property
+    def params(self) -> int:
+        return sum(p.params for p in self.projections)
+
+
+@dataclass(frozen=True)
+class Parts:
+    """What one sample's pass runs, by the op PyTorch runs it with."""
+
+    attentions: tuple[AttentionPart, ...] = ()
+    linears: tuple[Linear, ...] = ()  # the other nn.Linears: feed-forward, gate
+    norms: tuple[int, ...] = ()  # elements of each nn.LayerNorm run
+    activations: int = 0  # elements the feed-forward (or gate) activation passes through
+    rotated: int = 0  # query and key elements rotary embeddings rotate
+
+    @property
+    def macs(self) -> int:
+        return sum(a.macs for a in self.attentions) + sum(p.macs for p in self.linears)
+
+    @property
+    def products(self) -> int:
+        return sum(a.products for a in self.attentions)
+
+    @property
+    def softmax(self) -> int:
+        return sum(a.softmax for a in self.attentions)
+
+    @property
+    def bias(self) -> int:
+        every = [*(p for a in self.attentions for p in a.projections), *self.linears]
+        return sum(p.rows * p.fan_out for p in every if p.bias)
+
+    def __add__(self, other: Parts) -> Parts:
+        return Parts(
+            self.attentions + other.attentions,
+            self.linears + other.linears,
+            self.norms + other.norms,
+            self.activations + other.activations,
+            self.rotated + other.rotated,
+        )
+
+
+def sequence(x: Shape, kind: str) -> tuple[int, int]:
+    """(L, D) of an input that must be a sequence of vectors."""
+    if x.axes != "LD":
+        raise LayerError(f"{kind} takes (L, D) inputs, got {x.axis_names()} = {x.text()}")
+    return x.size("L"), x.size("D")
+
+
+def heads_divide(width: int, heads: int, field_name: str = "heads") -> int:
+    """The head width `width / heads`; a positioned error where heads do not divide it."""
+    if width % heads:
+        raise LayerError(f"{heads} {field_name} do not divide the width {width}", field_name)
+    return width // heads
+
+
+def mha_tensors(prefix: str, width: int, kdim: int, vdim: int, bias: bool) -> list[Tensor]:
+    """`nn.MultiheadAttention`'s tensors: packed `in_proj_weight` when k and v are `width` wide."""
+    if kdim == width and vdim == width:
+        weights = [Tensor(f"{prefix}in_proj_weight", (3 * width, width))]
+    else:
+        weights = [
+            Tensor(f"{prefix}q_proj_weight", (width, width)),
+            Tensor(f"{prefix}k_proj_weight", (width, kdim)),
+            Tensor(f"{prefix}v_proj_weight", (width, vdim)),
+        ]
+    biases = [Tensor(f"{prefix}in_proj_bias", (3 * width,)), Tensor(f"{prefix}out_proj.bias", (width,))]
+    return [*weights, Tensor(f"{prefix}out_proj.weight", (width, width)), *(biases if bias else [])]
+
+
+def linear_tensors(name: str, fan_in: int, fan_out: int, bias: bool) -> list[Tensor]:
+    weight = Tensor(f"{name}.weight", (fan_out, fan_in))  # nn.Linear's (out, in)
+    return [weight, Tensor(f"{name}.bias", (fan_out,))] if bias else [weight]
+
+
+def causal_mask(q_len: int, kv_len: int, device: Any) -> Any:
+    """True where a query may not look: keys after it (the upper triangle), as PyTorch masks."""
+    import torch
+
+    return torch.ones(q_len, kv_len, dtype=torch.bool, device=device).triu(1)
+
+
+def rotate(x: Any) -> Any:
+    """Rotary position embedding (RoFormer, as Llama applies it) on (B, heads, L, d); no parameters."""
+    import torch
+
+    half = x.shape[-1] // 2
+    positions = torch.arange(x.shape[-2], device=x.device, dtype=x.dtype)
+    frequencies = 10000.0 ** (-torch.arange(half, device=x.device, dtype=x.dtype) / half)
+    angles = positions[:, None] * frequencies[None, :]
+    cos = torch.cat([angles.cos(), angles.cos()], dim=-1)
+    sin = torch.cat([angles.sin(), angles.sin()], dim=-1)
+    rotated_half = torch.cat([-x[..., half:], x[..., :half]], dim=-1)
+    return x * cos + rotated_half * sin
+
+
+def grouped_attention_module(
+    width: int, heads: int, kv_heads: int, kdim: int, vdim: int, *, bias: bool, causal: bool, rotary: bool
+) -> Any:
+    """Attention as Llama writes it: q/k/v/o projections, `kv_heads` key/value heads shared by
+    groups of query heads, rotary positions, and PyTorch's scaled dot-product attention."""
+    from torch import nn
+    from torch.nn import functional as F
+
+    head = width // heads
+
+    class GroupedQueryAttention(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.q_proj = nn.Linear(width, width, bias=bias)
+            self.k_proj = nn.Linear(kdim, kv_heads * head, bias=bias)
+            self.v_proj = nn.Linear(vdim, kv_heads * head, bias=bias)
+            self.o_proj = nn.Linear(width, width, bias=bias)
+
+        def forward(self, x: Any, key: Any = None, value: Any = None) -> Any:
+            key = x if key is None else key
+            value = key if value is None else value
+            batch, q_len, kv_len = x.shape[0], x.shape[1], key.shape[1]
+            q = self.q_proj(x).view(batch, q_len, heads, head).transpose(1, 2)
+            k = self.k_proj(key).view(batch, kv_len, kv_heads, head).transpose(1, 2)
+            v = self.v_proj(value).view(batch, kv_len, kv_heads, head).transpose(1, 2)
+            if rotary:
+                q, k = rotate(q), rotate(k)
+            # As Hugging Face's Llama runs it (its default "sdpa" attention): causal masks are
+            # aligned top-left, the key/value heads repeated for their groups of queries.
+            out = F.scaled_dot_product_attention(q, k, v, is_causal=causal, enable_gqa=True)
+            return self.o_proj(out.transpose(1, 2).reshape(batch, q_len, width))
+
+    return GroupedQueryAttention()
+
+
+def multihead_module(width: int, heads: int, kdim: int, vdim: int, *, bias: bool, causal: bool, dropout: float) -> Any:
+    """`nn.MultiheadAttention` (batch first) called as a self- or cross-attention layer."""
+    from torch import nn
+
+    class MultiheadAttention(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.attn = nn.MultiheadAttention(
+                width, heads, dropout=dropout, bias=bias, kdim=kdim, vdim=vdim, batch_first=True
+            )
+
+        def forward(self, x: Any, key: Any = None, value: Any = None) -> Any:
+            key = x if key is None else key
+            value = key if value is None else value
+            mask = causal_mask(x.shape[1], key.shape[1], x.device) if causal else None
+            return self.attn(x, key, value, attn_mask=mask, is_causal=causal, need_weights=False)[0]
+
+    return MultiheadAttention()
