@@ -9,6 +9,9 @@ from pydantic import Field, PositiveInt
 from cnncalc.errors import LayerError
 from cnncalc.layers._base import (
     AXES,
+    Footprint,
+    asymmetric,
+    padded_footprint,
     Inputs,
     Padding,
     Shape,
@@ -90,6 +93,12 @@ class ConvNd(WithActivation):
         groups = [f"g={self.groups}"] if self.groups != 1 else []
         pads = self.pads(inputs[0])
         return window_summary(self.ndim, self.kernel, self.stride, self.padding, self.dilation, *groups, pads=pads)
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        pads = self.pads(inputs[0])
+        if asymmetric(pads):
+            return padded_footprint(inputs[0], pads, training)
+        return super().footprint(inputs, output, training)
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

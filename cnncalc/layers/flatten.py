@@ -13,6 +13,7 @@ class Flatten(Layer):
 
     traits: ClassVar[frozenset[str]] = frozenset({"shape-only"})
     type: Literal["flatten"]
+    view: ClassVar[bool] = True  # PyTorch returns a view (or the input itself): no bytes of its own
 
     def output_shape(self, inputs: Inputs) -> Shape:
         return flat(prod(inputs[0]))

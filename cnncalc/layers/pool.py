@@ -13,6 +13,9 @@ from pydantic import Field
 from cnncalc.errors import LayerError
 from cnncalc.layers._base import (
     AXES,
+    Extra,
+    Footprint,
+    padded_footprint,
     Inputs,
     Layer,
     Padding,
@@ -91,6 +94,21 @@ class PoolNd(Layer):
         self, kernel: tuple[int, ...], stride: tuple[int, ...], padding: tuple[int, ...], dilation: tuple[int, ...]
     ) -> Any:
         raise NotImplementedError
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        # Max pooling keeps the int64 index of each output's maximum besides its input.
+        indices = (Extra(prod(output), 8),) if training and self.pad_value != 0.0 else ()
+        if self._pad_layer(inputs[0]):
+            return padded_footprint(inputs[0], self.pads(inputs[0]), training, indices)
+        own = super().footprint(inputs, output, training)
+        return Footprint(keeps_inputs=own.keeps_inputs, kept=indices)
+
+    def _pad_layer(self, x: Shape) -> bool:
+        """Whether the torch module pads in a layer of its own before pooling."""
+        pads = self.pads(x)
+        _, kernel, _, _ = self._geometry(x)
+        outside = any(2 * before > f for (before, _), f in zip(pads, kernel, strict=True))
+        return outside or any(before != after for before, after in pads)
 
     def to_torch(self, inputs: Inputs) -> Any:
         _, kernel, stride, dilation = self._geometry(inputs[0])

@@ -1,0 +1,289 @@
+"""Peak memory: a pass over the trace, from what each layer says its op holds.
+
+Inference (`inference_peak`): one forward in execution order. Weights and buffers are
+there throughout, and so is the input (its caller holds it); each layer makes its
+output (nothing when the output is a view of its input) and any tensor it makes only
+while it runs; a tensor lives from the layer that makes it to its last reader, so skips
+and concatenations stay alive as long as someone will read them.
+
+A training step (`training_peak`): the second of `zero_grad(set_to_none=True);
+model(x).sum().backward(); optimizer.step()`. It starts holding weights, buffers, the
+input, last step's gradients and the optimizer's state; zero_grad drops the gradients.
+The forward keeps, besides what inference keeps, what autograd saves for backward
+(`Layer.footprint`: a conv its input, a ReLU its output, max pooling its indices).
+Backward runs the layers in reverse: each makes its inputs' gradients (or hands on views
+of its own, `grad_through`) and its parameters' gradients, and drops what it saved. The
+optimizer step adds its own temporaries (Adam: two tensors the size of the largest
+parameter, for `sqrt(v) / bias_correction`). The peak is the largest sum over that
+timeline, with its parts.
+
+Counted at the level of tensors, as PyTorch's own storages are (`cnncalc.memory_tracker`
+measures them); an allocator's rounding and library workspaces come on top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from cnncalc.layers._base import Extra, Footprint, prod
+
+if TYPE_CHECKING:
+    from cnncalc.engine import Node
+
+DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
+# Tensors of optimizer state per trainable parameter (Adam's one-element step counts,
+# 4 bytes a parameter tensor, are left out), and whether the update makes temporaries:
+# Adam's `exp_avg_sq.sqrt() / bias_correction2_sqrt`, two tensors of one parameter's size.
+OPTIMIZER_STATE: dict[str, tuple[int, int]] = {
+    "sgd": (0, 0),
+    "momentum": (1, 0),
+    "adam": (2, 2),
+    "adamw": (2, 2),
+}
+OPTIMIZERS = tuple(OPTIMIZER_STATE)
+
+
+@dataclass(frozen=True)
+class Peak:
+    """The largest sum of bytes alive at once, where it happens, and its parts."""
+
+    total: int
+    at: int  # the node whose step holds the peak (0: before the first layer)
+    phase: str  # "forward", "backward", "step" or "start"
+    parts: dict[str, int] = field(default_factory=dict)  # what the total is made of
+    unknown: tuple[str, ...] = ()  # layers whose saved tensors are not known statically
+
+
+@dataclass(frozen=True)
+class Precision:
+    """Bytes per element of each kind of tensor in a training step."""
+
+    activations: int
+    weights: int
+    master: int = 0  # 0: no separate master copy of the weights
+    state: int = 0  # optimizer state; 0: as the master weights, else as the weights
+
+    @property
+    def state_bytes(self) -> int:
+        return self.state or self.master or self.weights
+
+
+def _node_bytes(node: Node, batch: int, itemsize: int) -> int:
+    return prod(node.output) * batch * itemsize
+
+
+def _extra_bytes(extras: Sequence[Extra], batch: int, itemsize: int) -> int:
+    return sum(e.elements * (batch if e.per_sample else 1) * (e.itemsize or itemsize) for e in extras)
+
+
+def footprints(nodes: Sequence[Node], training: bool) -> list[Footprint]:
+    """Each node's footprint, node 0 (the input) holding nothing of its own."""
+    found = [Footprint()]
+    for node in nodes[1:]:
+        assert node.layer is not None
+        found.append(node.layer.memory_footprint(node.inputs, node.output, training))
+    return found
+
+
+def _storages(nodes: Sequence[Node], prints: Sequence[Footprint]) -> list[int]:
+    """The storage each node's output lives in: its own index, or its view's source's."""
+    storage: list[int] = []
+    for node, fp in zip(nodes, prints, strict=True):
+        storage.append(storage[node.sources[0]] if fp.view and node.sources else node.index)
+    return storage
+
+
+def weights_bytes(nodes: Sequence[Node], itemsize: int) -> tuple[int, int, int]:
+    """(trainable, frozen, buffers) bytes."""
+    trainable = sum(n.params.trainable for n in nodes) * itemsize
+    frozen = sum(n.params.non_trainable for n in nodes) * itemsize
+    buffers = sum(n.params.buffers for n in nodes) * itemsize
+    return trainable, frozen, buffers
+
+
+def inference_peak(nodes: Sequence[Node], batch: int, dtype: str = "float32") -> Peak:
+    """The peak of one forward without gradients, and the layer where it happens."""
+    itemsize = DTYPE_BYTES[dtype]
+    prints = footprints(nodes, training=False)
+    storage = _storages(nodes, prints)
+    last = _last_readers(nodes, storage)
+    trainable, frozen, buffers = weights_bytes(nodes, itemsize)
+    fixed = trainable + frozen + buffers
+    size = {0: _node_bytes(nodes[0], batch, itemsize)}
+    live = dict(size)  # storage -> bytes, the input held throughout by the caller
+    best = Peak(fixed + size[0], 0, "forward", {"weights": fixed, "activations": size[0]})
+    final = len(nodes) - 1
+    for node, fp in zip(nodes[1:], prints[1:], strict=True):
+        i = node.index
+        if storage[i] == i:
+            size[i] = _node_bytes(node, batch, itemsize)
+            live[i] = size[i]
+        acts = sum(live.values()) + _extra_bytes(fp.passing, batch, itemsize)
+        if fixed + acts > best.total:
+            best = Peak(fixed + acts, i, "forward", {"weights": fixed, "activations": acts}, _unknown(nodes, prints))
+        for s in last.get(i, ()):
+            if s not in (0, storage[final]):
+                live.pop(s, None)
+    return Peak(best.total, best.at, best.phase, best.parts, _unknown(nodes, prints))
+
+
+def _last_readers(nodes: Sequence[Node], storage: Sequence[int]) -> dict[int, list[int]]:
+    """node -> the storages whose last reader it is (a view's readers read its source)."""
+    last: dict[int, int] = {}
+    for node in nodes[1:]:
+        for s in node.sources:
+            last[storage[s]] = node.index
+    by_node: dict[int, list[int]] = {}
+    for s, i in last.items():
+        by_node.setdefault(i, []).append(s)
+    return by_node
+
+
+def _unknown(nodes: Sequence[Node], prints: Sequence[Footprint]) -> tuple[str, ...]:
+    return tuple(f"#{n.index} {n.kind}: {fp.unknown}" for n, fp in zip(nodes, prints, strict=True) if fp.unknown)
+
+
+def _needs_grad(nodes: Sequence[Node]) -> list[bool]:
+    """Whether autograd records each node: it holds trainable weights or reads one that does."""
+    needs = [False]
+    for node in nodes[1:]:
+        needs.append(node.params.trainable > 0 or any(needs[s] for s in node.sources))
+    return needs
+
+
+def training_peak(
+    nodes: Sequence[Node], batch: int, optimizer: str, precision: Precision | None = None
+) -> Peak:
+    """The peak of one training step, broken into weights, gradients, optimizer state,
+    activations (saved for backward, or alive in the forward) and the step's temporaries."""
+    precision = precision or Precision(4, 4)
+    act = precision.activations
+    prints = footprints(nodes, training=True)
+    storage = _storages(nodes, prints)
+    needs = _needs_grad(nodes)
+    trainable_elements = sum(n.params.trainable for n in nodes)
+    frozen_buffers = sum(n.params.non_trainable + n.params.buffers for n in nodes)
+    weights = (trainable_elements + frozen_buffers) * precision.weights + trainable_elements * precision.master
+    tensors, temporaries = OPTIMIZER_STATE[optimizer]
+    state = tensors * trainable_elements * precision.state_bytes
+    grads_all = trainable_elements * precision.weights
+    input_bytes = _node_bytes(nodes[0], batch, act)
+    unknown = _unknown(nodes, prints)
+    parts = {"weights": weights, "optimizer state": state}
+    best = Peak(
+        weights + state + grads_all + input_bytes,
+        0,
+        "start",
+        {**parts, "gradients": grads_all, "activations": input_bytes},
+        unknown,
+    )
+
+    def consider(at: int, phase: str, grads: int, acts: int, temporary: int = 0) -> None:
+        nonlocal best
+        total = weights + state + grads + acts + temporary
+        if total > best.total:
+            shown = {**parts, "gradients": grads, "activations": acts}
+            if temporary:
+                shown["temporaries"] = temporary
+            best = Peak(total, at, phase, shown, unknown)
+
+    # Who keeps each storage for backward: it lives until the first of them (in forward
+    # order) has run its backward, which in reverse order is the last.
+    keepers: dict[int, int] = {}
+    for node, fp in zip(nodes[1:], prints[1:], strict=True):
+        if not needs[node.index]:
+            continue
+        held = [storage[node.sources[k]] for k in fp.keeps_inputs]
+        if fp.keeps_output:
+            held.append(storage[node.index])
+        for s in held:
+            keepers.setdefault(s, node.index)
+    last = _last_readers(nodes, storage)
+    final = len(nodes) - 1
+
+    # Forward.
+    size = {0: input_bytes}
+    live = dict(size)
+    kept_extra: dict[int, int] = {}  # node -> bytes it made only to keep
+    for node, fp in zip(nodes[1:], prints[1:], strict=True):
+        i = node.index
+        if storage[i] == i:
+            size[i] = _node_bytes(node, batch, act)
+            live[i] = size[i]
+        if needs[i]:
+            kept_extra[i] = _extra_bytes(fp.kept, batch, act)
+        held = sum(live.values()) + sum(kept_extra.values())
+        consider(i, "forward", 0, held + _extra_bytes(fp.passing, batch, act))
+        for s in last.get(i, ()):
+            if s != 0 and s != storage[final] and s not in keepers:
+                live.pop(s, None)
+    if storage[final] not in keepers and storage[final] != 0:
+        live.pop(storage[final], None)  # model(x).sum(): the output goes once summed
+
+    # Backward, in reverse: pending gradients by the storage they live in.
+    grads = 0
+    # The loss's gradient reaches the output as a view of one element: no bytes.
+    pending: dict[int, int] = {final: -1}  # node -> the gradient storage it waits on (negative ids)
+    grad_size: dict[int, int] = {-1: 0}
+    next_id = -2
+    for node, fp in zip(reversed(nodes[1:]), reversed(prints[1:]), strict=True):
+        i = node.index
+        if not needs[i]:
+            continue
+        g_out = pending.pop(i, None)
+        sources = [s for k, s in enumerate(node.sources) if needs[s] and k < (node.layer.value_inputs or len(node.sources))]  # type: ignore[union-attr]
+        made = 0 if fp.grad_through else sum(_node_bytes(nodes[s], batch, act) for s in sources)
+        own_grads = node.params.trainable * precision.weights
+        temporary = _extra_bytes(fp.backward, batch, act)
+        held = sum(live.values()) + sum(kept_extra.values()) + sum(grad_size.values())
+        if temporary:
+            # A first stage (the attached activation's backward) turns the output's
+            # gradient into another, which then stands in for it.
+            consider(i, "backward", grads, held + temporary)
+            _drop_unused(grad_size, pending)
+            held = sum(live.values()) + sum(kept_extra.values()) + sum(grad_size.values())
+        consider(i, "backward", grads, held + made + temporary, own_grads)
+        grads += own_grads
+        # Hand the gradient on to the sources, adding it up where one arrives already.
+        for s in sources:
+            if fp.grad_through and g_out is not None:
+                incoming = g_out
+            else:
+                incoming = next_id
+                grad_size[next_id] = _node_bytes(nodes[s], batch, act)
+                next_id -= 1
+            if s in pending:
+                summed = next_id
+                grad_size[summed] = _node_bytes(nodes[s], batch, act)
+                next_id -= 1
+                held = sum(live.values()) + sum(kept_extra.values()) + sum(grad_size.values())
+                consider(i, "backward", grads, held)
+                pending[s] = summed
+            else:
+                pending[s] = incoming
+            _drop_unused(grad_size, pending)
+        if g_out is not None:
+            _drop_unused(grad_size, pending)
+        # What this node kept goes now.
+        kept_extra.pop(i, None)
+        for s, keeper in list(keepers.items()):
+            if keeper == i:
+                del keepers[s]
+                if s != 0:
+                    live.pop(s, None)
+    for s in list(pending):
+        pending.pop(s)
+    _drop_unused(grad_size, pending)
+
+    # The optimizer step: every gradient, and the update's temporaries.
+    largest = max((t.size for n in nodes[1:] for t in n.layer.tensors(n.inputs) if t.role == "trainable"), default=0)  # type: ignore[union-attr]
+    consider(final, "step", grads_all, input_bytes, temporaries * largest * precision.state_bytes)
+    return best
+
+
+def _drop_unused(grad_size: dict[int, int], pending: dict[int, int]) -> None:
+    used = set(pending.values())
+    for g in [g for g in grad_size if g not in used]:
+        del grad_size[g]
