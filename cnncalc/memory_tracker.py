@@ -48,11 +48,11 @@ def _tracker_class() -> Any:
     from torch.utils._python_dispatch import TorchDispatchMode
     from torch.utils._pytree import tree_flatten
 
-    class StorageTracker(TorchDispatchMode):  # type: ignore[misc, unused-ignore]  # Any where torch is absent
+    class StorageTracker(TorchDispatchMode):  # type: ignore[misc, no-untyped-call, unused-ignore]  # torch's untyped
         """Live and peak bytes of every storage created under it (and those `hold()`-ed)."""
 
         def __init__(self) -> None:
-            super().__init__()
+            super().__init__()  # type: ignore[no-untyped-call, unused-ignore]
             self.live = 0
             self.peak = 0
             self.seen: set[int] = set()

@@ -23,6 +23,7 @@ measures them); an allocator's rounding and library workspaces come on top.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -153,9 +154,7 @@ def _needs_grad(nodes: Sequence[Node]) -> list[bool]:
     return needs
 
 
-def training_peak(
-    nodes: Sequence[Node], batch: int, optimizer: str, precision: Precision | None = None
-) -> Peak:
+def training_peak(nodes: Sequence[Node], batch: int, optimizer: str, precision: Precision | None = None) -> Peak:
     """The peak of one training step, broken into weights, gradients, optimizer state,
     activations (saved for backward, or alive in the forward) and the step's temporaries."""
     precision = precision or Precision(4, 4)
@@ -163,20 +162,21 @@ def training_peak(
     prints = footprints(nodes, training=True)
     storage = _storages(nodes, prints)
     needs = _needs_grad(nodes)
-    trainable_elements = sum(n.params.trainable for n in nodes)
-    frozen_buffers = sum(n.params.non_trainable + n.params.buffers for n in nodes)
-    weights = (trainable_elements + frozen_buffers) * precision.weights + trainable_elements * precision.master
+    trainable = sum(n.params.trainable for n in nodes)
+    others = sum(n.params.non_trainable + n.params.buffers for n in nodes)
+    weights = (trainable + others) * precision.weights + trainable * precision.master
     tensors, temporaries = OPTIMIZER_STATE[optimizer]
-    state = tensors * trainable_elements * precision.state_bytes
-    grads_all = trainable_elements * precision.weights
+    state = tensors * trainable * precision.state_bytes
+    all_grads = trainable * precision.weights
     input_bytes = _node_bytes(nodes[0], batch, act)
     unknown = _unknown(nodes, prints)
-    parts = {"weights": weights, "optimizer state": state}
+    fixed = {"weights": weights, "optimizer state": state}
+    # The step starts with last step's gradients, until zero_grad drops them.
     best = Peak(
-        weights + state + grads_all + input_bytes,
+        weights + state + all_grads + input_bytes,
         0,
         "start",
-        {**parts, "gradients": grads_all, "activations": input_bytes},
+        {**fixed, "gradients": all_grads, "activations": input_bytes},
         unknown,
     )
 
@@ -184,102 +184,93 @@ def training_peak(
         nonlocal best
         total = weights + state + grads + acts + temporary
         if total > best.total:
-            shown = {**parts, "gradients": grads, "activations": acts}
+            parts = {**fixed, "gradients": grads, "activations": acts}
             if temporary:
-                shown["temporaries"] = temporary
-            best = Peak(total, at, phase, shown, unknown)
+                parts["temporaries"] = temporary
+            best = Peak(total, at, phase, parts, unknown)
 
-    # Who keeps each storage for backward: it lives until the first of them (in forward
-    # order) has run its backward, which in reverse order is the last.
-    keepers: dict[int, int] = {}
+    # Each storage kept for backward lives until the first of its keepers (in forward
+    # order) has run its backward: in reverse order, the last.
+    keeper: dict[int, int] = {}
     for node, fp in zip(nodes[1:], prints[1:], strict=True):
-        if not needs[node.index]:
-            continue
-        held = [storage[node.sources[k]] for k in fp.keeps_inputs]
-        if fp.keeps_output:
-            held.append(storage[node.index])
-        for s in held:
-            keepers.setdefault(s, node.index)
+        if needs[node.index]:
+            kept = [storage[node.sources[k]] for k in fp.keeps_inputs]
+            for s in [*kept, storage[node.index]] if fp.keeps_output else kept:
+                keeper.setdefault(s, node.index)
     last = _last_readers(nodes, storage)
     final = len(nodes) - 1
 
-    # Forward.
-    size = {0: input_bytes}
-    live = dict(size)
-    kept_extra: dict[int, int] = {}  # node -> bytes it made only to keep
+    # Forward: outputs live to their last reader, or to their keeper's backward.
+    live = {0: input_bytes}  # storage -> bytes; the input is held by the caller throughout
+    extras: dict[int, int] = {}  # node -> bytes it made only to keep for backward
     for node, fp in zip(nodes[1:], prints[1:], strict=True):
         i = node.index
         if storage[i] == i:
-            size[i] = _node_bytes(node, batch, act)
-            live[i] = size[i]
+            live[i] = _node_bytes(node, batch, act)
         if needs[i]:
-            kept_extra[i] = _extra_bytes(fp.kept, batch, act)
-        held = sum(live.values()) + sum(kept_extra.values())
-        consider(i, "forward", 0, held + _extra_bytes(fp.passing, batch, act))
+            extras[i] = _extra_bytes(fp.kept, batch, act)
+        consider(i, "forward", 0, sum(live.values()) + sum(extras.values()) + _extra_bytes(fp.passing, batch, act))
         for s in last.get(i, ()):
-            if s != 0 and s != storage[final] and s not in keepers:
+            if s not in (0, storage[final]) and s not in keeper:
                 live.pop(s, None)
-    if storage[final] not in keepers and storage[final] != 0:
+    if storage[final] not in keeper and storage[final] != 0:
         live.pop(storage[final], None)  # model(x).sum(): the output goes once summed
 
-    # Backward, in reverse: pending gradients by the storage they live in.
+    # Backward, in reverse. Gradients in flight are storages of their own (negative ids);
+    # the loss's gradient reaches the output as a view of one element: no bytes.
     grads = 0
-    # The loss's gradient reaches the output as a view of one element: no bytes.
-    pending: dict[int, int] = {final: -1}  # node -> the gradient storage it waits on (negative ids)
-    grad_size: dict[int, int] = {-1: 0}
-    next_id = -2
+    waiting: dict[int, int] = {final: -1}  # node -> the gradient of its output
+    gradient: dict[int, int] = {-1: 0}  # gradient storage -> bytes
+    fresh = itertools.count(-2, -1)
+
+    def held() -> int:
+        _drop_unused(gradient, waiting)
+        return sum(live.values()) + sum(extras.values()) + sum(gradient.values())
+
     for node, fp in zip(reversed(nodes[1:]), reversed(prints[1:]), strict=True):
         i = node.index
         if not needs[i]:
             continue
-        g_out = pending.pop(i, None)
-        sources = [s for k, s in enumerate(node.sources) if needs[s] and k < (node.layer.value_inputs or len(node.sources))]  # type: ignore[union-attr]
+        assert node.layer is not None
+        g_out = waiting.pop(i, None)
+        values = node.sources[: node.layer.value_inputs]
+        sources = [s for s in values if needs[s]]
         made = 0 if fp.grad_through else sum(_node_bytes(nodes[s], batch, act) for s in sources)
-        own_grads = node.params.trainable * precision.weights
+        own = node.params.trainable * precision.weights
         temporary = _extra_bytes(fp.backward, batch, act)
-        held = sum(live.values()) + sum(kept_extra.values()) + sum(grad_size.values())
+        before = sum(live.values()) + sum(extras.values()) + sum(gradient.values())  # g_out still alive
         if temporary:
-            # A first stage (the attached activation's backward) turns the output's
-            # gradient into another, which then stands in for it.
-            consider(i, "backward", grads, held + temporary)
-            _drop_unused(grad_size, pending)
-            held = sum(live.values()) + sum(kept_extra.values()) + sum(grad_size.values())
-        consider(i, "backward", grads, held + made + temporary, own_grads)
-        grads += own_grads
-        # Hand the gradient on to the sources, adding it up where one arrives already.
+            # A first stage (the attached activation's backward, a pad layer's) turns the
+            # output's gradient into another, which then stands in for it.
+            consider(i, "backward", grads, before + temporary)
+            before = held()
+        consider(i, "backward", grads, before + made + temporary, own)
+        grads += own
         for s in sources:
             if fp.grad_through and g_out is not None:
-                incoming = g_out
+                incoming = g_out  # the same tensor, or views of it
             else:
-                incoming = next_id
-                grad_size[next_id] = _node_bytes(nodes[s], batch, act)
-                next_id -= 1
-            if s in pending:
-                summed = next_id
-                grad_size[summed] = _node_bytes(nodes[s], batch, act)
-                next_id -= 1
-                held = sum(live.values()) + sum(kept_extra.values()) + sum(grad_size.values())
-                consider(i, "backward", grads, held)
-                pending[s] = summed
-            else:
-                pending[s] = incoming
-            _drop_unused(grad_size, pending)
-        if g_out is not None:
-            _drop_unused(grad_size, pending)
+                incoming = next(fresh)
+                gradient[incoming] = _node_bytes(nodes[s], batch, act)
+            if s in waiting:  # a second reader's gradient: summed into a new tensor
+                summed = next(fresh)
+                gradient[summed] = _node_bytes(nodes[s], batch, act)
+                consider(i, "backward", grads, held())
+                incoming = summed
+            waiting[s] = incoming
+            held()
         # What this node kept goes now.
-        kept_extra.pop(i, None)
-        for s, keeper in list(keepers.items()):
-            if keeper == i:
-                del keepers[s]
-                if s != 0:
-                    live.pop(s, None)
-    for s in list(pending):
-        pending.pop(s)
-    _drop_unused(grad_size, pending)
+        extras.pop(i, None)
+        for s in [s for s, k in keeper.items() if k == i]:
+            del keeper[s]
+            if s != 0:
+                live.pop(s, None)
 
     # The optimizer step: every gradient, and the update's temporaries.
-    largest = max((t.size for n in nodes[1:] for t in n.layer.tensors(n.inputs) if t.role == "trainable"), default=0)  # type: ignore[union-attr]
-    consider(final, "step", grads_all, input_bytes, temporaries * largest * precision.state_bytes)
+    largest = max(
+        (t.size for n in nodes[1:] if n.layer for t in n.layer.tensors(n.inputs) if t.role == "trainable"), default=0
+    )
+    consider(final, "step", all_grads, input_bytes, temporaries * largest * precision.state_bytes)
     return best
 
 

@@ -533,7 +533,7 @@ def padded_footprint(
     """The footprint of an op that reads a padded copy of its input (`torch_padded`'s pad
     layer): the copy lives while the op runs, or, training, is what the op keeps (with
     `kept`, what it keeps besides), and backward makes its gradient on the way."""
-    copy = Extra(prod(n + before + after for n, (before, after) in zip(x.spatial, pads, strict=True)) * x.channels)
+    copy = Extra(prod([n + before + after for n, (before, after) in zip(x.spatial, pads, strict=True)]) * x.channels)
     if not training:
         return Footprint(passing=(copy,))
     return Footprint(kept=(copy, *kept), backward=(copy,))

@@ -10,8 +10,6 @@ from cnncalc.errors import LayerError
 from cnncalc.layers._base import (
     AXES,
     Footprint,
-    asymmetric,
-    padded_footprint,
     Inputs,
     Padding,
     Shape,
@@ -19,6 +17,8 @@ from cnncalc.layers._base import (
     Tensor,
     Window,
     Work,
+    asymmetric,
+    padded_footprint,
     per_dim,
     prod,
     resolve_padding,

@@ -15,7 +15,6 @@ from cnncalc.layers._base import (
     AXES,
     Extra,
     Footprint,
-    padded_footprint,
     Inputs,
     Layer,
     Padding,
@@ -23,6 +22,7 @@ from cnncalc.layers._base import (
     Size,
     Window,
     Work,
+    padded_footprint,
     per_dim,
     prod,
     resolve_padding,
@@ -96,12 +96,16 @@ class PoolNd(Layer):
         raise NotImplementedError
 
     def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
-        # Max pooling keeps the int64 index of each output's maximum besides its input.
-        indices = (Extra(prod(output), 8),) if training and self.pad_value != 0.0 else ()
+        # Max pooling keeps the int64 index of each output's maximum besides its input. At
+        # inference PyTorch's CPU kernels in 1-D and 2-D make none; in 3-D they are made
+        # and dropped at once.
+        indices = (Extra(prod(output), 8),) if self.pad_value != 0.0 else ()
+        made = indices if training or self.ndim == 3 else ()
         if self._pad_layer(inputs[0]):
-            return padded_footprint(inputs[0], self.pads(inputs[0]), training, indices)
+            padded = padded_footprint(inputs[0], self.pads(inputs[0]), training, made if training else ())
+            return padded if training else Footprint(passing=(*padded.passing, *made))
         own = super().footprint(inputs, output, training)
-        return Footprint(keeps_inputs=own.keeps_inputs, kept=indices)
+        return Footprint(keeps_inputs=own.keeps_inputs, kept=made) if training else Footprint(passing=made)
 
     def _pad_layer(self, x: Shape) -> bool:
         """Whether the torch module pads in a layer of its own before pooling."""

@@ -12,7 +12,19 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import SPATIAL_LAYOUTS, Inputs, Keeps, Layer, Shape, Size, Window, Work, pair_text, per_dim, prod
+from cnncalc.layers._base import (
+    SPATIAL_LAYOUTS,
+    Inputs,
+    Keeps,
+    Layer,
+    Shape,
+    Size,
+    Window,
+    Work,
+    pair_text,
+    per_dim,
+    prod,
+)
 
 
 class Upsample(Layer):

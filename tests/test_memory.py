@@ -1,0 +1,150 @@
+"""Peak memory: the pass on networks small enough to work out by hand, PyTorch's tracked
+peak on a single Linear worked out by hand, and the pass against that tracker on the zoo.
+
+The zoo comparison runs the small models by default; `CNNCALC_MEMORY_ZOO=1` runs every
+zoo model (minutes on two cores)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from needs import needs_module
+
+from cnncalc.analysis.memory import inference_peak, training_peak
+from cnncalc.engine import Trace, propagate
+from cnncalc.spec import load_spec, loads_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def trace_of(layers: str, input_: str, batch: int = 1) -> Trace:
+    text = f"name: m\ninput: {input_}\nlayers:\n{layers}"
+    return propagate(loads_spec(text, "m.yaml"), "m.yaml", batch=batch)
+
+
+# Inference, by hand.
+
+
+def test_a_layer_with_an_activation_holds_both_outputs_while_it_runs() -> None:
+    # conv 3 -> 4, 3x3, pad 1 on 8x8: 3*9*4 + 4 = 112 params = 448 B. Batch 2: input
+    # 2*3*64*4 = 1,536 B; the conv's output and the relu's, 2*4*64*4 = 2,048 B each,
+    # alive together while relu runs: 448 + 1,536 + 2,048 + 2,048 = 6,080.
+    trace = trace_of("  - {type: conv, filters: 4, kernel: 3, padding: 1, activation: relu}\n", "{c: 3, h: 8, w: 8}", 2)
+    peak = inference_peak(trace.nodes, 2)
+    assert (peak.total, peak.at) == (6_080, 1)
+
+
+def test_a_skip_stays_alive_until_its_last_reader() -> None:
+    # 1x1 conv 4 -> 4: 20 params = 80 B; every tensor 4*4*4 = 64 elements = 256 B.
+    # a = conv(x), b = relu(a), c = add(a, b): at c, x a b c are alive: 4*256 + 80 = 1,104.
+    skip = (
+        "  - {name: a, type: conv, filters: 4, kernel: 1}\n  - {name: b, type: relu}\n  - {type: add, from: [a, b]}\n"
+    )
+    peak = inference_peak(trace_of(skip, "{c: 4, h: 4, w: 4}").nodes, 1)
+    assert (peak.total, peak.at) == (1_104, 3)
+    # The same chain without the skip: a is freed once b is made, so at most three of
+    # them are alive at once: 3*256 + 80 = 848.
+    chain = "  - {type: conv, filters: 4, kernel: 1}\n  - {type: relu}\n  - {type: relu}\n"
+    assert inference_peak(trace_of(chain, "{c: 4, h: 4, w: 4}").nodes, 1).total == 848
+
+
+def test_a_view_has_no_bytes_of_its_own() -> None:
+    # flatten is a view of its input: input (64 el) + relu (64 el) = 512 B, nothing more.
+    layers = "  - {type: relu}\n  - {type: flatten}\n"
+    assert inference_peak(trace_of(layers, "{c: 4, h: 4, w: 4}").nodes, 1).total == 512
+
+
+# A training step, by hand: one Linear 10 -> 20 at batch 8 (the tracker's test below
+# measures the same network).
+LINEAR = "  - {type: dense, units: 20}\n"
+
+
+def test_training_a_linear_with_sgd() -> None:
+    # weights 200 + 20 = 220 floats = 880 B, last step's gradients 880 B, the input
+    # 8*10*4 = 320 B: 2,080 B at the start. In backward: 880 + 320 + the gradients 880
+    # again (the output's gradient is a view of the loss's one element): 2,080.
+    peak = training_peak(trace_of(LINEAR, "{features: 10}", 8).nodes, 8, "sgd")
+    assert peak.total == 2_080
+    assert peak.parts["weights"] == 880 and peak.parts["gradients"] == 880
+
+
+def test_training_a_linear_with_adam_peaks_in_the_update() -> None:
+    # Adam's state is twice the weights, 1,760 B; the update of the 200-float weight makes
+    # sqrt(v) and its quotient, 800 B each: 2,080 + 1,760 + 1,600 = 5,440.
+    peak = training_peak(trace_of(LINEAR, "{features: 10}", 8).nodes, 8, "adam")
+    assert (peak.total, peak.phase) == (5_440, "step")
+    assert peak.parts == {
+        "weights": 880,
+        "optimizer state": 1_760,
+        "gradients": 880,
+        "activations": 320,
+        "temporaries": 1_600,
+    }
+
+
+# PyTorch's tracked peak.
+
+
+def test_the_tracker_on_a_single_linear_by_hand() -> None:
+    torch = needs_module("torch")
+    from cnncalc.memory_tracker import inference_peak as measured_inference
+    from cnncalc.memory_tracker import training_peak as measured_training
+
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(10, 20)
+    x = torch.randn(8, 10)
+    # Inference: input 320 + weight 800 + bias 80 = 1,200 at the start, + the output 640.
+    assert (measured_inference(linear, x).start, measured_inference(linear, x).peak) == (1_200, 1_840)
+    # SGD: 1,200 + last step's gradients 880 = 2,080 at the start; zero_grad drops them;
+    # in backward the loss (4 B), its gradient of ones (4 B) and the new gradients 880.
+    sgd = measured_training(linear, x, "sgd")
+    assert (sgd.start, sgd.peak) == (2_080, 2_088)
+    # Adam: + two state tensors per parameter (1,760) and a 4-byte step count for each of
+    # the two: 3,848; the weight's update adds sqrt(v) and its quotient, 800 B each.
+    adam = measured_training(linear, x, "adam")
+    assert (adam.start, adam.peak) == (3_848, 5_448)
+
+
+def test_the_tracker_sees_no_bytes_in_views_and_in_place_ops() -> None:
+    torch = needs_module("torch")
+    from cnncalc.memory_tracker import tracker
+
+    x = torch.zeros(100)
+    mode = tracker()
+    with mode:
+        mode.hold([x])
+        view = x.view(10, 10)
+        x.add_(1)
+        y = x * 2  # a new 400-byte storage
+        del view
+        del y  # freed: the live count goes back
+    assert (mode.peak, mode.live) == (800, 400)
+
+
+SMALL = ["course_convnet", "lenet", "same_padding", "squeezenet1_1"]
+ZOO = sorted(p.stem for p in (ROOT / "specs").glob("*.yaml"))
+KIND_SPECS = sorted(str(p) for p in (ROOT / "tests" / "data" / "kinds").glob("*.yaml"))
+EVERY = os.environ.get("CNNCALC_MEMORY_ZOO", "").strip() not in ("", "0")
+
+
+@pytest.mark.parametrize("name", [*KIND_SPECS, *(ZOO if EVERY else SMALL)])
+@pytest.mark.parametrize("mode", ["inference", "sgd", "adam"])
+def test_within_5_percent_of_pytorch(name: str, mode: str) -> None:
+    """Batch 8, float32, against the tracker on the CPU (the issue's aim)."""
+    torch = needs_module("torch")
+    from cnncalc.memory_tracker import inference_peak as measured_inference
+    from cnncalc.memory_tracker import training_peak as measured_training
+    from cnncalc.verify import build_module
+
+    path = name if name.endswith(".yaml") else str(ROOT / "specs" / f"{name}.yaml")
+    trace = propagate(load_spec(path), path, batch=8)
+    torch.manual_seed(0)
+    module = build_module(trace)
+    x = torch.randn(8, *trace.nodes[0].output)
+    if mode == "inference":
+        ours, theirs = inference_peak(trace.nodes, 8).total, measured_inference(module, x).peak
+    else:
+        ours, theirs = training_peak(trace.nodes, 8, mode).total, measured_training(module, x, mode).peak
+    assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
