@@ -148,3 +148,42 @@ def test_within_5_percent_of_pytorch(name: str, mode: str) -> None:
     else:
         ours, theirs = training_peak(trace.nodes, 8, mode).total, measured_training(module, x, mode).peak
     assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
+
+
+# Budgets: `limits: {memory, train_memory}` through `cnncalc check` (rule CNC114).
+
+
+def check_spec(tmp_path: Path, limits: str) -> tuple[int, str]:
+    from typer.testing import CliRunner
+
+    from cnncalc.cli import app
+
+    # The Linear 10 -> 20 above, at batch 8: an inference peak of 1,840 B (320 + 880 + 640),
+    # a training step with Adam of 5,440 B.
+    text = f"name: budget\ninput: {{features: 10, batch: 8}}\nlayers:\n{LINEAR}limits: {limits}\n"
+    (tmp_path / "budget.yaml").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", str(tmp_path / "budget.yaml")])
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(("limit", "code"), [("1840", 0), ("1839", 1), ("1 KiB", 1), ("2 KiB", 0)])
+def test_a_memory_limit_is_the_inference_peak(tmp_path: Path, limit: str, code: int) -> None:
+    exit_code, output = check_spec(tmp_path, f"{{memory: {limit}}}")
+    assert exit_code == code, output
+    if code:
+        assert "CNC114" in output and "memory 1,840 bytes at the inference peak exceed the limit" in output
+
+
+@pytest.mark.parametrize(("limit", "code"), [("5440", 0), ("5439", 1)])
+def test_a_train_memory_limit_is_the_training_peak(tmp_path: Path, limit: str, code: int) -> None:
+    exit_code, output = check_spec(tmp_path, f"{{train_memory: {{batch: 8, optimizer: adam, max: {limit}}}}}")
+    assert exit_code == code, output
+    if code:
+        assert "train_memory 5,440 bytes at the peak of a training step exceed" in output
+        line = f"limits: {{train_memory: {{batch: 8, optimizer: adam, max: {limit}}}}}"
+        assert f"budget.yaml:5:{line.index(limit) + 1}: CNC114" in output  # at the max it exceeds
+
+
+def test_a_train_memory_limit_needs_its_optimizer(tmp_path: Path) -> None:
+    exit_code, output = check_spec(tmp_path, "{train_memory: {batch: 8, optimizer: lion, max: 1GiB}}")
+    assert exit_code != 0 and "optimizer" in output

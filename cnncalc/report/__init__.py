@@ -229,7 +229,7 @@ def _limits_text(report: Report, limits: Limits) -> str:
             return f"not measured: {exc}"
     shown = []
     for field, limit in limits.budgets().items():
-        show = size_text if field in ("activation_memory", "weights_bytes") else count_text
+        show = size_text if field in ("activation_memory", "weights_bytes", "memory", "train_memory") else count_text
         mark = "✓" if actual[field] <= limit else "✗ over"
         shown.append(f"{field} {show(actual[field])} of {show(limit)} {mark}")
     by = f" (by {count}'s count)" if count else ""
