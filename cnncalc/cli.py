@@ -131,6 +131,13 @@ class DType(str, Enum):
     int8 = "int8"
 
 
+class Optimizer(str, Enum):
+    sgd = "sgd"
+    momentum = "momentum"
+    adam = "adam"
+    adamw = "adamw"
+
+
 class Device(str, Enum):
     auto = "auto"
     cuda = "cuda"
@@ -297,6 +304,22 @@ def table(
             "thop, torchinfo, calflops or keras (cnncalc counters compares them all).",
         ),
     ] = None,
+    train: Annotated[
+        Optimizer | None,
+        typer.Option(
+            parser=_choice(Optimizer),
+            metavar=_choices(Optimizer),
+            help="Also the peak memory of one training step with this optimizer, in parts.",
+        ),
+    ] = None,
+    master_weights: Annotated[
+        DType | None,
+        typer.Option(
+            parser=_choice(DType),
+            metavar=_choices(DType),
+            help="With --train: mixed precision, a copy of the weights (and the optimizer state) in this dtype.",
+        ),
+    ] = None,
 ) -> None:
     """Print a spec's per-layer shapes, parameters, MACs and totals; exit 1 if a claim is refuted."""
     from cnncalc.engine import propagate
@@ -305,6 +328,8 @@ def table(
     from cnncalc.report import Report
     from cnncalc.spec import load_spec
 
+    if master_weights is not None and train is None:
+        raise typer.BadParameter("--master-weights needs --train", param_hint="'--master-weights'")
     path = _resolve(spec)
     try:
         trace = propagate(load_spec(path), path, batch=batch, dtype=dtype.value)
@@ -330,6 +355,8 @@ def table(
         depth=depth,
         verification=checked,
         width=width,
+        train=None if train is None else train.value,
+        master=None if master_weights is None else master_weights.value,
         **convention,
     )
     writer(output_format)(report, sys.stdout)

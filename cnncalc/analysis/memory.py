@@ -82,9 +82,11 @@ def _extra_bytes(extras: Sequence[Extra], batch: int, itemsize: int) -> int:
 def footprints(nodes: Sequence[Node], training: bool) -> list[Footprint]:
     """Each node's footprint, node 0 (the input) holding nothing of its own."""
     found = [Footprint()]
+    shared: dict[Footprint, Footprint] = {}  # equal footprints as one object: long networks repeat a few
     for node in nodes[1:]:
         assert node.layer is not None
-        found.append(node.layer.memory_footprint(node.inputs, node.output, training))
+        footprint = node.layer.memory_footprint(node.inputs, node.output, training)
+        found.append(shared.setdefault(footprint, footprint))
     return found
 
 
@@ -112,22 +114,22 @@ def inference_peak(nodes: Sequence[Node], batch: int, dtype: str = "float32") ->
     last = _last_readers(nodes, storage)
     trainable, frozen, buffers = weights_bytes(nodes, itemsize)
     fixed = trainable + frozen + buffers
-    size = {0: _node_bytes(nodes[0], batch, itemsize)}
-    live = dict(size)  # storage -> bytes, the input held throughout by the caller
-    best = Peak(fixed + size[0], 0, "forward", {"weights": fixed, "activations": size[0]})
+    live = {0: _node_bytes(nodes[0], batch, itemsize)}  # storage -> bytes; the caller holds the input
+    alive = live[0]  # their sum
+    best, at = alive, 0
     final = len(nodes) - 1
     for node, fp in zip(nodes[1:], prints[1:], strict=True):
         i = node.index
         if storage[i] == i:
-            size[i] = _node_bytes(node, batch, itemsize)
-            live[i] = size[i]
-        acts = sum(live.values()) + _extra_bytes(fp.passing, batch, itemsize)
-        if fixed + acts > best.total:
-            best = Peak(fixed + acts, i, "forward", {"weights": fixed, "activations": acts}, _unknown(nodes, prints))
+            live[i] = _node_bytes(node, batch, itemsize)
+            alive += live[i]
+        acts = alive + _extra_bytes(fp.passing, batch, itemsize) if fp.passing else alive
+        if acts > best:
+            best, at = acts, i
         for s in last.get(i, ()):
             if s not in (0, storage[final]):
-                live.pop(s, None)
-    return Peak(best.total, best.at, best.phase, best.parts, _unknown(nodes, prints))
+                alive -= live.pop(s, 0)
+    return Peak(fixed + best, at, "forward", {"weights": fixed, "activations": best}, _unknown(nodes, prints))
 
 
 def _last_readers(nodes: Sequence[Node], storage: Sequence[int]) -> dict[int, list[int]]:
