@@ -761,6 +761,14 @@ def diff(
             "--fail-on then compares that tool's numbers.",
         ),
     ] = None,
+    train: Annotated[
+        Optimizer,
+        typer.Option(
+            parser=_choice(Optimizer),
+            metavar=_choices(Optimizer),
+            help="The optimizer of the training peak compared (train_peak).",
+        ),
+    ] = Optimizer.adam,
 ) -> None:
     """Per-layer and total changes in params, MACs and memory between two specs; exit 1 past a --fail-on."""
     from cnncalc.diff import ThresholdError, compare, parse_threshold
@@ -787,7 +795,7 @@ def diff(
     if count is not None:
         traces[0], convention = _recounted(traces[0], count)
         traces[1], convention = _recounted(traces[1], count)
-    result = compare(traces[0], traces[1], thresholds)
+    result = compare(traces[0], traces[1], thresholds, train.value)
     if count is not None:
         result.count, result.convention = count, convention["convention"]
     color = _color() and output_format == "table"

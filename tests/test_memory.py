@@ -187,3 +187,26 @@ def test_a_train_memory_limit_is_the_training_peak(tmp_path: Path, limit: str, c
 def test_a_train_memory_limit_needs_its_optimizer(tmp_path: Path) -> None:
     exit_code, output = check_spec(tmp_path, "{train_memory: {batch: 8, optimizer: lion, max: 1GiB}}")
     assert exit_code != 0 and "optimizer" in output
+
+
+def test_diff_shows_both_peaks_and_fails_on_them(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from cnncalc.cli import app
+
+    old = f"name: d\ninput: {{features: 10}}\nlayers:\n{LINEAR}"
+    (tmp_path / "old.yaml").write_text(old)
+    (tmp_path / "new.yaml").write_text(old.replace("units: 20", "units: 40"))
+    args = ["diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml"), "--batch", "8"]
+    result = CliRunner().invoke(app, [*args, "--format", "json"])
+    total = json.loads(result.output)["total"]
+    # Linear 10 -> 40 at batch 8: weights 440 floats = 1,760 B, input 320, output 8*40*4 =
+    # 1,280: 3,360 at inference. Adam: 320 + 1,760 + gradients 1,760 + state 3,520 + the
+    # update's two 400-float temporaries 3,200 = 10,560 (the old one: 1,840 and 5,440).
+    assert (total["peak"]["old"], total["peak"]["new"]) == (1_840, 3_360)
+    assert (total["train_peak"]["old"], total["train_peak"]["new"]) == (5_440, 10_560)
+    assert CliRunner().invoke(app, [*args, "--fail-on", "train_peak:+5119"]).exit_code == 1
+    assert CliRunner().invoke(app, [*args, "--fail-on", "train_peak:+5120"]).exit_code == 0
+    assert CliRunner().invoke(app, [*args, "--fail-on", "peak:+1519"]).exit_code == 1
