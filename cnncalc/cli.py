@@ -446,6 +446,14 @@ def verify_command(
         bool,
         typer.Option("--specs-only", help="Skip named files that do not look like specs (for pre-commit)."),
     ] = False,
+    memory: Annotated[
+        bool,
+        typer.Option(
+            "--memory",
+            help="Check the memory peaks instead: inference, and a training step with sgd and with adam, "
+            "against PyTorch's own tensors on the CPU (within 5%; batch 8 unless --batch).",
+        ),
+    ] = False,
 ) -> None:
     """Build each spec in PyTorch and check every shape, parameter, buffer and MAC count.
 
@@ -490,6 +498,8 @@ def verify_command(
     except VerifyUnavailable as exc:
         print(f"cnncalc: {exc}", file=sys.stderr)
         raise typer.Exit(EXIT_UNUSABLE) from None
+    if memory:
+        raise typer.Exit(_verify_memory(specs, batch or 8))
     code = EXIT_OK
 
     def checked() -> Iterator[Checked]:
@@ -520,6 +530,39 @@ def verify_command(
     for chunk in render(checked(), layout.value):
         sys.stdout.write(chunk)
     raise typer.Exit(code)
+
+
+def _verify_memory(specs: list[str], batch: int) -> int:
+    """`verify --memory`: each spec's peaks beside the tracker's, one line each; the exit code."""
+    from cnncalc import zoo
+    from cnncalc.engine import propagate
+    from cnncalc.memory_tracker import check_memory
+    from cnncalc.report import size_text
+    from cnncalc.spec import load_spec
+    from cnncalc.verify import MIN_BATCH
+
+    code = EXIT_OK
+    batch = max(batch, MIN_BATCH)
+    for spec in specs:
+        try:
+            path = zoo.locate(spec, "verify")
+            trace = propagate(load_spec(path), path, batch=batch)
+        except SpecError as error:
+            for diagnostic in error.diagnostics:
+                print(diagnostic, file=sys.stderr)
+            code = EXIT_UNUSABLE
+            continue
+        for check in check_memory(trace, batch):
+            mark = "✓" if check.agrees else "✗ more than 5% off"
+            what = "inference" if check.what == "inference" else f"training step ({check.what})"
+            print(
+                f"{path}: {what} peak at batch {batch}: cnncalc {size_text(check.computed)} "
+                f"({check.computed:,} B), PyTorch {size_text(check.torch)} ({check.torch:,} B), "
+                f"{100 * check.error:+.2f}% {mark}"
+            )
+            if not check.agrees and code == EXIT_OK:
+                code = EXIT_FINDINGS
+    return code
 
 
 @app.command(cls=_Command)

@@ -147,3 +147,42 @@ def training_peak(module: Any, x: Any, optimizer_name: str) -> Measured:
         start = mode.live
         training_step(module, x, optimizer)
     return Measured(start, mode.peak)
+
+
+# `cnncalc verify --memory`: cnncalc's peaks beside the tracker's.
+
+TOLERANCE = 0.05  # the issue's aim: within 5% of PyTorch's tracked peak
+
+
+@dataclass(frozen=True)
+class MemoryCheck:
+    """One peak as cnncalc computed it beside PyTorch's, for one protocol."""
+
+    what: str  # "inference", or the optimizer of a training step
+    computed: int
+    torch: int
+
+    @property
+    def error(self) -> float:
+        return (self.computed - self.torch) / self.torch if self.torch else 0.0
+
+    @property
+    def agrees(self) -> bool:
+        return abs(self.error) <= TOLERANCE
+
+
+def check_memory(trace: Any, batch: int, optimizers: tuple[str, ...] = ("sgd", "adam")) -> list[MemoryCheck]:
+    """The inference peak and each optimizer's training peak at `batch`, float32 on the CPU,
+    against the tracker on the module `verify` builds."""
+    torch = import_torch()
+    from cnncalc.analysis.memory import inference_peak as computed_inference
+    from cnncalc.analysis.memory import training_peak as computed_training
+    from cnncalc.verify import build_module
+
+    module = build_module(trace, "cpu")
+    x = torch.randn(batch, *trace.nodes[0].output)
+    found = [MemoryCheck("inference", computed_inference(trace.nodes, batch).total, inference_peak(module, x).peak)]
+    for name in optimizers:
+        computed = computed_training(trace.nodes, batch, name).total
+        found.append(MemoryCheck(name, computed, training_peak(module, x, name).peak))
+    return found

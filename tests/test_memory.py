@@ -210,3 +210,16 @@ def test_diff_shows_both_peaks_and_fails_on_them(tmp_path: Path) -> None:
     assert CliRunner().invoke(app, [*args, "--fail-on", "train_peak:+5119"]).exit_code == 1
     assert CliRunner().invoke(app, [*args, "--fail-on", "train_peak:+5120"]).exit_code == 0
     assert CliRunner().invoke(app, [*args, "--fail-on", "peak:+1519"]).exit_code == 1
+
+
+def test_verify_memory_checks_both_peaks_against_pytorch() -> None:
+    needs_module("torch")
+    from typer.testing import CliRunner
+
+    from cnncalc.cli import app
+
+    result = CliRunner().invoke(app, ["verify", "--memory", "lenet", "--batch", "4"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 3 and all(line.endswith("✓") for line in lines)
+    assert "inference peak at batch 4" in lines[0] and "training step (adam)" in lines[2]
