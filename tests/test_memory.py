@@ -223,3 +223,29 @@ def test_verify_memory_checks_both_peaks_against_pytorch() -> None:
     lines = result.output.splitlines()
     assert len(lines) == 3 and all(line.endswith("✓") for line in lines)
     assert "inference peak at batch 4" in lines[0] and "training step (adam)" in lines[2]
+
+
+# The README's memory table: torchinfo 1.11's "Estimated Total Size" and the tracker's peaks
+# at batch 8, float32, in MB (10^6 B), measured once on the CPU (torch 2.13) and copied here;
+# cnncalc's own column must be what the pass computes today.
+README_MEMORY = {
+    # model: (torchinfo, PyTorch inference, PyTorch sgd, PyTorch adam)
+    "resnet50": (1_529.70, 184_328_264, 840_166_896, 1_044_623_796),
+    "vgg16": (1_425.88, 866_528_416, 1_665_586_248, 3_040_623_360),
+}
+
+
+@pytest.mark.parametrize("name", sorted(README_MEMORY))
+def test_the_readme_memory_table(name: str) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Memory: will it fit?", 1)[1]
+    row = next(line for line in section.splitlines() if line.startswith(f"| `{name}` | "))
+    shown = [float(cell.replace(",", "")) for cell in row.strip("|").split("|")[1:]]
+    torchinfo, inference, sgd, adam = README_MEMORY[name]
+    trace = propagate(load_spec(ROOT / "specs" / f"{name}.yaml"), name, batch=8)
+    ours = [inference_peak(trace.nodes, 8).total, training_peak(trace.nodes, 8, "sgd").total]
+    ours.append(training_peak(trace.nodes, 8, "adam").total)
+    expected = [torchinfo]
+    for computed, measured in zip(ours, (inference, sgd, adam), strict=True):
+        expected += [round(computed / 1e6, 2), round(measured / 1e6, 2)]
+    assert shown == expected

@@ -254,10 +254,10 @@ def training_peak(nodes: Sequence[Node], batch: int, optimizer: str, precision: 
             else:
                 incoming = next(fresh)
                 gradient[incoming] = _node_bytes(nodes[s], batch, act)
-            if s in waiting:  # a second reader's gradient: summed into a new tensor
+            if s in waiting:  # a second reader's gradient: summed into a new tensor, both still alive
                 summed = next(fresh)
                 gradient[summed] = _node_bytes(nodes[s], batch, act)
-                consider(i, "backward", grads, held())
+                consider(i, "backward", grads, sum(live.values()) + sum(extras.values()) + sum(gradient.values()))
                 incoming = summed
             waiting[s] = incoming
             held()
