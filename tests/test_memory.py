@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from needs import needs_module
@@ -249,3 +250,64 @@ def test_the_readme_memory_table(name: str) -> None:
     for computed, measured in zip(ours, (inference, sgd, adam), strict=True):
         expected += [round(computed / 1e6, 2), round(measured / 1e6, 2)]
     assert shown == expected
+
+
+def run_table(*args: str) -> dict[str, Any]:
+    import json
+
+    from typer.testing import CliRunner
+
+    from cnncalc.cli import app
+
+    result = CliRunner().invoke(app, ["table", *args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    document: dict[str, Any] = json.loads(result.output)
+    return document
+
+
+def test_mixed_precision_with_float32_master_weights(tmp_path: Path) -> None:
+    # The Linear 10 -> 20 at batch 8 in bfloat16 with float32 master weights and Adam:
+    # input 8*10*2 = 160; weights 220*2 = 440 and their float32 copy 220*4 = 880; last
+    # step's bfloat16 gradients 440; Adam's state in float32, 2*880 = 1,760: 3,680 at the
+    # start, and the update of the 200-float weight makes two float32 temporaries, 1,600.
+    (tmp_path / "m.yaml").write_text(f"name: m\ninput: {{features: 10}}\nlayers:\n{LINEAR}")
+    options = ["--batch", "8", "--train", "adam", "--dtype", "bfloat16", "--master-weights", "float32"]
+    memory = run_table(str(tmp_path / "m.yaml"), *options)["memory"]
+    assert memory["training"]["peak_bytes"] == 5_280
+    assert memory["training"]["parts"] == {
+        "weights": 1_320,
+        "optimizer state": 1_760,
+        "gradients": 440,
+        "activations": 160,
+        "temporaries": 1_600,
+    }
+    # Inference in bfloat16: 160 + 440 + the output 8*20*2 = 320.
+    assert memory["inference_peak_bytes"] == 920
+
+
+def test_the_table_names_the_inference_peaks_layer_and_the_steps_parts() -> None:
+    from typer.testing import CliRunner
+
+    from cnncalc.cli import app
+
+    result = CliRunner().invoke(app, ["table", "lenet", "--batch", "8", "--train", "sgd"])
+    memory = next(line for line in result.output.splitlines() if line.startswith("memory"))
+    training = next(line for line in result.output.splitlines() if line.startswith("training"))
+    assert "at #1 CONV1 (conv)" in memory
+    assert "sgd: step peak" in training and "gradients" in training and "optimizer state" not in training
+
+
+def test_a_footprint_that_cannot_be_known_is_said(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from cnncalc.cli import app
+    from cnncalc.layers._base import Footprint
+    from cnncalc.layers.dense import Dense
+
+    def unknown(self: Dense, inputs: Any, output: Any, training: bool) -> Footprint:
+        return Footprint(keeps_inputs=(0,), unknown="depends on the backend")
+
+    monkeypatch.setattr(Dense, "footprint", unknown)
+    result = CliRunner().invoke(app, ["table", "lenet", "--train", "adam"])
+    assert "not known statically, counted as declared: #6 FC3 (dense): depends on the backend" in result.output
+    assert run_table("lenet")["memory"]["not_known_statically"][0].startswith("#6 FC3 (dense)")

@@ -145,7 +145,9 @@ def _last_readers(nodes: Sequence[Node], storage: Sequence[int]) -> dict[int, li
 
 
 def _unknown(nodes: Sequence[Node], prints: Sequence[Footprint]) -> tuple[str, ...]:
-    return tuple(f"#{n.index} {n.kind}: {fp.unknown}" for n, fp in zip(nodes, prints, strict=True) if fp.unknown)
+    from cnncalc.labels import numbered
+
+    return tuple(f"{numbered(n)}: {fp.unknown}" for n, fp in zip(nodes, prints, strict=True) if fp.unknown)
 
 
 def _needs_grad(nodes: Sequence[Node]) -> list[bool]:

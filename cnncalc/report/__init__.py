@@ -258,7 +258,9 @@ def memory_lines(report: Report) -> list[tuple[str, str]]:
     step = report.training_memory
     if step is not None:
         master = f", {report.master} master weights" if report.master else ""
-        where = "at its start" if step.phase == "start" else f"in {step.phase} at {numbered(trace.nodes[step.at])}"
+        where = {"start": "at its start", "step": "in the optimizer's update"}.get(
+            step.phase, f"in {step.phase} at {numbered(trace.nodes[step.at])}"
+        )
         parts = " · ".join(f"{name} {size_text(step.parts[name])}" for name in PARTS if step.parts.get(name))
         lines.append(("training", f"{report.train}{master}: step peak {size_text(step.total)} {per}, {where}: {parts}"))
     unknown = peak.unknown or (step.unknown if step else ())
