@@ -244,9 +244,12 @@ def training_peak(nodes: Sequence[Node], batch: int, optimizer: str, precision: 
         temporary = _extra_bytes(fp.backward, batch, act)
         before = sum(live.values()) + sum(extras.values()) + sum(gradient.values())  # g_out still alive
         if temporary:
-            # A first stage (the attached activation's backward, a pad layer's) turns the
-            # output's gradient into another, which then stands in for it.
-            consider(i, "backward", grads, before + temporary)
+            # A first stage (the attached activation's backward, the conv's before its pad
+            # layer's) turns the output's gradient into another, which then stands in for
+            # it; what that stage's part kept goes with it.
+            consider(i, "backward", grads, before + temporary, own if fp.weights_first else 0)
+            released = _extra_bytes(_common(fp.kept, fp.backward), batch, act)
+            extras[i] = extras.get(i, 0) - released
             before = held()
         consider(i, "backward", grads, before + made + temporary, own)
         grads += own
@@ -276,6 +279,17 @@ def training_peak(nodes: Sequence[Node], batch: int, optimizer: str, precision: 
     )
     consider(final, "step", all_grads, input_bytes, temporaries * largest * precision.state_bytes)
     return best
+
+
+def _common(kept: Sequence[Extra], made: Sequence[Extra]) -> list[Extra]:
+    """The tensors listed in both (as many times as in both)."""
+    left = list(kept)
+    found = []
+    for extra in made:
+        if extra in left:
+            left.remove(extra)
+            found.append(extra)
+    return found
 
 
 def _drop_unused(grad_size: dict[int, int], pending: dict[int, int]) -> None:

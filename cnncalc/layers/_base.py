@@ -175,10 +175,13 @@ class Footprint:
     batchnorm's two C-vectors). `passing`: tensors made during the forward and freed
     before it returns (the pre-activation output of `activation: relu`). `grad_through`:
     backward hands its inputs the output's gradient, or views of it, making no tensor
-    (add, concat, flatten). `backward`: tensors backward makes beyond the inputs'
-    gradients and the parameters' (a transposed weight gradient copied into the weight's
-    layout). `unknown`: set when what the op keeps cannot be known statically; the
-    report says so.
+    (add, concat, flatten). `backward`: for an op made of two (a conv with its activation,
+    a pad layer before a conv), the gradients of the tensors inside it that a first stage
+    of backward makes from the output's gradient and hands to the second; a tensor both
+    `kept` and listed here is freed after that first stage. `weights_first`: that first
+    stage is the part holding the weights (a conv after its pad layer, a separable conv's
+    pointwise half), so the weights' gradients come with it. `unknown`: set when what the
+    op keeps cannot be known statically; the report says so.
     """
 
     view: bool = False
@@ -188,6 +191,7 @@ class Footprint:
     passing: tuple[Extra, ...] = ()
     grad_through: bool = False
     backward: tuple[Extra, ...] = ()
+    weights_first: bool = False
     unknown: str = ""
 
 
@@ -536,4 +540,4 @@ def padded_footprint(
     copy = Extra(prod([n + before + after for n, (before, after) in zip(x.spatial, pads, strict=True)]) * x.channels)
     if not training:
         return Footprint(passing=(copy,))
-    return Footprint(kept=(copy, *kept), backward=(copy,))
+    return Footprint(kept=(copy, *kept), backward=(copy,), weights_first=True)

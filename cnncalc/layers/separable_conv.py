@@ -60,6 +60,7 @@ class SeparableConv(_Depthwise):
             keeps_inputs=first.keeps_inputs,
             kept=(*first.kept, middle),
             backward=(*first.backward, middle),
+            weights_first=True,
         )
 
     def to_torch(self, inputs: Inputs) -> Any:
