@@ -82,11 +82,16 @@ def _extra_bytes(extras: Sequence[Extra], batch: int, itemsize: int) -> int:
 def footprints(nodes: Sequence[Node], training: bool) -> list[Footprint]:
     """Each node's footprint, node 0 (the input) holding nothing of its own."""
     found = [Footprint()]
-    shared: dict[Footprint, Footprint] = {}  # equal footprints as one object: long networks repeat a few
+    # A long network repeats a few layers on a few shapes, shared as one object each by the
+    # engine: each pair is asked once (ids are stable while `nodes` holds them).
+    asked: dict[tuple[int, int], Footprint] = {}
     for node in nodes[1:]:
         assert node.layer is not None
-        footprint = node.layer.memory_footprint(node.inputs, node.output, training)
-        found.append(shared.setdefault(footprint, footprint))
+        key = (id(node.layer), id(node.inputs))
+        footprint = asked.get(key)
+        if footprint is None:
+            footprint = asked[key] = node.layer.memory_footprint(node.inputs, node.output, training)
+        found.append(footprint)
     return found
 
 
@@ -201,35 +206,37 @@ def training_peak(nodes: Sequence[Node], batch: int, optimizer: str, precision: 
             kept = [storage[node.sources[k]] for k in fp.keeps_inputs]
             for s in [*kept, storage[node.index]] if fp.keeps_output else kept:
                 keeper.setdefault(s, node.index)
+    released: dict[int, list[int]] = {}  # node -> the storages its backward lets go
+    for s, k in keeper.items():
+        released.setdefault(k, []).append(s)
     last = _last_readers(nodes, storage)
     final = len(nodes) - 1
 
     # Forward: outputs live to their last reader, or to their keeper's backward.
-    live = {0: input_bytes}  # storage -> bytes; the input is held by the caller throughout
-    extras: dict[int, int] = {}  # node -> bytes it made only to keep for backward
+    live = _Bytes({0: input_bytes})  # storage -> bytes; the input is held by the caller throughout
+    extras = _Bytes()  # node -> bytes it made only to keep for backward
     for node, fp in zip(nodes[1:], prints[1:], strict=True):
         i = node.index
         if storage[i] == i:
-            live[i] = _node_bytes(node, batch, act)
-        if needs[i]:
-            extras[i] = _extra_bytes(fp.kept, batch, act)
-        consider(i, "forward", 0, sum(live.values()) + sum(extras.values()) + _extra_bytes(fp.passing, batch, act))
+            live.put(i, _node_bytes(node, batch, act))
+        if needs[i] and fp.kept:
+            extras.put(i, _extra_bytes(fp.kept, batch, act))
+        consider(i, "forward", 0, live.total + extras.total + _extra_bytes(fp.passing, batch, act))
         for s in last.get(i, ()):
             if s not in (0, storage[final]) and s not in keeper:
-                live.pop(s, None)
+                live.drop(s)
     if storage[final] not in keeper and storage[final] != 0:
-        live.pop(storage[final], None)  # model(x).sum(): the output goes once summed
+        live.drop(storage[final])  # model(x).sum(): the output goes once summed
 
     # Backward, in reverse. Gradients in flight are storages of their own (negative ids);
     # the loss's gradient reaches the output as a view of one element: no bytes.
     grads = 0
     waiting: dict[int, int] = {final: -1}  # node -> the gradient of its output
-    gradient: dict[int, int] = {-1: 0}  # gradient storage -> bytes
+    gradient = _Bytes({-1: 0})  # gradient storage -> bytes
     fresh = itertools.count(-2, -1)
 
     def held() -> int:
-        _drop_unused(gradient, waiting)
-        return sum(live.values()) + sum(extras.values()) + sum(gradient.values())
+        return live.total + extras.total + gradient.total
 
     for node, fp in zip(reversed(nodes[1:]), reversed(prints[1:]), strict=True):
         i = node.index
@@ -242,43 +249,64 @@ def training_peak(nodes: Sequence[Node], batch: int, optimizer: str, precision: 
         made = 0 if fp.grad_through else sum(_node_bytes(nodes[s], batch, act) for s in sources)
         own = node.params.trainable * precision.weights
         temporary = _extra_bytes(fp.backward, batch, act)
-        before = sum(live.values()) + sum(extras.values()) + sum(gradient.values())  # g_out still alive
         if temporary:
             # A first stage (the attached activation's backward, the conv's before its pad
             # layer's) turns the output's gradient into another, which then stands in for
             # it; what that stage's part kept goes with it.
-            consider(i, "backward", grads, before + temporary, own if fp.weights_first else 0)
-            released = _extra_bytes(_common(fp.kept, fp.backward), batch, act)
-            extras[i] = extras.get(i, 0) - released
-            before = held()
-        consider(i, "backward", grads, before + made + temporary, own)
+            consider(i, "backward", grads, held() + temporary, own if fp.weights_first else 0)
+            extras.put(i, extras.get(i, 0) - _extra_bytes(_common(fp.kept, fp.backward), batch, act))
+            _drop_unused(gradient, waiting, g_out)
+        consider(i, "backward", grads, held() + made + temporary, own)
         grads += own
         for s in sources:
             if fp.grad_through and g_out is not None:
                 incoming = g_out  # the same tensor, or views of it
             else:
                 incoming = next(fresh)
-                gradient[incoming] = _node_bytes(nodes[s], batch, act)
+                gradient.put(incoming, _node_bytes(nodes[s], batch, act))
             if s in waiting:  # a second reader's gradient: summed into a new tensor, both still alive
                 summed = next(fresh)
-                gradient[summed] = _node_bytes(nodes[s], batch, act)
-                consider(i, "backward", grads, sum(live.values()) + sum(extras.values()) + sum(gradient.values()))
-                incoming = summed
-            waiting[s] = incoming
-            held()
+                gradient.put(summed, _node_bytes(nodes[s], batch, act))
+                consider(i, "backward", grads, held())
+                previous, waiting[s] = waiting[s], summed
+                _drop_unused(gradient, waiting, previous)
+                _drop_unused(gradient, waiting, incoming)
+            else:
+                waiting[s] = incoming
+        _drop_unused(gradient, waiting, g_out)
         # What this node kept goes now.
-        extras.pop(i, None)
-        for s in [s for s, k in keeper.items() if k == i]:
-            del keeper[s]
+        extras.drop(i)
+        for s in released.get(i, ()):
             if s != 0:
-                live.pop(s, None)
+                live.drop(s)
 
     # The optimizer step: every gradient, and the update's temporaries.
-    largest = max(
-        (t.size for n in nodes[1:] if n.layer for t in n.layer.tensors(n.inputs) if t.role == "trainable"), default=0
-    )
+    largest = 0
+    if temporaries:
+        asked: set[tuple[int, int]] = set()
+        for n in nodes[1:]:
+            if n.layer is not None and (id(n.layer), id(n.inputs)) not in asked:
+                asked.add((id(n.layer), id(n.inputs)))
+                sizes = [t.size for t in n.layer.tensors(n.inputs) if t.role == "trainable"]
+                largest = max([largest, *sizes])
     consider(final, "step", all_grads, input_bytes, temporaries * largest * precision.state_bytes)
     return best
+
+
+class _Bytes(dict[int, int]):
+    """Bytes by key, with their running sum: summing a long network's live tensors at
+    every layer would cost a pass over them each time."""
+
+    def __init__(self, items: dict[int, int] | None = None) -> None:
+        super().__init__(items or {})
+        self.total = sum(self.values())
+
+    def put(self, key: int, size: int) -> None:
+        self.total += size - self.get(key, 0)
+        self[key] = size
+
+    def drop(self, key: int) -> None:
+        self.total -= self.pop(key, 0)
 
 
 def _common(kept: Sequence[Extra], made: Sequence[Extra]) -> list[Extra]:
@@ -292,7 +320,7 @@ def _common(kept: Sequence[Extra], made: Sequence[Extra]) -> list[Extra]:
     return found
 
 
-def _drop_unused(grad_size: dict[int, int], pending: dict[int, int]) -> None:
-    used = set(pending.values())
-    for g in [g for g in grad_size if g not in used]:
-        del grad_size[g]
+def _drop_unused(gradient: _Bytes, waiting: dict[int, int], tensor: int | None) -> None:
+    """Free a gradient no node waits on any more."""
+    if tensor is not None and tensor not in waiting.values():
+        gradient.drop(tensor)
