@@ -124,7 +124,7 @@ def test_the_tracker_sees_no_bytes_in_views_and_in_place_ops() -> None:
     assert (mode.peak, mode.live) == (800, 400)
 
 
-SMALL = ["course_convnet", "lenet", "same_padding", "squeezenet1_1"]
+SMALL = ["course_convnet", "lenet", "same_padding"]
 ZOO = sorted(p.stem for p in (ROOT / "specs").glob("*.yaml"))
 KIND_SPECS = sorted(str(p) for p in (ROOT / "tests" / "data" / "kinds").glob("*.yaml"))
 EVERY = os.environ.get("CNNCALC_MEMORY_ZOO", "").strip() not in ("", "0")

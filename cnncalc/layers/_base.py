@@ -171,7 +171,7 @@ class Footprint:
     `view`: the output is a view of the first input (flatten, identity, crop): it has no
     bytes of its own and keeps the input's alive. `keeps_inputs` / `keeps_output`: what
     autograd saves for backward (which inputs, by position; the output). `kept`: tensors
-    made besides the output and saved (max pooling's int64 indices, dropout's mask,
+    made besides the output and saved (max pooling's int64 indices, dropout's noise,
     batchnorm's two C-vectors). `passing`: tensors made during the forward and freed
     before it returns (the pre-activation output of `activation: relu`). `grad_through`:
     backward hands its inputs the output's gradient, or views of it, making no tensor
@@ -339,6 +339,7 @@ class Layer(BaseModel):
             kept=(*own.kept, middle) if keeps_middle else own.kept,
             passing=own.passing if keeps_middle else (*own.passing, middle),
             backward=(*own.backward, middle),  # the gradient of the pre-activation output
+            weights_first=own.weights_first,
             unknown=own.unknown or after.unknown,
         )
 
