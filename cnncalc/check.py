@@ -220,7 +220,11 @@ def parse_limits(limits: Any, where: str) -> dict[str, int]:
     if not isinstance(limits, dict):
         raise UsageError(f"{where}: [tool.cnncalc.limits] must be a table")
     try:
-        return Limits.model_validate(limits).budgets()
+        parsed = Limits.model_validate(limits)
+        if parsed.train_memory is not None:
+            # Its batch and optimizer belong to a network: a spec's limits say them.
+            raise UsageError(f"{where}: [tool.cnncalc.limits] train_memory goes in a spec's limits, not a default")
+        return parsed.budgets()
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         raise UsageError(f"{where}: [tool.cnncalc.limits] {problems}") from None

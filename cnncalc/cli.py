@@ -133,6 +133,13 @@ class DType(str, Enum):
     int8 = "int8"
 
 
+class Optimizer(str, Enum):
+    sgd = "sgd"
+    momentum = "momentum"
+    adam = "adam"
+    adamw = "adamw"
+
+
 class Device(str, Enum):
     auto = "auto"
     cuda = "cuda"
@@ -308,6 +315,22 @@ def table(
             "(repeat the option for several dimensions). The spec's expect: claims are then not checked.",
         ),
     ] = None,
+    train: Annotated[
+        Optimizer | None,
+        typer.Option(
+            parser=_choice(Optimizer),
+            metavar=_choices(Optimizer),
+            help="Also the peak memory of one training step with this optimizer, in parts.",
+        ),
+    ] = None,
+    master_weights: Annotated[
+        DType | None,
+        typer.Option(
+            parser=_choice(DType),
+            metavar=_choices(DType),
+            help="With --train: mixed precision, a copy of the weights (and the optimizer state) in this dtype.",
+        ),
+    ] = None,
 ) -> None:
     """Print a spec's per-layer shapes, parameters, MACs and totals; exit 1 if a claim is refuted."""
     from cnncalc.engine import propagate
@@ -316,6 +339,8 @@ def table(
     from cnncalc.report import Report
     from cnncalc.spec import load_spec
 
+    if master_weights is not None and train is None:
+        raise typer.BadParameter("--master-weights needs --train", param_hint="'--master-weights'")
     path = _resolve(spec)
     try:
         loaded = load_spec(path)
@@ -356,6 +381,8 @@ def table(
         depth=depth,
         verification=checked,
         width=width,
+        train=None if train is None else train.value,
+        master=None if master_weights is None else master_weights.value,
         **convention,
     )
     writer(output_format)(report, sys.stdout)
@@ -497,6 +524,14 @@ def verify_command(
         bool,
         typer.Option("--specs-only", help="Skip named files that do not look like specs (for pre-commit)."),
     ] = False,
+    memory: Annotated[
+        bool,
+        typer.Option(
+            "--memory",
+            help="Check the memory peaks instead: inference, and a training step with sgd and with adam, "
+            "against PyTorch's own tensors on the CPU (within 5%; batch 8 unless --batch).",
+        ),
+    ] = False,
 ) -> None:
     """Build each spec in PyTorch and check every shape, parameter, buffer and MAC count.
 
@@ -541,6 +576,8 @@ def verify_command(
     except VerifyUnavailable as exc:
         print(f"cnncalc: {exc}", file=sys.stderr)
         raise typer.Exit(EXIT_UNUSABLE) from None
+    if memory:
+        raise typer.Exit(_verify_memory(specs, batch or 8))
     code = EXIT_OK
 
     def checked() -> Iterator[Checked]:
@@ -571,6 +608,39 @@ def verify_command(
     for chunk in render(checked(), layout.value):
         sys.stdout.write(chunk)
     raise typer.Exit(code)
+
+
+def _verify_memory(specs: list[str], batch: int) -> int:
+    """`verify --memory`: each spec's peaks beside the tracker's, one line each; the exit code."""
+    from cnncalc import zoo
+    from cnncalc.engine import propagate
+    from cnncalc.memory_tracker import check_memory
+    from cnncalc.report import size_text
+    from cnncalc.spec import load_spec
+    from cnncalc.verify import MIN_BATCH
+
+    code = EXIT_OK
+    batch = max(batch, MIN_BATCH)
+    for spec in specs:
+        try:
+            path = zoo.locate(spec, "verify")
+            trace = propagate(load_spec(path), path, batch=batch)
+        except SpecError as error:
+            for diagnostic in error.diagnostics:
+                print(diagnostic, file=sys.stderr)
+            code = EXIT_UNUSABLE
+            continue
+        for check in check_memory(trace, batch):
+            mark = "✓" if check.agrees else "✗ more than 5% off"
+            what = "inference" if check.what == "inference" else f"training step ({check.what})"
+            print(
+                f"{path}: {what} peak at batch {batch}: cnncalc {size_text(check.computed)} "
+                f"({check.computed:,} B), PyTorch {size_text(check.torch)} ({check.torch:,} B), "
+                f"{100 * check.error:+.2f}% {mark}"
+            )
+            if not check.agrees and code == EXIT_OK:
+                code = EXIT_FINDINGS
+    return code
 
 
 @app.command(cls=_Command)
@@ -812,6 +882,14 @@ def diff(
             "--fail-on then compares that tool's numbers.",
         ),
     ] = None,
+    train: Annotated[
+        Optimizer,
+        typer.Option(
+            parser=_choice(Optimizer),
+            metavar=_choices(Optimizer),
+            help="The optimizer of the training peak compared (train_peak).",
+        ),
+    ] = Optimizer.adam,
 ) -> None:
     """Per-layer and total changes in params, MACs and memory between two specs; exit 1 past a --fail-on."""
     from cnncalc.diff import ThresholdError, compare, parse_threshold
@@ -838,7 +916,7 @@ def diff(
     if count is not None:
         traces[0], convention = _recounted(traces[0], count)
         traces[1], convention = _recounted(traces[1], count)
-    result = compare(traces[0], traces[1], thresholds)
+    result = compare(traces[0], traces[1], thresholds, train.value)
     if count is not None:
         result.count, result.convention = count, convention["convention"]
     color = _color() and output_format == "table"

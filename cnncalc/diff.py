@@ -7,8 +7,10 @@ trace; a layer only in one version is added or removed. Figures are those of `ta
 Thresholds (`--fail-on`) are `METRIC:+AMOUNT`: the METRIC's total may grow by at most
 AMOUNT, a percentage of the old total (`params:+5%`) or an absolute count with an
 optional K, M, G or T (`macs:+1G`, `memory:+64MiB`; byte metrics also take KiB, MiB,
-GiB). METRIC is one of params, macs, flops, memory (activation bytes) or weights (weight
-bytes). A `+` is implied; `:0` fails on any growth.
+GiB). METRIC is one of params, macs, flops, memory (activation bytes: every output),
+weights (weight bytes), peak (the inference peak, cnncalc.analysis.memory) or train_peak
+(the peak of one training step, with `--train`'s optimizer, Adam by default). A `+` is
+implied; `:0` fails on any growth.
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ from decimal import Decimal
 from cnncalc.engine import Node, Trace
 from cnncalc.figures import totals
 
-METRICS = ("params", "macs", "flops", "memory", "weights")
+METRICS = ("params", "macs", "flops", "memory", "weights", "peak", "train_peak")
 _THRESHOLD = re.compile(
-    r"^\s*(?P<metric>[a-z]+)\s*:\s*\+?\s*(?P<amount>[0-9]*\.?[0-9]+)\s*(?P<unit>%|[KMGT]i?B?|B)?\s*$", re.IGNORECASE
+    r"^\s*(?P<metric>[a-z_]+)\s*:\s*\+?\s*(?P<amount>[0-9]*\.?[0-9]+)\s*(?P<unit>%|[KMGT]i?B?|B)?\s*$", re.IGNORECASE
 )
 _SCALE = {"": 1, "b": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 _SCALE |= {"kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
@@ -175,8 +177,11 @@ def match(old: Trace, new: Trace) -> list[tuple[Node | None, Node | None]]:
     return pairs
 
 
-def compare(old: Trace, new: Trace, thresholds: list[Threshold] | None = None) -> Diff:
-    """Every layer's and the totals' change, and each threshold's verdict."""
+def compare(old: Trace, new: Trace, thresholds: list[Threshold] | None = None, optimizer: str = "adam") -> Diff:
+    """Every layer's and the totals' change, and each threshold's verdict; the training
+    peak is one step's with `optimizer`."""
+    from cnncalc.analysis.memory import Precision, inference_peak, training_peak
+
     rows = []
     for a, b in match(old, new):
         pa, ma, ba = _figures(a, old)
@@ -190,6 +195,13 @@ def compare(old: Trace, new: Trace, thresholds: list[Threshold] | None = None) -
         "flops": Change(ot.flops, nt.flops),
         "memory": Change(ot.activation_bytes, nt.activation_bytes),
         "weights": Change(ot.weights_bytes, nt.weights_bytes),
+        "peak": Change(*(inference_peak(t.nodes, t.batch, t.dtype).total for t in (old, new))),
+        "train_peak": Change(
+            *(
+                training_peak(t.nodes, t.batch, optimizer, Precision(t.bytes_per_element, t.bytes_per_element)).total
+                for t in (old, new)
+            )
+        ),
     }
     verdicts = []
     for t in thresholds or []:

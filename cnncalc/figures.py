@@ -79,14 +79,17 @@ def kv_cache(trace: Trace) -> tuple[int, int]:
     return per_token, cached
 
 
-def budgets(trace: Trace, count: str | None = None) -> dict[str, int]:
+def budgets(trace: Trace, count: str | None = None, *, memory: bool = False) -> dict[str, int]:
     """What each `limits:` budget is measured against: params, MACs and FLOPs per sample,
     activation bytes for the trace's batch (every output, the input included), weight bytes.
 
     With `count` (a preset's name, `limits: {count: fvcore}`), the tool's total replaces
     cnncalc's in its unit: MACs (FLOPs twice them), FLOPs (MACs half, rounded up, so that
     a MACs budget is crossed exactly when twice it is) or params (weight bytes follow);
-    `RecountError` where the tool has no number for a kind in the network."""
+    `RecountError` where the tool has no number for a kind in the network.
+
+    The memory peaks are passes of their own, run only where a budget asks for them: the
+    spec's limits, or `memory` (a default limit from pyproject.toml)."""
     t = totals(trace)
     macs = sum(n.macs for n in trace.nodes)
     figures = {
@@ -96,6 +99,18 @@ def budgets(trace: Trace, count: str | None = None) -> dict[str, int]:
         "activation_memory": t.activation_bytes,
         "weights_bytes": t.weights_bytes,
     }
+    limits = trace.spec.limits
+    if memory or (limits is not None and limits.memory is not None):
+        from cnncalc.analysis.memory import inference_peak
+
+        figures["memory"] = inference_peak(trace.nodes, trace.batch, trace.dtype).total
+    if limits is not None and limits.train_memory is not None:
+        from cnncalc.analysis.memory import Precision, training_peak
+
+        wanted = limits.train_memory
+        size = trace.bytes_per_element
+        peak = training_peak(trace.nodes, wanted.batch, wanted.optimizer, Precision(size, size))
+        figures["train_memory"] = peak.total
     if count is None:
         return figures
     from cnncalc.conventions._preset import tally

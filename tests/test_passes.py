@@ -1,5 +1,6 @@
 """Every layer kind is covered by every pass: layouts, tensors, work under the default
-convention, and the receptive field's window facts, on each hand-worked case."""
+convention, the receptive field's window facts and the memory footprint, on each
+hand-worked case."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import pytest
 import yaml
 from needs import needs_module
 
+from cnncalc.analysis.memory import inference_peak, training_peak
 from cnncalc.analysis.receptive_field import receptive_fields
 from cnncalc.conventions import CONVENTIONS, convention
 from cnncalc.engine import propagate
 from cnncalc.layers import registry
-from cnncalc.layers._base import EVERYTHING, Composite, Layer, Params, Window, Work, make, params_of
+from cnncalc.layers._base import EVERYTHING, Composite, Footprint, Layer, Params, Window, Work, make, params_of
 from cnncalc.shape import LAYOUTS, Shape
 from cnncalc.spec import loads_spec
 from cnncalc.spec.model import InputSpec
@@ -70,6 +72,11 @@ def test_every_pass_on_each_case(case: dict[str, Any]) -> None:
     assert convention().macs(work) == macs
     window = layer.window(inputs)
     assert window is None or window is EVERYTHING or isinstance(window, Window)
+    for training in (False, True):
+        footprint = layer.memory_footprint(inputs, output, training)
+        assert isinstance(footprint, Footprint)
+        assert all(0 <= k < len(inputs) for k in footprint.keeps_inputs)
+        assert all(e.elements >= 0 for e in (*footprint.kept, *footprint.passing, *footprint.backward))
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)
@@ -92,6 +99,8 @@ def test_merges_through_every_pass(kind: str) -> None:
     assert layer.tensors(MERGE_INPUTS) == []
     assert convention().macs(layer.work(MERGE_INPUTS, output)) == 0
     assert layer.window(MERGE_INPUTS) is None
+    for training in (False, True):
+        assert isinstance(layer.memory_footprint(MERGE_INPUTS, output, training), Footprint)
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if "input" in c], ids=case_id)
@@ -103,3 +112,16 @@ def test_receptive_field_pass_on_each_case(case: dict[str, Any]) -> None:
     fields = receptive_fields(trace.nodes)
     assert len(fields) == len(trace.nodes)
     assert [n.rf for n in trace.nodes] == fields
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if "input" in c], ids=case_id)
+def test_memory_pass_on_each_case(case: dict[str, Any]) -> None:
+    dims = ", ".join(f"{k}: {v}" for k, v in case["input"].items())
+    layer = yaml.safe_dump(case["layer"], default_flow_style=True, width=1000).strip()
+    text = f"name: case\ninput: {{{dims}}}\nlayers:\n  - {layer}\n"
+    trace = propagate(loads_spec(text, "case.yaml"), "case.yaml", batch=2)
+    weights = sum(n.params.total + n.params.buffers for n in trace.nodes) * 4
+    at_least = weights + sum(n.output_size for n in trace.nodes[:1]) * 2 * 4
+    assert inference_peak(trace.nodes, 2).total >= at_least
+    for optimizer in ("sgd", "momentum", "adam", "adamw"):
+        assert training_peak(trace.nodes, 2, optimizer).total >= at_least

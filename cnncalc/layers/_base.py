@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 Inputs = tuple[Shape, ...]
+# What an op keeps for backward (`Layer.keeps`); None: as its traits say.
+Keeps = Literal["inputs", "output", "nothing"] | None
 
 # Layouts a layer takes when it does not say: any of float features. Integer token ids
 # are taken only by the layers that say so (an embedding turns them into vectors).
@@ -163,6 +165,47 @@ class Window:
     pad_before: tuple[float, ...]  # fractional for upsampling layers (stride < 1)
 
 
+@dataclass(frozen=True, slots=True)
+class Extra:
+    """A tensor an op makes besides its output: `elements` per sample (or in all, when not
+    `per_sample`), of `itemsize` bytes each (None: the activations' dtype)."""
+
+    elements: int
+    itemsize: int | None = None
+    per_sample: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Footprint:
+    """What a layer's op holds in memory, for the memory pass (`cnncalc.analysis.memory`).
+
+    `view`: the output is a view of the first input (flatten, identity, crop): it has no
+    bytes of its own and keeps the input's alive. `keeps_inputs` / `keeps_output`: what
+    autograd saves for backward (which inputs, by position; the output). `kept`: tensors
+    made besides the output and saved (max pooling's int64 indices, dropout's noise,
+    batchnorm's two C-vectors). `passing`: tensors made during the forward and freed
+    before it returns (the pre-activation output of `activation: relu`). `grad_through`:
+    backward hands its inputs the output's gradient, or views of it, making no tensor
+    (add, concat, flatten). `backward`: for an op made of two (a conv with its activation,
+    a pad layer before a conv), the gradients of the tensors inside it that a first stage
+    of backward makes from the output's gradient and hands to the second; a tensor both
+    `kept` and listed here is freed after that first stage. `weights_first`: that first
+    stage is the part holding the weights (a conv after its pad layer, a separable conv's
+    pointwise half), so the weights' gradients come with it. `unknown`: set when what the
+    op keeps cannot be known statically; the report says so.
+    """
+
+    view: bool = False
+    keeps_inputs: tuple[int, ...] = ()
+    keeps_output: bool = False
+    kept: tuple[Extra, ...] = ()
+    passing: tuple[Extra, ...] = ()
+    grad_through: bool = False
+    backward: tuple[Extra, ...] = ()
+    weights_first: bool = False
+    unknown: str = ""
+
+
 class Everything:
     """Marks a layer whose every output sees the whole input (global pooling, adaptive)."""
 
@@ -271,6 +314,58 @@ class Layer(BaseModel):
         """Tensors this layer uses from an earlier layer, by tensor name -> that layer's name
         (`tie:`); the engine checks the other layer holds a tensor of that name and shape."""
         return {}
+
+    # What the memory pass asks (cnncalc.analysis.memory). Most kinds declare nothing: a
+    # `shape-only` or `merge` kind keeps nothing for backward and passes gradients on as
+    # they are; any other keeps its value inputs (what a conv, a dense layer, a pooling or
+    # a norm keeps). A kind whose output is a view of its input sets `view`; an
+    # activation says which end it keeps (`keeps`); anything else overrides footprint().
+    view: ClassVar[bool] = False
+    keeps: ClassVar[Keeps] = None
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        """What this layer's op holds: its output's bytes (or a view), and in `training`
+        what autograd keeps for backward. The activation applied (`activation: relu`)
+        is added by memory_footprint(), not here."""
+        keeps = self.keeps
+        if keeps is None:
+            through = bool(self.traits & {"shape-only", "merge"}) and "gating" not in self.traits
+            keeps = "nothing" if through else "inputs"
+        else:
+            through = False
+        if not training:
+            return Footprint(view=self.view)
+        value_inputs = tuple(range(len(inputs)))[: self.value_inputs]
+        return Footprint(
+            view=self.view,
+            keeps_inputs=value_inputs if keeps == "inputs" else (),
+            keeps_output=keeps == "output",
+            grad_through=through,
+        )
+
+    @final
+    def memory_footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        """footprint(), with the activation applied to the output (if any) folded in: the
+        layer's own output becomes a tensor that lives while the activation runs, or
+        until backward when the activation keeps its input (gelu, silu, leaky_relu)."""
+        own = self.footprint(inputs, output, training)
+        activation: str | None = getattr(self, "activation", None)
+        if activation is None:
+            return own
+        after = make(activation).footprint((output,), output, training)
+        middle = Extra(prod(output))
+        if not training:
+            return Footprint(passing=(*own.passing, middle), unknown=own.unknown)
+        keeps_middle = own.keeps_output or bool(after.keeps_inputs)
+        return Footprint(
+            keeps_inputs=own.keeps_inputs,
+            keeps_output=after.keeps_output,
+            kept=(*own.kept, middle) if keeps_middle else own.kept,
+            passing=own.passing if keeps_middle else (*own.passing, middle),
+            backward=(*own.backward, middle),  # the gradient of the pre-activation output
+            weights_first=own.weights_first,
+            unknown=own.unknown or after.unknown,
+        )
 
     # A kind overrides summary() for the table and to_torch() for PyTorch. Callers use
     # describe() and build_torch(), which add what a layer applies to its own output
@@ -458,3 +553,20 @@ def symmetric(pads: tuple[tuple[int, int], ...]) -> tuple[int, ...]:
     if all(before == after for before, after in pads):
         return tuple(before for before, _ in pads)
     return tuple(0 for _ in pads)
+
+
+def asymmetric(pads: tuple[tuple[int, int], ...]) -> bool:
+    """Whether `torch_padded` puts a pad layer before the op for these pads."""
+    return any(before != after for before, after in pads)
+
+
+def padded_footprint(
+    x: Shape, pads: tuple[tuple[int, int], ...], training: bool, kept: tuple[Extra, ...] = ()
+) -> Footprint:
+    """The footprint of an op that reads a padded copy of its input (`torch_padded`'s pad
+    layer): the copy lives while the op runs, or, training, is what the op keeps (with
+    `kept`, what it keeps besides), and backward makes its gradient on the way."""
+    copy = Extra(prod([n + before + after for n, (before, after) in zip(x.spatial, pads, strict=True)]) * x.channels)
+    if not training:
+        return Footprint(passing=(copy,))
+    return Footprint(kept=(copy, *kept), backward=(copy,), weights_first=True)

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, PositiveInt, model_validator
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import Inputs, Layer, Shape, Tensor, Work, prod
+from cnncalc.layers._base import Inputs, Keeps, Layer, Shape, Tensor, Work, prod
 
 ActivationName = Literal[
     "relu",
@@ -40,6 +40,9 @@ class Activation(Layer):
 
     traits: ClassVar[frozenset[str]] = frozenset({"activation", "elementwise"})
     torch_class: ClassVar[str] = ""
+    # Backward reads the input (relu6 through hardtanh, leaky_relu, gelu, silu, hardswish);
+    # those that read their result instead say so.
+    keeps: ClassVar[Keeps] = "inputs"
 
     def work(self, inputs: Inputs, output: Shape) -> Work:
         return Work(elementwise=prod(output))
@@ -55,6 +58,7 @@ class ReLU(Activation):
 
     type: Literal["relu"]
     torch_class: ClassVar[str] = "ReLU"
+    keeps: ClassVar[Keeps] = "output"  # its backward reads the result
 
 
 class ReLU6(Activation):
@@ -85,6 +89,7 @@ class Sigmoid(Activation):
     traits: ClassVar[frozenset[str]] = frozenset({"activation", "elementwise", "probabilities"})
     type: Literal["sigmoid"]
     torch_class: ClassVar[str] = "Sigmoid"
+    keeps: ClassVar[Keeps] = "output"  # its backward reads the result
 
 
 class Tanh(Activation):
@@ -92,6 +97,7 @@ class Tanh(Activation):
 
     type: Literal["tanh"]
     torch_class: ClassVar[str] = "Tanh"
+    keeps: ClassVar[Keeps] = "output"  # its backward reads the result
 
 
 class GELU(Activation):
@@ -120,6 +126,7 @@ class Softmax(Activation):
 
     traits: ClassVar[frozenset[str]] = frozenset({"activation", "probabilities"})
     type: Literal["softmax"]
+    keeps: ClassVar[Keeps] = "output"  # its backward reads the result
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from cnncalc.layers._base import SPATIAL_LAYOUTS, Inputs, Shape, Tensor, Work, prod
+from cnncalc.layers._base import SPATIAL_LAYOUTS, Extra, Footprint, Inputs, Shape, Tensor, Work, prod
 from cnncalc.layers.activation import WithActivation
 
 
@@ -39,6 +39,13 @@ class BatchNorm(WithActivation):
 
     def work(self, inputs: Inputs, output: Shape) -> Work:
         return Work(elementwise=prod(output), activation=self.activated(output))
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        if not training:
+            return Footprint()
+        # Its input, and the batch's mean and inverse deviation per channel (float32).
+        stats = Extra(inputs[0].channels, 4, per_sample=False)
+        return Footprint(keeps_inputs=(0,), kept=(stats, stats))
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, PositiveInt
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import Inputs, Layer, Shape
+from cnncalc.layers._base import Inputs, Keeps, Layer, Shape
 
 
 class ChannelShuffle(Layer):
@@ -20,6 +20,7 @@ class ChannelShuffle(Layer):
 
     traits: ClassVar[frozenset[str]] = frozenset({"shape-only"})
     type: Literal["channel_shuffle"]
+    keeps: ClassVar[Keeps] = "nothing"  # backward needs only the sizes
     accepts: ClassVar[frozenset[str]] = frozenset({"CHW"})
     groups: PositiveInt = Field(description="Number of channel groups; must divide the channels.")
 

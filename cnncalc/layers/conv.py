@@ -9,6 +9,7 @@ from pydantic import Field, PositiveInt
 from cnncalc.errors import LayerError
 from cnncalc.layers._base import (
     AXES,
+    Footprint,
     Inputs,
     Padding,
     Shape,
@@ -16,6 +17,8 @@ from cnncalc.layers._base import (
     Tensor,
     Window,
     Work,
+    asymmetric,
+    padded_footprint,
     per_dim,
     prod,
     resolve_padding,
@@ -90,6 +93,12 @@ class ConvNd(WithActivation):
         groups = [f"g={self.groups}"] if self.groups != 1 else []
         pads = self.pads(inputs[0])
         return window_summary(self.ndim, self.kernel, self.stride, self.padding, self.dilation, *groups, pads=pads)
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        pads = self.pads(inputs[0])
+        if asymmetric(pads):
+            return padded_footprint(inputs[0], pads, training)
+        return super().footprint(inputs, output, training)
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

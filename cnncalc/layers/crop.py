@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import AXES, SPATIAL_LAYOUTS, Inputs, Layer, Shape, Size, Window, per_dim
+from cnncalc.layers._base import AXES, SPATIAL_LAYOUTS, Footprint, Inputs, Layer, Shape, Size, Window, per_dim
 from cnncalc.layers.zeropad import Sides, per_side, sides_text, spatial_rank
 
 
@@ -82,6 +82,11 @@ class Crop(Layer):
         if self.cropping is not None:
             return f"c={sides_text(self.cropping)}"
         return "to ref"
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        # A slice: a view of its input, keeping all of it alive; backward writes the gradient
+        # into a zero tensor of the input's size.
+        return Footprint(view=True)
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

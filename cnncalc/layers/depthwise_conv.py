@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, PositiveInt
 
 from cnncalc.layers._base import (
+    Footprint,
     Inputs,
     Padding,
     Shape,
@@ -78,6 +79,9 @@ class DepthwiseConv(_Depthwise):
     def work(self, inputs: Inputs, output: Shape) -> Work:
         work = self._depthwise(inputs[0], self.bias).work(inputs, output)
         return replace(work, activation=self.activated(output))
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        return self._depthwise(inputs[0], self.bias).footprint(inputs, output, training)
 
     def to_torch(self, inputs: Inputs) -> Any:
         return self._depthwise(inputs[0], self.bias).to_torch(inputs)

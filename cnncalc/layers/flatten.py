@@ -24,6 +24,7 @@ class Flatten(Layer):
 
     traits: ClassVar[frozenset[str]] = frozenset({"shape-only"})
     type: Literal["flatten"]
+    view: ClassVar[bool] = True  # PyTorch returns a view (or the input itself): no bytes of its own
     start_dim: int = Field(1, description="First PyTorch dim merged (batch at 0; negative from the end).")
     end_dim: int = Field(-1, description="Last PyTorch dim merged.")
 

@@ -15,6 +15,8 @@ from cnncalc.layers._base import (
     EVERYTHING,
     SPATIAL_LAYOUTS,
     Everything,
+    Extra,
+    Footprint,
     Inputs,
     Layer,
     Shape,
@@ -33,6 +35,13 @@ def _spatial(x: Shape, kind: str) -> int:
     return len(x.spatial)
 
 
+def _footprint(mode: str, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+    """Both keep their input; max pooling also the int64 index of each output's maximum."""
+    if not training:
+        return Footprint()
+    return Footprint(keeps_inputs=(0,), kept=(Extra(prod(output), 8),) if mode == "Max" else ())
+
+
 class GlobalPool(Layer):
     """One value per channel from the whole spatial extent: (H, W, C) -> (C,)."""
 
@@ -48,6 +57,9 @@ class GlobalPool(Layer):
 
     def window(self, inputs: Inputs) -> Everything:
         return EVERYTHING
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        return _footprint(self.mode, inputs, output, training)
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
@@ -85,6 +97,9 @@ class AdaptivePool(Layer):
 
     def window(self, inputs: Inputs) -> Everything:
         return EVERYTHING
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        return _footprint(self.mode, inputs, output, training)
 
     def summary(self, inputs: Inputs) -> str:
         return f"o={self.size if isinstance(self.size, int) else pair_text(tuple(self.size))}"

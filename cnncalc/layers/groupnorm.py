@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, PositiveInt
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import SPATIAL_LAYOUTS, Inputs, Shape, Tensor, Work, prod
+from cnncalc.layers._base import SPATIAL_LAYOUTS, Extra, Footprint, Inputs, Shape, Tensor, Work, prod
 from cnncalc.layers.activation import WithActivation
 
 
@@ -45,6 +45,12 @@ class GroupNorm(WithActivation):
 
     def summary(self, inputs: Inputs) -> str:
         return f"g={self.groups}"
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        if not training:
+            return Footprint()
+        stats = Extra(self.groups)  # mean and inverse deviation per sample and group
+        return Footprint(keeps_inputs=(0,), kept=(stats, stats))
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

@@ -15,6 +15,7 @@ class Identity(Layer):
 
     traits: ClassVar[frozenset[str]] = frozenset({"shape-only", "elementwise"})
     type: Literal["identity"]
+    view: ClassVar[bool] = True  # PyTorch returns a view (or the input itself): no bytes of its own
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, PositiveInt, model_validator
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import Inputs, Shape, Tensor, Work, prod
+from cnncalc.layers._base import Extra, Footprint, Inputs, Shape, Tensor, Work, prod
 from cnncalc.layers._torch import on_channels_last
 from cnncalc.layers.activation import WithActivation
 
@@ -76,6 +76,12 @@ class LayerNorm(WithActivation):
         if self.axis is not None:
             return f"axis={self.axis}"
         return "" if self.dims is None else f"dims={self.dims}"
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        if not training:
+            return Footprint()
+        rows = Extra(prod(inputs[0]) // prod(self.normalized(inputs[0])))  # mean and inverse deviation per row
+        return Footprint(keeps_inputs=(0,), kept=(rows, rows))
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import Inputs, Layer, Shape, Work, prod
+from cnncalc.layers._base import Extra, Footprint, Inputs, Layer, Shape, Work, prod
 
 
 class Merge(Layer):
@@ -26,6 +26,11 @@ class Add(Merge):
 
     def work(self, inputs: Inputs, output: Shape) -> Work:
         return Work(elementwise=prod(output) * (len(inputs) - 1))
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        # Summed in turn (`out = out + x`): past two inputs, a partial sum lives until the next.
+        partial = (Extra(prod(output)),) if len(inputs) > 2 else ()
+        return Footprint(passing=partial, grad_through=training)
 
     def output_shape(self, inputs: Inputs) -> Shape:
         if len({(x.axes, *x) for x in inputs}) > 1:
@@ -54,6 +59,14 @@ class Multiply(Merge):
 
     def work(self, inputs: Inputs, output: Shape) -> Work:
         return Work(elementwise=prod(output) * (len(inputs) - 1))
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        # Multiplied in turn (`out = out * x`): each product keeps both its factors, so
+        # past two inputs the partial products are kept too.
+        partial = tuple(Extra(prod(output)) for _ in inputs[2:])
+        if not training:
+            return Footprint(passing=partial[:1])
+        return Footprint(keeps_inputs=tuple(range(len(inputs))), kept=partial)
 
     def output_shape(self, inputs: Inputs) -> Shape:
         # Equal ranks only: with the batch axis in front, PyTorch would otherwise align a

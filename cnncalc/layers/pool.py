@@ -13,6 +13,8 @@ from pydantic import Field
 from cnncalc.errors import LayerError
 from cnncalc.layers._base import (
     AXES,
+    Extra,
+    Footprint,
     Inputs,
     Layer,
     Padding,
@@ -20,6 +22,7 @@ from cnncalc.layers._base import (
     Size,
     Window,
     Work,
+    padded_footprint,
     per_dim,
     prod,
     resolve_padding,
@@ -91,6 +94,25 @@ class PoolNd(Layer):
         self, kernel: tuple[int, ...], stride: tuple[int, ...], padding: tuple[int, ...], dilation: tuple[int, ...]
     ) -> Any:
         raise NotImplementedError
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        # Max pooling keeps the int64 index of each output's maximum besides its input. At
+        # inference PyTorch's CPU kernels in 1-D and 2-D make none; in 3-D they are made
+        # and dropped at once.
+        indices = (Extra(prod(output), 8),) if self.pad_value != 0.0 else ()
+        made = indices if training or self.ndim == 3 else ()
+        if self._pad_layer(inputs[0]):
+            padded = padded_footprint(inputs[0], self.pads(inputs[0]), training, made if training else ())
+            return padded if training else Footprint(passing=(*padded.passing, *made))
+        own = super().footprint(inputs, output, training)
+        return Footprint(keeps_inputs=own.keeps_inputs, kept=made) if training else Footprint(passing=made)
+
+    def _pad_layer(self, x: Shape) -> bool:
+        """Whether the torch module pads in a layer of its own before pooling."""
+        pads = self.pads(x)
+        _, kernel, _, _ = self._geometry(x)
+        outside = any(2 * before > f for (before, _), f in zip(pads, kernel, strict=True))
+        return outside or any(before != after for before, after in pads)
 
     def to_torch(self, inputs: Inputs) -> Any:
         _, kernel, stride, dilation = self._geometry(inputs[0])

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PositiveInt
 
-from cnncalc.layers._base import Inputs, Shape, Tensor, Work
+from cnncalc.layers._base import Extra, Footprint, Inputs, Shape, Tensor, Work, prod
 from cnncalc.layers.conv import Conv
 from cnncalc.layers.depthwise_conv import _Depthwise
 
@@ -48,6 +48,20 @@ class SeparableConv(_Depthwise):
 
     def summary(self, inputs: Inputs) -> str:
         return f"{super().summary(inputs)} -> {self.filters}"
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        # The depthwise conv's, then its output: read by the pointwise conv, which keeps it.
+        depthwise = self._depthwise(inputs[0], False)
+        middle = Extra(prod(output.replace(C=inputs[0].size("C") * self.multiplier)))
+        first = depthwise.footprint(inputs, output, training)
+        if not training:
+            return Footprint(passing=(*first.passing, middle))
+        return Footprint(
+            keeps_inputs=first.keeps_inputs,
+            kept=(*first.kept, middle),
+            backward=(*first.backward, middle),
+            weights_first=True,
+        )
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

@@ -12,13 +12,26 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import SPATIAL_LAYOUTS, Inputs, Layer, Shape, Size, Window, Work, pair_text, per_dim, prod
+from cnncalc.layers._base import (
+    SPATIAL_LAYOUTS,
+    Inputs,
+    Keeps,
+    Layer,
+    Shape,
+    Size,
+    Window,
+    Work,
+    pair_text,
+    per_dim,
+    prod,
+)
 
 
 class Upsample(Layer):
     """Each spatial axis grows by an integer `scale` (out = n * scale), or becomes `size`."""
 
     type: Literal["upsample"]
+    keeps: ClassVar[Keeps] = "nothing"  # backward needs only the sizes
     accepts: ClassVar[frozenset[str]] = SPATIAL_LAYOUTS
     mode: Literal["nearest", "bilinear"] = Field("nearest", description="nearest (any rank) or bilinear (2-D).")
     scale: Size | None = Field(None, description="Integer factor per spatial axis, or one per axis.")

@@ -11,7 +11,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, NonNegativeInt
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import SPATIAL_LAYOUTS, Inputs, Layer, Shape, Window
+from cnncalc.layers._base import SPATIAL_LAYOUTS, Inputs, Keeps, Layer, Shape, Window
 
 Sides = Annotated[
     NonNegativeInt | list[NonNegativeInt],
@@ -52,6 +52,7 @@ class ZeroPad(Layer):
     """Adds rows and columns of zeros around each channel."""
 
     type: Literal["zeropad"]
+    keeps: ClassVar[Keeps] = "nothing"  # backward needs only the sizes
     accepts: ClassVar[frozenset[str]] = SPATIAL_LAYOUTS
     padding: Sides
 

@@ -12,6 +12,7 @@ from cnncalc.figures import ClaimResult, Totals, budgets
 from cnncalc.layers._base import Params, Shape
 
 if TYPE_CHECKING:
+    from cnncalc.analysis.memory import Peak
     from cnncalc.spec.model import Limits
     from cnncalc.verify import Verification
 
@@ -33,6 +34,28 @@ class Report:
     convention: str | None = None  # what the MACs mean; `--count PRESET` names the preset's
     count: str | None = None  # under `--count`, the preset whose numbers `trace` carries
     uncounted: Trace | None = None  # under `--count`, the trace in cnncalc's own count
+    train: str | None = None  # `--train OPTIMIZER`: also the peak of one training step
+    master: str | None = None  # `--master-weights DTYPE`: mixed precision's copy of the weights
+
+    @cached_property
+    def inference_memory(self) -> Peak:
+        """The inference peak at the trace's batch and dtype (cnncalc.analysis.memory)."""
+        from cnncalc.analysis.memory import inference_peak
+
+        trace = self.uncounted or self.trace
+        return inference_peak(trace.nodes, trace.batch, trace.dtype)
+
+    @cached_property
+    def training_memory(self) -> Peak | None:
+        """Under `--train`, the peak of one training step, with its parts."""
+        if self.train is None:
+            return None
+        from cnncalc.analysis.memory import DTYPE_BYTES, Precision, training_peak
+
+        trace = self.uncounted or self.trace
+        size = DTYPE_BYTES[trace.dtype]
+        master = DTYPE_BYTES[self.master] if self.master else 0
+        return training_peak(trace.nodes, trace.batch, self.train, Precision(size, size, master))
 
     def shape(self, shape: Shape) -> tuple[int, ...]:
         return shape.ordered(self.layout)
@@ -199,6 +222,7 @@ def summary_lines(report: Report) -> list[tuple[str, str]]:
                 f"at {count(length)} tokens {per} (keys and values of every causal self-attention)",
             )
         )
+    lines += memory_lines(report)
     if report.claims:
         good = sum(c.confirmed for c in report.claims)
         # Claims state cnncalc's convention (the spec format's): --count changes what is shown, not them.
@@ -225,6 +249,38 @@ def summary_lines(report: Report) -> list[tuple[str, str]]:
     return lines
 
 
+PARTS = ("weights", "gradients", "optimizer state", "activations", "temporaries")
+
+
+def memory_lines(report: Report) -> list[tuple[str, str]]:
+    """The inference peak and where it is; under `--train`, the training step's, in parts."""
+    from cnncalc.labels import numbered
+
+    trace = report.uncounted or report.trace
+    per = "per sample" if trace.batch == 1 else f"at batch {trace.batch}"
+    peak = report.inference_memory
+    where = f"at {numbered(trace.nodes[peak.at])}" if peak.at else "before the first layer"
+    lines = [
+        (
+            "memory",
+            f"inference peak {size_text(peak.total)} {per}, {where} (weights and buffers "
+            f"{size_text(peak.parts['weights'])} · activations alive {size_text(peak.parts['activations'])})",
+        )
+    ]
+    step = report.training_memory
+    if step is not None:
+        master = f", {report.master} master weights" if report.master else ""
+        where = {"start": "at its start", "step": "in the optimizer's update"}.get(
+            step.phase, f"in {step.phase} at {numbered(trace.nodes[step.at])}"
+        )
+        parts = " · ".join(f"{name} {size_text(step.parts[name])}" for name in PARTS if step.parts.get(name))
+        lines.append(("training", f"{report.train}{master}: step peak {size_text(step.total)} {per}, {where}: {parts}"))
+    unknown = peak.unknown or (step.unknown if step else ())
+    for note in unknown:
+        lines.append(("", f"not known statically, counted as declared: {note}"))
+    return lines
+
+
 def _limits_text(report: Report, limits: Limits) -> str:
     """Each budget beside its figure, measured as `cnncalc check` would with the same
     `--count`: by the limits' own `count:`, else by the preset shown, else cnncalc's."""
@@ -241,7 +297,7 @@ def _limits_text(report: Report, limits: Limits) -> str:
             return f"not measured: {exc}"
     shown = []
     for field, limit in limits.budgets().items():
-        show = size_text if field in ("activation_memory", "weights_bytes") else count_text
+        show = size_text if field in ("activation_memory", "weights_bytes", "memory", "train_memory") else count_text
         mark = "✓" if actual[field] <= limit else "✗ over"
         shown.append(f"{field} {show(actual[field])} of {show(limit)} {mark}")
     by = f" (by {count}'s count)" if count else ""

@@ -18,8 +18,10 @@ TOTAL_LABELS = {
     "flops": "FLOPs",
     "memory": "activation memory",
     "weights": "weights memory",
+    "peak": "inference peak",
+    "train_peak": "training peak",
 }
-BYTES = {"memory", "weights"}
+BYTES = {"memory", "weights", "peak", "train_peak"}
 
 
 def signed(n: int) -> str:

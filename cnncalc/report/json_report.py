@@ -70,6 +70,7 @@ def document(report: Report, *, layers: bool = True) -> dict[str, Any]:
                 else {}
             ),
         },
+        "memory": memory_document(report),
         "claims": [
             {
                 "target": c.target,
@@ -81,6 +82,28 @@ def document(report: Report, *, layers: bool = True) -> dict[str, Any]:
             for c in report.claims
         ],
         **({} if report.verification is None else {"verification": _verification(report)}),
+    }
+
+
+def memory_document(report: Report) -> dict[str, Any]:
+    """The peaks in bytes (cnncalc.analysis.memory), each with the node it happens at."""
+    peak, step = report.inference_memory, report.training_memory
+    return {
+        "inference_peak_bytes": peak.total,
+        "inference_peak_at": peak.at,
+        "inference_parts": peak.parts,
+        "every_output_bytes": report.totals.activation_bytes,  # the old sum: every output, the input included
+        "training": None
+        if step is None
+        else {
+            "optimizer": report.train,
+            "master_weights": report.master,
+            "peak_bytes": step.total,
+            "peak_at": step.at,
+            "phase": step.phase,
+            "parts": step.parts,
+        },
+        "not_known_statically": list(peak.unknown or (step.unknown if step else ())),
     }
 
 

@@ -2,7 +2,11 @@
 
 Limits cover the whole network: `params`, `macs` and `flops` per sample,
 `activation_memory` (every output, the input included, for the spec's batch) and
-`weights_bytes`; counts take suffixes (`25M`, `4.1G`), sizes units (`64 MiB`).
+`weights_bytes`; `memory`, the peak of inference at the spec's batch (weights, buffers
+and the activations alive at once), and `train_memory: {batch: 64, optimizer: adamw,
+max: 22GiB}`, the peak of one training step (weights, gradients, optimizer state, what
+autograd saves; see the README's memory section). Counts take suffixes (`25M`, `4.1G`),
+sizes units (`64 MiB`).
 `count: fvcore` (or `cnncalc check --count fvcore`, for specs whose limits name none)
 measures params, macs and flops as that tool counts them (`cnncalc counters`); the
 message names it. Without one, cnncalc's own count.
@@ -35,7 +39,15 @@ from cnncalc.spec.loader import mark_of
 
 RULE = Rule("CNC114", "limit-exceeded", "error")
 
-UNITS = {"params": "", "macs": " MACs", "flops": " FLOPs", "activation_memory": " bytes", "weights_bytes": " bytes"}
+UNITS = {
+    "params": "",
+    "macs": " MACs",
+    "flops": " FLOPs",
+    "activation_memory": " bytes",
+    "weights_bytes": " bytes",
+    "memory": " bytes at the inference peak",
+    "train_memory": " bytes at the peak of a training step",
+}
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -50,7 +62,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     from cnncalc.conventions.compare import RecountError  # presets load only where limits are set
 
     try:
-        actual = budgets(ctx.trace, count)
+        actual = budgets(ctx.trace, count, memory="memory" in ctx.limits)
     except RecountError as exc:
         mark = mark_of(raw, "count") if stated else None
         yield RULE.at(ctx, mark, f"the limits cannot be measured: {exc}", "count")
@@ -62,6 +74,8 @@ def check(ctx: Context) -> Iterator[Finding]:
             continue
         source = "" if field in mine else " (a default limit from pyproject.toml)"
         mark = mark_of(raw, field) if field in mine else None
+        if field == "train_memory" and field in mine and isinstance(raw, dict):
+            mark = mark_of(raw["train_memory"], "max") or mark
         over = computed - limit
         counted = by if field in ("params", "macs", "flops", "weights_bytes") else ""
         yield RULE.at(

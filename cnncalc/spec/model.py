@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -154,6 +154,16 @@ class _PresetNames:
 PresetName = Annotated[str, AfterValidator(_preset), _PresetNames()]
 
 
+class TrainMemory(Strict):
+    """The most one training step may hold: `{batch: 64, optimizer: adamw, max: 22GiB}`."""
+
+    batch: PositiveInt = Field(description="The batch the step is measured at.")
+    optimizer: Literal["sgd", "momentum", "adam", "adamw"] = Field(
+        description="Whose state the step holds: sgd (none), momentum (1x the weights), adam or adamw (2x)."
+    )
+    max: Bytes = Field(description="Most bytes the step may hold at its peak, e.g. 22GiB.")
+
+
 class Limits(Strict):
     """Budgets for the whole network; `check` reports each one exceeded."""
 
@@ -162,6 +172,12 @@ class Limits(Strict):
     flops: Count | None = Field(None, description="Most FLOPs per sample.")
     activation_memory: Bytes | None = Field(None, description="Most activation bytes per batch, e.g. '64 MiB'.")
     weights_bytes: Bytes | None = Field(None, description="Most weight bytes, e.g. '100 MB'.")
+    memory: Bytes | None = Field(
+        None, description="Most bytes at the inference peak (weights, buffers, live activations), at the spec's batch."
+    )
+    train_memory: TrainMemory | None = Field(
+        None, description="Most bytes at the peak of one training step at a batch, with an optimizer."
+    )
     count: PresetName | None = Field(
         None,
         description="Measure params, macs and flops as this tool counts them (fvcore, ptflops, thop...; "
@@ -170,7 +186,10 @@ class Limits(Strict):
 
     def budgets(self) -> dict[str, int]:
         """The budgets given, by field, without `count`."""
-        return {k: v for k, v in self.model_dump(exclude_none=True).items() if k != "count"}
+        found = {k: v for k, v in self.model_dump(exclude_none=True).items() if k not in ("count", "train_memory")}
+        if self.train_memory is not None:
+            found["train_memory"] = self.train_memory.max
+        return found
 
 
 class Spec(Strict):
