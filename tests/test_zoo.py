@@ -34,14 +34,19 @@ REFERENCE: dict[str, tuple[int, int, int, int]] = {
     # shared/reference/modern.json: PyTorch 2.14.1 / torchvision 0.29.1, measured the same way.
     "convnext_tiny": (28_589_128, 28_589_128, 0, 4_455_531_264),
     "shufflenet_v2_x1_0": (2_278_604, 2_278_604, 16_236, 144_907_992),
+    "vit_b_16": (86_567_656, 86_567_656, 0, 17_563_828_224),
 }
 
 # Copied from the project's reference file (shared/reference/modern.json): models torchvision
 # does not ship, built in PyTorch with weights=None; counted as above.
-# spec name: (input (C, H, W), params, trainable params, buffer elements, MACs, output (C, H, W))
+# spec name: (input (C, H, W) or (L,), params, trainable params, buffer elements, MACs, output shape)
 MODERN: dict[str, tuple[tuple[int, ...], int, int, int, int, tuple[int, ...]]] = {
     # Ronneberger et al. 2015: 572x572x1 in, valid convs, 388x388x2 out.
     "unet": ((1, 572, 572), 31_030_658, 31_030_658, 0, 150_428_424_448, (2, 388, 388)),
+    # modern_models.py beside it: int64 token ids in, batch first.
+    "lstm_lm": ((35,), 11_368_208, 11_368_208, 0, 307_650_560, (35, 10_000)),
+    "bert_base": ((128,), 109_482_240, 109_482_240, 0, 11_174_215_680, (768,)),
+    "gpt2_small": ((1024,), 124_439_808, 124_439_808, 0, 145_824_153_600, (1024, 50_257)),
 }
 
 # Every spec that must ship: the zoo, the course's examples and the padding walkthrough.
