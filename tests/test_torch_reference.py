@@ -109,7 +109,7 @@ class AddSegment(nn.Module):  # type: ignore[misc]
         self.segment = segment
 
     def forward(self, x: Any) -> Any:
-        return x + self.seg(torch.full((x.shape[1],), self.segment, dtype=torch.long))
+        return x + self.seg(torch.full(x.shape[:2], self.segment, dtype=torch.long))
 
 
 class PrependToken(nn.Module):  # type: ignore[misc]

@@ -54,7 +54,8 @@ class SegmentEmbedding(Layer):
                 self.segment = segment
 
             def forward(self, x: Any) -> Any:
-                ids = torch.full((x.shape[1],), self.segment, dtype=torch.long, device=x.device)
+                # (N, L) ids, as BERT's token_type_ids, so the leaf is the model's leaf for --against.
+                ids = torch.full(x.shape[:2], self.segment, dtype=torch.long, device=x.device)
                 return x + self.table(ids)
 
         return SegmentEmbeddingModule(self.segments, inputs[0].size("D"), self.segment)
