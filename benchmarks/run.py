@@ -162,6 +162,39 @@ def residual_spec(folder: Path, blocks: int) -> Path:
     return path
 
 
+def transformer_spec(folder: Path, layers: int, length: int) -> Path:
+    """GPT-2-wide causal encoder layers on `length` embedded tokens: the counts are formulas
+    in L, so the time must not grow with it."""
+    path = folder / f"transformer_{layers}x{length}.yaml"
+    path.write_text(
+        f"name: transformer_{layers}x{length}\ninput: {{l: {length}, d: 768}}\nlayers:\n"
+        "  - {type: transformer_encoder_layer, heads: 12, feedforward: 3072, feedforward_activation: gelu,\n"
+        f"     norm_first: true, causal: true, repeat: {layers}}}\n"
+    )
+    return path
+
+
+def sequence_cases(cli: list[str], reps: int, resnet: Row | None, add: Any) -> None:
+    """Issue 11's benchmark: GPT-2 small against ResNet-50, and a long context against a short one."""
+    if not (TREE / "specs" / "gpt2_small.yaml").exists():
+        return
+    gpt2 = time_command("cnncalc table specs/gpt2_small.yaml", [*cli, "table", "specs/gpt2_small.yaml"], reps)
+    if resnet is not None:
+        gpt2.baseline, gpt2.ratio = "ResNet-50 table", gpt2.median / resnet.median
+        gpt2.target, gpt2.met = "≤ 1.2× ResNet-50", gpt2.ratio <= 1.2
+    add(gpt2)
+    with tempfile.TemporaryDirectory(prefix="cnncalc-bench-") as tmp:
+        short, long = (str(transformer_spec(Path(tmp), 96, n)) for n in (128, 32_768))
+        base = time_command("table 96 transformer layers at 128 tokens", [*cli, "table", short], reps)
+        add(base)
+        row = time_command("table 96 transformer layers at 32,768 tokens", [*cli, "table", long], reps)
+        row.baseline, row.ratio = "128 tokens", row.median / base.median
+        # The same work (7.3 ms in-process at either length); the margin is for the spread of
+        # whole processes on a shared machine: a loop over tokens would be 256 times the work.
+        row.target, row.met = "≤ 1.2× 128 tokens", row.ratio <= 1.2
+        add(row)
+
+
 def many_specs(folder: Path, count: int) -> Path:
     """`count` small, valid specs in one folder, for `cnncalc check`."""
     out = folder / "many"
@@ -212,6 +245,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reps", type=int, default=7, help="repetitions of each quick case (default 7)")
     parser.add_argument("--quick", action="store_true", help="3 repetitions; skip the 100,000-layer table")
+    parser.add_argument(
+        "--only-sequences", action="store_true", help="the floor, LeNet, ResNet-50 and issue 11's sequence cases only"
+    )
     parser.add_argument("--tree", type=Path, default=ROOT, help="the cnncalc checkout to time (default: this one)")
     args = parser.parse_args()
     TREE = args.tree.resolve()
@@ -244,61 +280,66 @@ def main() -> int:
     lenet.target, lenet.met = "≤ 1.5× floor", lenet.ratio <= 1.5
     add(lenet)
 
+    resnet: Row | None = None
     if (TREE / "specs" / "resnet50.yaml").exists():
         resnet = time_command("cnncalc table specs/resnet50.yaml", [*cli, "table", "specs/resnet50.yaml"], reps)
         resnet.baseline, resnet.ratio = "LeNet table", resnet.median / lenet.median
         resnet.target, resnet.met = "≤ 1.3× LeNet", resnet.ratio <= 1.3
         add(resnet)
+    sequence_cases(cli, reps, resnet, add)
 
-    with tempfile.TemporaryDirectory(prefix="cnncalc-bench-") as tmp:
-        folder = Path(tmp)
-        sink = folder / "out"
-        per_layer: dict[str, list[tuple[int, float]]] = {"json": [], "table": []}
-        for n in (1_000, 10_000, 100_000):
-            spec = str(chain_spec(folder, n))
-            for fmt in ("json", "table"):
-                if fmt == "table" and n == 100_000 and args.quick:
-                    continue
-                # The big runs are long: fewer of them, and the package is warm by now.
-                count = reps if n < 100_000 else (big_reps if fmt == "json" else 1)
-                row = time_command(
-                    f"table chain of {n:,} dense layers --format {fmt}",
-                    [*cli, "table", spec, "--format", fmt],
-                    count,
-                    stdout=sink,
-                    warm_up=n < 100_000,
+    per_layer: dict[str, list[tuple[int, float]]] = {"json": [], "table": []}
+    if not args.only_sequences:  # the per-layer and size cases
+        with tempfile.TemporaryDirectory(prefix="cnncalc-bench-") as tmp:
+            folder = Path(tmp)
+            sink = folder / "out"
+            for n in (1_000, 10_000, 100_000):
+                spec = str(chain_spec(folder, n))
+                for fmt in ("json", "table"):
+                    if fmt == "table" and n == 100_000 and args.quick:
+                        continue
+                    # The big runs are long: fewer of them, and the package is warm by now.
+                    count = reps if n < 100_000 else (big_reps if fmt == "json" else 1)
+                    row = time_command(
+                        f"table chain of {n:,} dense layers --format {fmt}",
+                        [*cli, "table", spec, "--format", fmt],
+                        count,
+                        stdout=sink,
+                        warm_up=n < 100_000,
+                    )
+                    if n == 10_000:
+                        row.target, row.met = "< 1 s", row.median < 1.0
+                    per_layer[fmt].append((n, row.median))
+                    add(row)
+            # The issue's size case: 200,000 of the smallest layer, in every format.
+            relus = str(relu_spec(folder, 200_000))
+            for fmt in ("table", "json", "csv", "markdown"):
+                row = cnncalc_peak(
+                    f"table 200,000 relu layers --format {fmt}", ["table", relus, "--format", fmt], big_reps, sink
                 )
-                if n == 10_000:
-                    row.target, row.met = "< 1 s", row.median < 1.0
-                per_layer[fmt].append((n, row.median))
+                row.target = "< 4 s, < 300 MiB"
+                row.met = row.median < 4.0 and statistics.median(row.peaks) < 300
                 add(row)
-        # The issue's size case: 200,000 of the smallest layer, in every format.
-        relus = str(relu_spec(folder, 200_000))
-        for fmt in ("table", "json", "csv", "markdown"):
-            row = cnncalc_peak(
-                f"table 200,000 relu layers --format {fmt}", ["table", relus, "--format", fmt], big_reps, sink
-            )
-            row.target = "< 4 s, < 300 MiB"
-            row.met = row.median < 4.0 and statistics.median(row.peaks) < 300
-            add(row)
-        if (TREE / "cnncalc" / "layers" / "residual.py").exists():
-            spec = str(residual_spec(folder, 1_000))
-            row = time_command("table 1,000 residual blocks --format json", [*cli, "table", spec, "-f", "json"], reps)
-            row.target, row.met = "< 1 s", row.median < 1.0
-            add(row)
-            row = time_command("table 1,000 residual blocks (plain table)", [*cli, "table", spec], reps)
-            row.target, row.met = "< 1 s", row.median < 1.0
-            add(row)
-        if (TREE / "cnncalc" / "check.py").exists():
-            many = str(many_specs(folder, 1_000))
-            check = time_command("check 1,000 spec files, one process", [*cli, "check", many], min(reps, 3))
-            check.baseline, check.ratio = "LeNet table", check.median / lenet.median
-            add(check)
-            hook = precommit_repo(Path(many), cli)
-            if hook is not None:
-                row = time_command("check 1,000 spec files through pre-commit", hook, min(reps, 3), cwd=Path(many))
-                row.baseline, row.ratio = "one process", row.median / check.median
+            if (TREE / "cnncalc" / "layers" / "residual.py").exists():
+                spec = str(residual_spec(folder, 1_000))
+                row = time_command(
+                    "table 1,000 residual blocks --format json", [*cli, "table", spec, "-f", "json"], reps
+                )
+                row.target, row.met = "< 1 s", row.median < 1.0
                 add(row)
+                row = time_command("table 1,000 residual blocks (plain table)", [*cli, "table", spec], reps)
+                row.target, row.met = "< 1 s", row.median < 1.0
+                add(row)
+            if (TREE / "cnncalc" / "check.py").exists():
+                many = str(many_specs(folder, 1_000))
+                check = time_command("check 1,000 spec files, one process", [*cli, "check", many], min(reps, 3))
+                check.baseline, check.ratio = "LeNet table", check.median / lenet.median
+                add(check)
+                hook = precommit_repo(Path(many), cli)
+                if hook is not None:
+                    row = time_command("check 1,000 spec files through pre-commit", hook, min(reps, 3), cwd=Path(many))
+                    row.baseline, row.ratio = "one process", row.median / check.median
+                    add(row)
 
     python = f"{platform.python_implementation()} {platform.python_version()}"
     print(f"cnncalc from {TREE}, {python}, {os.cpu_count()} CPUs\n")

@@ -31,10 +31,13 @@ TORCHVISION = {
     "squeezenet1_1": (1_235_496, 0, 349_151_936),
     "convnext_tiny": (28_589_128, 0, 4_455_531_264),
     "shufflenet_v2_x1_0": (2_278_604, 16_236, 144_907_992),
+    "vit_b_16": (86_567_656, 0, 17_563_828_224),  # shared/reference/modern.json, torchvision 0.29.1
 }
 # The sequence models, from the project's reference modern.json (PyTorch's own modules).
 MODERN = {
     "lstm_lm": (11_368_208, 0, 307_650_560),
+    "bert_base": (109_482_240, 0, 11_174_215_680),
+    "gpt2_small": (124_439_808, 0, 145_824_153_600),
 }
 
 # The course's LeNet-5 worked by hand: name, output (H, W, C), output size, params, MACs.

@@ -66,6 +66,7 @@ def test_an_embedding_refuses_vectors() -> None:
     [
         ("{l: 12, d: 4}", "{type: position_embedding, max_len: 10}", "max_len: 10", "12 positions, more than"),
         ("{l: 5, d: 4}", "{type: lstm, hidden: 4, proj_size: 4}", "proj_size: 4", "must be smaller than hidden=4"),
+        ("{l: 5, d: 4}", "{type: segment_embedding, segment: 2}", "segment: 2", "not a row of a table of 2"),
         ("{l: 5, d: 4}", "{type: select, index: 5}", "index: 5", "index 5 is outside a sequence of 5"),
         ("{l: 5, d: 4}", "{type: select, index: -6}", "index: -6", "outside"),
     ],

@@ -100,6 +100,18 @@ def sinusoidal(x: Any) -> Any:
     return x + table
 
 
+class AddSegment(nn.Module):  # type: ignore[misc]
+    """BERT's token types: x + seg(token_type_ids), the ids all one segment."""
+
+    def __init__(self, segments: int, width: int, segment: int) -> None:
+        super().__init__()
+        self.seg = nn.Embedding(segments, width)
+        self.segment = segment
+
+    def forward(self, x: Any) -> Any:
+        return x + self.seg(torch.full(x.shape[:2], self.segment, dtype=torch.long))
+
+
 class PrependToken(nn.Module):  # type: ignore[misc]
     """ViT's class token: cat([token.expand(N, -1, -1), x], dim=1)."""
 
@@ -336,6 +348,8 @@ MODULES: dict[str, Callable[[], Any]] = {
     # sequences
     "token embedding, a lookup": lambda: nn.Embedding(100, 8),
     "learned positions, added": lambda: AddPositions(10, 4),
+    "a segment embedding, BERT's token types, added": lambda: AddSegment(2, 4, 0),
+    "a segment embedding read at its second row": lambda: AddSegment(3, 5, 1),
     "sinusoidal positions, nothing learned": lambda: Fn(sinusoidal),
     "sinusoidal positions of an odd width": lambda: Fn(sinusoidal),
     "a class token prepended": lambda: PrependToken(16),

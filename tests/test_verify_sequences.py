@@ -87,6 +87,9 @@ def step(draw: Draw, net: Network, kind: str) -> None:
     """Add one layer (or a few, for matmuls) of `kind` that fits the current (L, D)."""
     if kind == "position_embedding":
         net.add({"type": kind, "max_len": net.length + draw(st.integers(0, 4))})
+    elif kind == "segment_embedding":
+        segments = draw(st.integers(1, 3))
+        net.add({"type": kind, "segments": segments, "segment": draw(st.integers(0, segments - 1))})
     elif kind == "positional_encoding":
         net.add({"type": kind})
     elif kind == "class_token":
@@ -135,7 +138,7 @@ def finish(draw: Draw, net: Network, kind: str) -> None:
 
 
 STEPS = ("position_embedding", "positional_encoding", "class_token", "rnn", "gru", "lstm", "matmul", "dense")
-STEPS += ("layernorm",)
+STEPS += ("layernorm", "segment_embedding")
 FINISHES = ("select", "token_mean", "rnn", "gru", "lstm")
 # Kinds drawn only where the input is token ids, or only as a reduction.
 SEQUENCE_KINDS = {*STEPS, *FINISHES, "embedding"}

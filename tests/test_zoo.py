@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -34,14 +35,19 @@ REFERENCE: dict[str, tuple[int, int, int, int]] = {
     # shared/reference/modern.json: PyTorch 2.14.1 / torchvision 0.29.1, measured the same way.
     "convnext_tiny": (28_589_128, 28_589_128, 0, 4_455_531_264),
     "shufflenet_v2_x1_0": (2_278_604, 2_278_604, 16_236, 144_907_992),
+    "vit_b_16": (86_567_656, 86_567_656, 0, 17_563_828_224),
 }
 
 # Copied from the project's reference file (shared/reference/modern.json): models torchvision
 # does not ship, built in PyTorch with weights=None; counted as above.
-# spec name: (input (C, H, W), params, trainable params, buffer elements, MACs, output (C, H, W))
+# spec name: (input (C, H, W) or (L,), params, trainable params, buffer elements, MACs, output shape)
 MODERN: dict[str, tuple[tuple[int, ...], int, int, int, int, tuple[int, ...]]] = {
     # Ronneberger et al. 2015: 572x572x1 in, valid convs, 388x388x2 out.
     "unet": ((1, 572, 572), 31_030_658, 31_030_658, 0, 150_428_424_448, (2, 388, 388)),
+    # modern_models.py beside it: int64 token ids in, batch first.
+    "lstm_lm": ((35,), 11_368_208, 11_368_208, 0, 307_650_560, (35, 10_000)),
+    "bert_base": ((128,), 109_482_240, 109_482_240, 0, 11_174_215_680, (768,)),
+    "gpt2_small": ((1024,), 124_439_808, 124_439_808, 0, 145_824_153_600, (1024, 50_257)),
 }
 
 # Every spec that must ship: the zoo, the course's examples and the padding walkthrough.
@@ -174,3 +180,50 @@ def test_zoo_never_imports_torch() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.stderr.strip().endswith("CLEAN")
     assert "resnet50" in result.stdout
+
+
+# The sequence specs at other lengths (`--input l=...`), worked from the formulas: per
+# encoder layer of width 768, 12 heads and a 3072-wide feed-forward at L tokens, the
+# projections 4*L*768*768, QK^T and AV 2*L*L*768 and the feed-forward 2*L*768*3072.
+
+
+def encoder_layer_macs(length: int) -> int:
+    return 4 * length * 768 * 768 + 2 * length * length * 768 + 2 * length * 768 * 3072
+
+
+def test_bert_base_at_512_tokens() -> None:
+    result = run("table", "bert_base", "--input", "l=512", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    total = json.loads(result.stdout)["total"]
+    # Twelve layers and the pooler on one token, 768*768; the tables do not depend on L.
+    assert total["macs"] == 12 * encoder_layer_macs(512) + 768 * 768 == 48_318_971_904
+    assert total["params"] == 109_482_240
+    assert total["output_shape"] == [768]
+
+
+def test_gpt2_small_one_totals_row_per_length() -> None:
+    result = run("table", "gpt2_small", "--input", "l=128,1024", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    # Twelve blocks and the tied head, L*768*50257.
+    wanted = [12 * encoder_layer_macs(n) + n * 768 * 50_257 for n in (128, 1024)]
+    assert [row["macs"] for row in rows] == wanted
+    assert wanted[1] == 145_824_153_600  # the reference at 1,024 tokens
+    assert [row["params"] for row in rows] == [124_439_808, 124_439_808]
+    assert [row["output"] for row in rows] == ["(128, 50257)", "(1024, 50257)"]
+
+
+def test_gpt2_small_refuses_more_tokens_than_its_position_table() -> None:
+    # GPT-2's learned positions have 1,024 rows: PyTorch would index past the table at 4,096.
+    result = run("table", "gpt2_small", "--input", "l=128,1024,4096")
+    assert result.returncode == 2
+    assert "gpt2_small.yaml:7:" in result.stderr
+    assert "4096 positions, more than the table's max_len=1024" in result.stderr
+    assert "(at --input l=4096)" in result.stderr
+
+
+def test_lstm_lm_at_another_length() -> None:
+    result = run("table", "lstm_lm", "--input", "l=100", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    # Per step: LSTM gates 4*512*(256 + 512) + 4*512*(512 + 512), the decoder 512*10000.
+    assert json.loads(result.stdout)["total"]["macs"] == 100 * (4 * 512 * 768 + 4 * 512 * 1024 + 512 * 10_000)

@@ -17,7 +17,10 @@ ACTIVATIONS = (
 NORMS = ("batchnorm", "groupnorm", "layernorm")
 RECURRENT = ("rnn", "gru", "lstm")  # built as nn.RNN, nn.GRU, nn.LSTM (batch first) in a wrapper
 # Sequence kinds without weighted products: lookups, additions, slices, a mean.
-SEQUENCE = ("embedding", "position_embedding", "positional_encoding", "class_token", "select", "token_mean")
+SEQUENCE = (
+    *("embedding", "position_embedding", "segment_embedding", "positional_encoding", "class_token", "select"),
+    "token_mean",
+)
 # Kinds made of nn.Linear projections and attention products, described by `Facts.parts`.
 ATTENTION = ("attention", "transformer_encoder_layer", "transformer_decoder_layer")
 TRANSFORMER = (*ATTENTION, "gated_ffn")

@@ -57,6 +57,7 @@ RULES: dict[str, Rule] = {
     "rnn": Rule(_one_bias, "one bias vector, not two"),
     "gru": _same,  # reset_after=True: two bias vectors, as PyTorch
     **{k: _same for k in ("embedding", "position_embedding", "positional_encoding", "class_token")},
+    "segment_embedding": _same,
     **{k: _same for k in ("select", "token_mean", "matmul")},
     **{
         k: _same

@@ -60,6 +60,7 @@ RULES: dict[str, Rule] = {
     "embedding": Rule(lambda f: f.params.total, "parameters once per sample"),
     # The builder's table reads arange(L), without a batch axis: L rows.
     "position_embedding": Rule(lambda f: f.inputs[0][0] * f.params.total, "parameters per position"),
+    "segment_embedding": Rule(lambda f: f.params.total, "parameters once per sample"),  # (N, L) ids
     **{k: zero() for k in ("positional_encoding", "class_token", "select", "token_mean", "matmul")},
     **{k: Rule(lambda f: f.params.total, "parameters once per sample") for k in NORMS},
     **{k: zero() for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},

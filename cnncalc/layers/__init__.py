@@ -91,6 +91,7 @@ MANIFEST: dict[str, dict[str, tuple[str, ...]]] = {
     "embedding": {
         "embedding": ("embedding",),
         "position_embedding": ("position_embedding",),
+        "segment_embedding": ("segment_embedding",),
         "positional_encoding": ("positional_encoding",),
         "class_token": ("class_token",),
         "select": ("select",),
