@@ -57,6 +57,14 @@ def test_a_view_has_no_bytes_of_its_own() -> None:
     assert inference_peak(trace_of(layers, "{c: 4, h: 4, w: 4}").nodes, 1).total == 512
 
 
+def test_token_ids_are_int64() -> None:
+    # 12 token ids at batch 2 are 24 int64 ids, 192 B (not 96 as floats); an embedding
+    # 50 x 16 holds 800 floats, 3,200 B, and makes 2*12*16 floats, 1,536 B:
+    # 192 + 3,200 + 1,536 = 4,928.
+    trace = trace_of("  - {type: embedding, vocab: 50, width: 16}\n", "{l: 12}", 2)
+    assert inference_peak(trace.nodes, 2).total == 4_928
+
+
 # A training step, by hand: one Linear 10 -> 20 at batch 8 (the tracker's test below
 # measures the same network).
 LINEAR = "  - {type: dense, units: 20}\n"
@@ -137,13 +145,13 @@ def test_within_5_percent_of_pytorch(name: str, mode: str) -> None:
     torch = needs_module("torch")
     from cnncalc.memory_tracker import inference_peak as measured_inference
     from cnncalc.memory_tracker import training_peak as measured_training
-    from cnncalc.verify import build_module
+    from cnncalc.verify import build_module, sample_input
 
     path = name if name.endswith(".yaml") else str(ROOT / "specs" / f"{name}.yaml")
     trace = propagate(load_spec(path), path, batch=8)
     torch.manual_seed(0)
     module = build_module(trace)
-    x = torch.randn(8, *trace.nodes[0].output)
+    x = sample_input(trace, 8, "cpu")  # token ids for an input of ids
     if mode == "inference":
         ours, theirs = inference_peak(trace.nodes, 8).total, measured_inference(module, x).peak
     else:

@@ -29,11 +29,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cnncalc.layers._base import Extra, Footprint, prod
+from cnncalc.shape import TOKEN_IDS
 
 if TYPE_CHECKING:
     from cnncalc.engine import Node
 
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
+TOKEN_ID_BYTES = 8  # token ids are int64, as nn.Embedding wants them
 # Tensors of optimizer state per trainable parameter (Adam's one-element step counts,
 # 4 bytes a parameter tensor, are left out), and whether the update makes temporaries:
 # Adam's `exp_avg_sq.sqrt() / bias_correction2_sqrt`, two tensors of one parameter's size.
@@ -73,6 +75,11 @@ class Precision:
 
 def _node_bytes(node: Node, batch: int, itemsize: int) -> int:
     return prod(node.output) * batch * itemsize
+
+
+def _input_bytes(nodes: Sequence[Node], batch: int, itemsize: int) -> int:
+    """The input's bytes: token ids are int64 whatever the activations' dtype."""
+    return _node_bytes(nodes[0], batch, TOKEN_ID_BYTES if nodes[0].output.axes == TOKEN_IDS else itemsize)
 
 
 def _extra_bytes(extras: Sequence[Extra], batch: int, itemsize: int) -> int:
@@ -119,7 +126,7 @@ def inference_peak(nodes: Sequence[Node], batch: int, dtype: str = "float32") ->
     last = _last_readers(nodes, storage)
     trainable, frozen, buffers = weights_bytes(nodes, itemsize)
     fixed = trainable + frozen + buffers
-    live = {0: _node_bytes(nodes[0], batch, itemsize)}  # storage -> bytes; the caller holds the input
+    live = {0: _input_bytes(nodes, batch, itemsize)}  # storage -> bytes; the caller holds the input
     alive = live[0]  # their sum
     best, at = alive, 0
     final = len(nodes) - 1
@@ -177,7 +184,7 @@ def training_peak(nodes: Sequence[Node], batch: int, optimizer: str, precision: 
     tensors, temporaries = OPTIMIZER_STATE[optimizer]
     state = tensors * trainable * precision.state_bytes
     all_grads = trainable * precision.weights
-    input_bytes = _node_bytes(nodes[0], batch, act)
+    input_bytes = _input_bytes(nodes, batch, act)
     unknown = _unknown(nodes, prints)
     fixed = {"weights": weights, "optimizer state": state}
     # The step starts with last step's gradients, until zero_grad drops them.
