@@ -57,6 +57,19 @@ def test_a_view_has_no_bytes_of_its_own() -> None:
     assert inference_peak(trace_of(layers, "{c: 4, h: 4, w: 4}").nodes, 1).total == 512
 
 
+def test_a_reshape_of_a_permuted_view_copies() -> None:
+    # 1x1 conv 4 -> 4 on 4x4: 20 params = 80 B, input and conv output 64 floats = 256 B
+    # each. permute is a view (no bytes); flattening it must copy, 256 B more, while the
+    # conv's output is still alive: 80 + 3*256 = 848. Without the permute the flatten
+    # is a view, and so is the permute alone: 80 + 2*256 = 592.
+    conv = "  - {type: conv, filters: 4, kernel: 1}\n"
+    permute = "  - {type: permute, dims: [0, 1, 3, 2]}\n"
+    assert inference_peak(trace_of(conv + permute, "{c: 4, h: 4, w: 4}").nodes, 1).total == 592
+    permuted = conv + "  - {type: permute, dims: [0, 1, 3, 2]}\n  - {type: flatten}\n"
+    assert inference_peak(trace_of(permuted, "{c: 4, h: 4, w: 4}").nodes, 1).total == 848
+    assert inference_peak(trace_of(conv + "  - {type: flatten}\n", "{c: 4, h: 4, w: 4}").nodes, 1).total == 592
+
+
 def test_token_ids_are_int64() -> None:
     # 12 token ids at batch 2 are 24 int64 ids, 192 B (not 96 as floats); an embedding
     # 50 x 16 holds 800 floats, 3,200 B, and makes 2*12*16 floats, 1,536 B:

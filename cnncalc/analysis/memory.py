@@ -105,8 +105,16 @@ def footprints(nodes: Sequence[Node], training: bool) -> list[Footprint]:
 def _storages(nodes: Sequence[Node], prints: Sequence[Footprint]) -> list[int]:
     """The storage each node's output lives in: its own index, or its view's source's."""
     storage: list[int] = []
+    reordered: set[int] = set()  # nodes whose output is a view out of storage order
     for node, fp in zip(nodes, prints, strict=True):
-        storage.append(storage[node.sources[0]] if fp.view and node.sources else node.index)
+        source = node.sources[0] if node.sources else None
+        copies = fp.reshapes and source in reordered  # a reshape of a permuted view copies
+        if fp.view and source is not None and not copies:
+            storage.append(storage[source])
+            if fp.reorders or source in reordered:
+                reordered.add(node.index)
+        else:
+            storage.append(node.index)
     return storage
 
 

@@ -192,7 +192,10 @@ class Footprint:
     `kept` and listed here is freed after that first stage. `weights_first`: that first
     stage is the part holding the weights (a conv after its pad layer, a separable conv's
     pointwise half), so the weights' gradients come with it. `unknown`: set when what the
-    op keeps cannot be known statically; the report says so.
+    op keeps cannot be known statically; the report says so. `reorders`: the view's
+    elements are out of storage order (a permute, a transpose). `reshapes`: the op views
+    a tensor in storage order, but copies one a reordering view made (`x.reshape` after
+    `x.permute`, as PyTorch does).
     """
 
     view: bool = False
@@ -204,6 +207,8 @@ class Footprint:
     backward: tuple[Extra, ...] = ()
     weights_first: bool = False
     unknown: str = ""
+    reorders: bool = False
+    reshapes: bool = False
 
 
 class Everything:
