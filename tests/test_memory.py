@@ -78,6 +78,38 @@ def test_token_ids_are_int64() -> None:
     assert inference_peak(trace.nodes, 2).total == 4_928
 
 
+def test_attention_keeps_what_scaled_dot_product_attention_saves() -> None:
+    from cnncalc.layers._base import Extra
+
+    # Self-attention, L = 4 positions of E = 8, 2 heads, nn.MultiheadAttention on the CPU
+    # (flash kernel): per sample it keeps the packed q, k, v (3 * 4*8 = 96), the
+    # attention's output (32) and one copy of it before the out-projection (32), and the
+    # log-sum-exp, one float per head and query (2*4 = 8): 168 floats; the in-projection
+    # keeps the input.
+    node = trace_of("  - {type: attention, heads: 2}\n", "{l: 4, d: 8}").nodes[1]
+    footprint = node.layer.memory_footprint(node.inputs, node.output, True)
+    assert (footprint.keeps_inputs, footprint.kept) == ((0,), (Extra(168),))
+    # Llama's layout, one key/value head of width 8/2 = 4, rotary: q and the output
+    # (2 * 32 = 64), k and v (2 * 4*4 = 32), the log-sum-exp (8): 104 floats a sample; and
+    # the cos and sin tables, L x 4 each, for the queries and again for the keys
+    # (4 * 16 = 64 floats, one set for the whole batch).
+    llama = "  - {type: attention, heads: 2, kv_heads: 1, rotary: true, bias: false}\n"
+    node = trace_of(llama, "{l: 4, d: 8}").nodes[1]
+    footprint = node.layer.memory_footprint(node.inputs, node.output, True)
+    assert footprint.kept == (Extra(104), Extra(64, per_sample=False))
+
+
+def test_a_position_embedding_keeps_its_int64_positions_once_for_the_batch() -> None:
+    from cnncalc.layers._base import Extra
+
+    # x + table(arange(L)): the L = 12 positions are int64 and one set serves the batch;
+    # the looked-up 12 x 16 rows live only until the add.
+    node = trace_of("  - {type: position_embedding, max_len: 20}\n", "{l: 12, d: 16}").nodes[1]
+    footprint = node.layer.memory_footprint(node.inputs, node.output, True)
+    assert footprint.kept == (Extra(12, itemsize=8, per_sample=False),)
+    assert footprint.passing == (Extra(192, per_sample=False),)
+
+
 # A training step, by hand: one Linear 10 -> 20 at batch 8 (the tracker's test below
 # measures the same network).
 LINEAR = "  - {type: dense, units: 20}\n"
