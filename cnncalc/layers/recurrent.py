@@ -113,6 +113,7 @@ class Recurrent(Layer):
     # What a training step keeps per step, layer and direction, in units of H, as measured
     # with the tracker on the CPU (torch 2.13, batch 8): a rough mean over six shapes.
     kept_per_step: ClassVar[int] = 2
+    padding: ClassVar[int] = 0  # elements per layer and direction besides, for the whole batch
 
     def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
         """The input projections of all steps and the step outputs live while a layer runs;
@@ -127,7 +128,7 @@ class Recurrent(Layer):
             return Footprint(passing=(Extra(running + before),))
         kept = Extra(self.kept_per_step * runs * length * self.hidden + length * sum(self.input_widths(inputs[0])))
         why = "oneDNN's workspace on the CPU (or cuDNN's) is sized by the library"
-        return Footprint(keeps_inputs=(0,), kept=(kept,), unknown=why)
+        return Footprint(keeps_inputs=(0,), kept=(kept, Extra(self.padding * runs, per_sample=False)), unknown=why)
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
@@ -186,7 +187,8 @@ class LSTM(Recurrent):
 
     type: Literal["lstm"]
     gates: ClassVar[int] = 4
-    kept_per_step: ClassVar[int] = 30  # oneDNN's workspace; with a projection, 8 (the native path)
+    kept_per_step: ClassVar[int] = 18  # oneDNN's workspace at large H; with a projection, 8 (the native path)
+    padding: ClassVar[int] = 8_192  # oneDNN's workspace at small H: 32 KiB a layer and direction
 
     def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
         found = super().footprint(inputs, output, training)
