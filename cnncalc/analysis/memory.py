@@ -89,6 +89,7 @@ def _extra_bytes(extras: Sequence[Extra], batch: int, itemsize: int) -> int:
 def footprints(nodes: Sequence[Node], training: bool) -> list[Footprint]:
     """Each node's footprint, node 0 (the input) holding nothing of its own."""
     found = [Footprint()]
+    reordered: set[int] = set()  # nodes whose output is out of storage order
     # A long network repeats a few layers on a few shapes, shared as one object each by the
     # engine: each pair is asked once (ids are stable while `nodes` holds them).
     asked: dict[tuple[int, int], Footprint] = {}
@@ -98,6 +99,11 @@ def footprints(nodes: Sequence[Node], training: bool) -> list[Footprint]:
         footprint = asked.get(key)
         if footprint is None:
             footprint = asked[key] = node.layer.memory_footprint(node.inputs, node.output, training)
+        source = node.sources[0] if node.sources else None
+        if source in reordered and footprint.if_reordered is not None:
+            footprint = footprint.if_reordered
+        if footprint.reorders or (footprint.view and source in reordered and not footprint.reshapes):
+            reordered.add(node.index)
         found.append(footprint)
     return found
 

@@ -195,7 +195,9 @@ class Footprint:
     op keeps cannot be known statically; the report says so. `reorders`: the view's
     elements are out of storage order (a permute, a transpose). `reshapes`: the op views
     a tensor in storage order, but copies one a reordering view made (`x.reshape` after
-    `x.permute`, as PyTorch does).
+    `x.permute`, as PyTorch does); a kind that is not a view may set `reorders` too (a
+    batch-first recurrent layer's output is time-major underneath). `if_reordered`: the
+    footprint instead when the first input is out of storage order (a dense layer copies it).
     """
 
     view: bool = False
@@ -209,6 +211,7 @@ class Footprint:
     unknown: str = ""
     reorders: bool = False
     reshapes: bool = False
+    if_reordered: Footprint | None = None
 
 
 class Everything:

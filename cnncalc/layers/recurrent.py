@@ -125,10 +125,12 @@ class Recurrent(Layer):
         if not training:
             running = (self.gates + 1) * length * self.hidden * self.directions
             before = length * self.width * self.directions if self.num_layers > 1 else 0  # the layer below's output
-            return Footprint(passing=(Extra(running + before),))
+            # Batch-first outputs are time-major underneath: out of storage order.
+            return Footprint(passing=(Extra(running + before),), reorders=True)
         kept = Extra(self.kept_per_step * runs * length * self.hidden + length * sum(self.input_widths(inputs[0])))
         why = "oneDNN's workspace on the CPU (or cuDNN's) is sized by the library"
-        return Footprint(keeps_inputs=(0,), kept=(kept, Extra(self.padding * runs, per_sample=False)), unknown=why)
+        padding = Extra(self.padding * runs, per_sample=False)
+        return Footprint(keeps_inputs=(0,), kept=(kept, padding), unknown=why, reorders=True)
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
@@ -196,7 +198,7 @@ class LSTM(Recurrent):
             return found
         # A projection shuts oneDNN out: the native path keeps 8 H per step (measured).
         length, runs = inputs[0].size("L"), self.num_layers * self.directions
-        return Footprint(keeps_inputs=(0,), kept=(Extra(8 * runs * length * self.hidden),))
+        return Footprint(keeps_inputs=(0,), kept=(Extra(8 * runs * length * self.hidden),), reorders=True)
 
     torch_class: ClassVar[str] = "LSTM"
     proj_size: NonNegativeInt = Field(
