@@ -174,13 +174,13 @@ class MemoryCheck:
 def check_memory(trace: Any, batch: int, optimizers: tuple[str, ...] = ("sgd", "adam")) -> list[MemoryCheck]:
     """The inference peak and each optimizer's training peak at `batch`, float32 on the CPU,
     against the tracker on the module `verify` builds."""
-    torch = import_torch()
+    import_torch()
     from cnncalc.analysis.memory import inference_peak as computed_inference
     from cnncalc.analysis.memory import training_peak as computed_training
-    from cnncalc.verify import build_module
+    from cnncalc.verify import build_module, sample_input
 
     module = build_module(trace, "cpu")
-    x = torch.randn(batch, *trace.nodes[0].output)
+    x = sample_input(trace, batch, "cpu")
     found = [MemoryCheck("inference", computed_inference(trace.nodes, batch).total, inference_peak(module, x).peak)]
     for name in optimizers:
         computed = computed_training(trace.nodes, batch, name).total

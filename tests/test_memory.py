@@ -57,6 +57,59 @@ def test_a_view_has_no_bytes_of_its_own() -> None:
     assert inference_peak(trace_of(layers, "{c: 4, h: 4, w: 4}").nodes, 1).total == 512
 
 
+def test_a_reshape_of_a_permuted_view_copies() -> None:
+    # 1x1 conv 4 -> 4 on 4x4: 20 params = 80 B, input and conv output 64 floats = 256 B
+    # each. permute is a view (no bytes); flattening it must copy, 256 B more, while the
+    # conv's output is still alive: 80 + 3*256 = 848. Without the permute the flatten
+    # is a view, and so is the permute alone: 80 + 2*256 = 592.
+    conv = "  - {type: conv, filters: 4, kernel: 1}\n"
+    permute = "  - {type: permute, dims: [0, 1, 3, 2]}\n"
+    assert inference_peak(trace_of(conv + permute, "{c: 4, h: 4, w: 4}").nodes, 1).total == 592
+    permuted = conv + "  - {type: permute, dims: [0, 1, 3, 2]}\n  - {type: flatten}\n"
+    assert inference_peak(trace_of(permuted, "{c: 4, h: 4, w: 4}").nodes, 1).total == 848
+    assert inference_peak(trace_of(conv + "  - {type: flatten}\n", "{c: 4, h: 4, w: 4}").nodes, 1).total == 592
+
+
+def test_token_ids_are_int64() -> None:
+    # 12 token ids at batch 2 are 24 int64 ids, 192 B (not 96 as floats); an embedding
+    # 50 x 16 holds 800 floats, 3,200 B, and makes 2*12*16 floats, 1,536 B:
+    # 192 + 3,200 + 1,536 = 4,928.
+    trace = trace_of("  - {type: embedding, vocab: 50, width: 16}\n", "{l: 12}", 2)
+    assert inference_peak(trace.nodes, 2).total == 4_928
+
+
+def test_attention_keeps_what_scaled_dot_product_attention_saves() -> None:
+    from cnncalc.layers._base import Extra
+
+    # Self-attention, L = 4 positions of E = 8, 2 heads, nn.MultiheadAttention on the CPU
+    # (flash kernel): per sample it keeps the packed q, k, v (3 * 4*8 = 96), the
+    # attention's output (32) and one copy of it before the out-projection (32), and the
+    # log-sum-exp, one float per head and query (2*4 = 8): 168 floats; the in-projection
+    # keeps the input.
+    node = trace_of("  - {type: attention, heads: 2}\n", "{l: 4, d: 8}").nodes[1]
+    footprint = node.layer.memory_footprint(node.inputs, node.output, True)
+    assert (footprint.keeps_inputs, footprint.kept) == ((0,), (Extra(168),))
+    # Llama's layout, one key/value head of width 8/2 = 4, rotary: q and the output
+    # (2 * 32 = 64), k and v (2 * 4*4 = 32), the log-sum-exp (8): 104 floats a sample; and
+    # the cos and sin tables, L x 4 each, for the queries and again for the keys
+    # (4 * 16 = 64 floats, one set for the whole batch).
+    llama = "  - {type: attention, heads: 2, kv_heads: 1, rotary: true, bias: false}\n"
+    node = trace_of(llama, "{l: 4, d: 8}").nodes[1]
+    footprint = node.layer.memory_footprint(node.inputs, node.output, True)
+    assert footprint.kept == (Extra(104), Extra(64, per_sample=False))
+
+
+def test_a_position_embedding_keeps_its_int64_positions_once_for_the_batch() -> None:
+    from cnncalc.layers._base import Extra
+
+    # x + table(arange(L)): the L = 12 positions are int64 and one set serves the batch;
+    # the looked-up 12 x 16 rows live only until the add.
+    node = trace_of("  - {type: position_embedding, max_len: 20}\n", "{l: 12, d: 16}").nodes[1]
+    footprint = node.layer.memory_footprint(node.inputs, node.output, True)
+    assert footprint.kept == (Extra(12, itemsize=8, per_sample=False),)
+    assert footprint.passing == (Extra(192, per_sample=False),)
+
+
 # A training step, by hand: one Linear 10 -> 20 at batch 8 (the tracker's test below
 # measures the same network).
 LINEAR = "  - {type: dense, units: 20}\n"
@@ -137,13 +190,13 @@ def test_within_5_percent_of_pytorch(name: str, mode: str) -> None:
     torch = needs_module("torch")
     from cnncalc.memory_tracker import inference_peak as measured_inference
     from cnncalc.memory_tracker import training_peak as measured_training
-    from cnncalc.verify import build_module
+    from cnncalc.verify import build_module, sample_input
 
     path = name if name.endswith(".yaml") else str(ROOT / "specs" / f"{name}.yaml")
     trace = propagate(load_spec(path), path, batch=8)
     torch.manual_seed(0)
     module = build_module(trace)
-    x = torch.randn(8, *trace.nodes[0].output)
+    x = sample_input(trace, 8, "cpu")  # token ids for an input of ids
     if mode == "inference":
         ours, theirs = inference_peak(trace.nodes, 8).total, measured_inference(module, x).peak
     else:

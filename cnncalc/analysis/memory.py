@@ -30,11 +30,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cnncalc.layers._base import Extra, Footprint, prod
+from cnncalc.shape import TOKEN_IDS
 
 if TYPE_CHECKING:
     from cnncalc.engine import Node
 
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
+TOKEN_ID_BYTES = 8  # token ids are int64, as nn.Embedding wants them
 # Tensors of optimizer state per trainable parameter (Adam's one-element step counts,
 # 4 bytes a parameter tensor, are left out), and whether the update makes temporaries:
 # Adam's `exp_avg_sq.sqrt() / bias_correction2_sqrt`, two tensors of one parameter's size.
@@ -76,6 +78,11 @@ def _node_bytes(node: Node, batch: int, itemsize: int) -> int:
     return prod(node.output) * batch * itemsize
 
 
+def _input_bytes(nodes: Sequence[Node], batch: int, itemsize: int) -> int:
+    """The input's bytes: token ids are int64 whatever the activations' dtype."""
+    return _node_bytes(nodes[0], batch, TOKEN_ID_BYTES if nodes[0].output.axes == TOKEN_IDS else itemsize)
+
+
 def _extra_bytes(extras: Sequence[Extra], batch: int, itemsize: int) -> int:
     return sum(e.elements * (batch if e.per_sample else 1) * (e.itemsize or itemsize) for e in extras)
 
@@ -83,6 +90,7 @@ def _extra_bytes(extras: Sequence[Extra], batch: int, itemsize: int) -> int:
 def footprints(nodes: Sequence[Node], training: bool) -> list[Footprint]:
     """Each node's footprint, node 0 (the input) holding nothing of its own."""
     found = [Footprint()]
+    reordered: set[int] = set()  # nodes whose output is out of storage order
     # A long network repeats a few layers on a few shapes, shared as one object each by the
     # engine: each pair is asked once (ids are stable while `nodes` holds them).
     asked: dict[tuple[int, int], Footprint] = {}
@@ -92,6 +100,11 @@ def footprints(nodes: Sequence[Node], training: bool) -> list[Footprint]:
         footprint = asked.get(key)
         if footprint is None:
             footprint = asked[key] = node.layer.memory_footprint(node.inputs, node.output, training)
+        source = node.sources[0] if node.sources else None
+        if source in reordered and footprint.if_reordered is not None:
+            footprint = footprint.if_reordered
+        if footprint.reorders or (footprint.view and source in reordered and not footprint.reshapes):
+            reordered.add(node.index)
         found.append(footprint)
     return found
 
@@ -99,8 +112,16 @@ def footprints(nodes: Sequence[Node], training: bool) -> list[Footprint]:
 def _storages(nodes: Sequence[Node], prints: Sequence[Footprint]) -> list[int]:
     """The storage each node's output lives in: its own index, or its view's source's."""
     storage: list[int] = []
+    reordered: set[int] = set()  # nodes whose output is a view out of storage order
     for node, fp in zip(nodes, prints, strict=True):
-        storage.append(storage[node.sources[0]] if fp.view and node.sources else node.index)
+        source = node.sources[0] if node.sources else None
+        copies = fp.reshapes and source in reordered  # a reshape of a permuted view copies
+        if fp.view and source is not None and not copies:
+            storage.append(storage[source])
+            if fp.reorders or source in reordered:
+                reordered.add(node.index)
+        else:
+            storage.append(node.index)
     return storage
 
 
@@ -120,7 +141,7 @@ def inference_peak(nodes: Sequence[Node], batch: int, dtype: str = "float32") ->
     last = _LastReaders(nodes, storage)
     trainable, frozen, buffers = weights_bytes(nodes, itemsize)
     fixed = trainable + frozen + buffers
-    live = {0: _node_bytes(nodes[0], batch, itemsize)}  # storage -> bytes; the caller holds the input
+    live = {0: _input_bytes(nodes, batch, itemsize)}  # storage -> bytes; the caller holds the input
     alive = live[0]  # their sum
     best, at = alive, 0
     final = len(nodes) - 1
@@ -195,7 +216,7 @@ def training_peak(nodes: Sequence[Node], batch: int, optimizer: str, precision: 
     tensors, temporaries = OPTIMIZER_STATE[optimizer]
     state = tensors * trainable * precision.state_bytes
     all_grads = trainable * precision.weights
-    input_bytes = _node_bytes(nodes[0], batch, act)
+    input_bytes = _input_bytes(nodes, batch, act)
     unknown = _unknown(nodes, prints)
     fixed = {"weights": weights, "optimizer state": state}
     # The step starts with last step's gradients, until zero_grad drops them.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import Shape, Tensor
+from cnncalc.layers._base import Extra, Shape, Tensor
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,44 @@ class AttentionPart:
     @property
     def params(self) -> int:
         return sum(p.params for p in self.projections)
+
+    def kept(self, rotary: bool, dropout: float) -> tuple[Extra, ...]:
+        """What autograd keeps of one sample's attention, besides the inputs the projections
+        keep, as PyTorch runs it on the CPU (measured with the tracker): the projected
+        queries, keys and values, scaled dot-product attention's output and its log-sum-exp
+        (`heads * L_q` floats; the flash kernel keeps no probabilities), and for
+        nn.MultiheadAttention one more `L_q x E` copy before the out-projection. With
+        dropout the math path runs instead and keeps the `heads * L_q * L_k` scores, their
+        softmax and the dropout mask. Rotary embeddings keep their cos and sin tables."""
+        q_len, kv_len, width, kv_width = self.q_len, self.kv_len, self.width, self.kv_width
+        logsumexp = self.heads * q_len
+        if not self.multihead:
+            elements = 2 * q_len * width + 2 * kv_len * kv_width + logsumexp
+        elif dropout:
+            elements = 7 * q_len * width + 3 * self.heads * q_len * kv_len
+        else:
+            elements = 3 * q_len * width + 2 * kv_len * kv_width + logsumexp
+        found = [Extra(elements)]
+        if rotary:  # cos and sin, for the queries and again for the keys: one set for the batch
+            found.append(Extra(2 * (q_len + kv_len) * (width // self.heads), per_sample=False))
+        return tuple(found)
+
+    def backward(self) -> Extra:
+        """The gradients backward makes inside one sample's attention and frees before
+        the input's: about `L_q x E + L_k x kv_width` (measured, within a fifth)."""
+        return Extra(self.q_len * self.width + self.kv_len * self.kv_width)
+
+    def passing(self, rotary: bool) -> tuple[Extra, ...]:
+        """What one sample's attention makes and frees while it runs, without gradients:
+        Llama's q, k, v and the attention's output (and the rotated copies);
+        nn.MultiheadAttention's fused path makes them inside one op, out of the tracker's
+        sight, and its slow path frees them as it goes."""
+        if self.multihead:
+            return ()
+        elements = 2 * self.q_len * self.width + 2 * self.kv_len * self.kv_width
+        if rotary:
+            elements += 2 * self.q_len * self.width + self.kv_len * self.kv_width
+        return (Extra(elements),)
 
 
 @dataclass(frozen=True)

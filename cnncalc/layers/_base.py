@@ -192,7 +192,12 @@ class Footprint:
     `kept` and listed here is freed after that first stage. `weights_first`: that first
     stage is the part holding the weights (a conv after its pad layer, a separable conv's
     pointwise half), so the weights' gradients come with it. `unknown`: set when what the
-    op keeps cannot be known statically; the report says so.
+    op keeps cannot be known statically; the report says so. `reorders`: the view's
+    elements are out of storage order (a permute, a transpose). `reshapes`: the op views
+    a tensor in storage order, but copies one a reordering view made (`x.reshape` after
+    `x.permute`, as PyTorch does); a kind that is not a view may set `reorders` too (a
+    batch-first recurrent layer's output is time-major underneath). `if_reordered`: the
+    footprint instead when the first input is out of storage order (a dense layer copies it).
     """
 
     view: bool = False
@@ -204,6 +209,9 @@ class Footprint:
     backward: tuple[Extra, ...] = ()
     weights_first: bool = False
     unknown: str = ""
+    reorders: bool = False
+    reshapes: bool = False
+    if_reordered: Footprint | None = None
 
 
 class Everything:

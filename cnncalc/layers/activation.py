@@ -213,6 +213,7 @@ class LogSoftmax(Activation):
     """log(softmax(x)) over the channel (or feature) axis, as a classifier trained with NLL ends."""
 
     traits: ClassVar[frozenset[str]] = frozenset({"activation"})
+    keeps: ClassVar[Keeps] = "output"  # its backward reads the result
     type: Literal["log_softmax"]
 
     def to_torch(self, inputs: Inputs) -> Any:

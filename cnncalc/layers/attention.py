@@ -31,7 +31,7 @@ from cnncalc.layers._attention_parts import (
     multihead_module,
     sequence,
 )
-from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Layer, Shape, Tensor, Work
+from cnncalc.layers._base import EVERYTHING, Everything, Footprint, Inputs, Layer, Shape, Tensor, Work
 
 
 class Attention(Layer):
@@ -111,6 +111,21 @@ class Attention(Layer):
     def work(self, inputs: Inputs, output: Shape) -> Work:
         parts = self.parts(inputs)
         return Work(macs=parts.macs, bias=parts.bias, elementwise=parts.softmax)
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        # The projections keep their inputs; the attention itself, _attention_parts.AttentionPart.
+        (part,) = self.parts(inputs).attentions
+        if not training:
+            return Footprint(passing=part.passing(self.rotary))
+        unknown = (
+            "with dropout, the attention kernel (and what it keeps) depends on the backend" if self.dropout else ""
+        )
+        return Footprint(
+            keeps_inputs=tuple(range(len(inputs))),
+            kept=part.kept(self.rotary, self.dropout),
+            backward=(part.backward(),),
+            unknown=unknown,
+        )
 
     def kv_cache_per_token(self, inputs: Inputs) -> int:
         """Key and value elements a generating model caches per token: 2 * kv_heads * head

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from cnncalc.layers._base import Inputs, Layer, Shape, Tensor
+from cnncalc.layers._base import Footprint, Inputs, Layer, Shape, Tensor
 
 
 class ClassToken(Layer):
@@ -24,6 +24,11 @@ class ClassToken(Layer):
 
     def tensors(self, inputs: Inputs) -> list[Tensor]:
         return [Tensor("class_token", (1, 1, inputs[0].size("D")))]  # torchvision ViT's shape
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        # A concatenation: it keeps nothing, and backward hands the input a view of the
+        # output's gradient.
+        return Footprint(grad_through=training)
 
     def to_torch(self, inputs: Inputs) -> Any:
         import torch

@@ -8,11 +8,12 @@ positions.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, PositiveInt
 
-from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Name, Shape, Tensor, Work, prod
+from cnncalc.layers._base import EVERYTHING, Everything, Extra, Footprint, Inputs, Name, Shape, Tensor, Work, prod
 from cnncalc.layers._torch import on_channels_last
 from cnncalc.layers.activation import WithActivation
 
@@ -73,6 +74,18 @@ class Dense(WithActivation):
     def summary(self, inputs: Inputs) -> str:
         text = str(self.units) if self.axis is None else f"{self.units} on {self.axis}"
         return f"{text} tied to {self.tie}" if self.tie else text
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        found = super().footprint(inputs, output, training)
+        if len(inputs[0]) < 2:
+            return found
+        # Over a sequence out of storage order (a recurrent layer's output), nn.Linear
+        # copies the input, which backward keeps, and makes its output twice (measured).
+        copy, twice = Extra(prod(inputs[0])), Extra(prod(output))
+        if not training:
+            return replace(found, if_reordered=Footprint(passing=(twice,)))
+        reordered = replace(found, keeps_inputs=(), kept=(*found.kept, copy), passing=(*found.passing, twice))
+        return replace(found, if_reordered=reordered)
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

@@ -10,12 +10,13 @@ layout no layer here reads, and is refused.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Layer, Shape, prod
+from cnncalc.layers._base import EVERYTHING, Everything, Footprint, Inputs, Layer, Shape, prod
 from cnncalc.shape import CHANNELS_FIRST, flat, regrouped
 
 
@@ -68,6 +69,10 @@ class Flatten(Layer):
         if (self.start_dim, self.end_dim) == (1, -1):
             return ""
         return f"dims {self.start_dim}..{self.end_dim}"
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        # A view of a tensor in storage order; of a permuted one, `x.reshape` copies.
+        return replace(super().footprint(inputs, output, training), reshapes=True)
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

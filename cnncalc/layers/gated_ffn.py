@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, PositiveInt
 
 from cnncalc.layers._attention_parts import Linear, Parts, linear_tensors
-from cnncalc.layers._base import Inputs, Layer, Shape, Tensor, Work, prod
+from cnncalc.layers._base import Extra, Footprint, Inputs, Layer, Shape, Tensor, Work, prod
 
 
 class GatedFFN(Layer):
@@ -53,6 +53,16 @@ class GatedFFN(Layer):
 
     def summary(self, inputs: Inputs) -> str:
         return f"{self.hidden} {self.gate}"
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        # gate_proj and up_proj keep the input; the gate's activation its input, the
+        # product both factors, down_proj the product: four tensors of H per position.
+        # Without gradients the gate, its activation and the up projection are alive at
+        # once, until the product is made (three of H).
+        hidden = prod(inputs[0][:-1]) * self.hidden
+        if not training:
+            return Footprint(passing=(Extra(3 * hidden),))
+        return Footprint(keeps_inputs=(0,), kept=(Extra(4 * hidden),), backward=(Extra(2 * hidden),))
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import AXES, SPATIAL_LAYOUTS, Inputs, Layer, Shape, Window
+from cnncalc.layers._base import AXES, SPATIAL_LAYOUTS, Footprint, Inputs, Layer, Shape, Window
 from cnncalc.layers.zeropad import Sides, per_side, sides_text, spatial_rank
 
 TORCH_MODULES = {"reflect": "ReflectionPad", "replicate": "ReplicationPad", "circular": "CircularPad"}
@@ -52,6 +52,12 @@ class Pad(Layer):
 
     def summary(self, inputs: Inputs) -> str:
         return f"p={sides_text(self.padding)}" + ("" if self.mode == "zeros" else f" {self.mode}")
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        # Reflect and replicate padding keep their input for backward; zeros and circular
+        # padding cut the gradient back out of the output's and keep nothing.
+        keeps = training and self.mode in ("reflect", "replicate")
+        return Footprint(keeps_inputs=(0,) if keeps else ())
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

@@ -11,12 +11,13 @@ layout no layer here reads, and is refused (a norm or a dense on the channels ta
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Layer, Shape
+from cnncalc.layers._base import EVERYTHING, Everything, Footprint, Inputs, Layer, Shape
 from cnncalc.layers._torch import Permute as TorchPermute
 from cnncalc.shape import permuted
 
@@ -51,6 +52,11 @@ class Reorder(Layer):
         # axes, which the receptive field's per-axis sizes cannot follow.
         x = inputs[0]
         return None if x.axes in ("CL", "LD") or list(self.order(x)) == sorted(self.order(x)) else EVERYTHING
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        # `x.permute(...)` is a view with its strides reordered: no bytes, but a reshape of
+        # it copies.
+        return replace(super().footprint(inputs, output, training), view=True, reorders=True)
 
     def to_torch(self, inputs: Inputs) -> Any:
         return TorchPermute([0, *(i + 1 for i in self.order(inputs[0]))])

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, PositiveInt
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import Inputs, Layer, Shape, Tensor, Work, prod
+from cnncalc.layers._base import Extra, Footprint, Inputs, Layer, Shape, Tensor, Work, prod
 
 
 class PositionEmbedding(Layer):
@@ -40,6 +40,17 @@ class PositionEmbedding(Layer):
 
     def summary(self, inputs: Inputs) -> str:
         return f"max_len={self.max_len}"
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        # `x + table(arange(L))`: the L int64 positions (one set for the batch) are what
+        # the lookup keeps; the looked-up L x D rows live until the add is done. The add
+        # keeps nothing and hands `x` the output's gradient.
+        length, width = inputs[0].size("L"), inputs[0].size("D")
+        rows = Extra(length * width, per_sample=False)
+        if not training:
+            return Footprint(passing=(rows,))
+        positions = Extra(length, itemsize=8, per_sample=False)
+        return Footprint(kept=(positions,), passing=(rows,), grad_through=True)
 
     def to_torch(self, inputs: Inputs) -> Any:
         import torch

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from cnncalc.layers._base import Inputs, Layer, Shape, Work, prod
+from cnncalc.layers._base import Extra, Footprint, Inputs, Layer, Shape, Work, prod
 
 
 class PositionalEncoding(Layer):
@@ -21,6 +21,13 @@ class PositionalEncoding(Layer):
 
     def work(self, inputs: Inputs, output: Shape) -> Work:
         return Work(elementwise=prod(output))  # one add per value
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        # The sinusoid table, L x D for the whole batch, is made at every forward and
+        # lives until it is added; the add keeps nothing (the table needs no gradient).
+        length, width = inputs[0].size("L"), inputs[0].size("D")
+        table = Extra(length * width + length + width // 2, per_sample=False)  # with its positions and rates
+        return Footprint(passing=(table,), grad_through=training)
 
     def to_torch(self, inputs: Inputs) -> Any:
         import math

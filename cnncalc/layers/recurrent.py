@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, NonNegativeInt, PositiveInt
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Layer, Shape, Tensor, Work
+from cnncalc.layers._base import EVERYTHING, Everything, Extra, Footprint, Inputs, Layer, Shape, Tensor, Work
 from cnncalc.shape import flat
 
 
@@ -110,6 +110,28 @@ class Recurrent(Layer):
     def torch_options(self) -> dict[str, Any]:
         return {}
 
+    # What a training step keeps per step, layer and direction, in units of H, as measured
+    # with the tracker on the CPU (torch 2.13, batch 8): a rough mean over six shapes.
+    kept_per_step: ClassVar[int] = 2
+    padding: ClassVar[int] = 0  # elements per layer and direction besides, for the whole batch
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        """The input projections of all steps and the step outputs live while a layer runs;
+        training keeps each step's gates and states. On the CPU PyTorch runs most recurrent
+        layers through oneDNN, which keeps a padded workspace whose size the library
+        decides: counted as a measured mean, said to be unknown."""
+        length = inputs[0].size("L")
+        runs = self.num_layers * self.directions
+        if not training:
+            running = (self.gates + 1) * length * self.hidden * self.directions
+            before = length * self.width * self.directions if self.num_layers > 1 else 0  # the layer below's output
+            # Batch-first outputs are time-major underneath: out of storage order.
+            return Footprint(passing=(Extra(running + before),), reorders=True)
+        kept = Extra(self.kept_per_step * runs * length * self.hidden + length * sum(self.input_widths(inputs[0])))
+        why = "oneDNN's workspace on the CPU (or cuDNN's) is sized by the library"
+        padding = Extra(self.padding * runs, per_sample=False)
+        return Footprint(keeps_inputs=(0,), kept=(kept, padding), unknown=why, reorders=True)
+
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
 
@@ -158,6 +180,7 @@ class GRU(Recurrent):
 
     type: Literal["gru"]
     gates: ClassVar[int] = 3
+    kept_per_step: ClassVar[int] = 8
     torch_class: ClassVar[str] = "GRU"
 
 
@@ -166,6 +189,17 @@ class LSTM(Recurrent):
 
     type: Literal["lstm"]
     gates: ClassVar[int] = 4
+    kept_per_step: ClassVar[int] = 18  # oneDNN's workspace at large H; with a projection, 8 (the native path)
+    padding: ClassVar[int] = 8_192  # oneDNN's workspace at small H: 32 KiB a layer and direction
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        found = super().footprint(inputs, output, training)
+        if not (training and self.projection):
+            return found
+        # A projection shuts oneDNN out: the native path keeps 8 H per step (measured).
+        length, runs = inputs[0].size("L"), self.num_layers * self.directions
+        return Footprint(keeps_inputs=(0,), kept=(Extra(8 * runs * length * self.hidden),), reorders=True)
+
     torch_class: ClassVar[str] = "LSTM"
     proj_size: NonNegativeInt = Field(
         0, description="Project the hidden state to this width P < H (0: none); the output is then P wide."

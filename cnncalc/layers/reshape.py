@@ -9,12 +9,13 @@ channels first for three or four. Values keep their order: no parameters, no MAC
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Layer, Shape, prod
+from cnncalc.layers._base import EVERYTHING, Everything, Footprint, Inputs, Layer, Shape, prod
 from cnncalc.shape import regrouped
 
 
@@ -65,6 +66,10 @@ class Reshape(Layer):
 
     def summary(self, inputs: Inputs) -> str:
         return "x".join(str(v) for v in self.shape)
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        # A view of a tensor in storage order; of a permuted one, `x.reshape` copies.
+        return replace(super().footprint(inputs, output, training), reshapes=True)
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

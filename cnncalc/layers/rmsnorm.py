@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, PositiveFloat
 
-from cnncalc.layers._base import Inputs, Layer, Shape, Tensor, Work, prod
+from cnncalc.layers._base import Extra, Footprint, Inputs, Layer, Shape, Tensor, Work, prod
 
 
 class RMSNorm(Layer):
@@ -29,6 +29,16 @@ class RMSNorm(Layer):
 
     def work(self, inputs: Inputs, output: Shape) -> Work:
         return Work(elementwise=prod(output))
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        # nn.RMSNorm on the CPU runs as ops: the reciprocal RMS, one per position, and with
+        # a learned weight the normalised input before it is scaled; backward keeps both
+        # and the input.
+        rows = prod(inputs[0][:-1])
+        made = (Extra(rows), Extra(prod(inputs[0]))) if self.affine else (Extra(rows),)
+        if not training:
+            return Footprint(passing=made)
+        return Footprint(keeps_inputs=(0,), kept=made)
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

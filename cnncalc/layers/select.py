@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Layer, Shape
+from cnncalc.layers._base import EVERYTHING, Everything, Footprint, Inputs, Layer, Shape
 from cnncalc.shape import flat
 
 
@@ -33,6 +33,11 @@ class Select(Layer):
 
     def summary(self, inputs: Inputs) -> str:
         return f"index={self.index}"
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        # `x[:, index]`: a view keeping all of its input alive; backward writes the
+        # gradient into a zero tensor of the input's size.
+        return Footprint(view=True)
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import Inputs, Layer, Shape
+from cnncalc.layers._base import Footprint, Inputs, Layer, Shape
 
 
 class Slice(Layer):
@@ -67,6 +67,11 @@ class Slice(Layer):
     def summary(self, inputs: Inputs) -> str:
         start, end = self.bounds(inputs[0])
         return f"{start}:{end}"
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        # `x.narrow` (or a chunk): a view keeping all of its input alive, saving nothing;
+        # backward writes the gradient into a zero tensor of the input's size.
+        return Footprint(view=True)
 
     def to_torch(self, inputs: Inputs) -> Any:
         x = inputs[0]

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from cnncalc.layers._base import Inputs, Layer
+from cnncalc.layers._base import Extra, Footprint, Inputs, Layer, Shape
 
 
 class DropsBranch(Layer):
@@ -25,6 +25,13 @@ class DropsBranch(Layer):
 
     def summary(self, inputs: Inputs) -> str:
         return f"p={self.rate:g}" + ("" if self.mode == "row" else " batch")
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        # Training multiplies by a noise tensor, one value per sample (row) or one in all
+        # (batch), and keeps that noise; inference returns the input itself.
+        if not training:
+            return Footprint(view=True)
+        return Footprint(kept=(Extra(1, per_sample=self.mode == "row"),))
 
     def to_torch(self, inputs: Inputs) -> Any:
         return stochastic_depth(self.rate, self.mode)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from cnncalc.layers._base import EVERYTHING, Everything, Inputs, Layer, Shape, Work, prod
+from cnncalc.layers._base import EVERYTHING, Everything, Footprint, Inputs, Layer, Shape, Work, prod
 from cnncalc.shape import flat
 
 
@@ -27,6 +27,10 @@ class TokenMean(Layer):
 
     def window(self, inputs: Inputs) -> Everything:
         return EVERYTHING
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        # A mean's backward needs only the input's shape: nothing is kept.
+        return Footprint()
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
