@@ -364,3 +364,17 @@ def test_a_footprint_that_cannot_be_known_is_said(monkeypatch: pytest.MonkeyPatc
     result = CliRunner().invoke(app, ["table", "lenet", "--train", "adam"])
     assert "not known statically, counted as declared: #6 FC3 (dense): depends on the backend" in result.output
     assert run_table("lenet")["memory"]["not_known_statically"][0].startswith("#6 FC3 (dense)")
+
+
+def test_segment_embedding_holds_its_int64_ids_and_rows_while_it_adds() -> None:
+    """BERT's `x + table(token_type_ids)` at batch 8 on (16, 8), worked by hand (PyTorch's
+    tracker measured 17,904 B): weights (8*8 + 8) + 2*8 + (8*4 + 4) = 124 floats, 496 B; at the
+    segment layer the input, the dense output and its own output (16*8*8*4 = 4,096 B each)
+    are alive, with the looked-up rows (4,096 B) and the (8, 16) int64 ids (1,024 B)."""
+    trace = trace_of(
+        "  - {type: dense, units: 8}\n  - {type: segment_embedding}\n  - {type: dense, units: 4}\n",
+        "{l: 16, d: 8}",
+        batch=8,
+    )
+    peak = inference_peak(trace.nodes, 8)
+    assert (peak.total, peak.at) == (496 + 4 * 4_096 + 1_024, 2)

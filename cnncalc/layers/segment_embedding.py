@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, NonNegativeInt, PositiveInt
 
 from cnncalc.errors import LayerError
-from cnncalc.layers._base import Inputs, Layer, Shape, Tensor, Work, prod
+from cnncalc.layers._base import Extra, Footprint, Inputs, Layer, Shape, Tensor, Work, prod
 
 
 class SegmentEmbedding(Layer):
@@ -37,6 +37,15 @@ class SegmentEmbedding(Layer):
 
     def work(self, inputs: Inputs, output: Shape) -> Work:
         return Work(elementwise=prod(output))  # one add per value
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        # `x + table(ids)` with (N, L) int64 ids: the lookup keeps the ids for backward; the
+        # looked-up (N, L, D) rows live until the add is done, which keeps nothing. At inference
+        # the ids too live only while the layer runs.
+        rows, ids = Extra(prod(output)), Extra(inputs[0].size("L"), itemsize=8)
+        if not training:
+            return Footprint(passing=(rows, ids))
+        return Footprint(kept=(ids,), passing=(rows,), grad_through=True)
 
     def summary(self, inputs: Inputs) -> str:
         return f"segments={self.segments} segment={self.segment}"
