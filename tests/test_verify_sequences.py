@@ -18,16 +18,14 @@ from typing import Any
 import pytest
 import randomness
 from needs import needs_module
-from test_verify import TRANSFORMER_KINDS
+from test_verify import PROPERTY, TRANSFORMER_KINDS, primitive_kinds, sequence_only
 
 torch = needs_module("torch")
 
-from hypothesis import HealthCheck, given, seed, settings  # noqa: E402
+from hypothesis import given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from cnncalc.engine import propagate  # noqa: E402
-from cnncalc.layers import registry  # noqa: E402
-from cnncalc.layers._base import Composite  # noqa: E402
 from cnncalc.spec import loads_spec  # noqa: E402
 from cnncalc.verify import verify  # noqa: E402
 
@@ -179,14 +177,6 @@ def check(text: str) -> None:
     assert result.checked == len(trace.nodes) - 1
 
 
-PROPERTY = settings(
-    max_examples=randomness.EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    derandomize=randomness.SEED is None,
-)
-
-
 @seed(randomness.SEED)
 @PROPERTY
 @given(st.data())
@@ -194,13 +184,9 @@ def test_random_sequence_networks_agree_with_pytorch(data: st.DataObject) -> Non
     check(random_sequence_spec(data.draw))
 
 
-def sequence_only_kinds() -> list[str]:
-    return sorted(k for k, cls in registry().items() if not issubclass(cls, Composite) and cls.accepts <= {"L", "LD"})
-
-
 def test_every_sequence_kind_is_drawn() -> None:
     # The transformer kinds are drawn by tests/test_verify.py's transformer stacks.
-    missing = set(sequence_only_kinds()) - SEQUENCE_KINDS - set(TRANSFORMER_KINDS)
+    missing = {k for k in primitive_kinds() if sequence_only(k)} - SEQUENCE_KINDS - set(TRANSFORMER_KINDS)
     assert not missing, f"teach tests/test_verify_sequences.py these sequence kinds: {sorted(missing)}"
 
 
