@@ -13,6 +13,10 @@ import operator
 import re
 from pathlib import Path
 
+from cnncalc.engine import propagate
+from cnncalc.figures import totals
+from cnncalc.spec import load_spec
+
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -38,7 +42,17 @@ MODERN = {
     "lstm_lm": (11_368_208, 0, 307_650_560),
     "bert_base": (109_482_240, 0, 11_174_215_680),
     "gpt2_small": (124_439_808, 0, 145_824_153_600),
+    # Ronneberger et al.'s U-Net at 572x572x1 (modern.json, built in PyTorch the same way).
+    "unet": (31_030_658, 0, 150_428_424_448),
+    # No reference file has it: by hand, as its spec's comments work it (and
+    # tests/test_transformers.py measures the same figures on a hand-built PyTorch model).
+    # Params per layer: norms 2*256 + attention 256*256 + 2*256*(2*32) + 256*256 = 163,840,
+    # SwiGLU 3*256*688 = 528,384: 692,736; 4 layers + final norm 256 + head 256*32,000.
+    # MACs per layer 128*163,840 + 2*128*128*256 + 128*528,384 = 96,993,280; 4 layers + 128*8,192,000.
+    "llama_tiny": (4 * 692_736 + 256 + 256 * 32_000, 0, 4 * 96_993_280 + 128 * 8_192_000),
 }
+# Bundled specs the README names in a sentence under the table: worked examples, no model.
+EXAMPLES = {"course_convnet", "same_padding"}
 
 # The course's LeNet-5 worked by hand: name, output (H, W, C), output size, params, MACs.
 LENET = [
@@ -76,11 +90,35 @@ def arithmetic(text: str) -> int:
     return value(ast.parse(text.replace("·", "*"), mode="eval").body)
 
 
+def zoo_section() -> str:
+    return README.split("### The model zoo", 1)[1].split("###", 1)[0]
+
+
+def zoo_rows() -> dict[str, tuple[int, int, int]]:
+    """The zoo table's rows: spec name -> (params, buffers, MACs)."""
+    table = [line for line in zoo_section().splitlines() if line.startswith("| `")]
+    rows = [re.fullmatch(r"\| `(\w+)`[^|]*\| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \|", line) for line in table]
+    assert all(rows), [line for line, row in zip(table, rows, strict=True) if not row]
+    return {r[1]: (number(r[2]), number(r[3]), number(r[4])) for r in rows if r}
+
+
 def test_the_zoo_table_has_torchvisions_numbers() -> None:
-    section = README.split("### The model zoo", 1)[1].split("###", 1)[0]
-    rows = re.findall(r"^\| `(\w+)`[^|]*\| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \|$", section, re.MULTILINE)
-    shown = {name: (number(p), number(b), number(m)) for name, p, b, m in rows}
-    assert shown == TORCHVISION | MODERN
+    assert zoo_rows() == TORCHVISION | MODERN
+
+
+def test_the_zoo_table_lists_every_bundled_spec() -> None:
+    bundled = {path.stem for path in (ROOT / "specs").glob("*.yaml")}
+    assert set(zoo_rows()) | EXAMPLES == bundled, "a spec under specs/ is missing from the README's zoo table"
+    after = zoo_section().split("|\n\n", 1)[1]
+    assert all(f"`{name}`" in after for name in EXAMPLES)
+
+
+def test_the_zoo_table_is_what_each_spec_computes() -> None:
+    # The numbers above are the references; this catches a spec changed since the table was.
+    for name, (params, buffers, macs) in zoo_rows().items():
+        path = ROOT / "specs" / f"{name}.yaml"
+        figures = totals(propagate(load_spec(path), str(path), batch=1))
+        assert (figures.params.total, figures.params.buffers, figures.macs) == (params, buffers, macs), name
 
 
 def test_the_lenet_table_has_the_hand_worked_numbers() -> None:
