@@ -9,9 +9,14 @@ each model in torchvision 0.29 and counting with PyTorch) or against hand arithm
 from __future__ import annotations
 
 import ast
+import json
 import operator
 import re
+import subprocess
+import sys
 from pathlib import Path
+
+from needs import needs_module
 
 from cnncalc.engine import propagate
 from cnncalc.figures import totals
@@ -163,3 +168,43 @@ def test_the_check_example_states_lenets_real_numbers() -> None:
     assert number(claimed) == number(again) == arithmetic(wrong) == 416
     assert number(computed) == number(result) == arithmetic(right) == LENET[3][3]
     assert int(channels) == 6
+
+
+def transformers_paragraph() -> str:
+    section = README.split("## Memory: will it fit?", 1)[1].split("\n## ", 1)[0]
+    assert "**Transformers.**" in section, "the memory section says nothing of the KV cache and attention"
+    return " ".join(section.split("**Transformers.**", 1)[1].split("\n\n", 1)[0].split())
+
+
+def test_the_kv_cache_figures_add_up() -> None:
+    text = transformers_paragraph()
+    # GPT-2 small: 12 causal layers of width 768 (12 heads of 64), float32: keys and values
+    # 2 * 12 * 768 * 4 = 73,728 bytes = 72 KiB a token; at 1,024 tokens 75,497,472 bytes = 72 MiB.
+    per_token, tokens = 2 * 12 * 768 * 4, 1_024
+    assert f"2 × 12 × 768 × 4 bytes = {per_token // 1024} KiB in float32" in text
+    assert f"({per_token * tokens // 2**20} MiB at its {tokens:,} tokens)" in text
+    result = subprocess.run(
+        [sys.executable, "-m", "cnncalc", "table", "gpt2_small", "--format", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    total = json.loads(result.stdout)["total"]
+    assert (total["kv_cache_bytes_per_token"], total["kv_cache_bytes"]) == (per_token, per_token * tokens)
+    assert "`kv_cache_bytes_per_token`, `kv_cache_bytes`" in text
+
+
+def test_verify_counts_under_the_math_attention_kernel_as_the_readme_says() -> None:
+    torch = needs_module("torch")
+    from cnncalc.verify import counting
+
+    assert "`cnncalc verify` counts MACs under the math kernel (`sdpa_kernel(SDPBackend.MATH)`)" in (
+        transformers_paragraph()
+    )
+    cuda = torch.backends.cuda
+    with counting(torch):  # what cnncalc verify counts in
+        assert cuda.math_sdp_enabled() and not cuda.flash_sdp_enabled() and not cuda.mem_efficient_sdp_enabled()
+    # Outside it (verify --memory, the memory model's reference) PyTorch picks its fused kernel.
+    assert cuda.flash_sdp_enabled()
