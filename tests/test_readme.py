@@ -14,8 +14,10 @@ import operator
 import re
 import subprocess
 import sys
+from itertools import pairwise
 from pathlib import Path
 
+import yaml
 from needs import needs_module
 
 from cnncalc.engine import propagate
@@ -208,3 +210,77 @@ def test_verify_counts_under_the_math_attention_kernel_as_the_readme_says() -> N
         assert cuda.math_sdp_enabled() and not cuda.flash_sdp_enabled() and not cuda.mem_efficient_sdp_enabled()
     # Outside it (verify --memory, the memory model's reference) PyTorch picks its fused kernel.
     assert cuda.flash_sdp_enabled()
+
+
+def readme_command_lines() -> list[tuple[str, list[str]]]:
+    """Every `cnncalc COMMAND ...` the README shows, in code blocks and inline, as (command,
+    words): each ends at a pipe, a redirection, a comment or the end of its span."""
+    found = []
+    spans = [line for block in re.findall(r"```[a-z]*\n(.*?)```", README, re.DOTALL) for line in block.splitlines()]
+    prose = re.sub(r"```.*?```", "", README, flags=re.DOTALL)
+    spans += [" ".join(span.split()) for span in re.findall(r"`([^`]+)`", prose)]
+    for span in spans:
+        for command, rest in re.findall(r"(?<![\w/.-])cnncalc (\w+)([^|#>`\"]*)", span):
+            found.append((command, rest.split()))
+    return found
+
+
+def options_in_help(command: str) -> dict[str, list[str] | None]:
+    """`cnncalc COMMAND --help`'s options, each with its choices where it lists them."""
+    from typer.testing import CliRunner
+
+    from cnncalc.cli import app
+
+    result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "1000", "NO_COLOR": "1"})
+    assert result.exit_code == 0, (command, result.output)
+    options: dict[str, list[str] | None] = {}
+    for short, long, choices in re.findall(r"^ +(?:(-\w), )?(--[\w-]+)(?: \[([^\]]+)\])?", result.output, re.MULTILINE):
+        for name in filter(None, (short, long)):
+            options[name] = choices.split("|") if choices else None
+    return options
+
+
+def test_every_cnncalc_option_the_readme_shows_exists() -> None:
+    uses = readme_command_lines()
+    # The code blocks' lines are among them (the GitHub Actions steps' options too).
+    assert len(uses) > 40 and any(name == "diff" and "--fail-on" in words for name, words in uses)
+    # The table of `cnncalc table` options: each row's option.
+    rows = README.split("`cnncalc table` options:", 1)[1].split("\n\n", 2)[1]
+    uses += [("table", re.findall(r"^\| `(--[\w-]+)", rows, re.MULTILINE))]
+    assert len(uses[-1][1]) >= 9
+    helps: dict[str, dict[str, list[str] | None]] = {}
+    wrong = []
+    for name, words in uses:
+        if name not in helps:
+            helps[name] = options_in_help(name)
+        for word, after in pairwise([*words, ""]):
+            option = word.split("=", 1)[0]
+            if not re.fullmatch(r"--?[a-zA-Z][\w-]*", option):
+                continue
+            if option not in helps[name]:
+                wrong.append(f"cnncalc {name}: no option {option}")
+                continue
+            choices = helps[name][option]
+            if choices and after and not after.startswith("-") and after not in choices:
+                wrong.append(f"cnncalc {name} {option}: no choice {after}")
+    assert not wrong
+
+
+def test_the_readmes_pyproject_configuration_loads_as_it_says(tmp_path: Path) -> None:
+    from cnncalc.check import load_config
+
+    toml = README.split("```toml\n# pyproject.toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "pyproject.toml"
+    path.write_text(toml, encoding="utf-8")
+    config = load_config(path)
+    assert not config.warnings
+    assert (config.select, config.ignore, config.levels) == (["CNC"], ["CNC104"], {"CNC107": "error"})
+    assert (config.include, config.exclude, config.count) == (["**/*.yaml", "**/*.yml"], ["build/**"], "fvcore")
+
+
+def test_the_readmes_github_actions_steps_are_yaml_steps() -> None:
+    steps = yaml.safe_load(README.split("### GitHub Actions\n\n```yaml\n", 1)[1].split("```", 1)[0])
+    assert all(isinstance(step, dict) and ("run" in step or "uses" in step) for step in steps)
+    sarif = next(step for step in steps if "uses" in step)
+    written = next(step["run"] for step in steps if "--format sarif" in step.get("run", ""))
+    assert sarif["with"]["sarif_file"] in written.split("-o ", 1)[1].split()
