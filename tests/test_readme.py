@@ -9,9 +9,20 @@ each model in torchvision 0.29 and counting with PyTorch) or against hand arithm
 from __future__ import annotations
 
 import ast
+import json
 import operator
 import re
+import subprocess
+import sys
+from itertools import pairwise
 from pathlib import Path
+
+import yaml
+from needs import needs_module
+
+from cnncalc.engine import propagate
+from cnncalc.figures import totals
+from cnncalc.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -38,7 +49,17 @@ MODERN = {
     "lstm_lm": (11_368_208, 0, 307_650_560),
     "bert_base": (109_482_240, 0, 11_174_215_680),
     "gpt2_small": (124_439_808, 0, 145_824_153_600),
+    # Ronneberger et al.'s U-Net at 572x572x1 (modern.json, built in PyTorch the same way).
+    "unet": (31_030_658, 0, 150_428_424_448),
+    # No reference file has it: by hand, as its spec's comments work it (and
+    # tests/test_transformers.py measures the same figures on a hand-built PyTorch model).
+    # Params per layer: norms 2*256 + attention 256*256 + 2*256*(2*32) + 256*256 = 163,840,
+    # SwiGLU 3*256*688 = 528,384: 692,736; 4 layers + final norm 256 + head 256*32,000.
+    # MACs per layer 128*163,840 + 2*128*128*256 + 128*528,384 = 96,993,280; 4 layers + 128*8,192,000.
+    "llama_tiny": (4 * 692_736 + 256 + 256 * 32_000, 0, 4 * 96_993_280 + 128 * 8_192_000),
 }
+# Bundled specs the README names in a sentence under the table: worked examples, no model.
+EXAMPLES = {"course_convnet", "same_padding"}
 
 # The course's LeNet-5 worked by hand: name, output (H, W, C), output size, params, MACs.
 LENET = [
@@ -76,11 +97,35 @@ def arithmetic(text: str) -> int:
     return value(ast.parse(text.replace("·", "*"), mode="eval").body)
 
 
+def zoo_section() -> str:
+    return README.split("### The model zoo", 1)[1].split("###", 1)[0]
+
+
+def zoo_rows() -> dict[str, tuple[int, int, int]]:
+    """The zoo table's rows: spec name -> (params, buffers, MACs)."""
+    table = [line for line in zoo_section().splitlines() if line.startswith("| `")]
+    rows = [re.fullmatch(r"\| `(\w+)`[^|]*\| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \|", line) for line in table]
+    assert all(rows), [line for line, row in zip(table, rows, strict=True) if not row]
+    return {r[1]: (number(r[2]), number(r[3]), number(r[4])) for r in rows if r}
+
+
 def test_the_zoo_table_has_torchvisions_numbers() -> None:
-    section = README.split("### The model zoo", 1)[1].split("###", 1)[0]
-    rows = re.findall(r"^\| `(\w+)`[^|]*\| ([\d,]+) \| ([\d,]+) \| ([\d,]+) \|$", section, re.MULTILINE)
-    shown = {name: (number(p), number(b), number(m)) for name, p, b, m in rows}
-    assert shown == TORCHVISION | MODERN
+    assert zoo_rows() == TORCHVISION | MODERN
+
+
+def test_the_zoo_table_lists_every_bundled_spec() -> None:
+    bundled = {path.stem for path in (ROOT / "specs").glob("*.yaml")}
+    assert set(zoo_rows()) | EXAMPLES == bundled, "a spec under specs/ is missing from the README's zoo table"
+    after = zoo_section().split("|\n\n", 1)[1]
+    assert all(f"`{name}`" in after for name in EXAMPLES)
+
+
+def test_the_zoo_table_is_what_each_spec_computes() -> None:
+    # The numbers above are the references; this catches a spec changed since the table was.
+    for name, (params, buffers, macs) in zoo_rows().items():
+        path = ROOT / "specs" / f"{name}.yaml"
+        figures = totals(propagate(load_spec(path), str(path), batch=1))
+        assert (figures.params.total, figures.params.buffers, figures.macs) == (params, buffers, macs), name
 
 
 def test_the_lenet_table_has_the_hand_worked_numbers() -> None:
@@ -125,3 +170,117 @@ def test_the_check_example_states_lenets_real_numbers() -> None:
     assert number(claimed) == number(again) == arithmetic(wrong) == 416
     assert number(computed) == number(result) == arithmetic(right) == LENET[3][3]
     assert int(channels) == 6
+
+
+def transformers_paragraph() -> str:
+    section = README.split("## Memory: will it fit?", 1)[1].split("\n## ", 1)[0]
+    assert "**Transformers.**" in section, "the memory section says nothing of the KV cache and attention"
+    return " ".join(section.split("**Transformers.**", 1)[1].split("\n\n", 1)[0].split())
+
+
+def test_the_kv_cache_figures_add_up() -> None:
+    text = transformers_paragraph()
+    # GPT-2 small: 12 causal layers of width 768 (12 heads of 64), float32: keys and values
+    # 2 * 12 * 768 * 4 = 73,728 bytes = 72 KiB a token; at 1,024 tokens 75,497,472 bytes = 72 MiB.
+    per_token, tokens = 2 * 12 * 768 * 4, 1_024
+    assert f"2 × 12 × 768 × 4 bytes = {per_token // 1024} KiB in float32" in text
+    assert f"({per_token * tokens // 2**20} MiB at its {tokens:,} tokens)" in text
+    result = subprocess.run(
+        [sys.executable, "-m", "cnncalc", "table", "gpt2_small", "--format", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    total = json.loads(result.stdout)["total"]
+    assert (total["kv_cache_bytes_per_token"], total["kv_cache_bytes"]) == (per_token, per_token * tokens)
+    assert "`kv_cache_bytes_per_token`, `kv_cache_bytes`" in text
+
+
+def test_verify_counts_under_the_math_attention_kernel_as_the_readme_says() -> None:
+    torch = needs_module("torch")
+    from cnncalc.verify import counting
+
+    assert "`cnncalc verify` counts MACs under the math kernel (`sdpa_kernel(SDPBackend.MATH)`)" in (
+        transformers_paragraph()
+    )
+    cuda = torch.backends.cuda
+    with counting(torch):  # what cnncalc verify counts in
+        assert cuda.math_sdp_enabled() and not cuda.flash_sdp_enabled() and not cuda.mem_efficient_sdp_enabled()
+    # Outside it (verify --memory, the memory model's reference) PyTorch picks its fused kernel.
+    assert cuda.flash_sdp_enabled()
+
+
+def readme_command_lines() -> list[tuple[str, list[str]]]:
+    """Every `cnncalc COMMAND ...` the README shows, in code blocks and inline, as (command,
+    words): each ends at a pipe, a redirection, a comment or the end of its span."""
+    found = []
+    spans = [line for block in re.findall(r"```[a-z]*\n(.*?)```", README, re.DOTALL) for line in block.splitlines()]
+    prose = re.sub(r"```.*?```", "", README, flags=re.DOTALL)
+    spans += [" ".join(span.split()) for span in re.findall(r"`([^`]+)`", prose)]
+    for span in spans:
+        for command, rest in re.findall(r"(?<![\w/.-])cnncalc (\w+)([^|#>`\"]*)", span):
+            found.append((command, rest.split()))
+    return found
+
+
+def options_in_help(command: str) -> dict[str, list[str] | None]:
+    """`cnncalc COMMAND --help`'s options, each with its choices where it lists them."""
+    from typer.testing import CliRunner
+
+    from cnncalc.cli import app
+
+    result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "1000", "NO_COLOR": "1"})
+    assert result.exit_code == 0, (command, result.output)
+    options: dict[str, list[str] | None] = {}
+    for short, long, choices in re.findall(r"^ +(?:(-\w), )?(--[\w-]+)(?: \[([^\]]+)\])?", result.output, re.MULTILINE):
+        for name in filter(None, (short, long)):
+            options[name] = choices.split("|") if choices else None
+    return options
+
+
+def test_every_cnncalc_option_the_readme_shows_exists() -> None:
+    uses = readme_command_lines()
+    # The code blocks' lines are among them (the GitHub Actions steps' options too).
+    assert len(uses) > 40 and any(name == "diff" and "--fail-on" in words for name, words in uses)
+    # The table of `cnncalc table` options: each row's option.
+    rows = README.split("`cnncalc table` options:", 1)[1].split("\n\n", 2)[1]
+    uses += [("table", re.findall(r"^\| `(--[\w-]+)", rows, re.MULTILINE))]
+    assert len(uses[-1][1]) >= 9
+    helps: dict[str, dict[str, list[str] | None]] = {}
+    wrong = []
+    for name, words in uses:
+        if name not in helps:
+            helps[name] = options_in_help(name)
+        for word, after in pairwise([*words, ""]):
+            option = word.split("=", 1)[0]
+            if not re.fullmatch(r"--?[a-zA-Z][\w-]*", option):
+                continue
+            if option not in helps[name]:
+                wrong.append(f"cnncalc {name}: no option {option}")
+                continue
+            choices = helps[name][option]
+            if choices and after and not after.startswith("-") and after not in choices:
+                wrong.append(f"cnncalc {name} {option}: no choice {after}")
+    assert not wrong
+
+
+def test_the_readmes_pyproject_configuration_loads_as_it_says(tmp_path: Path) -> None:
+    from cnncalc.check import load_config
+
+    toml = README.split("```toml\n# pyproject.toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "pyproject.toml"
+    path.write_text(toml, encoding="utf-8")
+    config = load_config(path)
+    assert not config.warnings
+    assert (config.select, config.ignore, config.levels) == (["CNC"], ["CNC104"], {"CNC107": "error"})
+    assert (config.include, config.exclude, config.count) == (["**/*.yaml", "**/*.yml"], ["build/**"], "fvcore")
+
+
+def test_the_readmes_github_actions_steps_are_yaml_steps() -> None:
+    steps = yaml.safe_load(README.split("### GitHub Actions\n\n```yaml\n", 1)[1].split("```", 1)[0])
+    assert all(isinstance(step, dict) and ("run" in step or "uses" in step) for step in steps)
+    sarif = next(step for step in steps if "uses" in step)
+    written = next(step["run"] for step in steps if "--format sarif" in step.get("run", ""))
+    assert sarif["with"]["sarif_file"] in written.split("-o ", 1)[1].split()
