@@ -855,7 +855,8 @@ def diff(
             "--fail-on",
             metavar="METRIC:+AMOUNT",
             help="Exit 1 when a total grows by more than AMOUNT (repeatable), e.g. params:+5%, "
-            "macs:+1G, memory:+64MiB. Metrics: params, macs, flops, memory, weights.",
+            "macs:+1G, memory:+64MiB. Metrics: params, macs, flops (counts: AMOUNT in %, or K, M, G, T); "
+            "memory, weights, peak (inference), train_peak (one --train step) (bytes: also B, KiB, MiB, GiB, TiB).",
         ),
     ] = None,
     everything: Annotated[bool, typer.Option("--all", help="List unchanged layers too.")] = False,
