@@ -734,7 +734,10 @@ def check(
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when errors are found.")] = False,
     root: Annotated[
         str | None,
-        typer.Option(metavar="DIR", help="SARIF URIs relative to this folder (default: the repository's top level)."),
+        typer.Option(
+            metavar="DIR",
+            help="SARIF, JUnit and GitHub paths relative to this folder (default: the repository's top level).",
+        ),
     ] = None,
     wide: Annotated[
         bool,
