@@ -350,9 +350,21 @@ def table(
         # The claims are about the spec's own input: at another one they are not checked.
         variants = _input_variants(loaded, path, inputs)
         if len(variants) > 1:
-            if verify:
-                _usage("--verify checks one input; give --input one value per dimension")
-            _sweep(variants, path, output_format, batch=batch, dtype=dtype.value, count=count)
+            for given, option in ((verify, "--verify checks"), (depth is not None, "--depth shows the layers of")):
+                if given:
+                    _usage(f"{option} one input; give --input one value per dimension")
+            _sweep(
+                variants,
+                path,
+                output_format,
+                batch=batch,
+                dtype=dtype.value,
+                count=count,
+                layout=layout.value,
+                train=None if train is None else train.value,
+                master=None if master_weights is None else master_weights.value,
+                width=_width(wide) if output_format == "table" else None,
+            )
             return
         loaded = variants[0].spec
         if loaded.expect:
@@ -418,28 +430,63 @@ def _input_variants(spec: Spec, path: str, texts: list[str]) -> list[Variant]:
 
 
 def _sweep(
-    variants: list[Variant], path: str, output_format: str, *, batch: int | None, dtype: str, count: str | None
+    variants: list[Variant],
+    path: str,
+    output_format: str,
+    *,
+    batch: int | None,
+    dtype: str,
+    count: str | None,
+    layout: str,
+    train: str | None,
+    master: str | None,
+    width: int | None,
 ) -> None:
-    """One totals row per input (`--input l=128,1024`)."""
+    """One totals row per input (`--input l=128,1024`); a value the network refuses is a row
+    saying why (and its diagnostic on stderr). Exit 2 when it refuses every value."""
     from cnncalc.engine import propagate
     from cnncalc.figures import totals
     from cnncalc.output import renderer
-    from cnncalc.report.sweep import Row
+    from cnncalc.report import Report, convention_line
+    from cnncalc.report.sweep import Row, Sweep
 
     rows = []
-    batch_used = 1
+    batch_used, convention = batch or 1, ""
     for variant in variants:
         try:
             trace = propagate(variant.spec, path, batch=batch, dtype=dtype)
         except SpecError as error:
-            _fail(_at_input(error, variant.label))
+            for diagnostic in _at_input(error, variant.label).diagnostics:
+                print(diagnostic, file=sys.stderr)
+            rows.append(Row(variant.label, variant.values, None, error.diagnostics[0]))
+            continue
+        recount: dict[str, Any] = {}
         if count is not None:
-            trace, _ = _recounted(trace, count)
+            uncounted = trace
+            trace, line = _recounted(trace, count)
+            recount = {**line, "count": count, "uncounted": uncounted}
         batch_used = trace.batch
-        rows.append(Row(variant.label, trace.nodes[0].output.text(), trace.nodes[-1].output.text(), totals(trace)))
-    counted = f" · counted as {count}" if count else " · MACs by cnncalc's convention"
-    title = f"{variants[0].spec.name} · {path} · batch {batch_used}{counted}"
-    sys.stdout.write(renderer("sweep", output_format)(title, rows))
+        report = Report(trace, totals(trace), [], layout=layout, train=train, master=master, **recount)
+        convention = report.convention or convention_line(trace)
+        rows.append(Row(variant.label, variant.values, report))
+    spec = variants[0].spec
+    sweep = Sweep(
+        spec.name,
+        path,
+        batch_used,
+        dtype,
+        layout,
+        convention,
+        count,
+        train,
+        master,
+        rows,
+        width,
+        _color() and output_format == "table",
+    )
+    sys.stdout.write(renderer("sweep", output_format)(sweep))
+    if all(row.report is None for row in rows):
+        raise typer.Exit(EXIT_UNUSABLE)
 
 
 def _recounted(trace: Trace, name: str) -> tuple[Trace, dict[str, str]]:
@@ -734,7 +781,10 @@ def check(
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when errors are found.")] = False,
     root: Annotated[
         str | None,
-        typer.Option(metavar="DIR", help="SARIF URIs relative to this folder (default: the repository's top level)."),
+        typer.Option(
+            metavar="DIR",
+            help="SARIF, JUnit and GitHub paths relative to this folder (default: the repository's top level).",
+        ),
     ] = None,
     wide: Annotated[
         bool,
@@ -855,7 +905,8 @@ def diff(
             "--fail-on",
             metavar="METRIC:+AMOUNT",
             help="Exit 1 when a total grows by more than AMOUNT (repeatable), e.g. params:+5%, "
-            "macs:+1G, memory:+64MiB. Metrics: params, macs, flops, memory, weights.",
+            "macs:+1G, memory:+64MiB. Metrics: params, macs, flops (counts: AMOUNT in %, or K, M, G, T); "
+            "memory, weights, peak (inference), train_peak (one --train step) (bytes: also B, KiB, MiB, GiB, TiB).",
         ),
     ] = None,
     everything: Annotated[bool, typer.Option("--all", help="List unchanged layers too.")] = False,

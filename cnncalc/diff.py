@@ -6,8 +6,8 @@ trace; a layer only in one version is added or removed. Figures are those of `ta
 
 Thresholds (`--fail-on`) are `METRIC:+AMOUNT`: the METRIC's total may grow by at most
 AMOUNT, a percentage of the old total (`params:+5%`) or an absolute count with an
-optional K, M, G or T (`macs:+1G`, `memory:+64MiB`; byte metrics also take KiB, MiB,
-GiB). METRIC is one of params, macs, flops, memory (activation bytes: every output),
+optional K, M, G or T (`macs:+1G`, `memory:+64MiB`; the byte metrics, BYTE_METRICS,
+also take B, KiB, MiB, GiB, TiB). METRIC is one of params, macs, flops, memory (activation bytes: every output),
 weights (weight bytes), peak (the inference peak, cnncalc.analysis.memory) or train_peak
 (the peak of one training step, with `--train`'s optimizer, Adam by default). A `+` is
 implied; `:0` fails on any growth.
@@ -24,6 +24,8 @@ from cnncalc.engine import Node, Trace
 from cnncalc.figures import totals
 
 METRICS = ("params", "macs", "flops", "memory", "weights", "peak", "train_peak")
+# The metrics in bytes, whose amounts also take B, KB... and KiB, MiB, GiB, TiB.
+BYTE_METRICS = ("memory", "weights", "peak", "train_peak")
 _THRESHOLD = re.compile(
     r"^\s*(?P<metric>[a-z_]+)\s*:\s*\+?\s*(?P<amount>[0-9]*\.?[0-9]+)\s*(?P<unit>%|[KMGT]i?B?|B)?\s*$", re.IGNORECASE
 )
@@ -60,7 +62,7 @@ def parse_threshold(text: str) -> Threshold:
         return Threshold(text, metric, float(match["amount"]), True)
     if unit not in _SCALE:
         raise ThresholdError(f"'{match['unit']}' is not a unit: use %, K, M, G, T (or KiB, MiB, GiB for bytes)")
-    if unit.endswith(("b", "i")) and unit != "" and metric not in ("memory", "weights"):
+    if unit.endswith(("b", "i")) and metric not in BYTE_METRICS:
         raise ThresholdError(f"{metric} is a count, not bytes: use K, M, G or T")
     # Decimal, not float: 4.1 * 10**9 in binary floating point is 4,099,999,999.99...
     return Threshold(text, metric, float(Decimal(match["amount"]) * _SCALE[unit]), False)

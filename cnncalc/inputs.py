@@ -57,6 +57,7 @@ class Variant:
 
     label: str  # `l=512`, or `h=224 w=224`
     spec: Spec
+    values: dict[str, int]  # {"l": 512}
 
 
 def variants(spec: Spec, path: str, overrides: list[Override]) -> list[Variant]:
@@ -79,5 +80,5 @@ def variants(spec: Spec, path: str, overrides: list[Override]) -> list[Variant]:
         except ValidationError as exc:  # a positive int always validates; kept for a future rule
             raise InputError(f"{at}: --input {changed}: {exc.errors()[0]['msg']}") from None
         label = " ".join(f"{k}={v}" for k, v in changed.items())
-        found.append(Variant(label, spec.model_copy(update={"input": shaped})))
+        found.append(Variant(label, spec.model_copy(update={"input": shaped}), changed))
     return found

@@ -14,7 +14,7 @@ What is rendered, and the renderer's signature for it:
 - `drawing`: a diagram of a propagated spec (`cnncalc draw`):
   `render(report: Report, rankdir: str) -> str`.
 - `sweep`: a spec's totals at several inputs (`cnncalc table --input l=128,1024`):
-  `render(title: str, rows: list[Row]) -> str`.
+  `render(sweep: Sweep) -> str`.
 
 A renderer is named here as `module:function` and imported only when chosen (JSON output
 never loads rich, the plain path never loads the others). Adding a format touches its
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from cnncalc.engine import Trace
     from cnncalc.findings import CheckResult
     from cnncalc.report import Report
-    from cnncalc.report.sweep import Row as SweepRow
+    from cnncalc.report.sweep import Sweep
     from cnncalc.report.verification import Checked
 
 What = Literal["trace", "findings", "diff", "verification", "counters", "drawing", "sweep"]
@@ -110,7 +110,7 @@ def renderer(what: Literal["counters"], name: str) -> Callable[[Trace, list[Row]
 @overload
 def renderer(what: Literal["drawing"], name: str) -> Callable[[Report, str], str]: ...
 @overload
-def renderer(what: Literal["sweep"], name: str) -> Callable[[str, list[SweepRow]], str]: ...
+def renderer(what: Literal["sweep"], name: str) -> Callable[[Sweep], str]: ...
 def renderer(what: What, name: str) -> Any:
     """The function rendering `what` in format `name`, importing only its module."""
     module, function = RENDERERS[what][check_format(what, name)].split(":")

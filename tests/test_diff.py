@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -129,6 +130,14 @@ def test_cli_json(specs: Path) -> None:
         ("memory:+79B", 1),
         ("weights:+38800", 0),
         ("flops:0", 1),
+        # The inference peak is at CONV1: every weight plus CONV1's input and output, of which only
+        # the weights change, by 4 bytes * 9,700 params = 38,800 bytes.
+        ("peak:+38800B", 0),
+        ("peak:+38799", 1),
+        ("peak:+37.8KiB", 1),  # 37.8 * 1024 = 38,707.2
+        # One Adam step holds weights, gradients and two moments: at least 4 * 38,800 more bytes.
+        ("train_peak:+1GiB", 0),  # the README's example
+        ("train_peak:+150KiB", 1),  # 153,600 < 155,200
     ],
 )
 def test_cli_fail_on(specs: Path, rule: str, code: int) -> None:
@@ -154,6 +163,32 @@ def test_cli_plain_table(specs: Path) -> None:
     assert fc3[:5] == ["FC3", "dense", "changed", "40,100", "-8,020"]
 
 
+def test_cli_table_totals_show_bytes_in_binary_units(specs: Path) -> None:
+    result = run_cli("diff", "old.yaml", "new.yaml", cwd=specs)
+    assert result.returncode == 0
+    rows = {line[:18].strip(): line[18:].split("  ") for line in result.stdout.splitlines()}
+    cells = {label: [cell.strip() for cell in cells if cell.strip()] for label, cells in rows.items()}
+    # weights: 62,006 * 4 = 248,024 B = 242.2 KiB; 52,306 * 4 = 209,224 B = 204.3 KiB;
+    # -38,800 B = -37.9 KiB; -9,700 / 62,006 = -15.64%
+    assert cells["weights memory"] == ["242.2 KiB", "204.3 KiB", "-37.9 KiB", "-15.64%"]
+    assert cells["activation memory"][2] == "-80 B"  # FC3's 20 outputs fewer, 4 bytes each
+    assert cells["params"][:3] == ["62,006", "52,306", "-9,700"]  # counts stay exact
+
+
+def test_cli_fail_on_help_lists_every_metric_and_its_units(specs: Path) -> None:
+    from cnncalc.diff import BYTE_METRICS, METRICS
+
+    result = run_cli("diff", "--help", cwd=specs)
+    text = " ".join(result.stdout.split())
+    start = text.index("--fail-on METRIC:+AMOUNT")
+    helped = text[start : text.index("--all", start)]
+    for metric in METRICS:
+        assert re.search(rf"\b{metric}\b", helped), metric
+    bytes_part = helped[helped.index("memory") :]
+    assert all(metric in bytes_part for metric in BYTE_METRICS)
+    assert "KiB" in bytes_part and "GiB" in bytes_part
+
+
 def test_cli_bad_input(specs: Path) -> None:
     (specs / "broken.yaml").write_text(lenet(120).replace("type: flatten", "type: flaten"))
     result = run_cli("diff", "old.yaml", "broken.yaml", cwd=specs)
@@ -172,6 +207,11 @@ def test_parse_threshold() -> None:
     assert parse_threshold("memory:+64MiB").amount == 64 * 2**20
     assert parse_threshold("memory:+1.5GB").amount == 1.5e9
     assert parse_threshold("MACS: 2k").amount == 2000
+    assert parse_threshold("train_peak:+1GiB").amount == 2**30
+    assert parse_threshold("peak:+64MiB").amount == 64 * 2**20
+    for count_metric in ("params", "macs", "flops"):
+        with pytest.raises(ThresholdError, match="is a count, not bytes"):
+            parse_threshold(f"{count_metric}:+1GiB")
     with pytest.raises(ThresholdError, match="did you mean 'params'"):
         parse_threshold("parms:+5%")
 

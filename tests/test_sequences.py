@@ -201,15 +201,18 @@ def test_several_input_values_print_one_totals_row_each() -> None:
     assert "307,650,560" in rows[0]  # the reference at 35
     assert f"{1024 * (3_670_016 + 512 * 10_000):,}" in rows[2]
     doc = json.loads(runner.invoke(app, ["table", "lstm_lm", "--input", "l=35,70", "-f", "json"]).stdout)
-    assert [row["macs"] for row in doc] == [307_650_560, 2 * 307_650_560]
+    assert [row["total"]["macs"] for row in doc["rows"]] == [307_650_560, 2 * 307_650_560]
 
 
 def test_inputs_combine_across_dimensions() -> None:
     doc = json.loads(
         runner.invoke(app, ["table", "lenet", "--input", "h=32,36", "--input", "w=32,40", "-f", "json"]).stdout
     )
-    assert [row["input"] for row in doc] == ["h=32 w=32", "h=32 w=40", "h=36 w=32", "h=36 w=40"]
-    assert doc[0]["macs"] == 651_720
+    rows = doc["rows"]
+    assert [row["label"] for row in rows] == ["h=32 w=32", "h=32 w=40", "h=36 w=32", "h=36 w=40"]
+    assert rows[1]["values"] == {"h": 32, "w": 40}
+    assert rows[1]["input"]["shape"] == [32, 40, 3]  # (H, W, C), the default layout
+    assert rows[0]["total"]["macs"] == 651_720
 
 
 @pytest.mark.parametrize(
@@ -230,9 +233,13 @@ def test_bad_input_values_exit_2(args: list[str], words: str) -> None:
 
 
 def test_a_network_that_does_not_fit_the_new_input_says_which_value() -> None:
+    # h=8 is refused (CONV2's 5-wide window on 2 rows), h=32 is LeNet: its row still shows.
     result = runner.invoke(app, ["table", "lenet", "--input", "h=8,32"])
-    assert result.exit_code == 2
-    assert "lenet.yaml:8:" in result.output and "(at --input h=8)" in result.output
+    assert result.exit_code == 0
+    assert "lenet.yaml:8:" in result.stderr and "(at --input h=8)" in result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("h=")]
+    assert rows[0].split()[:2] == ["h=8", "refused:"] and "a 5-wide window does not fit h=2" in result.stdout
+    assert rows[1].startswith("h=32") and "651,720" in rows[1]
 
 
 def test_a_tied_weight_counted_twice_is_explained(tmp_path: Path) -> None:

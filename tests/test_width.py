@@ -115,6 +115,13 @@ TABLES = {
         ["conv1", "fc", "2,049,000"],  # fc: 2048 * 1000 + 1000
     ),
     "zoo": (("zoo",), ["name", "params"], ["lenet", "resnet50", "62,006", "25,557,032"]),
+    "sweep": (
+        ("table", "gpt2_small", "--input", "l=128,512", "--train", "adam"),
+        ["input", "params", "MACs"],
+        # GPT-2 small's MACs at 128 tokens: 12 * (4*128*768*768 + 2*128*128*768 + 2*128*768*3072)
+        # + 128*768*50257 (test_zoo).
+        ["l=128", "l=512", "124,439,808", "16,114,089,984"],
+    ),
     "diff": (
         ("diff", "resnet18", "resnet50"),
         ["layer", "status", "Δ params"],
@@ -207,10 +214,11 @@ def test_columns_applies_to_check_when_piped() -> None:
 
 def test_the_drop_order_is_documented_as_applied() -> None:
     from cnncalc.fit import order
-    from cnncalc.report import diff, table, zoo
+    from cnncalc.report import diff, sweep, table, zoo
 
     readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
     assert order(table.STEPS) in readme
+    assert order(sweep.STEPS) in readme
     for command, steps in (
         ("table", order(table.STEPS)),
         ("zoo", order(zoo.STEPS)),

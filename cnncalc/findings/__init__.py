@@ -7,8 +7,10 @@ with every other renderer; a module is imported only when chosen.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 
 from cnncalc.errors import one_line
 
@@ -41,7 +43,7 @@ class CheckResult:
 
     files: list[str]
     findings: list[Finding] = field(default_factory=list)
-    # Where SARIF URIs start (`--root`); None: git's top level above the current folder.
+    # Where CI paths (SARIF, GitHub, JUnit) start (`--root`); None: see `report_root`.
     root: str | None = None
 
     def count(self, level: str) -> int:
@@ -49,6 +51,48 @@ class CheckResult:
 
     def files_with_findings(self) -> list[str]:
         return sorted({f.path for f in self.findings})
+
+
+def report_root(result: CheckResult) -> Path:
+    """Where the CI formats' paths start: `--root`; else git's top level above the current
+    folder; run from outside any repository, the one holding the first spec checked; else
+    the current folder. CI (GitHub, GitLab, Jenkins) places files relative to the checkout,
+    whichever folder the step runs in."""
+    from cnncalc.files import repository_root
+
+    if result.root is not None:
+        return Path(os.path.abspath(result.root))
+    cwd = Path.cwd()
+    found = repository_root(cwd)
+    for path in result.files if found is None else []:
+        found = repository_root(Path(os.path.abspath(path)).parent)
+        if found is not None:
+            break
+    return found or cwd
+
+
+def under_root(path: str, root: Path) -> PurePosixPath | None:
+    """`path` relative to `root`, where the file lies under it; else None."""
+    full = Path(os.path.abspath(path))
+    # As named first (a link inside the repository stays there), then with links resolved
+    # (a root or a current folder reached through one).
+    for base, target in ((root, full), (Path(os.path.realpath(root)), Path(os.path.realpath(full)))):
+        try:
+            return PurePosixPath(target.relative_to(base).as_posix())
+        except ValueError:
+            continue
+    return None
+
+
+def root_paths(result: CheckResult) -> dict[str, str]:
+    """Each file's path as CI shows it: relative to `report_root` with `/`, or absolute
+    where the file lies outside it."""
+    root = report_root(result)
+    shown = {}
+    for path in [*result.files, *(f.path for f in result.findings)]:
+        relative = under_root(path, root)
+        shown[path] = str(relative) if relative is not None else os.path.abspath(path)
+    return shown
 
 
 def plural(n: int, word: str) -> str:

@@ -2,11 +2,13 @@
 
 Escaping follows the Actions toolkit (`@actions/core` command.ts): in the message `%`,
 CR and LF become `%25`, `%0D`, `%0A`; property values also escape `:` and `,`.
+A `file=` is relative to the repository root (`cnncalc.findings.report_root`), as GitHub
+places annotations, whichever folder cnncalc runs in.
 """
 
 from __future__ import annotations
 
-from cnncalc.findings import CheckResult, summary
+from cnncalc.findings import CheckResult, root_paths, summary
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -21,8 +23,9 @@ def escape_property(text: str) -> str:
 
 def render(result: CheckResult) -> str:
     lines = []
+    shown = root_paths(result)
     for f in result.findings:
-        props = {"file": f.path, "line": str(f.line), "col": str(f.col), "title": f"{f.code} {f.name}"}
+        props = {"file": shown[f.path], "line": str(f.line), "col": str(f.col), "title": f"{f.code} {f.name}"}
         text = ",".join(f"{k}={escape_property(v)}" for k, v in props.items())
         lines.append(f"::{COMMANDS[f.level]} {text}::{escape_data(f.message)}")
     lines.append(summary(result))

@@ -5,8 +5,9 @@ each result has ruleId and ruleIndex, a level, a message and a physical location
 Columns count Unicode code points (`columnKind`), as cnncalc's do.
 
 A location's URI is relative to the repository root, `%SRCROOT%` in
-`originalUriBaseIds` (git's top level above the current folder, found by its `.git`,
-or `--root`), whichever folder cnncalc runs in: GitHub maps `sub/x.yaml`, never
+`originalUriBaseIds` (git's top level above the current folder, found by its `.git`;
+run from outside any repository, the one holding the specs; or `--root`:
+`cnncalc.findings.report_root`), whichever folder cnncalc runs in: GitHub maps `sub/x.yaml`, never
 `../sub/x.yaml`. URIs are percent-encoded (RFC 3986); a file outside the root gets an
 absolute `file://` URI.
 
@@ -23,8 +24,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from cnncalc import __version__
-from cnncalc.files import repository_root
-from cnncalc.findings import CheckResult, fingerprints
+from cnncalc.findings import CheckResult, fingerprints, report_root, under_root
 from cnncalc.rules import rules
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -33,25 +33,12 @@ LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 ROOT_ID = "%SRCROOT%"
 
 
-def _root(result: CheckResult) -> Path:
-    if result.root is not None:
-        return Path(os.path.abspath(result.root))
-    cwd = Path.cwd()
-    return repository_root(cwd) or cwd
-
-
 def _location(path: str, root: Path) -> dict[str, str]:
     """An artifactLocation: relative to the root where the file lies under it."""
-    full = Path(os.path.abspath(path))
-    # As named first (a link inside the repository stays there), then with links resolved
-    # (a root or a current folder reached through one).
-    for base, target in ((root, full), (Path(os.path.realpath(root)), Path(os.path.realpath(full)))):
-        try:
-            relative = target.relative_to(base)
-        except ValueError:
-            continue
-        return {"uri": quote(relative.as_posix(), safe="/"), "uriBaseId": ROOT_ID}
-    return {"uri": full.as_uri()}
+    relative = under_root(path, root)
+    if relative is not None:
+        return {"uri": quote(str(relative), safe="/"), "uriBaseId": ROOT_ID}
+    return {"uri": Path(os.path.abspath(path)).as_uri()}
 
 
 def _base_uri(root: Path) -> str:
@@ -60,7 +47,7 @@ def _base_uri(root: Path) -> str:
 
 
 def render(result: CheckResult) -> str:
-    root = _root(result)
+    root = report_root(result)
     modules = list(rules().values())
     index = {m.rule.code: i for i, m in enumerate(modules)}
     descriptors = [

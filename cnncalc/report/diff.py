@@ -28,6 +28,18 @@ def signed(n: int) -> str:
     return f"+{n:,}" if n > 0 else f"{n:,}"
 
 
+def signed_size(n: int) -> str:
+    """A change in bytes in binary units: `+234.9 MiB`, `-80 B`."""
+    return f"{'+' if n > 0 else '-' if n < 0 else ''}{size_text(abs(n))}"
+
+
+def _total_texts(metric: str, change: Change) -> list[str]:
+    """old, new and change as the terminal shows them: bytes in binary units, as `table` does."""
+    if metric in BYTES:
+        return [size_text(change.old), size_text(change.new), signed_size(change.delta)]
+    return [count(change.old), count(change.new), signed(change.delta)]
+
+
 def percent_text(change: Change) -> str:
     p = change.percent
     if p is None:
@@ -111,7 +123,7 @@ def render_table(diff: Diff, color: bool = False, everything: bool = False, widt
     lines.append("")
     totals_body: list[tuple[list[Cell], str]] = []
     for metric, change in diff.total.items():
-        texts = [TOTAL_LABELS[metric], count(change.old), count(change.new), signed(change.delta), percent_text(change)]
+        texts = [TOTAL_LABELS[metric], *_total_texts(metric, change), percent_text(change)]
         totals_body.append(([[(text, "")] for text in texts], ""))
     totals_header = ["total", "old", "new", "change", "%"]
     totals, fitted = layout(totals_header, {1, 2, 3, 4}, totals_body, color, width, TOTAL_STEPS)

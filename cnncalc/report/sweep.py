@@ -1,4 +1,11 @@
-"""`cnncalc table --input l=128,1024,4096`: one totals row per input, as text, JSON, CSV or Markdown."""
+"""`cnncalc table --input l=128,1024,4096`: one totals row per input, as text, JSON, CSV or Markdown.
+
+Each row carries every total of the single-input report (params, buffers, MACs, FLOPs,
+activations, KV cache, the inference peak, and the training peak under `--train`); a value
+the network refuses is a row of its own with the reason. The JSON is a versioned document
+(`SCHEMA_VERSION`, README "The JSON report") whose rows hold the single report's `input`,
+`total` and `memory` objects, shapes as lists of ints.
+"""
 
 from __future__ import annotations
 
@@ -6,67 +13,195 @@ import csv
 import io
 import json
 from dataclasses import dataclass
+from typing import Any
 
-from cnncalc.figures import Totals
+from cnncalc.errors import Diagnostic
+from cnncalc.fit import Step
+from cnncalc.report import Report, count, size_text
+
+# The sweep document's own version: it changes only when a field is removed or changes meaning.
+SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
 class Row:
-    """The network's totals at one input."""
+    """The network at one input: its report, or why the network refuses that input."""
 
-    label: str  # `l=1024`
-    input: str  # the input's shape as shown: `(1024,)`
-    output: str
-    totals: Totals
-
-
-HEADER = ("input", "shape", "output", "params", "MACs", "FLOPs", "activations (bytes)")
+    label: str  # `l=1024`, `h=224 w=224`
+    values: dict[str, int]  # {"l": 1024}
+    report: Report | None  # None where refused
+    refused: Diagnostic | None = None
 
 
-def _cells(row: Row) -> tuple[str, ...]:
-    t = row.totals
-    numbers = (t.params.total, t.macs, t.flops, t.activation_bytes)
-    return (row.label, row.input, row.output, *(f"{n:,}" for n in numbers))
+@dataclass(frozen=True)
+class Sweep:
+    """Every row, with what they share: the spec, batch, dtype, layout and counting."""
+
+    name: str
+    path: str
+    batch: int
+    dtype: str
+    layout: str
+    convention: str  # what the MACs count, in words
+    count: str | None  # `--count PRESET`, or None
+    train: str | None  # `--train OPTIMIZER`, or None
+    master: str | None  # `--master-weights DTYPE`, or None
+    rows: list[Row]
+    width: int | None = None  # a terminal's columns the table must fit; None: every column
+    color: bool = False
+
+    @property
+    def title(self) -> str:
+        counted = f"counted as {self.count}" if self.count else "MACs by cnncalc's convention"
+        return f"{self.name} · {self.path} · batch {self.batch} · {self.dtype} · {counted}"
+
+    @property
+    def kv_cache(self) -> bool:
+        """Whether the network keeps a KV cache (a column only then)."""
+        return any(r.report is not None and r.report.totals.kv_cache_bytes_per_token for r in self.rows)
 
 
-def table(title: str, rows: list[Row]) -> str:
-    body = [HEADER, *(_cells(r) for r in rows)]
-    widths = [max(len(line[i]) for line in body) for i in range(len(HEADER))]
-    lines = [title, ""]
-    for line in body:
-        left = [cell.ljust(w) for cell, w in zip(line[:3], widths, strict=False)]
-        right = [cell.rjust(w) for cell, w in zip(line[3:], widths[3:], strict=True)]
-        lines.append("  ".join([*left, *right]).rstrip())
-    return "\n".join(lines) + "\n"
+# What goes first when the table is wider than the terminal; input, params and MACs stay.
+STEPS = (
+    Step("shape"),
+    Step("activations"),
+    Step("FLOPs"),
+    Step("buffers"),
+    Step("output"),
+    Step("KV cache"),
+    Step("training peak"),
+    Step("inference peak"),
+)
 
 
-def json_text(title: str, rows: list[Row]) -> str:
-    doc = [
-        {
-            "input": r.label,
-            "shape": r.input,
-            "output": r.output,
-            "params": r.totals.params.total,
-            "macs": r.totals.macs,
-            "flops": r.totals.flops,
-            "activation_bytes": r.totals.activation_bytes,
-        }
-        for r in rows
-    ]
-    return json.dumps(doc, indent=2) + "\n"
+def _header(sweep: Sweep) -> list[str]:
+    header = ["input", "shape", "output", "params", "buffers", "MACs", "FLOPs", "activations"]
+    header += ["KV cache"] if sweep.kv_cache else []
+    header += ["inference peak", *(["training peak"] if sweep.train else [])]
+    return header
 
 
-def csv_text(title: str, rows: list[Row]) -> str:
+def _cells(sweep: Sweep, row: Row) -> list[str]:
+    report = row.report
+    if report is None:
+        return [row.label] + [""] * (len(_header(sweep)) - 1)
+    t = report.totals
+    cells = [row.label, report.shape_text(report.trace.nodes[0].output), report.shape_text(t.output)]
+    cells += [count(t.params.total), count(t.params.buffers), count(t.macs), count(t.flops)]
+    cells += [size_text(t.activation_bytes)]
+    cells += [size_text(t.kv_cache_bytes)] if sweep.kv_cache else []
+    cells += [size_text(report.inference_memory.total)]
+    step = report.training_memory
+    cells += [size_text(step.total)] if step is not None else []
+    return cells
+
+
+def _reason(row: Row) -> str:
+    assert row.refused is not None
+    return f"refused: {row.refused.message} (line {row.refused.mark.line})"
+
+
+def table(sweep: Sweep) -> str:
+    """The rows as the human table lays them out, fitted to `sweep.width`; a refused value's
+    row says why, wrapped under its label."""
+    from cnncalc.fit import wrap
+    from cnncalc.report.table import layout, note_lines
+
+    header = _header(sweep)
+    body = [([[(cell, "")] for cell in _cells(sweep, row)], "") for row in sweep.rows]
+    lines, fitted = layout(header, set(range(3, len(header))), body, sweep.color, sweep.width, STEPS)
+    label_width = max(len(header[0]), *(len(row.label) for row in sweep.rows))
+    out = [*wrap(sweep.title, sweep.width, indent="  "), "", lines[0]]
+    for row, line in zip(sweep.rows, lines[1:], strict=True):
+        if row.refused is None:
+            out.append(line)
+        else:
+            first = row.label.ljust(label_width) + "  "
+            out += wrap(_reason(row), sweep.width, indent=" " * len(first), first=first)
+    out += note_lines(sweep.width, sweep.color, fitted.left_out, fitted.shortened)
+    return "\n".join(line.rstrip() for line in out) + "\n"
+
+
+def _row_document(row: Row) -> dict[str, Any]:
+    from cnncalc.report.json_report import document
+
+    if row.report is None:
+        assert row.refused is not None
+        where = row.refused
+        refused = {"message": where.message, "path": where.path, "line": where.mark.line, "col": where.mark.col}
+        return {"label": row.label, "values": row.values, "refused": refused}
+    single = document(row.report, layers=False)
+    return {"label": row.label, "values": row.values, "refused": None, **{k: single[k] for k in KEYS}}
+
+
+KEYS = ("input", "total", "memory")  # a row's objects, as the single-input report has them
+
+
+def document(sweep: Sweep) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "name": sweep.name,
+        "path": sweep.path,
+        "layout": sweep.layout,
+        "batch": sweep.batch,
+        "dtype": sweep.dtype,
+        "convention": sweep.convention,
+        "count": sweep.count,
+        "rows": [_row_document(row) for row in sweep.rows],
+    }
+
+
+def json_text(sweep: Sweep) -> str:
+    return json.dumps(document(sweep), indent=2) + "\n"
+
+
+CSV_HEADER = (
+    "input",
+    "input_shape",
+    "output_shape",
+    "params",
+    "buffers",
+    "macs",
+    "flops",
+    "activation_bytes",
+    "weights_bytes",
+    "kv_cache_bytes",
+    "inference_peak_bytes",
+    "training_peak_bytes",
+    "refused",
+)
+
+
+def csv_text(sweep: Sweep) -> str:
+    """One line per input; shapes as `128x50257`; training_peak_bytes empty without --train,
+    the figures empty and `refused` saying why where the network refuses the input."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["input", "shape", "output", "params", "macs", "flops", "activation_bytes"])
-    for r in rows:
-        t = r.totals
-        writer.writerow([r.label, r.input, r.output, t.params.total, t.macs, t.flops, t.activation_bytes])
+    writer.writerow(CSV_HEADER)
+    for row in sweep.rows:
+        report = row.report
+        if report is None:
+            writer.writerow([row.label, *[""] * (len(CSV_HEADER) - 2), str(row.refused)])
+            continue
+        t, step = report.totals, report.training_memory
+        shapes = ["x".join(map(str, report.shape(s))) for s in (report.trace.nodes[0].output, t.output)]
+        figures = [t.params.total, t.params.buffers, t.macs, t.flops, t.activation_bytes, t.weights_bytes]
+        figures += [t.kv_cache_bytes, report.inference_memory.total]
+        writer.writerow([row.label, *shapes, *figures, "" if step is None else step.total, ""])
     return out.getvalue()
 
 
-def markdown(title: str, rows: list[Row]) -> str:
-    lines = [f"**{title}**", "", "| " + " | ".join(HEADER) + " |", "|---|---|---|--:|--:|--:|--:|"]
-    lines += ["| " + " | ".join(_cells(r)) + " |" for r in rows]
+def _md(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def markdown(sweep: Sweep) -> str:
+    header = _header(sweep)
+    lines = [f"**{_md(sweep.title)}**", "", "| " + " | ".join(header) + " |"]
+    lines.append("|" + "---|" * 3 + "--:|" * (len(header) - 3))
+    for row in sweep.rows:
+        if row.refused is not None:
+            lines.append(f"| {_md(row.label)} | {_md(_reason(row))} |" + " |" * (len(header) - 2))
+        else:
+            lines.append("| " + " | ".join(_md(cell) for cell in _cells(sweep, row)) + " |")
     return "\n".join(lines) + "\n"
