@@ -708,7 +708,7 @@ def zoo(
         typer.Option(
             "--wide",
             help=WIDE_HELP.format(
-                order="'description' cut to 20, 'input (H, W, C)', 'description', 'MACs'", kept="name and params"
+                order="'description' cut to 20, 'input', 'description', 'MACs'", kept="name and params"
             ),
         ),
     ] = False,

@@ -116,3 +116,19 @@ def test_layers_says_what_rmsnorm_eps_none_means() -> None:
     # nn.RMSNorm(eps=None) uses torch.finfo(x.dtype).eps: the default must say so, not a bare None.
     out = run("layers", "rmsnorm").stdout
     assert "eps=None (torch.finfo(dtype).eps)" in out
+
+
+def test_token_id_inputs_are_labelled_as_tokens() -> None:
+    from tests.test_core import run
+
+    # BERT-base reads 128 token ids, GPT-2 small 1,024 (their specs' `input: {l: ...}`).
+    assert "· input 128 tokens ·" in run("table", "bert_base").stdout.splitlines()[0]
+    # An image's title is as it was: H×W×C.
+    assert "· input 32×32×3 ·" in run("table", "lenet").stdout.splitlines()[0]
+    rows = {line.split()[0]: line for line in run("zoo").stdout.splitlines()[1:]}
+    header = run("zoo").stdout.splitlines()[0]
+    assert "(H, W, C)" not in header and "input" in header.split()
+    assert " 128 tokens " in rows["bert_base"] and " 1024 tokens " in rows["gpt2_small"]
+    assert " 224×224×3 " in rows["resnet50"]
+    # llama_tiny's input is 128 embedded tokens of width 256: (L, D), not an image.
+    assert " 128×256 (L, D) " in rows["llama_tiny"]
