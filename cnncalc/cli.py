@@ -45,6 +45,11 @@ class _Command(TyperCommand):
     """A command whose help names each argument by its metavar alone: `table [OPTIONS] SPEC`
     and `SPEC  A spec file...`, where typer writes `{spec}` and `SPEC <str>`."""
 
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """The docstring's first paragraph, whole, for `cnncalc --help`: click would cut it at
+        `limit` mid-sentence; each command's is one short sentence, wrapped if need be."""
+        return " ".join((self.help or "").split("\n\n")[0].split())
+
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
         for param in self.get_params(ctx):
@@ -332,7 +337,10 @@ def table(
         ),
     ] = None,
 ) -> None:
-    """Print a spec's per-layer shapes, parameters, MACs and totals; exit 1 if a claim is refuted."""
+    """Print each layer's shape, parameters and MACs, and the totals.
+
+    Exit 1 if a claim of the spec's `expect:` is refuted.
+    """
     from cnncalc.engine import propagate
     from cnncalc.figures import check_claims, totals
     from cnncalc.output import writer
@@ -516,8 +524,19 @@ def counters(
             help="table, json or markdown.",
         ),
     ] = "table",
+    wide: Annotated[
+        bool,
+        typer.Option(
+            "--wide",
+            help="One line per counter. At a terminal, or with COLUMNS set, the table fits that width: "
+            "the why wraps in its column, or under each row where the column would be narrow. Piped, one line each.",
+        ),
+    ] = False,
 ) -> None:
-    """Every other counter's total for a spec (fvcore, ptflops, thop...), and why it differs from cnncalc's."""
+    """Show what fvcore, ptflops, thop and others count, and why.
+
+    Every other counter's total for a spec beside cnncalc's, and, kind by kind, why it differs.
+    """
     from cnncalc.conventions.compare import rows
     from cnncalc.engine import propagate
     from cnncalc.output import renderer
@@ -528,6 +547,11 @@ def counters(
         trace = propagate(load_spec(path), path)
     except SpecError as error:
         _fail(error)
+    if output_format == "table":
+        from cnncalc.report.counters import text
+
+        sys.stdout.write(text(trace, rows(trace), _width(wide)))
+        return
     sys.stdout.write(renderer("counters", output_format)(trace, rows(trace)))
 
 
@@ -580,8 +604,9 @@ def verify_command(
         ),
     ] = False,
 ) -> None:
-    """Build each spec in PyTorch and check every shape, parameter, buffer and MAC count.
+    """Check each spec's numbers against PyTorch.
 
+    Builds each spec in PyTorch and checks every shape, parameter, buffer and MAC count.
     Exit 1 if PyTorch disagrees anywhere, 2 if a spec is unusable or PyTorch cannot run.
     """
     from pathlib import Path
@@ -652,6 +677,12 @@ def verify_command(
             yield Checked(trace.spec.name, path, result)
 
     # A text format prints each spec as soon as it is checked; JSON prints once, at the end.
+    if output_format == "text":
+        from functools import partial
+
+        from cnncalc.report.verification import render_text
+
+        render = partial(render_text, width=_width(False))
     for chunk in render(checked(), layout.value):
         sys.stdout.write(chunk)
     raise typer.Exit(code)
@@ -663,6 +694,7 @@ def _verify_memory(specs: list[str], batch: int) -> int:
     from cnncalc.engine import propagate
     from cnncalc.memory_tracker import check_memory
     from cnncalc.report import size_text
+    from cnncalc.report.verification import fitted
     from cnncalc.spec import load_spec
     from cnncalc.verify import MIN_BATCH
 
@@ -680,39 +712,40 @@ def _verify_memory(specs: list[str], batch: int) -> int:
         for check in check_memory(trace, batch):
             mark = "✓" if check.agrees else "✗ more than 5% off"
             what = "inference" if check.what == "inference" else f"training step ({check.what})"
-            print(
+            line = (
                 f"{path}: {what} peak at batch {batch}: cnncalc {size_text(check.computed)} "
                 f"({check.computed:,} B), PyTorch {size_text(check.torch)} ({check.torch:,} B), "
                 f"{100 * check.error:+.2f}% {mark}"
             )
+            sys.stdout.write(fitted(line + "\n", _width(False)))
             if not check.agrees and code == EXIT_OK:
                 code = EXIT_FINDINGS
     return code
 
 
 @app.command(cls=_Command)
-def layers() -> None:
-    """List the layer kinds and their fields (every layer also takes name, from, repeat and when)."""
+def layers(
+    names: Annotated[
+        list[str] | None, typer.Argument(metavar="[KIND]...", help="Show only these kinds (attention, conv...).")
+    ] = None,
+) -> None:
+    """List the layer kinds and their fields.
+
+    Every layer also takes name, from, repeat and when. At a terminal, or with COLUMNS set,
+    the list wraps at its width.
+    """
     from cnncalc.layers import registry
     from cnncalc.layers._base import Layer
+    from cnncalc.report.kinds import render
 
-    common = set(Layer.model_fields)
-    for kind, cls in sorted(registry().items()):
-        # The whole first paragraph, on one line: a first sentence may run over several.
-        doc = " ".join(line.strip() for line in (cls.__doc__ or "").strip().split("\n\n")[0].splitlines())
-        print(f"{kind:<18} {doc}")
-        fields = []
-        for name, info in cls.model_fields.items():
-            if name in common:
-                continue
-            if info.is_required():
-                fields.append(f"{name} (required)")
-            else:
-                default = info.default
-                shown = str(default).lower() if isinstance(default, bool) else default
-                fields.append(f"{name}={shown}")
-        if fields:
-            print(f"{'':<18} {', '.join(fields)}")
+    every = dict(sorted(registry().items()))
+    unknown = [name for name in names or [] if name not in every]
+    if unknown:
+        from cnncalc.errors import did_you_mean
+
+        _usage(f"unknown layer kind '{unknown[0]}' (cnncalc layers lists them){did_you_mean(unknown[0], list(every))}")
+    chosen = {kind: every[kind] for kind in dict.fromkeys(names)} if names else every
+    sys.stdout.write(render(chosen, set(Layer.model_fields), _width(False)))
 
 
 @app.command(cls=_Command)
@@ -722,7 +755,7 @@ def zoo(
         typer.Option(
             "--wide",
             help=WIDE_HELP.format(
-                order="'description' cut to 20, 'input (H, W, C)', 'description', 'MACs'", kept="name and params"
+                order="'description' cut to 20, 'input', 'description', 'MACs'", kept="name and params"
             ),
         ),
     ] = False,
@@ -805,7 +838,10 @@ def check(
         ),
     ] = None,
 ) -> None:
-    """Lint specs: validation, shapes and the rules (cnncalc rules); exit 1 on any error finding."""
+    """Lint specs: validation, shapes and the rules.
+
+    The rules are listed by `cnncalc rules`. Exit 1 on any error finding.
+    """
     from pathlib import Path
 
     from cnncalc.check import PathError, UsageError, check_paths, discover, find_pyproject, load_config, progress_bar
@@ -872,21 +908,23 @@ def rules(
         bool, typer.Option("--markdown", help="Print docs/rules.md, every rule with examples.")
     ] = False,
 ) -> None:
-    """List the lint rules of `cnncalc check`: code, name, default level, what each finds."""
-    from cnncalc.rules import rules as registry
+    """List the lint rules of `cnncalc check`.
 
-    if markdown:
-        from cnncalc.rules._docs import markdown as render
+    Each rule's code, name, default level and what it finds; at a terminal, or with COLUMNS
+    set, wrapped at its width.
+    """
+    from cnncalc.rules._docs import listing
+    from cnncalc.rules._docs import markdown as render
 
-        sys.stdout.write(render())
-        return
-    for code, module in registry().items():
-        print(f"{code}  {module.rule.name:<26} {module.rule.level:<8} {module.summary}")
+    sys.stdout.write(render() if markdown else listing(_width(False)))
 
 
 @app.command(cls=_Command)
 def schema() -> None:
-    """Print the JSON Schema of the spec format (docs/spec.schema.json), for editor completion."""
+    """Print the JSON Schema of the spec format, for editors.
+
+    The same as docs/spec.schema.json, which editors read for completion.
+    """
     from cnncalc.schema import render
 
     sys.stdout.write(render())
@@ -942,7 +980,10 @@ def diff(
         ),
     ] = Optimizer.adam,
 ) -> None:
-    """Per-layer and total changes in params, MACs and memory between two specs; exit 1 past a --fail-on."""
+    """Compare two specs' params, MACs and memory, layer by layer.
+
+    Per-layer and total changes; exit 1 past a --fail-on threshold.
+    """
     from cnncalc.diff import ThresholdError, compare, parse_threshold
     from cnncalc.engine import propagate
     from cnncalc.output import UnknownFormat, check_format, renderer
@@ -1009,7 +1050,10 @@ def draw(
     ] = RankDir.TB,
     layout: LayoutOption = Layout.hwc,
 ) -> None:
-    """Draw a spec: every layer with its shape, parameters and MACs, shaded by its share of the MACs."""
+    """Draw a spec's layers with their shapes, parameters and MACs.
+
+    Every layer a box, shaded by its share of the MACs.
+    """
     from pathlib import Path
 
     from cnncalc.draw import SUFFIXES, DrawUnavailable, drawer

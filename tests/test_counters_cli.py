@@ -83,3 +83,31 @@ def test_a_tool_that_crashes_on_a_kind_is_not_defined_not_invented() -> None:
     assert result.returncode == 2
     assert result.stderr.startswith(f"{spec}:1:1: --count calflops: calflops has no count")
     assert "Traceback" not in result.stderr
+
+
+def _whys(spec: str) -> dict[str, str]:
+    document = json.loads(run("counters", spec, "-f", "json").stdout)
+    return {c["name"]: c["why"] for c in document["counters"]}
+
+
+def test_counters_explain_a_bias_free_rotary_attention_as_specified() -> None:
+    # llama_tiny: attention with bias: false, rotary, 2 of 8 heads for k and v, built as q/k/v/o
+    # nn.Linears (not nn.MultiheadAttention); gated_ffn and lm_head without bias; no norm inside
+    # the attention. fvcore leaves out QK^T and AV: 4 layers * 2*128*128*256 = 33,554,432.
+    document = json.loads(run("counters", "llama_tiny", "-f", "json").stdout)
+    by_name = {c["name"]: c for c in document["counters"]}
+    assert by_name["fvcore"]["difference"] == -33_554_432
+    for name, why in _whys("llama_tiny").items():
+        assert "with bias" not in why and "weights and bias" not in why, name
+        assert "MultiheadAttention" not in why and "fused attention" not in why, name
+        assert "attention projections only, no QK^T or AV; norms" not in why, name
+    assert "attention q/k/v/o nn.Linear projections, no QK^T or AV" in by_name["ptflops"]["why"]
+
+
+def test_counters_still_explain_nn_multiheadattention_by_its_hook() -> None:
+    # bert_base's encoder layers are nn.TransformerEncoderLayer: nn.MultiheadAttention with biases.
+    whys = _whys("bert_base")
+    assert (
+        "transformer_encoder_layer projections with bias, MultiheadAttention by its hook's formula" in whys["ptflops"]
+    )
+    assert "MultiheadAttention 0" in whys["thop"] and "norms 4 per element" in whys["thop"]

@@ -2,7 +2,9 @@
 
 A rule returns the tool's number for one node, or `NotDefined` quoting what the tool does
 with that kind (it crashes, or refuses). Every rule carries a phrase that says, in words,
-what the tool charges for the kind; `cnncalc counters` builds its "why" from them.
+what the tool charges for the kind; `cnncalc counters` builds its "why" from them. A kind
+whose layers differ in what the tool sees (attention with or without bias, as
+nn.MultiheadAttention or as nn.Linear projections) words it from the layer (`says`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class Rule:
 
     count: Callable[[Facts], Count]
     phrase: str = ""
+    says: Callable[[Facts], str] | None = None  # the phrase for one layer as specified, where it depends on it
 
 
 def zero(phrase: str = "") -> Rule:
@@ -125,6 +128,12 @@ class Tally:
     by_kind: dict[str, int]  # the tool's count minus cnncalc's, per kind (activations on their own)
     undefined: dict[str, str]  # kind -> the tool's behaviour, where it has no number
     default_total: int  # cnncalc's own total in the preset's unit
+    phrases: dict[str, list[str]] = field(default_factory=dict)  # kind -> its layers' `says`, each once
+
+    def phrase(self, kind: str) -> str:
+        """What the tool charges for `kind`, in words, as this network's layers of it are specified."""
+        said = self.phrases.get(kind)
+        return " / ".join(said) if said else self.preset.rule(kind).phrase
 
     @property
     def defined(self) -> bool:
@@ -141,8 +150,15 @@ def tally(preset: Preset, trace: Trace) -> Tally:
     per_node: list[Count] = []
     by_kind: dict[str, int] = {}
     undefined: dict[str, str] = {}
+    phrases: dict[str, list[str]] = {}
     for node in trace.nodes:
         parts = preset.node(node)
+        says = preset.rule(node.kind).says
+        if says is not None:
+            said = phrases.setdefault(node.kind, [])
+            phrase = says(facts(node))
+            if phrase not in said:
+                said.append(phrase)
         own = default_count(node, preset.unit)
         total = 0
         missing: NotDefined | None = None
@@ -155,4 +171,4 @@ def tally(preset: Preset, trace: Trace) -> Tally:
             by_kind[kind] = by_kind.get(kind, 0) + count - (own if i == 0 else 0)
         per_node.append(missing if missing is not None else total)
     default_total = sum(default_count(n, preset.unit) for n in trace.nodes)
-    return Tally(preset, per_node, {k: v for k, v in by_kind.items() if v}, undefined, default_total)
+    return Tally(preset, per_node, {k: v for k, v in by_kind.items() if v}, undefined, default_total, phrases)

@@ -56,6 +56,7 @@ from cnncalc.conventions._kinds import (
 )
 from cnncalc.conventions._preset import Count, NotDefined, Preset, Rule, zero
 from cnncalc.conventions._recurrent import stack
+from cnncalc.conventions._words import fused
 
 
 def _conv(f: Facts) -> int:
@@ -140,7 +141,14 @@ RULES: dict[str, Rule] = {
     "matmul": zero("`a @ b` as an operator: not wrapped"),
     **{k: zero() for k in SEQUENCE},
     "scale": zero("`weight * x` is an operator it does not wrap"),
-    **{k: Rule(_transformer, "projections 2 per MAC, no QK^T or AV; fused attention 0") for k in TRANSFORMER},
+    **{
+        k: Rule(
+            _transformer,
+            "projections 2 per MAC, no QK^T or AV; fused attention 0",
+            lambda f: "projections 2 per MAC, no QK^T or AV" + ("; fused attention 0" if fused(f) else ""),
+        )
+        for k in TRANSFORMER
+    },
     "gated_ffn": Rule(_transformer, "2 per MAC; the gate's F.silu/F.gelu 1 per element"),
     "rmsnorm": zero(),
 }

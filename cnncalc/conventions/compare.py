@@ -50,7 +50,7 @@ def why(result: Tally) -> str:
     if preset.unit == "FLOPs":
         parts.append("counts 2 FLOPs per MAC")
     for kind, diff in sorted(result.by_kind.items(), key=lambda item: (-abs(item[1]), item[0])):
-        phrase = preset.rule(kind).phrase
+        phrase = result.phrase(kind)
         parts.append(f"{kind} {phrase} ({_signed(diff)})" if phrase else f"{kind} ({_signed(diff)})")
     if not parts:
         return "the same rules as cnncalc on this network"

@@ -33,6 +33,7 @@ from cnncalc.conventions._kinds import (
     TRANSPOSED,
 )
 from cnncalc.conventions._preset import Preset, Rule, zero
+from cnncalc.conventions._words import norms
 
 
 def _batchnorm(f: Facts) -> int:
@@ -74,7 +75,14 @@ RULES: dict[str, Rule] = {
     "global_maxpool": _unsupported,
     "adaptive_maxpool": _unsupported,
     "upsample": Rule(_upsample, "1 per output element (bilinear 4)"),
-    **{k: Rule(_transformer, "projections only, no QK^T or AV; norms 5 per element") for k in TRANSFORMER},
+    **{
+        k: Rule(
+            _transformer,
+            "projections only, no QK^T or AV; norms 5 per element",
+            lambda f: "projections only, no QK^T or AV" + ("; norms 5 per element" if norms(f) else ""),
+        )
+        for k in TRANSFORMER
+    },
     "gated_ffn": Rule(_transformer, "its three projections; the gate 0"),
     "rmsnorm": _unsupported,
     **{k: _unsupported for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *MERGE)},

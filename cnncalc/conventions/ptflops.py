@@ -59,6 +59,7 @@ from cnncalc.conventions._kinds import (
 )
 from cnncalc.conventions._preset import Preset, Rule, zero
 from cnncalc.conventions._recurrent import stack
+from cnncalc.conventions._words import linear_attention, multihead, projections
 from cnncalc.layers._attention_parts import AttentionPart, Linear
 
 
@@ -129,9 +130,22 @@ def _transformer(functional: bool) -> dict[str, Rule]:
         gate = "projections with bias; the gate's F.silu 1 per element (nn.GELU and F.gelu 2)"
     else:
         gate = "projections with bias; an nn.GELU gate 1 per element"
+
+    def attention_says(f: Facts) -> str:
+        said = [f"{projections(f)}, MultiheadAttention by its hook's formula"] if multihead(f) else []
+        if linear_attention(f):  # Llama's q/k/v/o nn.Linears and F.scaled_dot_product_attention
+            said.append(f"q/k/v/o nn.Linear {projections(f)}, no QK^T or AV")
+        return "; ".join(said)
+
+    def gate_says(f: Facts) -> str:
+        return gate.replace("projections with bias", projections(f), 1)
+
     return {
-        **{k: Rule(count, "projections with bias, MultiheadAttention by its hook's formula") for k in ATTENTION},
-        "gated_ffn": Rule(count, gate),
+        **{
+            k: Rule(count, "projections with bias, MultiheadAttention by its hook's formula", attention_says)
+            for k in ATTENTION
+        },
+        "gated_ffn": Rule(count, gate, gate_says),
     }
 
 
@@ -186,8 +200,15 @@ def _aten_rules() -> dict[str, Rule]:
         **{k: Rule(_recurrent_aten, "gate matmuls plus biases; an LSTM via oneDNN 0") for k in RECURRENT},
         "matmul": Rule(lambda f: f.macs),
         **{k: zero() for k in SEQUENCE},
-        **{k: Rule(_aten_transformer, "projections with bias, no fused QK^T or AV") for k in ATTENTION},
-        "gated_ffn": Rule(_aten_transformer, "projections with bias"),
+        **{
+            k: Rule(
+                _aten_transformer,
+                "projections with bias, no fused QK^T or AV",
+                lambda f: f"{projections(f)}, no fused QK^T or AV",
+            )
+            for k in ATTENTION
+        },
+        "gated_ffn": Rule(_aten_transformer, "projections with bias", projections),
         "rmsnorm": zero(),
     }
 

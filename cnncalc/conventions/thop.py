@@ -43,6 +43,7 @@ from cnncalc.conventions._kinds import (
 )
 from cnncalc.conventions._preset import Preset, Rule, zero
 from cnncalc.conventions._recurrent import stack
+from cnncalc.conventions._words import multihead, norms
 
 
 def _transposed(f: Facts) -> int:
@@ -117,7 +118,18 @@ RULES: dict[str, Rule] = {
     "scale": _unregistered,
     "prelu": Rule(lambda f: f.x, "1 per element (in eval)"),
     "glu": _unregistered,
-    **{k: Rule(_transformer, "nn.Linear leaves and norms 4 per element; MultiheadAttention 0") for k in TRANSFORMER},
+    **{
+        k: Rule(
+            _transformer,
+            "nn.Linear leaves and norms 4 per element; MultiheadAttention 0",
+            lambda f: (
+                "nn.Linear leaves"
+                + (" and norms 4 per element" if norms(f) else "")
+                + ("; MultiheadAttention 0" if multihead(f) else "")
+            ),
+        )
+        for k in TRANSFORMER
+    },
     "gated_ffn": Rule(_transformer, "its three nn.Linear leaves; SiLU, GELU unregistered"),
     "rmsnorm": _unregistered,
 }

@@ -36,6 +36,7 @@ from cnncalc.conventions._kinds import (
     TRANSPOSED,
 )
 from cnncalc.conventions._preset import Preset, Rule, zero
+from cnncalc.conventions._words import multihead
 
 
 def _conv(f: Facts) -> int:
@@ -53,9 +54,17 @@ def _transformer(f: Facts) -> int:
     return f.params.total - hidden
 
 
+def _weights(f: Facts) -> str:
+    """`weights and bias`, or `weights` for a layer specified without a bias."""
+    return "weights and bias" if f.bias else "weights"
+
+
 RULES: dict[str, Rule] = {
-    **{k: Rule(_conv, "weights and bias per output position") for k in (*CONV, *TRANSPOSED)},
-    "dense": Rule(_dense, "weights and bias once per sample"),
+    **{
+        k: Rule(_conv, "weights and bias per output position", lambda f: f"{_weights(f)} per output position")
+        for k in (*CONV, *TRANSPOSED)
+    },
+    "dense": Rule(_dense, "weights and bias once per sample", lambda f: f"{_weights(f)} once per sample"),
     **{k: Rule(lambda f: f.inputs[0][0] * f.params.total, "parameters per time step") for k in RECURRENT},
     "embedding": Rule(lambda f: f.params.total, "parameters once per sample"),
     # The builder's table reads arange(L), without a batch axis: L rows.
@@ -68,7 +77,14 @@ RULES: dict[str, Rule] = {
     "scale": Rule(lambda f: f.params.total, "parameters once per sample"),  # a leaf with parameters
     "prelu": Rule(lambda f: f.params.total, "parameters once per sample"),
     "glu": zero(),
-    **{k: Rule(_transformer, "leaf parameters once per sample; MultiheadAttention 0") for k in TRANSFORMER},
+    **{
+        k: Rule(
+            _transformer,
+            "leaf parameters once per sample; MultiheadAttention 0",
+            lambda f: "leaf parameters once per sample" + ("; MultiheadAttention 0" if multihead(f) else ""),
+        )
+        for k in TRANSFORMER
+    },
     "gated_ffn": Rule(_transformer, "its projections' parameters once per sample"),
     "rmsnorm": Rule(lambda f: f.params.total, "parameters once per sample"),
 }

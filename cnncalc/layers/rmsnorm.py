@@ -18,6 +18,8 @@ class RMSNorm(Layer):
 
     traits: ClassVar[frozenset[str]] = frozenset({"normalizing"})
     accepts: ClassVar[frozenset[str]] = frozenset({"LD", "F"})
+    # What `cnncalc layers` says a None default stands for: nn.RMSNorm's own eps=None.
+    none_means: ClassVar[dict[str, str]] = {"eps": "torch.finfo(dtype).eps"}
     type: Literal["rmsnorm"]
     affine: bool = Field(True, description="Learn a scale per feature (PyTorch's elementwise_affine).")
     eps: PositiveFloat | None = Field(

@@ -190,9 +190,18 @@ def size_text(n: int) -> str:
     return f"{value:.1f} {unit}"
 
 
+def input_text(shape: Shape, layout: str = "hwc") -> str:
+    """`32×32×3`: an input's sizes in the order shown; token ids `128 tokens`, a count of
+    ids rather than the sizes of a tensor of features."""
+    from cnncalc.shape import TOKEN_IDS
+
+    dims = "×".join(str(v) for v in shape.ordered(layout))
+    return f"{dims} tokens" if shape.axes == TOKEN_IDS else dims
+
+
 def title(report: Report) -> str:
     trace = report.trace
-    dims = "×".join(str(v) for v in report.shape(trace.nodes[0].output))
+    dims = input_text(trace.nodes[0].output, report.layout)
     return f"{trace.spec.name} · {trace.path} · input {dims} · batch {trace.batch} · {trace.dtype}"
 
 

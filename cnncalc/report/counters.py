@@ -16,14 +16,29 @@ def _title(trace: Trace) -> str:
     return f"{trace.spec.name} · {trace.path} · per sample"
 
 
-def text(trace: Trace, rows: list[Row]) -> str:
+# Narrower than this, the why column goes under each row rather than beside it.
+MIN_WHY = 40
+
+
+def text(trace: Trace, rows: list[Row], width: int | None = None) -> str:
+    """One line a counter; within `width` (a terminal's) the why wraps in its column, or,
+    where the column would be too narrow, on indented lines under its row."""
+    from cnncalc.fit import GAP, wrap
+
     header = ("counter", "count", "unit", "vs cnncalc", "why")
     body = [(r.name, _count(r), r.unit, r.versus, r.why) for r in rows]
     widths = [max(len(line[i]) for line in (header, *body)) for i in range(4)]
-    lines = [_title(trace), ""]
+    start = sum(widths) + GAP * 4  # where the why column starts
+    beside = width is None or width - start >= MIN_WHY
+    lines = [*wrap(_title(trace), width, indent="  "), ""]
     for line in (header, *body):
         cells = [line[0].ljust(widths[0]), line[1].rjust(widths[1]), line[2].ljust(widths[2]), line[3].ljust(widths[3])]
-        lines.append(("  ".join(cells) + "  " + line[4]).rstrip())
+        left = "  ".join(cells) + "  "
+        if beside:
+            lines += [wrapped.rstrip() for wrapped in wrap(line[4], width, indent=" " * start, first=left)]
+        else:  # the header's "why" goes where each row's does, on the line under it
+            lines.append(left.rstrip())
+            lines += wrap(line[4], width, indent="    ", first="    ")
     return "\n".join(lines) + "\n"
 
 

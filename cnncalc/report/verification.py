@@ -1,7 +1,8 @@
 """How a PyTorch verification reads: a line per spec, a mark per row, a table of differences.
 
 Used by `cnncalc verify`, and by `cnncalc table --verify` through `summary_lines` and
-the table's PyTorch column. Plain text: the same in a terminal, a pipe or a CI log.
+the table's PyTorch column. Plain text; at a terminal (or with COLUMNS set) `cnncalc verify`
+wraps its long lines at its width, continuation lines indented.
 """
 
 from __future__ import annotations
@@ -215,16 +216,31 @@ def _text(checked: Checked, layout: str) -> str:
     return render(checked.name, checked.path, checked.result, layout)
 
 
+def fitted(text: str, width: int | None) -> str:
+    """`text` with each line longer than `width` wrapped at spaces, its continuation lines
+    indented four more than it (None: as it is)."""
+    if width is None:
+        return text
+    from cnncalc.fit import wrap
+
+    lines = []
+    for line in text.splitlines():
+        indent = " " * (len(line) - len(line.lstrip(" ")) + 4)
+        lines += [part.rstrip() for part in wrap(line.lstrip(" "), width, indent, first=line[: len(indent) - 4])]
+    return "\n".join(lines) + "\n"
+
+
 def _document(checked: Checked) -> dict[str, Any]:
     if isinstance(checked.result, Comparison):
         return {"name": checked.name, "path": checked.path, **comparison_document(checked.result)}
     return {"name": checked.name, "path": checked.path, **document(checked.result)}
 
 
-def render_text(checked: Iterable[Checked], layout: str = "hwc") -> Iterator[str]:
-    """Each spec's lines as soon as it is checked: a long run shows its progress."""
+def render_text(checked: Iterable[Checked], layout: str = "hwc", width: int | None = None) -> Iterator[str]:
+    """Each spec's lines as soon as it is checked: a long run shows its progress; within
+    `width` (a terminal's) long lines wrap."""
     for one in checked:
-        yield _text(one, layout)
+        yield fitted(_text(one, layout), width)
 
 
 def render_json(checked: Iterable[Checked], layout: str = "hwc") -> Iterator[str]:

@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 from cnncalc.fit import Step
-from cnncalc.report import count, short
+from cnncalc.report import count, input_text, short
 from cnncalc.report.table import Cell, layout, note_lines
+from cnncalc.shape import TOKEN_IDS, Shape
 from cnncalc.zoo import Entry
+
+IMAGE = "CHW"  # shown bare, as the course writes an image's size
 
 # What goes first when the list is wider than the terminal; name and params always stay.
 STEPS = (
     Step("description", to=20),
-    Step("input (H, W, C)"),
+    Step("input"),
     Step("description"),
     Step("MACs"),
 )
 
 
-def render(entries: list[Entry], color: bool = False, width: int | None = None) -> str:
-    from cnncalc.figures import hwc
+def input_cell(shape: Shape) -> str:
+    """An image's `224×224×3` (the course's H×W×C), `128 tokens` of ids; any other input
+    with its axes named: `128×256 (L, D)`."""
+    text = input_text(shape)
+    return text if shape.axes in (IMAGE, TOKEN_IDS) else f"{text} {shape.axis_names()}"
 
-    header = ["name", "description", "input (H, W, C)", "params", "MACs"]
+
+def render(entries: list[Entry], color: bool = False, width: int | None = None) -> str:
+    header = ["name", "description", "input", "params", "MACs"]
     body: list[tuple[list[Cell], str]] = []
     for entry in entries:
-        dims = "×".join(str(v) for v in hwc(entry.input))
+        dims = input_cell(entry.input)
         macs = f"{count(entry.macs)} ({short(entry.macs)})"
         texts = [entry.name, entry.description, dims, count(entry.params), macs]
         body.append(([[(text, "")] for text in texts], ""))

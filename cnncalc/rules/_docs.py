@@ -1,4 +1,5 @@
-"""docs/rules.md, generated from the rule modules' docstrings (`cnncalc rules --markdown`)."""
+"""What `cnncalc rules` prints: the one-line-a-rule list, and docs/rules.md, generated from
+the rule modules' docstrings (`cnncalc rules --markdown`)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,18 @@ command line (`--select`, `--ignore`); silence one finding with a YAML comment o
 line it points at, `# cnncalc: ignore[CNC104]`, or a whole file with
 `# cnncalc: ignore-file` (or `ignore-file[CNC110]`).
 """
+
+
+def listing(width: int | None = None) -> str:
+    """Code, name, default level and what each rule finds, one line each; within `width`
+    (a terminal's) what it finds wraps under its own column."""
+    from cnncalc.fit import wrap
+
+    lines = []
+    for code, module in rules().items():
+        first = f"{code}  {module.rule.name:<26} {module.rule.level:<8} "
+        lines += [line.rstrip() for line in wrap(module.summary, width, " " * len(first), first=first)]
+    return "\n".join(lines) + "\n"
 
 
 def markdown() -> str:
