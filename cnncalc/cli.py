@@ -940,9 +940,9 @@ def draw(
             "--format",
             "-f",
             callback=_format_choice("drawing"),
-            metavar="[dot|mermaid|svg|html]",
-            help="dot, mermaid, svg (needs Graphviz) or html (the SVG and the table in one page); "
-            "default: from -o's suffix, else dot.",
+            metavar="[dot|mermaid|svg|png|pdf|html]",
+            help="dot, mermaid, svg, png, pdf (these three need Graphviz) or html (the SVG and the table in "
+            "one page); default: from -o's suffix, else dot.",
         ),
     ] = None,
     output: Annotated[
@@ -967,6 +967,14 @@ def draw(
     from cnncalc.report import Report
     from cnncalc.spec import load_spec
 
+    if output_format is None and output is not None and Path(output).suffix.lower() not in SUFFIXES:
+        # Never DOT text in a file whose name says something else (x.png, x.jpg): refuse.
+        print(
+            f"cnncalc draw: cannot tell a format from the name {output} (known suffixes: {', '.join(SUFFIXES)}); "
+            "name one with --format",
+            file=sys.stderr,
+        )
+        raise typer.Exit(EXIT_UNUSABLE)
     chosen = output_format or SUFFIXES.get(Path(output or "").suffix.lower(), "dot")
     path = _resolve(spec)
     try:
@@ -980,7 +988,11 @@ def draw(
         print(f"cnncalc draw: {exc}", file=sys.stderr)
         raise typer.Exit(EXIT_UNUSABLE) from None
     if output is None:
-        sys.stdout.write(text)
+        if isinstance(text, bytes):  # a picture, as `dot -Tpng` writes it
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+        else:
+            sys.stdout.write(text)
         return
     from cnncalc.files import InputClash, write_report
 

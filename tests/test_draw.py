@@ -368,7 +368,7 @@ def test_the_table_never_imports_the_drawing_code() -> None:
 
 
 def test_draw_rejects_unknown_choices_and_specs_with_exit_2() -> None:
-    for args in (("--format", "png"), ("--rankdir", "BT"), ("--depth", "-1")):
+    for args in (("--format", "gif"), ("--rankdir", "BT"), ("--depth", "-1")):
         result = cli("draw", "lenet", *args)
         assert result.returncode == 2 and "Traceback" not in result.stderr, args
     missing = cli("draw", "lenett")
@@ -421,3 +421,63 @@ def test_the_readme_shows_the_lenet_diagram_as_drawn() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     golden = (GOLDEN / "lenet.mmd").read_text(encoding="utf-8")
     assert f"```mermaid\n{golden}```" in readme
+
+
+# Pictures through Graphviz: `-o FILE`'s suffix names the format, or the run is refused
+
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def test_draw_renders_png_and_pdf_through_graphviz(tmp_path: Path) -> None:
+    need("dot", "Debian package graphviz")
+    for suffix, magic in ((".png", PNG_MAGIC), (".pdf", b"%PDF-")):
+        out = tmp_path / f"lenet{suffix}"
+        result = cli("draw", "lenet", "-o", str(out))
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == ""
+        assert out.read_bytes().startswith(magic), suffix
+    # --format names it too, and writes it to stdout like `dot -Tpng` does
+    piped = subprocess.run(
+        [sys.executable, "-m", "cnncalc", "draw", "lenet", "--format", "png"],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=300,
+    )
+    assert piped.returncode == 0 and piped.stdout.startswith(PNG_MAGIC)
+
+
+@pytest.mark.parametrize("name", ["lenet.txt", "lenet.jpg", "lenet"])
+def test_draw_refuses_an_output_suffix_it_cannot_tell_and_writes_nothing(name: str, tmp_path: Path) -> None:
+    out = tmp_path / name
+    result = cli("draw", "lenet", "-o", str(out))
+    assert result.returncode == 2
+    assert "--format" in result.stderr and ".png" in result.stderr and "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even a temporary file
+    # Naming the format writes it whatever the file is called.
+    named = cli("draw", "lenet", "-o", str(out), "--format", "dot")
+    assert named.returncode == 0 and out.read_text(encoding="utf-8").startswith("digraph")
+
+
+@pytest.mark.parametrize("suffix", [".png", ".pdf", ".svg"])
+def test_a_picture_without_graphviz_exits_2_and_writes_nothing(suffix: str, tmp_path: Path) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    out = tmp_path / f"lenet{suffix}"
+    result = cli("draw", "lenet", "-o", str(out), env={**os.environ, "PATH": str(empty)})
+    assert result.returncode == 2
+    assert "Graphviz" in result.stderr and "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin"]
+
+
+def test_a_failing_graphviz_leaves_no_partial_picture(tmp_path: Path) -> None:
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    script = fake / "dot"  # writes half a PNG, then fails, as a crashing dot would
+    script.write_text("#!/bin/sh\nprintf '\\211PNG'\necho 'dot: out of memory' >&2\nexit 1\n", encoding="utf-8")
+    script.chmod(0o755)
+    out = tmp_path / "lenet.png"
+    result = cli("draw", "lenet", "-o", str(out), env={**os.environ, "PATH": f"{fake}:{os.environ['PATH']}"})
+    assert result.returncode == 2
+    assert "out of memory" in result.stderr and "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin"]
