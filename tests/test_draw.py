@@ -481,3 +481,95 @@ def test_a_failing_graphviz_leaves_no_partial_picture(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "out of memory" in result.stderr and "Traceback" not in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bin"]
+
+
+# Repeats, folding, order and clusters
+
+
+def test_a_repeated_layer_folds_like_repeated_blocks() -> None:
+    trace = zoo_trace("vit_b_16")
+    for depth in (0, 1):
+        diagram = graph.build(report_of(trace, depth=depth))
+        encoders = [b for b in diagram.boxes if b.kind == "transformer_encoder_layer"]
+        assert len(encoders) == 1
+        (encoder,) = encoders
+        assert encoder.copies == 12 and encoder.heading == "encoder.1 … 12 ×12"
+        # Per layer, by hand (the spec's comment): attention 4*768*768 + 4*768 = 2,362,368, MLP
+        # 2*768*3072 + 3072 + 768 = 4,722,432, two norms 2*1,536: 7,087,872; twelve of them.
+        assert encoder.params == 12 * 7_087_872
+        assert encoder.detail == "transformer_encoder_layer · h=12 ff=3072 gelu pre-norm"
+        assert sum(b.params for b in diagram.boxes) == 86_567_656
+        assert len(diagram.boxes) == len(trace.nodes) - 11
+    # Every layer drawn without --depth; two layers written out, not repeated, never fold.
+    assert len(graph.build(report_of(trace)).boxes) == len(trace.nodes)
+    twice = {
+        "name": "twice",
+        "input": {"h": 8, "w": 8, "c": 4},
+        "layers": [{"type": "conv", "filters": 4, "kernel": 3, "padding": 1}] * 2,
+    }
+    written = propagate(loads_spec(yaml.safe_dump(twice), "twice.yaml"), "twice.yaml")
+    assert [b.copies for b in graph.build(report_of(written, depth=0)).boxes] == [1, 1, 1]
+
+
+def test_branches_keep_the_specs_order() -> None:
+    trace = zoo_trace("googlenet")
+    text = dot.render(report_of(trace))
+    # Inception3a's four branches start at nodes 9, 11, 15 and 19 (1x1 | 1x1, 3x3 | 1x1, 3x3 |
+    # pool, 1x1; two layers a basic conv): kept on one rank in this order by invisible arrows.
+    assert "    {rank=same; n9 -> n11 -> n15 -> n19 [style=invis];}\n  }\n" in text
+    assert text.count("rank=same") == 9  # one per inception block
+    declared = [int(m[1]) for m in re.finditer(r"^\s*n(\d+) \[label=", text, re.M)]
+    assert declared == sorted(declared)  # boxes written in the spec's order, inside clusters too
+    mmd = mermaid.render(report_of(trace))
+    declared = [int(m[1]) for m in re.finditer(r"^\s*n(\d+)\[", mmd, re.M)]
+    assert declared == sorted(declared)
+
+
+def test_graphviz_lays_out_inception_branches_left_to_right_in_order() -> None:
+    program = need("dot", "Debian package graphviz")
+    trace = zoo_trace("googlenet")
+    done = subprocess.run(
+        [program, "-Tsvg"], input=dot.render(report_of(trace)), capture_output=True, text=True, check=True, timeout=120
+    )
+    svg = ET.fromstring(done.stdout)
+    x: dict[int, float] = {}
+    for g in svg.iter("{http://www.w3.org/2000/svg}g"):
+        title = g.find("{http://www.w3.org/2000/svg}title")
+        if g.get("class") == "node" and title is not None and title.text:
+            x[int(title.text[1:])] = min(float(t.get("x", 0)) for t in g.iter("{http://www.w3.org/2000/svg}text"))
+    fed_by: dict[int, list[int]] = {}
+    for node in trace.nodes[1:]:
+        for source in node.sources:
+            fed_by.setdefault(source, []).append(node.index)
+    branching = [heads for heads in fed_by.values() if len(heads) == 4]
+    assert len(branching) == 9  # nine inception blocks of four branches
+    for heads in branching:
+        assert [x[h] for h in heads] == sorted(x[h] for h in heads), heads
+
+
+def test_a_block_of_two_layers_in_a_row_is_no_cluster() -> None:
+    diagram = graph.build(report_of(zoo_trace("googlenet")))
+    headings = [c.heading for c in diagram.clusters.values()]
+    # torchvision's BasicConv2d (conv, batchnorm) is drawn as its two boxes; the inceptions stay clusters.
+    assert not any(h.endswith("(basic)") for h in headings)
+    assert len(headings) == 9 and all(h.endswith("(inception)") for h in headings)
+    names = {(b.name, b.cluster) for b in diagram.boxes}
+    assert ("conv1/conv#1", None) in names and ("conv1/batchnorm#1", None) in names
+    inception3a = next(c.id for c in diagram.clusters.values() if c.name == "inception3a")
+    assert ("basic.1/conv#1", inception3a) in names and ("maxpool#1", inception3a) in names
+    # A pair whose layers both read the block's input is still drawn as its own cluster.
+    pair = {
+        "name": "pair",
+        "input": {"h": 8, "w": 8, "c": 4},
+        "blocks": {
+            "two": {
+                "layers": [
+                    {"name": "a", "type": "conv", "filters": 4, "kernel": 1},
+                    {"name": "b", "type": "conv", "filters": 4, "kernel": 1, "from": "input"},
+                ]
+            }
+        },
+        "layers": [{"name": "p", "type": "two"}, {"type": "relu"}],
+    }
+    trace = propagate(loads_spec(yaml.safe_dump(pair), "pair.yaml"), "pair.yaml")
+    assert [c.heading for c in graph.build(report_of(trace)).clusters.values()] == ["p (two)"]
