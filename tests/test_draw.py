@@ -573,3 +573,90 @@ def test_a_block_of_two_layers_in_a_row_is_no_cluster() -> None:
     }
     trace = propagate(loads_spec(yaml.safe_dump(pair), "pair.yaml"), "pair.yaml")
     assert [c.heading for c in graph.build(report_of(trace)).clusters.values()] == ["p (two)"]
+
+
+def test_a_large_drawing_hints_at_depth_on_stderr_only(tmp_path: Path) -> None:
+    big = cli("draw", "resnet50")
+    assert big.returncode == 0, big.stderr
+    assert big.stdout.startswith("digraph") and "--depth" not in big.stdout
+    # Every layer is a box; the deepest blocks (depth 2: each bottleneck's residual) drawn as one
+    # box each, with the bottlenecks after each stage's first folded, fit a page.
+    trace = zoo_trace("resnet50")
+    assert max(g.depth for g in trace.groups) == 2
+    fits = len(graph.build(report_of(trace, depth=2)).boxes)
+    assert fits <= 100
+    assert big.stderr == (
+        f"cnncalc draw: note: {len(trace.nodes)} boxes make a large drawing; --depth 2 draws blocks nested "
+        f"deeper than 2 as one box each ({fits} boxes)\n"
+    )
+    out = tmp_path / "resnet50.dot"
+    written = cli("draw", "resnet50", "-o", str(out))
+    assert "--depth" in written.stderr and "--depth" not in out.read_text(encoding="utf-8")
+    for small in (("resnet50", "--depth", "1"), ("lenet",)):
+        assert cli("draw", *small).stderr == "", small
+
+
+class _Table(HTMLParser):
+    """The rows of an HTML page's table, each a list of cell texts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self.heading = ""
+        self._where = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th", "h1"):
+            self._where = tag
+            if tag != "h1":
+                self.rows[-1].append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th", "h1"):
+            self._where = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._where == "h1":
+            self.heading += data
+        elif self._where:
+            self.rows[-1][-1] += data
+
+
+def page_of(*args: str, tmp_path: Path) -> _Table:
+    need("dot", "Debian package graphviz")
+    out = tmp_path / "page.html"
+    result = cli("draw", *args, "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    page = _Table()
+    page.feed(out.read_text(encoding="utf-8"))
+    return page
+
+
+def test_the_html_table_folds_like_the_drawing(tmp_path: Path) -> None:
+    page = page_of("llama_tiny", "--depth", "0", tmp_path=tmp_path)
+    names = [row[1].strip() for row in page.rows[1:]]
+    assert names == ["input", "layers.1 … 4 ×4", "norm", "lm_head"]
+    layers = page.rows[2]
+    # Per layer, by hand (the spec's comment): 2 norms 2*256, attention 163,840, SwiGLU 528,384: 692,736.
+    assert layers[6] == f"{4 * 692_736:,}"
+    assert layers[0] == f"1-{len(zoo_trace('llama_tiny').nodes) - 3}"
+
+
+def test_the_html_heading_shows_the_spec_as_given_and_claims_are_marked(tmp_path: Path) -> None:
+    page = page_of("lenet", tmp_path=tmp_path)
+    assert page.heading.startswith("lenet · lenet · input 32×32×3")
+    by_name = {row[1].strip(): row for row in page.rows[1:]}
+    assert by_name["CONV1"][4] == "(28, 28, 6) ✓" and by_name["CONV1"][6] == "456 ✓"
+    assert by_name["CONV1"][7] == "352,800 ✓"
+    assert by_name["FC3"][6] == "48,120 ✓" and by_name["POOL1"][6] == "0"
+    relative = page_of("specs/lenet.yaml", tmp_path=tmp_path)
+    assert relative.heading.startswith("lenet · specs/lenet.yaml · input")
+    # An absolute path: relative to the folder it runs in, else the file's name alone.
+    inside = page_of(str(ROOT / "specs" / "lenet.yaml"), tmp_path=tmp_path)
+    assert inside.heading.startswith("lenet · specs/lenet.yaml · input")
+    elsewhere = tmp_path / "mine.yaml"
+    shutil.copyfile(ROOT / "specs" / "lenet.yaml", elsewhere)
+    outside = page_of(str(elsewhere), tmp_path=tmp_path)
+    assert outside.heading.startswith("lenet · mine.yaml · input")

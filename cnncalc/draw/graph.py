@@ -14,7 +14,7 @@ drawn in the order they are written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cnncalc.engine import Node, Trace
 from cnncalc.layers._base import Params
@@ -234,6 +234,27 @@ def build(report: Report) -> Diagram:
     _fold_repeats(diagram)
     diagram.heaviest = max((b.share for b in diagram.boxes), default=0.0)
     return diagram
+
+
+BUSY = 100  # boxes past which a drawing is more than a page can show
+
+
+def depth_hint(report: Report) -> str | None:
+    """A line for stderr when the drawing has more than BUSY boxes and a smaller `--depth`
+    would draw fewer: the largest depth that fits in BUSY boxes, else 0."""
+    boxes = len(build(report).boxes)
+    deepest = max((g.depth for g in report.trace.groups), default=-1)
+    shallower = deepest + 1 if report.depth is None else min(report.depth, deepest + 1)
+    if boxes <= BUSY or shallower == 0:
+        return None
+    for depth in range(shallower - 1, -1, -1):
+        fewer = len(build(replace(report, depth=depth)).boxes)
+        if fewer <= BUSY:
+            break
+    return (
+        f"{boxes:,} boxes make a large drawing; --depth {depth} draws blocks nested deeper than {depth} "
+        f"as one box each ({fewer:,} boxes)"
+    )
 
 
 def _title(report: Report) -> str:
