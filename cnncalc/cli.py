@@ -1032,9 +1032,9 @@ def draw(
             "--format",
             "-f",
             callback=_format_choice("drawing"),
-            metavar="[dot|mermaid|svg|html]",
-            help="dot, mermaid, svg (needs Graphviz) or html (the SVG and the table in one page); "
-            "default: from -o's suffix, else dot.",
+            metavar="[dot|mermaid|svg|png|pdf|html]",
+            help="dot, mermaid, svg, png, pdf (these three need Graphviz) or html (the SVG and the table in "
+            "one page); default: from -o's suffix, else dot.",
         ),
     ] = None,
     output: Annotated[
@@ -1054,28 +1054,52 @@ def draw(
 
     Every layer a box, shaded by its share of the MACs.
     """
+    from dataclasses import replace
     from pathlib import Path
 
     from cnncalc.draw import SUFFIXES, DrawUnavailable, drawer
+    from cnncalc.draw.graph import depth_hint
     from cnncalc.engine import propagate
-    from cnncalc.figures import totals
+    from cnncalc.figures import check_claims, totals
     from cnncalc.report import Report
     from cnncalc.spec import load_spec
 
+    if output_format is None and output is not None and Path(output).suffix.lower() not in SUFFIXES:
+        # Never DOT text in a file whose name says something else (x.png, x.jpg): refuse.
+        print(
+            f"cnncalc draw: cannot tell a format from the name {output} (known suffixes: {', '.join(SUFFIXES)}); "
+            "name one with --format",
+            file=sys.stderr,
+        )
+        raise typer.Exit(EXIT_UNUSABLE)
     chosen = output_format or SUFFIXES.get(Path(output or "").suffix.lower(), "dot")
     path = _resolve(spec)
     try:
         trace = propagate(load_spec(path), path, batch=1)  # a drawing's figures are per sample
+        claims, _ = check_claims(trace)  # the page marks the claims; `table` and `check` report bad ones
     except SpecError as error:
         _fail(error)
-    report = Report(trace, totals(trace), [], layout=layout.value, depth=depth)
+    # A page is shared: it names the spec as given, never by an absolute path of this machine.
+    given = spec
+    if os.path.isabs(spec):
+        inside = os.path.relpath(spec) if os.path.splitdrive(spec)[0] == os.path.splitdrive(os.getcwd())[0] else ".."
+        given = os.path.basename(spec) if inside.startswith("..") else inside
+    trace = replace(trace, path=given)
+    report = Report(trace, totals(trace), claims, layout=layout.value, depth=depth)
     try:
         text = drawer(chosen)(report, rankdir.value)
     except DrawUnavailable as exc:
         print(f"cnncalc draw: {exc}", file=sys.stderr)
         raise typer.Exit(EXIT_UNUSABLE) from None
+    hint = depth_hint(report)
+    if hint is not None:
+        print(f"cnncalc draw: note: {hint}", file=sys.stderr)
     if output is None:
-        sys.stdout.write(text)
+        if isinstance(text, bytes):  # a picture, as `dot -Tpng` writes it
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+        else:
+            sys.stdout.write(text)
         return
     from cnncalc.files import InputClash, write_report
 

@@ -57,8 +57,9 @@ class InputClash(Exception):
         super().__init__(f"{output}:1:1: is an input of this run{same}; not writing the report over it")
 
 
-def write_report(path: str, text: str, inputs: Iterable[str]) -> None:
-    """Write `text` to `path` whole or not at all; InputClash if `path` is one of `inputs`.
+def write_report(path: str, text: str | bytes, inputs: Iterable[str]) -> None:
+    """Write `text` (UTF-8), or a picture's bytes, to `path` whole or not at all; InputClash
+    if `path` is one of `inputs`.
 
     A temporary file in the same folder, then `os.replace`: an interrupted or failed write
     leaves the previous report as it was. A link is written through to the file it names;
@@ -79,10 +80,16 @@ def write_report(path: str, text: str, inputs: Iterable[str]) -> None:
     folder, name = os.path.split(target)
     handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
+        if isinstance(text, bytes):
+            with os.fdopen(handle, "wb") as picture:
+                picture.write(text)
+                picture.flush()
+                os.fsync(picture.fileno())
+        else:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
         os.chmod(temporary, mode)
         os.replace(temporary, target)
     except BaseException:

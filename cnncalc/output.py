@@ -12,7 +12,7 @@ What is rendered, and the renderer's signature for it:
 - `counters`: every counting preset's total for one spec (`cnncalc counters`):
   `render(trace: Trace, rows: list[Row]) -> str`.
 - `drawing`: a diagram of a propagated spec (`cnncalc draw`):
-  `render(report: Report, rankdir: str) -> str`.
+  `render(report: Report, rankdir: str) -> str`, or `bytes` for a picture (png, pdf).
 - `sweep`: a spec's totals at several inputs (`cnncalc table --input l=128,1024`):
   `render(sweep: Sweep) -> str`.
 
@@ -70,6 +70,8 @@ RENDERERS: dict[str, dict[str, str]] = {
         "dot": "cnncalc.draw.dot:render",
         "mermaid": "cnncalc.draw.mermaid:render",
         "svg": "cnncalc.draw.svg:render",
+        "png": "cnncalc.draw.svg:png",
+        "pdf": "cnncalc.draw.svg:pdf",
         "html": "cnncalc.draw.html:render",
     },
     "sweep": {
@@ -108,7 +110,7 @@ def renderer(what: Literal["verification"], name: str) -> Callable[[Iterable[Che
 @overload
 def renderer(what: Literal["counters"], name: str) -> Callable[[Trace, list[Row]], str]: ...
 @overload
-def renderer(what: Literal["drawing"], name: str) -> Callable[[Report, str], str]: ...
+def renderer(what: Literal["drawing"], name: str) -> Callable[[Report, str], str | bytes]: ...
 @overload
 def renderer(what: Literal["sweep"], name: str) -> Callable[[Sweep], str]: ...
 def renderer(what: What, name: str) -> Any:

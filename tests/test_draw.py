@@ -368,7 +368,7 @@ def test_the_table_never_imports_the_drawing_code() -> None:
 
 
 def test_draw_rejects_unknown_choices_and_specs_with_exit_2() -> None:
-    for args in (("--format", "png"), ("--rankdir", "BT"), ("--depth", "-1")):
+    for args in (("--format", "gif"), ("--rankdir", "BT"), ("--depth", "-1")):
         result = cli("draw", "lenet", *args)
         assert result.returncode == 2 and "Traceback" not in result.stderr, args
     missing = cli("draw", "lenett")
@@ -421,3 +421,242 @@ def test_the_readme_shows_the_lenet_diagram_as_drawn() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     golden = (GOLDEN / "lenet.mmd").read_text(encoding="utf-8")
     assert f"```mermaid\n{golden}```" in readme
+
+
+# Pictures through Graphviz: `-o FILE`'s suffix names the format, or the run is refused
+
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def test_draw_renders_png_and_pdf_through_graphviz(tmp_path: Path) -> None:
+    need("dot", "Debian package graphviz")
+    for suffix, magic in ((".png", PNG_MAGIC), (".pdf", b"%PDF-")):
+        out = tmp_path / f"lenet{suffix}"
+        result = cli("draw", "lenet", "-o", str(out))
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == ""
+        assert out.read_bytes().startswith(magic), suffix
+    # --format names it too, and writes it to stdout like `dot -Tpng` does
+    piped = subprocess.run(
+        [sys.executable, "-m", "cnncalc", "draw", "lenet", "--format", "png"],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=300,
+    )
+    assert piped.returncode == 0 and piped.stdout.startswith(PNG_MAGIC)
+
+
+@pytest.mark.parametrize("name", ["lenet.txt", "lenet.jpg", "lenet"])
+def test_draw_refuses_an_output_suffix_it_cannot_tell_and_writes_nothing(name: str, tmp_path: Path) -> None:
+    out = tmp_path / name
+    result = cli("draw", "lenet", "-o", str(out))
+    assert result.returncode == 2
+    assert "--format" in result.stderr and ".png" in result.stderr and "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing written, not even a temporary file
+    # Naming the format writes it whatever the file is called.
+    named = cli("draw", "lenet", "-o", str(out), "--format", "dot")
+    assert named.returncode == 0 and out.read_text(encoding="utf-8").startswith("digraph")
+
+
+@pytest.mark.parametrize("suffix", [".png", ".pdf", ".svg"])
+def test_a_picture_without_graphviz_exits_2_and_writes_nothing(suffix: str, tmp_path: Path) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    out = tmp_path / f"lenet{suffix}"
+    result = cli("draw", "lenet", "-o", str(out), env={**os.environ, "PATH": str(empty)})
+    assert result.returncode == 2
+    assert "Graphviz" in result.stderr and "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin"]
+
+
+def test_a_failing_graphviz_leaves_no_partial_picture(tmp_path: Path) -> None:
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    script = fake / "dot"  # writes half a PNG, then fails, as a crashing dot would
+    script.write_text("#!/bin/sh\nprintf '\\211PNG'\necho 'dot: out of memory' >&2\nexit 1\n", encoding="utf-8")
+    script.chmod(0o755)
+    out = tmp_path / "lenet.png"
+    result = cli("draw", "lenet", "-o", str(out), env={**os.environ, "PATH": f"{fake}:{os.environ['PATH']}"})
+    assert result.returncode == 2
+    assert "out of memory" in result.stderr and "Traceback" not in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin"]
+
+
+# Repeats, folding, order and clusters
+
+
+def test_a_repeated_layer_folds_like_repeated_blocks() -> None:
+    trace = zoo_trace("vit_b_16")
+    for depth in (0, 1):
+        diagram = graph.build(report_of(trace, depth=depth))
+        encoders = [b for b in diagram.boxes if b.kind == "transformer_encoder_layer"]
+        assert len(encoders) == 1
+        (encoder,) = encoders
+        assert encoder.copies == 12 and encoder.heading == "encoder.1 … 12 ×12"
+        # Per layer, by hand (the spec's comment): attention 4*768*768 + 4*768 = 2,362,368, MLP
+        # 2*768*3072 + 3072 + 768 = 4,722,432, two norms 2*1,536: 7,087,872; twelve of them.
+        assert encoder.params == 12 * 7_087_872
+        assert encoder.detail == "transformer_encoder_layer · h=12 ff=3072 gelu pre-norm"
+        assert sum(b.params for b in diagram.boxes) == 86_567_656
+        assert len(diagram.boxes) == len(trace.nodes) - 11
+    # Every layer drawn without --depth; two layers written out, not repeated, never fold.
+    assert len(graph.build(report_of(trace)).boxes) == len(trace.nodes)
+    twice = {
+        "name": "twice",
+        "input": {"h": 8, "w": 8, "c": 4},
+        "layers": [{"type": "conv", "filters": 4, "kernel": 3, "padding": 1}] * 2,
+    }
+    written = propagate(loads_spec(yaml.safe_dump(twice), "twice.yaml"), "twice.yaml")
+    assert [b.copies for b in graph.build(report_of(written, depth=0)).boxes] == [1, 1, 1]
+
+
+def test_branches_keep_the_specs_order() -> None:
+    trace = zoo_trace("googlenet")
+    text = dot.render(report_of(trace))
+    # Inception3a's four branches start at nodes 9, 11, 15 and 19 (1x1 | 1x1, 3x3 | 1x1, 3x3 |
+    # pool, 1x1; two layers a basic conv): kept on one rank in this order by invisible arrows.
+    assert "    {rank=same; n9 -> n11 -> n15 -> n19 [style=invis];}\n  }\n" in text
+    assert text.count("rank=same") == 9  # one per inception block
+    declared = [int(m[1]) for m in re.finditer(r"^\s*n(\d+) \[label=", text, re.M)]
+    assert declared == sorted(declared)  # boxes written in the spec's order, inside clusters too
+    mmd = mermaid.render(report_of(trace))
+    declared = [int(m[1]) for m in re.finditer(r"^\s*n(\d+)\[", mmd, re.M)]
+    assert declared == sorted(declared)
+
+
+def test_graphviz_lays_out_inception_branches_left_to_right_in_order() -> None:
+    program = need("dot", "Debian package graphviz")
+    trace = zoo_trace("googlenet")
+    done = subprocess.run(
+        [program, "-Tsvg"], input=dot.render(report_of(trace)), capture_output=True, text=True, check=True, timeout=120
+    )
+    svg = ET.fromstring(done.stdout)
+    x: dict[int, float] = {}
+    for g in svg.iter("{http://www.w3.org/2000/svg}g"):
+        title = g.find("{http://www.w3.org/2000/svg}title")
+        if g.get("class") == "node" and title is not None and title.text:
+            x[int(title.text[1:])] = min(float(t.get("x", 0)) for t in g.iter("{http://www.w3.org/2000/svg}text"))
+    fed_by: dict[int, list[int]] = {}
+    for node in trace.nodes[1:]:
+        for source in node.sources:
+            fed_by.setdefault(source, []).append(node.index)
+    branching = [heads for heads in fed_by.values() if len(heads) == 4]
+    assert len(branching) == 9  # nine inception blocks of four branches
+    for heads in branching:
+        assert [x[h] for h in heads] == sorted(x[h] for h in heads), heads
+
+
+def test_a_block_of_two_layers_in_a_row_is_no_cluster() -> None:
+    diagram = graph.build(report_of(zoo_trace("googlenet")))
+    headings = [c.heading for c in diagram.clusters.values()]
+    # torchvision's BasicConv2d (conv, batchnorm) is drawn as its two boxes; the inceptions stay clusters.
+    assert not any(h.endswith("(basic)") for h in headings)
+    assert len(headings) == 9 and all(h.endswith("(inception)") for h in headings)
+    names = {(b.name, b.cluster) for b in diagram.boxes}
+    assert ("conv1/conv#1", None) in names and ("conv1/batchnorm#1", None) in names
+    inception3a = next(c.id for c in diagram.clusters.values() if c.name == "inception3a")
+    assert ("basic.1/conv#1", inception3a) in names and ("maxpool#1", inception3a) in names
+    # A pair whose layers both read the block's input is still drawn as its own cluster.
+    pair = {
+        "name": "pair",
+        "input": {"h": 8, "w": 8, "c": 4},
+        "blocks": {
+            "two": {
+                "layers": [
+                    {"name": "a", "type": "conv", "filters": 4, "kernel": 1},
+                    {"name": "b", "type": "conv", "filters": 4, "kernel": 1, "from": "input"},
+                ]
+            }
+        },
+        "layers": [{"name": "p", "type": "two"}, {"type": "relu"}],
+    }
+    trace = propagate(loads_spec(yaml.safe_dump(pair), "pair.yaml"), "pair.yaml")
+    assert [c.heading for c in graph.build(report_of(trace)).clusters.values()] == ["p (two)"]
+
+
+def test_a_large_drawing_hints_at_depth_on_stderr_only(tmp_path: Path) -> None:
+    big = cli("draw", "resnet50")
+    assert big.returncode == 0, big.stderr
+    assert big.stdout.startswith("digraph") and "--depth" not in big.stdout
+    # Every layer is a box; the deepest blocks (depth 2: each bottleneck's residual) drawn as one
+    # box each, with the bottlenecks after each stage's first folded, fit a page.
+    trace = zoo_trace("resnet50")
+    assert max(g.depth for g in trace.groups) == 2
+    fits = len(graph.build(report_of(trace, depth=2)).boxes)
+    assert fits <= 100
+    assert big.stderr == (
+        f"cnncalc draw: note: {len(trace.nodes)} boxes make a large drawing; --depth 2 draws blocks nested "
+        f"deeper than 2 as one box each ({fits} boxes)\n"
+    )
+    out = tmp_path / "resnet50.dot"
+    written = cli("draw", "resnet50", "-o", str(out))
+    assert "--depth" in written.stderr and "--depth" not in out.read_text(encoding="utf-8")
+    for small in (("resnet50", "--depth", "1"), ("lenet",)):
+        assert cli("draw", *small).stderr == "", small
+
+
+class _Table(HTMLParser):
+    """The rows of an HTML page's table, each a list of cell texts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+        self.heading = ""
+        self._where = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th", "h1"):
+            self._where = tag
+            if tag != "h1":
+                self.rows[-1].append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th", "h1"):
+            self._where = ""
+
+    def handle_data(self, data: str) -> None:
+        if self._where == "h1":
+            self.heading += data
+        elif self._where:
+            self.rows[-1][-1] += data
+
+
+def page_of(*args: str, tmp_path: Path) -> _Table:
+    need("dot", "Debian package graphviz")
+    out = tmp_path / "page.html"
+    result = cli("draw", *args, "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    page = _Table()
+    page.feed(out.read_text(encoding="utf-8"))
+    return page
+
+
+def test_the_html_table_folds_like_the_drawing(tmp_path: Path) -> None:
+    page = page_of("llama_tiny", "--depth", "0", tmp_path=tmp_path)
+    names = [row[1].strip() for row in page.rows[1:]]
+    assert names == ["input", "layers.1 … 4 ×4", "norm", "lm_head"]
+    layers = page.rows[2]
+    # Per layer, by hand (the spec's comment): 2 norms 2*256, attention 163,840, SwiGLU 528,384: 692,736.
+    assert layers[6] == f"{4 * 692_736:,}"
+    assert layers[0] == f"1-{len(zoo_trace('llama_tiny').nodes) - 3}"
+
+
+def test_the_html_heading_shows_the_spec_as_given_and_claims_are_marked(tmp_path: Path) -> None:
+    page = page_of("lenet", tmp_path=tmp_path)
+    assert page.heading.startswith("lenet · lenet · input 32×32×3")
+    by_name = {row[1].strip(): row for row in page.rows[1:]}
+    assert by_name["CONV1"][4] == "(28, 28, 6) ✓" and by_name["CONV1"][6] == "456 ✓"
+    assert by_name["CONV1"][7] == "352,800 ✓"
+    assert by_name["FC3"][6] == "48,120 ✓" and by_name["POOL1"][6] == "0"
+    relative = page_of("specs/lenet.yaml", tmp_path=tmp_path)
+    assert relative.heading.startswith("lenet · specs/lenet.yaml · input")
+    # An absolute path: relative to the folder it runs in, else the file's name alone.
+    inside = page_of(str(ROOT / "specs" / "lenet.yaml"), tmp_path=tmp_path)
+    assert inside.heading.startswith("lenet · specs/lenet.yaml · input")
+    elsewhere = tmp_path / "mine.yaml"
+    shutil.copyfile(ROOT / "specs" / "lenet.yaml", elsewhere)
+    outside = page_of(str(elsewhere), tmp_path=tmp_path)
+    assert outside.heading.startswith("lenet · mine.yaml · input")

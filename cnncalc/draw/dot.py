@@ -45,10 +45,16 @@ def write(diagram: Diagram, rankdir: str = "TB") -> str:
         f'  node [shape=box, style="rounded,filled", fontname={FONT}, fontsize=10, margin="0.12,0.05"];',
         f'  edge [fontname={FONT}, fontsize=8, color="#555555", arrowsize=0.6];',
     ]
-    for cluster in diagram.top_clusters:
-        lines += _cluster(diagram, cluster, "  ")
-    for box in diagram.loose_boxes():
-        lines.append("  " + _box(diagram, box))
+    by_id = {b.id: b for b in diagram.boxes}
+    branches: dict[str | None, list[list[str]]] = {}
+    for cluster_id, heads in diagram.branches():
+        branches.setdefault(cluster_id, []).append(heads)
+    for item in diagram.top:
+        if item in diagram.clusters:
+            lines += _cluster(diagram, diagram.clusters[item], by_id, branches, "  ")
+        else:
+            lines.append("  " + _box(diagram, by_id[item]))
+    lines += _in_order(branches.get(None, []), "  ")
     for arrow in diagram.arrows:
         lines.append(f"  {arrow.source} -> {arrow.target} [label=<{text(arrow.shape)}>];")
     lines.append("}")
@@ -60,16 +66,25 @@ def _box(diagram: Diagram, box: Box) -> str:
     return f'{box.id} [label={box_label(box)}, fillcolor="{fill(diagram.shade(box))}"{extra}];'
 
 
-def _cluster(diagram: Diagram, cluster: Cluster, indent: str) -> list[str]:
+def _in_order(branches: list[list[str]], indent: str) -> list[str]:
+    """Branches side by side in the spec's order: Graphviz's `ordering=out` is not kept inside
+    clusters, a row of invisible arrows on one rank is."""
+    return [f"{indent}{{rank=same; {' -> '.join(heads)} [style=invis];}}" for heads in branches]
+
+
+def _cluster(
+    diagram: Diagram, cluster: Cluster, by_id: dict[str, Box], branches: dict[str | None, list[list[str]]], indent: str
+) -> list[str]:
     inner = indent + "  "
     lines = [
         f"{indent}subgraph cluster_{cluster.id} {{",
         f'{inner}label=<{text(cluster.heading)}>; style="rounded,dashed"; color="#888888"; labeljust=l;',
     ]
-    by_id = {b.id: b for b in diagram.boxes}
-    for child in cluster.children:
-        lines += _cluster(diagram, diagram.clusters[child], inner)
-    for box_id in cluster.boxes:
-        lines.append(inner + _box(diagram, by_id[box_id]))
+    for item in cluster.items:
+        if item in diagram.clusters:
+            lines += _cluster(diagram, diagram.clusters[item], by_id, branches, inner)
+        else:
+            lines.append(inner + _box(diagram, by_id[item]))
+    lines += _in_order(branches.get(cluster.id, []), inner)
     lines.append(f"{indent}}}")
     return lines

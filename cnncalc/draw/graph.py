@@ -5,13 +5,16 @@ its totals (the table's roll-up rows, drawn). Blocks and composites that stay op
 clusters around their layers. Arrows follow the nodes' `sources`, so merges, skips and
 branches are drawn as the graph they are, and carry the shape that flows along them.
 Collapsed blocks of one kind and size in a row (ResNet's 35 like bottlenecks of one stage,
-DenseNet's dense layers) fold into one box marked `×n`, so that a deep network still fits
-a page.
+DenseNet's dense layers), and at any `--depth` the copies of one `repeat:`ed layer (ViT's
+encoder layers), fold into one box marked `×n`, so that a deep network still fits a page.
+A block of two layers in a row (a conv and its batchnorm) is drawn as its two boxes, not as a
+cluster of its own. Boxes and clusters are listed in the spec's order, so that branches are
+drawn in the order they are written.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cnncalc.engine import Node, Trace
 from cnncalc.layers._base import Params
@@ -33,6 +36,7 @@ class Box:
     cluster: str | None  # the innermost open cluster around it
     layers: int = 1  # primitive layers inside
     copies: int = 1  # blocks of one kind in a row, folded into this box
+    repeated: int | None = None  # for a copy of a `repeat:`ed layer, the first copy's node index
 
     @property
     def figures(self) -> str:
@@ -69,6 +73,7 @@ class Cluster:
     parent: str | None
     boxes: list[str] = field(default_factory=list)
     children: list[str] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)  # box and cluster ids, in the spec's order
 
     @property
     def heading(self) -> str:
@@ -82,6 +87,8 @@ class Diagram:
     arrows: list[Arrow]
     clusters: dict[str, Cluster]
     heaviest: float  # the largest share of MACs of any box, for shading
+    top: list[str] = field(default_factory=list)  # box and cluster ids in no cluster, in the spec's order
+    folded: dict[str, str] = field(default_factory=dict)  # a box folded away -> the box that holds it
 
     @property
     def top_clusters(self) -> list[Cluster]:
@@ -90,6 +97,22 @@ class Diagram:
     def loose_boxes(self) -> list[Box]:
         """Boxes in no cluster."""
         return [b for b in self.boxes if b.cluster is None]
+
+    def branches(self) -> list[tuple[str | None, list[str]]]:
+        """(cluster, the first boxes of the branches in the spec's order) for every box whose
+        arrows all go to boxes of one cluster that nothing else feeds: an Inception block's
+        four branches, which a renderer keeps side by side in this order."""
+        into: dict[str, int] = {}
+        out_of: dict[str, list[str]] = {}
+        for arrow in self.arrows:  # in the order of the nodes they reach, the spec's order
+            into[arrow.target] = into.get(arrow.target, 0) + 1
+            out_of.setdefault(arrow.source, []).append(arrow.target)
+        cluster = {b.id: b.cluster for b in self.boxes}
+        found = []
+        for heads in out_of.values():
+            if len(heads) > 1 and all(into[h] == 1 for h in heads) and len({cluster[h] for h in heads}) == 1:
+                found.append((cluster[heads[0]], heads))
+        return found
 
     def shade(self, box: Box) -> float:
         """0..1: the box's share of the MACs, relative to the heaviest box's."""
@@ -109,9 +132,15 @@ def build(report: Report) -> Diagram:
         parent = trace.groups[g].parent
         return parent is not None and len(members[parent]) == len(members[g])
 
+    def pair(g: int) -> bool:
+        # Two layers in a row (a conv and its batchnorm): a cluster around them would only add a frame.
+        inside = members[g]
+        return len(inside) == 2 and inside[1].sources == (inside[0].index,)
+
     owner: dict[int, str] = {}  # node index -> box id
     collapsed: dict[str, int] = {}  # box id -> group
     open_groups: dict[int, list[int]] = {}  # node index -> the clusters around its box, outermost first
+    pairs: dict[int, int] = {}  # node index -> the pair it is drawn in without a cluster
     for node in trace.nodes:
         groups = list(node.groups)
         shown = groups
@@ -125,11 +154,17 @@ def build(report: Report) -> Diagram:
                 owner[node.index] = f"g{g}"
                 collapsed[f"g{g}"] = g
         owner.setdefault(node.index, f"n{node.index}")
-        open_groups[node.index] = [g for g in shown if len(members[g]) > 1 and not same_as_parent(g)]
+        open_groups[node.index] = [g for g in shown if len(members[g]) > 1 and not same_as_parent(g) and not pair(g)]
+        paired = [g for g in shown if pair(g)]
+        if paired:
+            pairs[node.index] = paired[0]
+
+    first_copy: dict[int, int] = {}  # id of a repeated layer's parsed Layer -> its first copy's node index
 
     total_macs = max(sum(n.macs for n in trace.nodes), 1)
     boxes: dict[str, Box] = {}
     clusters: dict[str, Cluster] = {}
+    top: list[str] = []
     for node in trace.nodes:
         box_id = owner[node.index]
         around = open_groups[node.index]
@@ -141,6 +176,9 @@ def build(report: Report) -> Diagram:
                 clusters[cid] = Cluster(cid, group.label, group.block, parent)
                 if parent is not None:
                     clusters[parent].children.append(cid)
+                    clusters[parent].items.append(cid)
+                else:
+                    top.append(cid)
         cluster = f"c{around[-1]}" if around else None
         if box_id in boxes:
             continue
@@ -162,9 +200,12 @@ def build(report: Report) -> Diagram:
                 layers=len(inside),
             )
         else:
+            repeated = None
+            if limit is not None and node.layer is not None and node.layer.repeat > 1:
+                repeated = first_copy.setdefault(id(node.layer), node.index)
             box = Box(
                 box_id,
-                _name(trace, node, inside_cluster=cluster is not None),
+                _name(trace, node, clusters[cluster].name if cluster else None, pairs.get(node.index)),
                 node.kind,
                 node.summary,
                 report.shape_text(node.output),
@@ -172,10 +213,14 @@ def build(report: Report) -> Diagram:
                 node.macs,
                 node.macs / total_macs,
                 cluster,
+                repeated=repeated,
             )
         boxes[box_id] = box
         if cluster is not None:
             clusters[cluster].boxes.append(box_id)
+            clusters[cluster].items.append(box_id)
+        else:
+            top.append(box_id)
 
     arrows: dict[tuple[str, str], Arrow] = {}
     for node in trace.nodes:
@@ -185,10 +230,31 @@ def build(report: Report) -> Diagram:
             if source != target and (source, target) not in arrows:
                 arrows[source, target] = Arrow(source, target, report.shape_text(trace.nodes[s].output))
     ordered = list(boxes.values())
-    diagram = Diagram(_title(report), ordered, list(arrows.values()), clusters, 0.0)
+    diagram = Diagram(_title(report), ordered, list(arrows.values()), clusters, 0.0, top)
     _fold_repeats(diagram)
     diagram.heaviest = max((b.share for b in diagram.boxes), default=0.0)
     return diagram
+
+
+BUSY = 100  # boxes past which a drawing is more than a page can show
+
+
+def depth_hint(report: Report) -> str | None:
+    """A line for stderr when the drawing has more than BUSY boxes and a smaller `--depth`
+    would draw fewer: the largest depth that fits in BUSY boxes, else 0."""
+    boxes = len(build(report).boxes)
+    deepest = max((g.depth for g in report.trace.groups), default=-1)
+    shallower = deepest + 1 if report.depth is None else min(report.depth, deepest + 1)
+    if boxes <= BUSY or shallower == 0:
+        return None
+    for depth in range(shallower - 1, -1, -1):
+        fewer = len(build(replace(report, depth=depth)).boxes)
+        if fewer <= BUSY:
+            break
+    return (
+        f"{boxes:,} boxes make a large drawing; --depth {depth} draws blocks nested deeper than {depth} "
+        f"as one box each ({fewer:,} boxes)"
+    )
 
 
 def _title(report: Report) -> str:
@@ -204,18 +270,25 @@ def _title(report: Report) -> str:
     )
 
 
-def _name(trace: Trace, node: Node, inside_cluster: bool) -> str:
+def _name(trace: Trace, node: Node, cluster: str | None, pair: int | None) -> str:
     """The layer's name, else its label (`block/conv#2`); inside the block's cluster, which
-    names the block, `conv#2` says it."""
+    names the block, `conv#2` says it. A layer of a pair drawn without a cluster (`pair`, its
+    group) keeps the pair's name, less the cluster's: `basic.1/conv#1` in `inception3a`."""
     if node.name:
         return node.name
     label = trace.labels[node.index]
-    return label.rsplit("/", 1)[-1] if inside_cluster else label
+    if pair is None:
+        return label.rsplit("/", 1)[-1] if cluster is not None else label
+    group = trace.groups[pair].label
+    if cluster is not None and group.startswith(cluster + "."):
+        group = group[len(cluster) + 1 :]
+    return f"{group}/{label.rsplit('/', 1)[-1]}"
 
 
 def _fold_repeats(diagram: Diagram) -> None:
-    """Fold a run of collapsed blocks of one kind and layer count, each fed only by the one
-    before, into its first box: `bottleneck ×35`, with the run's totals and its last output."""
+    """Fold a run of collapsed blocks of one kind and layer count, or of copies of one
+    `repeat:`ed layer, each fed only by the one before, into its first box: `bottleneck ×35`,
+    with the run's totals and its last output."""
     into: dict[str, list[Arrow]] = {}
     out_of: dict[str, list[Arrow]] = {}
     for arrow in diagram.arrows:
@@ -224,7 +297,7 @@ def _fold_repeats(diagram: Diagram) -> None:
     by_id = {b.id: b for b in diagram.boxes}
     gone: dict[str, str] = {}  # folded box -> the box it folded into
     for box in diagram.boxes:
-        if box.id in gone or box.layers == 1:
+        if box.id in gone or (box.layers == 1 and box.repeated is None):
             continue
         head, last = box, box
         while True:
@@ -239,6 +312,7 @@ def _fold_repeats(diagram: Diagram) -> None:
                 and follower.kind == head.kind
                 and follower.summary == head.summary
                 and follower.cluster == head.cluster
+                and follower.repeated == head.repeated
             ):
                 break
             gone[follower.id] = head.id
@@ -249,10 +323,12 @@ def _fold_repeats(diagram: Diagram) -> None:
             head.shape = follower.shape  # what leaves the run
             last = follower
         if head.copies > 1:
-            head.summary = f"{head.copies} × {head.layers} layers"
+            if head.layers > 1:  # a layer's own summary says what each copy is
+                head.summary = f"{head.copies} × {head.layers} layers"
             head.name = f"{head.name} … {_tail(head.name, last.name)}"
     if not gone:
         return
+    diagram.folded = gone
     diagram.boxes = [b for b in diagram.boxes if b.id not in gone]
     arrows: dict[tuple[str, str], Arrow] = {}
     for arrow in diagram.arrows:
@@ -262,6 +338,8 @@ def _fold_repeats(diagram: Diagram) -> None:
     diagram.arrows = list(arrows.values())
     for cluster in diagram.clusters.values():
         cluster.boxes = [b for b in cluster.boxes if b not in gone]
+        cluster.items = [b for b in cluster.items if b not in gone]
+    diagram.top = [b for b in diagram.top if b not in gone]
 
 
 def _tail(first: str, last: str) -> str:

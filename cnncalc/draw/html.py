@@ -1,6 +1,8 @@
 """A self-contained HTML page, for CI artifacts: the diagram (SVG inline) and the table.
 
-Nothing is fetched when it opens: no scripts, no fonts, no stylesheets from elsewhere.
+The table folds what the drawing folds (`layers.1 … 32 ×32`, one row) and marks the numbers
+the spec's `expect:` claims, as the terminal's table does. Nothing is fetched when it opens:
+no scripts, no fonts, no stylesheets from elsewhere.
 """
 
 from __future__ import annotations
@@ -8,9 +10,10 @@ from __future__ import annotations
 import re
 from html import escape
 
-from cnncalc.draw import svg
-from cnncalc.layers._base import prod
-from cnncalc.report import Report, count, rows, summary_lines, title
+from cnncalc.draw import dot, svg
+from cnncalc.draw.graph import Diagram, build
+from cnncalc.layers._base import Params, prod
+from cnncalc.report import Report, Row, count, rows, summary_lines, title
 
 STYLE = """
 body { font-family: Helvetica, Arial, sans-serif; margin: 1.5em; color: #222; }
@@ -25,7 +28,8 @@ ul { font-size: 0.85em; }
 
 
 def render(report: Report, rankdir: str = "TB") -> str:
-    picture = svg.render(report, rankdir)
+    diagram = build(report)
+    picture = svg.to_svg(dot.write(diagram, rankdir))
     # The XML prolog and doctype belong to a file of its own, not inside a page.
     picture = re.sub(r"^\s*<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?", "", picture)
     page = [
@@ -39,7 +43,7 @@ def render(report: Report, rankdir: str = "TB") -> str:
         "<body>",
         f"<h1>{escape(title(report))}</h1>",
         f"<figure>{picture}</figure>",
-        _table(report),
+        _table(report, diagram),
         "<ul>",
         *(
             f"<li><b>{escape(h)}</b> {escape(t)}</li>" if h else f"<li>{escape(t)}</li>"
@@ -52,21 +56,63 @@ def render(report: Report, rankdir: str = "TB") -> str:
     return "\n".join(page) + "\n"
 
 
-def _table(report: Report) -> str:
+def _folded(report: Report, diagram: Diagram) -> list[tuple[Row, bool]]:
+    """The table's rows, each run the drawing folds into one box merged into one row (True)."""
+    runs: dict[str, list[Row]] = {}  # a box of the drawing -> its rows, in order (dicts keep it)
+    for row in rows(report):
+        box = f"n{row.node.index}" if row.node is not None else f"g{row.group}"
+        runs.setdefault(diagram.folded.get(box, box), []).append(row)
+    heads = {b.id: b for b in diagram.boxes if b.copies > 1}
+    out: list[tuple[Row, bool]] = []
+    for box, run in runs.items():
+        head = heads.get(box)
+        if head is None:
+            out.extend((row, False) for row in run)
+            continue
+        first, last = run[0], run[-1]
+        merged = Row(
+            index=f"{first.index.split('-')[0]}-{last.index.split('-')[-1]}",
+            name=head.heading,
+            kind=head.kind,
+            summary=head.summary,
+            output=last.output,
+            params=sum((r.params for r in run), Params()),
+            macs=sum(r.macs for r in run),
+            rf=last.rf,
+            level=first.level,
+            node=None,
+        )
+        out.append((merged, True))
+    return out
+
+
+def _claimed(text: str, row: Row, field: str, report: Report, folded: bool) -> str:
+    """A number with ✓, or ✗ and the claimed number, when the spec's `expect:` claims it; a
+    folded row adds up copies, and a claim is about one of them: no mark."""
+    claim = None if folded else report.claims_for(row).get(field)
+    if claim is None:
+        return text
+    if claim.confirmed:
+        return f"{text} ✓"
+    return f"{text} ✗" if field == "shape" else f"{text} ✗ claimed {count(claim.claimed)}"
+
+
+def _table(report: Report, diagram: Diagram) -> str:
     batch = report.trace.batch
     head = ["#", "layer", "type", "hyperparameters", f"output {report.layout_label()}", "size", "params", "MACs", "RF"]
     numeric = {0, 5, 6, 7, 8}
     lines = ["<table>", "<tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>"]
-    for row in rows(report):
+    for row, folded in _folded(report, diagram):
         cells = [
             row.index,
             "\u00a0\u00a0" * row.level + row.name,
             row.kind,
             row.summary,
-            report.shape_text(row.output),
+            _claimed(report.shape_text(row.output), row, "shape", report, folded),
             count(prod(row.output)),
-            count(row.params.total),
-            count(row.macs * batch),
+            _claimed(count(row.params.total), row, "params", report, folded),
+            # Claims are per sample: at another batch the cell is not what was claimed.
+            _claimed(count(row.macs * batch), row, "macs", report, folded or batch != 1),
             row.rf,
         ]
         css = ' class="block"' if row.node is None else ""

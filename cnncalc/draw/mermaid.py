@@ -34,10 +34,12 @@ def render(report: Report, rankdir: str = "TB") -> str:
 def write(diagram: Diagram, rankdir: str = "TB", styles: dict[str, str] | None = None) -> str:
     """The flowchart; `styles` overrides a box's fill (diff colours boxes by change)."""
     lines = [f"flowchart {rankdir}"]
-    for cluster in diagram.top_clusters:
-        lines += _cluster(diagram, cluster, "  ")
-    for box in diagram.loose_boxes():
-        lines.append(f"  {box.id}[{box_label(box)}]{_shade(diagram, box)}")
+    by_id = {b.id: b for b in diagram.boxes}
+    for item in diagram.top:  # in the spec's order, which Mermaid's layout follows
+        if item in diagram.clusters:
+            lines += _cluster(diagram, diagram.clusters[item], by_id, "  ")
+        else:
+            lines.append(f"  {item}[{box_label(by_id[item])}]{_shade(diagram, by_id[item])}")
     for arrow in diagram.arrows:
         lines.append(f'  {arrow.source} -->|"{text(arrow.shape)}"| {arrow.target}')
     # Shades as a few classes rather than a style line per box: Mermaid refuses a diagram
@@ -53,13 +55,13 @@ def _shade(diagram: Diagram, box: Box) -> str:
     return f":::s{round(diagram.shade(box) * (SHADES - 1))}"
 
 
-def _cluster(diagram: Diagram, cluster: Cluster, indent: str) -> list[str]:
+def _cluster(diagram: Diagram, cluster: Cluster, by_id: dict[str, Box], indent: str) -> list[str]:
     inner = indent + "  "
     lines = [f'{indent}subgraph {cluster.id} ["{text(cluster.heading)}"]']
-    by_id = {b.id: b for b in diagram.boxes}
-    for child in cluster.children:
-        lines += _cluster(diagram, diagram.clusters[child], inner)
-    for box_id in cluster.boxes:
-        lines.append(f"{inner}{box_id}[{box_label(by_id[box_id])}]{_shade(diagram, by_id[box_id])}")
+    for item in cluster.items:
+        if item in diagram.clusters:
+            lines += _cluster(diagram, diagram.clusters[item], by_id, inner)
+        else:
+            lines.append(f"{inner}{item}[{box_label(by_id[item])}]{_shade(diagram, by_id[item])}")
     lines.append(f"{indent}end")
     return lines
