@@ -97,7 +97,9 @@ def _message(err: Any) -> str:
     value = err.get("input")
     if err["type"] == "literal_error":
         choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
-        return f"'{value}' is not one of {', '.join(choices)}{did_you_mean(str(value), choices)}"
+        from cnncalc.layers._aliases import did_you_mean as meant  # `activation: swish` -> silu
+
+        return f"'{value}' is not one of {', '.join(choices)}{meant(str(value), choices)}"
     if isinstance(value, (dict, list)):
         return f"{text[0].lower()}{text[1:]}"
     return f"{text[0].lower()}{text[1:]}, got {value!r}"
