@@ -9,6 +9,7 @@ joins), and asks each layer for its own numbers. It never names a layer kind.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ from cnncalc.spec.parse import parse_layer
 # opened): generous for real networks (ResNet-152 is about 500, the benchmarks' largest
 # 200,000), and checked before a `repeat:` expands, so a typo fails at once.
 MAX_NODES = 1_000_000
+# How reports label an unnamed layer (`conv#2`, `bottleneck.1/conv#2`), which a `from:` may copy.
+_DISPLAY_LABEL = re.compile(r"(?:[^/]+/)*\w+#\d+")
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 
 
@@ -373,6 +376,11 @@ class _Builder:
                     raise SpecError.at(self.path, where, f"{self._label(raw)}: {outside}")
                 if later is not None:
                     hint = f"; '{name}' comes later, at line {later.line}: a layer reads only earlier ones"
+                elif _DISPLAY_LABEL.fullmatch(name):  # `upsample#1`, `stage.1/conv#2`: cnncalc.labels
+                    hint = (
+                        f"; '{name}' is how reports label an unnamed layer, not a name: "
+                        "give that layer a `name:` and use that"
+                    )
                 else:
                     hint = did_you_mean(name, list(self.scope.names))
                 raise SpecError.at(self.path, where, f"{self._label(raw)}: from '{name}' names no earlier layer{hint}")

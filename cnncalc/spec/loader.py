@@ -238,12 +238,12 @@ def load(path: str | Path) -> Any:
             )
         data = Path(path).read_bytes()
     except IsADirectoryError:
-        raise SpecError.at(name, START, "is a directory, not a spec file") from None
+        raise SpecError.about(name, "is a directory, not a spec file") from None
     except OSError as exc:
         from cnncalc.files import dangling  # a link loop or a broken link, said as such
 
         plain = "no such file" if isinstance(exc, FileNotFoundError) else f"cannot read: {exc.strerror}"
-        raise SpecError.at(name, START, dangling(name) or plain) from None
+        raise SpecError.about(name, dangling(name) or plain) from None
     return loads(data, name)
 
 
