@@ -53,10 +53,11 @@ class UsageError(Exception):
 
 
 class PathError(UsageError):
-    """A usage error about one file, shown as `path:line:col: message` (1-based)."""
+    """A usage error about one file, shown as `path:line:col: message` (1-based), or as
+    `path: message` (line None) when it is about the file as a whole: none there, a folder."""
 
-    def __init__(self, path: str | Path, message: str, line: int = 1, col: int = 1) -> None:
-        super().__init__(f"{path}:{line}:{col}: {message}")
+    def __init__(self, path: str | Path, message: str, line: int | None = 1, col: int = 1) -> None:
+        super().__init__(f"{path}: {message}" if line is None else f"{path}:{line}:{col}: {message}")
 
 
 @dataclass
@@ -275,12 +276,14 @@ def discover(paths: Sequence[str], config: Config) -> list[str]:
                         found.append(str(full))
             if len(found) == before and not config.specs_only:
                 patterns = ", ".join(config.include)
-                raise PathError(given, f"no spec in this folder: no file matching {patterns} has a top-level `layers:`")
+                raise PathError(
+                    given, f"no spec in this folder: no file matching {patterns} has a top-level `layers:`", None
+                )
         elif path.exists():
             if not config.specs_only or looks_like_spec(path):
                 found.append(given)
         else:
-            raise PathError(given, dangling(given) or "no such file or folder")
+            raise PathError(given, dangling(given) or "no such file or folder", None)
     return list(dict.fromkeys(found))  # a file named twice is checked once
 
 

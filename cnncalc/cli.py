@@ -90,8 +90,9 @@ app = typer.Typer(
 E = TypeVar("E", bound=Enum)
 
 
-def _choice(kind: type[E]) -> Callable[[Any], E]:
-    """A parser for one of `kind`'s values; anything else is a usage error listing them."""
+def _choice(kind: type[E], aliases: dict[str, str] | None = None) -> Callable[[Any], E]:
+    """A parser for one of `kind`'s values, or of the other `aliases` of one (`fp16`);
+    anything else is a usage error listing them."""
     names = [str(member.value) for member in kind]
 
     def parse(value: Any) -> E:
@@ -99,6 +100,8 @@ def _choice(kind: type[E]) -> Callable[[Any], E]:
             return value
         if value in names:
             return kind(value)
+        if aliases and str(value).lower() in aliases:
+            return kind(aliases[str(value).lower()])
         from cnncalc.errors import did_you_mean
 
         raise typer.BadParameter(f"'{value}' is not one of {', '.join(names)}{did_you_mean(str(value), names)}")
@@ -138,6 +141,12 @@ class DType(str, Enum):
     int8 = "int8"
 
 
+# The short names people write for a dtype (PyTorch's, papers'); each reads as the long one.
+DTYPE_ALIASES = {"fp32": "float32", "f32": "float32", "float": "float32", "single": "float32"}
+DTYPE_ALIASES |= {"fp16": "float16", "f16": "float16", "half": "float16", "bf16": "bfloat16", "i8": "int8"}
+_dtype = _choice(DType, DTYPE_ALIASES)
+
+
 class Optimizer(str, Enum):
     sgd = "sgd"
     momentum = "momentum"
@@ -166,7 +175,7 @@ LayoutOption = Annotated[
 ]
 DTypeOption = Annotated[
     DType,
-    typer.Option(parser=_choice(DType), metavar=_choices(DType), help="Element type for weight and activation bytes."),
+    typer.Option(parser=_dtype, metavar=_choices(DType), help="Element type for weight and activation bytes."),
 ]
 SpecArgument = Annotated[
     str, typer.Argument(metavar="SPEC", help="A spec file, or the name of a bundled one (lenet, resnet50).")
@@ -331,7 +340,7 @@ def table(
     master_weights: Annotated[
         DType | None,
         typer.Option(
-            parser=_choice(DType),
+            parser=_dtype,
             metavar=_choices(DType),
             help="With --train: mixed precision, a copy of the weights (and the optimizer state) in this dtype.",
         ),

@@ -9,6 +9,7 @@ joins), and asks each layer for its own numbers. It never names a layer kind.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -25,7 +26,12 @@ from cnncalc.spec.loader import mark_of
 from cnncalc.spec.model import Spec
 from cnncalc.spec.parse import parse_layer
 
-MAX_NODES = 2_000_000
+# The most layers a spec may expand to (each primitive layer once, blocks and composites
+# opened): generous for real networks (ResNet-152 is about 500, the benchmarks' largest
+# 200,000), and checked before a `repeat:` expands, so a typo fails at once.
+MAX_NODES = 1_000_000
+# How reports label an unnamed layer (`conv#2`, `bottleneck.1/conv#2`), which a `from:` may copy.
+_DISPLAY_LABEL = re.compile(r"(?:[^/]+/)*\w+#\d+")
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 
 
@@ -121,6 +127,9 @@ class _Builder:
         self.mark: Mark | None = None
         self.raw: Any = None
         self.convention = convention(DEFAULT)
+        # The copies the layers being walked are made in: the product of the enclosing
+        # `repeat:`s (a block repeated 10 times, used in one repeated 5 times: 50).
+        self.copies = 1
 
     # The GraphBuilder protocol.
 
@@ -276,7 +285,10 @@ class _Builder:
                 f"{kind} takes {arity[0]} inputs; repeat the layers that feed it instead",
                 "repeat",
             )
+        if layer.repeat > 1:
+            self._bound(layer.repeat)
         group: int | None = None
+        outer_copies, self.copies = self.copies, self.copies * layer.repeat
         for name in copies(layer.name, layer.repeat):
             label = name or self.scope.unnamed(kind)
             group = None
@@ -293,10 +305,30 @@ class _Builder:
             sources = [out]
             if name:
                 self._register(name, out, group)
+        self.copies = outer_copies
         if layer.name and layer.repeat > 1:
             self._register(layer.name, sources[0], group)  # the name stands for the last copy
         self.raw, self.mark = outer_raw, outer_mark
         return sources[0]
+
+    def _bound(self, repeat: int) -> None:
+        """Refuse, before expanding it, a `repeat:` that makes more than MAX_NODES layers.
+
+        Each copy makes at least one layer, so the layers made so far plus `repeat`, and
+        `repeat` times the copies of the enclosing blocks, are both at most what it makes."""
+        made = len(self.nodes) - 1  # not the input
+        if self.copies * repeat <= MAX_NODES and made + repeat <= MAX_NODES:
+            return
+        if self.copies * repeat > made + repeat:
+            what = f"in {self.copies:,} copies of the blocks around it makes at least {self.copies * repeat:,}"
+        elif made:
+            what = f"after {made:,} layers makes at least {made + repeat:,}"
+        else:
+            what = f"makes at least {repeat:,}"
+        self._fail(
+            f"{self._label(self.raw)}: repeat: {repeat:,} {what}; a spec expands to at most {MAX_NODES:,} layers",
+            "repeat",
+        )
 
     def _label(self, raw: Any) -> str:
         name = raw.get("name") if isinstance(raw, dict) else None
@@ -344,6 +376,11 @@ class _Builder:
                     raise SpecError.at(self.path, where, f"{self._label(raw)}: {outside}")
                 if later is not None:
                     hint = f"; '{name}' comes later, at line {later.line}: a layer reads only earlier ones"
+                elif _DISPLAY_LABEL.fullmatch(name):  # `upsample#1`, `stage.1/conv#2`: cnncalc.labels
+                    hint = (
+                        f"; '{name}' is how reports label an unnamed layer, not a name: "
+                        "give that layer a `name:` and use that"
+                    )
                 else:
                     hint = did_you_mean(name, list(self.scope.names))
                 raise SpecError.at(self.path, where, f"{self._label(raw)}: from '{name}' names no earlier layer{hint}")

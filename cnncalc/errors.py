@@ -33,10 +33,14 @@ class Diagnostic:
     path: str
     mark: Mark
     message: str
+    # False for a message about the file as a whole (there is none, it is a folder):
+    # shown as `path: message`, with no position that would point at nothing.
+    positioned: bool = True
 
     def __str__(self) -> str:
         # One line whatever a file name or an echoed value holds.
-        return one_line(f"{self.path}:{self.mark.line}:{self.mark.col}: {self.message}")
+        where = f"{self.path}:{self.mark.line}:{self.mark.col}" if self.positioned else self.path
+        return one_line(f"{where}: {self.message}")
 
 
 class SpecError(Exception):
@@ -58,6 +62,11 @@ class SpecError(Exception):
     @classmethod
     def at(cls, path: str, mark: Mark | None, message: str) -> SpecError:
         return cls([Diagnostic(path, mark or START, message)])
+
+    @classmethod
+    def about(cls, path: str, message: str) -> SpecError:
+        """A problem with the file as a whole (none there, a folder), shown with no position."""
+        return cls([Diagnostic(path, START, message, positioned=False)])
 
 
 class LayerError(Exception):

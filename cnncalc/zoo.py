@@ -61,12 +61,12 @@ def entries() -> list[Entry]:
 
 def locate(spec: str, command: str = "table") -> str:
     """The path of `spec`, a file or a bundled spec's name: the one place every command
-    resolves what it is given. A positioned SpecError (`spec:1:1: ...`) when it is neither;
+    resolves what it is given. A SpecError about the file (`spec: no such file...`) when it is neither;
     `command` names the command in the hint for a path to a bundled spec from elsewhere."""
     found = resolve(spec)
     if found is not None:
         return str(found)
-    from cnncalc.errors import Mark, SpecError, did_you_mean
+    from cnncalc.errors import SpecError, did_you_mean
     from cnncalc.files import dangling
 
     stem = Path(spec).stem
@@ -77,4 +77,4 @@ def locate(spec: str, command: str = "table") -> str:
         message = f"no such file; did you mean the bundled spec '{stem}' (cnncalc {command} {stem})?"
     else:
         message = f"no such file, and no bundled spec of that name{did_you_mean(spec, names())}"
-    raise SpecError.at(spec, Mark(1, 1), message)
+    raise SpecError.about(spec, message)

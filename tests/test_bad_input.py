@@ -134,7 +134,7 @@ CASES: list[tuple[str, str | bytes, int, tuple[str, ...]]] = [
     ),
     ("missing-field", HEAD + "  - @@{type: conv, filters: 2}\n", 2, ("missing field 'kernel'", "layer 1")),
     ("missing-type", HEAD + "  - @@{name: a}\n", 2, ("missing field 'type'",)),
-    ("wrong-value-type", HEAD + "  - {type: conv, filters: @@two, kernel: 1}\n", 2, ("filters", "integer", "'two'")),
+    ("wrong-value-type", HEAD + "  - {type: conv, filters: @@two, kernel: 1}\n", 2, ("whole number, got 'two'",)),
     ("zero-stride", HEAD + "  - {type: conv, filters: 2, kernel: 1, stride: @@0}\n", 2, ("stride", "greater than 0")),
     ("zero-in-kernel-list", HEAD + "  - {type: maxpool, kernel: [@@0, 2]}\n", 2, ("kernel", "greater than 0")),
     ("negative-padding", HEAD + "  - {type: conv, filters: 2, kernel: 1, padding: @@-1}\n", 2, ("padding",)),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from cnncalc.engine import Trace, propagate
@@ -287,3 +289,112 @@ def test_input_inside_a_block_that_names_its_inputs_says_what_they_are() -> None
 def test_an_input_named_twice_is_refused() -> None:
     with pytest.raises(SpecError, match="the input 'x' is named twice"):
         loads_spec(UP.replace("inputs: [x, skip]", "inputs: [x, x]") + "  - {type: relu}\n", "net.yaml")
+
+
+def test_repeat_0_with_from_is_left_out_as_when_false_is() -> None:
+    # `mid` reads `first`; left out, `last` reads what it would without it: `second`, not `first`.
+    head = WHEN + "  - {name: first, type: unit}\n  - {name: second, type: conv, filters: 6, kernel: 1}\n"
+    tail = "  - {name: last, type: relu}\n"
+    for leave_out in ("repeat: 0", "when: false"):
+        trace = trace_of(
+            head + f"  - {{name: mid, type: conv, filters: 2, kernel: 1, from: first, {leave_out}}}\n" + tail
+        )
+        assert "mid" not in trace.names, leave_out
+        assert [node.kind for node in trace.nodes[1:]] == ["conv", "maxpool", "relu", "conv", "relu"], leave_out
+        last = trace.nodes[-1]
+        assert trace.nodes[last.sources[0]].name == "second", leave_out
+        assert last.output == (6, 4, 4), leave_out  # 8x8 pooled to 4x4 by unit; 6 filters from `second`
+
+
+# --- The bound on what a spec expands to (issue 19) --------------------------------------
+
+REPEAT = """\
+name: t
+input: {features: 16}
+blocks:
+  inner:
+    args: {k: 1000}
+    layers:
+      - {type: dense, units: 16, repeat: @@$k}
+  outer:
+    args: {n: 1}
+    layers:
+      - {type: relu}
+      - {type: inner, repeat: $n}
+layers:
+"""
+
+
+def count_layers_made(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A one-item list counting the layers the engine makes from here on."""
+    from cnncalc import engine
+
+    made = [0]
+    add = engine._Builder.add
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> int:
+        made[0] += 1
+        return add(self, *args, **kwargs)
+
+    monkeypatch.setattr(engine._Builder, "add", counting)
+    return made
+
+
+@pytest.mark.parametrize(
+    ("layers", "words"),
+    [
+        # A plain repeat: 10**9 copies of one layer.
+        (
+            "  - {type: dense, units: 16, activation: relu, repeat: @@1000000000}\n",
+            ["layer 1 (dense): repeat: 1,000,000,000 makes at least 1,000,000,000"],
+        ),
+        # An expression's repeat, after a few layers.
+        (
+            '  - {type: relu, repeat: 3}\n  - {type: dense, units: 16, repeat: @@"${10**9}"}\n',
+            ["repeat: 1,000,000,000 after 3 layers makes at least 1,000,000,003"],
+        ),
+        # Nested: 1,000 dense layers in a block used 2,000 times makes 2,000,000; refused at
+        # the inner repeat before any of the dense layers is made.
+        (
+            "  - {type: outer, n: 2000}\n",
+            ["layer 1 (dense) in block 'inner': repeat: 1,000 in 2,000 copies of the blocks around it"],
+        ),
+    ],
+)
+def test_a_repeat_past_the_limit_is_refused_before_it_expands(
+    monkeypatch: pytest.MonkeyPatch, layers: str, words: list[str]
+) -> None:
+    made = count_layers_made(monkeypatch)
+    marked = REPEAT + layers if "@@" not in layers else REPEAT.replace("@@", "") + layers
+    text, line, col = position(marked)
+    with pytest.raises(SpecError) as caught:
+        trace_of(text)
+    message = str(caught.value)
+    assert message.startswith(f"net.yaml:{line}:{col}: "), (message, (line, col))
+    for word in [*words, "a spec expands to at most 1,000,000 layers"]:
+        assert word in message, (word, message)
+    assert made[0] <= 3  # the layers before the repeat, never the copies it would make
+
+
+def test_repeats_each_under_the_limit_are_refused_where_their_sum_passes_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cnncalc import engine
+
+    monkeypatch.setattr(engine, "MAX_NODES", 1000)  # at the real limit the test would make a million layers first
+    made = count_layers_made(monkeypatch)
+    # 600 relus, one more in `outer`, then `inner`'s 1,000 dense layers: 1,601 in all.
+    text, line, col = position(REPEAT + "  - {type: relu, repeat: 600}\n  - {type: outer}\n")
+    with pytest.raises(SpecError) as caught:
+        trace_of(text)
+    message = str(caught.value)
+    assert message.startswith(f"net.yaml:{line}:{col}: "), (message, (line, col))
+    assert "repeat: 1,000 after 601 layers makes at least 1,601; a spec expands to at most 1,000 layers" in message
+    assert made[0] == 601
+
+
+def test_the_limit_is_in_the_docs() -> None:
+    from pathlib import Path
+
+    from cnncalc import engine
+
+    docs = (Path(__file__).parent.parent / "docs" / "spec-format.md").read_text(encoding="utf-8")
+    assert f"{engine.MAX_NODES:,} layers" in docs

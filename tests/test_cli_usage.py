@@ -76,8 +76,8 @@ def test_option_metavars() -> None:
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["table", "lenet", "--dtype", "fp16"], "'fp16' is not one of float32, float16, bfloat16, int8"),
-        (["diff", "lenet", "lenet", "--dtype", "half"], "'half' is not one of float32, float16, bfloat16, int8"),
+        (["table", "lenet", "--dtype", "fp64"], "'fp64' is not one of float32, float16, bfloat16, int8"),
+        (["diff", "lenet", "lenet", "--dtype", "double"], "'double' is not one of float32, float16, bfloat16, int8"),
         (["table", "lenet", "--layout", "whc"], "'whc' is not one of hwc, chw"),
         (["table", "lenet", "--device", "gpu"], "'gpu' is not one of auto, cuda, cpu, meta"),
         (["verify", "lenet", "--format", "sarif"], "'sarif' is not one of text, json"),

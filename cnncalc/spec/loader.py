@@ -10,6 +10,7 @@ defuses "billion laughs" documents.
 from __future__ import annotations
 
 import gc
+import re
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CORE = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "seq", "map")} | {"!"}
 _MERGE = _CORE + "merge"
+_STR = _CORE + "str"
 _resolver = Resolver()
 _constructor = SafeConstructor()
 _builders = {
@@ -40,6 +42,10 @@ _builders = {
 
 
 _QUOTES = ("'", '"')
+
+# YAML 1.2's floats that YAML 1.1 (PyYAML's resolver) reads as text: an exponent without a
+# dot or without a sign (`1e-5`, `1E5`, `5e+3`, `1.0e5`), as people and papers write them.
+_FLOAT_1_2 = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+")
 
 
 class QuotedMark(Mark):
@@ -142,6 +148,8 @@ def _scalar(event: Any, cache: dict[str, Any]) -> Any:
         if text in cache:
             return cache[text]
         tag = _resolver.resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
+        if tag == _STR and _FLOAT_1_2.fullmatch(text):
+            tag = _CORE + "float"
         value = text if tag == _MERGE else _build(tag, text)  # `<<` stays a key; attach() merges
         if len(cache) < _CACHE_LIMIT:
             cache[text] = value
@@ -230,12 +238,12 @@ def load(path: str | Path) -> Any:
             )
         data = Path(path).read_bytes()
     except IsADirectoryError:
-        raise SpecError.at(name, START, "is a directory, not a spec file") from None
+        raise SpecError.about(name, "is a directory, not a spec file") from None
     except OSError as exc:
         from cnncalc.files import dangling  # a link loop or a broken link, said as such
 
         plain = "no such file" if isinstance(exc, FileNotFoundError) else f"cannot read: {exc.strerror}"
-        raise SpecError.at(name, START, dangling(name) or plain) from None
+        raise SpecError.about(name, dangling(name) or plain) from None
     return loads(data, name)
 
 

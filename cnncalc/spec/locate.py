@@ -90,6 +90,11 @@ def diagnostics(
     return sorted(seen.values(), key=lambda d: d.mark)
 
 
+# pydantic's errors for a value that is not a whole number, or not a number.
+_WHOLE_NUMBER = frozenset({"int_type", "int_parsing", "int_from_float"})
+_NUMBER = frozenset({"float_type", "float_parsing"})
+
+
 def _message(err: Any) -> str:
     text = str(err["msg"])
     if text.startswith("Value error, "):
@@ -97,7 +102,13 @@ def _message(err: Any) -> str:
     value = err.get("input")
     if err["type"] == "literal_error":
         choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
-        return f"'{value}' is not one of {', '.join(choices)}{did_you_mean(str(value), choices)}"
+        from cnncalc.layers._aliases import did_you_mean as meant  # `activation: swish` -> silu
+
+        return f"'{value}' is not one of {', '.join(choices)}{meant(str(value), choices)}"
+    if err["type"] in _WHOLE_NUMBER and not isinstance(value, (dict, list)):
+        return f"expected a whole number, got {value!r}"  # once, not pydantic's two clauses
+    if err["type"] in _NUMBER and not isinstance(value, (dict, list)):
+        return f"expected a number, got {value!r}"
     if isinstance(value, (dict, list)):
         return f"{text[0].lower()}{text[1:]}"
     return f"{text[0].lower()}{text[1:]}, got {value!r}"
