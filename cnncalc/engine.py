@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from cnncalc.analysis.memory import DTYPE_BYTES
 from cnncalc.analysis.receptive_field import ReceptiveField, receptive_fields
 from cnncalc.conventions import DEFAULT, convention
 from cnncalc.errors import Diagnostic, LayerError, Mark, SpecError, did_you_mean
@@ -26,7 +27,6 @@ from cnncalc.spec.model import Spec
 from cnncalc.spec.parse import parse_layer
 
 MAX_NODES = 2_000_000
-DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 
 
 @dataclass(frozen=True, slots=True)  # slots: a big network holds many
