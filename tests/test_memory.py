@@ -337,6 +337,11 @@ def test_verify_memory_checks_both_peaks_against_pytorch() -> None:
     lines = result.output.splitlines()
     assert len(lines) == 3 and all(line.endswith("✓") for line in lines)
     assert "inference peak at batch 4" in lines[0] and "training step (adam)" in lines[2]
+    # Bytes as the table writes them (one formatter, cnncalc.report.size_text). LeNet at batch
+    # 4 peaks at CONV1: weights 62,006*4 = 248,024, the input 4*3,072*4 = 49,152, the conv's
+    # output and its relu's 4*4,704*4 = 75,264 each: 447,704 B = 437.2 KiB in both.
+    table = CliRunner().invoke(app, ["table", "lenet", "--batch", "4"]).output
+    assert "cnncalc 437.2 KiB (447,704 B)" in lines[0] and "inference peak 437.2 KiB at batch 4" in table
 
 
 # The README's memory table: torchinfo 1.11's "Estimated Total Size" and the tracker's peaks
