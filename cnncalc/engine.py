@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from cnncalc.analysis.memory import DTYPE_BYTES
 from cnncalc.analysis.receptive_field import ReceptiveField, receptive_fields
 from cnncalc.conventions import DEFAULT, convention
 from cnncalc.errors import Diagnostic, LayerError, Mark, SpecError, did_you_mean
@@ -32,7 +33,6 @@ from cnncalc.spec.parse import parse_layer
 MAX_NODES = 1_000_000
 # How reports label an unnamed layer (`conv#2`, `bottleneck.1/conv#2`), which a `from:` may copy.
 _DISPLAY_LABEL = re.compile(r"(?:[^/]+/)*\w+#\d+")
-DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 
 
 @dataclass(frozen=True, slots=True)  # slots: a big network holds many

@@ -1,5 +1,6 @@
 """Bad input through the real CLI: one positioned message, exit 2 (or 1), no traceback,
-nothing executed, nothing on disk changed, within seconds and bounded memory.
+nothing executed, nothing on disk changed, in bounded memory. (Tests bound counts and
+bytes, never seconds: timings are in benchmarks/run.py; the subprocess timeout only stops a hang.)
 
 Each fixture marks where its error must be reported with `@@` (removed before the file
 is written); the expected `line:col` is computed from that mark, never copied from output.
@@ -12,7 +13,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +28,6 @@ class Result:
     code: int
     stdout: str
     stderr: str
-    seconds: float
     max_rss_mib: float
 
 
@@ -52,17 +51,14 @@ def run_cli(*args: str, cwd: Path) -> Result:
     """`python -m cnncalc ARGS` as a user runs it, with its own peak memory."""
     out, err, peak = cwd / ".stdout", cwd / ".stderr", cwd / ".peak"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", "CNNCALC_TEST_PEAK": str(peak)}
-    start = time.perf_counter()
     with out.open("wb") as o, err.open("wb") as e:
         proc = subprocess.run(
             [sys.executable, "-c", PEAK_WRAPPER, *args], cwd=cwd, stdout=o, stderr=e, env=env, timeout=120
         )
-    seconds = time.perf_counter() - start
     result = Result(
         proc.returncode,
         out.read_text(errors="replace"),
         err.read_text(errors="replace"),
-        seconds,
         int(peak.read_text()) / 1024,  # VmHWM is in KiB
     )
     for path in (out, err, peak):
@@ -272,8 +268,7 @@ def test_directory_as_spec(tmp_path: Path) -> None:
     assert_one_message(result, "models", 1, 1, "directory")
 
 
-# Large and hostile documents: a clean answer quickly and in bounded memory.
-SECONDS = 10
+# Large and hostile documents: a clean answer, refused by a count limit, in bounded memory.
 MEMORY_MIB = 400
 
 
@@ -288,7 +283,6 @@ def test_billion_laughs(tmp_path: Path) -> None:
     assert result.code == 2
     message = assert_one_message(result, "spec.yaml", *_line_col_of_alias_limit(lines), "alias")
     assert "bomb" in message
-    assert result.seconds < SECONDS
     assert result.max_rss_mib < MEMORY_MIB
 
 
@@ -329,7 +323,6 @@ def test_deep_nesting(tmp_path: Path, style: str) -> None:
     result = run_cli("table", "spec.yaml", cwd=tmp_path)
     assert result.code == 2
     assert_one_message(result, "spec.yaml", line, col, "nested deeper than 64")
-    assert result.seconds < SECONDS
     assert result.max_rss_mib < MEMORY_MIB
 
 
@@ -338,7 +331,6 @@ def test_twenty_megabyte_line(tmp_path: Path) -> None:
     result = run_cli("table", "spec.yaml", cwd=tmp_path)
     assert result.code == 2
     assert_one_message(result, "spec.yaml", 1, 1, "MiB")
-    assert result.seconds < SECONDS
     assert result.max_rss_mib < MEMORY_MIB
 
 
@@ -363,7 +355,6 @@ def test_the_size_cap_on_a_valid_spec(tmp_path: Path, size: int, code: int) -> N
         assert_one_message(result, "spec.yaml", 1, 1, "16 MiB")
     else:
         assert "(4,)" in result.stdout
-    assert result.seconds < SECONDS
     assert result.max_rss_mib < MEMORY_MIB
 
 
@@ -382,7 +373,6 @@ def test_the_alias_limit_on_a_spec_valid_apart_from_it(tmp_path: Path) -> None:
     result = run_cli("table", "spec.yaml", cwd=tmp_path)
     assert result.code == 2, result.stdout[-500:]
     assert "aliases expand to more than 2,000,000 values" in result.stderr
-    assert result.seconds < SECONDS
     assert result.max_rss_mib < MEMORY_MIB
 
 
@@ -410,11 +400,9 @@ def test_many_layers_process_fine(tmp_path: Path) -> None:
     assert len(layers) == n
     # every layer: 8*8 weights + 8 biases = 72 params, 8*8 = 64 MACs
     assert {(r["params"], r["macs"]) for r in layers} == {("72", "64")}
-    assert result.seconds < 60
     # About 240 MiB measured (465 MiB before layers shared their models and the CSV was
     # streamed); the bound leaves room for other Python builds and allocators.
     assert result.max_rss_mib < 350, f"{result.max_rss_mib:.0f} MiB"
-    print(f"200,000 layers: {result.seconds:.1f} s, {result.max_rss_mib:.0f} MiB")
 
 
 # The example folders, driven through the CLI: (file, exit code, text at the reported

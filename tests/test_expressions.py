@@ -7,7 +7,6 @@ expected `line:col` is computed from that mark, never copied from output.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import subprocess
@@ -275,10 +274,10 @@ def test_positions_in_block_style_yaml(value: str) -> None:
     assert_error_at_mark(marked, "'//' by zero")
 
 
-def test_adversarial_expressions_are_refused_quickly() -> None:
-    import time
-
-    start = time.perf_counter()
+def test_adversarial_expressions_are_refused_by_their_limits() -> None:
+    # Each is refused by a limit before any large number is made (the result's size, its
+    # finiteness, 200 parts), not by how long it runs; 100 nested parentheses are fine.
+    refused = []
     for source in (
         "make_divisible(1e18, 1e-300)",
         "(10**18)**64",
@@ -288,6 +287,10 @@ def test_adversarial_expressions_are_refused_quickly() -> None:
         "(" * 100 + "1" + ")" * 100,
         "max(" + ",".join(["10**18"] * 60) + ")",
     ):
-        with contextlib.suppress(ExpressionError):
+        try:
             evaluate(source, {})
-    assert time.perf_counter() - start < 1.0
+        except ExpressionError:
+            refused.append(True)
+        else:
+            refused.append(False)
+    assert refused == [True, True, True, True, True, False, True]

@@ -138,6 +138,66 @@ def test_training_a_linear_with_adam_peaks_in_the_update() -> None:
     }
 
 
+# AdamW and momentum, exactly: a Linear 1000 -> 1000 at batch 8, where the update's
+# temporaries are large enough to set the peak. Weights 1000*1000 + 1000 = 1,001,000
+# floats = 4,004,000 B; gradients as many; the input 8*1000*4 = 32,000 B; the largest
+# parameter 1,000,000 floats = 4,000,000 B.
+WIDE = "  - {type: dense, units: 1000}\n"
+
+
+def test_training_a_linear_with_adamw_peaks_in_the_update() -> None:
+    # AdamW is Adam with the decay applied in place: state 2 * 4,004,000 = 8,008,000, and
+    # the weight's update makes sqrt(v) and its quotient, 2 * 4,000,000 = 8,000,000:
+    # 4,004,000 + 8,008,000 + 4,004,000 + 32,000 + 8,000,000 = 24,048,000 (no temporaries
+    # would be 16,048,000). PyTorch's tracker: 24,048,008, the 8 B two step counts.
+    peak = training_peak(trace_of(WIDE, "{features: 1000}", 8).nodes, 8, "adamw")
+    assert (peak.total, peak.phase) == (24_048_000, "step")
+    assert peak.parts["optimizer state"] == 8_008_000 and peak.parts["temporaries"] == 8_000_000
+
+
+def test_training_a_linear_with_momentum_keeps_one_buffer_and_no_temporaries() -> None:
+    # SGD with momentum keeps one buffer per parameter, 4,004,000 B, and updates in place:
+    # weights + buffer + gradients + input = 3 * 4,004,000 + 32,000 = 12,044,000. PyTorch's
+    # tracker: 12,044,008, the loss and its gradient of ones (4 B each) on top in backward.
+    peak = training_peak(trace_of(WIDE, "{features: 1000}", 8).nodes, 8, "momentum")
+    assert peak.total == 12_044_000
+    assert peak.parts["optimizer state"] == 4_004_000 and "temporaries" not in peak.parts
+
+
+@pytest.mark.parametrize(("optimizer", "peak"), [("adamw", 24_048_008), ("momentum", 12_044_008)])
+def test_the_tracker_on_a_wide_linear_by_hand(optimizer: str, peak: int) -> None:
+    """The hand-worked figures above, as PyTorch's tracker measures them on the CPU."""
+    torch = needs_module("torch")
+    from cnncalc.memory_tracker import training_peak as measured_training
+
+    torch.manual_seed(0)
+    assert measured_training(torch.nn.Linear(1000, 1000), torch.randn(8, 1000), optimizer).peak == peak
+
+
+def test_float16_is_two_bytes_an_element(tmp_path: Path) -> None:
+    # The Linear 10 -> 20 at batch 8 in float16: input 8*10*2 = 160, weights 220*2 = 440,
+    # output 8*20*2 = 320: an inference peak of 920 B. Adam without master weights keeps
+    # its state in float16: 440 + gradients 440 + state 880 + input 160 + the update's two
+    # 200-element temporaries 800 = 2,720.
+    trace = trace_of(LINEAR, "{features: 10}", 8)
+    assert inference_peak(trace.nodes, 8, "float16").total == 920
+    (tmp_path / "m.yaml").write_text(f"name: m\ninput: {{features: 10}}\nlayers:\n{LINEAR}")
+    memory = run_table(str(tmp_path / "m.yaml"), "--batch", "8", "--dtype", "float16", "--train", "adam")["memory"]
+    assert (memory["inference_peak_bytes"], memory["training"]["peak_bytes"]) == (920, 2_720)
+
+
+def test_only_a_causal_self_attention_has_a_kv_cache() -> None:
+    from cnncalc.figures import totals
+
+    # One attention on L = 16 positions of E = 8, 2 heads of width 4, 1 key/value head:
+    # causal, it caches a key and a value of 1 * 4 elements per token, 8 floats = 32 B, and
+    # 16 * 32 = 512 B at the input's length. Non-causal (an encoder's) it caches nothing.
+    causal = totals(trace_of("  - {type: attention, heads: 2, kv_heads: 1, causal: true}\n", "{l: 16, d: 8}"))
+    assert (causal.kv_cache_bytes_per_token, causal.kv_cache_bytes) == (32, 512)
+    encoder = totals(trace_of("  - {type: attention, heads: 2, kv_heads: 1}\n", "{l: 16, d: 8}"))
+    assert (encoder.kv_cache_bytes_per_token, encoder.kv_cache_bytes) == (0, 0)
+
+
 # PyTorch's tracked peak.
 
 
@@ -277,6 +337,11 @@ def test_verify_memory_checks_both_peaks_against_pytorch() -> None:
     lines = result.output.splitlines()
     assert len(lines) == 3 and all(line.endswith("✓") for line in lines)
     assert "inference peak at batch 4" in lines[0] and "training step (adam)" in lines[2]
+    # Bytes as the table writes them (one formatter, cnncalc.report.size_text). LeNet at batch
+    # 4 peaks at CONV1: weights 62,006*4 = 248,024, the input 4*3,072*4 = 49,152, the conv's
+    # output and its relu's 4*4,704*4 = 75,264 each: 447,704 B = 437.2 KiB in both.
+    table = CliRunner().invoke(app, ["table", "lenet", "--batch", "4"]).output
+    assert "cnncalc 437.2 KiB (447,704 B)" in lines[0] and "inference peak 437.2 KiB at batch 4" in table
 
 
 # The README's memory table: torchinfo 1.11's "Estimated Total Size" and the tracker's peaks
@@ -400,3 +465,20 @@ def test_a_transformer_stack_without_dropout_is_within_5_percent_of_pytorch(norm
     ours = training_peak(trace.nodes, 8, "sgd").total
     theirs = measured_training(module, sample_input(trace, 8, "cpu"), "sgd").peak
     assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
+
+
+def test_the_memory_line_says_what_its_peak_holds() -> None:
+    from typer.testing import CliRunner
+
+    from cnncalc.cli import app
+
+    # The peak holds the weights, which do not grow with the batch: "at batch 1", never
+    # "per sample".
+    result = CliRunner().invoke(app, ["table", "lenet"])
+    memory = next(line for line in result.output.splitlines() if line.startswith("memory"))
+    assert "inference peak 291.0 KiB at batch 1, at #1" in memory and "per sample" not in memory
+    assert "kv cache" not in memory  # lenet has none to leave out
+    # A generating model's KV cache has its own line: the peak of one forward pass is without it.
+    result = CliRunner().invoke(app, ["table", "llama_tiny"])
+    memory = next(line for line in result.output.splitlines() if line.startswith("memory"))
+    assert "kv cache not included" in " ".join(memory.split())

@@ -249,3 +249,87 @@ def test_a_tied_weight_counted_twice_is_explained(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", str(path)])
     assert result.exit_code == 1
     assert "596 counts the 120 tied weights twice" in result.output and ": 476" in result.output
+
+
+# Recurrent layers as the counting presets price them, worked by hand from each tool's
+# rule (the presets' docstrings; test_conventions_tools.py runs the tools themselves, and
+# these numbers are what ptflops 0.7.5, thop 0.1.1, calflops 0.3.2, torchinfo 1.8.0 and
+# FlopCounterMode print). Input (L, I) = (5, 10), so 5 steps.
+#
+# A: LSTM H = 20, proj_size P = 7, 2 layers, bidirectional, biases. g*H = 4*20 = 80 rows.
+#    Per direction, layer 1: W_ih 80 x 10, W_hh 80 x P = 80 x 7, b_ih + b_hh 2*80,
+#    W_hr P x H = 7 x 20: 800 + 560 + 160 + 140 = 1,660 params; layer 2 reads 2P = 14:
+#    1,120 + 560 + 160 + 140 = 1,980. Both directions: 2 * 3,640 = 7,280 params.
+#    MACs per step and direction: 800 + 560 + 140 = 1,500 and 1,120 + 560 + 140 = 1,820:
+#    5 * 2 * 3,320 = 33,200.
+# B: GRU H = 20, 2 layers, bidirectional, no bias. g*H = 60; layer 2 reads 2H = 40.
+#    Params per direction 60*(10 + 20) = 1,800 and 60*(40 + 20) = 3,600: 2 * 5,400 = 10,800.
+#    MACs 5 * 10,800 = 54,000 (each weight once per step).
+# C: LSTM H = 20, 2 layers, bidirectional, biases, no projection. Layer 2 reads 40.
+#    Params per direction 80*(10 + 20) + 160 = 2,560 and 80*(40 + 20) + 160 = 4,960:
+#    2 * 7,520 = 15,040. MACs 5 * 2 * (2,400 + 4,800) = 72,000.
+RECURRENT_CASES = {
+    "A": "{type: lstm, hidden: 20, proj_size: 7, num_layers: 2, bidirectional: true}",
+    "B": "{type: gru, hidden: 20, num_layers: 2, bidirectional: true, bias: false}",
+    "C": "{type: lstm, hidden: 20, num_layers: 2, bidirectional: true}",
+}
+RECURRENT_PRESETS = {
+    # ptflops: per step, layer and direction g*H*(I + R) (W_ih and W_hh elements, R = P or H)
+    # + 10H (LSTM) or 7H (GRU) + both biases 2*g*H; W_hr not read.
+    #   A: 80*17 + 200 + 160 = 1,720 and 80*21 + 200 + 160 = 2,040: 5 * 2 * 3,760 = 37,600
+    #   B: 60*30 + 140 = 1,940 and 60*60 + 140 = 3,740: 5 * 2 * 5,680 = 56,800
+    #   C: 80*30 + 200 + 160 = 2,760 and 80*60 + 360 = 5,160: 5 * 2 * 7,920 = 79,200
+    "ptflops": {"A": 37_600, "B": 56_800, "C": 79_200},
+    # ptflops-aten: cnncalc's MACs + the bias adds (2*g*H per step, layer and direction);
+    # an LSTM without projection runs through oneDNN, unseen: 0.
+    #   A: 33,200 + 5 * 2 * 2 * 160 = 36,400; B: 54,000 + 0; C: 0
+    "ptflops-aten": {"A": 36_400, "B": 54_000, "C": 0},
+    # thop: its cells per step with gate = (I + H)*H + H + 2H, layers after the first read
+    # 2H even with a projection; LSTM 4*gate + 4H, GRU 3*gate + 4H.
+    #   A and C: (30*20 + 60)*4 + 80 = 2,720 and (60*20 + 60)*4 + 80 = 5,120: 5 * 2 * 7,840
+    #   B (no bias): (30*20 + 20)*3 + 80 = 1,940 and (60*20 + 20)*3 + 80 = 3,740: 5 * 2 * 5,680
+    "thop": {"A": 78_400, "B": 56_800, "C": 78_400},
+    # calflops: per W_ih and W_hh 2*elements - rows, + 10H or 7H, + the 2*g*H biases when
+    # there are some (so 2 per weight element with biases, 2*g*H fewer without).
+    #   A: 2*1,360 + 200 = 2,920 and 2*1,680 + 200 = 3,560: 5 * 2 * 6,480 = 64,800
+    #   B: 2*1,800 + 140 - 120 = 3,620 and 2*3,600 + 140 - 120 = 7,220: 5 * 2 * 10,840 = 108,400
+    #   C: 2*2,400 + 200 = 5,000 and 2*4,800 + 200 = 9,800: 5 * 2 * 14,800 = 148,000
+    "calflops": {"A": 64_800, "B": 108_400, "C": 148_000},
+    # torchinfo: every parameter once per step: 5 * 7,280; 5 * 10,800; 5 * 15,040.
+    "torchinfo": {"A": 36_400, "B": 54_000, "C": 75_200},
+    # FlopCounterMode with oneDNN off: 2 FLOPs per gate MAC: 2 * 33,200; 2 * 54,000; 2 * 72,000.
+    "flopcounter": {"A": 66_400, "B": 108_000, "C": 144_000},
+}
+
+
+@pytest.mark.parametrize("preset", list(RECURRENT_PRESETS))
+@pytest.mark.parametrize("case", list(RECURRENT_CASES))
+def test_recurrent_layers_as_the_presets_count_them(preset: str, case: str) -> None:
+    from cnncalc.conventions._preset import tally
+    from cnncalc.conventions.registry import get
+
+    trace = trace_of(spec("{l: 5, d: 10}", RECURRENT_CASES[case]))
+    assert tally(get(preset), trace).total == RECURRENT_PRESETS[preset][case]
+
+
+def test_recurrent_parameters_by_hand() -> None:
+    # A, B and C above: 7,280, 10,800 and 15,040 params; Keras keeps one bias vector per
+    # gate (C: 15,040 - 80 per layer and direction * 4 = 14,720), its GRU two, as PyTorch.
+    from cnncalc.conventions._preset import NotDefined, tally
+    from cnncalc.conventions.registry import get
+
+    params = {k: totals(trace_of(spec("{l: 5, d: 10}", layer))).params.total for k, layer in RECURRENT_CASES.items()}
+    assert params == {"A": 7_280, "B": 10_800, "C": 15_040}
+    keras = {k: tally(get("keras"), trace_of(spec("{l: 5, d: 10}", layer))) for k, layer in RECURRENT_CASES.items()}
+    assert isinstance(keras["A"].per_node[1], NotDefined)
+    assert (keras["B"].total, keras["C"].total) == (10_800, 14_720)
+
+
+def test_torchinfo_counts_a_tied_weight_again() -> None:
+    from cnncalc.conventions._preset import tally
+    from cnncalc.conventions.registry import get
+
+    # TIED under torchinfo: the embedding's 120 params once; the LSTM's 4*6*(6 + 6) + 8*6 =
+    # 336 per step, 7 * 336 = 2,352; nn.Linear still holds the tied 6 x 20 weight: 120 + 20
+    # = 140 once. 120 + 2,352 + 140 = 2,612 (torchinfo 1.8.0 prints it; counted once: 2,492).
+    assert tally(get("torchinfo"), trace_of(TIED)).total == 2_612

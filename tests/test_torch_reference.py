@@ -332,6 +332,8 @@ MODULES: dict[str, Callable[[], Any]] = {
     # layernorm, groupnorm, identity
     "layernorm over a whole sample (C, H, W)": lambda: nn.LayerNorm((8, 4, 4)),
     "layernorm over the last axis only": lambda: nn.LayerNorm(10),
+    "layernorm on a sequence of vectors, over D (every transformer's nn.LayerNorm(D))": lambda: nn.LayerNorm(16),
+    "layernorm on a sequence over L and D, asked for": lambda: nn.LayerNorm((10, 16)),
     "layernorm on features": lambda: seq(nn.LayerNorm(64), nn.GELU()),
     "layernorm without affine": lambda: nn.LayerNorm(64, elementwise_affine=False),
     "layernorm, scale without shift": lambda: nn.LayerNorm(32, bias=False),

@@ -35,6 +35,7 @@ from cnncalc.shape import TOKEN_IDS
 if TYPE_CHECKING:
     from cnncalc.engine import Node
 
+# Bytes per element of each --dtype: the one table (the engine and reports import it).
 DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 TOKEN_ID_BYTES = 8  # token ids are int64, as nn.Embedding wants them
 # Tensors of optimizer state per trainable parameter (Adam's one-element step counts,

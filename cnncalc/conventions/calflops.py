@@ -19,7 +19,8 @@ module:
 - dropout, merges written as operators, flatten and padding: 0; so is `a @ b` (matmul),
   an operator it does not wrap, and `F.embedding`;
 - RNN, GRU, LSTM (a module hook): per step and layer 2 per element of weight_ih and
-  weight_hh plus H (RNN), 7H (GRU) or 10H (LSTM), doubled when bidirectional; no bias, no
+  weight_hh plus H (RNN), 7H (GRU) or 10H (LSTM), doubled when bidirectional; no bias adds
+  (without biases, 2 * gates * H fewer: each matmul's adds are one fewer per row), no
   projection.
 - `F.scaled_dot_product_attention` and `F.rms_norm`: not wrapped, 0; so attention counts
   its projections (2 per MAC), not `QK^T` and `AV`, and nothing at all where
@@ -114,11 +115,15 @@ _RNN_EXTRA = {"rnn": 1, "gru": 7, "lstm": 10}
 
 
 def _recurrent(f: Facts) -> int:
-    """Per step and layer, 2 FLOPs per element of weight_ih and weight_hh plus the element-wise
-    extra; biases and an LSTM's projection weight_hr are not counted."""
+    """Per step and layer, `2 * elements - rows` for each of weight_ih and weight_hh (a row's
+    adds are one fewer than its multiplies) plus the element-wise extra, and with biases
+    their 2 * g*H elements: so 2 FLOPs per gate weight with biases, 2 * g*H fewer without.
+    An LSTM's projection weight_hr is not counted."""
     s = stack(f)
     gated = s.gates * s.hidden
-    return s.steps * s.directions * sum(2 * gated * (i + s.recurrent) + _RNN_EXTRA[s.kind] * s.hidden for i in s.widths)
+    unbiased = 0 if s.bias else 2 * gated  # the two `- rows` that no bias adds back
+    per_layer = (2 * gated * (i + s.recurrent) + _RNN_EXTRA[s.kind] * s.hidden - unbiased for i in s.widths)
+    return s.steps * s.directions * sum(per_layer)
 
 
 RULES: dict[str, Rule] = {

@@ -1,13 +1,15 @@
-"""Layer normalization: `{type: layernorm}` over all of a sample's axes, or
-`{type: layernorm, dims: 1}` over the last axis only, as `nn.LayerNorm(shape[-dims:])`,
+"""Layer normalization: `{type: layernorm}` over a sample's features, or
+`{type: layernorm, dims: N}` over its trailing N axes, as `nn.LayerNorm(shape[-N:])`,
 or `{type: layernorm, axis: channels}` over the channels at each position: ConvNeXt's
 LayerNorm2d, nn.LayerNorm(C) on the map held channels last.
 
 Normalizes each sample (not each channel) with its own mean and variance over the
-trailing `dims` axes of the channels-first shape, so with the default on (C, H, W)
-the normalized shape is (C, H, W); with `axis: channels`, it is (C,) at every position.
-With `affine`, a learned scale and shift per normalized element: 2 * prod(normalized
-shape) parameters (one fewer set without `bias`). No buffers, no MACs.
+trailing `dims` axes of the channels-first shape. The default: on a sequence of vectors
+(L, D), D alone, as every transformer's `nn.LayerNorm(D)` (`dims: 2` normalizes over L
+and D, with 2*L*D parameters that grow with the sequence); on a channels-first map
+(C, H, W) the whole sample; on a flat vector its features. With `axis: channels`, (C,) at
+every position. With `affine`, a learned scale and shift per normalized element: 2 *
+prod(normalized shape) parameters (one fewer set without `bias`). No buffers, no MACs.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ class LayerNorm(WithActivation):
     traits: ClassVar[frozenset[str]] = frozenset({"normalizing", "has-bias"})
     type: Literal["layernorm"]
     dims: PositiveInt | None = Field(
-        None, description="How many trailing axes (channels first) to normalize over; default all of them."
+        None,
+        description="How many trailing axes (channels first) to normalize over; default D alone on a "
+        "sequence of vectors (L, D), else all of them.",
     )
     axis: Literal["channels"] | None = Field(
         None,
@@ -54,7 +58,7 @@ class LayerNorm(WithActivation):
     def normalized(self, x: Shape) -> tuple[int, ...]:
         if self.axis == "channels":
             return (x.channels,)
-        dims = len(x) if self.dims is None else self.dims
+        dims = self.dims if self.dims is not None else default_dims(x)
         if dims > len(x):
             raise LayerError(f"dims={dims} but the input {x.text('chw')} has only {len(x)} axes", "dims")
         return x[len(x) - dims :]
@@ -89,3 +93,10 @@ class LayerNorm(WithActivation):
         shape = list(self.normalized(inputs[0]))
         norm = nn.LayerNorm(shape, eps=self.eps, elementwise_affine=self.affine, bias=self.bias)
         return on_channels_last(norm, inputs[0]) if self.axis == "channels" else norm
+
+
+def default_dims(x: Shape) -> int:
+    """How many trailing axes the default normalizes: the features alone where they are the
+    last axis (a sequence of vectors (L, D), as transformers' nn.LayerNorm(D), so that the
+    parameters do not depend on L), else every axis of the channels-first sample."""
+    return 1 if x.axes[-1] == x.layout.channels else len(x)

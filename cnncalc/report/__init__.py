@@ -266,14 +266,17 @@ def memory_lines(report: Report) -> list[tuple[str, str]]:
     from cnncalc.labels import numbered
 
     trace = report.uncounted or report.trace
-    per = "per sample" if trace.batch == 1 else f"at batch {trace.batch}"
+    # Never "per sample": the peaks hold the weights, which do not grow with the batch.
+    per = f"at batch {trace.batch}"
     peak = report.inference_memory
     where = f"at {numbered(trace.nodes[peak.at])}" if peak.at else "before the first layer"
+    # The peak is one forward pass; a generating model's KV cache (its own line) is on top.
+    cache = " · kv cache not included" if report.totals.kv_cache_bytes_per_token else ""
     lines = [
         (
             "memory",
             f"inference peak {size_text(peak.total)} {per}, {where} (weights and buffers "
-            f"{size_text(peak.parts['weights'])} · activations alive {size_text(peak.parts['activations'])})",
+            f"{size_text(peak.parts['weights'])} · activations alive {size_text(peak.parts['activations'])}{cache})",
         )
     ]
     step = report.training_memory
