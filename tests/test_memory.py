@@ -482,3 +482,20 @@ def test_the_memory_line_says_what_its_peak_holds() -> None:
     result = CliRunner().invoke(app, ["table", "llama_tiny"])
     memory = next(line for line in result.output.splitlines() if line.startswith("memory"))
     assert "kv cache not included" in " ".join(memory.split())
+
+
+@pytest.mark.parametrize(
+    ("n", "shown"),
+    [
+        (999, "999 B"),
+        (1_000, "1.0 KiB"),  # 1000/1024 = 0.977: four digits of B become about 1 KiB
+        (248_024, "242.2 KiB"),
+        (1_023_950, "1.0 MiB"),  # 999.951 KiB would print as 1000.0 KiB: step up
+        (1_044_112, "1.0 MiB"),  # LeNet's SGD step at batch 8: 1019.6 KiB before
+        (1_024**3 * 1_023, "1.0 TiB"),  # 1023 GiB
+    ],
+)
+def test_sizes_never_need_four_digits(n: int, shown: str) -> None:
+    from cnncalc.report import size_text
+
+    assert size_text(n) == shown

@@ -179,13 +179,17 @@ def short(n: float) -> str:
 
 
 def size_text(n: int) -> str:
-    """Bytes in binary units: `242.2 KiB`."""
-    if n < 1024:
+    """Bytes in binary units: `242.2 KiB`, `1.0 MiB` for 1,044,112 B.
+
+    A unit is left once its figure would need four digits (as `df -h` does), so that no size
+    reads `1019.6 KiB`: a person reads the first digits, and those should say "about 1 MiB".
+    """
+    if n < 1000:
         return f"{n} B"
     value = float(n)
     for unit in ("KiB", "MiB", "GiB", "TiB", "PiB"):
         value /= 1024
-        if value < 1024 or unit == "PiB":
+        if round(value, 1) < 1000 or unit == "PiB":
             break
     return f"{value:.1f} {unit}"
 
