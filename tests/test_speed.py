@@ -4,6 +4,8 @@ of a long network's repeated layers is done (once per distinct layer, not once p
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -70,3 +72,20 @@ def test_the_table_builds_each_distinct_row_once(monkeypatch: pytest.MonkeyPatch
     lines = out.getvalue().splitlines()
     assert sum(1 for line in lines if line.split()[1:3] == ["relu", "(8,)"]) == LAYERS
     assert calls[0] <= 4
+
+
+def test_the_plain_path_imports_no_package_metadata() -> None:
+    # importlib.metadata (pydantic's plugin loader scanning every installed distribution)
+    # and rich (nothing is coloured when piped) cost a plain run time and tell it nothing.
+    code = (
+        "import sys, runpy\n"
+        "sys.argv = ['cnncalc', 'table', 'specs/lenet.yaml']\n"
+        "try:\n    runpy.run_module('cnncalc', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "denied = ('importlib.metadata', 'rich', 'torch')\n"
+        "found = [m for m in sys.modules if any(m == d or m.startswith(d + '.') for d in denied)]\n"
+        "print('IMPORTED', sorted(found), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.stderr.strip().splitlines()[-1] == "IMPORTED []"
+    assert "62,006" in result.stdout
