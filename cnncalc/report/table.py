@@ -101,7 +101,7 @@ def layout(
     measured: dict[int, int] = {}
     for cells, _ in body:
         for i, cell in enumerate(cells):
-            size = measured.get(id(cell))
+            size = measured.get(id(cell)) if i else sum(len(text) for text, _ in cell)  # (each row's index is its own)
             if size is None:
                 size = measured[id(cell)] = sum(len(text) for text, _ in cell)
             if size > widths[i]:
@@ -200,10 +200,10 @@ def render_lines(report: Report) -> list[str]:
         if checked is not None:
             cells.append(_verified(checked, node))
         # (Not the first: each row's index is its own.)
-        shown = [shared.setdefault(tuple(cell), cell) for cell in cells[1:]]
+        kept = [shared.setdefault(tuple(cell), cell) for cell in cells[1:]]
         if key is not None and len(alike) < _ALIKE_LIMIT:
-            alike[key] = shown
-        body.append(([cells[0], *shown], style))
+            alike[key] = kept
+        body.append(([cells[0], *kept], style))
     color, width = report.color, report.width
     lines = [_paint(line, BOLD, color) for line in wrap(title(report), width, indent="  ")]
     table, fitted = layout(header, right, body, color, width, STEPS)
