@@ -115,6 +115,10 @@ def layout(
     drawn: dict[tuple[int, int, str], str] = {}
 
     def draw(cell: Cell, i: int, row_style: str) -> str:
+        if not color and len(cell) == 1 and i not in cut:  # the common case, plainly
+            text = cell[0][0]
+            pad = " " * (widths[i] - len(text))
+            return pad + text if i in right else text + pad
         if i in cut:
             cell = _cut(cell, fitted, i)
         pad = " " * (widths[i] - sum(len(text) for text, _ in cell))
@@ -124,12 +128,13 @@ def layout(
     for cells, row_style in body:
         parts = []
         for i in shown:
+            if not i:  # the first column, each row's index, is never shared
+                parts.append(draw(cells[0], 0, row_style))
+                continue
             key = (id(cells[i]), i, row_style)
             text = drawn.get(key)
             if text is None:
-                text = draw(cells[i], i, row_style)
-                if i:  # (the first column, each row's index, is never shared)
-                    drawn[key] = text
+                text = drawn[key] = draw(cells[i], i, row_style)
             parts.append(text)
         lines.append("  ".join(parts).rstrip())
     return lines, fitted
