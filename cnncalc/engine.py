@@ -31,6 +31,7 @@ from cnncalc.spec.parse import parse_layer
 # opened): generous for real networks (ResNet-152 is about 500, the benchmarks' largest
 # 200,000), and checked before a `repeat:` expands, so a typo fails at once.
 MAX_NODES = 1_000_000
+WORKED_LIMIT = 4096  # distinct (layer, inputs) pairs whose numbers add() remembers
 # How reports label an unnamed layer (`conv#2`, `bottleneck.1/conv#2`), which a `from:` may copy.
 _DISPLAY_LABEL = re.compile(r"(?:[^/]+/)*\w+#\d+")
 
@@ -121,6 +122,8 @@ class _Builder:
         self.validated: dict[Hashable, Layer | BlockCall] = {}  # every layer by content, validated once
         # Equal input tuples and Params as one object each: a big network repeats them.
         self.shared: dict[Any, Any] = {}
+        # (id(layer), inputs) -> (layer, output, params, work, summary, macs): see add().
+        self.worked: dict[tuple[int, Any], tuple[Layer, Shape, Params, Work, str, int]] = {}
         # Per open sequence: its layers and where the ones after the current one start.
         self.following: list[tuple[Any, int]] = []
         self.context = ""
@@ -153,31 +156,43 @@ class _Builder:
     def add(self, layer: Layer, sources: list[int], name: str = "") -> int:
         inputs = tuple(self.nodes[s].output for s in sources)
         # Shared by sizes and axes both: a Shape equals any tuple of the same sizes.
-        inputs = self.shared.setdefault((inputs, tuple(x.axes for x in inputs)), inputs)
-        try:
-            layer.check_layout(inputs)
-            output = layer.output_shape(inputs)
-            shares = self._shares(layer, inputs) if layer.shares() else ()
-            params = layer.params(inputs)
-            work = layer.work(inputs, output)
-            # Equal values as one object: a long network repeats the same few shapes and counts.
-            output = self.shared.setdefault((output, output.axes), output)
-            params = self.shared.setdefault(params, params)
-            work = self.shared.setdefault(work, work)
-        except LayerError as exc:
-            self._fail_layer(exc, sources)
+        key = (inputs, tuple(x.axes for x in inputs))
+        inputs = self.shared.setdefault(key, inputs)
+        # A layer's numbers depend on the layer and its inputs alone, and equal layers are one
+        # object (parse_layer validates each content once): a long network repeats a few
+        # (layer, inputs) pairs, worked out once each. Not a tied layer: it reads the scope.
+        known = self.worked.get((id(layer), key))
+        if known is not None and known[0] is layer:
+            _, output, params, work, summary, macs = known
+            shares: tuple[tuple[str, int], ...] = ()
+        else:
+            try:
+                layer.check_layout(inputs)
+                output = layer.output_shape(inputs)
+                shares = self._shares(layer, inputs) if layer.shares() else ()
+                params = layer.params(inputs)
+                work = layer.work(inputs, output)
+                # Equal values as one object: a long network repeats the same few shapes and counts.
+                output = self.shared.setdefault((output, output.axes), output)
+                params = self.shared.setdefault(params, params)
+                work = self.shared.setdefault(work, work)
+            except LayerError as exc:
+                self._fail_layer(exc, sources)
+            summary, macs = layer.describe(inputs), self.convention.macs(work)
+            if not shares and len(self.worked) < WORKED_LIMIT:
+                self.worked[(id(layer), key)] = (layer, output, params, work, summary, macs)
         if len(self.nodes) >= MAX_NODES:
             self._fail(f"the network expands to more than {MAX_NODES:,} layers")
         node = Node(
             index=len(self.nodes),
             name=name,
             kind=layer.kind,
-            summary=layer.describe(inputs),
+            summary=summary,
             sources=tuple(sources),
             inputs=inputs,
             output=output,
             params=params,
-            macs=self.convention.macs(work),
+            macs=macs,
             rf=None,  # filled by the receptive field pass once the graph is whole
             groups=tuple(self.group_stack),
             mark=self.mark,

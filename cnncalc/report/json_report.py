@@ -8,19 +8,31 @@ from typing import Any, TextIO
 
 from cnncalc.engine import Node
 from cnncalc.report import SCHEMA_VERSION, Report, convention_line
+from cnncalc.shape import Shape
 
 
-def _layer(report: Report, node: Node) -> dict[str, Any]:
+def _layer(report: Report, node: Node, shapes: dict[int, list[int]] | None = None) -> dict[str, Any]:
+    """One layer's values; `shapes` remembers each shape object's list (by id: the trace
+    keeps them alive), for a long network that repeats a few shapes."""
     batch = report.trace.batch
     rf = node.rf
+    if shapes is None:
+        shapes = {}
+
+    def shape(x: Shape) -> list[int]:
+        shown = shapes.get(id(x))
+        if shown is None:
+            shown = shapes[id(x)] = list(report.shape(x))
+        return shown
+
     return {
         "index": node.index,
         "name": node.name,
         "type": node.kind,
         "hyperparameters": node.summary,
         "from": list(node.sources),
-        "input_shapes": [list(report.shape(x)) for x in node.inputs],
-        "output_shape": list(report.shape(node.output)),
+        "input_shapes": [shape(x) for x in node.inputs],
+        "output_shape": shape(node.output),
         "output_size": node.output_size,
         "params": node.params.total,
         "trainable_params": node.params.trainable,
@@ -131,8 +143,9 @@ def write(report: Report, out: TextIO) -> None:
     head, tail = keys[:at], keys[at + 1 :]
     out.write(_dumps({k: whole[k] for k in head})[:-1] + ', "layers": [')
     nodes = report.trace.nodes
+    shapes: dict[int, list[int]] = {}
     for start in range(1, len(nodes), BATCH):
-        batch = _dumps([_layer(report, node) for node in nodes[start : start + BATCH]])
+        batch = _dumps([_layer(report, node, shapes) for node in nodes[start : start + BATCH]])
         out.write((", " if start > 1 else "") + batch[1:-1])
     out.write("], " + _dumps({k: whole[k] for k in tail})[1:] + "\n")
 

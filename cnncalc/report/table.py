@@ -24,6 +24,7 @@ Cell = list[tuple[str, str]]
 BOLD, DIM, GREEN, YELLOW, RED, CYAN = "1", "2", "32", "33", "1;31", "36"
 
 BAR_WIDTH = 6
+_ALIKE_LIMIT = 4096  # distinct rows render_lines remembers
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
 
 # What goes first when the table is wider than the terminal, in order, as far as needed.
@@ -94,26 +95,47 @@ def layout(
     """Columns two spaces apart, numbers right-aligned; each body row has a row style.
     Within `width`, `steps` leave out or cut columns (`note_lines` says which)."""
     widths = [len(h) for h in header]
+    # A long network repeats a few cell objects (render_lines shares equal cells): each
+    # distinct cell is measured, and drawn per column and row style, once (by id: `body`
+    # keeps every cell alive while this runs, so no id is reused).
+    measured: dict[int, int] = {}
     for cells, _ in body:
         for i, cell in enumerate(cells):
-            widths[i] = max(widths[i], sum(len(text) for text, _ in cell))
+            size = measured.get(id(cell)) if i else sum(len(text) for text, _ in cell)  # (each row's index is its own)
+            if size is None:
+                size = measured[id(cell)] = sum(len(text) for text, _ in cell)
+            if size > widths[i]:
+                widths[i] = size
     fitted = fit(header, widths, width, steps)
     shown, widths = fitted.shown, fitted.widths
     cut = {header.index(column) for column in fitted.shortened}
     lines = []
     head = [header[i].rjust(widths[i]) if i in right else header[i].ljust(widths[i]) for i in shown]
     lines.append(_paint("  ".join(head).rstrip(), BOLD, color))
+    drawn: dict[tuple[int, int, str], str] = {}
+
+    def draw(cell: Cell, i: int, row_style: str) -> str:
+        if not color and len(cell) == 1 and i not in cut:  # the common case, plainly
+            text = cell[0][0]
+            pad = " " * (widths[i] - len(text))
+            return pad + text if i in right else text + pad
+        if i in cut:
+            cell = _cut(cell, fitted, i)
+        pad = " " * (widths[i] - sum(len(text) for text, _ in cell))
+        shown_text = "".join(_paint(text, ";".join(filter(None, (row_style, style))), color) for text, style in cell)
+        return pad + shown_text if i in right else shown_text + pad
+
     for cells, row_style in body:
-        if cut:
-            cells = [_cut(cell, fitted, i) if i in cut else cell for i, cell in enumerate(cells)]
         parts = []
         for i in shown:
-            cell = cells[i]
-            pad = " " * (widths[i] - sum(len(text) for text, _ in cell))
-            shown_text = "".join(
-                _paint(text, ";".join(filter(None, (row_style, style))), color) for text, style in cell
-            )
-            parts.append(pad + shown_text if i in right else shown_text + pad)
+            if not i:  # the first column, each row's index, is never shared
+                parts.append(draw(cells[0], 0, row_style))
+                continue
+            key = (id(cells[i]), i, row_style)
+            text = drawn.get(key)
+            if text is None:
+                text = drawn[key] = draw(cells[i], i, row_style)
+            parts.append(text)
         lines.append("  ".join(parts).rstrip())
     return lines, fitted
 
@@ -147,6 +169,10 @@ def render_lines(report: Report) -> list[str]:
     shared: dict[tuple[tuple[str, str], ...], Cell] = {}  # equal cells as one list: big networks repeat them
     # (body row, level, node) of each unnamed layer, for a fitted table that drops `type`
     unnamed: list[tuple[int, int, int]] = []
+    # A long network repeats the same rows but for their index: a row without claims is
+    # built once per distinct content (up to a bound, so that a long list of named layers
+    # does not grow a second copy of itself), its cells shared by the rows alike.
+    alike: dict[tuple[object, ...], list[Cell]] = {}
     for row in rows(report):  # not kept: the rows of a long network are a large share of its memory
         if report.width is not None and not row.name and row.node is not None:
             unnamed.append((len(body), row.level, row.node.index))
@@ -154,6 +180,15 @@ def render_lines(report: Report) -> list[str]:
         # Roll-ups stand out as headings; a layer holding a quarter of the parameters or MACs in yellow.
         style = BOLD if row.node is None else (YELLOW if max(p_share, m_share) >= 0.25 else "")
         node = row.node
+        key: tuple[object, ...] | None = None
+        if checked is None and not report.claims_for(row):
+            # id(row.output): shapes live in the trace, equal ones mostly as one object.
+            key = (row.level, row.name, row.kind, row.summary, id(row.output), row.params.total, row.macs, row.rf)
+            key += (node is None,)
+            known = alike.get(key)
+            if known is not None:
+                body.append(([[(row.index, DIM)], *known], style))
+                continue
         cells: list[Cell] = [
             [(row.index, DIM)],
             [("  " * row.level + row.name, "")],
@@ -170,7 +205,10 @@ def render_lines(report: Report) -> list[str]:
         if checked is not None:
             cells.append(_verified(checked, node))
         # (Not the first: each row's index is its own.)
-        body.append(([cells[0], *(shared.setdefault(tuple(cell), cell) for cell in cells[1:])], style))
+        kept = [shared.setdefault(tuple(cell), cell) for cell in cells[1:]]
+        if key is not None and len(alike) < _ALIKE_LIMIT:
+            alike[key] = kept
+        body.append(([cells[0], *kept], style))
     color, width = report.color, report.width
     lines = [_paint(line, BOLD, color) for line in wrap(title(report), width, indent="  ")]
     table, fitted = layout(header, right, body, color, width, STEPS)

@@ -1,0 +1,91 @@
+"""Costs bounded by counts, never by seconds: what a run imports, and how often the work
+of a long network's repeated layers is done (once per distinct layer, not once per layer)."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cnncalc.engine import propagate
+from cnncalc.figures import check_claims, totals
+from cnncalc.layers._base import Layer
+from cnncalc.report import Report
+from cnncalc.report import table as table_report
+from cnncalc.spec import loads_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = 500
+
+
+def relu_chain(layers: int = LAYERS) -> str:
+    """benchmarks/run.py's size case, smaller: `- {type: relu}` repeated."""
+    return "name: relus\ninput: {features: 8}\nlayers:\n" + "  - {type: relu}\n" * layers
+
+
+def counted(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list[int]:
+    """Replace `owner.name` with a wrapper that counts its calls; the count's list."""
+    calls = [0]
+    original = getattr(owner, name)
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        calls[0] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, wrapper)
+    return calls
+
+
+def test_equal_layers_are_worked_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every relu of the chain is one validated object reading the same (8,) input: its
+    # parameters are counted once, not once per layer (the numbers are all the same).
+    calls = counted(monkeypatch, Layer, "params")
+    trace = propagate(loads_spec(relu_chain(), "relus.yaml"), "relus.yaml")
+    assert len(trace.nodes) == LAYERS + 1
+    assert all(node.params.total == 0 and node.output == (8,) for node in trace.nodes)
+    assert calls[0] <= 2
+
+
+def test_equal_tied_layers_each_record_what_they_share() -> None:
+    # Not remembered: a `tie:` reads the names in scope, which change along the network.
+    text = (
+        "name: tied\ninput: {l: 4}\nlayers:\n"
+        "  - {type: embedding, vocab: 6, width: 6, name: emb}\n"
+        "  - {type: dense, units: 6, bias: false, tie: emb}\n"
+        "  - {type: dense, units: 6, bias: false, tie: emb}\n"
+    )
+    trace = propagate(loads_spec(text, "tied.yaml"), "tied.yaml")
+    assert [node.shares for node in trace.nodes[2:]] == [(("weight", 1),)] * 2
+
+
+def test_the_table_builds_each_distinct_row_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two share bars a row, before: 2 * 500 calls; the rows are alike but for their index.
+    calls = counted(monkeypatch, table_report, "bar")
+    trace = propagate(loads_spec(relu_chain(), "relus.yaml"), "relus.yaml")
+    claims, _ = check_claims(trace)
+    out = io.StringIO()
+    table_report.write(Report(trace, totals(trace), claims), out)
+    lines = out.getvalue().splitlines()
+    assert sum(1 for line in lines if line.split()[1:3] == ["relu", "(8,)"]) == LAYERS
+    assert calls[0] <= 4
+
+
+def test_the_plain_path_imports_no_package_metadata() -> None:
+    # importlib.metadata (pydantic's plugin loader scanning every installed distribution)
+    # and rich (nothing is coloured when piped) cost a plain run time and tell it nothing.
+    code = (
+        "import sys, runpy\n"
+        "sys.argv = ['cnncalc', 'table', 'specs/lenet.yaml']\n"
+        "try:\n    runpy.run_module('cnncalc', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "denied = ('importlib.metadata', 'rich', 'torch')\n"
+        "found = [m for m in sys.modules if any(m == d or m.startswith(d + '.') for d in denied)]\n"
+        "print('IMPORTED', sorted(found), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.stderr.strip().splitlines()[-1] == "IMPORTED []"
+    assert "62,006" in result.stdout
