@@ -170,7 +170,9 @@ def test_autoupdate_pins_the_snippets_rev_to_a_commit_then_to_a_tag(tmp_path: Pa
         assert valid.returncode == 0, valid.stdout + valid.stderr
         return str(yaml.safe_load(config.read_text(encoding="utf-8"))["repos"][0]["rev"])
 
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=hooks, capture_output=True, text=True, check=True)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=hooks, capture_output=True, text=True, check=True, timeout=60
+    )
     assert autoupdate() == head.stdout.strip()
     # The rest of the line (its comment) survives the rewrite.
     assert (
