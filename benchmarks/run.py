@@ -19,6 +19,7 @@ user who installed cnncalc with pip pays (pip writes the .pyc files at install t
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import platform
 import shlex
@@ -224,6 +225,22 @@ app()
 """
 
 
+# The peer a user would otherwise reach for: torchinfo's summary of the same LeNet (the spec's
+# layers, written as PyTorch modules), at the same input, on the CPU. It needs torch and a
+# forward pass; cnncalc needs neither.
+TORCHINFO_LENET = """import torch
+from torch import nn
+from torchinfo import summary
+
+model = nn.Sequential(
+    nn.Conv2d(3, 6, 5), nn.ReLU(), nn.MaxPool2d(2, 2),
+    nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2, 2), nn.Flatten(),
+    nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10), nn.Softmax(dim=1),
+)
+summary(model, input_size=(1, 3, 32, 32))
+"""
+
+
 def precommit_repo(folder: Path, cli: list[str]) -> list[str] | None:
     """Make `folder` a git repository with cnncalc as a local pre-commit hook; the command
     that runs it on every file, or None without git or pre-commit."""
@@ -279,6 +296,11 @@ def main() -> int:
     lenet.baseline, lenet.ratio = "floor", lenet.median / floor.median
     lenet.target, lenet.met = "≤ 1.5× floor", lenet.ratio <= 1.5
     add(lenet)
+    if importlib.util.find_spec("torchinfo") is not None:
+        peer = time_command("torchinfo.summary of the same LeNet", [sys.executable, "-c", TORCHINFO_LENET], reps)
+        peer.baseline, peer.ratio = "cnncalc LeNet", peer.median / lenet.median
+        peer.target, peer.met = "≥ 10× cnncalc", peer.ratio >= 10
+        add(peer)
 
     resnet: Row | None = None
     if (TREE / "specs" / "resnet50.yaml").exists():
