@@ -7,29 +7,27 @@ Exit codes: 0 success; 1 findings (a refuted claim, a lint error, a crossed thre
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import sys
 from collections.abc import Callable
-from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from cnncalc import __version__
+from cnncalc.commands import table
+from cnncalc.emit import Emission, emit
 from cnncalc.errors import SpecError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from cnncalc.engine import Trace
-    from cnncalc.inputs import Variant
     from cnncalc.output import What
-    from cnncalc.spec.model import Spec
     from cnncalc.verify import Comparison, Verification
 
-EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_BUG = 0, 1, 2, 3
 
 # The commands in `cnncalc --help`, most used first (typer lists them as defined).
 COMMAND_ORDER = ("table", "check", "diff", "draw", "verify", "counters", "zoo", "layers", "rules", "schema")
@@ -85,132 +83,29 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-# Option values are parsed here rather than by typer, whose messages come from pydantic
-# ("Value error, 'fp16' is not one of 'float32', ..."; "Input should be greater than ...").
-E = TypeVar("E", bound=Enum)
-
-
-def _choice(kind: type[E], aliases: dict[str, str] | None = None) -> Callable[[Any], E]:
-    """A parser for one of `kind`'s values, or of the other `aliases` of one (`fp16`);
-    anything else is a usage error listing them."""
-    names = [str(member.value) for member in kind]
-
-    def parse(value: Any) -> E:
-        if isinstance(value, kind):
-            return value
-        if value in names:
-            return kind(value)
-        if aliases and str(value).lower() in aliases:
-            return kind(aliases[str(value).lower()])
-        from cnncalc.errors import did_you_mean
-
-        raise typer.BadParameter(f"'{value}' is not one of {', '.join(names)}{did_you_mean(str(value), names)}")
-
-    return parse
-
-
-def _choices(kind: type[Enum]) -> str:
-    """`[hwc|chw]`: how help shows an option that takes one of `kind`'s values."""
-    return "[" + "|".join(str(member.value) for member in kind) + "]"
-
-
-def _whole(minimum: int) -> Callable[[Any], int]:
-    """A parser for a whole number of at least `minimum`."""
-
-    def parse(value: Any) -> int:
-        try:
-            number = int(value)
-        except ValueError:
-            raise typer.BadParameter(f"'{value}' is not a whole number") from None
-        if number < minimum:
-            raise typer.BadParameter(f"{number} is less than {minimum}")
-        return number
-
-    return parse
-
-
-class Layout(str, Enum):
-    hwc = "hwc"
-    chw = "chw"
-
-
-class DType(str, Enum):
-    float32 = "float32"
-    float16 = "float16"
-    bfloat16 = "bfloat16"
-    int8 = "int8"
-
-
-# The short names people write for a dtype (PyTorch's, papers'); each reads as the long one.
-DTYPE_ALIASES = {"fp32": "float32", "f32": "float32", "float": "float32", "single": "float32"}
-DTYPE_ALIASES |= {"fp16": "float16", "f16": "float16", "half": "float16", "bf16": "bfloat16", "i8": "int8"}
-_dtype = _choice(DType, DTYPE_ALIASES)
-
-
-class Optimizer(str, Enum):
-    sgd = "sgd"
-    momentum = "momentum"
-    adam = "adam"
-    adamw = "adamw"
-
-
-class Device(str, Enum):
-    auto = "auto"
-    cuda = "cuda"
-    cpu = "cpu"
-    meta = "meta"
-
-
-DeviceOption = Annotated[
+from cnncalc.commands import recounted as _recounted  # noqa: E402
+from cnncalc.emit import EXIT_BUG, EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE  # noqa: E402
+from cnncalc.emit import color as _color  # noqa: E402
+from cnncalc.emit import fail as _fail  # noqa: E402
+from cnncalc.emit import usage as _usage  # noqa: E402
+from cnncalc.emit import width as _width  # noqa: E402
+from cnncalc.options import (  # noqa: E402
+    WIDE_HELP,
+    BatchOption,
     Device,
-    typer.Option(
-        parser=_choice(Device),
-        metavar=_choices(Device),
-        help="Where PyTorch runs the check: auto (cuda if there, else cpu), cuda, cpu or meta (no memory).",
-    ),
-]
-LayoutOption = Annotated[
-    Layout,
-    typer.Option(parser=_choice(Layout), metavar=_choices(Layout), help="Show shapes as (H, W, C) or (C, H, W)."),
-]
-DTypeOption = Annotated[
+    DeviceOption,
     DType,
-    typer.Option(parser=_dtype, metavar=_choices(DType), help="Element type for weight and activation bytes."),
-]
-SpecArgument = Annotated[
-    str, typer.Argument(metavar="SPEC", help="A spec file, or the name of a bundled one (lenet, resnet50).")
-]
-BatchOption = Annotated[
-    int | None, typer.Option(parser=_whole(1), metavar="N", help="Batch size for MACs and activations.")
-]
-
-
-def _fail(error: SpecError) -> NoReturn:
-    for diagnostic in error.diagnostics:
-        print(diagnostic, file=sys.stderr)
-    raise typer.Exit(EXIT_UNUSABLE)
-
-
-def _color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
-
-
-def _width(wide: bool) -> int | None:
-    """The columns human output must fit in: COLUMNS when set, else the terminal's; None (every
-    column, nothing wrapped) with --wide, or piped, where logs and CI want the whole table."""
-    import shutil
-
-    if wide or ("COLUMNS" not in os.environ and not sys.stdout.isatty()):
-        return None
-    columns = shutil.get_terminal_size((0, 0)).columns  # honours COLUMNS; 0 where the size is unknown
-    return columns if columns > 0 else None
-
-
-WIDE_HELP = (
-    "Show every column. At a terminal, or with COLUMNS set, the output fits that width: "
-    "columns go, in this order and only as far as needed: {order}; "
-    "{kept} always stay, and a line says what was left out. Piped, every column shows."
+    DTypeOption,
+    Layout,
+    LayoutOption,
+    Optimizer,
+    RankDir,
+    SpecArgument,
+    _preset_choice,
 )
+from cnncalc.options import choice as _choice  # noqa: E402
+from cnncalc.options import choices as _choices  # noqa: E402
+from cnncalc.options import whole as _whole  # noqa: E402
 
 
 def _resolve(spec: str) -> str:
@@ -254,270 +149,17 @@ def _root(
     """cnncalc: a static, exact shape and parameter calculator for neural networks."""
 
 
-def _preset_choice(value: str | None) -> str | None:
-    if value is None:
-        return None
-    from cnncalc.conventions.registry import names
+def _emitting(command: Callable[..., Emission]) -> Callable[..., None]:
+    """`command` as typer calls it: what it returns goes out through `cnncalc.emit`."""
 
-    if value not in names():
-        from cnncalc.errors import did_you_mean
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        emit(command(*args, **kwargs))
 
-        raise typer.BadParameter(f"'{value}' is not one of {', '.join(names())}{did_you_mean(value, names())}")
-    return value
+    return run
 
 
-@app.command(cls=_Command)
-def table(
-    spec: SpecArgument,
-    output_format: Annotated[
-        str,
-        typer.Option(
-            "--format",
-            "-f",
-            callback=_format_choice("trace"),
-            metavar="[table|json|csv|markdown]",
-            help="table, json, csv or markdown.",
-        ),
-    ] = "table",
-    layout: Annotated[
-        Layout,
-        typer.Option(
-            parser=_choice(Layout),
-            metavar=_choices(Layout),
-            help="Show shapes as (H, W, C), the course's, or (C, H, W).",
-        ),
-    ] = Layout.hwc,
-    batch: BatchOption = None,
-    dtype: DTypeOption = DType.float32,
-    depth: Annotated[
-        int | None,
-        typer.Option(
-            parser=_whole(0), metavar="N", help="Show blocks nested deeper than this as one roll-up row each."
-        ),
-    ] = None,
-    verify: Annotated[
-        bool, typer.Option("--verify", help="Build the spec in PyTorch and check every number (needs torch).")
-    ] = False,
-    device: DeviceOption = Device.auto,
-    wide: Annotated[
-        bool,
-        typer.Option(
-            "--wide",
-            help=WIDE_HELP.format(
-                order="'params·MACs share', 'RF', 'size', 'hyperparameters' cut to 15, 'hyperparameters', "
-                "'type', '#', 'layer' cut to 16, 'MACs', 'layer' cut to 8",
-                kept="layer, output and params",
-            ),
-        ),
-    ] = False,
-    count: Annotated[
-        str | None,
-        typer.Option(
-            "--count",
-            callback=_preset_choice,
-            metavar="PRESET",
-            help="Count as another tool does: flopcounter, fvcore, ptflops, ptflops-nofunc, ptflops-aten, "
-            "thop, torchinfo, calflops or keras (cnncalc counters compares them all).",
-        ),
-    ] = None,
-    inputs: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--input",
-            metavar="NAME=VALUE[,VALUE...]",
-            help="Run at other input dimensions: l=512, or h=224,384 for one totals row per value "
-            "(repeat the option for several dimensions). The spec's expect: claims are then not checked.",
-        ),
-    ] = None,
-    train: Annotated[
-        Optimizer | None,
-        typer.Option(
-            parser=_choice(Optimizer),
-            metavar=_choices(Optimizer),
-            help="Also the peak memory of one training step with this optimizer, in parts.",
-        ),
-    ] = None,
-    master_weights: Annotated[
-        DType | None,
-        typer.Option(
-            parser=_dtype,
-            metavar=_choices(DType),
-            help="With --train: mixed precision, a copy of the weights (and the optimizer state) in this dtype.",
-        ),
-    ] = None,
-) -> None:
-    """Print each layer's shape, parameters and MACs, and the totals.
-
-    Exit 1 if a claim of the spec's `expect:` is refuted.
-    """
-    from cnncalc.engine import propagate
-    from cnncalc.figures import check_claims, totals
-    from cnncalc.output import writer
-    from cnncalc.report import Report
-    from cnncalc.spec import load_spec
-
-    if master_weights is not None and train is None:
-        raise typer.BadParameter("--master-weights needs --train", param_hint="'--master-weights'")
-    path = _resolve(spec)
-    try:
-        loaded = load_spec(path)
-    except SpecError as error:
-        _fail(error)
-    if inputs:
-        # The claims are about the spec's own input: at another one they are not checked.
-        variants = _input_variants(loaded, path, inputs)
-        if len(variants) > 1:
-            for given, option in ((verify, "--verify checks"), (depth is not None, "--depth shows the layers of")):
-                if given:
-                    _usage(f"{option} one input; give --input one value per dimension")
-            _sweep(
-                variants,
-                path,
-                output_format,
-                batch=batch,
-                dtype=dtype.value,
-                count=count,
-                layout=layout.value,
-                train=None if train is None else train.value,
-                master=None if master_weights is None else master_weights.value,
-                width=_width(wide) if output_format == "table" else None,
-            )
-            return
-        loaded = variants[0].spec
-        if loaded.expect:
-            print(f"note: at --input {variants[0].label} the spec's expect: claims are not checked", file=sys.stderr)
-    try:
-        trace = propagate(loaded, path, batch=batch, dtype=dtype.value)
-        claims, unknown = check_claims(trace) if not inputs else ([], [])
-    except SpecError as error:
-        _fail(_at_input(error, variants[0].label) if inputs else error)
-    if unknown:
-        _fail(SpecError(unknown))
-    checked = _verified(trace, device.value) if verify else None
-    color = _color() and output_format == "table"
-    convention: dict[str, Any] = {}
-    if count is not None:
-        uncounted = trace
-        trace, line = _recounted(trace, count)
-        convention = {**line, "count": count, "uncounted": uncounted}
-    width = _width(wide) if output_format == "table" else None
-    report = Report(
-        trace,
-        totals(trace),
-        claims,
-        layout=layout.value,
-        color=color,
-        depth=depth,
-        verification=checked,
-        width=width,
-        train=None if train is None else train.value,
-        master=None if master_weights is None else master_weights.value,
-        **convention,
-    )
-    writer(output_format)(report, sys.stdout)
-    if not all(c.confirmed for c in claims) or (checked is not None and not checked.agrees):
-        raise typer.Exit(EXIT_FINDINGS)
-
-
-def _at_input(error: SpecError, label: str) -> SpecError:
-    """`error` saying which `--input` value the network failed at."""
-    from dataclasses import replace
-
-    return SpecError([replace(d, message=f"{d.message} (at --input {label})") for d in error.diagnostics])
-
-
-def _usage(message: str) -> NoReturn:
-    print(f"Error: {message}", file=sys.stderr)
-    raise typer.Exit(EXIT_UNUSABLE)
-
-
-def _input_variants(spec: Spec, path: str, texts: list[str]) -> list[Variant]:
-    """The spec at every combination of `--input` values; exit 2 with the reason otherwise."""
-    from cnncalc.inputs import InputError, parse, variants
-
-    try:
-        overrides = parse(texts)
-    except InputError as exc:
-        _usage(str(exc))
-    try:
-        return variants(spec, path, overrides)
-    except InputError as exc:  # positioned at the spec's input
-        print(exc, file=sys.stderr)
-        raise typer.Exit(EXIT_UNUSABLE) from None
-
-
-def _sweep(
-    variants: list[Variant],
-    path: str,
-    output_format: str,
-    *,
-    batch: int | None,
-    dtype: str,
-    count: str | None,
-    layout: str,
-    train: str | None,
-    master: str | None,
-    width: int | None,
-) -> None:
-    """One totals row per input (`--input l=128,1024`); a value the network refuses is a row
-    saying why (and its diagnostic on stderr). Exit 2 when it refuses every value."""
-    from cnncalc.engine import propagate
-    from cnncalc.figures import totals
-    from cnncalc.output import renderer
-    from cnncalc.report import Report, convention_line
-    from cnncalc.report.sweep import Row, Sweep
-
-    rows = []
-    batch_used, convention = batch or 1, ""
-    for variant in variants:
-        try:
-            trace = propagate(variant.spec, path, batch=batch, dtype=dtype)
-        except SpecError as error:
-            for diagnostic in _at_input(error, variant.label).diagnostics:
-                print(diagnostic, file=sys.stderr)
-            rows.append(Row(variant.label, variant.values, None, error.diagnostics[0]))
-            continue
-        recount: dict[str, Any] = {}
-        if count is not None:
-            uncounted = trace
-            trace, line = _recounted(trace, count)
-            recount = {**line, "count": count, "uncounted": uncounted}
-        batch_used = trace.batch
-        report = Report(trace, totals(trace), [], layout=layout, train=train, master=master, **recount)
-        convention = report.convention or convention_line(trace)
-        rows.append(Row(variant.label, variant.values, report))
-    spec = variants[0].spec
-    sweep = Sweep(
-        spec.name,
-        path,
-        batch_used,
-        dtype,
-        layout,
-        convention,
-        count,
-        train,
-        master,
-        rows,
-        width,
-        _color() and output_format == "table",
-    )
-    sys.stdout.write(renderer("sweep", output_format)(sweep))
-    if all(row.report is None for row in rows):
-        raise typer.Exit(EXIT_UNUSABLE)
-
-
-def _recounted(trace: Trace, name: str) -> tuple[Trace, dict[str, str]]:
-    """`trace` with a preset's numbers, and the report's convention line naming it; exit 2
-    where the preset has no number for this network."""
-    from cnncalc.conventions.compare import RecountError, convention, recount
-    from cnncalc.conventions.registry import get
-
-    preset = get(name)
-    try:
-        return recount(trace, preset), {"convention": convention(preset)}
-    except RecountError as exc:
-        print(f"{trace.path}:1:1: --count {name}: {exc}", file=sys.stderr)
-        raise typer.Exit(EXIT_UNUSABLE) from None
+app.command("table", cls=_Command)(_emitting(table.table))
 
 
 @app.command(cls=_Command)
@@ -562,17 +204,6 @@ def counters(
         sys.stdout.write(text(trace, rows(trace), _width(wide)))
         return
     sys.stdout.write(renderer("counters", output_format)(trace, rows(trace)))
-
-
-def _verified(trace: Trace, device: str) -> Verification:
-    """The trace checked in PyTorch; exit 2 where that cannot run (no torch, no CUDA)."""
-    from cnncalc.verify import VerifyUnavailable, verify
-
-    try:
-        return verify(trace, device)
-    except VerifyUnavailable as exc:
-        print(f"cnncalc: {exc}", file=sys.stderr)
-        raise typer.Exit(EXIT_UNUSABLE) from None
 
 
 @app.command("verify", cls=_Command)
@@ -1025,11 +656,6 @@ def diff(
     sys.stdout.write(renderer("diff", output_format)(result, color, everything, width))
     if result.failed:
         raise typer.Exit(EXIT_FINDINGS)
-
-
-class RankDir(str, Enum):
-    TB = "TB"
-    LR = "LR"
 
 
 @app.command(cls=_Command)
