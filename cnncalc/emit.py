@@ -39,7 +39,7 @@ class Emission:
     it goes).
     """
 
-    what: What
+    what: What | None  # None: `args` is the text itself, already rendered
     format: str
     args: tuple[Any, ...]
     code: int | Callable[[], int] = EXIT_OK
@@ -125,16 +125,26 @@ def write(text: str | bytes | Iterable[str], output: str | None, inputs: Sequenc
         unusable(f"{command}: cannot write {output}: {exc.strerror}")
 
 
+def rendered(what: What, format: str, *args: Any, width: int | None = None) -> Any:
+    """`args` rendered by the renderer table's function for `what` in `format`; `width` reaches
+    it only when given (the formats a person reads take one)."""
+    from cnncalc.output import renderer
+
+    render: Callable[..., Any] = renderer(what, format)
+    return render(*args) if width is None else render(*args, width=width)
+
+
 def emit(emission: Emission) -> None:
     """Render `emission` through the renderer table, write it, and exit with its code."""
-    from cnncalc.output import formats, renderer, writer
+    from cnncalc.output import formats, writer
 
-    if emission.what == "trace" and emission.output is None:
+    if emission.what is None:
+        write(emission.args[0], emission.output, emission.inputs, emission.command)
+    elif emission.what == "trace" and emission.output is None:
         (report,) = emission.args
         writer(emission.format)(report, sys.stdout)  # streamed: a big network's text is never whole
     else:
-        render: Callable[..., Any] = renderer(emission.what, emission.format)
         human = emission.format == formats(emission.what)[0] and emission.output is None
-        text = render(*emission.args, width=emission.width) if human and emission.width else render(*emission.args)
+        text = rendered(emission.what, emission.format, *emission.args, width=emission.width if human else None)
         write(text, emission.output, emission.inputs, emission.command)
     finish(emission.code if isinstance(emission.code, int) else emission.code())
