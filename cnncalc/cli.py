@@ -72,7 +72,6 @@ app = typer.Typer(
 )
 
 
-
 def _version(value: bool) -> None:
     if value:
         print(f"cnncalc {__version__}")

@@ -13,6 +13,7 @@ from cnncalc.options import Options, SpecsOnlyOption, count_option, format_optio
 
 if TYPE_CHECKING:
     from cnncalc.check import Config
+    from cnncalc.findings import CheckResult
 
 WIDE = (
     "One line per finding. At a terminal, or with COLUMNS set, text findings wrap at that "
@@ -57,7 +58,7 @@ def check(
     """
     from pathlib import Path
 
-    from cnncalc.check import PathError, UsageError, check_paths, discover, progress_bar
+    from cnncalc.check import PathError, UsageError, discover
 
     options = Options(format=output_format, output=output, wide=wide, count=count)
     try:
@@ -74,18 +75,24 @@ def check(
         emit.unusable(error if isinstance(error, PathError) else f"cnncalc check: {error}")
     for warning in settings.warnings:
         emit.note(f"cnncalc check: warning: {warning}")
-    advance, stop = progress_bar(len(files))
-    try:
-        result = check_paths(files, settings, advance)
-    finally:
-        stop()
+    result = checked(files, settings)
     result.root = root
     code = emit.EXIT_FINDINGS if result.count("error") and not exit_zero else emit.EXIT_OK
-    if any(f.code == "CNC000" for f in result.findings):
-        code = emit.EXIT_BUG
+    code = emit.EXIT_BUG if any(f.code == "CNC000" for f in result.findings) else code
     inputs = [*paths, *files, *([settings.source] if settings.source else [])]
     width = emit.width(options.wide)
     return Emission("findings", options.format, (result,), code, width, options.output, inputs, "cnncalc check")
+
+
+def checked(files: list[str], settings: Config) -> CheckResult:
+    """`files` linted, with a progress bar on a terminal for a long run."""
+    from cnncalc.check import check_paths, progress_bar
+
+    advance, stop = progress_bar(len(files))
+    try:
+        return check_paths(files, settings, advance)
+    finally:
+        stop()
 
 
 def configured(paths: list[str], config: str | None, no_config: bool) -> Config:
