@@ -15,6 +15,13 @@ What is rendered, and the renderer's signature for it:
   `render(report: Report, rankdir: str) -> str`, or `bytes` for a picture (png, pdf).
 - `sweep`: a spec's totals at several inputs (`cnncalc table --input l=128,1024`):
   `render(sweep: Sweep) -> str`.
+- `memory`: specs' memory peaks checked in PyTorch (`cnncalc verify --memory`):
+  `render(checked: Iterable[MemoryChecked], width: int | None = None) -> Iterator[str]`.
+- `kinds`, `zoo`, `rules`, `schema`: the listings of `cnncalc layers`, `zoo`, `rules` and
+  `schema`.
+
+A format a person reads (the first of each, table or text) takes `width`, a keyword, where
+it fits a terminal. `SUFFIXES` says which format `-o FILE`'s suffix names.
 
 A renderer is named here as `module:function` and imported only when chosen (JSON output
 never loads rich, the plain path never loads the others). Adding a format touches its
@@ -36,7 +43,20 @@ if TYPE_CHECKING:
     from cnncalc.report.sweep import Sweep
     from cnncalc.report.verification import Checked
 
-What = Literal["trace", "findings", "diff", "verification", "counters", "drawing", "sweep"]
+What = Literal[
+    "trace",
+    "findings",
+    "diff",
+    "verification",
+    "memory",
+    "counters",
+    "drawing",
+    "sweep",
+    "kinds",
+    "zoo",
+    "rules",
+    "schema",
+]
 
 RENDERERS: dict[str, dict[str, str]] = {
     "trace": {
@@ -61,6 +81,7 @@ RENDERERS: dict[str, dict[str, str]] = {
         "text": "cnncalc.report.verification:render_text",
         "json": "cnncalc.report.verification:render_json",
     },
+    "memory": {"text": "cnncalc.report.verification:render_memory"},
     "counters": {
         "table": "cnncalc.report.counters:text",
         "json": "cnncalc.report.counters:json_text",
@@ -80,12 +101,41 @@ RENDERERS: dict[str, dict[str, str]] = {
         "csv": "cnncalc.report.sweep:csv_text",
         "markdown": "cnncalc.report.sweep:markdown",
     },
+    "kinds": {"text": "cnncalc.report.kinds:render"},
+    "zoo": {"text": "cnncalc.report.zoo:render"},
+    "rules": {"text": "cnncalc.rules._docs:listing", "markdown": "cnncalc.rules._docs:markdown"},
+    "schema": {"json": "cnncalc.schema:render"},
+}
+
+# What `-o FILE`'s suffix names when --format is not given, by what is rendered.
+SUFFIXES: dict[What, dict[str, str]] = {
+    "drawing": {
+        ".dot": "dot",
+        ".gv": "dot",
+        ".mmd": "mermaid",
+        ".mermaid": "mermaid",
+        ".svg": "svg",
+        ".html": "html",
+        ".htm": "html",
+        ".png": "png",
+        ".pdf": "pdf",
+    },
 }
 
 
 def formats(what: What) -> list[str]:
     """The format names for `what`, the first being the default."""
     return list(RENDERERS[what])
+
+
+def format_named(what: What, output: str | None) -> str | None:
+    """The format `what` is written in to `output` when none is named: `what`'s default with
+    no file, else the one its suffix names (None where it names none)."""
+    if output is None:
+        return formats(what)[0]
+    from pathlib import PurePath
+
+    return SUFFIXES.get(what, {}).get(PurePath(output).suffix.lower())
 
 
 class UnknownFormat(ValueError):
@@ -113,6 +163,8 @@ def renderer(what: Literal["counters"], name: str) -> Callable[[Trace, list[Row]
 def renderer(what: Literal["drawing"], name: str) -> Callable[[Report, str], str | bytes]: ...
 @overload
 def renderer(what: Literal["sweep"], name: str) -> Callable[[Sweep], str]: ...
+@overload
+def renderer(what: What, name: str) -> Callable[..., Any]: ...
 def renderer(what: What, name: str) -> Any:
     """The function rendering `what` in format `name`, importing only its module."""
     module, function = RENDERERS[what][check_format(what, name)].split(":")

@@ -11,10 +11,6 @@ from collections.abc import Callable
 
 from cnncalc.report import Report
 
-# What `-o FILE` implies when --format is not given.
-SUFFIXES = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid", ".svg": "svg"}
-SUFFIXES |= {".html": "html", ".htm": "html", ".png": "png", ".pdf": "pdf"}
-
 Drawer = Callable[[Report, str], "str | bytes"]  # (report, rankdir) -> text, or a picture's bytes
 
 

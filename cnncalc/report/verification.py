@@ -11,11 +11,14 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnncalc.findings import plural
 from cnncalc.shape import CHANNELS_FIRST, Shape, flat, text
 from cnncalc.verify import Comparison, Difference, Verification
+
+if TYPE_CHECKING:
+    from cnncalc.memory_tracker import MemoryCheck
 
 FIELD_LABELS = {
     "shape": "output shape",
@@ -246,3 +249,28 @@ def render_text(checked: Iterable[Checked], layout: str = "hwc", width: int | No
 def render_json(checked: Iterable[Checked], layout: str = "hwc") -> Iterator[str]:
     """One JSON array of every spec's document, once all are checked (shapes channels first)."""
     yield json.dumps([_document(one) for one in checked], indent=2) + "\n"
+
+
+@dataclass
+class MemoryChecked:
+    """One spec's memory peaks beside PyTorch's (`cnncalc verify --memory`)."""
+
+    path: str
+    batch: int
+    checks: list[MemoryCheck]
+
+
+def render_memory(checked: Iterable[MemoryChecked], width: int | None = None) -> Iterator[str]:
+    """Each spec's peaks, one line each, as soon as it is checked; within `width`, wrapped."""
+    from cnncalc.report import size_text
+
+    for one in checked:
+        for check in one.checks:
+            mark = "✓" if check.agrees else "✗ more than 5% off"
+            what = "inference" if check.what == "inference" else f"training step ({check.what})"
+            line = (
+                f"{one.path}: {what} peak at batch {one.batch}: cnncalc {size_text(check.computed)} "
+                f"({check.computed:,} B), PyTorch {size_text(check.torch)} ({check.torch:,} B), "
+                f"{100 * check.error:+.2f}% {mark}"
+            )
+            yield fitted(line + "\n", width)

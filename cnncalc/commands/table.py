@@ -1,0 +1,229 @@
+"""`cnncalc table`: each layer's shape, parameters and MACs, and the totals; with `--input`
+at several values, one totals row per value (a sweep)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from cnncalc import emit
+from cnncalc.commands import recounted, resolved
+from cnncalc.emit import Emission
+from cnncalc.errors import SpecError
+from cnncalc.options import (
+    WIDE_HELP,
+    BatchOption,
+    Device,
+    DeviceOption,
+    DType,
+    DTypeOption,
+    InputOption,
+    Layout,
+    MasterWeightsOption,
+    Optimizer,
+    Options,
+    SpecArgument,
+    count_option,
+    depth_option,
+    format_option,
+    layout_option,
+    train_option,
+    value,
+    wide_option,
+)
+
+if TYPE_CHECKING:
+    from cnncalc.engine import Trace
+    from cnncalc.inputs import Variant
+    from cnncalc.spec.model import Spec
+    from cnncalc.verify import Verification
+
+COLUMNS_CUT = (
+    "'params·MACs share', 'RF', 'size', 'hyperparameters' cut to 15, 'hyperparameters', "
+    "'type', '#', 'layer' cut to 16, 'MACs', 'layer' cut to 8"
+)
+COUNT_HELP = (
+    "Count as another tool does: flopcounter, fvcore, ptflops, ptflops-nofunc, ptflops-aten, "
+    "thop, torchinfo, calflops or keras (cnncalc counters compares them all)."
+)
+
+
+def table(
+    spec: SpecArgument,
+    output_format: Annotated[str, format_option("trace")] = "table",
+    layout: Annotated[Layout, layout_option("Show shapes as (H, W, C), the course's, or (C, H, W).")] = Layout.hwc,
+    batch: BatchOption = None,
+    dtype: DTypeOption = DType.float32,
+    depth: Annotated[int | None, depth_option("Show blocks nested deeper than this as one roll-up row each.")] = None,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Build the spec in PyTorch and check every number (needs torch).")
+    ] = False,
+    device: DeviceOption = Device.auto,
+    wide: Annotated[bool, wide_option(WIDE_HELP.format(order=COLUMNS_CUT, kept="layer, output and params"))] = False,
+    count: Annotated[str | None, count_option(COUNT_HELP)] = None,
+    inputs: InputOption = None,
+    train: Annotated[
+        Optimizer | None, train_option("Also the peak memory of one training step with this optimizer, in parts.")
+    ] = None,
+    master_weights: MasterWeightsOption = None,
+) -> Emission:
+    """Print each layer's shape, parameters and MACs, and the totals.
+
+    Exit 1 if a claim of the spec's `expect:` is refuted.
+    """
+    from cnncalc.spec import load_spec
+
+    if master_weights is not None and train is None:
+        raise typer.BadParameter("--master-weights needs --train", param_hint="'--master-weights'")
+    options = Options(
+        format=output_format,
+        wide=wide,
+        count=count,
+        batch=batch,
+        dtype=dtype.value,
+        layout=layout.value,
+        depth=depth,
+        inputs=inputs or [],
+        train=value(train),
+        master_weights=value(master_weights),
+        device=device.value,
+    )
+    path = resolved(spec)
+    with emit.spec_errors():
+        loaded = load_spec(path)
+    if not options.inputs:
+        return tabled(loaded, path, options, verify, None)
+    return at_inputs(loaded, path, options, verify)
+
+
+def at_inputs(spec: Spec, path: str, options: Options, verify: bool) -> Emission:
+    """The table at one `--input`, or the sweep over several."""
+    # The claims are about the spec's own input: at another one they are not checked.
+    variants = input_variants(spec, path, options.inputs)
+    if len(variants) > 1:
+        for given, option in ((verify, "--verify checks"), (options.depth is not None, "--depth shows the layers of")):
+            if given:
+                emit.usage(f"{option} one input; give --input one value per dimension")
+        return swept(variants, path, options)
+    if variants[0].spec.expect:
+        emit.note(f"note: at --input {variants[0].label} the spec's expect: claims are not checked")
+    return tabled(variants[0].spec, path, options, verify, variants[0].label)
+
+
+def tabled(spec: Spec, path: str, options: Options, verify: bool, label: str | None) -> Emission:
+    """The table of `spec` (at --input `label`, whose claims are not checked); exit 1 when a
+    claim is refuted or PyTorch disagrees."""
+    from cnncalc.engine import propagate
+    from cnncalc.figures import check_claims, totals
+    from cnncalc.report import Report
+
+    try:
+        trace = propagate(spec, path, batch=options.batch, dtype=options.dtype)
+        claims, unknown = check_claims(trace) if label is None else ([], [])
+    except SpecError as error:
+        emit.fail(at_input(error, label) if label is not None else error)
+    if unknown:
+        emit.fail(SpecError(unknown))
+    checked = verified(trace, options.device) if verify else None
+    convention: dict[str, Any] = {}
+    if options.count is not None:
+        trace, convention = recounted(trace, options.count)
+    human = options.format == "table"
+    report = Report(
+        trace,
+        totals(trace),
+        claims,
+        layout=options.layout,
+        color=emit.color() and human,
+        depth=options.depth,
+        verification=checked,
+        width=emit.width(options.wide) if human else None,
+        train=options.train,
+        master=options.master_weights,
+        **convention,
+    )
+    refuted = not all(c.confirmed for c in claims) or (checked is not None and not checked.agrees)
+    return Emission("trace", options.format, (report,), emit.EXIT_FINDINGS if refuted else emit.EXIT_OK)
+
+
+def verified(trace: Trace, device: str) -> Verification:
+    """The trace checked in PyTorch; exit 2 where that cannot run (no torch, no CUDA)."""
+    from cnncalc.verify import VerifyUnavailable, verify
+
+    try:
+        return verify(trace, device)
+    except VerifyUnavailable as exc:
+        emit.unusable(f"cnncalc: {exc}")
+
+
+def at_input(error: SpecError, label: str) -> SpecError:
+    """`error` saying which `--input` value the network failed at."""
+    return SpecError([replace(d, message=f"{d.message} (at --input {label})") for d in error.diagnostics])
+
+
+def input_variants(spec: Spec, path: str, texts: list[str]) -> list[Variant]:
+    """The spec at every combination of `--input` values; exit 2 with the reason otherwise."""
+    from cnncalc.inputs import InputError, parse, variants
+
+    try:
+        overrides = parse(texts)
+    except InputError as exc:
+        emit.usage(str(exc))
+    try:
+        return variants(spec, path, overrides)
+    except InputError as exc:  # positioned at the spec's input
+        emit.unusable(exc)
+
+
+def swept(variants: list[Variant], path: str, options: Options) -> Emission:
+    """One totals row per input (`--input l=128,1024`); a value the network refuses is a row
+    saying why (and its diagnostic on stderr). Exit 2 when it refuses every value."""
+    from cnncalc.engine import propagate
+    from cnncalc.figures import totals
+    from cnncalc.report import Report, convention_line
+    from cnncalc.report.sweep import Row, Sweep
+
+    rows = []
+    batch_used, convention = options.batch or 1, ""
+    for variant in variants:
+        try:
+            trace = propagate(variant.spec, path, batch=options.batch, dtype=options.dtype)
+        except SpecError as error:
+            for diagnostic in at_input(error, variant.label).diagnostics:
+                emit.note(diagnostic)
+            rows.append(Row(variant.label, variant.values, None, error.diagnostics[0]))
+            continue
+        recount: dict[str, Any] = {}
+        if options.count is not None:
+            trace, recount = recounted(trace, options.count)
+        batch_used = trace.batch
+        report = Report(
+            trace,
+            totals(trace),
+            [],
+            layout=options.layout,
+            train=options.train,
+            master=options.master_weights,
+            **recount,
+        )
+        convention = report.convention or convention_line(trace)
+        rows.append(Row(variant.label, variant.values, report))
+    human = options.format == "table"
+    sweep = Sweep(
+        variants[0].spec.name,
+        path,
+        batch_used,
+        options.dtype,
+        options.layout,
+        convention,
+        options.count,
+        options.train,
+        options.master_weights,
+        rows,
+        emit.width(options.wide) if human else None,
+        emit.color() and human,
+    )
+    refused = all(row.report is None for row in rows)
+    return Emission("sweep", options.format, (sweep,), emit.EXIT_UNUSABLE if refused else emit.EXIT_OK)
