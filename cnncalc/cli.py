@@ -744,7 +744,7 @@ def layers(
     the list wraps at its width.
     """
     from cnncalc.layers import registry
-    from cnncalc.layers._base import Layer
+    from cnncalc.layers.api import Layer
     from cnncalc.report.kinds import render
 
     every = dict(sorted(registry().items()))

@@ -11,7 +11,7 @@ from cnncalc.conventions._preset import NotDefined, tally
 from cnncalc.conventions.registry import PRESETS, get
 from cnncalc.engine import propagate
 from cnncalc.layers import registry
-from cnncalc.layers._base import Composite
+from cnncalc.layers.api import Composite
 from cnncalc.spec import load_spec, loads_spec
 
 KINDS = [*sorted(k for k, cls in registry().items() if not issubclass(cls, Composite)), "input"]
