@@ -134,6 +134,7 @@ def test_the_presets_groups_are_families_less_named_exceptions() -> None:
     assert set(_kinds.CONV) | set(_kinds.TRANSPOSED) == set(of_family("conv"))
     assert set(_kinds.SHAPE_ONLY) == {"input"} | set(of_family("shape")) - {"upsample", "select"}
     assert set(_kinds.ACTIVATIONS) == set(of_family("activation")) - {"prelu", "glu"}
-    assert _kinds.MERGE == of_family("merge") and _kinds.RECURRENT == of_family("recurrent")
+    merge, recurrent = _kinds.MERGE, _kinds.RECURRENT
+    assert merge == of_family("merge") and recurrent == of_family("recurrent")
     with pytest.raises(KeyError, match="'swish' is not among"):
         _kinds._but(of_family("activation"), "swish")
