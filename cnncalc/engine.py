@@ -20,7 +20,7 @@ from cnncalc.analysis.memory import DTYPE_BYTES
 from cnncalc.analysis.receptive_field import ReceptiveField, receptive_fields
 from cnncalc.conventions import DEFAULT, convention
 from cnncalc.errors import Diagnostic, LayerError, Mark, SpecError, did_you_mean
-from cnncalc.layers._base import NO_WORK, Composite, Inputs, Layer, Params, Work, prod
+from cnncalc.layers.api import NO_WORK, Composite, Inputs, Layer, Params, Work, prod
 from cnncalc.shape import Shape
 from cnncalc.spec.blocks import INPUT, BlockCall, BlockError, Expansion, Frame, bind, copies, instantiate, substitute
 from cnncalc.spec.loader import mark_of

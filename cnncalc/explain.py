@@ -12,7 +12,7 @@ from typing import Any
 
 from cnncalc.engine import Node, Trace
 from cnncalc.figures import ClaimResult, hwc
-from cnncalc.layers._base import Shape, per_dim, prod
+from cnncalc.layers.api import Shape, per_dim, prod
 from cnncalc.shape import text as _shape
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from cnncalc.engine import Node, Trace
 from cnncalc.errors import Diagnostic, Mark, did_you_mean
-from cnncalc.layers._base import Params, Shape, prod
+from cnncalc.layers.api import Params, Shape, prod
 from cnncalc.spec.loader import mark_of
 from cnncalc.spec.model import Claim
 

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from cnncalc.cli import app
 from cnncalc.layers import kinds
-from cnncalc.layers._aliases import ALIASES, meant, normalized
+from cnncalc.layers.api import ALIASES, meant, normalized
 
 
 def test_every_alias_names_a_kind_and_is_written_normalized() -> None:

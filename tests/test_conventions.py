@@ -11,7 +11,7 @@ from cnncalc.conventions._preset import NotDefined, tally
 from cnncalc.conventions.registry import PRESETS, get
 from cnncalc.engine import propagate
 from cnncalc.layers import registry
-from cnncalc.layers._base import Composite
+from cnncalc.layers.api import Composite
 from cnncalc.spec import load_spec, loads_spec
 
 KINDS = [*sorted(k for k, cls in registry().items() if not issubclass(cls, Composite)), "input"]
@@ -123,3 +123,18 @@ def test_a_shape_only_kind_a_preset_does_not_list_counts_zero() -> None:
     assert "identity" in preset.rules and preset.rule("identity").count(None) == 0  # type: ignore[arg-type]
     assert "conv" not in preset.rules
     assert "identity" in list(preset.rules) and "conv" not in list(preset.rules)
+
+
+def test_the_presets_groups_are_families_less_named_exceptions() -> None:
+    # The groups are read from the manifest: a kind added to a family joins its group, and an
+    # exception naming a kind that left the family (renamed, moved) fails at import.
+    from cnncalc.conventions import _kinds
+    from cnncalc.layers import of_family
+
+    assert set(_kinds.CONV) | set(_kinds.TRANSPOSED) == set(of_family("conv"))
+    assert set(_kinds.SHAPE_ONLY) == {"input"} | set(of_family("shape")) - {"upsample", "select"}
+    assert set(_kinds.ACTIVATIONS) == set(of_family("activation")) - {"prelu", "glu"}
+    merge, recurrent = _kinds.MERGE, _kinds.RECURRENT
+    assert merge == of_family("merge") and recurrent == of_family("recurrent")
+    with pytest.raises(KeyError, match="'swish' is not among"):
+        _kinds._but(of_family("activation"), "swish")

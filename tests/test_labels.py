@@ -5,7 +5,7 @@ from __future__ import annotations
 from cnncalc.engine import propagate
 from cnncalc.labels import keys, label, numbered, subject
 from cnncalc.layers import registry
-from cnncalc.layers._base import Layer
+from cnncalc.layers.api import Layer
 from cnncalc.spec import loads_spec
 
 SPEC = """\

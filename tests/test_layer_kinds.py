@@ -13,7 +13,7 @@ from needs import needs_module
 from cnncalc.engine import propagate
 from cnncalc.errors import SpecError
 from cnncalc.layers import registry
-from cnncalc.layers._base import Composite, Layer, Params
+from cnncalc.layers.api import Composite, Layer, Params
 from cnncalc.shape import Shape
 from cnncalc.spec import loads_spec
 from cnncalc.spec.model import InputSpec

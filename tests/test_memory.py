@@ -79,7 +79,7 @@ def test_token_ids_are_int64() -> None:
 
 
 def test_attention_keeps_what_scaled_dot_product_attention_saves() -> None:
-    from cnncalc.layers._base import Extra
+    from cnncalc.layers.api import Extra
 
     # Self-attention, L = 4 positions of E = 8, 2 heads, nn.MultiheadAttention on the CPU
     # (flash kernel): per sample it keeps the packed q, k, v (3 * 4*8 = 96), the
@@ -100,7 +100,7 @@ def test_attention_keeps_what_scaled_dot_product_attention_saves() -> None:
 
 
 def test_a_position_embedding_keeps_its_int64_positions_once_for_the_batch() -> None:
-    from cnncalc.layers._base import Extra
+    from cnncalc.layers.api import Extra
 
     # x + table(arange(L)): the L = 12 positions are int64 and one set serves the batch;
     # the looked-up 12 x 16 rows live only until the add.
@@ -419,8 +419,8 @@ def test_a_footprint_that_cannot_be_known_is_said(monkeypatch: pytest.MonkeyPatc
     from typer.testing import CliRunner
 
     from cnncalc.cli import app
-    from cnncalc.layers._base import Footprint
-    from cnncalc.layers.dense import Dense
+    from cnncalc.layers.api import Footprint
+    from cnncalc.layers.linear.dense import Dense
 
     def unknown(self: Dense, inputs: Any, output: Any, training: bool) -> Footprint:
         return Footprint(keeps_inputs=(0,), unknown="depends on the backend")

@@ -16,7 +16,7 @@ from cnncalc.analysis.receptive_field import receptive_fields
 from cnncalc.conventions import CONVENTIONS, convention
 from cnncalc.engine import propagate
 from cnncalc.layers import registry
-from cnncalc.layers._base import EVERYTHING, Composite, Footprint, Layer, Params, Window, Work, make, params_of
+from cnncalc.layers.api import EVERYTHING, Composite, Footprint, Layer, Params, Window, Work, make, params_of
 from cnncalc.shape import LAYOUTS, Shape
 from cnncalc.spec import loads_spec
 from cnncalc.spec.model import InputSpec

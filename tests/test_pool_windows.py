@@ -18,7 +18,7 @@ from needs import needs_module
 
 from cnncalc.errors import LayerError
 from cnncalc.layers import registry
-from cnncalc.layers._base import Shape
+from cnncalc.layers.api import Shape
 from cnncalc.shape import channels_first
 
 SIZES = range(1, 6)

@@ -13,7 +13,7 @@ import pytest
 
 from cnncalc.engine import propagate
 from cnncalc.figures import check_claims, totals
-from cnncalc.layers._base import Layer
+from cnncalc.layers.api import Layer
 from cnncalc.report import Report
 from cnncalc.report import table as table_report
 from cnncalc.spec import loads_spec

@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 from cnncalc.cli import app
 from cnncalc.engine import propagate
 from cnncalc.layers import registry
-from cnncalc.layers._base import Composite
+from cnncalc.layers.api import Composite
 from cnncalc.spec import loads_spec
 from cnncalc.spec.model import InputSpec
 from cnncalc.verify import build_module

@@ -11,8 +11,7 @@ import pytest
 
 import cnncalc.rules
 from cnncalc.layers import kinds, registry
-from cnncalc.layers._base import Layer
-from cnncalc.layers._traits import TRAITS
+from cnncalc.layers.api import TRAITS, Layer
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = Path(cnncalc.rules.__path__[0])
@@ -112,7 +111,7 @@ def test_a_new_kind_joins_the_rules_by_declaring_its_traits(tmp_path: Path) -> N
     )
     program = (
         "from typing import ClassVar, Literal\n"
-        "from cnncalc.layers._base import Layer\n"
+        "from cnncalc.layers.api import Layer\n"
         "class Reshape(Layer):\n"
         "    traits: ClassVar[frozenset[str]] = frozenset({'shape-only'})\n"
         "    type: Literal['reshape_for_test']\n"

@@ -32,7 +32,7 @@ from cnncalc.cli import app  # noqa: E402
 from cnncalc.engine import Trace, propagate  # noqa: E402
 from cnncalc.errors import SpecError  # noqa: E402
 from cnncalc.layers import registry  # noqa: E402
-from cnncalc.layers._base import Composite, Layer, Params  # noqa: E402
+from cnncalc.layers.api import Composite, Layer, Params  # noqa: E402
 from cnncalc.spec import load_spec, loads_spec  # noqa: E402
 from cnncalc.verify import Verification, build_module, verify  # noqa: E402
 
@@ -243,7 +243,7 @@ def test_verify_runs_at_the_batch_asked_and_counts_per_sample() -> None:
 
 
 def test_a_wrong_formula_is_a_difference(monkeypatch: pytest.MonkeyPatch) -> None:
-    from cnncalc.layers.conv import ConvNd
+    from cnncalc.layers.conv.conv import ConvNd
 
     monkeypatch.setattr(ConvNd, "params", lambda self, inputs: Params(trainable=1))
     trace = propagate(load_spec(ROOT / "specs" / "lenet.yaml"), "lenet")
@@ -255,7 +255,7 @@ def test_a_wrong_formula_is_a_difference(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_a_module_torch_cannot_run_is_an_error_not_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    from cnncalc.layers.dense import Dense
+    from cnncalc.layers.linear.dense import Dense
 
     monkeypatch.setattr(Dense, "to_torch", lambda self, inputs: torch.nn.Linear(inputs[0][-1] + 1, self.units))
     trace = propagate(load_spec(ROOT / "specs" / "lenet.yaml"), "lenet")
@@ -287,7 +287,7 @@ def test_verify_takes_several_files_and_table_verify_marks_rows(tmp_path: Path) 
 def test_verify_disagreement_exits_1_with_a_table(monkeypatch: pytest.MonkeyPatch) -> None:
     from dataclasses import replace
 
-    from cnncalc.layers.conv import ConvNd
+    from cnncalc.layers.conv.conv import ConvNd
 
     original = ConvNd.work  # what a conv states it computes; the convention reads its MACs
     monkeypatch.setattr(
@@ -401,12 +401,10 @@ def test_importing_one_layer_module_first_still_registers_every_kind() -> None:
     # Found while monkeypatching a formula for this file: `registry()` once loaded the
     # kinds only when none was registered, so importing conv first hid maxpool.
     program = (
-        "import cnncalc.layers.conv\n"
-        "from cnncalc.layers import registry\n"
-        "import pkgutil, cnncalc.layers as layers\n"
-        "modules = [m.name for m in pkgutil.iter_modules(layers.__path__) if not m.name.startswith('_')]\n"
+        "import cnncalc.layers.conv.conv\n"
+        "from cnncalc.layers import modules, registry\n"
         "kinds = {cls.__module__.rsplit('.', 1)[1] for cls in registry().values()}\n"
-        "print(sorted(set(modules) - kinds))\n"
+        "print(sorted(set(modules()) - kinds))\n"
     )
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.stdout.strip() == "[]", done.stdout + done.stderr
@@ -903,13 +901,13 @@ def draw_flatten(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any
 
 def drawers() -> dict[str, Drawer]:
     """A drawer for every registered primitive kind the tests know how to fill in."""
-    from cnncalc.layers.activation import Activation, LeakyReLU
-    from cnncalc.layers.conv import ConvNd
-    from cnncalc.layers.conv_transpose import ConvTransposeNd
-    from cnncalc.layers.depthwise_conv import DepthwiseConv
-    from cnncalc.layers.global_pool import AdaptivePool, GlobalPool
-    from cnncalc.layers.pool import MaxPoolNd, PoolNd
-    from cnncalc.layers.separable_conv import SeparableConv
+    from cnncalc.layers.activation.activation import Activation, LeakyReLU
+    from cnncalc.layers.conv.conv import ConvNd
+    from cnncalc.layers.conv.conv_transpose import ConvTransposeNd
+    from cnncalc.layers.conv.depthwise_conv import DepthwiseConv
+    from cnncalc.layers.conv.separable_conv import SeparableConv
+    from cnncalc.layers.pool.global_pool import AdaptivePool, GlobalPool
+    from cnncalc.layers.pool.pool import MaxPoolNd, PoolNd
 
     found: dict[str, Drawer] = {}
     by_name: dict[str, Drawer] = {
@@ -968,7 +966,7 @@ def sequence_only(kind: str) -> bool:
 
 def fits(kind: str, rank: int) -> bool:
     """Whether `kind` can read an input of `rank` axes (channels included)."""
-    from cnncalc.layers.global_pool import AdaptivePool, GlobalPool
+    from cnncalc.layers.pool.global_pool import AdaptivePool, GlobalPool
 
     cls = registry()[kind]
     if sequence_only(kind):

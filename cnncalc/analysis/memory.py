@@ -29,7 +29,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from cnncalc.layers._base import Extra, Footprint, prod
+from cnncalc.layers.api import Extra, Footprint, prod
 from cnncalc.shape import TOKEN_IDS
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from cnncalc.layers._base import EVERYTHING, Window
+from cnncalc.layers.api import EVERYTHING, Window
 
 if TYPE_CHECKING:
     from cnncalc.engine import Node

@@ -24,7 +24,7 @@ def layers(
     the list wraps at its width.
     """
     from cnncalc.layers import registry
-    from cnncalc.layers._base import Layer
+    from cnncalc.layers.api import Layer
 
     every = dict(sorted(registry().items()))
     unknown = [name for name in names or [] if name not in every]

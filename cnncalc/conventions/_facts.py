@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from cnncalc.layers._base import Params, Shape, per_dim, prod
+from cnncalc.layers.api import Params, Shape, per_dim, prod
 
 if TYPE_CHECKING:
     from cnncalc.engine import Node
-    from cnncalc.layers._attention_parts import Parts
+    from cnncalc.layers.api import Parts
 
 
 @dataclass(frozen=True)

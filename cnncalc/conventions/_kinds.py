@@ -1,26 +1,43 @@
-"""Layer kinds grouped the way the tools' tables group PyTorch modules."""
+"""Layer kinds grouped the way the tools' tables group PyTorch modules, read from the layer
+families of `cnncalc.layers.MANIFEST` (nothing imported): a group is a family, or a module
+of one, less the kinds the tools treat apart, which the group names. A kind added to a
+family joins its group here without a line in this file; each preset names the kinds its
+tool treats specially beside the groups (`upsample`, `scale`, `prelu`, ...).
+"""
 
 from __future__ import annotations
 
-CONV = ("conv", "conv1d", "conv3d", "depthwise_conv", "separable_conv")  # built as nn.ConvNd
-TRANSPOSED = ("conv_transpose", "conv_transpose1d", "conv_transpose3d")
-MAXPOOL = ("maxpool", "maxpool1d", "maxpool3d")
-AVGPOOL = ("avgpool", "avgpool1d", "avgpool3d")
-GLOBAL = ("global_avgpool", "global_maxpool")  # built as nn.AdaptiveXPoolNd(1) + nn.Flatten
-ADAPTIVE = ("adaptive_avgpool", "adaptive_maxpool")
-MERGE = ("add", "concat", "multiply")  # tensor operators in the builder's forward, not modules
-SHAPE_ONLY = ("dropout", "flatten", "identity", "zeropad", "crop", "input", "slice", "pad")
-ACTIVATIONS = (
-    *("relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "softmax"),
-    *("hardsigmoid", "hardtanh", "elu", "selu", "mish", "softplus", "log_softmax"),
-)
-NORMS = ("batchnorm", "groupnorm", "layernorm")
-RECURRENT = ("rnn", "gru", "lstm")  # built as nn.RNN, nn.GRU, nn.LSTM (batch first) in a wrapper
-# Sequence kinds without weighted products: lookups, additions, slices, a mean.
-SEQUENCE = (
-    *("embedding", "position_embedding", "segment_embedding", "positional_encoding", "class_token", "select"),
-    "token_mean",
-)
+from cnncalc.layers import of_family, of_module
+
+
+def _but(kinds: tuple[str, ...], *exceptions: str) -> tuple[str, ...]:
+    """`kinds` less `exceptions`, each of which must be one of them (a renamed kind fails here)."""
+    stale = [kind for kind in exceptions if kind not in kinds]
+    if stale:
+        raise KeyError(f"'{stale[0]}' is not among {kinds}")
+    return tuple(kind for kind in kinds if kind not in exceptions)
+
+
+def _prefixed(kinds: tuple[str, ...], prefix: str) -> tuple[str, ...]:
+    return tuple(kind for kind in kinds if kind.startswith(prefix))
+
+
+TRANSPOSED = of_module("conv_transpose")
+CONV = _but(of_family("conv"), *TRANSPOSED)  # built as nn.ConvNd
+MAXPOOL = _prefixed(of_module("pool"), "max")
+AVGPOOL = _prefixed(of_module("pool"), "avg")
+GLOBAL = _prefixed(of_module("global_pool"), "global_")  # built as nn.AdaptiveXPoolNd(1) + nn.Flatten
+ADAPTIVE = _prefixed(of_module("global_pool"), "adaptive_")
+MERGE = of_family("merge")  # tensor operators in the builder's forward, not modules
+# Every tool counts these 0 (no handler, or a view); `input` is the network's input node.
+# upsample interpolates and select picks a token: the presets rule on each.
+SHAPE_ONLY = ("input", *_but(of_family("shape"), "upsample", "select"))
+# prelu learns its slopes and glu halves the channels: the presets rule on each.
+ACTIVATIONS = _but(of_family("activation"), "prelu", "glu")
+NORMS = _but(of_family("norm"), "rmsnorm")  # no torch module before 2.4: the presets rule on it
+RECURRENT = of_family("recurrent")  # built as nn.RNN, nn.GRU, nn.LSTM (batch first) in a wrapper
+# Sequence kinds without weighted products: lookups, additions, a picked token, a mean.
+SEQUENCE = (*of_family("embedding"), "select", "token_mean")
 # Kinds made of nn.Linear projections and attention products, described by `Facts.parts`.
-ATTENTION = ("attention", "transformer_encoder_layer", "transformer_decoder_layer")
-TRANSFORMER = (*ATTENTION, "gated_ffn")
+TRANSFORMER = _but(of_family("attention"), "matmul")  # matmul is an operator: the presets rule on it
+ATTENTION = _but(TRANSFORMER, "gated_ffn")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from cnncalc.conventions import registry
 from cnncalc.conventions._preset import NotDefined, Preset, Tally, tally
 from cnncalc.engine import Trace
-from cnncalc.layers._base import Params
+from cnncalc.layers.api import Params
 
 DEFAULT_WHY = "conv + dense multiply-accumulates, bias excluded"
 

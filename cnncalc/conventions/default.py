@@ -9,7 +9,7 @@ what fvcore and thop report; `FlopCounterMode` reports twice it.
 
 from __future__ import annotations
 
-from cnncalc.layers._base import Work
+from cnncalc.layers.api import Work
 
 NAME = "cnncalc"
 LINE = (

@@ -60,7 +60,7 @@ from cnncalc.conventions._kinds import (
 from cnncalc.conventions._preset import Preset, Rule, zero
 from cnncalc.conventions._recurrent import stack
 from cnncalc.conventions._words import linear_attention, multihead, projections
-from cnncalc.layers._attention_parts import AttentionPart, Linear
+from cnncalc.layers.api import AttentionPart, Linear
 
 
 def _with_bias(f: Facts) -> int:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from cnncalc.engine import Node, Trace
-from cnncalc.layers._base import Params
+from cnncalc.layers.api import Params
 from cnncalc.report import Report, count, short
 
 

@@ -12,7 +12,7 @@ from html import escape
 
 from cnncalc.draw import dot, svg
 from cnncalc.draw.graph import Diagram, build
-from cnncalc.layers._base import Params, prod
+from cnncalc.layers.api import Params, prod
 from cnncalc.report import Report, Row, count, rows, summary_lines, title
 
 STYLE = """

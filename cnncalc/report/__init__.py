@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from cnncalc.engine import Node, Trace
 from cnncalc.figures import ClaimResult, Totals, budgets
-from cnncalc.layers._base import Params, Shape
+from cnncalc.layers.api import Params, Shape
 
 if TYPE_CHECKING:
     from cnncalc.analysis.memory import Peak

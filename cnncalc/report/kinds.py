@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cnncalc.layers._base import Layer
+    from cnncalc.layers.api import Layer
 
 NAME_WIDTH = 18  # the longest kind name, and the column the descriptions start after
 

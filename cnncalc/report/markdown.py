@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import TextIO
 
-from cnncalc.layers._base import prod
+from cnncalc.layers.api import prod
 from cnncalc.report import Report, count, rows, summary_lines, title
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from cnncalc.engine import Node
 from cnncalc.fit import Fitted, Step, fit, note, wrap
-from cnncalc.layers._base import prod
+from cnncalc.layers.api import prod
 from cnncalc.report import Report, Row, count, rows, summary_lines, title
 
 if TYPE_CHECKING:

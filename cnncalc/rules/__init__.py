@@ -29,8 +29,7 @@ from cnncalc.findings import LEVELS, Finding
 from cnncalc.labels import label as label  # how a message names a layer (re-exported for the rules)
 from cnncalc.labels import subject as subject  # what a finding is about
 from cnncalc.layers import layer_class
-from cnncalc.layers._base import Layer
-from cnncalc.layers._traits import TRAITS
+from cnncalc.layers.api import TRAITS, Layer
 from cnncalc.spec.model import Spec
 
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from cnncalc.engine import Node
 from cnncalc.findings import Finding
-from cnncalc.layers._base import Window
+from cnncalc.layers.api import Window
 from cnncalc.rules import Context, Rule, label, subject
 
 RULE = Rule("CNC105", "asymmetric-same-padding", "warning")

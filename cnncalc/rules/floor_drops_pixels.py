@@ -29,7 +29,7 @@ from typing import Any
 
 from cnncalc.engine import Node
 from cnncalc.findings import Finding
-from cnncalc.layers._base import Window
+from cnncalc.layers.api import Window
 from cnncalc.rules import Context, Rule, label, subject
 
 RULE = Rule("CNC104", "floor-drops-pixels", "warning")

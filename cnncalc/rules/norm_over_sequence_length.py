@@ -27,7 +27,7 @@ from collections.abc import Iterator
 
 from cnncalc.errors import LayerError
 from cnncalc.findings import Finding
-from cnncalc.layers._base import Params
+from cnncalc.layers.api import Params
 from cnncalc.rules import Context, Rule, has, label, subject
 from cnncalc.shape import AXIS_LABELS
 

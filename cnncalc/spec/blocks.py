@@ -34,7 +34,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeInt
 
 from cnncalc.errors import Diagnostic, Mark, SpecError, did_you_mean
-from cnncalc.layers._base import Condition, LayerList, Name
+from cnncalc.layers.api import Condition, LayerList, Name
 from cnncalc.spec.expr import ExpressionError, evaluate
 from cnncalc.spec.loader import LocatedDict, LocatedList, mark_of, text_col
 

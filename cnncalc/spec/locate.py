@@ -102,7 +102,7 @@ def _message(err: Any) -> str:
     value = err.get("input")
     if err["type"] == "literal_error":
         choices = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
-        from cnncalc.layers._aliases import did_you_mean as meant  # `activation: swish` -> silu
+        from cnncalc.layers.api import did_you_mean as meant  # `activation: swish` -> silu
 
         return f"'{value}' is not one of {', '.join(choices)}{meant(str(value), choices)}"
     if err["type"] in _WHOLE_NUMBER and not isinstance(value, (dict, list)):

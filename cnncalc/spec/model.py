@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from cnncalc.layers._base import LayerList, Name
+from cnncalc.layers.api import LayerList, Name
 from cnncalc.shape import Shape
 from cnncalc.spec.blocks import BlockDef
 

@@ -10,8 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from cnncalc.errors import SpecError
 from cnncalc.layers import kinds, layer_class
-from cnncalc.layers._aliases import did_you_mean
-from cnncalc.layers._base import Layer
+from cnncalc.layers.api import Layer, did_you_mean
 from cnncalc.spec.blocks import BlockCall, BlockDef
 from cnncalc.spec.loader import mark_of
 from cnncalc.spec.locate import diagnostics

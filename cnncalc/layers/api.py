@@ -1,0 +1,121 @@
+"""What a layer kind, and the rest of cnncalc, may import from `cnncalc.layers`.
+
+The `_` modules beside this one are private to the package: a kind's module and every
+module outside `cnncalc/layers/` import their names from here (a test reads the imports
+and fails on one that reaches past this module). The kinds themselves are found through
+`cnncalc.layers` (`layer_class`, `registry`, `kinds`, the family queries), never imported
+by name outside their package.
+"""
+
+from __future__ import annotations
+
+from cnncalc.layers._aliases import ALIASES, did_you_mean, meant, normalized
+from cnncalc.layers._attention_parts import (
+    AttentionPart,
+    Linear,
+    Parts,
+    causal_mask,
+    grouped_attention_module,
+    heads_divide,
+    linear_tensors,
+    mha_tensors,
+    multihead_module,
+    sequence,
+)
+from cnncalc.layers._base import (
+    AXES,
+    EVERYTHING,
+    NO_WORK,
+    SPATIAL_LAYOUTS,
+    Composite,
+    Condition,
+    Everything,
+    Extra,
+    Footprint,
+    GraphBuilder,
+    Inputs,
+    Keeps,
+    Layer,
+    LayerList,
+    Name,
+    NonNegativeSize,
+    Padding,
+    Params,
+    Size,
+    Tensor,
+    Window,
+    Work,
+    asymmetric,
+    make,
+    padded_footprint,
+    pair_text,
+    params_of,
+    per_dim,
+    prod,
+    resolve_padding,
+    spatial_dims,
+    symmetric,
+    torch_padded,
+    window_output,
+    window_summary,
+)
+from cnncalc.layers._torch import Permute as TorchPermute
+from cnncalc.layers._torch import on_channels_last
+from cnncalc.layers._traits import TRAITS
+from cnncalc.shape import Shape
+
+__all__ = [
+    "ALIASES",
+    "AXES",
+    "EVERYTHING",
+    "NO_WORK",
+    "SPATIAL_LAYOUTS",
+    "TRAITS",
+    "AttentionPart",
+    "Composite",
+    "Condition",
+    "Everything",
+    "Extra",
+    "Footprint",
+    "GraphBuilder",
+    "Inputs",
+    "Keeps",
+    "Layer",
+    "LayerList",
+    "Linear",
+    "Name",
+    "NonNegativeSize",
+    "Padding",
+    "Params",
+    "Parts",
+    "Shape",
+    "Size",
+    "Tensor",
+    "TorchPermute",
+    "Window",
+    "Work",
+    "asymmetric",
+    "causal_mask",
+    "did_you_mean",
+    "grouped_attention_module",
+    "heads_divide",
+    "linear_tensors",
+    "make",
+    "meant",
+    "mha_tensors",
+    "multihead_module",
+    "normalized",
+    "on_channels_last",
+    "padded_footprint",
+    "pair_text",
+    "params_of",
+    "per_dim",
+    "prod",
+    "resolve_padding",
+    "sequence",
+    "spatial_dims",
+    "symmetric",
+    "torch_padded",
+    "window_output",
+    "window_summary",
+]

@@ -1,0 +1,168 @@
+"""Multi-head attention over a sequence of vectors: `{type: attention, heads: 12}`.
+
+Self-attention reads one `(L, E)` input; cross-attention reads `from: [query, memory]`
+(the memory `(L_k, D_k)` gives keys and values; a third input gives the values apart).
+Parameters are `nn.MultiheadAttention`'s: the in-projections `3E^2 + 3E` (`E*kdim + E*vdim
++ E^2` plus `3E` biases when the memory is not `E` wide) and the out-projection `E^2 + E`.
+MACs: the four projections as dense layers, plus `QK^T` and `AV`, `2 * L_q * L_k * E`
+(each head `L_q*L_k*d` twice). A causal mask changes no count: PyTorch computes the full
+product, then masks it. Softmax, scaling and masking count 0.
+
+With `kv_heads` below `heads` (grouped-query attention; 1 is multi-query), or with
+`rotary: true`, the layer is Llama's: separate `q_proj`, `k_proj`, `v_proj`, `o_proj`,
+the keys and values `kv_heads * E/heads` wide, each shared by `heads / kv_heads` query
+heads. Rotary position embeddings hold no parameters and count 0 MACs.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, NonNegativeFloat, PositiveInt
+
+from cnncalc.errors import LayerError
+from cnncalc.layers.api import (
+    EVERYTHING,
+    AttentionPart,
+    Everything,
+    Footprint,
+    Inputs,
+    Layer,
+    Parts,
+    Shape,
+    Tensor,
+    Work,
+    grouped_attention_module,
+    heads_divide,
+    linear_tensors,
+    mha_tensors,
+    multihead_module,
+    sequence,
+)
+
+
+class Attention(Layer):
+    """Multi-head (or grouped-query) attention, self or cross, as PyTorch computes it."""
+
+    traits: ClassVar[frozenset[str]] = frozenset({"has-bias"})
+    arity: ClassVar[tuple[int, int | None]] = (1, 3)
+    accepts: ClassVar[frozenset[str]] = frozenset({"LD"})
+    type: Literal["attention"]
+    heads: PositiveInt = Field(description="Number of attention heads; they must divide the width E.")
+    kv_heads: PositiveInt | None = Field(
+        None,
+        description="Key/value heads (grouped-query attention; 1 is multi-query); they must divide `heads`. "
+        "Default: `heads`.",
+    )
+    bias: bool = Field(True, description="Biases on the four projections.")
+    causal: bool = Field(False, description="Each position attends to itself and earlier ones only (same counts).")
+    rotary: bool = Field(False, description="Rotary position embeddings on queries and keys (0 parameters).")
+    dropout: NonNegativeFloat = Field(0.0, lt=1, description="Dropout on the attention weights while training.")
+
+    def _groups(self) -> int:
+        return self.heads if self.kv_heads is None else self.kv_heads
+
+    def llama_layout(self) -> bool:
+        """Separate q/k/v/o projections (Llama's) rather than nn.MultiheadAttention's."""
+        return self._groups() != self.heads or self.rotary
+
+    def _sizes(self, inputs: Inputs) -> tuple[int, int, int, int, int, int]:
+        """(L_q, E, L_k, kdim, vdim, kv width), checked."""
+        q_len, width = sequence(inputs[0], self.kind)
+        key = inputs[1] if len(inputs) > 1 else inputs[0]
+        value = inputs[2] if len(inputs) > 2 else key
+        kv_len, kdim = sequence(key, self.kind)
+        v_len, vdim = sequence(value, self.kind)
+        if v_len != kv_len:
+            raise LayerError(f"keys have {kv_len} positions but values {v_len}", "from")
+        head = heads_divide(width, self.heads)
+        groups = self._groups()
+        if self.heads % groups:
+            raise LayerError(f"{groups} kv_heads do not divide {self.heads} heads", "kv_heads")
+        if self.rotary and head % 2:
+            raise LayerError(f"rotary embeddings rotate pairs: the head width {head} is odd", "rotary")
+        return q_len, width, kv_len, kdim, vdim, groups * head
+
+    def output_shape(self, inputs: Inputs) -> Shape:
+        self._sizes(inputs)
+        return inputs[0]
+
+    def tensors(self, inputs: Inputs) -> list[Tensor]:
+        _, width, _, kdim, vdim, kv_width = self._sizes(inputs)
+        if not self.llama_layout():
+            return mha_tensors("", width, kdim, vdim, self.bias)
+        return [
+            *linear_tensors("q_proj", width, width, self.bias),
+            *linear_tensors("k_proj", kdim, kv_width, self.bias),
+            *linear_tensors("v_proj", vdim, kv_width, self.bias),
+            *linear_tensors("o_proj", width, width, self.bias),
+        ]
+
+    def parts(self, inputs: Inputs) -> Parts:
+        q_len, width, kv_len, kdim, vdim, kv_width = self._sizes(inputs)
+        multihead = not self.llama_layout()
+        part = AttentionPart(
+            q_len,
+            kv_len,
+            width,
+            self.heads,
+            kv_width,
+            kdim,
+            vdim,
+            self.bias,
+            multihead=multihead,
+            fast_path=multihead and len(inputs) == 1 and self.bias and self.heads % 2 == 0,
+        )
+        return Parts(attentions=(part,), rotated=(q_len * width + kv_len * kv_width) if self.rotary else 0)
+
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        parts = self.parts(inputs)
+        return Work(macs=parts.macs, bias=parts.bias, elementwise=parts.softmax)
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        # The projections keep their inputs; the attention itself, _attention_parts.AttentionPart.
+        (part,) = self.parts(inputs).attentions
+        if not training:
+            return Footprint(passing=part.passing(self.rotary))
+        unknown = (
+            "with dropout, the attention kernel (and what it keeps) depends on the backend" if self.dropout else ""
+        )
+        return Footprint(
+            keeps_inputs=tuple(range(len(inputs))),
+            kept=part.kept(self.rotary, self.dropout),
+            backward=(part.backward(),),
+            unknown=unknown,
+        )
+
+    def kv_cache_per_token(self, inputs: Inputs) -> int:
+        """Key and value elements a generating model caches per token: 2 * kv_heads * head
+        width for a causal self-attention, else 0."""
+        return 2 * self._sizes(inputs)[5] if self.causal and len(inputs) == 1 else 0
+
+    def window(self, inputs: Inputs) -> Everything:
+        # Every output position reads every input position (a causal one, all before it).
+        return EVERYTHING
+
+    def summary(self, inputs: Inputs) -> str:
+        parts = [f"h={self.heads}"]
+        if self.kv_heads is not None and self.kv_heads != self.heads:
+            parts.append(f"kv={self.kv_heads}")
+        parts += [flag for flag, on in (("causal", self.causal), ("rotary", self.rotary)) if on]
+        if len(inputs) > 1:
+            parts.append("cross")
+        return " ".join(parts)
+
+    def to_torch(self, inputs: Inputs) -> Any:
+        _, width, _, kdim, vdim, _ = self._sizes(inputs)
+        if self.llama_layout():
+            return grouped_attention_module(
+                width,
+                self.heads,
+                self._groups(),
+                kdim,
+                vdim,
+                bias=self.bias,
+                causal=self.causal,
+                rotary=self.rotary,
+            )
+        return multihead_module(width, self.heads, kdim, vdim, bias=self.bias, causal=self.causal, dropout=self.dropout)

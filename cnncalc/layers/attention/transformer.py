@@ -1,0 +1,248 @@
+"""Transformer layers with PyTorch's exact layout: `{type: transformer_encoder_layer, heads: 12,
+feedforward: 3072, feedforward_activation: gelu}` and `transformer_decoder_layer` with
+`from: [target, memory]`.
+
+They are `nn.TransformerEncoderLayer` / `nn.TransformerDecoderLayer` (batch first): the width
+E is the input's D; self-attention (`nn.MultiheadAttention`, `4E^2 + 4E`), for the decoder
+cross-attention on the memory (another `4E^2 + 4E`; the memory must be E wide, as PyTorch's
+layer has no kdim), the feed-forward `linear1` (E -> F) and `linear2` (F -> E), and a layer
+norm after each (`norm_first`: before each) with `2E` parameters. With `bias: false` the
+projections and the norms have no bias.
+
+MACs, as `FlopCounterMode` measures them (halved): each attention's projections plus its
+`QK^T` and `AV` (`2 * L_q * L_k * E`), and the feed-forward `2 * L * E * F`. Norms,
+softmax, the activation, dropout and the residual adds count 0. A causal mask changes no
+count.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt
+
+from cnncalc.errors import LayerError
+from cnncalc.layers.api import (
+    EVERYTHING,
+    AttentionPart,
+    Everything,
+    Extra,
+    Footprint,
+    Inputs,
+    Layer,
+    Linear,
+    Parts,
+    Shape,
+    Tensor,
+    Work,
+    causal_mask,
+    heads_divide,
+    linear_tensors,
+    mha_tensors,
+    sequence,
+)
+
+
+class TransformerLayer(Layer):
+    """What the encoder and decoder layers share: attention heads, feed-forward, norms."""
+
+    traits: ClassVar[frozenset[str]] = frozenset({"has-bias"})
+    accepts: ClassVar[frozenset[str]] = frozenset({"LD"})
+    heads: PositiveInt = Field(description="Attention heads (PyTorch's nhead); they must divide the width.")
+    feedforward: PositiveInt = Field(2048, description="Width of the feed-forward layer (dim_feedforward).")
+    feedforward_activation: Literal["relu", "gelu"] = Field(
+        "relu", description="Activation between the feed-forward layers (PyTorch's `activation`)."
+    )
+    norm_first: bool = Field(False, description="Layer norm before each sub-layer (pre-norm), not after.")
+    eps: PositiveFloat = Field(1e-5, description="The layer norms' epsilon (layer_norm_eps).")
+    bias: bool = Field(True, description="Biases on every projection and layer norm.")
+    causal: bool = Field(False, description="Self-attention to earlier positions only (same counts).")
+    dropout: NonNegativeFloat = Field(0.1, lt=1, description="Dropout while training (PyTorch's default 0.1).")
+
+    norm_count: ClassVar[int] = 2
+    # Whether a causal mask shuts nn.MultiheadAttention's fused inference path for the
+    # self-attention (measured, torch 2.13: in the encoder layer it does, in the decoder not).
+    causal_shuts_fast_path: ClassVar[bool] = True
+
+    def width(self, inputs: Inputs) -> tuple[int, int]:
+        """(L, E), checked against the heads."""
+        length, width = sequence(inputs[0], self.kind)
+        heads_divide(width, self.heads)
+        return length, width
+
+    def attention(self, length: int, memory_length: int, width: int, *, own: bool) -> AttentionPart:
+        """An nn.MultiheadAttention of the layer: its self-attention (`own`) or cross-attention."""
+        shut = self.causal and self.causal_shuts_fast_path
+        fast = own and self.bias and self.heads % 2 == 0 and not shut
+        return AttentionPart(length, memory_length, width, self.heads, width, width, width, self.bias, fast_path=fast)
+
+    def feedforward_parts(self, length: int, width: int) -> Parts:
+        return Parts(
+            linears=(
+                Linear(length, width, self.feedforward, self.bias),
+                Linear(length, self.feedforward, width, self.bias),
+            ),
+            norms=(length * width,) * self.norm_count,
+            activations=length * self.feedforward,
+        )
+
+    def common_tensors(self, width: int) -> list[Tensor]:
+        norms = []
+        for i in range(1, self.norm_count + 1):
+            norms.append(Tensor(f"norm{i}.weight", (width,)))
+            if self.bias:
+                norms.append(Tensor(f"norm{i}.bias", (width,)))
+        return [
+            *mha_tensors("self_attn.", width, width, width, self.bias),
+            *linear_tensors("linear1", width, self.feedforward, self.bias),
+            *linear_tensors("linear2", self.feedforward, width, self.bias),
+            *norms,
+        ]
+
+    def parts(self, inputs: Inputs) -> Parts:
+        raise NotImplementedError
+
+    def output_shape(self, inputs: Inputs) -> Shape:
+        self.parts(inputs)
+        return inputs[0]
+
+    def work(self, inputs: Inputs, output: Shape) -> Work:
+        parts = self.parts(inputs)
+        elementwise = parts.softmax + sum(parts.norms) + parts.activations
+        return Work(macs=parts.macs, bias=parts.bias, elementwise=elementwise)
+
+    def window(self, inputs: Inputs) -> Everything:
+        # Every output position reads every input position (a causal one, all before it).
+        return EVERYTHING
+
+    def kv_cache_per_token(self, inputs: Inputs) -> int:
+        """Key and value elements a generating model caches per token: 2E for a causal
+        self-attention, else 0."""
+        return 2 * self.width(inputs)[1] if self.causal else 0
+
+    def summary(self, inputs: Inputs) -> str:
+        flags = [flag for flag, on in (("pre-norm", self.norm_first), ("causal", self.causal)) if on]
+        return " ".join([f"h={self.heads}", f"ff={self.feedforward}", self.feedforward_activation, *flags])
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        """What nn.TransformerEncoderLayer / DecoderLayer keep for backward on the CPU, fitted
+        exactly to the tracker over five shapes (torch 2.13): per sample, besides the inputs
+        the projections keep, `5LE + 3LF + 4L` around the attention (the residual sums, the
+        norms' inputs, outputs and two L-vectors, the feed-forward's hidden tensors and the
+        dropout masks), one `L x E` less with `norm_first`, and each attention's own (with
+        dropout, the math path's: `7LE + 3hL^2` for the self-attention, `5LE + 2ME + 3hLM`
+        for the decoder's cross-attention on a memory of M positions, which brings another
+        `2LE + 2L` of its sub-layer; without, the flash path's). Without gradients the
+        fused path makes its temporaries inside one op, and the slow path frees them as it
+        goes: nothing is counted besides the output."""
+        if not training:
+            return Footprint()
+        length, width = self.width(inputs)
+        elements = 5 * length * width + 3 * length * self.feedforward + 4 * length
+        if not self.dropout:
+            # No dropout masks, and the sub-layers' sums are not kept: measured 7LE less
+            # whether post- or pre-norm (torch 2.13, stacks of 2 and 4 layers, two shapes).
+            elements -= 7 * length * width
+        elif self.norm_first:
+            elements -= length * width
+        for i, part in enumerate(self.parts(inputs).attentions):
+            memory = part.kv_len
+            if self.dropout:
+                keys = 2 * length * width if i == 0 else 2 * memory * width
+                elements += 5 * length * width + keys + 3 * self.heads * length * memory
+            else:
+                elements += 3 * length * width + 2 * memory * width + self.heads * length
+            if i:
+                elements += 2 * length * width + 2 * length
+        # Backward frees these op by op as it goes back through the layer, while the pass
+        # holds them until the layer's backward is done: a lone layer's step peak comes
+        # out 5-10% high (20-30% without dropout); in a stack the peak is elsewhere.
+        return Footprint(keeps_inputs=tuple(range(len(inputs))), kept=(Extra(elements),))
+
+    def torch_options(self) -> dict[str, Any]:
+        return {
+            "dim_feedforward": self.feedforward,
+            "dropout": self.dropout,
+            "activation": self.feedforward_activation,
+            "layer_norm_eps": self.eps,
+            "batch_first": True,
+            "norm_first": self.norm_first,
+            "bias": self.bias,
+        }
+
+
+class TransformerEncoderLayer(TransformerLayer):
+    """`nn.TransformerEncoderLayer`: self-attention, then the feed-forward, each with a residual."""
+
+    type: Literal["transformer_encoder_layer"]
+
+    def parts(self, inputs: Inputs) -> Parts:
+        length, width = self.width(inputs)
+        own = Parts(attentions=(self.attention(length, length, width, own=True),))
+        return own + self.feedforward_parts(length, width)
+
+    def tensors(self, inputs: Inputs) -> list[Tensor]:
+        return self.common_tensors(self.width(inputs)[1])
+
+    def to_torch(self, inputs: Inputs) -> Any:
+        from torch import nn
+
+        width = self.width(inputs)[1]
+        causal = self.causal
+
+        class EncoderLayer(nn.Module):
+            def __init__(self, options: dict[str, Any]) -> None:
+                super().__init__()
+                self.layer = nn.TransformerEncoderLayer(width, options.pop("heads"), **options)
+
+            def forward(self, x: Any) -> Any:
+                mask = causal_mask(x.shape[1], x.shape[1], x.device) if causal else None
+                return self.layer(x, src_mask=mask, is_causal=causal)
+
+        return EncoderLayer({"heads": self.heads, **self.torch_options()})
+
+
+class TransformerDecoderLayer(TransformerLayer):
+    """`nn.TransformerDecoderLayer`: self-attention on the target, cross-attention on the
+    memory (`from: [target, memory]`), then the feed-forward, each with a residual."""
+
+    type: Literal["transformer_decoder_layer"]
+    arity: ClassVar[tuple[int, int | None]] = (2, 2)
+    norm_count: ClassVar[int] = 3
+    causal_shuts_fast_path: ClassVar[bool] = False
+
+    def parts(self, inputs: Inputs) -> Parts:
+        length, width = self.width(inputs)
+        memory_length, memory_width = sequence(inputs[1], self.kind)
+        if memory_width != width:
+            raise LayerError(
+                f"the memory is {memory_width} wide but the target {width}: PyTorch's decoder layer "
+                "attends to a memory of its own width",
+                "from",
+            )
+        attentions = (
+            self.attention(length, length, width, own=True),
+            self.attention(length, memory_length, width, own=False),
+        )
+        return Parts(attentions=attentions) + self.feedforward_parts(length, width)
+
+    def tensors(self, inputs: Inputs) -> list[Tensor]:
+        width = self.width(inputs)[1]
+        return [*self.common_tensors(width), *mha_tensors("multihead_attn.", width, width, width, self.bias)]
+
+    def to_torch(self, inputs: Inputs) -> Any:
+        from torch import nn
+
+        width = self.width(inputs)[1]
+        causal = self.causal
+
+        class DecoderLayer(nn.Module):
+            def __init__(self, options: dict[str, Any]) -> None:
+                super().__init__()
+                self.layer = nn.TransformerDecoderLayer(width, options.pop("heads"), **options)
+
+            def forward(self, target: Any, memory: Any) -> Any:
+                mask = causal_mask(target.shape[1], target.shape[1], target.device) if causal else None
+                return self.layer(target, memory, tgt_mask=mask, tgt_is_causal=causal)
+
+        return DecoderLayer({"heads": self.heads, **self.torch_options()})

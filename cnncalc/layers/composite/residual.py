@@ -1,0 +1,67 @@
+"""A residual block: `{type: residual, body: [...], shortcut: identity | projection | [...]}`.
+
+Expands to the body, the shortcut and an `add` (then the optional activation), so every
+number comes from the primitive layers it is made of.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from cnncalc.errors import LayerError
+from cnncalc.layers.activation.activation import ActivationName
+from cnncalc.layers.api import Composite, GraphBuilder, LayerList, make
+from cnncalc.layers.conv.conv import Conv
+from cnncalc.layers.merge.merge import Add
+from cnncalc.layers.norm.batchnorm import BatchNorm
+
+
+class Residual(Composite):
+    """output = body(x) + shortcut(x), as in ResNet.
+
+    `projection` is torchvision's downsample: a 1x1 conv (no bias, stride to match) and
+    batchnorm, used only when the body changes the shape; otherwise the identity.
+    """
+
+    type: Literal["residual"]
+    body: LayerList
+    shortcut: Literal["identity", "projection"] | LayerList = Field(
+        "identity", description="identity, projection (1x1 conv + batchnorm when the shape changes) or layers."
+    )
+    activation: ActivationName | None = Field(None, description="Activation applied after the sum.")
+
+    def expand(self, graph: GraphBuilder, sources: list[int]) -> int:
+        x = sources[0]
+        out = graph.sequence(self.body, x)
+        if self.shortcut == "identity":
+            short = x
+        elif self.shortcut == "projection":
+            short = self._projection(graph, x, out)
+        else:
+            short = graph.sequence(self.shortcut, x)
+        merged = graph.add(Add.model_validate({"type": "add"}), [out, short])
+        if self.activation is not None:
+            act = make(self.activation)
+            merged = graph.add(act, [merged])
+        return merged
+
+    @staticmethod
+    def _projection(graph: GraphBuilder, x: int, out: int) -> int:
+        given, wanted = graph.shape(x), graph.shape(out)
+        if given == wanted:
+            return x
+        if given.axes != "CHW" or wanted.axes != "CHW":
+            raise LayerError("a projection shortcut needs (C, H, W) inputs", "shortcut")
+        # A 1x1 conv with stride s maps n to floor((n - 1) / s) + 1; find the s that lands on the body's size.
+        strides = []
+        for n, m in zip(given.spatial, wanted.spatial, strict=True):
+            s = next((s for s in range(1, n + 1) if (n - 1) // s + 1 == m), None)
+            if s is None:
+                raise LayerError(f"no 1x1 projection maps size {n} to the body's {m}", "shortcut")
+            strides.append(s)
+        conv = Conv.model_validate(
+            {"type": "conv", "filters": wanted.size("C"), "kernel": 1, "stride": strides, "bias": False}
+        )
+        return graph.add(BatchNorm.model_validate({"type": "batchnorm"}), [graph.add(conv, [x])])

@@ -1,0 +1,4 @@
+"""Embeddings and the token-level additions of sequence models.
+
+Nothing is imported here: a run imports only the modules of the kinds it uses
+(`cnncalc.layers.layer_class`)."""

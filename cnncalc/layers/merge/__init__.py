@@ -1,0 +1,4 @@
+"""Merges of several inputs: add, concat, multiply.
+
+Nothing is imported here: a run imports only the modules of the kinds it uses
+(`cnncalc.layers.layer_class`)."""

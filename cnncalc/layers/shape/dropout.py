@@ -1,0 +1,34 @@
+"""Dropout: `{type: dropout, rate: 0.5}`. No parameters, no shape change."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field
+
+from cnncalc.layers.api import Extra, Footprint, Inputs, Layer, Shape, prod
+
+
+class Dropout(Layer):
+    """Zeroes each element with probability `rate` while training."""
+
+    traits: ClassVar[frozenset[str]] = frozenset({"shape-only", "stochastic"})
+    type: Literal["dropout"]
+    rate: float = Field(0.5, ge=0, lt=1, description="Probability of zeroing an element.")
+
+    def summary(self, inputs: Inputs) -> str:
+        return f"p={self.rate:g}"
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        """At inference, and at rate 0, PyTorch hands the input back itself. Training, on the
+        CPU it draws a noise tensor of the input's size and dtype and multiplies: the
+        product is the output, the noise what backward keeps. (On CUDA the fused kernel
+        keeps a one-byte mask instead: this counts the CPU's, the larger.)"""
+        if not training or self.rate == 0:
+            return Footprint(view=True, grad_through=True)
+        return Footprint(kept=(Extra(prod(output)),))
+
+    def to_torch(self, inputs: Inputs) -> Any:
+        from torch import nn
+
+        return nn.Dropout(self.rate)
