@@ -248,3 +248,24 @@ def test_the_output_file_is_never_the_config(tmp_path: Path) -> None:
     result = runner.invoke(app, ["import", str(config), "-o", str(config)])
     assert result.exit_code == 2
     assert json.loads(config.read_text())["model_type"] == "gpt2"
+
+
+def readme_import_section() -> str:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    return readme.split("## Import from a Hugging Face config", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_import_example_prints_what_it_shows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    section = readme_import_section()
+    shown = section.split("```\n$ cnncalc import gpt2/config.json\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "gpt2").mkdir()
+    (tmp_path / "gpt2" / "config.json").write_text((HF / "gpt2.json").read_text())
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["import", "gpt2/config.json"])
+    assert (result.exit_code, result.stdout) == (0, shown)
+    # The prose's totals: GPT-2 small's params (the issue's), and at 128 tokens per block
+    # 4*128*768*768 + 2*128*128*768 + 2*128*768*3072 = 931,135,488 MACs, twelve of them,
+    # plus the head 128*768*50257 = 4,940,464,128.
+    assert "124,439,808 params and 16,114,089,984 MACs" in " ".join(section.split())
+    assert 12 * (4 * 128 * 768 * 768 + 2 * 128 * 128 * 768 + 2 * 128 * 768 * 3072) + 128 * 768 * 50257 == 16_114_089_984
+    assert spec_figures(config_of("gpt2"), "gpt2")[::2] == (124_439_808, 16_114_089_984)

@@ -387,7 +387,8 @@ def spec_from_config(text: str, path: str, tokens: int = DEFAULT_TOKENS) -> str:
     `tokens` token ids; SpecError, pointing into the config, for what it cannot write exactly."""
     config = parse_config(text, path)
     family = config.model_type
-    source = one_line(Path(path).name)
+    # The config as named (a machine's absolute path would leak into a shared spec: its name only).
+    source = one_line(Path(path).name if Path(path).is_absolute() else Path(path).as_posix())
     name = _text(_spec_name(path, family))
     if family == "gpt2":
         lines = _gpt2_spec(config, name, source, tokens)
