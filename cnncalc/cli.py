@@ -112,6 +112,11 @@ for name, command in (
     app.command(name, cls=_Command)(_emitting(command))
 
 
+from cnncalc.importers.command import import_command  # noqa: E402 (one module per command at merge)
+
+app.command("import", cls=_Command)(import_command)
+
+
 def _without_pydantic_plugins() -> None:
     """Run without pydantic plugins, as PYDANTIC_DISABLE_PLUGINS=__all__ would, and without
     importing their loader: it imports importlib.metadata and scans every installed

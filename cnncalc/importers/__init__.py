@@ -1,0 +1,1 @@
+"""Specs written from models people already have (`cnncalc import`)."""
