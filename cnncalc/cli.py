@@ -14,11 +14,11 @@ import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from cnncalc import __version__
-from cnncalc.commands import check, counters, diff, draw, listings, table, verify
+from cnncalc.commands import check, counters, diff, draw, import_, listings, table, verify
 from cnncalc.emit import EXIT_BUG, Emission, emit
 
 # The commands in `cnncalc --help`, most used first (typer lists them as defined).
-COMMAND_ORDER = ("table", "check", "diff", "draw", "verify", "counters", "zoo", "layers", "rules", "schema")
+COMMAND_ORDER = ("table", "check", "diff", "draw", "import", "verify", "counters", "zoo", "layers", "rules", "schema")
 
 
 class _Commands(TyperGroup):
@@ -108,13 +108,9 @@ for name, command in (
     ("schema", listings.schema),
     ("diff", diff.diff),
     ("draw", draw.draw),
+    ("import", import_.import_),
 ):
     app.command(name, cls=_Command)(_emitting(command))
-
-
-from cnncalc.importers.command import import_command  # noqa: E402 (one module per command at merge)
-
-app.command("import", cls=_Command)(import_command)
 
 
 def _without_pydantic_plugins() -> None:

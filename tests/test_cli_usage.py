@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from cnncalc.cli import app
 
-COMMANDS = ["table", "check", "diff", "draw", "verify", "counters", "zoo", "layers", "rules", "schema", "import"]
+COMMANDS = ["table", "check", "diff", "draw", "import", "verify", "counters", "zoo", "layers", "rules", "schema"]
 
 
 def cli(*args: str) -> tuple[int, str, str]:
