@@ -23,9 +23,9 @@ module:
   (without biases, 2 * gates * H fewer: each matmul's adds are one fewer per row), no
   projection.
 - `F.scaled_dot_product_attention` and `F.rms_norm`: not wrapped, 0; so attention counts
-  its projections (2 per MAC), not `QK^T` and `AV`, and nothing at all where
-  nn.MultiheadAttention takes its fused inference path (it runs under no_grad): a
-  self-attention with biases and even heads (in an encoder layer, not causal). A
+  its projections (2 per MAC), not `QK^T` and `AV`. `calculate_flops` runs the model in
+  eval() with gradients on, so nn.MultiheadAttention never takes its fused inference path
+  (that needs no_grad): its four projections always go through the wrapped `F.linear`. A
   transformer layer's activation is the `F.relu`/`F.gelu` it captured when built, before
   calflops wraps them: 0; its layer norms 5 per element. A gated feed-forward's
   `nn.SiLU`/`nn.GELU` gate: 1 per element.
@@ -57,7 +57,6 @@ from cnncalc.conventions._kinds import (
 )
 from cnncalc.conventions._preset import Count, NotDefined, Preset, Rule, zero
 from cnncalc.conventions._recurrent import stack
-from cnncalc.conventions._words import fused
 
 
 def _conv(f: Facts) -> int:
@@ -103,7 +102,8 @@ def _upsample(f: Facts) -> Count:
 
 def _transformer(f: Facts) -> int:
     parts = f.parts
-    seen = [p for a in parts.attentions if not a.fast_path for p in a.projections] + list(parts.linears)
+    # Gradients are on in calculate_flops: no fused attention path, every projection is seen.
+    seen = [p for a in parts.attentions for p in a.projections] + list(parts.linears)
     gate = parts.activations if f.kind == "gated_ffn" else 0
     return 2 * sum(p.macs for p in seen) + 5 * sum(parts.norms) + gate
 
@@ -146,14 +146,7 @@ RULES: dict[str, Rule] = {
     "matmul": zero("`a @ b` as an operator: not wrapped"),
     **{k: zero() for k in SEQUENCE},
     "scale": zero("`weight * x` is an operator it does not wrap"),
-    **{
-        k: Rule(
-            _transformer,
-            "projections 2 per MAC, no QK^T or AV; fused attention 0",
-            lambda f: "projections 2 per MAC, no QK^T or AV" + ("; fused attention 0" if fused(f) else ""),
-        )
-        for k in TRANSFORMER
-    },
+    **{k: Rule(_transformer, "projections 2 per MAC, no QK^T or AV") for k in TRANSFORMER},
     "gated_ffn": Rule(_transformer, "2 per MAC; the gate's F.silu/F.gelu 1 per element"),
     "rmsnorm": zero(),
 }

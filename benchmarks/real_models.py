@@ -1,0 +1,194 @@
+"""cnncalc's presets and memory peak against the real tools on torchvision's OWN modules.
+
+    python benchmarks/real_models.py                        # every torchvision zoo spec
+    python benchmarks/real_models.py resnet18 vit_b_16      # some of them
+    python benchmarks/real_models.py --tools ptflops,thop --no-memory
+
+A measurement, not a test (issue 22 lists the drifts it shows; the tests hold cnncalc to
+the `--verify` builder's modules, which are written the way the presets assume). For each
+zoo spec that is a torchvision model it builds torchvision's module (weights=None, as
+tests/torchvision_models.py imports it), runs every preset's real tool on it at batch 1 at
+the spec's input size, and prints the preset's count minus the tool's ("=" where equal);
+then the inference peak at batch 8, float32, CPU: cnncalc's against the tensor-level
+tracker (cnncalc/memory_tracker.py, the protocol tests/test_memory.py uses).
+
+Each tool runs as a user runs it by default: FlopCounterMode as docs/conventions says
+(gradients on, math attention, oneDNN off); fvcore's FlopCountAnalysis(...).total();
+ptflops' get_model_complexity_info (default backend, with count_functional off, and the
+aten backend: its three presets); thop.profile; torchinfo.summary's total_mult_adds;
+calflops' calculate_flops(model, input_shape=...), which runs with gradients on.
+The presets' numbers are `cnncalc counters SPEC -f json`.
+
+Needs the test requirements (requirements-test.txt); takes a few minutes on two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+import torch  # noqa: E402
+from torchvision_models import ZOO, build, import_torchvision  # noqa: E402
+
+from cnncalc.engine import Trace, propagate  # noqa: E402
+from cnncalc.spec import load_spec  # noqa: E402
+
+BATCH_MEMORY = 8
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    logging.disable(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def flopcounter(module: Any, shape: tuple[int, ...]) -> int:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from cnncalc.verify import counting
+
+    counter = FlopCounterMode(display=False)
+    with counting(torch), counter:
+        module(torch.randn(1, *shape))
+    return int(counter.get_total_flops())
+
+
+def fvcore(module: Any, shape: tuple[int, ...]) -> int:
+    from fvcore.nn import FlopCountAnalysis
+
+    analysis = FlopCountAnalysis(module, torch.randn(1, *shape))
+    analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+    return int(analysis.total())
+
+
+def ptflops(**options: Any) -> Callable[[Any, tuple[int, ...]], int]:
+    def run(module: Any, shape: tuple[int, ...]) -> int:
+        from ptflops import get_model_complexity_info
+
+        macs, _ = get_model_complexity_info(module, shape, as_strings=False, print_per_layer_stat=False, **options)
+        return int(macs)
+
+    return run
+
+
+def thop(module: Any, shape: tuple[int, ...]) -> int:
+    from thop import profile
+
+    macs, _ = profile(module, (torch.randn(1, *shape),), verbose=False)
+    return int(macs)
+
+
+def torchinfo(module: Any, shape: tuple[int, ...]) -> int:
+    from torchinfo import summary
+
+    return int(summary(module, input_data=[torch.randn(1, *shape)], verbose=0).total_mult_adds)
+
+
+def calflops(module: Any, shape: tuple[int, ...]) -> int:
+    from calflops import calculate_flops
+
+    flops, _, _ = calculate_flops(module, input_shape=(1, *shape), print_results=False, output_as_string=False)
+    return int(flops)
+
+
+TOOLS: dict[str, Callable[[Any, tuple[int, ...]], int]] = {
+    "flopcounter": flopcounter,
+    "fvcore": fvcore,
+    "ptflops": ptflops(),
+    "ptflops-nofunc": ptflops(backend_specific_config={"count_functional": False}),
+    "ptflops-aten": ptflops(backend="aten"),
+    "thop": thop,
+    "torchinfo": torchinfo,
+    "calflops": calflops,
+}
+
+
+def trace_of(name: str, batch: int = 1) -> Trace:
+    path = str(ROOT / "specs" / f"{name}.yaml")
+    return propagate(load_spec(path), path, batch=batch)
+
+
+def preset_counts(name: str) -> dict[str, int]:
+    """`cnncalc counters SPEC -f json`, as a user gets it."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "cnncalc", "counters", str(ROOT / "specs" / f"{name}.yaml"), "-f", "json"]
+    out = subprocess.run(command, capture_output=True, text=True, check=True, env=env, cwd=ROOT, timeout=120).stdout
+    return {c["name"]: int(c["count"]) for c in json.loads(out)["counters"]}
+
+
+def memory(name: str, tv: Any) -> tuple[int, int]:
+    """cnncalc's inference peak and the tracker's on torchvision's module, batch 8."""
+    from cnncalc.analysis.memory import inference_peak
+    from cnncalc.memory_tracker import inference_peak as measured
+
+    trace = trace_of(name, BATCH_MEMORY)
+    torch.manual_seed(0)
+    module = build(name, tv)
+    return inference_peak(trace.nodes, BATCH_MEMORY).total, measured(
+        module, torch.randn(BATCH_MEMORY, *trace.nodes[0].output)
+    ).peak
+
+
+def cell(preset: int, real: int) -> str:
+    if preset == real:
+        return "="
+    return f"{preset - real:+,} ({(preset - real) / real:+.2%})" if real else f"{preset - real:+,} (tool 0)"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("models", nargs="*", default=list(ZOO), help="zoo specs (default: every torchvision one)")
+    parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated presets to check")
+    parser.add_argument("--no-memory", action="store_true", help="skip the batch-8 inference peaks")
+    options = parser.parse_args()
+    tools = [t for t in options.tools.split(",") if t]
+    tv = import_torchvision()
+    torch.set_grad_enabled(True)
+
+    print(f"torch {torch.__version__}, torchvision {tv.__version__}; cells: preset - real tool, '=' when equal\n")
+    print(
+        "| model | "
+        + " | ".join(tools)
+        + ("" if options.no_memory else " | inference peak b8: cnncalc / tracker")
+        + " |"
+    )
+    print("|---" * (len(tools) + 1 + (not options.no_memory)) + "|")
+    for name in options.models:
+        presets = preset_counts(name)
+        shape = tuple(trace_of(name).nodes[0].output)
+        cells = []
+        for tool in tools:
+            torch.manual_seed(0)
+            module = build(name, tv).eval()  # a fresh one per tool: some leave hooks or buffers behind
+            try:
+                with quiet():
+                    real = TOOLS[tool](module, shape)
+                cells.append(cell(presets[tool], real))
+            except Exception as error:  # a tool that fails on a model is a finding too
+                cells.append(f"fails: {type(error).__name__}")
+        if not options.no_memory:
+            ours, theirs = memory(name, tv)
+            cells.append(f"{ours:,} / {theirs:,} ({(ours - theirs) / theirs:+.1%})")
+        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
