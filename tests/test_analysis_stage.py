@@ -107,3 +107,35 @@ def test_nothing_writes_to_a_frozen_object_after_building_it() -> None:
                 ):
                     offenders.append(f"{name}:{call.lineno} in {function.name}")
     assert offenders == []
+
+
+CONV_BN = """
+name: conv_bn
+input: {h: 4, w: 4, c: 1}
+layers:
+  - {type: conv, filters: 2, kernel: 3, bias: false}
+  - {type: batchnorm}
+"""
+
+
+def test_a_presets_counts_stand_beside_the_facts_never_over_them() -> None:
+    """`--count fvcore` shows fvcore's numbers; the trace keeps cnncalc's. The conv: a 2x2x2
+    output, each of 3 * 3 * 1 MACs: 72; the batchnorm: fvcore's 2 per element of 2x2x2: 16."""
+    from cnncalc.analysis import analyse
+    from cnncalc.engine import propagate
+    from cnncalc.options import Options
+    from cnncalc.spec import loads_spec
+
+    trace = propagate(loads_spec(CONV_BN, "t.yaml"), "t.yaml")
+    facts = [(node.macs, node.params) for node in trace.nodes]
+    analysis = analyse(trace, Options(count="fvcore"))
+    assert analysis.trace is trace
+    assert (
+        [(node.macs, node.params) for node in trace.nodes]
+        == facts
+        == [(0, facts[0][1]), (72, facts[1][1]), (0, facts[2][1])]
+    )
+    assert [analysis.macs(node) for node in trace.nodes] == [0, 72, 16]
+    assert analysis.totals.macs == 72 + 16
+    assert analyse(trace).totals.macs == 72  # cnncalc's own, from the same trace
+    assert analysis.counts["fvcore"].macs == [0, 72, 16]
