@@ -15,13 +15,15 @@ implied; `:0` fails on any growth.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from cnncalc.analysis import Analysis
 from cnncalc.engine import Node, Trace
-from cnncalc.figures import totals
 
 METRICS = ("params", "macs", "flops", "memory", "weights", "peak", "train_peak")
 # The metrics in bytes, whose amounts also take B, KB... and KiB, MiB, GiB, TiB.
@@ -140,11 +142,21 @@ class Diff:
         return any(v.crossed for v in self.verdicts)
 
 
-def _figures(node: Node | None, trace: Trace) -> tuple[int, int, int]:
+def _figures(node: Node | None, analysis: Analysis) -> tuple[int, int, int]:
     if node is None:
         return 0, 0, 0
+    trace = analysis.trace
     batch = trace.batch
-    return node.params.total, node.macs * batch, node.output_size * batch * trace.bytes_per_element
+    return analysis.params(node).total, analysis.macs(node) * batch, node.output_size * batch * trace.bytes_per_element
+
+
+def _memory_nodes(analysis: Analysis) -> Sequence[Node]:
+    """The nodes the peaks are measured on: the trace's; under a preset that counts parameters
+    (`--count keras`), with the preset's parameters, as `diff` has always measured them."""
+    shown = analysis.shown
+    if shown is None or shown.params is None:
+        return analysis.trace.nodes
+    return [dataclasses.replace(n, params=p) for n, p in zip(analysis.trace.nodes, shown.params, strict=True)]
 
 
 def match(old: Trace, new: Trace) -> list[tuple[Node | None, Node | None]]:
@@ -179,29 +191,39 @@ def match(old: Trace, new: Trace) -> list[tuple[Node | None, Node | None]]:
     return pairs
 
 
-def compare(old: Trace, new: Trace, thresholds: list[Threshold] | None = None, optimizer: str = "adam") -> Diff:
+def compare(
+    old_version: Trace | Analysis,
+    new_version: Trace | Analysis,
+    thresholds: list[Threshold] | None = None,
+    optimizer: str = "adam",
+) -> Diff:
     """Every layer's and the totals' change, and each threshold's verdict; the training
-    peak is one step's with `optimizer`."""
+    peak is one step's with `optimizer`. The figures are the analyses' (a preset's under
+    `--count`); a trace is compared in cnncalc's own count."""
     from cnncalc.analysis.memory import Precision, inference_peak, training_peak
 
+    before = old_version if isinstance(old_version, Analysis) else Analysis(old_version)
+    after = new_version if isinstance(new_version, Analysis) else Analysis(new_version)
+    old, new = before.trace, after.trace
     rows = []
     for a, b in match(old, new):
-        pa, ma, ba = _figures(a, old)
-        pb, mb, bb = _figures(b, new)
+        pa, ma, ba = _figures(a, before)
+        pb, mb, bb = _figures(b, after)
         label = new.labels[b.index] if b is not None else old.labels[a.index] if a is not None else ""
         rows.append(LayerChange(label, a, b, Change(pa, pb), Change(ma, mb), Change(ba, bb)))
-    ot, nt = totals(old), totals(new)
+    ot, nt = before.totals, after.totals
+    measured = [(t, _memory_nodes(a)) for t, a in ((old, before), (new, after))]
     total = {
         "params": Change(ot.params.total, nt.params.total),
         "macs": Change(ot.macs, nt.macs),
         "flops": Change(ot.flops, nt.flops),
         "memory": Change(ot.activation_bytes, nt.activation_bytes),
         "weights": Change(ot.weights_bytes, nt.weights_bytes),
-        "peak": Change(*(inference_peak(t.nodes, t.batch, t.dtype).total for t in (old, new))),
+        "peak": Change(*(inference_peak(nodes, t.batch, t.dtype).total for t, nodes in measured)),
         "train_peak": Change(
             *(
-                training_peak(t.nodes, t.batch, optimizer, Precision(t.bytes_per_element, t.bytes_per_element)).total
-                for t in (old, new)
+                training_peak(nodes, t.batch, optimizer, Precision(t.bytes_per_element, t.bytes_per_element)).total
+                for t, nodes in measured
             )
         ),
     }

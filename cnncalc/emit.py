@@ -141,8 +141,8 @@ def emit(emission: Emission) -> None:
     if emission.what is None:
         write(emission.args[0], emission.output, emission.inputs, emission.command)
     elif emission.what == "trace" and emission.output is None:
-        (report,) = emission.args
-        writer(emission.format)(report, sys.stdout)  # streamed: a big network's text is never whole
+        analysis, view = emission.args
+        writer(emission.format)(analysis, view, sys.stdout)  # streamed: a big network's text is never whole
     else:
         human = emission.format == formats(emission.what)[0] and emission.output is None
         text = rendered(emission.what, emission.format, *emission.args, width=emission.width if human else None)

@@ -1,9 +1,11 @@
-"""Propagation: a validated spec -> a Trace with every layer's shapes and counts.
+"""Propagation: a validated spec -> a Trace of frozen facts, every layer's shapes and counts.
 
 The engine walks the spec top to bottom, one frame per block instance
 (`cnncalc.spec.blocks` binds a use of a block and instantiates its layers), expanding
 blocks and composite layers as it meets them (a projection shortcut needs the shapes it
-joins), and asks each layer for its own numbers. It never names a layer kind.
+joins), and asks each layer for its own numbers. It never names a layer kind. A node is
+never written after it is built: what is worked out from the whole trace (receptive fields,
+memory, totals, claims, other tools' counts) is `cnncalc.analysis.analyse`'s, beside it.
 """
 
 from __future__ import annotations
@@ -16,12 +18,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from cnncalc.analysis.memory import DTYPE_BYTES
-from cnncalc.analysis.receptive_field import ReceptiveField, receptive_fields
-from cnncalc.conventions import DEFAULT, convention
+from cnncalc.conventions import DEFAULT, convention, flops
 from cnncalc.errors import Diagnostic, LayerError, Mark, SpecError, did_you_mean
 from cnncalc.layers.api import NO_WORK, Composite, Inputs, Layer, Params, Work, prod
-from cnncalc.shape import Shape
+from cnncalc.shape import DTYPE_BYTES, Shape
 from cnncalc.spec.blocks import INPUT, BlockCall, BlockError, Expansion, Frame, bind, copies, instantiate, substitute
 from cnncalc.spec.loader import mark_of
 from cnncalc.spec.model import Spec
@@ -61,7 +61,6 @@ class Node:
     output: Shape
     params: Params
     macs: int
-    rf: ReceptiveField | None
     groups: tuple[int, ...]  # enclosing groups, outermost first
     mark: Mark | None
     layer: Layer | None = None
@@ -75,7 +74,7 @@ class Node:
 
     @property
     def flops(self) -> int:
-        return 2 * self.macs
+        return flops(self.macs)
 
 
 @dataclass
@@ -193,7 +192,6 @@ class _Builder:
             output=output,
             params=params,
             macs=macs,
-            rf=None,  # filled by the receptive field pass once the graph is whole
             groups=tuple(self.group_stack),
             mark=self.mark,
             layer=layer,
@@ -229,16 +227,12 @@ class _Builder:
 
     def run(self) -> Trace:
         shape = self.spec.input.shape()
-        self.nodes.append(Node(0, "input", "input", "", (), (), shape, Params(), 0, None, (), None))
+        self.nodes.append(Node(0, "input", "input", "", (), (), shape, Params(), 0, (), None))
         self.scope.names["input"] = 0
         # Expressions in the network's own layers have no names to use, only numbers.
         self.layers = substitute(self.spec.layers, {}, self.path, None)
         self._validate_top_level()
         self.sequence(self.layers, 0)
-        for node, rf in zip(self.nodes, receptive_fields(self.nodes), strict=True):
-            # Nodes are frozen for their readers; the pass sets this one field before any reader
-            # sees them (dataclasses.replace would rebuild every node of a long network).
-            object.__setattr__(node, "rf", rf)
         return Trace(self.spec, self.path, self.nodes, self.groups, self.names, duplicate_names=self.duplicates)
 
     def _validate_top_level(self) -> None:

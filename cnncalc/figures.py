@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cnncalc.conventions import flops
 from cnncalc.engine import Node, Trace
 from cnncalc.errors import Diagnostic, Mark, did_you_mean
 from cnncalc.layers.api import Params, Shape, prod
@@ -26,7 +28,7 @@ class Figures:
 
     @property
     def flops(self) -> int:
-        return 2 * self.macs
+        return flops(self.macs)
 
 
 @dataclass(frozen=True)
@@ -46,25 +48,32 @@ class Totals:
     kv_cache_bytes: int = 0
 
 
-def totals(trace: Trace) -> Totals:
+def totals(trace: Trace, *, macs: Sequence[int] | None = None, params: Sequence[Params] | None = None) -> Totals:
+    """The totals of `trace`'s facts; of `macs` and `params` per node in their place where
+    given (a preset's, `cnncalc.analysis.Counts`)."""
     nodes = trace.nodes
     # Field by field: one Params a layer (Params.__add__) is a large share of a long network's time.
-    params = Params(
-        sum(n.params.trainable for n in nodes),
-        sum(n.params.non_trainable for n in nodes),
-        sum(n.params.buffers for n in nodes),
-    )
-    macs = sum(n.macs for n in trace.nodes) * trace.batch
+    if params is None:
+        params_total = Params(
+            sum(n.params.trainable for n in nodes),
+            sum(n.params.non_trainable for n in nodes),
+            sum(n.params.buffers for n in nodes),
+        )
+    else:
+        params_total = Params(
+            sum(p.trainable for p in params), sum(p.non_trainable for p in params), sum(p.buffers for p in params)
+        )
+    macs_total = (sum(macs) if macs is not None else sum(n.macs for n in nodes)) * trace.batch
     elements = sum(n.output_size for n in trace.nodes)
     size = trace.bytes_per_element
     per_token, cached = kv_cache(trace)
     return Totals(
-        params=params,
-        macs=macs,
-        flops=2 * macs,
+        params=params_total,
+        macs=macs_total,
+        flops=flops(macs_total),
         activation_elements=elements,
         activation_bytes=elements * trace.batch * size,
-        weights_bytes=params.total * size,
+        weights_bytes=params_total.total * size,
         output=trace.nodes[-1].output,
         kv_cache_bytes_per_token=per_token * size,
         kv_cache_bytes=cached * trace.batch * size,
@@ -106,7 +115,7 @@ def budgets(trace: Trace, count: str | None = None, *, memory: bool = False) -> 
     figures = {
         "params": t.params.total,
         "macs": macs,
-        "flops": 2 * macs,
+        "flops": flops(macs),
         "activation_memory": t.activation_bytes,
         "weights_bytes": t.weights_bytes,
     }
@@ -124,6 +133,7 @@ def budgets(trace: Trace, count: str | None = None, *, memory: bool = False) -> 
         figures["train_memory"] = peak.total
     if count is None:
         return figures
+    from cnncalc.conventions import FLOPS_PER_MAC
     from cnncalc.conventions._preset import tally
     from cnncalc.conventions.compare import RecountError, why
     from cnncalc.conventions.registry import get
@@ -135,9 +145,9 @@ def budgets(trace: Trace, count: str | None = None, *, memory: bool = False) -> 
     if result.preset.unit == "params":
         figures |= {"params": total, "weights_bytes": total * trace.bytes_per_element}
     elif result.preset.unit == "FLOPs":
-        figures |= {"macs": (total + 1) // 2, "flops": total}
+        figures |= {"macs": -(-total // FLOPS_PER_MAC), "flops": total}
     else:
-        figures |= {"macs": total, "flops": 2 * total}
+        figures |= {"macs": total, "flops": flops(total)}
     return figures
 
 

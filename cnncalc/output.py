@@ -2,7 +2,7 @@
 
 What is rendered, and the renderer's signature for it:
 
-- `trace`: a propagated spec (`cnncalc table`): `render(report: Report) -> str`.
+- `trace`: a propagated spec's analysis (`cnncalc table`): `render(analysis: Analysis, view: View) -> str`.
 - `findings`: lint results (`cnncalc check`): `render(result: CheckResult) -> str`.
 - `diff`: two versions of a spec (`cnncalc diff`):
   `render(diff: Diff, color: bool = False, everything: bool = False, width: int | None = None) -> str`.
@@ -12,7 +12,7 @@ What is rendered, and the renderer's signature for it:
 - `counters`: every counting preset's total for one spec (`cnncalc counters`):
   `render(trace: Trace, rows: list[Row]) -> str`.
 - `drawing`: a diagram of a propagated spec (`cnncalc draw`):
-  `render(report: Report, rankdir: str) -> str`, or `bytes` for a picture (png, pdf).
+  `render(analysis: Analysis, view: View, rankdir: str) -> str`, or `bytes` for a picture (png, pdf).
 - `sweep`: a spec's totals at several inputs (`cnncalc table --input l=128,1024`):
   `render(sweep: Sweep) -> str`.
 - `memory`: specs' memory peaks checked in PyTorch (`cnncalc verify --memory`):
@@ -35,11 +35,12 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Literal, TextIO, overload
 
 if TYPE_CHECKING:
+    from cnncalc.analysis import Analysis
     from cnncalc.conventions.compare import Row
     from cnncalc.diff import Diff
     from cnncalc.engine import Trace
     from cnncalc.findings import CheckResult
-    from cnncalc.report import Report
+    from cnncalc.report import View
     from cnncalc.report.sweep import Sweep
     from cnncalc.report.verification import Checked
 
@@ -150,7 +151,7 @@ def check_format(what: What, name: str) -> str:
 
 
 @overload
-def renderer(what: Literal["trace"], name: str) -> Callable[[Report], str]: ...
+def renderer(what: Literal["trace"], name: str) -> Callable[[Analysis, View], str]: ...
 @overload
 def renderer(what: Literal["findings"], name: str) -> Callable[[CheckResult], str]: ...
 @overload
@@ -160,7 +161,7 @@ def renderer(what: Literal["verification"], name: str) -> Callable[[Iterable[Che
 @overload
 def renderer(what: Literal["counters"], name: str) -> Callable[[Trace, list[Row]], str]: ...
 @overload
-def renderer(what: Literal["drawing"], name: str) -> Callable[[Report, str], str | bytes]: ...
+def renderer(what: Literal["drawing"], name: str) -> Callable[[Analysis, View, str], str | bytes]: ...
 @overload
 def renderer(what: Literal["sweep"], name: str) -> Callable[[Sweep], str]: ...
 @overload
@@ -171,17 +172,17 @@ def renderer(what: What, name: str) -> Any:
     return getattr(importlib.import_module(module), function)
 
 
-def writer(name: str) -> Callable[[Report, TextIO], None]:
-    """A trace format's streaming writer, `write(report, out)`, where its module has one (a big
+def writer(name: str) -> Callable[[Analysis, View, TextIO], None]:
+    """A trace format's streaming writer, `write(analysis, view, out)`, where its module has one (a big
     network's text is then never held whole), else its renderer's text written at once."""
     module, function = RENDERERS["trace"][check_format("trace", name)].split(":")
     loaded = importlib.import_module(module)
-    write: Callable[[Report, TextIO], None] | None = getattr(loaded, "write", None)
+    write: Callable[[Analysis, View, TextIO], None] | None = getattr(loaded, "write", None)
     if write is not None:
         return write
-    render: Callable[[Report], str] = getattr(loaded, function)
+    render: Callable[[Analysis, View], str] = getattr(loaded, function)
 
-    def write_whole(report: Report, out: TextIO) -> None:
-        out.write(render(report))
+    def write_whole(analysis: Analysis, view: View, out: TextIO) -> None:
+        out.write(render(analysis, view))
 
     return write_whole

@@ -45,6 +45,8 @@ LAYOUTS: dict[str, Layout] = {
 
 # The layout of integer token ids: not float features, so no layer takes it unless it says so.
 TOKEN_IDS = "L"
+# Bytes per element of each --dtype: the one table (the trace, memory and reports read it).
+DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 
 # Where each layout's spatial axes sit, looked up once (a long network asks per layer).
 _SPATIAL_POSITIONS = {name: tuple(layout.axes.index(a) for a in layout.spatial) for name, layout in LAYOUTS.items()}

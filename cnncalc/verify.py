@@ -265,7 +265,10 @@ def _counts(module: Any, seen: set[int] | None = None) -> tuple[int, int, int]:
 
 
 def _per_sample(flops: int, batch: int) -> int | Fraction:
-    value = Fraction(flops, 2 * batch)
+    """Torch's FLOPs for the batch as MACs per sample (cnncalc.conventions.FLOPS_PER_MAC)."""
+    from cnncalc.conventions import FLOPS_PER_MAC
+
+    value = Fraction(flops, FLOPS_PER_MAC * batch)
     return int(value) if value.denominator == 1 else value
 
 

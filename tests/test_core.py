@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from cnncalc.analysis.receptive_field import receptive_fields
 from cnncalc.engine import Trace, propagate
 from cnncalc.errors import SpecError
 from cnncalc.figures import check_claims, hwc, totals
@@ -149,9 +150,10 @@ layers:
 def test_receptive_field_of_lenet() -> None:
     # r_out = r_in + (f - 1) * j_in, j_out = j_in * s: 1 -> 5 -> 6 -> 14 -> 16
     trace = propagate(load_spec(LENET), str(LENET))
-    sizes = [n.rf.size[0] if n.rf else None for n in trace.nodes]
+    fields = receptive_fields(trace.nodes)
+    sizes = [rf.size[0] if rf else None for rf in fields]
     assert sizes == [1, 5, 6, 14, 16, None, None, None, None]
-    assert trace.nodes[4].rf is not None and trace.nodes[4].rf.jump == (4.0, 4.0)
+    assert fields[4] is not None and fields[4].jump == (4.0, 4.0)
 
 
 def test_table_prints_the_right_lenet_numbers_plainly_when_piped() -> None:

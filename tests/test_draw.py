@@ -22,10 +22,10 @@ import pytest
 import yaml
 
 from cnncalc import zoo
+from cnncalc.analysis import Analysis
 from cnncalc.draw import dot, graph, mermaid
 from cnncalc.engine import Trace, propagate
-from cnncalc.figures import totals
-from cnncalc.report import Report
+from cnncalc.report import View
 from cnncalc.spec import load_spec, loads_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,8 +53,9 @@ def need(program: str, why: str) -> str:
     return found
 
 
-def report_of(trace: Trace, depth: int | None = None) -> Report:
-    return Report(trace, totals(trace), [], depth=depth)
+def report_of(trace: Trace, depth: int | None = None) -> tuple[Analysis, View]:
+    """What a drawing renderer takes: the trace's analysis, and the view at `depth`."""
+    return Analysis(trace), View(depth=depth)
 
 
 @cache
@@ -83,7 +84,7 @@ def awkward_trace() -> Trace:
 @pytest.mark.parametrize("name", ZOO)
 def test_graphviz_draws_the_dot_of_every_zoo_spec(name: str, tmp_path: Path) -> None:
     program = need("dot", "Debian package graphviz")
-    text = dot.render(report_of(zoo_trace(name)))
+    text = dot.render(*report_of(zoo_trace(name)))
     done = subprocess.run([program, "-Tsvg"], input=text, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stderr == "", done.stderr  # not even a warning
@@ -99,7 +100,7 @@ def svg_texts(svg_text: str) -> list[str]:
 
 def test_an_awkward_name_reaches_the_svg_as_written() -> None:
     program = need("dot", "Debian package graphviz")
-    text = dot.render(report_of(awkward_trace()))
+    text = dot.render(*report_of(awkward_trace()))
     assert AWKWARD not in text  # escaped in the DOT source
     done = subprocess.run([program, "-Tsvg"], input=text, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stderr == "", done.stderr
@@ -149,7 +150,7 @@ def test_the_html_page_holds_the_svg_and_the_table_and_fetches_nothing() -> None
     need("dot", "Debian package graphviz")
     from cnncalc.draw import html as page_format
 
-    text = page_format.render(report_of(awkward_trace()))
+    text = page_format.render(*report_of(awkward_trace()))
     page = _Page()
     page.feed(text)
     tags = [tag for tag, _ in page.tags]
@@ -218,8 +219,8 @@ def shown(mermaid_text: str) -> str:
 
 
 def test_mermaids_parser_reads_every_zoo_spec(tmp_path: Path) -> None:
-    texts = {name: mermaid.render(report_of(zoo_trace(name))) for name in ZOO}
-    texts |= {f"{name}-depth1": mermaid.render(report_of(zoo_trace(name), depth=1)) for name in ZOO}
+    texts = {name: mermaid.render(*report_of(zoo_trace(name))) for name in ZOO}
+    texts |= {f"{name}-depth1": mermaid.render(*report_of(zoo_trace(name), depth=1)) for name in ZOO}
     results = mermaid_parse(texts, tmp_path)
     assert set(results) == set(texts)
     failed = {name: r["error"] for name, r in results.items() if not r["ok"]}
@@ -234,13 +235,13 @@ def test_mermaids_parser_reads_every_zoo_spec(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ZOO)
 def test_every_zoo_specs_mermaid_is_within_mermaids_limits(name: str) -> None:
     # Mermaid's defaults, which GitHub keeps: maxTextSize 50,000 characters, maxEdges 500.
-    text = mermaid.render(report_of(zoo_trace(name)))
+    text = mermaid.render(*report_of(zoo_trace(name)))
     assert len(text) <= 50_000
     assert text.count("-->") <= 500
 
 
 def test_an_awkward_name_reaches_mermaid_as_written(tmp_path: Path) -> None:
-    text = mermaid.render(report_of(awkward_trace()))
+    text = mermaid.render(*report_of(awkward_trace()))
     assert AWKWARD not in text
     result = mermaid_parse({"awkward": text}, tmp_path)["awkward"]
     assert result["ok"], result["error"]
@@ -266,7 +267,7 @@ def test_lenet_matches_its_golden_file(fmt: str, suffix: str) -> None:
 
 
 def test_merges_skips_and_branches_are_arrows_from_each_source() -> None:
-    diagram = graph.build(report_of(zoo_trace("resnet18")))
+    diagram = graph.build(*report_of(zoo_trace("resnet18")))
     into: dict[str, list[str]] = {}
     for arrow in diagram.arrows:
         into.setdefault(arrow.target, []).append(arrow.source)
@@ -279,7 +280,7 @@ def test_merges_skips_and_branches_are_arrows_from_each_source() -> None:
         "conv",
         "add",
     }
-    googlenet = graph.build(report_of(zoo_trace("googlenet")))
+    googlenet = graph.build(*report_of(zoo_trace("googlenet")))
     fed = {a.target: 0 for a in googlenet.arrows}
     for arrow in googlenet.arrows:
         fed[arrow.target] += 1
@@ -288,7 +289,7 @@ def test_merges_skips_and_branches_are_arrows_from_each_source() -> None:
 
 
 def test_arrows_carry_the_shape_that_flows_along_them() -> None:
-    diagram = graph.build(report_of(zoo_trace("lenet")))
+    diagram = graph.build(*report_of(zoo_trace("lenet")))
     shapes = [a.shape for a in diagram.arrows]
     # LeNet by hand: 32 -> conv5 -> 28 -> pool2 -> 14 -> conv5 -> 10 -> pool2 -> 5; 5*5*16 = 400.
     expected = ["(32, 32, 3)", "(28, 28, 6)", "(14, 14, 6)", "(10, 10, 16)", "(5, 5, 16)", "(400,)", "(120,)"]
@@ -297,7 +298,7 @@ def test_arrows_carry_the_shape_that_flows_along_them() -> None:
 
 def test_depth_collapses_blocks_into_boxes_with_their_totals() -> None:
     trace = zoo_trace("resnet50")
-    top = graph.build(report_of(trace, depth=0))
+    top = graph.build(*report_of(trace, depth=0))
     stages = [b for b in top.boxes if b.kind == "stage"]
     assert [b.name for b in stages] == ["layer1", "layer2", "layer3", "layer4"]
     assert not top.clusters
@@ -311,7 +312,7 @@ def test_depth_collapses_blocks_into_boxes_with_their_totals() -> None:
     later = 256 * 64 + 9 * 64 * 64 + 64 * 256  # blocks 2 and 3
     norms = 2 * (64 + 64 + 256 + 256) + 2 * 2 * (64 + 64 + 256)  # batchnorm weight + bias
     assert stages[0].params == first + 2 * later + norms
-    open_all = graph.build(report_of(trace))
+    open_all = graph.build(*report_of(trace))
     assert len(open_all.boxes) == len(trace.nodes)
 
 
@@ -324,8 +325,8 @@ def test_blocks_of_one_kind_in_a_row_fold_and_a_resnet152_fits_a_page(tmp_path: 
     spec = tmp_path / "resnet152.yaml"
     spec.write_text(text, encoding="utf-8")
     trace = propagate(load_spec(spec), str(spec))
-    assert totals(trace).params.total == 60_192_808
-    diagram = graph.build(report_of(trace, depth=1))
+    assert Analysis(trace).totals.params.total == 60_192_808
+    diagram = graph.build(*report_of(trace, depth=1))
     folded = {b.copies for b in diagram.boxes}
     assert folded == {1, 2, 7, 35}
     assert sum(b.params for b in diagram.boxes) == 60_192_808
@@ -342,7 +343,7 @@ def test_blocks_of_one_kind_in_a_row_fold_and_a_resnet152_fits_a_page(tmp_path: 
 
 
 def test_densenets_dense_layers_fold_into_one_box_per_dense_block() -> None:
-    diagram = graph.build(report_of(zoo_trace("densenet121"), depth=0))
+    diagram = graph.build(*report_of(zoo_trace("densenet121"), depth=0))
     runs = [b for b in diagram.boxes if b.kind == "dense_layer"]
     assert [b.copies for b in runs] == [6, 12, 24, 16]
     # Each dense layer appends 32 channels: 64 + 6*32 = 256, 128 + 12*32 = 512,
@@ -489,7 +490,7 @@ def test_a_failing_graphviz_leaves_no_partial_picture(tmp_path: Path) -> None:
 def test_a_repeated_layer_folds_like_repeated_blocks() -> None:
     trace = zoo_trace("vit_b_16")
     for depth in (0, 1):
-        diagram = graph.build(report_of(trace, depth=depth))
+        diagram = graph.build(*report_of(trace, depth=depth))
         encoders = [b for b in diagram.boxes if b.kind == "transformer_encoder_layer"]
         assert len(encoders) == 1
         (encoder,) = encoders
@@ -501,26 +502,26 @@ def test_a_repeated_layer_folds_like_repeated_blocks() -> None:
         assert sum(b.params for b in diagram.boxes) == 86_567_656
         assert len(diagram.boxes) == len(trace.nodes) - 11
     # Every layer drawn without --depth; two layers written out, not repeated, never fold.
-    assert len(graph.build(report_of(trace)).boxes) == len(trace.nodes)
+    assert len(graph.build(*report_of(trace)).boxes) == len(trace.nodes)
     twice = {
         "name": "twice",
         "input": {"h": 8, "w": 8, "c": 4},
         "layers": [{"type": "conv", "filters": 4, "kernel": 3, "padding": 1}] * 2,
     }
     written = propagate(loads_spec(yaml.safe_dump(twice), "twice.yaml"), "twice.yaml")
-    assert [b.copies for b in graph.build(report_of(written, depth=0)).boxes] == [1, 1, 1]
+    assert [b.copies for b in graph.build(*report_of(written, depth=0)).boxes] == [1, 1, 1]
 
 
 def test_branches_keep_the_specs_order() -> None:
     trace = zoo_trace("googlenet")
-    text = dot.render(report_of(trace))
+    text = dot.render(*report_of(trace))
     # Inception3a's four branches start at nodes 9, 11, 15 and 19 (1x1 | 1x1, 3x3 | 1x1, 3x3 |
     # pool, 1x1; two layers a basic conv): kept on one rank in this order by invisible arrows.
     assert "    {rank=same; n9 -> n11 -> n15 -> n19 [style=invis];}\n  }\n" in text
     assert text.count("rank=same") == 9  # one per inception block
     declared = [int(m[1]) for m in re.finditer(r"^\s*n(\d+) \[label=", text, re.M)]
     assert declared == sorted(declared)  # boxes written in the spec's order, inside clusters too
-    mmd = mermaid.render(report_of(trace))
+    mmd = mermaid.render(*report_of(trace))
     declared = [int(m[1]) for m in re.finditer(r"^\s*n(\d+)\[", mmd, re.M)]
     assert declared == sorted(declared)
 
@@ -529,7 +530,7 @@ def test_graphviz_lays_out_inception_branches_left_to_right_in_order() -> None:
     program = need("dot", "Debian package graphviz")
     trace = zoo_trace("googlenet")
     done = subprocess.run(
-        [program, "-Tsvg"], input=dot.render(report_of(trace)), capture_output=True, text=True, check=True, timeout=120
+        [program, "-Tsvg"], input=dot.render(*report_of(trace)), capture_output=True, text=True, check=True, timeout=120
     )
     svg = ET.fromstring(done.stdout)
     x: dict[int, float] = {}
@@ -548,7 +549,7 @@ def test_graphviz_lays_out_inception_branches_left_to_right_in_order() -> None:
 
 
 def test_a_block_of_two_layers_in_a_row_is_no_cluster() -> None:
-    diagram = graph.build(report_of(zoo_trace("googlenet")))
+    diagram = graph.build(*report_of(zoo_trace("googlenet")))
     headings = [c.heading for c in diagram.clusters.values()]
     # torchvision's BasicConv2d (conv, batchnorm) is drawn as its two boxes; the inceptions stay clusters.
     assert not any(h.endswith("(basic)") for h in headings)
@@ -572,7 +573,7 @@ def test_a_block_of_two_layers_in_a_row_is_no_cluster() -> None:
         "layers": [{"name": "p", "type": "two"}, {"type": "relu"}],
     }
     trace = propagate(loads_spec(yaml.safe_dump(pair), "pair.yaml"), "pair.yaml")
-    assert [c.heading for c in graph.build(report_of(trace)).clusters.values()] == ["p (two)"]
+    assert [c.heading for c in graph.build(*report_of(trace)).clusters.values()] == ["p (two)"]
 
 
 def test_a_large_drawing_hints_at_depth_on_stderr_only(tmp_path: Path) -> None:
@@ -583,7 +584,7 @@ def test_a_large_drawing_hints_at_depth_on_stderr_only(tmp_path: Path) -> None:
     # box each, with the bottlenecks after each stage's first folded, fit a page.
     trace = zoo_trace("resnet50")
     assert max(g.depth for g in trace.groups) == 2
-    fits = len(graph.build(report_of(trace, depth=2)).boxes)
+    fits = len(graph.build(*report_of(trace, depth=2)).boxes)
     assert fits <= 100
     assert big.stderr == (
         f"cnncalc draw: note: {len(trace.nodes)} boxes make a large drawing; --depth 2 draws blocks nested "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cnncalc.analysis.receptive_field import receptive_fields
 from cnncalc.engine import Trace, propagate
 from cnncalc.errors import SpecError
 from cnncalc.figures import figures, hwc
@@ -202,7 +203,7 @@ layers:
       - [{type: conv, filters: 1, kernel: 3, padding: 1}]
       - [{type: conv, filters: 1, kernel: 5, padding: 2}]
 """
-    rf = trace_of(text).nodes[-1].rf
+    rf = receptive_fields(trace_of(text).nodes)[-1]
     assert rf is not None and rf.size == (5, 5) and rf.note == ""
 
 

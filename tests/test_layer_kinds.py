@@ -10,6 +10,7 @@ import pytest
 import yaml
 from needs import needs_module
 
+from cnncalc.analysis.receptive_field import receptive_fields
 from cnncalc.engine import propagate
 from cnncalc.errors import SpecError
 from cnncalc.layers import registry
@@ -96,12 +97,13 @@ def test_case_through_the_engine(case: dict[str, Any]) -> None:
     dims = ", ".join(f"{k}: {v}" for k, v in case["input"].items())
     layer = yaml.safe_dump(case["layer"], default_flow_style=True, width=1000).strip()
     spec = loads_spec(f"name: case\ninput: {{{dims}}}\nlayers:\n  - {layer}\n", "case.yaml")
-    node = propagate(spec, "case.yaml").nodes[-1]
+    nodes = propagate(spec, "case.yaml").nodes
+    node, rf = nodes[-1], receptive_fields(nodes)[-1]
     shape, params, macs = expected(case)
     assert (node.output, node.params, node.macs) == (shape, params, macs)
-    if node.rf is not None:
-        assert all(size >= 1 for size in node.rf.size)
-        assert all(jump > 0 for jump in node.rf.jump)
+    if rf is not None:
+        assert all(size >= 1 for size in rf.size)
+        assert all(jump > 0 for jump in rf.jump)
 
 
 @pytest.mark.filterwarnings("ignore:TF32 acceleration on top of oneDNN")  # mkldnn.flags() on this build
@@ -216,9 +218,10 @@ layers:
   - {type: crop, from: [a, b]}
 """
     nodes = propagate(loads_spec(text, "t.yaml"), "t.yaml").nodes
-    assert nodes[2].rf is not None and nodes[2].rf.size == (7, 7)  # 3 + (5 - 1), b only sizes the crop
-    crop = nodes[3]
+    fields = receptive_fields(nodes)
+    assert fields[2] is not None and fields[2].size == (7, 7)  # 3 + (5 - 1), b only sizes the crop
+    crop, rf = nodes[3], fields[3]
     assert crop.output == (1, 10, 10)  # a is 14x14, cut to b's 10x10: 2 off each side
-    assert crop.rf is not None
-    assert crop.rf.size == (3, 3)  # a's field: b's values never reach the output
-    assert crop.rf.start == (3.5, 3.5)  # a's first centre 0.5 + 1, moved 2 in
+    assert rf is not None
+    assert rf.size == (3, 3)  # a's field: b's values never reach the output
+    assert rf.start == (3.5, 3.5)  # a's first centre 0.5 + 1, moved 2 in

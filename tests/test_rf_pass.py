@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from cnncalc.analysis.receptive_field import ReceptiveField, receptive_fields
 from cnncalc.engine import Trace, propagate
 from cnncalc.spec import loads_spec
 
 
 def trace_of(text: str) -> Trace:
     return propagate(loads_spec(text, "t.yaml"), "t.yaml")
+
+
+def fields_of(text: str) -> list[ReceptiveField | None]:
+    return receptive_fields(trace_of(text).nodes)
 
 
 SQUEEZE_AND_EXCITATION = """
@@ -28,11 +33,11 @@ def test_squeeze_and_excitation_sees_the_whole_input() -> None:
     field is the whole input (shown empty, as after a global pooling), and so is every
     later layer's; a local 3x3 (then 5x5) field was shown."""
     nodes = trace_of(SQUEEZE_AND_EXCITATION).nodes
-    trunk, pooled, multiply, after = nodes[1], nodes[2], nodes[5], nodes[6]
-    assert trunk.rf is not None and trunk.rf.size == (3, 3)  # 1 + (3 - 1)
-    assert pooled.rf is None  # the whole input, as before
-    assert multiply.kind == "multiply" and multiply.rf is None
-    assert after.rf is None
+    trunk, pooled, multiply, after = receptive_fields(nodes)[1:3] + receptive_fields(nodes)[5:7]
+    assert trunk is not None and trunk.size == (3, 3)  # 1 + (3 - 1)
+    assert pooled is None  # the whole input, as before
+    assert nodes[5].kind == "multiply" and multiply is None
+    assert after is None
 
 
 def test_a_merge_of_local_branches_stays_local() -> None:
@@ -46,6 +51,6 @@ layers:
   - {type: crop, size: 14, name: b}
   - {type: multiply, from: [a, b]}
 """
-    rf = trace_of(text).nodes[-1].rf
+    rf = fields_of(text)[-1]
     # a: 3 wide; the other: two 3x3 convs, 1 + 2 + 2 = 5 wide; the largest is kept.
     assert rf is not None and rf.size == (5, 5)

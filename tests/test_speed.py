@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
+from cnncalc.analysis import Analysis
 from cnncalc.engine import propagate
-from cnncalc.figures import check_claims, totals
+from cnncalc.figures import check_claims
 from cnncalc.layers.api import Layer
-from cnncalc.report import Report
+from cnncalc.report import View
 from cnncalc.report import table as table_report
 from cnncalc.spec import loads_spec
 
@@ -68,7 +69,7 @@ def test_the_table_builds_each_distinct_row_once(monkeypatch: pytest.MonkeyPatch
     trace = propagate(loads_spec(relu_chain(), "relus.yaml"), "relus.yaml")
     claims, _ = check_claims(trace)
     out = io.StringIO()
-    table_report.write(Report(trace, totals(trace), claims), out)
+    table_report.write(Analysis(trace, claims), View(), out)
     lines = out.getvalue().splitlines()
     assert sum(1 for line in lines if line.split()[1:3] == ["relu", "(8,)"]) == LAYERS
     assert calls[0] <= 4

@@ -1,1 +1,221 @@
-"""Passes over a propagated Trace: each reads the facts layers state and names no kind."""
+"""The analysis stage: `analyse(trace, options) -> Analysis`, everything worked out from a
+propagated trace's facts, held beside them, never written over them.
+
+Passes over the trace (each reads the facts layers state and names no kind): the receptive
+field (`receptive_field.py`), memory (`memory.py`), totals, claims (`expect:`), budgets
+(`limits:`) and, under `--count`, a preset's numbers per node. Renderers read an Analysis
+and a `View` (cnncalc.report); they compute nothing of their own. Figures a renderer may not
+show (receptive fields, memory peaks) are worked out when first asked, by the Analysis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from cnncalc.analysis.memory import Peak
+    from cnncalc.analysis.receptive_field import ReceptiveField
+    from cnncalc.engine import Node, Trace
+    from cnncalc.figures import ClaimResult, Totals
+    from cnncalc.layers.api import Params
+    from cnncalc.options import Options
+    from cnncalc.verify import Verification
+
+
+@dataclass(frozen=True)
+class Counts:
+    """One preset's numbers per node (`--count`), in node order; a column the preset leaves
+    as cnncalc's is None and the facts' own numbers stand."""
+
+    preset: str
+    line: str  # what the numbers count, in the report's words (conventions.compare.convention)
+    macs: list[int] | None = None
+    params: list[Params] | None = None
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What a trace adds up to: its claims checked, PyTorch's word when asked, the counts of
+    the convention shown, and (when first asked) receptive fields and memory peaks."""
+
+    trace: Trace
+    claims: list[ClaimResult] = field(default_factory=list)
+    verification: Verification | None = None  # `--verify`: PyTorch's word on every number
+    counts: dict[str, Counts] = field(default_factory=dict)  # each requested preset's, by name
+    count: str | None = None  # the preset whose numbers are shown (`--count`); None: cnncalc's
+    train: str | None = None  # `--train OPTIMIZER`: also the peak of one training step
+    master: str | None = None  # `--master-weights DTYPE`: mixed precision's copy of the weights
+
+    @property
+    def shown(self) -> Counts | None:
+        """The numbers shown when they are a preset's, not the facts' own."""
+        return self.counts[self.count] if self.count is not None else None
+
+    def macs(self, node: Node) -> int:
+        """`node`'s MACs per sample as shown."""
+        shown = self.shown
+        return node.macs if shown is None or shown.macs is None else shown.macs[node.index]
+
+    def params(self, node: Node) -> Params:
+        """`node`'s parameters as shown."""
+        shown = self.shown
+        return node.params if shown is None or shown.params is None else shown.params[node.index]
+
+    @property
+    def convention(self) -> str:
+        """What the numbers shown count, in one line."""
+        shown = self.shown
+        if shown is not None:
+            return shown.line
+        from cnncalc.conventions import convention
+
+        line: str = convention(self.trace.convention).LINE
+        return line
+
+    @cached_property
+    def claims_by_target(self) -> dict[int | tuple[str, int], dict[str, ClaimResult]]:
+        """The claims by the node (or `("group", index)`) they are about, then by field."""
+        by_target: dict[int | tuple[str, int], dict[str, ClaimResult]] = {}
+        for claim in self.claims:
+            ref = self.trace.names.get(claim.target)
+            if ref is not None:
+                by_target.setdefault(ref, {})[claim.field] = claim
+        return by_target
+
+    @cached_property
+    def totals(self) -> Totals:
+        """The network's totals, in the numbers shown."""
+        from cnncalc.figures import totals
+
+        shown = self.shown
+        if shown is None:
+            return totals(self.trace)
+        return totals(self.trace, macs=shown.macs, params=shown.params)
+
+    @cached_property
+    def receptive_fields(self) -> list[ReceptiveField | None]:
+        """Each node's receptive field, in node order (cnncalc.analysis.receptive_field)."""
+        from cnncalc.analysis.receptive_field import receptive_fields
+
+        return receptive_fields(self.trace.nodes)
+
+    @cached_property
+    def inference_memory(self) -> Peak:
+        """The inference peak at the trace's batch and dtype (cnncalc.analysis.memory)."""
+        from cnncalc.analysis.memory import inference_peak
+
+        trace = self.trace
+        return inference_peak(trace.nodes, trace.batch, trace.dtype)
+
+    @cached_property
+    def training_memory(self) -> Peak | None:
+        """Under `--train`, the peak of one training step, with its parts."""
+        if self.train is None:
+            return None
+        from cnncalc.analysis.memory import Precision, training_peak
+        from cnncalc.shape import DTYPE_BYTES
+
+        trace = self.trace
+        size = DTYPE_BYTES[trace.dtype]
+        master = DTYPE_BYTES[self.master] if self.master else 0
+        return training_peak(trace.nodes, trace.batch, self.train, Precision(size, size, master))
+
+    def budgets(self) -> dict[str, int] | str:
+        """Each `limits:` budget's figure, measured as `cnncalc check` would with the same
+        `--count`: by the limits' own `count:`, else by the preset shown, else cnncalc's;
+        the reason as text where that preset has no number for this network."""
+        from cnncalc.figures import budgets
+
+        limits = self.trace.spec.limits
+        count = (limits.count if limits is not None else None) or self.count
+        if count is None:
+            return budgets(self.trace)
+        from cnncalc.conventions.compare import RecountError  # only a named preset loads one
+
+        try:
+            return budgets(self.trace, count)
+        except RecountError as exc:
+            return f"not measured: {exc}"
+
+
+def analyse(
+    trace: Trace,
+    options: Options | None = None,
+    *,
+    claims: bool = True,
+    strict: bool = True,
+    verify: bool = False,
+) -> Analysis:
+    """The analysis of `trace` at `options` (`count`, `train`, `master_weights`, `device`):
+    its `expect:` claims checked (unless `claims` is False; claims about a name the network
+    lacks left out unless `strict`), PyTorch's check under `verify`, then the preset's
+    counts under `count`.
+
+    Raises, in that order: SpecError for a claim about a name the network lacks,
+    VerifyUnavailable where PyTorch cannot run, RecountError where the preset has no
+    number for this network."""
+    from cnncalc.errors import SpecError
+    from cnncalc.figures import check_claims
+
+    checked: list[ClaimResult] = []
+    if claims:
+        checked, unknown = check_claims(trace)
+        if unknown and strict:
+            raise SpecError(unknown)
+    verification = None
+    if verify:
+        from cnncalc.verify import verify as verify_trace
+
+        verification = verify_trace(trace, options.device if options is not None else "auto")
+    count = options.count if options is not None else None
+    counts = {count: counted(trace, count)} if count is not None else {}
+    return Analysis(
+        trace,
+        checked,
+        verification,
+        counts,
+        count,
+        train=options.train if options is not None else None,
+        master=options.master_weights if options is not None else None,
+    )
+
+
+def counted(trace: Trace, name: str) -> Counts:
+    """`trace`'s numbers per node as the preset `name` counts them (MACs, or parameters);
+    RecountError where it has none for a kind in the network, or an odd count of FLOPs."""
+    from cnncalc.conventions import FLOPS_PER_MAC
+    from cnncalc.conventions._preset import NotDefined, tally
+    from cnncalc.conventions.compare import RecountError, convention, why
+    from cnncalc.conventions.registry import get
+    from cnncalc.layers.api import Params
+
+    preset = get(name)
+    result = tally(preset, trace)
+    if result.undefined:
+        raise RecountError(f"{preset.name} has no count for this network: {why(result)}")
+    line = convention(preset)
+    if preset.unit == "params":
+        params = []
+        for node, count in zip(trace.nodes, result.per_node, strict=True):
+            assert not isinstance(count, NotDefined)
+            extra = count - node.params.total
+            own = node.params
+            # Keras' extra weights are PyTorch's buffers (less its one-element batch counter).
+            params.append(
+                Params(own.trainable, own.non_trainable + extra, max(own.buffers - extra - 1, 0)) if extra else own
+            )
+        return Counts(name, line, params=params)
+    macs = []
+    for node, count in zip(trace.nodes, result.per_node, strict=True):
+        assert not isinstance(count, NotDefined)
+        if preset.unit == "FLOPs":
+            if count % FLOPS_PER_MAC:
+                raise RecountError(
+                    f"{preset.name} counts {count:,} FLOPs at node #{node.index} ({node.kind}), an odd number: "
+                    f"its FLOPs have no MAC equivalent; `cnncalc counters` shows its totals"
+                )
+            count //= FLOPS_PER_MAC
+        macs.append(count)
+    return Counts(name, line, macs=macs)

@@ -30,13 +30,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from cnncalc.layers.api import Extra, Footprint, prod
+from cnncalc.shape import DTYPE_BYTES as DTYPE_BYTES  # re-exported: reports and tests read it here
 from cnncalc.shape import TOKEN_IDS
 
 if TYPE_CHECKING:
     from cnncalc.engine import Node
 
-# Bytes per element of each --dtype: the one table (the engine and reports import it).
-DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1}
 TOKEN_ID_BYTES = 8  # token ids are int64, as nn.Embedding wants them
 # Tensors of optimizer state per trainable parameter (Adam's one-element step counts,
 # 4 bytes a parameter tensor, are left out), and whether the update makes temporaries:

@@ -1,18 +1,19 @@
 """One module per command: each parses its own options into `Options`, calls the library and
 returns an `Emission` for `cnncalc.emit`; none prints or exits but through `emit`.
 
-The helpers here are where a command's spec becomes a trace: resolved (`zoo.locate`),
-loaded, propagated and, with `--count`, recounted; an unusable spec exits 2 with its
-diagnostics.
+The helpers here are where a command's spec becomes a trace and its analysis: resolved
+(`zoo.locate`), loaded and propagated (`traced`), then analysed (`analysed`: claims, PyTorch's
+check, a preset's counts); an unusable spec exits 2 with its diagnostics.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cnncalc import emit
 
 if TYPE_CHECKING:
+    from cnncalc.analysis import Analysis
     from cnncalc.engine import Trace
     from cnncalc.options import Options
 
@@ -35,15 +36,27 @@ def traced(spec: str, options: Options) -> tuple[str, Trace]:
         return path, propagate(load_spec(path), path, batch=options.batch, dtype=options.dtype)
 
 
-def recounted(trace: Trace, name: str) -> tuple[Trace, dict[str, Any]]:
-    """`trace` with a preset's numbers, and what a report says of them (the convention line,
-    the preset, the trace uncounted); exit 2 where the preset has no number for this network."""
-    from cnncalc.conventions.compare import RecountError, convention, recount
-    from cnncalc.conventions.registry import get
+def analysed(
+    trace: Trace, options: Options, *, claims: bool = True, strict: bool = True, verify: bool = False
+) -> Analysis:
+    """`trace`'s analysis at `options` (cnncalc.analysis.analyse); exit 2 for a claim about
+    no layer, where PyTorch cannot run (no torch, no CUDA), or where `--count`'s preset has
+    no number for this network."""
+    from cnncalc.analysis import analyse
 
-    preset = get(name)
     try:
-        counted = recount(trace, preset)
-    except RecountError as exc:
-        emit.unusable(f"{trace.path}:1:1: --count {name}: {exc}")
-    return counted, {"convention": convention(preset), "count": name, "uncounted": trace}
+        with emit.spec_errors():
+            return analyse(trace, options, claims=claims, strict=strict, verify=verify)
+    except Exception as exc:
+        # Their modules only where asked for: the plain path imports neither.
+        if verify:
+            from cnncalc.verify import VerifyUnavailable
+
+            if isinstance(exc, VerifyUnavailable):
+                emit.unusable(f"cnncalc: {exc}")
+        if options.count is not None:
+            from cnncalc.conventions.compare import RecountError
+
+            if isinstance(exc, RecountError):
+                emit.unusable(f"{trace.path}:1:1: --count {options.count}: {exc}")
+        raise

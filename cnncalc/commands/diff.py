@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from cnncalc import emit
-from cnncalc.commands import recounted, traced
+from cnncalc.commands import analysed, traced
 from cnncalc.emit import Emission
 from cnncalc.options import (
     WIDE_HELP,
@@ -66,13 +66,10 @@ def diff(
     except ThresholdError as exc:
         raise typer.BadParameter(str(exc), param_hint="--fail-on") from None
     traces = [traced(spec, options)[1] for spec in (old, new)]
-    convention: dict[str, Any] = {}
+    before, after = (analysed(trace, options, claims=False) for trace in traces)
+    result = compare(before, after, thresholds, train.value)
     if options.count is not None:
-        traces[0], convention = recounted(traces[0], options.count)
-        traces[1], convention = recounted(traces[1], options.count)
-    result = compare(traces[0], traces[1], thresholds, train.value)
-    if options.count is not None:
-        result.count, result.convention = options.count, convention["convention"]
+        result.count, result.convention = options.count, after.convention
     human = options.format == "table"
     shown = (result, emit.color() and human, everything, emit.width(options.wide) if human else None)
     return Emission("diff", options.format, shown, emit.EXIT_FINDINGS if result.failed else emit.EXIT_OK)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Annotated
 
 from cnncalc import emit
-from cnncalc.commands import traced
+from cnncalc.commands import analysed, traced
 from cnncalc.emit import Emission
 from cnncalc.options import (
     Layout,
@@ -41,9 +41,8 @@ def draw(
     """
     from cnncalc.draw import DrawUnavailable
     from cnncalc.draw.graph import depth_hint
-    from cnncalc.figures import check_claims, totals
     from cnncalc.output import SUFFIXES, format_named
-    from cnncalc.report import Report
+    from cnncalc.report import View
 
     chosen = output_format or format_named("drawing", output)
     if chosen is None:
@@ -55,15 +54,15 @@ def draw(
         )
     options = Options(format=chosen, output=output, batch=1, layout=layout.value, depth=depth)
     path, trace = traced(spec, options)  # a drawing's figures are per sample
-    with emit.spec_errors():
-        claims, _ = check_claims(trace)  # the page marks the claims; `table` and `check` report bad ones
     trace = replace(trace, path=shared_name(spec))
-    report = Report(trace, totals(trace), claims, layout=options.layout, depth=options.depth)
+    # The page marks the claims; `table` and `check` report claims about no layer.
+    analysis = analysed(trace, options, strict=False)
+    view = View(layout=options.layout, depth=options.depth)
     try:
-        text = emit.rendered("drawing", options.format, report, rankdir.value)
+        text = emit.rendered("drawing", options.format, analysis, view, rankdir.value)
     except DrawUnavailable as exc:
         emit.unusable(f"cnncalc draw: {exc}")
-    hint = depth_hint(report)
+    hint = depth_hint(analysis, view)
     if hint is not None:
         emit.note(f"cnncalc draw: note: {hint}")
     return Emission(None, options.format, (text,), output=output, inputs=[spec, path], command="cnncalc draw")

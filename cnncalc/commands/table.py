@@ -4,12 +4,12 @@ at several values, one totals row per value (a sweep)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cnncalc import emit
-from cnncalc.commands import recounted, resolved
+from cnncalc.commands import analysed, resolved
 from cnncalc.emit import Emission
 from cnncalc.errors import SpecError
 from cnncalc.options import (
@@ -35,10 +35,8 @@ from cnncalc.options import (
 )
 
 if TYPE_CHECKING:
-    from cnncalc.engine import Trace
     from cnncalc.inputs import Variant
     from cnncalc.spec.model import Spec
-    from cnncalc.verify import Verification
 
 COLUMNS_CUT = (
     "'params·MACs share', 'RF', 'size', 'hyperparameters' cut to 15, 'hyperparameters', "
@@ -116,46 +114,23 @@ def tabled(spec: Spec, path: str, options: Options, verify: bool, label: str | N
     """The table of `spec` (at --input `label`, whose claims are not checked); exit 1 when a
     claim is refuted or PyTorch disagrees."""
     from cnncalc.engine import propagate
-    from cnncalc.figures import check_claims, totals
-    from cnncalc.report import Report
+    from cnncalc.report import View
 
     try:
         trace = propagate(spec, path, batch=options.batch, dtype=options.dtype)
-        claims, unknown = check_claims(trace) if label is None else ([], [])
     except SpecError as error:
         emit.fail(at_input(error, label) if label is not None else error)
-    if unknown:
-        emit.fail(SpecError(unknown))
-    checked = verified(trace, options.device) if verify else None
-    convention: dict[str, Any] = {}
-    if options.count is not None:
-        trace, convention = recounted(trace, options.count)
+    analysis = analysed(trace, options, claims=label is None, verify=verify)
     human = options.format == "table"
-    report = Report(
-        trace,
-        totals(trace),
-        claims,
+    view = View(
         layout=options.layout,
         color=emit.color() and human,
         depth=options.depth,
-        verification=checked,
         width=emit.width(options.wide) if human else None,
-        train=options.train,
-        master=options.master_weights,
-        **convention,
     )
-    refuted = not all(c.confirmed for c in claims) or (checked is not None and not checked.agrees)
-    return Emission("trace", options.format, (report,), emit.EXIT_FINDINGS if refuted else emit.EXIT_OK)
-
-
-def verified(trace: Trace, device: str) -> Verification:
-    """The trace checked in PyTorch; exit 2 where that cannot run (no torch, no CUDA)."""
-    from cnncalc.verify import VerifyUnavailable, verify
-
-    try:
-        return verify(trace, device)
-    except VerifyUnavailable as exc:
-        emit.unusable(f"cnncalc: {exc}")
+    checked = analysis.verification
+    refuted = not all(c.confirmed for c in analysis.claims) or (checked is not None and not checked.agrees)
+    return Emission("trace", options.format, (analysis, view), emit.EXIT_FINDINGS if refuted else emit.EXIT_OK)
 
 
 def at_input(error: SpecError, label: str) -> SpecError:
@@ -181,8 +156,6 @@ def swept(variants: list[Variant], path: str, options: Options) -> Emission:
     """One totals row per input (`--input l=128,1024`); a value the network refuses is a row
     saying why (and its diagnostic on stderr). Exit 2 when it refuses every value."""
     from cnncalc.engine import propagate
-    from cnncalc.figures import totals
-    from cnncalc.report import Report, convention_line
     from cnncalc.report.sweep import Row, Sweep
 
     rows = []
@@ -195,21 +168,10 @@ def swept(variants: list[Variant], path: str, options: Options) -> Emission:
                 emit.note(diagnostic)
             rows.append(Row(variant.label, variant.values, None, error.diagnostics[0]))
             continue
-        recount: dict[str, Any] = {}
-        if options.count is not None:
-            trace, recount = recounted(trace, options.count)
+        analysis = analysed(trace, options, claims=False)
         batch_used = trace.batch
-        report = Report(
-            trace,
-            totals(trace),
-            [],
-            layout=options.layout,
-            train=options.train,
-            master=options.master_weights,
-            **recount,
-        )
-        convention = report.convention or convention_line(trace)
-        rows.append(Row(variant.label, variant.values, report))
+        convention = analysis.convention
+        rows.append(Row(variant.label, variant.values, analysis))
     human = options.format == "table"
     sweep = Sweep(
         variants[0].spec.name,
@@ -225,5 +187,5 @@ def swept(variants: list[Variant], path: str, options: Options) -> Emission:
         emit.width(options.wide) if human else None,
         emit.color() and human,
     )
-    refused = all(row.report is None for row in rows)
+    refused = all(row.analysis is None for row in rows)
     return Emission("sweep", options.format, (sweep,), emit.EXIT_UNUSABLE if refused else emit.EXIT_OK)

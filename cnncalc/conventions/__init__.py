@@ -11,6 +11,15 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
+# A multiply and an add per multiply-accumulate: FLOPs = 2 x MACs in every report, here only.
+FLOPS_PER_MAC = 2
+
+
+def flops(macs: int) -> int:
+    """The FLOPs of `macs` multiply-accumulates."""
+    return FLOPS_PER_MAC * macs
+
+
 # Convention name -> module, imported only when used.
 CONVENTIONS: dict[str, str] = {"cnncalc": "cnncalc.conventions.default"}
 DEFAULT = "cnncalc"

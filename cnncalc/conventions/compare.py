@@ -1,20 +1,17 @@
 """Every preset beside cnncalc's own count: what `cnncalc counters` shows, and `--count`.
 
 `rows` gives one row per counter with its number, the difference to cnncalc's in the same
-unit and, in words, where that difference comes from, kind by kind. `recount` gives a copy
-of a trace whose per-node figures are one preset's, for `cnncalc table --count`.
+unit and, in words, where that difference comes from, kind by kind. A preset's per-node
+figures for `--count` are `cnncalc.analysis.counted`'s, beside the trace's own.
 """
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 from dataclasses import dataclass
 
 from cnncalc.conventions import registry
-from cnncalc.conventions._preset import NotDefined, Preset, Tally, tally
+from cnncalc.conventions._preset import Preset, Tally, tally
 from cnncalc.engine import Trace
-from cnncalc.layers.api import Params
 
 DEFAULT_WHY = "conv + dense multiply-accumulates, bias excluded"
 
@@ -91,35 +88,6 @@ def convention(preset: Preset) -> str:
     if preset.unit == "FLOPs":
         return f"Counted as {preset.tool} counts FLOPs ({preset.summary}); MACs shown = its FLOPs / 2."
     return f"MACs as {preset.tool} counts them: {preset.summary}; FLOPs = 2 × MACs."
-
-
-def recount(trace: Trace, preset: Preset) -> Trace:
-    """A copy of `trace` whose nodes carry `preset`'s numbers (MACs, or parameters)."""
-    result = tally(preset, trace)
-    if result.undefined:
-        raise RecountError(f"{preset.name} has no count for this network: {why(result)}")
-    nodes = []
-    for node, count in zip(trace.nodes, result.per_node, strict=True):
-        assert not isinstance(count, NotDefined)
-        if preset.unit == "params":
-            extra = count - node.params.total
-            params = node.params
-            if extra:
-                # Keras' extra weights are PyTorch's buffers (less its one-element batch counter).
-                params = Params(params.trainable, params.non_trainable + extra, max(params.buffers - extra - 1, 0))
-            nodes.append(dataclasses.replace(node, params=params))
-        elif preset.unit == "FLOPs":
-            if count % 2:
-                raise RecountError(
-                    f"{preset.name} counts {_n(count)} FLOPs at node #{node.index} ({node.kind}), an odd number: "
-                    f"its FLOPs have no MAC equivalent; `cnncalc counters` shows its totals"
-                )
-            nodes.append(dataclasses.replace(node, macs=count // 2))
-        else:
-            nodes.append(dataclasses.replace(node, macs=count))
-    recounted = copy.copy(trace)
-    recounted.nodes = nodes
-    return recounted
 
 
 def _rounds_to(claimed: int, exact: int) -> bool:

@@ -9,6 +9,7 @@ what fvcore and thop report; `FlopCounterMode` reports twice it.
 
 from __future__ import annotations
 
+from cnncalc.conventions import flops as flops_of
 from cnncalc.layers.api import Work
 
 NAME = "cnncalc"
@@ -25,4 +26,4 @@ def macs(work: Work) -> int:
 
 def flops(work: Work) -> int:
     """FLOPs: a multiply and an add per MAC."""
-    return 2 * work.macs
+    return flops_of(work.macs)

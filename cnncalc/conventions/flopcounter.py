@@ -12,6 +12,7 @@ attention and oneDNN LSTMs hide from it unless it runs under
 
 from __future__ import annotations
 
+from cnncalc.conventions import flops
 from cnncalc.conventions._kinds import (
     ACTIVATIONS,
     ADAPTIVE,
@@ -29,13 +30,13 @@ from cnncalc.conventions._kinds import (
 )
 from cnncalc.conventions._preset import Preset, Rule, zero
 
-_twice = Rule(lambda f: 2 * f.macs, "2 FLOPs per multiply-accumulate")
+_twice = Rule(lambda f: flops(f.macs), "2 FLOPs per multiply-accumulate")
 
 RULES: dict[str, Rule] = {
     **{k: _twice for k in (*CONV, *TRANSPOSED, "dense", "matmul", *TRANSFORMER)},
     # With oneDNN off (conventions.md); through oneDNN on the CPU an nn.LSTM without a
     # projection counts 0, nn.RNN and nn.GRU do not go through it.
-    **{k: Rule(lambda f: 2 * f.macs, "2 FLOPs per gate MAC, with oneDNN off") for k in RECURRENT},
+    **{k: Rule(lambda f: flops(f.macs), "2 FLOPs per gate MAC, with oneDNN off") for k in RECURRENT},
     **{k: zero() for k in SEQUENCE},
     "rmsnorm": zero(),
     **{k: zero() for k in (*NORMS, *ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},

@@ -1,4 +1,4 @@
-"""Diagrams of a propagated spec: `cnncalc draw`. `graph.py` turns a Report into boxes,
+"""Diagrams of a propagated spec: `cnncalc draw`. `graph.py` turns an Analysis, seen in a View, into boxes,
 arrows and clusters at a depth; one module per format only writes them out.
 
 Each format's renderer is listed in `cnncalc.output` ("drawing"), imported only when chosen
@@ -8,10 +8,14 @@ Each format's renderer is listed in `cnncalc.output` ("drawing"), imported only 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from cnncalc.report import Report
+if TYPE_CHECKING:
+    from cnncalc.analysis import Analysis
+    from cnncalc.report import View
 
-Drawer = Callable[[Report, str], "str | bytes"]  # (report, rankdir) -> text, or a picture's bytes
+# (analysis, view, rankdir) -> text, or a picture's bytes
+Drawer = Callable[["Analysis", "View", str], "str | bytes"]
 
 
 class DrawUnavailable(Exception):

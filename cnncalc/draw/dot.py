@@ -8,9 +8,13 @@ made by `graph.py` and never hold a user's text.
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
 
 from cnncalc.draw.graph import Box, Cluster, Diagram, build, fill
-from cnncalc.report import Report
+from cnncalc.report import View
+
+if TYPE_CHECKING:
+    from cnncalc.analysis import Analysis
 
 FONT = "Helvetica"
 
@@ -32,8 +36,8 @@ def box_label(box: Box) -> str:
     return "<" + "<br/>".join(lines) + ">"
 
 
-def render(report: Report, rankdir: str = "TB") -> str:
-    return write(build(report), rankdir)
+def render(analysis: Analysis, view: View, rankdir: str = "TB") -> str:
+    return write(build(analysis, view), rankdir)
 
 
 def write(diagram: Diagram, rankdir: str = "TB") -> str:

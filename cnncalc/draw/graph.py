@@ -1,6 +1,6 @@
-"""A Report as a diagram: boxes, arrows and clusters, ready for a renderer to write out.
+"""An Analysis as a diagram: boxes, arrows and clusters, ready for a renderer to write out.
 
-A box is a layer, or a block or composite collapsed at `report.depth` into one box with
+A box is a layer, or a block or composite collapsed at `view.depth` into one box with
 its totals (the table's roll-up rows, drawn). Blocks and composites that stay open are
 clusters around their layers. Arrows follow the nodes' `sources`, so merges, skips and
 branches are drawn as the graph they are, and carry the shape that flows along them.
@@ -15,10 +15,14 @@ drawn in the order they are written.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from cnncalc.engine import Node, Trace
 from cnncalc.layers.api import Params
-from cnncalc.report import Report, count, short
+from cnncalc.report import View, count, short
+
+if TYPE_CHECKING:
+    from cnncalc.analysis import Analysis
 
 
 @dataclass
@@ -119,9 +123,10 @@ class Diagram:
         return box.share / self.heaviest if self.heaviest > 0 else 0.0
 
 
-def build(report: Report) -> Diagram:
-    """The diagram of `report.trace` with blocks deeper than `report.depth` collapsed."""
-    trace, limit = report.trace, report.depth
+def build(analysis: Analysis, view: View) -> Diagram:
+    """The diagram of `analysis.trace` with blocks deeper than `view.depth` collapsed."""
+    trace, limit = analysis.trace, view.depth
+    macs_of, params_of = analysis.macs, analysis.params
     members: dict[int, list[Node]] = {}
     for node in trace.nodes:
         for g in node.groups:
@@ -161,7 +166,7 @@ def build(report: Report) -> Diagram:
 
     first_copy: dict[int, int] = {}  # id of a repeated layer's parsed Layer -> its first copy's node index
 
-    total_macs = max(sum(n.macs for n in trace.nodes), 1)
+    total_macs = max(sum(macs_of(n) for n in trace.nodes), 1)
     boxes: dict[str, Box] = {}
     clusters: dict[str, Cluster] = {}
     top: list[str] = []
@@ -185,15 +190,15 @@ def build(report: Report) -> Diagram:
         if box_id in collapsed:
             g = collapsed[box_id]
             inside = members[g]
-            macs = sum(n.macs for n in inside)
+            macs = sum(macs_of(n) for n in inside)
             group = trace.groups[g]
             box = Box(
                 box_id,
                 group.label,
                 group.block,
                 f"{len(inside)} layers",
-                report.shape_text(inside[-1].output),
-                sum((n.params for n in inside), Params()).total,
+                view.shape_text(inside[-1].output),
+                sum((params_of(n) for n in inside), Params()).total,
                 macs,
                 macs / total_macs,
                 cluster,
@@ -208,10 +213,10 @@ def build(report: Report) -> Diagram:
                 _name(trace, node, clusters[cluster].name if cluster else None, pairs.get(node.index)),
                 node.kind,
                 node.summary,
-                report.shape_text(node.output),
-                node.params.total,
-                node.macs,
-                node.macs / total_macs,
+                view.shape_text(node.output),
+                params_of(node).total,
+                macs_of(node),
+                macs_of(node) / total_macs,
                 cluster,
                 repeated=repeated,
             )
@@ -228,9 +233,9 @@ def build(report: Report) -> Diagram:
         for s in node.sources:
             source = owner[s]
             if source != target and (source, target) not in arrows:
-                arrows[source, target] = Arrow(source, target, report.shape_text(trace.nodes[s].output))
+                arrows[source, target] = Arrow(source, target, view.shape_text(trace.nodes[s].output))
     ordered = list(boxes.values())
-    diagram = Diagram(_title(report), ordered, list(arrows.values()), clusters, 0.0, top)
+    diagram = Diagram(_title(analysis, view), ordered, list(arrows.values()), clusters, 0.0, top)
     _fold_repeats(diagram)
     diagram.heaviest = max((b.share for b in diagram.boxes), default=0.0)
     return diagram
@@ -239,16 +244,16 @@ def build(report: Report) -> Diagram:
 BUSY = 100  # boxes past which a drawing is more than a page can show
 
 
-def depth_hint(report: Report) -> str | None:
+def depth_hint(analysis: Analysis, view: View) -> str | None:
     """A line for stderr when the drawing has more than BUSY boxes and a smaller `--depth`
     would draw fewer: the largest depth that fits in BUSY boxes, else 0."""
-    boxes = len(build(report).boxes)
-    deepest = max((g.depth for g in report.trace.groups), default=-1)
-    shallower = deepest + 1 if report.depth is None else min(report.depth, deepest + 1)
+    boxes = len(build(analysis, view).boxes)
+    deepest = max((g.depth for g in analysis.trace.groups), default=-1)
+    shallower = deepest + 1 if view.depth is None else min(view.depth, deepest + 1)
     if boxes <= BUSY or shallower == 0:
         return None
     for depth in range(shallower - 1, -1, -1):
-        fewer = len(build(replace(report, depth=depth)).boxes)
+        fewer = len(build(analysis, replace(view, depth=depth)).boxes)
         if fewer <= BUSY:
             break
     return (
@@ -257,13 +262,13 @@ def depth_hint(report: Report) -> str | None:
     )
 
 
-def _title(report: Report) -> str:
+def _title(analysis: Analysis, view: View) -> str:
     """`lenet · input 32×32×3`, then `params 62,006 · MACs 651,720 (652 k) per sample`: no path, so that a
     drawing is the same from any folder."""
-    trace, totals = report.trace, report.totals
-    dims = "×".join(str(v) for v in report.shape(trace.nodes[0].output))
+    trace, totals = analysis.trace, analysis.totals
+    dims = "×".join(str(v) for v in view.shape(trace.nodes[0].output))
     batch = f" · batch {trace.batch}" if trace.batch != 1 else ""
-    macs = sum(n.macs for n in trace.nodes)  # totals.macs is for the whole batch
+    macs = sum(analysis.macs(n) for n in trace.nodes)  # totals.macs is for the whole batch
     return (
         f"{trace.spec.name} · input {dims}{batch}\n"
         f"params {count(totals.params.total)} · MACs {count(macs)} ({short(macs)}) per sample"

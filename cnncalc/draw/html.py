@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import re
 from html import escape
+from typing import TYPE_CHECKING
 
 from cnncalc.draw import dot, svg
 from cnncalc.draw.graph import Diagram, build
 from cnncalc.layers.api import Params, prod
-from cnncalc.report import Report, Row, count, rows, summary_lines, title
+from cnncalc.report import Row, View, claims_for, count, rows, summary_lines, title
+
+if TYPE_CHECKING:
+    from cnncalc.analysis import Analysis
 
 STYLE = """
 body { font-family: Helvetica, Arial, sans-serif; margin: 1.5em; color: #222; }
@@ -27,8 +31,8 @@ ul { font-size: 0.85em; }
 """
 
 
-def render(report: Report, rankdir: str = "TB") -> str:
-    diagram = build(report)
+def render(analysis: Analysis, view: View, rankdir: str = "TB") -> str:
+    diagram = build(analysis, view)
     picture = svg.to_svg(dot.write(diagram, rankdir))
     # The XML prolog and doctype belong to a file of its own, not inside a page.
     picture = re.sub(r"^\s*<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?", "", picture)
@@ -37,17 +41,17 @@ def render(report: Report, rankdir: str = "TB") -> str:
         '<html lang="en">',
         "<head>",
         '<meta charset="utf-8">',
-        f"<title>{escape(report.trace.spec.name)} · cnncalc</title>",
+        f"<title>{escape(analysis.trace.spec.name)} · cnncalc</title>",
         f"<style>{STYLE}</style>",
         "</head>",
         "<body>",
-        f"<h1>{escape(title(report))}</h1>",
+        f"<h1>{escape(title(analysis, view))}</h1>",
         f"<figure>{picture}</figure>",
-        _table(report, diagram),
+        _table(analysis, view, diagram),
         "<ul>",
         *(
             f"<li><b>{escape(h)}</b> {escape(t)}</li>" if h else f"<li>{escape(t)}</li>"
-            for h, t in summary_lines(report)
+            for h, t in summary_lines(analysis, view)
         ),
         "</ul>",
         "</body>",
@@ -56,10 +60,10 @@ def render(report: Report, rankdir: str = "TB") -> str:
     return "\n".join(page) + "\n"
 
 
-def _folded(report: Report, diagram: Diagram) -> list[tuple[Row, bool]]:
+def _folded(analysis: Analysis, view: View, diagram: Diagram) -> list[tuple[Row, bool]]:
     """The table's rows, each run the drawing folds into one box merged into one row (True)."""
     runs: dict[str, list[Row]] = {}  # a box of the drawing -> its rows, in order (dicts keep it)
-    for row in rows(report):
+    for row in rows(analysis, view):
         box = f"n{row.node.index}" if row.node is not None else f"g{row.group}"
         runs.setdefault(diagram.folded.get(box, box), []).append(row)
     heads = {b.id: b for b in diagram.boxes if b.copies > 1}
@@ -86,10 +90,10 @@ def _folded(report: Report, diagram: Diagram) -> list[tuple[Row, bool]]:
     return out
 
 
-def _claimed(text: str, row: Row, field: str, report: Report, folded: bool) -> str:
+def _claimed(text: str, row: Row, field: str, analysis: Analysis, folded: bool) -> str:
     """A number with ✓, or ✗ and the claimed number, when the spec's `expect:` claims it; a
     folded row adds up copies, and a claim is about one of them: no mark."""
-    claim = None if folded else report.claims_for(row).get(field)
+    claim = None if folded else claims_for(analysis, row).get(field)
     if claim is None:
         return text
     if claim.confirmed:
@@ -97,22 +101,32 @@ def _claimed(text: str, row: Row, field: str, report: Report, folded: bool) -> s
     return f"{text} ✗" if field == "shape" else f"{text} ✗ claimed {count(claim.claimed)}"
 
 
-def _table(report: Report, diagram: Diagram) -> str:
-    batch = report.trace.batch
-    head = ["#", "layer", "type", "hyperparameters", f"output {report.layout_label()}", "size", "params", "MACs", "RF"]
+def _table(analysis: Analysis, view: View, diagram: Diagram) -> str:
+    batch = analysis.trace.batch
+    head = [
+        "#",
+        "layer",
+        "type",
+        "hyperparameters",
+        f"output {view.layout_label(analysis.trace)}",
+        "size",
+        "params",
+        "MACs",
+        "RF",
+    ]
     numeric = {0, 5, 6, 7, 8}
     lines = ["<table>", "<tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr>"]
-    for row, folded in _folded(report, diagram):
+    for row, folded in _folded(analysis, view, diagram):
         cells = [
             row.index,
             "\u00a0\u00a0" * row.level + row.name,
             row.kind,
             row.summary,
-            _claimed(report.shape_text(row.output), row, "shape", report, folded),
+            _claimed(view.shape_text(row.output), row, "shape", analysis, folded),
             count(prod(row.output)),
-            _claimed(count(row.params.total), row, "params", report, folded),
+            _claimed(count(row.params.total), row, "params", analysis, folded),
             # Claims are per sample: at another batch the cell is not what was claimed.
-            _claimed(count(row.macs * batch), row, "macs", report, folded or batch != 1),
+            _claimed(count(row.macs * batch), row, "macs", analysis, folded or batch != 1),
             row.rf,
         ]
         css = ' class="block"' if row.node is None else ""

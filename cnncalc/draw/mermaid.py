@@ -7,8 +7,13 @@ a layer named `a"b<c>]` is drawn as named; ids are made by `graph.py`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cnncalc.draw.graph import Box, Cluster, Diagram, build, fill
-from cnncalc.report import Report
+from cnncalc.report import View
+
+if TYPE_CHECKING:
+    from cnncalc.analysis import Analysis
 
 # Mermaid decodes `#name;` and `#123;` inside labels; `#` itself must be coded first.
 _CODES = {"#": "#35;", '"': "#quot;", "&": "#amp;", "<": "#lt;", ">": "#gt;", "`": "#96;"}
@@ -27,8 +32,8 @@ def box_label(box: Box) -> str:
     return '"' + "<br>".join(lines) + '"'
 
 
-def render(report: Report, rankdir: str = "TB") -> str:
-    return write(build(report), rankdir)
+def render(analysis: Analysis, view: View, rankdir: str = "TB") -> str:
+    return write(build(analysis, view), rankdir)
 
 
 def write(diagram: Diagram, rankdir: str = "TB", styles: dict[str, str] | None = None) -> str:

@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from typing import TYPE_CHECKING
 
 from cnncalc.draw import DrawUnavailable
 from cnncalc.draw import dot as dot_format
-from cnncalc.report import Report
+from cnncalc.report import View
+
+if TYPE_CHECKING:
+    from cnncalc.analysis import Analysis
 
 INSTALL = "install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz)"
 
 
-def render(report: Report, rankdir: str = "TB") -> str:
-    return to_svg(dot_format.render(report, rankdir))
+def render(analysis: Analysis, view: View, rankdir: str = "TB") -> str:
+    return to_svg(dot_format.render(analysis, view, rankdir))
 
 
-def png(report: Report, rankdir: str = "TB") -> bytes:
-    return graphviz(dot_format.render(report, rankdir), "png")
+def png(analysis: Analysis, view: View, rankdir: str = "TB") -> bytes:
+    return graphviz(dot_format.render(analysis, view, rankdir), "png")
 
 
-def pdf(report: Report, rankdir: str = "TB") -> bytes:
-    return graphviz(dot_format.render(report, rankdir), "pdf")
+def pdf(analysis: Analysis, view: View, rankdir: str = "TB") -> bytes:
+    return graphviz(dot_format.render(analysis, view, rankdir), "pdf")
 
 
 def to_svg(dot_text: str) -> str:

@@ -1,61 +1,33 @@
-"""What the trace's renderers share: the Report they turn into text, its rows and number
-formats. The renderers themselves, one module per format, are listed in `cnncalc.output`."""
+"""What the trace's renderers share: the View they show an Analysis in, its rows and number
+formats. The renderers themselves, one module per format, are listed in `cnncalc.output`;
+each takes `(analysis, view)`: what was worked out (`cnncalc.analysis`), and how to show it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import TYPE_CHECKING
 
-from cnncalc.engine import Node, Trace
-from cnncalc.figures import ClaimResult, Totals, budgets
+from cnncalc.engine import Node
+from cnncalc.figures import ClaimResult
 from cnncalc.layers.api import Params, Shape
 
 if TYPE_CHECKING:
-    from cnncalc.analysis.memory import Peak
+    from cnncalc.analysis import Analysis
+    from cnncalc.analysis.receptive_field import ReceptiveField
+    from cnncalc.engine import Trace
     from cnncalc.spec.model import Limits
-    from cnncalc.verify import Verification
 
 SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
-class Report:
-    """Everything a renderer may show about one propagated spec."""
+class View:
+    """How to show an analysis: none of it changes a number."""
 
-    trace: Trace
-    totals: Totals
-    claims: list[ClaimResult]
     layout: str = "hwc"  # or "chw"
     color: bool = False
     depth: int | None = None  # deepest block level shown as rows; deeper ones roll up
-    verification: Verification | None = None  # set by --verify: PyTorch's word on every number
     width: int | None = None  # columns the human table must fit in (a terminal's); None: every column
-    convention: str | None = None  # what the MACs mean; `--count PRESET` names the preset's
-    count: str | None = None  # under `--count`, the preset whose numbers `trace` carries
-    uncounted: Trace | None = None  # under `--count`, the trace in cnncalc's own count
-    train: str | None = None  # `--train OPTIMIZER`: also the peak of one training step
-    master: str | None = None  # `--master-weights DTYPE`: mixed precision's copy of the weights
-
-    @cached_property
-    def inference_memory(self) -> Peak:
-        """The inference peak at the trace's batch and dtype (cnncalc.analysis.memory)."""
-        from cnncalc.analysis.memory import inference_peak
-
-        trace = self.uncounted or self.trace
-        return inference_peak(trace.nodes, trace.batch, trace.dtype)
-
-    @cached_property
-    def training_memory(self) -> Peak | None:
-        """Under `--train`, the peak of one training step, with its parts."""
-        if self.train is None:
-            return None
-        from cnncalc.analysis.memory import DTYPE_BYTES, Precision, training_peak
-
-        trace = self.uncounted or self.trace
-        size = DTYPE_BYTES[trace.dtype]
-        master = DTYPE_BYTES[self.master] if self.master else 0
-        return training_peak(trace.nodes, trace.batch, self.train, Precision(size, size, master))
 
     def shape(self, shape: Shape) -> tuple[int, ...]:
         return shape.ordered(self.layout)
@@ -63,26 +35,18 @@ class Report:
     def shape_text(self, shape: Shape) -> str:
         return shape.text(self.layout)
 
-    def layout_label(self) -> str:
+    def layout_label(self, trace: Trace) -> str:
         """`(H, W, C)` or `(C, H, W)`: the input's axes in the order shown; for token ids
         `(L,)`, the axes of the vectors they become (`(L, D)`), which most rows hold."""
-        shapes = (node.output for node in self.trace.nodes)
-        shown = next((s for s in shapes if s.axes != "L"), self.trace.nodes[0].output)
+        shapes = (node.output for node in trace.nodes)
+        shown = next((s for s in shapes if s.axes != "L"), trace.nodes[0].output)
         return shown.axis_names(self.layout)
 
-    def claims_for(self, row: Row) -> dict[str, ClaimResult]:
-        """Claims about this very row's layer or block, by field."""
-        ref: int | tuple[str, int] = row.node.index if row.node is not None else ("group", row.group)
-        return self._claims_by_target.get(ref, {})
 
-    @cached_property
-    def _claims_by_target(self) -> dict[int | tuple[str, int], dict[str, ClaimResult]]:
-        by_target: dict[int | tuple[str, int], dict[str, ClaimResult]] = {}
-        for claim in self.claims:
-            ref = self.trace.names.get(claim.target)
-            if ref is not None:
-                by_target.setdefault(ref, {})[claim.field] = claim
-        return by_target
+def claims_for(analysis: Analysis, row: Row) -> dict[str, ClaimResult]:
+    """Claims about this very row's layer or block, by field."""
+    ref: int | tuple[str, int] = row.node.index if row.node is not None else ("group", row.group)
+    return analysis.claims_by_target.get(ref, {})
 
 
 @dataclass(frozen=True, slots=True)  # slots: one per layer
@@ -102,10 +66,12 @@ class Row:
     group: int = -1  # the block's group index, for a roll-up
 
 
-def rows(report: Report) -> list[Row]:
+def rows(analysis: Analysis, view: View) -> list[Row]:
     """Layers in order, each block announced by a roll-up row; blocks deeper than
-    `report.depth` show only their roll-up."""
-    trace, limit = report.trace, report.depth
+    `view.depth` show only their roll-up."""
+    trace, limit = analysis.trace, view.depth
+    fields = analysis.receptive_fields
+    macs, params = analysis.macs, analysis.params
     members: dict[int, list[Node]] = {}
     for node in trace.nodes:
         for g in node.groups:
@@ -128,9 +94,9 @@ def rows(report: Report) -> list[Row]:
                     kind=group.block,
                     summary=f"{len(inside)} layer{'s' if len(inside) != 1 else ''}",
                     output=inside[-1].output,
-                    params=sum((n.params for n in inside), Params()),
-                    macs=sum(n.macs for n in inside),
-                    rf=rf_text(inside[-1]),
+                    params=sum((params(n) for n in inside), Params()),
+                    macs=sum(macs(n) for n in inside),
+                    rf=rf_text(fields[inside[-1].index]),
                     level=group.depth,
                     node=None,
                     group=g,
@@ -145,9 +111,9 @@ def rows(report: Report) -> list[Row]:
                     node.kind,
                     node.summary,
                     node.output,
-                    node.params,
-                    node.macs,
-                    rf_text(node),
+                    params(node),
+                    macs(node),
+                    rf_text(fields[node.index]),
                     level,
                     node,
                 )
@@ -155,12 +121,13 @@ def rows(report: Report) -> list[Row]:
     return out
 
 
-def rf_text(node: Node) -> str:
-    if node.rf is None:
+def rf_text(rf: ReceptiveField | None) -> str:
+    """A receptive field's size as a column shows it: `7`, `7x3`, `7*` where branches differ."""
+    if rf is None:
         return ""
-    size = node.rf.size
+    size = rf.size
     text = str(size[0]) if len(set(size)) == 1 else "x".join(str(v) for v in size)
-    return text + ("*" if node.rf.note else "")
+    return text + ("*" if rf.note else "")
 
 
 def count(n: int) -> str:
@@ -203,16 +170,17 @@ def input_text(shape: Shape, layout: str = "hwc") -> str:
     return f"{dims} tokens" if shape.axes == TOKEN_IDS else dims
 
 
-def title(report: Report) -> str:
-    trace = report.trace
-    dims = input_text(trace.nodes[0].output, report.layout)
+def title(analysis: Analysis, view: View) -> str:
+    trace = analysis.trace
+    dims = input_text(trace.nodes[0].output, view.layout)
     return f"{trace.spec.name} · {trace.path} · input {dims} · batch {trace.batch} · {trace.dtype}"
 
 
-def summary_lines(report: Report) -> list[tuple[str, str]]:
+def summary_lines(analysis: Analysis, view: View) -> list[tuple[str, str]]:
     """(heading, text) lines under every human-readable table."""
-    t = report.totals
-    per = "per sample" if report.trace.batch == 1 else f"for batch {report.trace.batch}"
+    trace = analysis.trace
+    t = analysis.totals
+    per = "per sample" if trace.batch == 1 else f"for batch {trace.batch}"
     lines = [
         (
             "params",
@@ -227,7 +195,7 @@ def summary_lines(report: Report) -> list[tuple[str, str]]:
         ),
     ]
     if t.kv_cache_bytes_per_token:
-        length = report.trace.nodes[0].output.size("L") if "L" in report.trace.nodes[0].output.axes else 0
+        length = trace.nodes[0].output.size("L") if "L" in trace.nodes[0].output.axes else 0
         lines.append(
             (
                 "kv cache",
@@ -235,47 +203,47 @@ def summary_lines(report: Report) -> list[tuple[str, str]]:
                 f"at {count(length)} tokens {per} (keys and values of every causal self-attention)",
             )
         )
-    lines += memory_lines(report)
-    if report.claims:
-        good = sum(c.confirmed for c in report.claims)
+    lines += memory_lines(analysis)
+    if analysis.claims:
+        good = sum(c.confirmed for c in analysis.claims)
         # Claims state cnncalc's convention (the spec format's): --count changes what is shown, not them.
-        against = f", checked against cnncalc's own count, not {report.count}'s" if report.count else ""
-        lines.append(("claims", f"{good}/{len(report.claims)} confirmed{against}"))
-        for c in report.claims:
+        against = f", checked against cnncalc's own count, not {analysis.count}'s" if analysis.count else ""
+        lines.append(("claims", f"{good}/{len(analysis.claims)} confirmed{against}"))
+        for c in analysis.claims:
             if not c.confirmed:
                 from cnncalc.explain import explain  # only once a claim is refuted
 
-                why = explain(c, report.uncounted or report.trace)
+                why = explain(c, trace)
                 text = f"✗ {c.target} {c.field}: claimed {_value(c.claimed)}, computed {_value(c.actual)}"
                 lines.append(("", f"{text}; {why}" if why else text))
-    limits = report.trace.spec.limits
+    limits = trace.spec.limits
     if limits is not None:
-        lines.append(("limits", _limits_text(report, limits)))
-    if report.verification is not None:
+        lines.append(("limits", _limits_text(analysis, limits)))
+    if analysis.verification is not None:
         from cnncalc.report.verification import summary
 
-        lines += summary(report.verification, report.layout)
-    notes = {n.rf.note for n in report.trace.nodes if n.rf and n.rf.note}
+        lines += summary(analysis.verification, view.layout)
+    notes = {rf.note for rf in analysis.receptive_fields if rf and rf.note}
     for note in sorted(notes):
         lines.append(("RF *", note))
-    lines.append(("", report.convention or convention_line(report.trace)))
+    lines.append(("", analysis.convention))
     return lines
 
 
 PARTS = ("weights", "gradients", "optimizer state", "activations", "temporaries")
 
 
-def memory_lines(report: Report) -> list[tuple[str, str]]:
+def memory_lines(analysis: Analysis) -> list[tuple[str, str]]:
     """The inference peak and where it is; under `--train`, the training step's, in parts."""
     from cnncalc.labels import numbered
 
-    trace = report.uncounted or report.trace
+    trace = analysis.trace
     # Never "per sample": the peaks hold the weights, which do not grow with the batch.
     per = f"at batch {trace.batch}"
-    peak = report.inference_memory
+    peak = analysis.inference_memory
     where = f"at {numbered(trace.nodes[peak.at])}" if peak.at else "before the first layer"
     # The peak is one forward pass; a generating model's KV cache (its own line) is on top.
-    cache = " · kv cache not included" if report.totals.kv_cache_bytes_per_token else ""
+    cache = " · kv cache not included" if analysis.totals.kv_cache_bytes_per_token else ""
     lines = [
         (
             "memory",
@@ -283,49 +251,35 @@ def memory_lines(report: Report) -> list[tuple[str, str]]:
             f"{size_text(peak.parts['weights'])} · activations alive {size_text(peak.parts['activations'])}{cache})",
         )
     ]
-    step = report.training_memory
+    step = analysis.training_memory
     if step is not None:
-        master = f", {report.master} master weights" if report.master else ""
+        master = f", {analysis.master} master weights" if analysis.master else ""
         where = {"start": "at its start", "step": "in the optimizer's update"}.get(
             step.phase, f"in {step.phase} at {numbered(trace.nodes[step.at])}"
         )
         parts = " · ".join(f"{name} {size_text(step.parts[name])}" for name in PARTS if step.parts.get(name))
-        lines.append(("training", f"{report.train}{master}: step peak {size_text(step.total)} {per}, {where}: {parts}"))
+        lines.append(
+            ("training", f"{analysis.train}{master}: step peak {size_text(step.total)} {per}, {where}: {parts}")
+        )
     unknown = peak.unknown or (step.unknown if step else ())
     for note in unknown:
         lines.append(("", f"not known statically, counted as declared: {note}"))
     return lines
 
 
-def _limits_text(report: Report, limits: Limits) -> str:
-    """Each budget beside its figure, measured as `cnncalc check` would with the same
-    `--count`: by the limits' own `count:`, else by the preset shown, else cnncalc's."""
-    count = limits.count or report.count
-    trace = report.uncounted or report.trace
-    if count is None:
-        actual = budgets(trace)
-    else:
-        from cnncalc.conventions.compare import RecountError  # only a named preset loads one
-
-        try:
-            actual = budgets(trace, count)
-        except RecountError as exc:
-            return f"not measured: {exc}"
+def _limits_text(analysis: Analysis, limits: Limits) -> str:
+    """Each budget beside its figure, measured as `cnncalc check` would (Analysis.budgets)."""
+    actual = analysis.budgets()
+    if isinstance(actual, str):
+        return actual
     shown = []
     for field, limit in limits.budgets().items():
         show = size_text if field in ("activation_memory", "weights_bytes", "memory", "train_memory") else count_text
         mark = "✓" if actual[field] <= limit else "✗ over"
         shown.append(f"{field} {show(actual[field])} of {show(limit)} {mark}")
+    count = limits.count or analysis.count
     by = f" (by {count}'s count)" if count else ""
     return " · ".join(shown) + by
-
-
-def convention_line(trace: Trace) -> str:
-    """What the numbers count, in one line, from the convention that produced them."""
-    from cnncalc.conventions import convention
-
-    line: str = convention(trace.convention).LINE
-    return line
 
 
 def _value(v: object) -> str:

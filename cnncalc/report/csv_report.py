@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from cnncalc.report import Report, rf_text
+from cnncalc.conventions import flops
+from cnncalc.report import View, rf_text
+
+if TYPE_CHECKING:
+    from cnncalc.analysis import Analysis
 
 COLUMNS = [
     "index",
@@ -27,33 +31,36 @@ COLUMNS = [
 ]
 
 
-def render(report: Report) -> str:
+def render(analysis: Analysis, view: View) -> str:
     out = io.StringIO()
-    write(report, out)
+    write(analysis, view, out)
     return out.getvalue()
 
 
-def write(report: Report, out: TextIO) -> None:
+def write(analysis: Analysis, view: View, out: TextIO) -> None:
     """Row by row: a big network's rows are never held whole."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
-    batch, element = report.trace.batch, report.trace.bytes_per_element
-    for node in report.trace.nodes:
+    trace = analysis.trace
+    batch, element = trace.batch, trace.bytes_per_element
+    fields, macs_of, params_of = analysis.receptive_fields, analysis.macs, analysis.params
+    for node in trace.nodes:
+        params, macs = params_of(node), macs_of(node)
         writer.writerow(
             [
                 node.index,
                 node.name,
                 node.kind,
                 node.summary,
-                "x".join(str(v) for v in report.shape(node.output)),
+                "x".join(str(v) for v in view.shape(node.output)),
                 node.output_size,
-                node.params.total,
-                node.params.trainable,
-                node.params.buffers,
-                node.macs * batch,
-                node.flops * batch,
-                rf_text(node),
-                node.params.non_trainable,
+                params.total,
+                params.trainable,
+                params.buffers,
+                macs * batch,
+                flops(macs) * batch,
+                rf_text(fields[node.index]),
+                params.non_trainable,
                 node.output_size * batch * element,
             ]
         )

@@ -3,39 +3,43 @@
 from __future__ import annotations
 
 import io
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from cnncalc.layers.api import prod
-from cnncalc.report import Report, count, rows, summary_lines, title
+from cnncalc.report import View, count, rows, summary_lines, title
+
+if TYPE_CHECKING:
+    from cnncalc.analysis import Analysis
 
 
 def _escape(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def render(report: Report) -> str:
+def render(analysis: Analysis, view: View) -> str:
     out = io.StringIO()
-    write(report, out)
+    write(analysis, view, out)
     return out.getvalue()
 
 
-def write(report: Report, out: TextIO) -> None:
+def write(analysis: Analysis, view: View, out: TextIO) -> None:
     """Line by line: a big network's lines are never held whole."""
-    batch = report.trace.batch
+    batch = analysis.trace.batch
+    axes = view.layout_label(analysis.trace)
     out.write(
-        f"**{_escape(title(report))}**\n\n"
-        f"| # | layer | type | hyperparameters | output {report.layout_label()} | size | params | MACs | RF |\n"
+        f"**{_escape(title(analysis, view))}**\n\n"
+        f"| # | layer | type | hyperparameters | output {axes} | size | params | MACs | RF |\n"
         "|--:|---|---|---|---|--:|--:|--:|--:|\n"
     )
-    for row in rows(report):
+    for row in rows(analysis, view):
         name = "&nbsp;&nbsp;" * row.level + _escape(row.name)
         if row.node is None:
             name = f"**{name}**"
         out.write(
             f"| {row.index} | {name} | {row.kind} | {_escape(row.summary)} | "
-            f"{report.shape_text(row.output)} | {count(prod(row.output))} | {count(row.params.total)} | "
+            f"{view.shape_text(row.output)} | {count(prod(row.output))} | {count(row.params.total)} | "
             f"{count(row.macs * batch)} | {row.rf} |\n"
         )
     out.write("\n")
-    for heading, text in summary_lines(report):
+    for heading, text in summary_lines(analysis, view):
         out.write((f"- **{heading}** {_escape(text)}" if heading else f"- {_escape(text)}") + "\n")

@@ -13,11 +13,14 @@ import csv
 import io
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnncalc.errors import Diagnostic
 from cnncalc.fit import Step
-from cnncalc.report import Report, count, size_text
+from cnncalc.report import View, count, size_text
+
+if TYPE_CHECKING:
+    from cnncalc.analysis import Analysis
 
 # The sweep document's own version: it changes only when a field is removed or changes meaning.
 SCHEMA_VERSION = 1
@@ -25,11 +28,11 @@ SCHEMA_VERSION = 1
 
 @dataclass(frozen=True)
 class Row:
-    """The network at one input: its report, or why the network refuses that input."""
+    """The network at one input: its analysis, or why the network refuses that input."""
 
     label: str  # `l=1024`, `h=224 w=224`
     values: dict[str, int]  # {"l": 1024}
-    report: Report | None  # None where refused
+    analysis: Analysis | None  # None where refused
     refused: Diagnostic | None = None
 
 
@@ -58,7 +61,7 @@ class Sweep:
     @property
     def kv_cache(self) -> bool:
         """Whether the network keeps a KV cache (a column only then)."""
-        return any(r.report is not None and r.report.totals.kv_cache_bytes_per_token for r in self.rows)
+        return any(r.analysis is not None and r.analysis.totals.kv_cache_bytes_per_token for r in self.rows)
 
 
 # What goes first when the table is wider than the terminal; input, params and MACs stay.
@@ -82,16 +85,16 @@ def _header(sweep: Sweep) -> list[str]:
 
 
 def _cells(sweep: Sweep, row: Row) -> list[str]:
-    report = row.report
-    if report is None:
+    analysis, view = row.analysis, View(sweep.layout)
+    if analysis is None:
         return [row.label] + [""] * (len(_header(sweep)) - 1)
-    t = report.totals
-    cells = [row.label, report.shape_text(report.trace.nodes[0].output), report.shape_text(t.output)]
+    t = analysis.totals
+    cells = [row.label, view.shape_text(analysis.trace.nodes[0].output), view.shape_text(t.output)]
     cells += [count(t.params.total), count(t.params.buffers), count(t.macs), count(t.flops)]
     cells += [size_text(t.activation_bytes)]
     cells += [size_text(t.kv_cache_bytes)] if sweep.kv_cache else []
-    cells += [size_text(report.inference_memory.total)]
-    step = report.training_memory
+    cells += [size_text(analysis.inference_memory.total)]
+    step = analysis.training_memory
     cells += [size_text(step.total)] if step is not None else []
     return cells
 
@@ -122,15 +125,15 @@ def table(sweep: Sweep) -> str:
     return "\n".join(line.rstrip() for line in out) + "\n"
 
 
-def _row_document(row: Row) -> dict[str, Any]:
+def _row_document(row: Row, layout: str) -> dict[str, Any]:
     from cnncalc.report.json_report import document
 
-    if row.report is None:
+    if row.analysis is None:
         assert row.refused is not None
         where = row.refused
         refused = {"message": where.message, "path": where.path, "line": where.mark.line, "col": where.mark.col}
         return {"label": row.label, "values": row.values, "refused": refused}
-    single = document(row.report, layers=False)
+    single = document(row.analysis, View(layout), layers=False)
     return {"label": row.label, "values": row.values, "refused": None, **{k: single[k] for k in KEYS}}
 
 
@@ -147,7 +150,7 @@ def document(sweep: Sweep) -> dict[str, Any]:
         "dtype": sweep.dtype,
         "convention": sweep.convention,
         "count": sweep.count,
-        "rows": [_row_document(row) for row in sweep.rows],
+        "rows": [_row_document(row, sweep.layout) for row in sweep.rows],
     }
 
 
@@ -179,14 +182,14 @@ def csv_text(sweep: Sweep) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_HEADER)
     for row in sweep.rows:
-        report = row.report
-        if report is None:
+        analysis, view = row.analysis, View(sweep.layout)
+        if analysis is None:
             writer.writerow([row.label, *[""] * (len(CSV_HEADER) - 2), str(row.refused)])
             continue
-        t, step = report.totals, report.training_memory
-        shapes = ["x".join(map(str, report.shape(s))) for s in (report.trace.nodes[0].output, t.output)]
+        t, step = analysis.totals, analysis.training_memory
+        shapes = ["x".join(map(str, view.shape(s))) for s in (analysis.trace.nodes[0].output, t.output)]
         figures = [t.params.total, t.params.buffers, t.macs, t.flops, t.activation_bytes, t.weights_bytes]
-        figures += [t.kv_cache_bytes, report.inference_memory.total]
+        figures += [t.kv_cache_bytes, analysis.inference_memory.total]
         writer.writerow([row.label, *shapes, *figures, "" if step is None else step.total, ""])
     return out.getvalue()
 

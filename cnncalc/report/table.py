@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, TextIO
 from cnncalc.engine import Node
 from cnncalc.fit import Fitted, Step, fit, note, wrap
 from cnncalc.layers.api import prod
-from cnncalc.report import Report, Row, count, rows, summary_lines, title
+from cnncalc.report import Row, View, claims_for, count, rows, summary_lines, title
 
 if TYPE_CHECKING:
+    from cnncalc.analysis import Analysis
     from cnncalc.verify import Verification
 
 # A cell is a list of (text, SGR style) parts; "" is unstyled.
@@ -50,13 +51,13 @@ def bar(share: float, width: int = BAR_WIDTH) -> str:
     return text.ljust(width)
 
 
-def _claimed(text: str, row: Row, field: str, report: Report) -> Cell:
+def _claimed(text: str, row: Row, field: str, analysis: Analysis) -> Cell:
     """A number, with ✓ or ✗ when the spec claims it."""
     cell: Cell = [(text, "")]
-    claim = report.claims_for(row).get(field)
+    claim = claims_for(analysis, row).get(field)
     if claim is not None:
         # Under --count a cell may show the preset's number while claims are cnncalc's count: say so.
-        recounted = report.count is not None and field != "shape" and text != count(claim.actual)
+        recounted = analysis.count is not None and field != "shape" and text != count(claim.actual)
         if claim.confirmed:
             cell.append((f" ✓ cnncalc's {count(claim.actual)}" if recounted else " ✓", GREEN))
         elif field == "shape":
@@ -146,25 +147,26 @@ def note_lines(width: int | None, color: bool, left_out: list[str], shortened: l
     return [_paint(line, DIM, color) for line in wrap(said, width, indent="  ")] if said else []
 
 
-def render(report: Report) -> str:
-    return "\n".join(render_lines(report)) + "\n"
+def render(analysis: Analysis, view: View) -> str:
+    return "\n".join(render_lines(analysis, view)) + "\n"
 
 
-def write(report: Report, out: TextIO) -> None:
+def write(analysis: Analysis, view: View, out: TextIO) -> None:
     """Line by line: a big network's text is never held whole."""
-    for line in render_lines(report):
+    for line in render_lines(analysis, view):
         out.write(line + "\n")
 
 
-def render_lines(report: Report) -> list[str]:
-    trace, totals = report.trace, report.totals
+def render_lines(analysis: Analysis, view: View) -> list[str]:
+    trace, totals = analysis.trace, analysis.totals
     batch = trace.batch
-    checked = report.verification
-    header = ["#", "layer", "type", "hyperparameters", f"output {report.layout_label()}", "size", "params", "MACs"]
+    checked = analysis.verification
+    header = ["#", "layer", "type", "hyperparameters", f"output {view.layout_label(trace)}", "size", "params", "MACs"]
     header += ["RF", "params·MACs share", *([] if checked is None else ["PyTorch"])]
     right = {0, 5, 6, 7, 8}
     total_params = max(totals.params.total, 1)
-    total_macs = max(sum(n.macs for n in trace.nodes), 1)
+    macs = analysis.macs
+    total_macs = max(sum(macs(n) for n in trace.nodes), 1)
     body: list[tuple[list[Cell], str]] = []
     shared: dict[tuple[tuple[str, str], ...], Cell] = {}  # equal cells as one list: big networks repeat them
     # (body row, level, node) of each unnamed layer, for a fitted table that drops `type`
@@ -173,15 +175,15 @@ def render_lines(report: Report) -> list[str]:
     # built once per distinct content (up to a bound, so that a long list of named layers
     # does not grow a second copy of itself), its cells shared by the rows alike.
     alike: dict[tuple[object, ...], list[Cell]] = {}
-    for row in rows(report):  # not kept: the rows of a long network are a large share of its memory
-        if report.width is not None and not row.name and row.node is not None:
+    for row in rows(analysis, view):  # not kept: the rows of a long network are a large share of its memory
+        if view.width is not None and not row.name and row.node is not None:
             unnamed.append((len(body), row.level, row.node.index))
         p_share, m_share = row.params.total / total_params, row.macs / total_macs
         # Roll-ups stand out as headings; a layer holding a quarter of the parameters or MACs in yellow.
         style = BOLD if row.node is None else (YELLOW if max(p_share, m_share) >= 0.25 else "")
         node = row.node
         key: tuple[object, ...] | None = None
-        if checked is None and not report.claims_for(row):
+        if checked is None and not claims_for(analysis, row):
             # id(row.output): shapes live in the trace, equal ones mostly as one object.
             key = (row.level, row.name, row.kind, row.summary, id(row.output), row.params.total, row.macs, row.rf)
             key += (node is None,)
@@ -194,11 +196,11 @@ def render_lines(report: Report) -> list[str]:
             [("  " * row.level + row.name, "")],
             [(row.kind, "")],
             [(row.summary, "")],
-            _claimed(report.shape_text(row.output), row, "shape", report),
+            _claimed(view.shape_text(row.output), row, "shape", analysis),
             [(count(prod(row.output)), "")],
-            _claimed(count(row.params.total), row, "params", report),
+            _claimed(count(row.params.total), row, "params", analysis),
             # Claims are per sample: with a batch, the column no longer shows the claimed number.
-            _claimed(count(row.macs * batch), row, "macs", report) if batch == 1 else [(count(row.macs * batch), "")],
+            _claimed(count(row.macs * batch), row, "macs", analysis) if batch == 1 else [(count(row.macs * batch), "")],
             [(row.rf, "")],
             [(bar(p_share) + " " + bar(m_share), CYAN)],
         ]
@@ -209,8 +211,8 @@ def render_lines(report: Report) -> list[str]:
         if key is not None and len(alike) < _ALIKE_LIMIT:
             alike[key] = kept
         body.append(([cells[0], *kept], style))
-    color, width = report.color, report.width
-    lines = [_paint(line, BOLD, color) for line in wrap(title(report), width, indent="  ")]
+    color, width = view.color, view.width
+    lines = [_paint(line, BOLD, color) for line in wrap(title(analysis, view), width, indent="  ")]
     table, fitted = layout(header, right, body, color, width, STEPS)
     if "type" in fitted.left_out:
         # An unnamed layer would show no name at all: it shows its label in its block instead
@@ -220,7 +222,7 @@ def render_lines(report: Report) -> list[str]:
             body[at][0][1] = [("  " * level + labels[index].rsplit("/", 1)[-1], DIM)]
         table, fitted = layout(header, right, body, color, width, STEPS)
     lines += ["", *table, *note_lines(width, color, fitted.left_out, fitted.shortened), ""]
-    for heading, text in summary_lines(report):
+    for heading, text in summary_lines(analysis, view):
         # Wrapped under its text at a narrow terminal; piped, one line each.
         shown = wrap(text, width, indent=" " * 9, first=f"{heading:<8} ")
         lines.append((_paint(f"{heading:<8}", BOLD, color) + shown[0][8:]).rstrip())
