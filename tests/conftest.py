@@ -3,10 +3,23 @@ replay what ran at random."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
 import randomness
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Make `import torchvision` work for every test, not only those that ask for it: the
+    real counting tools (ptflops, and transformers under calflops) import it themselves when
+    it is installed, and on this CPU build of torch its plain import fails (see
+    tests/torchvision_models.py). Nothing to do where torch or torchvision is missing."""
+    from torchvision_models import import_torchvision
+
+    with contextlib.suppress(ImportError):
+        import_torchvision()
+
 
 # The skip reason of every test that needs a GPU (tests/test_verify.py).
 NEEDS_CUDA = "needs a CUDA device"
