@@ -1,13 +1,13 @@
-"""Every primitive layer kind against hand-worked examples (tests/layer_cases.yaml) and
+"""Every primitive layer kind against hand-worked examples (tests/cases/<kind>.py) and
 against PyTorch itself; plus the errors an impossible layer gives."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from cases import all_cases, case_files, case_id
 from needs import needs_module
 
 from cnncalc.engine import propagate
@@ -18,16 +18,11 @@ from cnncalc.shape import Shape
 from cnncalc.spec import loads_spec
 from cnncalc.spec.model import InputSpec
 
-CASES_FILE = Path(__file__).with_name("layer_cases.yaml")
-CASES: list[dict[str, Any]] = yaml.safe_load(CASES_FILE.read_text())
+CASES = all_cases()
 CASE_KEYS = {"about", "input", "inputs", "layer", "shape", "trainable", "non_trainable", "buffers", "macs"}
 
 # Composites expand into many layers; tests/test_torch_reference.py checks them whole.
 NOT_HERE: set[str] = set()
-
-
-def case_id(case: dict[str, Any]) -> str:
-    return f"{case['layer']['type']}: {case['about']}"
 
 
 def chw(dims: dict[str, int]) -> Shape:
@@ -73,8 +68,13 @@ def test_case_is_well_formed(case: dict[str, Any]) -> None:
 def test_every_primitive_kind_has_a_case() -> None:
     covered = {case["layer"]["type"] for case in CASES}
     kinds = {kind for kind, cls in registry().items() if not issubclass(cls, Composite) and kind not in NOT_HERE}
-    assert kinds - covered == set(), "layer kinds without a worked example in tests/layer_cases.yaml"
+    assert kinds - covered == set(), "layer kinds without a worked example in tests/cases/<kind>.py"
     assert covered - set(registry()) == set(), "cases for kinds that do not exist"
+
+
+def test_every_kind_has_a_case_file_and_every_case_file_names_a_kind() -> None:
+    assert set(registry()) - set(case_files()) == set(), "layer kinds without a tests/cases/<kind>.py"
+    assert set(case_files()) - set(registry()) == set(), "case files named for no registered kind"
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)

@@ -4,11 +4,11 @@ hand-worked case."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from cases import all_cases, case_id
 from needs import needs_module
 
 from cnncalc.analysis.memory import inference_peak, training_peak
@@ -21,12 +21,8 @@ from cnncalc.shape import LAYOUTS, Shape
 from cnncalc.spec import loads_spec
 from cnncalc.spec.model import InputSpec
 
-CASES: list[dict[str, Any]] = yaml.safe_load(Path(__file__).with_name("layer_cases.yaml").read_text())
+CASES = all_cases()
 MERGE_INPUTS = (Shape((4, 6, 6), "CHW"), Shape((4, 6, 6), "CHW"))
-
-
-def case_id(case: dict[str, Any]) -> str:
-    return f"{case['layer']['type']}: {case['about']}"
 
 
 def build(case: dict[str, Any]) -> Layer:

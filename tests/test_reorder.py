@@ -1,7 +1,7 @@
 """Axes reordered and regrouped (permute, transpose, reshape, flatten between two dims):
 the layouts they name, and the ones they refuse with a positioned error.
 
-The hand-worked single-layer cases are in layer_cases.yaml; these follow a shape through
+The hand-worked single-layer cases are in tests/cases/<kind>.py; these follow a shape through
 several layers, as ViT's patch embedding does, against PyTorch written out by hand.
 """
 

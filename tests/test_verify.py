@@ -10,7 +10,6 @@ them, and CNNCALC_VERIFY_EXAMPLES raises the example count for a longer run (def
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 import sys
 from collections.abc import Callable
@@ -20,6 +19,8 @@ from typing import Any
 import pytest
 import randomness
 import yaml
+from cases import case_files
+from cases._random import Draw, Drawer, Random, activation, divisors, smallest
 from needs import needs_module
 
 torch = needs_module("torch")
@@ -646,316 +647,23 @@ def shape_after(shape: tuple[int, ...], segment: list[Any], blocks: dict[str, An
     return trace.nodes[-1].output
 
 
-Draw = Callable[..., Any]  # hypothesis's draw: a strategy in, a value out
 MAX_ELEMENTS = 2_048  # per sample, to keep every forward pass tiny
 
 
-Drawer = Callable[[Draw, tuple[int, ...], str], dict[str, Any] | None]
+def random_of(kind: str) -> Random:
+    """The ranges random specs draw `kind` from: its case file's `RANDOM`."""
+    random: Random = case_files()[kind].RANDOM
+    return random
 
 
-def _size(draw: Draw, ndim: int, lo: int, hi: int) -> int | list[int]:
-    if ndim > 1 and draw(st.booleans()):
-        return [draw(st.integers(lo, hi)) for _ in range(ndim)]
-    value: int = draw(st.integers(lo, hi))
-    return value
-
-
-def _padding(draw: Draw, ndim: int, hi: int) -> Any:
-    per_dim = st.lists(st.integers(0, hi), min_size=ndim, max_size=ndim)
-    per_side = st.lists(st.integers(0, hi), min_size=2 * ndim, max_size=2 * ndim)  # [before, after] per axis
-    return draw(st.one_of(st.sampled_from(["same", "valid"]), st.integers(0, hi), per_dim, per_side))
-
-
-def _divisor(draw: Draw, n: int) -> int:
-    value: int = draw(st.sampled_from([d for d in range(1, n + 1) if n % d == 0]))
-    return value
-
-
-def _activation(draw: Draw) -> dict[str, Any]:
-    kinds = ["relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gelu", "silu", "hardswish", "softmax"]
-    kinds += ["hardsigmoid", "hardtanh", "elu", "selu", "mish", "softplus", "log_softmax"]
-    return {"activation": draw(st.sampled_from(kinds))} if draw(st.booleans()) else {}
-
-
-def _spatial(shape: tuple[int, ...], ndim: int) -> bool:
-    return len(shape) == ndim + 1
-
-
-def draw_conv(kind: str, ndim: int) -> Drawer:
-    def draw_it(draw: Draw, shape: tuple[int, ...], _: str) -> dict[str, Any] | None:
-        if not _spatial(shape, ndim):
-            return None
-        groups = _divisor(draw, shape[0])
-        return {
-            "type": kind,
-            "filters": groups * draw(st.integers(1, 3)),
-            "kernel": _size(draw, ndim, 1, 4),
-            "stride": _size(draw, ndim, 1, 3),
-            "padding": _padding(draw, ndim, 2),
-            "dilation": _size(draw, ndim, 1, 2),
-            "groups": groups,
-            "bias": draw(st.booleans()),
-            **_activation(draw),
-        }
-
-    return draw_it
-
-
-def draw_conv_transpose(kind: str, ndim: int) -> Drawer:
-    def draw_it(draw: Draw, shape: tuple[int, ...], _: str) -> dict[str, Any] | None:
-        if not _spatial(shape, ndim):
-            return None
-        groups = _divisor(draw, shape[0])
-        stride = draw(st.integers(1, 3))
-        dilation = draw(st.integers(1, 2))
-        return {
-            "type": kind,
-            "filters": groups * draw(st.integers(1, 3)),
-            "kernel": _size(draw, ndim, 1, 4),
-            "stride": stride,
-            "padding": _size(draw, ndim, 0, 1),
-            "output_padding": draw(st.integers(0, max(stride, dilation) - 1)),
-            "dilation": dilation,
-            "groups": groups,
-            "bias": draw(st.booleans()),
-            **_activation(draw),
-        }
-
-    return draw_it
-
-
-def draw_depthwise(kind: str, pointwise: bool) -> Drawer:
-    def draw_it(draw: Draw, shape: tuple[int, ...], _: str) -> dict[str, Any] | None:
-        if not _spatial(shape, 2):
-            return None
-        layer = {
-            "type": kind,
-            "kernel": _size(draw, 2, 1, 4),
-            "stride": _size(draw, 2, 1, 2),
-            "padding": _padding(draw, 2, 1),
-            "dilation": _size(draw, 2, 1, 2),
-            "multiplier": draw(st.integers(1, 2)),
-            "bias": draw(st.booleans()),
-            **_activation(draw),
-        }
-        if pointwise:
-            layer["filters"] = draw(st.integers(1, 6))
-        return layer
-
-    return draw_it
-
-
-def draw_pool(kind: str, ndim: int, maximum: bool) -> Drawer:
-    def draw_it(draw: Draw, shape: tuple[int, ...], _: str) -> dict[str, Any] | None:
-        if not _spatial(shape, ndim):
-            return None
-        kernel = draw(st.integers(1, 3))
-        layer: dict[str, Any] = {
-            "type": kind,
-            "kernel": kernel,
-            "stride": draw(st.one_of(st.none(), st.integers(1, 3))),
-            "padding": draw(st.one_of(st.sampled_from(["same", "valid"]), st.integers(0, kernel // 2))),
-            "ceil_mode": draw(st.booleans()),
-        }
-        if maximum:
-            layer["dilation"] = draw(st.integers(1, 2))
-        else:
-            layer["count_include_pad"] = draw(st.booleans())
-        return layer
-
-    return draw_it
-
-
-def draw_simple(kind: str, min_rank: int = 1, **fields: st.SearchStrategy[Any]) -> Drawer:
-    def draw_it(draw: Draw, shape: tuple[int, ...], _: str) -> dict[str, Any] | None:
-        if len(shape) < min_rank:
-            return None
-        return {"type": kind, **{k: draw(v) for k, v in fields.items()}}
-
-    return draw_it
-
-
-def draw_dense(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
-    on_channels = {"axis": "channels"} if draw(st.booleans()) else {}
-    units = draw(st.integers(1, 12))
-    return {"type": kind, "units": units, "bias": draw(st.booleans()), **on_channels, **_activation(draw)}
-
-
-def draw_norm(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
-    fields: dict[str, Any]
-    if kind == "batchnorm":
-        fields = {"affine": draw(st.booleans()), "track_running_stats": draw(st.booleans())}
-    elif kind == "groupnorm":
-        fields = {"groups": _divisor(draw, shape[0]), "affine": draw(st.booleans())}
-    elif draw(st.booleans()):
-        fields = {"axis": "channels", "affine": draw(st.booleans()), "bias": draw(st.booleans())}
-    else:
-        fields = {
-            "dims": draw(st.one_of(st.none(), st.integers(1, len(shape)))),
-            "affine": draw(st.booleans()),
-            "bias": draw(st.booleans()),
-        }
-    return {"type": kind, **fields, **_activation(draw)}
-
-
-def draw_upsample(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any] | None:
-    if len(shape) < 2:
-        return None
-    mode = "bilinear" if len(shape) == 3 and draw(st.booleans()) else "nearest"
-    layer: dict[str, Any] = {"type": kind, "mode": mode}
-    if draw(st.booleans()):
-        layer["scale"] = _size(draw, len(shape) - 1, 1, 3)
-    else:
-        layer["size"] = _size(draw, len(shape) - 1, 1, 8)
-    if mode == "bilinear":
-        layer["align_corners"] = draw(st.booleans())
-    return layer
-
-
-def draw_zeropad(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any] | None:
-    if len(shape) < 2:
-        return None
-    ndim = len(shape) - 1
-    count = draw(st.sampled_from([1, ndim, 2 * ndim]))
-    values = [draw(st.integers(0, 2)) for _ in range(count)]
-    return {"type": kind, "padding": values[0] if count == 1 else values}
-
-
-def draw_pad(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any] | None:
-    if len(shape) < 2:
-        return None
-    ndim = len(shape) - 1
-    mode = draw(st.sampled_from(["zeros", "reflect", "replicate", "circular"]))
-    # PyTorch's limits: a reflection below the size, a wrap no more than it.
-    hi = min([2, *(n - 1 if mode == "reflect" else n for n in shape[1:])])
-    count = draw(st.sampled_from([1, ndim, 2 * ndim]))
-    values = [draw(st.integers(0, hi)) for _ in range(count)]
-    return {"type": kind, "padding": values[0] if count == 1 else values, "mode": mode}
-
-
-def draw_crop(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any] | None:
-    if len(shape) < 2:
-        return None
-    ndim = len(shape) - 1
-    if draw(st.booleans()):
-        return {"type": kind, "size": [draw(st.integers(1, n)) for n in shape[1:]]}
-    count = draw(st.sampled_from([1, ndim, 2 * ndim]))
-    values = [draw(st.integers(0, 2)) for _ in range(count)]
-    return {"type": kind, "cropping": values[0] if count == 1 else values}
-
-
-def draw_channel_shuffle(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any] | None:
-    if len(shape) != 3:
-        return None
-    return {"type": kind, "groups": _divisor(draw, shape[0])}
-
-
-def draw_slice(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
-    channels = shape[0]  # channels first; the features of a flat vector
-    if draw(st.booleans()):
-        chunk = _divisor(draw, channels)
-        return {"type": kind, "chunk": chunk, "index": draw(st.integers(0, chunk - 1))}
-    start = draw(st.integers(0, channels - 1))
-    return {"type": kind, "start": start, "end": draw(st.integers(start + 1, channels))}
-
-
-def draw_prelu(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
-    # nn.PReLU's slopes run along dim 1: one shared, or one per channel (feature when flat).
-    return {"type": kind, "num_parameters": draw(st.sampled_from([1, shape[0]]))}
-
-
-def draw_glu(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any] | None:
-    return {"type": kind} if shape[0] % 2 == 0 else None  # it halves the channels
-
-
-def draw_permute(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
-    # PyTorch dims, batch 0 first; the channels stay first. (A (C, L) map turned into an
-    # (L, D) sequence would leave the drawers, which read channels first, drawing layers
-    # that refuse it: (C, L) <-> (L, D) is in tests/test_reorder.py and kinds2d.yaml.)
-    return {"type": kind, "dims": [0, 1, *draw(st.permutations(range(2, len(shape) + 1)))]}
-
-
-def draw_transpose(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
-    first = 1 if len(shape) == 1 else 2  # the channels stay first (see draw_permute)
-    a, b = draw(st.integers(first, len(shape))), draw(st.integers(first, len(shape)))
-    if draw(st.booleans()):
-        a -= len(shape) + 1  # the same dim counted from the end
-    return {"type": kind, "dim0": a, "dim1": b}
-
-
-def draw_reshape(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
-    total = math.prod(shape)
-    sizes = draw(st.sampled_from([[total], [shape[0], total // shape[0]], list(shape)]))
-    if draw(st.booleans()):
-        sizes[draw(st.integers(0, len(sizes) - 1))] = -1
-    return {"type": kind, "shape": sizes}
-
-
-def draw_flatten(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
-    # Every axis, or spatial axes only (the channels stay first).
-    if len(shape) < 3 or draw(st.booleans()):
-        return {"type": kind} if draw(st.booleans()) else {"type": kind, "start_dim": 1, "end_dim": -1}
-    start = draw(st.integers(2, len(shape)))
-    return {"type": kind, "start_dim": start, "end_dim": draw(st.integers(start, len(shape)))}
+def kinds_drawn(way: str) -> tuple[str, ...]:
+    """The kinds whose case files say they are drawn this way ("layer", "merge", "stack", ...)."""
+    return tuple(kind for kind in case_files() if way in random_of(kind).ways)
 
 
 def drawers() -> dict[str, Drawer]:
-    """A drawer for every registered primitive kind the tests know how to fill in."""
-    from cnncalc.layers.activation.activation import Activation, LeakyReLU
-    from cnncalc.layers.conv.conv import ConvNd
-    from cnncalc.layers.conv.conv_transpose import ConvTransposeNd
-    from cnncalc.layers.conv.depthwise_conv import DepthwiseConv
-    from cnncalc.layers.conv.separable_conv import SeparableConv
-    from cnncalc.layers.pool.global_pool import AdaptivePool, GlobalPool
-    from cnncalc.layers.pool.pool import MaxPoolNd, PoolNd
-
-    found: dict[str, Drawer] = {}
-    by_name: dict[str, Drawer] = {
-        "dense": draw_dense,
-        "batchnorm": draw_norm,
-        "layernorm": draw_norm,
-        "groupnorm": draw_norm,
-        "flatten": draw_flatten,
-        "permute": draw_permute,
-        "transpose": draw_transpose,
-        "reshape": draw_reshape,
-        "identity": draw_simple("identity"),
-        "dropout": draw_simple("dropout", rate=st.sampled_from([0.0, 0.3])),
-        "upsample": draw_upsample,
-        "zeropad": draw_zeropad,
-        "pad": draw_pad,
-        "crop": draw_crop,
-        "channel_shuffle": draw_channel_shuffle,
-        "slice": draw_slice,
-        "prelu": draw_prelu,
-        "glu": draw_glu,
-        "hardtanh": draw_simple("hardtanh", min_val=st.sampled_from([-1.0, -2.0]), max_val=st.sampled_from([1.0, 3.0])),
-        "elu": draw_simple("elu", alpha=st.sampled_from([1.0, 0.5])),
-        "softplus": draw_simple("softplus", beta=st.sampled_from([1.0, 2.0]), threshold=st.sampled_from([20.0, 1.0])),
-        "scale": draw_simple("scale"),
-        "stochastic_depth": draw_simple("stochastic_depth", rate=st.sampled_from([0.0, 0.2])),
-        "drop_path": draw_simple("drop_path", rate=st.sampled_from([0.0, 0.2]), mode=st.sampled_from(["row", "batch"])),
-    }
-    for kind, cls in registry().items():
-        if kind in by_name:
-            found[kind] = by_name[kind]
-        elif issubclass(cls, ConvNd):
-            found[kind] = draw_conv(kind, cls.ndim)
-        elif issubclass(cls, ConvTransposeNd):
-            found[kind] = draw_conv_transpose(kind, cls.ndim)
-        elif issubclass(cls, (DepthwiseConv, SeparableConv)):
-            found[kind] = draw_depthwise(kind, issubclass(cls, SeparableConv))
-        elif issubclass(cls, PoolNd):
-            found[kind] = draw_pool(kind, cls.ndim, issubclass(cls, MaxPoolNd))
-        elif issubclass(cls, GlobalPool):
-            found[kind] = draw_simple(kind, min_rank=2)
-        elif issubclass(cls, AdaptivePool):
-            found[kind] = draw_simple(kind, min_rank=2, size=st.integers(1, 4))
-        elif issubclass(cls, LeakyReLU):
-            found[kind] = draw_simple(kind, negative_slope=st.sampled_from([0.01, 0.2]))
-        elif issubclass(cls, Activation):
-            found[kind] = draw_simple(kind)
-    return found
+    """The layer drawer of every kind drawn as one layer on a channels-first input."""
+    return {kind: drawer for kind in kinds_drawn("layer") if (drawer := random_of(kind).layer) is not None}
 
 
 def sequence_only(kind: str) -> bool:
@@ -966,25 +674,13 @@ def sequence_only(kind: str) -> bool:
 
 def fits(kind: str, rank: int) -> bool:
     """Whether `kind` can read an input of `rank` axes (channels included)."""
-    from cnncalc.layers.pool.global_pool import AdaptivePool, GlobalPool
-
-    cls = registry()[kind]
-    if sequence_only(kind):
-        return False
-    ndim = getattr(cls, "ndim", None)
-    if ndim is not None:
-        return bool(rank == ndim + 1)
-    if kind in ("upsample", "zeropad", "pad", "crop") or issubclass(cls, (GlobalPool, AdaptivePool)):
-        return rank >= 2
-    if kind == "channel_shuffle":
-        return rank == 3
-    return True
+    return random_of(kind).fits(rank)
 
 
-MERGES = ("add", "concat", "multiply")
+MERGES = kinds_drawn("merge")
 # Kinds on a sequence of vectors (L, D): transformer_spec below draws them.
-TRANSFORMER_KINDS = ("attention", "transformer_encoder_layer", "transformer_decoder_layer", "rmsnorm", "gated_ffn")
-COMPOSITES = ("residual", "parallel")
+TRANSFORMER_KINDS = kinds_drawn("stack")
+COMPOSITES = kinds_drawn("composite")
 
 
 def _merge_for(shapes: list[tuple[int, ...]], draw: Draw) -> str | None:
@@ -1006,22 +702,8 @@ def _merges_fitting(shapes: list[tuple[int, ...]]) -> list[str]:
     return fits
 
 
-SMALLEST = {"kernel": 1, "stride": 1, "dilation": 1, "padding": 0, "output_padding": 0, "cropping": 0}
-
-
 def _smallest(layer: dict[str, Any]) -> dict[str, Any]:
-    """`layer` with every window, pad, crop and growth at its smallest: valid on any input
-    of a rank it reads, and no larger than it."""
-    small = {key: SMALLEST.get(key, value) for key, value in layer.items()}
-    for key in ("filters", "units"):
-        if key in small:
-            small[key] = small.get("groups", 1)
-    if small["type"] == "upsample":
-        small.pop("size", None)
-        small["scale"] = 1
-    if small["type"] == "crop" and "size" in small:
-        small["size"] = 1
-    return small
+    return smallest(layer, random_of(layer["type"]))
 
 
 class Builder:
@@ -1056,10 +738,9 @@ class Builder:
         """A primitive layer for `shape`, of `kind` or of any kind that fits."""
         if kind is None:
             # Hypothesis leans to the first option: make that the rank's plain conv.
-            first = ("conv", "conv1d", "conv3d", "dense")
-            options = sorted((k for k in self.table if fits(k, len(shape))), key=lambda k: (k not in first, k))
+            options = sorted((k for k in self.table if fits(k, len(shape))), key=lambda k: (not random_of(k).plain, k))
             # Half the time a layer with a window or weights: they hold the arithmetic.
-            heavy = [k for k in options if hasattr(registry()[k], "ndim") or k == "dense"]
+            heavy = [k for k in options if random_of(k).heavy]
             kind = self.draw(st.sampled_from(heavy if heavy and self.draw(st.booleans()) else options))
         return self.table[kind](self.draw, shape, kind)
 
@@ -1111,7 +792,7 @@ class Builder:
             if merge is None:
                 return None
             if form == "parallel" or (kind is None and draw(st.booleans())):
-                return [{"type": "parallel", "merge": merge, "branches": [b for b, _ in branches], **_activation(draw)}]
+                return [{"type": "parallel", "merge": merge, "branches": [b for b, _ in branches], **activation(draw)}]
             layers: list[Any] = []
             sources = []
             for body, _ in branches:
@@ -1140,7 +821,7 @@ class Builder:
             residual = {"type": "residual", "body": body, "shortcut": shortcut}
             if shape_after(shape, [residual], self.blocks) is None:  # no 1x1 projection reaches the body's size
                 body, shortcut = [self.forced(shape, "relu")], "identity"
-            return [{"type": "residual", "body": body, "shortcut": shortcut, **_activation(draw)}]
+            return [{"type": "residual", "body": body, "shortcut": shortcut, **activation(draw)}]
         if form == "crop2":
             drawn = self.chain(shape, draw(st.integers(1, 2)))
             if drawn is None:
@@ -1259,8 +940,9 @@ def primitive_kinds() -> list[str]:
 def test_every_registered_kind_has_a_generator() -> None:
     known = set(drawers()) | set(MERGES) | set(TRANSFORMER_KINDS)
     missing = [k for k in primitive_kinds() if k not in known and not sequence_only(k)]
-    assert not missing, f"teach tests/test_verify.py's drawers() these layer kinds: {missing}"
+    assert not missing, f"give these kinds' case files (tests/cases/<kind>.py) a RANDOM that draws them: {missing}"
     assert {k for k, cls in registry().items() if issubclass(cls, Composite)} <= set(COMPOSITES)
+    assert not [kind for kind in case_files() if not random_of(kind).ways], "case files whose RANDOM draws nothing"
 
 
 @pytest.mark.parametrize(
@@ -1294,40 +976,12 @@ def test_layer_base_has_a_torch_builder_for_every_primitive_kind() -> None:
 # its target, a rotary head is even.
 
 
-def _divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
-
-
 def _draw_sequence_layer(draw: Draw, kind: str, width: int, memories: dict[str, int], tap: str) -> dict[str, Any]:
     """One layer of `kind` on a (L, width) input `tap`; `memories` are named outputs by width."""
-    heads = draw(st.sampled_from(_divisors(width)))
-    same_width = [name for name, w in memories.items() if w == width]
-    if kind == "attention":
-        layer: dict[str, Any] = {"type": kind, "heads": heads, "bias": draw(st.booleans())}
-        layer["kv_heads"] = draw(st.sampled_from(_divisors(heads)))
-        if (width // heads) % 2 == 0 and draw(st.booleans()):
-            layer["rotary"] = True
-        if draw(st.booleans()):
-            layer["causal"] = True
-        if memories and draw(st.booleans()):  # cross-attention: a memory of any width
-            layer["from"] = [tap, draw(st.sampled_from(sorted(memories)))]
-        return layer
-    if kind in ("transformer_encoder_layer", "transformer_decoder_layer"):
-        layer = {
-            "type": kind,
-            "heads": heads,
-            "feedforward": draw(st.integers(1, 12)),
-            "feedforward_activation": draw(st.sampled_from(["relu", "gelu"])),
-            "norm_first": draw(st.booleans()),
-            "bias": draw(st.booleans()),
-            "causal": draw(st.booleans()),
-        }
-        if kind == "transformer_decoder_layer":
-            layer["from"] = [tap, draw(st.sampled_from(same_width or [tap]))]
-        return layer
-    if kind == "rmsnorm":
-        return {"type": kind, "affine": draw(st.booleans())}
-    return {"type": kind, "hidden": draw(st.integers(1, 12)), "gate": draw(st.sampled_from(["silu", "gelu"]))}
+    heads = draw(st.sampled_from(divisors(width)))
+    stack = random_of(kind).stack
+    assert stack is not None, f"tests/cases/{kind}.py draws no layer of a transformer stack"
+    return stack(draw, width, heads, memories, tap)
 
 
 def transformer_spec(draw: Draw, first: str | None = None) -> str:
