@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from helpers import invoke
 
-from cnncalc.cli import app
 from cnncalc.layers import kinds
 from cnncalc.layers.api import ALIASES, meant, normalized
 
@@ -79,7 +78,7 @@ TYPED = [
 def table(tmp_path: Path, text: str) -> tuple[int, str]:
     spec = tmp_path / "net.yaml"
     spec.write_text(text, encoding="utf-8")
-    result = CliRunner().invoke(app, ["table", str(spec)], env={"COLUMNS": "200", "NO_COLOR": "1"})
+    result = invoke(["table", str(spec)], env={"COLUMNS": "200", "NO_COLOR": "1"})
     return result.exit_code, result.stderr.replace(str(spec), "net.yaml")
 
 

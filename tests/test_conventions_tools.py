@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import ROOT
 from needs import needs_module
 
 from cnncalc.conventions._preset import tally
@@ -30,7 +31,6 @@ from cnncalc.conventions.registry import get
 from cnncalc.engine import Trace, propagate
 from cnncalc.spec import loads_spec
 from cnncalc.zoo import names, zoo_dir
-from tests.test_core import ROOT
 
 torch = needs_module("torch")
 

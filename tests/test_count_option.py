@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.test_core import run
+from helpers import run
 
 # A tiny network fvcore counts differently from cnncalc: conv, then batchnorm.
 # conv 3x3, no padding, on 8x8x3 gives 6x6xF: cnncalc's MACs F*6*6*(3*3*3) = 972*F.

@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from tests.test_core import ROOT, run
+from helpers import ROOT, run
 
 
 def test_counters_explains_resnet50_as_the_issue_shows() -> None:

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 import yaml
 from cases import all_cases, case_files, case_id
+from helpers import error_of
 from needs import needs_module
 
 from cnncalc.engine import propagate
-from cnncalc.errors import SpecError
 from cnncalc.layers import registry
 from cnncalc.layers.api import Composite, Layer, Params
 from cnncalc.shape import Shape
@@ -135,13 +135,6 @@ def test_torch_parity(case: dict[str, Any]) -> None:
 
 # Errors: a layer that cannot apply names itself, shows the arithmetic and points at
 # the value to blame.
-
-
-def error_of(text: str) -> str:
-    with pytest.raises(SpecError) as caught:
-        propagate(loads_spec(text, "net.yaml"), "net.yaml")
-    assert len(caught.value.diagnostics) == 1
-    return str(caught.value.diagnostics[0])
 
 
 def test_kernel_larger_than_input() -> None:

@@ -14,6 +14,7 @@ import itertools
 from typing import Any
 
 import pytest
+from helpers import invoke
 from needs import needs_module
 
 from cnncalc.errors import LayerError
@@ -87,9 +88,6 @@ def test_pooling_accepts_and_sizes_as_torch_does(kind: str) -> None:
 
 def test_the_issue_reproduction_through_the_command_line(tmp_path: Any) -> None:
     """`{h: 1, w: 4, c: 1}` then a 2-wide, stride-2 ceil_mode pool: (1, 2, 1), as nn.MaxPool2d gives."""
-    from typer.testing import CliRunner
-
-    from cnncalc.cli import app
 
     for kind in ("maxpool", "avgpool"):
         spec = tmp_path / f"{kind}.yaml"
@@ -98,7 +96,7 @@ def test_the_issue_reproduction_through_the_command_line(tmp_path: Any) -> None:
             f"  - {{name: p, type: {kind}, kernel: 2, stride: 2, ceil_mode: true}}\n"
             f"expect:\n  p: {{shape: [1, 2, 1]}}\n"
         )
-        result = CliRunner().invoke(app, ["table", str(spec)])
+        result = invoke(["table", str(spec)])
         assert result.exit_code == 0, result.stderr
 
 

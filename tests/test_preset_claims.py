@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.test_core import ROOT, run
+from helpers import ROOT, run
 
 
 def _resnet50_claiming(tmp_path: Path, claim: str) -> Path:

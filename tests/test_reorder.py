@@ -8,11 +8,10 @@ several layers, as ViT's patch embedding does, against PyTorch written out by ha
 from __future__ import annotations
 
 import pytest
+from helpers import trace_of
 from needs import needs_module
 
-from cnncalc.engine import propagate
 from cnncalc.errors import SpecError
-from cnncalc.spec import loads_spec
 
 VIT = """
 name: patch-embed
@@ -25,10 +24,6 @@ layers:
   - {name: back, type: transpose, dim0: -1, dim1: -2}
   - {name: image, type: reshape, shape: [48, 4, 4]}
 """
-
-
-def trace_of(text: str) -> object:
-    return propagate(loads_spec(text, "t.yaml"), "t.yaml")
 
 
 def test_vit_patch_embedding_names_each_layout() -> None:
@@ -92,6 +87,6 @@ def test_a_reorder_without_a_layout_name_is_a_positioned_error(layer: str, colum
     with pytest.raises(SpecError) as caught:
         trace_of(text)
     line = str(caught.value)
-    assert line.startswith(f"t.yaml:4:{column}") or "t.yaml:4:" in line, line
+    assert line.startswith(f"net.yaml:4:{column}") or "net.yaml:4:" in line, line
     assert message in line, line
     assert "\n" not in line

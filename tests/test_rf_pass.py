@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from cnncalc.engine import Trace, propagate
-from cnncalc.spec import loads_spec
-
-
-def trace_of(text: str) -> Trace:
-    return propagate(loads_spec(text, "t.yaml"), "t.yaml")
-
+from helpers import trace_of
 
 SQUEEZE_AND_EXCITATION = """
 name: se

@@ -105,8 +105,9 @@ def test_property_tests_draw_new_examples_in_ci_and_replay_a_seed(monkeypatch: p
 
 
 def test_property_tests_discard_nothing_and_spell_the_variables_right() -> None:
-    verify = TESTS / "test_verify.py"
-    assert not [c.lineno for c in _calls(verify) if _name(c) in ("assume", "hypothesis.assume")], "draw valid inputs"
+    drawing = [TESTS / "test_verify_random.py", TESTS / "test_verify_sequences.py", *(TESTS / "cases").glob("*.py")]
+    for path in drawing:
+        assert not [c.lineno for c in _calls(path) if _name(c) in ("assume", "hypothesis.assume")], "draw valid inputs"
     typo = "CNC" + "CALC"  # spelled apart, so that this file passes its own check
-    for path in [*TESTS.glob("*.py"), ROOT / "README.md", *(ROOT / "docs").glob("*.md")]:
+    for path in [*TESTS.rglob("*.py"), ROOT / "README.md", *(ROOT / "docs").glob("*.md")]:
         assert typo not in path.read_text(encoding="utf-8"), f"{path.name}: the prefix is CNNCALC_"

@@ -19,10 +19,9 @@ from typing import Any
 
 import pytest
 from cases import all_cases, case_files, case_id, cases_of
+from helpers import invoke
 from needs import needs_module
-from typer.testing import CliRunner
 
-from cnncalc.cli import app
 from cnncalc.engine import propagate
 from cnncalc.layers import registry
 from cnncalc.layers.api import Composite
@@ -167,7 +166,7 @@ def test_composite_against_a_hand_built_module(name: str, tmp_path: Path) -> Non
     c, h, w = shape
     path = tmp_path / "composite.yaml"
     path.write_text(f"name: composite\ninput: {{h: {h}, w: {w}, c: {c}}}\nlayers:\n{layers}", encoding="utf-8")
-    result = CliRunner().invoke(app, ["table", str(path), "--format", "json", "--layout", "chw"])
+    result = invoke(["table", str(path), "--format", "json", "--layout", "chw"])
     assert result.exit_code == 0, result.output
     total = json.loads(result.stdout)["total"]
     out, trainable, frozen, buffers, macs = measure(build(), [shape])

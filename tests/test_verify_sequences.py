@@ -3,7 +3,7 @@ tokens, recurrent stacks, matmuls and tied output layers, each spec built by `--
 every node's shape, parameters, buffers and MACs required to equal PyTorch's (MACs from
 FlopCounterMode / 2 with oneDNN off and gradients on, as conventions.md says).
 
-The channels-first random specs live in tests/test_verify.py; every kind that reads only
+The channels-first random specs live in tests/test_verify_random.py; every kind that reads only
 sequences is drawn here instead (`sequence_only` there). Drawing is valid by construction:
 each layer is drawn for the shape it reads. tests/randomness.py says when the draws are new.
 """
@@ -15,17 +15,14 @@ import json
 import pytest
 import randomness
 from cases._random import MAX_WIDTH, Draw, Network
+from helpers import assert_agrees, trace_of
 from needs import needs_module
-from test_verify import PROPERTY, TRANSFORMER_KINDS, kinds_drawn, primitive_kinds, random_of, sequence_only
+from test_verify_random import PROPERTY, TRANSFORMER_KINDS, kinds_drawn, primitive_kinds, random_of, sequence_only
 
 torch = needs_module("torch")
 
 from hypothesis import given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-
-from cnncalc.engine import propagate  # noqa: E402
-from cnncalc.spec import loads_spec  # noqa: E402
-from cnncalc.verify import verify  # noqa: E402
 
 STEPS = kinds_drawn("step")
 FINISHES = kinds_drawn("finish")
@@ -83,11 +80,7 @@ def random_sequence_spec(draw: Draw, must: str | None = None) -> str:
 
 
 def check(text: str) -> None:
-    trace = propagate(loads_spec(text, "<random>"), "<random>")
-    result = verify(trace, "cpu")
-    rows = [f"{d.label} {d.field}: cnncalc {d.computed!r}, torch {d.torch!r}" for d in result.differences()]
-    assert result.agrees, "\n".join([*rows, text])
-    assert result.checked == len(trace.nodes) - 1
+    assert_agrees(trace_of(text, "<random>"), spec=text)
 
 
 @seed(randomness.SEED)
@@ -98,7 +91,7 @@ def test_random_sequence_networks_agree_with_pytorch(data: st.DataObject) -> Non
 
 
 def test_every_sequence_kind_is_drawn() -> None:
-    # The transformer kinds are drawn by tests/test_verify.py's transformer stacks.
+    # The transformer kinds are drawn by tests/test_verify_random.py's transformer stacks.
     missing = {k for k in primitive_kinds() if sequence_only(k)} - SEQUENCE_KINDS - set(TRANSFORMER_KINDS)
     assert not missing, (
         f"give these kinds' case files (tests/cases/<kind>.py) a RANDOM step or finish: {sorted(missing)}"
