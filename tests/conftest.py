@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import randomness
 
-# The skip reason of every test that needs a GPU (tests/test_verify_zoo.py).
+# The skip reason of every test that needs a GPU (tests/verify/test_verify_zoo.py).
 NEEDS_CUDA = "needs a CUDA device"
 
 

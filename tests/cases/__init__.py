@@ -2,7 +2,7 @@
 
 Worked examples for every layer kind, computed by hand from the formulas in
 docs/conventions (the course's `floor((n + 2p - d(f - 1) - 1) / s) + 1` and friends).
-tests/test_layer_kinds.py checks each one against cnncalc, runs it through the
+tests/layers/test_layer_kinds.py checks each one against cnncalc, runs it through the
 engine, and checks it against PyTorch itself.
 
 A case file holds:
@@ -24,9 +24,9 @@ A case file holds:
 - `RANDOM`: the ranges random specs draw the kind from, and the layouts it reads
   (tests/cases/_random.py).
 
-The generic tests (tests/test_layer_kinds.py, tests/test_torch_reference.py,
-tests/test_passes.py, the random tests against PyTorch) read every case file through
-`case_files()` and `all_cases()`; tests/test_layer_kinds.py checks that every registered
+The generic tests (tests/layers/test_layer_kinds.py, tests/layers/test_torch_reference.py,
+tests/layers/test_passes.py, the random tests against PyTorch) read every case file through
+`case_files()` and `all_cases()`; tests/layers/test_layer_kinds.py checks that every registered
 kind has a case file and every case file names a registered kind.
 """
 

@@ -1,7 +1,7 @@
 """What a case file's `RANDOM` is made of: the ranges random specs draw a kind's fields from,
 and the shared helpers those ranges are written with (sizes, paddings, divisors, an
-`activation:`). The generic random tests (tests/test_verify_random.py,
-tests/test_verify_sequences.py) read `RANDOM` and never name a kind's fields themselves.
+`activation:`). The generic random tests (tests/verify/test_verify_random.py,
+tests/verify/test_verify_sequences.py) read `RANDOM` and never name a kind's fields themselves.
 
 A kind is drawn in one or more of these ways:
 - `layer`: one layer on a channels-first input of one of `layouts` (F, CL, CHW, CDHW);

@@ -33,7 +33,7 @@ def torch_modules() -> dict[str, Callable[[], Any]]:
 def layer(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any]:
     # PyTorch dims, batch 0 first; the channels stay first. (A (C, L) map turned into an
     # (L, D) sequence would leave the drawers, which read channels first, drawing layers
-    # that refuse it: (C, L) <-> (L, D) is in tests/test_reorder.py and kinds2d.yaml.)
+    # that refuse it: (C, L) <-> (L, D) is in tests/layers/test_reorder.py and kinds2d.yaml.)
     return {"type": kind, "dims": [0, 1, *draw(st.permutations(range(2, len(shape) + 1)))]}
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from cases._random import Random
 
-# A composite: tests/test_torch_reference.py checks it whole, with the networks below.
+# A composite: tests/layers/test_torch_reference.py checks it whole, with the networks below.
 CASES = "[]"
 
 

@@ -3,7 +3,7 @@ tokens, recurrent stacks, matmuls and tied output layers, each spec built by `--
 every node's shape, parameters, buffers and MACs required to equal PyTorch's (MACs from
 FlopCounterMode / 2 with oneDNN off and gradients on, as conventions.md says).
 
-The channels-first random specs live in tests/test_verify_random.py; every kind that reads only
+The channels-first random specs live in tests/verify/test_verify_random.py; every kind that reads only
 sequences is drawn here instead (`sequence_only` there). Drawing is valid by construction:
 each layer is drawn for the shape it reads. tests/randomness.py says when the draws are new.
 """
@@ -91,7 +91,7 @@ def test_random_sequence_networks_agree_with_pytorch(data: st.DataObject) -> Non
 
 
 def test_every_sequence_kind_is_drawn() -> None:
-    # The transformer kinds are drawn by tests/test_verify_random.py's transformer stacks.
+    # The transformer kinds are drawn by tests/verify/test_verify_random.py's transformer stacks.
     missing = {k for k in primitive_kinds() if sequence_only(k)} - SEQUENCE_KINDS - set(TRANSFORMER_KINDS)
     assert not missing, (
         f"give these kinds' case files (tests/cases/<kind>.py) a RANDOM step or finish: {sorted(missing)}"

@@ -38,7 +38,7 @@ def test_counters_json_and_markdown() -> None:
 
 
 def test_table_count_uses_the_preset_and_names_it() -> None:
-    # ptflops 0.7.5 on the --verify build of lenet gave 683,872 (tests/test_conventions_tools.py runs it).
+    # ptflops 0.7.5 on the --verify build of lenet gave 683,872 (tests/conventions/test_conventions_tools.py runs it).
     document = json.loads(run("table", "lenet", "--count", "ptflops", "--format", "json").stdout)
     assert document["total"]["macs"] == 683_872
     assert "ptflops 0.7.5" in document["convention"]

@@ -103,11 +103,11 @@ def test_a_kind_a_tool_cannot_count_makes_the_total_undefined() -> None:
 
 
 def test_the_kinds_specs_use_every_kind() -> None:
-    # tests/test_conventions_tools.py runs the real tools on these, so every rule meets its tool.
+    # tests/conventions/test_conventions_tools.py runs the real tools on these, so every rule meets its tool.
     from pathlib import Path
 
     used: set[str] = set()
-    for path in sorted((Path(__file__).parent / "data" / "kinds").glob("*.yaml")):
+    for path in sorted((Path(__file__).parents[1] / "data" / "kinds").glob("*.yaml")):
         trace = propagate(load_spec(path), str(path))
         used |= {n.kind for n in trace.nodes}
         used |= {a for n in trace.nodes if isinstance(a := getattr(n.layer, "activation", None), str)}

@@ -16,7 +16,7 @@ import cnncalc.layers as layers
 from cnncalc.layers import MANIFEST, kinds, layer_class, modules, of_family, of_module, registry
 from cnncalc.layers.api import Layer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LAYERS = Path(layers.__path__[0])
 
 

@@ -22,7 +22,7 @@ from cnncalc.layers.api import Params  # noqa: E402
 from cnncalc.spec import load_spec  # noqa: E402
 from cnncalc.verify import build_module, verify  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPECS = sorted((ROOT / "specs").glob("*.yaml"))
 
 

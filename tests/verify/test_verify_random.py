@@ -88,7 +88,7 @@ def drawers() -> dict[str, Drawer]:
 
 def sequence_only(kind: str) -> bool:
     """A kind that reads only sequences, token ids (L,) or vectors (L, D): the random networks
-    of tests/test_verify_sequences.py draw it, not the channels-first ones here."""
+    of tests/verify/test_verify_sequences.py draw it, not the channels-first ones here."""
     return registry()[kind].accepts <= {"L", "LD"}
 
 

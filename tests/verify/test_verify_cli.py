@@ -19,7 +19,7 @@ from test_verify_zoo import GRAPHS  # noqa: E402
 
 from cnncalc.verify import verify  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # The command line.

@@ -21,7 +21,7 @@ from cnncalc.spec.model import InputSpec
 CASES = all_cases()
 CASE_KEYS = {"about", "input", "inputs", "layer", "shape", "trainable", "non_trainable", "buffers", "macs"}
 
-# Composites expand into many layers; tests/test_torch_reference.py checks them whole.
+# Composites expand into many layers; tests/layers/test_torch_reference.py checks them whole.
 NOT_HERE: set[str] = set()
 
 

@@ -13,7 +13,7 @@ import cnncalc.rules
 from cnncalc.layers import kinds, registry
 from cnncalc.layers.api import TRAITS, Layer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RULES = Path(cnncalc.rules.__path__[0])
 
 

@@ -1,7 +1,7 @@
 """Every hand-worked case and every composite against the PyTorch module written out by hand
 in its kind's case file (tests/cases/<kind>.py), never through cnncalc's `to_torch` builders.
 
-`--verify` and tests/test_layer_kinds.py build modules with cnncalc's own code (its
+`--verify` and tests/layers/test_layer_kinds.py build modules with cnncalc's own code (its
 padding split, its residual expansion), so a mistake there agrees with itself. The
 modules below are PyTorch as a user would write it: `nn.Conv2d(..., padding="same")`,
 `F.max_pool2d(..., ceil_mode=True)`, the pads of `same` with a stride typed in from the

@@ -25,7 +25,7 @@ def test_a_paper_rounding_of_fvcore_is_explained_as_fvcore(tmp_path: Path) -> No
 
 def test_an_exact_thop_total_is_explained_as_thop(tmp_path: Path) -> None:
     # thop 0.1.1 on the --verify build of this spec gave 4,133,742,592 MACs (run by hand, and by
-    # tests/test_conventions_tools.py where thop is installed): batchnorm 4 per element.
+    # tests/conventions/test_conventions_tools.py where thop is installed): batchnorm 4 per element.
     result = run("check", str(_resnet50_claiming(tmp_path, "macs: 4133742592")))
     assert "4,133,742,592 is thop's count of MACs" in result.stdout
 
