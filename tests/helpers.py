@@ -94,6 +94,19 @@ def run(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subp
     )
 
 
+def kinds_the_kinds_specs_use() -> set[str]:
+    """The kinds (and `activation:` kinds) of the specs in tests/data/kinds, which
+    tests/conventions/test_conventions_tools.py runs through the real tools."""
+    from cnncalc.spec import load_spec
+
+    used: set[str] = set()
+    for path in sorted((ROOT / "tests" / "data" / "kinds").glob("*.yaml")):
+        trace = propagate(load_spec(path), str(path))
+        used |= {n.kind for n in trace.nodes}
+        used |= {a for n in trace.nodes if isinstance(a := getattr(n.layer, "activation", None), str)}
+    return used
+
+
 def explain(result: Verification, spec: str = "") -> str:
     """Each difference `--verify` found, one a line, then the spec."""
     rows = [f"{d.label} {d.field}: cnncalc {d.computed!r}, torch {d.torch!r}" for d in result.differences()]

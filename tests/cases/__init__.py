@@ -24,6 +24,9 @@ A case file holds:
 - `RANDOM`: the ranges random specs draw the kind from, and the layouts it reads
   (tests/cases/_random.py).
 
+The presets meet the real tools on the specs in tests/data/kinds; a kind none of them
+uses meets them on its cases instead (tests/conventions/test_conventions_tools.py).
+
 The generic tests (tests/layers/test_layer_kinds.py, tests/layers/test_torch_reference.py,
 tests/layers/test_passes.py, the random tests against PyTorch) read every case file through
 `case_files()` and `all_cases()`; tests/layers/test_layer_kinds.py checks that every registered
@@ -67,3 +70,10 @@ def all_cases() -> list[dict[str, Any]]:
 
 def case_id(case: dict[str, Any]) -> str:
     return f"{case['layer']['type']}: {case['about']}"
+
+
+def one_layer_spec(case: dict[str, Any]) -> str:
+    """A spec of one case's layer alone on its input (a case with one `input:`)."""
+    dims = ", ".join(f"{k}: {v}" for k, v in case["input"].items())
+    layer = yaml.safe_dump(case["layer"], default_flow_style=True, width=1000).strip()
+    return f"name: case\ninput: {{{dims}}}\nlayers:\n  - {layer}\n"

@@ -6,6 +6,8 @@ The presets' agreement with the real tools is in test_conventions_tools.py (it n
 from __future__ import annotations
 
 import pytest
+from cases import cases_of
+from helpers import kinds_the_kinds_specs_use
 
 from cnncalc.conventions._preset import NotDefined, tally
 from cnncalc.conventions.registry import PRESETS, get
@@ -102,16 +104,12 @@ def test_a_kind_a_tool_cannot_count_makes_the_total_undefined() -> None:
     assert result.undefined == {"relu": "crashes: 'ReLU' object has no attribute"}
 
 
-def test_the_kinds_specs_use_every_kind() -> None:
-    # tests/conventions/test_conventions_tools.py runs the real tools on these, so every rule meets its tool.
-    from pathlib import Path
-
-    used: set[str] = set()
-    for path in sorted((Path(__file__).parents[1] / "data" / "kinds").glob("*.yaml")):
-        trace = propagate(load_spec(path), str(path))
-        used |= {n.kind for n in trace.nodes}
-        used |= {a for n in trace.nodes if isinstance(a := getattr(n.layer, "activation", None), str)}
-    assert used >= set(KINDS)
+def test_every_kind_meets_the_tools_in_a_kinds_spec_or_through_its_cases() -> None:
+    # tests/conventions/test_conventions_tools.py runs the real tools on the kinds specs, and
+    # on the one-input cases of a kind they do not use, so every rule meets its tool.
+    used = kinds_the_kinds_specs_use()
+    unmet = [kind for kind in KINDS if kind not in used and not [c for c in cases_of(kind) if "input" in c]]
+    assert not unmet, f"use these kinds in a tests/data/kinds spec, or give them a one-input case: {unmet}"
 
 
 def test_a_shape_only_kind_a_preset_does_not_list_counts_zero() -> None:

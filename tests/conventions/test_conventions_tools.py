@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import ROOT
+from cases import all_cases, case_id, one_layer_spec
+from helpers import ROOT, kinds_the_kinds_specs_use
 from needs import needs_module
 
 from cnncalc.conventions._preset import tally
@@ -194,6 +195,22 @@ def test_every_kind_against_the_tool(path: Path, tool: str) -> None:
         with pytest.raises(Exception, match="unsupported operand"):
             TOOLS[tool](trace)
         return
+    total, per_node = TOOLS[tool](trace)
+    assert result.total == total
+    if per_node is not None:
+        assert _defined(result.per_node) == per_node
+
+
+# A kind no kinds spec uses meets the tools on its cases, each its layer alone on its input.
+USED = kinds_the_kinds_specs_use()
+UNMET = [case for case in all_cases() if case["layer"]["type"] not in USED and "input" in case]
+
+
+@pytest.mark.parametrize("tool", list(TOOLS))
+@pytest.mark.parametrize("case", UNMET, ids=case_id)
+def test_the_cases_of_a_kind_no_kinds_spec_uses_against_the_tool(case: dict[str, Any], tool: str) -> None:
+    trace = propagate(loads_spec(one_layer_spec(case), "case.yaml"), "case.yaml")
+    result = tally(get(tool), trace)
     total, per_node = TOOLS[tool](trace)
     assert result.total == total
     if per_node is not None:

@@ -6,8 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import yaml
-from cases import all_cases, case_files, case_id
+from cases import all_cases, case_files, case_id, one_layer_spec
 from helpers import error_of
 from needs import needs_module
 
@@ -93,9 +92,7 @@ def test_case_numbers(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", [c for c in CASES if "input" in c], ids=case_id)
 def test_case_through_the_engine(case: dict[str, Any]) -> None:
     """The same numbers from a one-layer spec, receptive field included."""
-    dims = ", ".join(f"{k}: {v}" for k, v in case["input"].items())
-    layer = yaml.safe_dump(case["layer"], default_flow_style=True, width=1000).strip()
-    spec = loads_spec(f"name: case\ninput: {{{dims}}}\nlayers:\n  - {layer}\n", "case.yaml")
+    spec = loads_spec(one_layer_spec(case), "case.yaml")
     node = propagate(spec, "case.yaml").nodes[-1]
     shape, params, macs = expected(case)
     assert (node.output, node.params, node.macs) == (shape, params, macs)

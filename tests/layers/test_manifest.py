@@ -13,7 +13,17 @@ from typing import Literal
 import pytest
 
 import cnncalc.layers as layers
-from cnncalc.layers import MANIFEST, kinds, layer_class, modules, of_family, of_module, registry
+from cnncalc.layers import (
+    FAMILIES,
+    MANIFEST,
+    _read_manifest,
+    kinds,
+    layer_class,
+    modules,
+    of_family,
+    of_module,
+    registry,
+)
 from cnncalc.layers.api import Layer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -161,3 +171,16 @@ def test_the_import_scan_sees_a_private_import(tmp_path: Path) -> None:
         "cnncalc.layers.registry",
         "cnncalc.layers.api",
     ]
+
+
+def test_a_new_module_in_a_family_package_is_in_the_manifest_with_no_line_elsewhere(tmp_path: Path) -> None:
+    # Adding a kind is its module (and its case file): the manifest reads the packages.
+    for family in FAMILIES:
+        (tmp_path / family).mkdir()
+    (tmp_path / "shape" / "twist.py").write_text(
+        "class Twist(Layer):\n    type: Literal['twist']\n\n\nclass Turn(Layer):\n    type: Literal[\"turn\"]\n"
+    )
+    (tmp_path / "shape" / "_helpers.py").write_text('class Not(Layer):\n    type: Literal["not_a_kind"]\n')
+    manifest = _read_manifest(tmp_path)
+    assert manifest["shape"] == {"twist": ("twist", "turn")}
+    assert list(manifest) == list(FAMILIES) and manifest["conv"] == {}
