@@ -7,7 +7,8 @@ A kind is drawn in one or more of these ways:
 - `layer`: one layer on a channels-first input of one of `layouts` (F, CL, CHW, CDHW);
   called with the input's shape (channels first), it returns the layer, or None where it
   cannot read that input;
-- `merge`: joins branches (the `merge` form); `composite`: a form of its own;
+- `merge`: joins branches (the `merge` form) of the shapes it says it can; `composite`: a
+  form of its own;
 - `start`, `step`, `finish`: a sequence network (token ids or vectors), where `start` reads
   the token ids, `step` adds layers to the current (L, D), and `finish` reduces it to a vector;
 - `stack`: a layer of a transformer stack on (L, width), given the heads (a divisor of the
@@ -72,8 +73,12 @@ class Random:
     # growth set to what any input of a rank it reads takes (see `smallest` below); a kind
     # with fields of its own to shrink says how.
     smallest: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-    merge: bool = False
+    # A merge: whether it can join branches of these shapes (channels first).
+    merge: Callable[[list[tuple[int, ...]]], bool] | None = None
     composite: bool = False
+    # The input channels a network that starts with this kind gets are made a multiple of
+    # this (glu halves the channels: 2).
+    channels_multiple: int = 1
     start: SequenceDrawer | None = None
     step: SequenceDrawer | None = None
     finish: SequenceDrawer | None = None

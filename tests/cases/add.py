@@ -35,4 +35,8 @@ def torch_modules() -> dict[str, Callable[[], Any]]:
     }
 
 
-RANDOM = Random(merge=True)
+def joins(shapes: list[tuple[int, ...]]) -> bool:
+    return len(set(shapes)) == 1
+
+
+RANDOM = Random(merge=joins)

@@ -37,4 +37,9 @@ def torch_modules() -> dict[str, Callable[[], Any]]:
     }
 
 
-RANDOM = Random(merge=True)
+def joins(shapes: list[tuple[int, ...]]) -> bool:
+    # On the channels (axis 1 with the batch): every other axis equal.
+    return len({len(s) for s in shapes}) == 1 and len({s[1:] for s in shapes}) == 1
+
+
+RANDOM = Random(merge=joins)

@@ -39,4 +39,4 @@ def layer(draw: Draw, shape: tuple[int, ...], kind: str) -> dict[str, Any] | Non
     return {"type": kind} if shape[0] % 2 == 0 else None  # it halves the channels
 
 
-RANDOM = Random(layer=layer)
+RANDOM = Random(layer=layer, channels_multiple=2)

@@ -28,4 +28,11 @@ def torch_modules() -> dict[str, Callable[[], Any]]:
     }
 
 
-RANDOM = Random(merge=True)
+def joins(shapes: list[tuple[int, ...]]) -> bool:
+    # Broadcasting: on each axis, one size besides 1.
+    return len({len(s) for s in shapes}) == 1 and all(
+        len({v for v in axis if v != 1}) <= 1 for axis in zip(*shapes, strict=True)
+    )
+
+
+RANDOM = Random(merge=joins)

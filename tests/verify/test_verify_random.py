@@ -110,16 +110,8 @@ def _merge_for(shapes: list[tuple[int, ...]], draw: Draw) -> str | None:
 
 
 def _merges_fitting(shapes: list[tuple[int, ...]]) -> list[str]:
-    fits = []
-    if len(set(shapes)) == 1:
-        fits.append("add")
-    if len({len(s) for s in shapes}) == 1 and len({s[1:] for s in shapes}) == 1:
-        fits.append("concat")
-    if len({len(s) for s in shapes}) == 1 and all(
-        len({v for v in axis if v != 1}) <= 1 for axis in zip(*shapes, strict=True)
-    ):
-        fits.append("multiply")
-    return fits
+    """The merges that can join `shapes`, as their case files say."""
+    return [kind for kind in MERGES if (joins := random_of(kind).merge) is not None and joins(shapes)]
 
 
 def _smallest(layer: dict[str, Any]) -> dict[str, Any]:
@@ -315,8 +307,9 @@ def random_spec(draw: Draw, first: tuple[str, str | None] | None = None) -> str:
         kind = first[1]
         rank = draw(st.sampled_from([r for r in (1, 2, 3, 4) if fits(kind, r)]))
     shape = draw(input_shapes(rank))
-    if first is not None and first[1] == "glu" and shape[0] % 2:
-        shape = (2 * shape[0], *shape[1:])  # glu halves the channels: start it on an even count
+    multiple = random_of(first[1]).channels_multiple if first is not None and first[1] is not None else 1
+    if shape[0] % multiple:
+        shape = (multiple * shape[0], *shape[1:])  # glu halves the channels: start it on an even count
     builder = Builder(draw, shape)
     builder.start = builder.shape
     if first is not None:
