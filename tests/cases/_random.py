@@ -76,8 +76,8 @@ class Random:
     # A merge: whether it can join branches of these shapes (channels first).
     merge: Callable[[list[tuple[int, ...]]], bool] | None = None
     composite: bool = False
-    # The input channels a network that starts with this kind gets are made a multiple of
-    # this (glu halves the channels: 2).
+    # The input channels of a network that starts with this kind are rounded up to a
+    # multiple of this (glu halves the channels: 2).
     channels_multiple: int = 1
     start: SequenceDrawer | None = None
     step: SequenceDrawer | None = None

@@ -308,8 +308,8 @@ def random_spec(draw: Draw, first: tuple[str, str | None] | None = None) -> str:
         rank = draw(st.sampled_from([r for r in (1, 2, 3, 4) if fits(kind, r)]))
     shape = draw(input_shapes(rank))
     multiple = random_of(first[1]).channels_multiple if first is not None and first[1] is not None else 1
-    if shape[0] % multiple:
-        shape = (multiple * shape[0], *shape[1:])  # glu halves the channels: start it on an even count
+    # Rounded up, not multiplied: the input stays within MAX_ELEMENTS.
+    shape = (shape[0] + -shape[0] % multiple, *shape[1:])
     builder = Builder(draw, shape)
     builder.start = builder.shape
     if first is not None:
