@@ -21,7 +21,7 @@ def pytest_configure(config: pytest.Config) -> None:
         import_torchvision()
 
 
-# The skip reason of every test that needs a GPU (tests/test_verify.py).
+# The skip reason of every test that needs a GPU (tests/verify/test_verify_zoo.py).
 NEEDS_CUDA = "needs a CUDA device"
 
 

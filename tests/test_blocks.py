@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from helpers import trace_of
 
-from cnncalc.engine import Trace, propagate
 from cnncalc.errors import SpecError
 from cnncalc.spec import loads_spec
 from cnncalc.spec.blocks import (
@@ -101,10 +101,6 @@ def position(text: str) -> tuple[str, int, int]:
     index = text.index(MARK)
     before = text[:index]
     return text.replace(MARK, "", 1), before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
-
-
-def trace_of(text: str) -> Trace:
-    return propagate(loads_spec(text, "net.yaml"), "net.yaml")
 
 
 def assert_error_at_mark(marked: str, *words: str) -> None:

@@ -5,13 +5,11 @@ against numbers worked by hand."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from helpers import invoke
 
-from cnncalc.cli import app
 from cnncalc.diff import parse_threshold
 from cnncalc.spec.model import Limits
 
@@ -20,13 +18,8 @@ LENET = ROOT / "specs" / "lenet.yaml"
 
 
 def cli(*args: str, cwd: Path) -> tuple[int, str]:
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        result = CliRunner().invoke(app, list(args))
-    finally:
-        os.chdir(old)
-    return result.exit_code, result.output
+    result = invoke(args, cwd=cwd)
+    return result.exit_code, result.output  # stdout and stderr together
 
 
 def check_with_limits(tmp_path: Path, layer: str, features: int, limits: str) -> tuple[int, str]:

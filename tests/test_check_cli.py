@@ -4,33 +4,18 @@ configuration, and the promise never to write to the files it reads."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from cnncalc.cli import app
+from helpers import cli
 
 GOOD = "name: good\ninput: {features: 16}\nlayers:\n  - {type: dense, units: 8, activation: relu}\n"
 WARN = "name: warn\ninput: {h: 7, w: 7, c: 3}\nlayers:\n  - {type: maxpool, kernel: 2}\n"
 BAD = "name: bad\ninput: {h: 4, w: 4, c: 3}\nlayers:\n  - {type: conv, filters: 6, kernel: 5}\n"
 BROKEN = "name: broken\ninput: {h: 4, w: 4, c: 3\nlayers:\n  - {type: conv}\n"
 NOT_A_SPEC = "jobs:\n  build: {runs-on: ubuntu-latest}\n"
-
-
-def cli(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
-    runner = CliRunner()
-    old = Path.cwd()
-    if cwd is not None:
-        os.chdir(cwd)
-    try:
-        result = runner.invoke(app, list(args))
-    finally:
-        os.chdir(old)
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture

@@ -13,9 +13,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from cnncalc.cli import app
+from helpers import invoke
 
 # CNC104 (a warning) at line 4, column 5; CNC112 (an error) at line 8, column 16.
 SPEC = """\
@@ -49,7 +47,7 @@ def check(*args: str, cwd: Path) -> tuple[int, str]:
     old = Path.cwd()
     os.chdir(cwd)
     try:
-        result = CliRunner().invoke(app, ["check", *args])
+        result = invoke(["check", *args])
     finally:
         os.chdir(old)
     assert result.exit_code in (0, 1), result.stdout + result.stderr

@@ -6,35 +6,28 @@ from __future__ import annotations
 import re
 
 import pytest
-from typer.testing import CliRunner
-
-from cnncalc.cli import app
+from helpers import wide_cli
 
 COMMANDS = ["table", "check", "diff", "draw", "import", "verify", "counters", "zoo", "layers", "rules", "schema"]
 
 
-def cli(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "200", "NO_COLOR": "1"})
-    return result.exit_code, result.stdout, result.stderr
-
-
 @pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)], ids=["app", *COMMANDS])
 def test_h_is_help(command: list[str]) -> None:
-    long = cli(*command, "--help")
-    short = cli(*command, "-h")
+    long = wide_cli(*command, "--help")
+    short = wide_cli(*command, "-h")
     assert short == long and short[0] == 0, short
     assert "-h, --help" in short[1]
 
 
 def test_commands_are_listed_most_used_first() -> None:
-    _, out, _ = cli("--help")
+    _, out, _ = wide_cli("--help")
     listed = re.findall(r"^  (\w+)  ", out.split("Commands:", 1)[1], re.MULTILINE)
     assert listed == COMMANDS
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_help_names_values_as_a_person_would(command: str) -> None:
-    _, out, _ = cli(command, "--help")
+    _, out, _ = wide_cli(command, "--help")
     # Type names (`<str>`, `<list[str]>`, `<int range>`) or a parameter's Python name.
     for leak in ("<str>", "<list", "<int", "{", "list[str]", "<hwc"):
         assert leak not in out, (leak, out)
@@ -51,7 +44,7 @@ def test_help_names_values_as_a_person_would(command: str) -> None:
     ],
 )
 def test_usage_lines(command: str, usage: str) -> None:
-    assert cli(command, "--help")[1].startswith(usage)
+    assert wide_cli(command, "--help")[1].startswith(usage)
 
 
 def test_option_metavars() -> None:
@@ -59,17 +52,17 @@ def test_option_metavars() -> None:
 
     TABLE_FORMATS, FINDING_FORMATS, DIFF_FORMATS = formats("trace"), formats("findings"), formats("diff")
 
-    table = cli("table", "--help")[1]
+    table = wide_cli("table", "--help")[1]
     assert f"-f, --format [{'|'.join(TABLE_FORMATS)}]" in table
     assert "--dtype [float32|float16|bfloat16|int8]" in table
     assert "--layout [hwc|chw]" in table and "--batch N" in table and "--depth N" in table
     assert "--device [auto|cuda|cpu|meta]" in table
-    check = cli("check", "--help")[1]
+    check = wide_cli("check", "--help")[1]
     assert f"-f, --format [{'|'.join(FINDING_FORMATS)}]" in check
     assert "--select CODES" in check and "--ignore CODES" in check and "-o, --output FILE" in check
-    diff = cli("diff", "--help")[1]
+    diff = wide_cli("diff", "--help")[1]
     assert f"-f, --format [{'|'.join(DIFF_FORMATS)}]" in diff and "--fail-on METRIC:+AMOUNT" in diff
-    verify = cli("verify", "--help")[1]
+    verify = wide_cli("verify", "--help")[1]
     assert "--against MODULE:FACTORY" in verify and "-f, --format [text|json]" in verify
 
 
@@ -87,12 +80,12 @@ def test_option_metavars() -> None:
     ],
 )
 def test_option_errors_are_plain(args: list[str], says: str) -> None:
-    code, out, err = cli(*args)
+    code, out, err = wide_cli(*args)
     assert code == 2 and out == ""
     assert says in err, err
     assert "Value error" not in err and "Input should" not in err and "Traceback" not in err
 
 
 def test_a_near_miss_is_suggested() -> None:
-    _, _, err = cli("table", "lenet", "--dtype", "float61")
+    _, _, err = wide_cli("table", "lenet", "--dtype", "float61")
     assert "did you mean 'float16'?" in err

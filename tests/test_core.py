@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import ROOT, run, trace_of
 
 from cnncalc.analysis.receptive_field import receptive_fields
 from cnncalc.engine import Trace, propagate
@@ -20,7 +21,6 @@ from cnncalc.errors import SpecError
 from cnncalc.figures import check_claims, hwc, totals
 from cnncalc.spec import load_spec, loads_spec
 
-ROOT = Path(__file__).resolve().parent.parent
 LENET = ROOT / "specs" / "lenet.yaml"
 
 # The course's LeNet-5 table (week 1), with its two wrong conv counts corrected, and the
@@ -37,21 +37,6 @@ LENET_TABLE = [
     ("FC4", (84,), 84, 10_164, 10_080),
     ("Softmax", (10,), 10, 850, 840),
 ]
-
-
-def run(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cnncalc", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=60,
-    )
-
-
-def trace_of(text: str) -> Trace:
-    return propagate(loads_spec(text, "t.yaml"), "t.yaml")
 
 
 def one_layer(size: int, channels: int, layer: str) -> Trace:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import run
 
 from cnncalc.diff import Threshold, ThresholdError, compare, parse_threshold
 from cnncalc.engine import propagate
@@ -44,16 +43,7 @@ def lenet(units: int) -> str:
 
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "cnncalc", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-        timeout=120,
-    )
+    return run(*args, cwd=cwd, env={"NO_COLOR": "1"})
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import error_of
 
 from cnncalc.engine import propagate
-from cnncalc.errors import SpecError
 from cnncalc.figures import totals
 from cnncalc.spec import loads_spec
 from cnncalc.spec.expr import MAX_LENGTH, MAX_NODES, ExpressionError, evaluate, make_divisible
@@ -46,17 +46,10 @@ def position(text: str) -> tuple[str, int, int]:
     return text.replace(MARK, "", 1), before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
 
 
-def error_of(text: str) -> str:
-    with pytest.raises(SpecError) as caught:
-        propagate(loads_spec(text, "spec.yaml"), "spec.yaml")
-    assert len(caught.value.diagnostics) == 1
-    return str(caught.value)
-
-
 def assert_error_at_mark(marked: str, *words: str) -> None:
     text, line, col = position(marked)
     message = error_of(text)
-    assert message.startswith(f"spec.yaml:{line}:{col}: "), (message, (line, col))
+    assert message.startswith(f"net.yaml:{line}:{col}: "), (message, (line, col))
     for word in words:
         assert word in message, (word, message)
 

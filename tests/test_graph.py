@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from helpers import error_of, trace_of
 
 from cnncalc.analysis.receptive_field import receptive_fields
-from cnncalc.engine import Trace, propagate
 from cnncalc.errors import SpecError
 from cnncalc.figures import figures, hwc
-from cnncalc.spec import loads_spec
-
-
-def trace_of(text: str) -> Trace:
-    return propagate(loads_spec(text, "g.yaml"), "g.yaml")
-
-
-def error_of(text: str) -> str:
-    with pytest.raises(SpecError) as caught:
-        trace_of(text)
-    return str(caught.value)
 
 
 def position(text: str, needle: str, occurrence: int = 1) -> str:
@@ -53,7 +42,7 @@ def test_from_and_merges() -> None:
 def test_merge_mismatch_names_both_inputs_and_points_at_from() -> None:
     text = SKIP.replace("{name: b, type: conv, filters: 4,", "{name: b, type: conv, filters: 6,")
     message = error_of(text)
-    assert message.startswith(f"g.yaml:{position(text, '[a, b]')}: ")
+    assert message.startswith(f"net.yaml:{position(text, '[a, b]')}: ")
     assert "add needs inputs of one shape" in message
     assert "a (8, 8, 4)" in message and "b (8, 8, 6)" in message
 
@@ -61,7 +50,7 @@ def test_merge_mismatch_names_both_inputs_and_points_at_from() -> None:
 def test_unknown_or_later_from_gets_did_you_mean() -> None:
     text = SKIP.replace("from: [a, b]", "from: [a, bb]")
     message = error_of(text)
-    assert message.startswith(f"g.yaml:{position(text, 'bb]')}: ")
+    assert message.startswith(f"net.yaml:{position(text, 'bb]')}: ")
     assert "from 'bb' names no earlier layer; did you mean 'b'?" in message
     later = SKIP.replace(
         "{name: a, type: conv, filters: 4, kernel: 3, padding: 1}",
@@ -151,7 +140,7 @@ layers:
   - {type: mlp, unts: 6}
 """
     message = error_of(text)
-    assert message.startswith(f"g.yaml:{position(text, 'unts')}: ")
+    assert message.startswith(f"net.yaml:{position(text, 'unts')}: ")
     assert "block 'mlp' takes no argument 'unts'; did you mean 'units'?" in message
     good = trace_of(text.replace("  - {type: mlp, unts: 6}\n", ""))
     assert good.nodes[1].name == "first.fc_one" and good.nodes[1].output == (5,)
@@ -236,14 +225,14 @@ def test_unnamed_blocks_get_numbered_labels() -> None:
 def test_repeat_on_a_merge_is_an_error() -> None:
     text = SKIP.replace("{name: sum, type: add, from: [a, b]}", "{name: sum, type: add, from: [a, b], repeat: 3}")
     message = error_of(text)
-    assert message.startswith(f"g.yaml:{position(text, '3}')}: ")
+    assert message.startswith(f"net.yaml:{position(text, '3}')}: ")
     assert "add takes 2 inputs" in message
 
 
 def test_input_is_a_reserved_name() -> None:
     text = SKIP.replace("{name: a, type: conv,", "{name: input, type: conv,")
     message = error_of(text)
-    assert message.startswith(f"g.yaml:{position(text, 'input, type')}: ")
+    assert message.startswith(f"net.yaml:{position(text, 'input, type')}: ")
     assert "the name 'input' is reserved" in message
 
 

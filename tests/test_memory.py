@@ -11,18 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import invoke, trace_of
 from needs import needs_module
 
 from cnncalc.analysis.memory import inference_peak, training_peak
 from cnncalc.engine import Trace, propagate
-from cnncalc.spec import load_spec, loads_spec
+from cnncalc.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def trace_of(layers: str, input_: str, batch: int = 1) -> Trace:
-    text = f"name: m\ninput: {input_}\nlayers:\n{layers}"
-    return propagate(loads_spec(text, "m.yaml"), "m.yaml", batch=batch)
+def trace_of_layers(layers: str, input_: str, batch: int = 1) -> Trace:
+    """The trace of a one-network spec with these layers on this input."""
+    return trace_of(f"name: m\ninput: {input_}\nlayers:\n{layers}", "m.yaml", batch=batch)
 
 
 # Inference, by hand.
@@ -32,7 +33,9 @@ def test_a_layer_with_an_activation_holds_both_outputs_while_it_runs() -> None:
     # conv 3 -> 4, 3x3, pad 1 on 8x8: 3*9*4 + 4 = 112 params = 448 B. Batch 2: input
     # 2*3*64*4 = 1,536 B; the conv's output and the relu's, 2*4*64*4 = 2,048 B each,
     # alive together while relu runs: 448 + 1,536 + 2,048 + 2,048 = 6,080.
-    trace = trace_of("  - {type: conv, filters: 4, kernel: 3, padding: 1, activation: relu}\n", "{c: 3, h: 8, w: 8}", 2)
+    trace = trace_of_layers(
+        "  - {type: conv, filters: 4, kernel: 3, padding: 1, activation: relu}\n", "{c: 3, h: 8, w: 8}", 2
+    )
     peak = inference_peak(trace.nodes, 2)
     assert (peak.total, peak.at) == (6_080, 1)
 
@@ -43,18 +46,18 @@ def test_a_skip_stays_alive_until_its_last_reader() -> None:
     skip = (
         "  - {name: a, type: conv, filters: 4, kernel: 1}\n  - {name: b, type: relu}\n  - {type: add, from: [a, b]}\n"
     )
-    peak = inference_peak(trace_of(skip, "{c: 4, h: 4, w: 4}").nodes, 1)
+    peak = inference_peak(trace_of_layers(skip, "{c: 4, h: 4, w: 4}").nodes, 1)
     assert (peak.total, peak.at) == (1_104, 3)
     # The same chain without the skip: a is freed once b is made, so at most three of
     # them are alive at once: 3*256 + 80 = 848.
     chain = "  - {type: conv, filters: 4, kernel: 1}\n  - {type: relu}\n  - {type: relu}\n"
-    assert inference_peak(trace_of(chain, "{c: 4, h: 4, w: 4}").nodes, 1).total == 848
+    assert inference_peak(trace_of_layers(chain, "{c: 4, h: 4, w: 4}").nodes, 1).total == 848
 
 
 def test_a_view_has_no_bytes_of_its_own() -> None:
     # flatten is a view of its input: input (64 el) + relu (64 el) = 512 B, nothing more.
     layers = "  - {type: relu}\n  - {type: flatten}\n"
-    assert inference_peak(trace_of(layers, "{c: 4, h: 4, w: 4}").nodes, 1).total == 512
+    assert inference_peak(trace_of_layers(layers, "{c: 4, h: 4, w: 4}").nodes, 1).total == 512
 
 
 def test_a_reshape_of_a_permuted_view_copies() -> None:
@@ -64,17 +67,17 @@ def test_a_reshape_of_a_permuted_view_copies() -> None:
     # is a view, and so is the permute alone: 80 + 2*256 = 592.
     conv = "  - {type: conv, filters: 4, kernel: 1}\n"
     permute = "  - {type: permute, dims: [0, 1, 3, 2]}\n"
-    assert inference_peak(trace_of(conv + permute, "{c: 4, h: 4, w: 4}").nodes, 1).total == 592
+    assert inference_peak(trace_of_layers(conv + permute, "{c: 4, h: 4, w: 4}").nodes, 1).total == 592
     permuted = conv + "  - {type: permute, dims: [0, 1, 3, 2]}\n  - {type: flatten}\n"
-    assert inference_peak(trace_of(permuted, "{c: 4, h: 4, w: 4}").nodes, 1).total == 848
-    assert inference_peak(trace_of(conv + "  - {type: flatten}\n", "{c: 4, h: 4, w: 4}").nodes, 1).total == 592
+    assert inference_peak(trace_of_layers(permuted, "{c: 4, h: 4, w: 4}").nodes, 1).total == 848
+    assert inference_peak(trace_of_layers(conv + "  - {type: flatten}\n", "{c: 4, h: 4, w: 4}").nodes, 1).total == 592
 
 
 def test_token_ids_are_int64() -> None:
     # 12 token ids at batch 2 are 24 int64 ids, 192 B (not 96 as floats); an embedding
     # 50 x 16 holds 800 floats, 3,200 B, and makes 2*12*16 floats, 1,536 B:
     # 192 + 3,200 + 1,536 = 4,928.
-    trace = trace_of("  - {type: embedding, vocab: 50, width: 16}\n", "{l: 12}", 2)
+    trace = trace_of_layers("  - {type: embedding, vocab: 50, width: 16}\n", "{l: 12}", 2)
     assert inference_peak(trace.nodes, 2).total == 4_928
 
 
@@ -86,7 +89,7 @@ def test_attention_keeps_what_scaled_dot_product_attention_saves() -> None:
     # attention's output (32) and one copy of it before the out-projection (32), and the
     # log-sum-exp, one float per head and query (2*4 = 8): 168 floats; the in-projection
     # keeps the input.
-    node = trace_of("  - {type: attention, heads: 2}\n", "{l: 4, d: 8}").nodes[1]
+    node = trace_of_layers("  - {type: attention, heads: 2}\n", "{l: 4, d: 8}").nodes[1]
     footprint = node.layer.memory_footprint(node.inputs, node.output, True)
     assert (footprint.keeps_inputs, footprint.kept) == ((0,), (Extra(168),))
     # Llama's layout, one key/value head of width 8/2 = 4, rotary: q and the output
@@ -94,7 +97,7 @@ def test_attention_keeps_what_scaled_dot_product_attention_saves() -> None:
     # the cos and sin tables, L x 4 each, for the queries and again for the keys
     # (4 * 16 = 64 floats, one set for the whole batch).
     llama = "  - {type: attention, heads: 2, kv_heads: 1, rotary: true, bias: false}\n"
-    node = trace_of(llama, "{l: 4, d: 8}").nodes[1]
+    node = trace_of_layers(llama, "{l: 4, d: 8}").nodes[1]
     footprint = node.layer.memory_footprint(node.inputs, node.output, True)
     assert footprint.kept == (Extra(104), Extra(64, per_sample=False))
 
@@ -104,7 +107,7 @@ def test_a_position_embedding_keeps_its_int64_positions_once_for_the_batch() -> 
 
     # x + table(arange(L)): the L = 12 positions are int64 and one set serves the batch;
     # the looked-up 12 x 16 rows live only until the add.
-    node = trace_of("  - {type: position_embedding, max_len: 20}\n", "{l: 12, d: 16}").nodes[1]
+    node = trace_of_layers("  - {type: position_embedding, max_len: 20}\n", "{l: 12, d: 16}").nodes[1]
     footprint = node.layer.memory_footprint(node.inputs, node.output, True)
     assert footprint.kept == (Extra(12, itemsize=8, per_sample=False),)
     assert footprint.passing == (Extra(192, per_sample=False),)
@@ -119,7 +122,7 @@ def test_training_a_linear_with_sgd() -> None:
     # weights 200 + 20 = 220 floats = 880 B, last step's gradients 880 B, the input
     # 8*10*4 = 320 B: 2,080 B at the start. In backward: 880 + 320 + the gradients 880
     # again (the output's gradient is a view of the loss's one element): 2,080.
-    peak = training_peak(trace_of(LINEAR, "{features: 10}", 8).nodes, 8, "sgd")
+    peak = training_peak(trace_of_layers(LINEAR, "{features: 10}", 8).nodes, 8, "sgd")
     assert peak.total == 2_080
     assert peak.parts["weights"] == 880 and peak.parts["gradients"] == 880
 
@@ -127,7 +130,7 @@ def test_training_a_linear_with_sgd() -> None:
 def test_training_a_linear_with_adam_peaks_in_the_update() -> None:
     # Adam's state is twice the weights, 1,760 B; the update of the 200-float weight makes
     # sqrt(v) and its quotient, 800 B each: 2,080 + 1,760 + 1,600 = 5,440.
-    peak = training_peak(trace_of(LINEAR, "{features: 10}", 8).nodes, 8, "adam")
+    peak = training_peak(trace_of_layers(LINEAR, "{features: 10}", 8).nodes, 8, "adam")
     assert (peak.total, peak.phase) == (5_440, "step")
     assert peak.parts == {
         "weights": 880,
@@ -150,7 +153,7 @@ def test_training_a_linear_with_adamw_peaks_in_the_update() -> None:
     # the weight's update makes sqrt(v) and its quotient, 2 * 4,000,000 = 8,000,000:
     # 4,004,000 + 8,008,000 + 4,004,000 + 32,000 + 8,000,000 = 24,048,000 (no temporaries
     # would be 16,048,000). PyTorch's tracker: 24,048,008, the 8 B two step counts.
-    peak = training_peak(trace_of(WIDE, "{features: 1000}", 8).nodes, 8, "adamw")
+    peak = training_peak(trace_of_layers(WIDE, "{features: 1000}", 8).nodes, 8, "adamw")
     assert (peak.total, peak.phase) == (24_048_000, "step")
     assert peak.parts["optimizer state"] == 8_008_000 and peak.parts["temporaries"] == 8_000_000
 
@@ -159,7 +162,7 @@ def test_training_a_linear_with_momentum_keeps_one_buffer_and_no_temporaries() -
     # SGD with momentum keeps one buffer per parameter, 4,004,000 B, and updates in place:
     # weights + buffer + gradients + input = 3 * 4,004,000 + 32,000 = 12,044,000. PyTorch's
     # tracker: 12,044,008, the loss and its gradient of ones (4 B each) on top in backward.
-    peak = training_peak(trace_of(WIDE, "{features: 1000}", 8).nodes, 8, "momentum")
+    peak = training_peak(trace_of_layers(WIDE, "{features: 1000}", 8).nodes, 8, "momentum")
     assert peak.total == 12_044_000
     assert peak.parts["optimizer state"] == 4_004_000 and "temporaries" not in peak.parts
 
@@ -179,7 +182,7 @@ def test_float16_is_two_bytes_an_element(tmp_path: Path) -> None:
     # output 8*20*2 = 320: an inference peak of 920 B. Adam without master weights keeps
     # its state in float16: 440 + gradients 440 + state 880 + input 160 + the update's two
     # 200-element temporaries 800 = 2,720.
-    trace = trace_of(LINEAR, "{features: 10}", 8)
+    trace = trace_of_layers(LINEAR, "{features: 10}", 8)
     assert inference_peak(trace.nodes, 8, "float16").total == 920
     (tmp_path / "m.yaml").write_text(f"name: m\ninput: {{features: 10}}\nlayers:\n{LINEAR}")
     memory = run_table(str(tmp_path / "m.yaml"), "--batch", "8", "--dtype", "float16", "--train", "adam")["memory"]
@@ -192,9 +195,9 @@ def test_only_a_causal_self_attention_has_a_kv_cache() -> None:
     # One attention on L = 16 positions of E = 8, 2 heads of width 4, 1 key/value head:
     # causal, it caches a key and a value of 1 * 4 elements per token, 8 floats = 32 B, and
     # 16 * 32 = 512 B at the input's length. Non-causal (an encoder's) it caches nothing.
-    causal = totals(trace_of("  - {type: attention, heads: 2, kv_heads: 1, causal: true}\n", "{l: 16, d: 8}"))
+    causal = totals(trace_of_layers("  - {type: attention, heads: 2, kv_heads: 1, causal: true}\n", "{l: 16, d: 8}"))
     assert (causal.kv_cache_bytes_per_token, causal.kv_cache_bytes) == (32, 512)
-    encoder = totals(trace_of("  - {type: attention, heads: 2, kv_heads: 1}\n", "{l: 16, d: 8}"))
+    encoder = totals(trace_of_layers("  - {type: attention, heads: 2, kv_heads: 1}\n", "{l: 16, d: 8}"))
     assert (encoder.kv_cache_bytes_per_token, encoder.kv_cache_bytes) == (0, 0)
 
 
@@ -268,15 +271,12 @@ def test_within_5_percent_of_pytorch(name: str, mode: str) -> None:
 
 
 def check_spec(tmp_path: Path, limits: str) -> tuple[int, str]:
-    from typer.testing import CliRunner
-
-    from cnncalc.cli import app
 
     # The Linear 10 -> 20 above, at batch 8: an inference peak of 1,840 B (320 + 880 + 640),
     # a training step with Adam of 5,440 B.
     text = f"name: budget\ninput: {{features: 10, batch: 8}}\nlayers:\n{LINEAR}limits: {limits}\n"
     (tmp_path / "budget.yaml").write_text(text, encoding="utf-8")
-    result = CliRunner().invoke(app, ["check", str(tmp_path / "budget.yaml")])
+    result = invoke(["check", str(tmp_path / "budget.yaml")])
     return result.exit_code, result.output
 
 
@@ -306,33 +306,26 @@ def test_a_train_memory_limit_needs_its_optimizer(tmp_path: Path) -> None:
 def test_diff_shows_both_peaks_and_fails_on_them(tmp_path: Path) -> None:
     import json
 
-    from typer.testing import CliRunner
-
-    from cnncalc.cli import app
-
     old = f"name: d\ninput: {{features: 10}}\nlayers:\n{LINEAR}"
     (tmp_path / "old.yaml").write_text(old)
     (tmp_path / "new.yaml").write_text(old.replace("units: 20", "units: 40"))
     args = ["diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml"), "--batch", "8"]
-    result = CliRunner().invoke(app, [*args, "--format", "json"])
+    result = invoke([*args, "--format", "json"])
     total = json.loads(result.output)["total"]
     # Linear 10 -> 40 at batch 8: weights 440 floats = 1,760 B, input 320, output 8*40*4 =
     # 1,280: 3,360 at inference. Adam: 320 + 1,760 + gradients 1,760 + state 3,520 + the
     # update's two 400-float temporaries 3,200 = 10,560 (the old one: 1,840 and 5,440).
     assert (total["peak"]["old"], total["peak"]["new"]) == (1_840, 3_360)
     assert (total["train_peak"]["old"], total["train_peak"]["new"]) == (5_440, 10_560)
-    assert CliRunner().invoke(app, [*args, "--fail-on", "train_peak:+5119"]).exit_code == 1
-    assert CliRunner().invoke(app, [*args, "--fail-on", "train_peak:+5120"]).exit_code == 0
-    assert CliRunner().invoke(app, [*args, "--fail-on", "peak:+1519"]).exit_code == 1
+    assert invoke([*args, "--fail-on", "train_peak:+5119"]).exit_code == 1
+    assert invoke([*args, "--fail-on", "train_peak:+5120"]).exit_code == 0
+    assert invoke([*args, "--fail-on", "peak:+1519"]).exit_code == 1
 
 
 def test_verify_memory_checks_both_peaks_against_pytorch() -> None:
     needs_module("torch")
-    from typer.testing import CliRunner
 
-    from cnncalc.cli import app
-
-    result = CliRunner().invoke(app, ["verify", "--memory", "lenet", "--batch", "4"])
+    result = invoke(["verify", "--memory", "lenet", "--batch", "4"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert len(lines) == 3 and all(line.endswith("✓") for line in lines)
@@ -340,7 +333,7 @@ def test_verify_memory_checks_both_peaks_against_pytorch() -> None:
     # Bytes as the table writes them (one formatter, cnncalc.report.size_text). LeNet at batch
     # 4 peaks at CONV1: weights 62,006*4 = 248,024, the input 4*3,072*4 = 49,152, the conv's
     # output and its relu's 4*4,704*4 = 75,264 each: 447,704 B = 437.2 KiB in both.
-    table = CliRunner().invoke(app, ["table", "lenet", "--batch", "4"]).output
+    table = invoke(["table", "lenet", "--batch", "4"]).output
     assert "cnncalc 437.2 KiB (447,704 B)" in lines[0] and "inference peak 437.2 KiB at batch 4" in table
 
 
@@ -373,11 +366,7 @@ def test_the_readme_memory_table(name: str) -> None:
 def run_table(*args: str) -> dict[str, Any]:
     import json
 
-    from typer.testing import CliRunner
-
-    from cnncalc.cli import app
-
-    result = CliRunner().invoke(app, ["table", *args, "--format", "json"])
+    result = invoke(["table", *args, "--format", "json"])
     assert result.exit_code == 0, result.output
     document: dict[str, Any] = json.loads(result.output)
     return document
@@ -404,11 +393,8 @@ def test_mixed_precision_with_float32_master_weights(tmp_path: Path) -> None:
 
 
 def test_the_table_names_the_inference_peaks_layer_and_the_steps_parts() -> None:
-    from typer.testing import CliRunner
 
-    from cnncalc.cli import app
-
-    result = CliRunner().invoke(app, ["table", "lenet", "--batch", "8", "--train", "sgd"])
+    result = invoke(["table", "lenet", "--batch", "8", "--train", "sgd"])
     memory = next(line for line in result.output.splitlines() if line.startswith("memory"))
     training = next(line for line in result.output.splitlines() if line.startswith("training"))
     assert "at #1 CONV1 (conv)" in memory
@@ -416,9 +402,7 @@ def test_the_table_names_the_inference_peaks_layer_and_the_steps_parts() -> None
 
 
 def test_a_footprint_that_cannot_be_known_is_said(monkeypatch: pytest.MonkeyPatch) -> None:
-    from typer.testing import CliRunner
 
-    from cnncalc.cli import app
     from cnncalc.layers.api import Footprint
     from cnncalc.layers.linear.dense import Dense
 
@@ -426,7 +410,7 @@ def test_a_footprint_that_cannot_be_known_is_said(monkeypatch: pytest.MonkeyPatc
         return Footprint(keeps_inputs=(0,), unknown="depends on the backend")
 
     monkeypatch.setattr(Dense, "footprint", unknown)
-    result = CliRunner().invoke(app, ["table", "lenet", "--train", "adam"])
+    result = invoke(["table", "lenet", "--train", "adam"])
     assert "not known statically, counted as declared: #6 FC3 (dense): depends on the backend" in result.output
     assert run_table("lenet")["memory"]["not_known_statically"][0].startswith("#6 FC3 (dense)")
 
@@ -436,7 +420,7 @@ def test_segment_embedding_holds_its_int64_ids_and_rows_while_it_adds() -> None:
     tracker measured 17,904 B): weights (8*8 + 8) + 2*8 + (8*4 + 4) = 124 floats, 496 B; at the
     segment layer the input, the dense output and its own output (16*8*8*4 = 4,096 B each)
     are alive, with the looked-up rows (4,096 B) and the (8, 16) int64 ids (1,024 B)."""
-    trace = trace_of(
+    trace = trace_of_layers(
         "  - {type: dense, units: 8}\n  - {type: segment_embedding}\n  - {type: dense, units: 4}\n",
         "{l: 16, d: 8}",
         batch=8,
@@ -453,7 +437,7 @@ def test_a_transformer_stack_without_dropout_is_within_5_percent_of_pytorch(norm
     from cnncalc.memory_tracker import training_peak as measured_training
     from cnncalc.verify import build_module, sample_input
 
-    trace = trace_of(
+    trace = trace_of_layers(
         "  - {type: dense, units: 64}\n"
         "  - {type: transformer_encoder_layer, heads: 4, feedforward: 256, feedforward_activation: gelu,"
         f" norm_first: {norm_first}, dropout: 0.0, repeat: 4}}\n",
@@ -468,18 +452,15 @@ def test_a_transformer_stack_without_dropout_is_within_5_percent_of_pytorch(norm
 
 
 def test_the_memory_line_says_what_its_peak_holds() -> None:
-    from typer.testing import CliRunner
-
-    from cnncalc.cli import app
 
     # The peak holds the weights, which do not grow with the batch: "at batch 1", never
     # "per sample".
-    result = CliRunner().invoke(app, ["table", "lenet"])
+    result = invoke(["table", "lenet"])
     memory = next(line for line in result.output.splitlines() if line.startswith("memory"))
     assert "inference peak 291.0 KiB at batch 1, at #1" in memory and "per sample" not in memory
     assert "kv cache" not in memory  # lenet has none to leave out
     # A generating model's KV cache has its own line: the peak of one forward pass is without it.
-    result = CliRunner().invoke(app, ["table", "llama_tiny"])
+    result = invoke(["table", "llama_tiny"])
     memory = next(line for line in result.output.splitlines() if line.startswith("memory"))
     assert "kv cache not included" in " ".join(memory.split())
 

@@ -4,18 +4,12 @@
 from __future__ import annotations
 
 import pytest
-from typer.testing import CliRunner
+from helpers import wide_cli
 
-from cnncalc.cli import app
 from cnncalc.engine import propagate
 from cnncalc.errors import Mark, SpecError
 from cnncalc.spec import loads_spec
 from cnncalc.spec.loader import loads
-
-
-def cli(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "200", "NO_COLOR": "1"})
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.mark.parametrize(
@@ -93,13 +87,13 @@ def test_a_layers_whole_number_field_says_so_too() -> None:
 )
 def test_a_dtype_by_its_short_name_is_the_long_one(short: str, long: str) -> None:
     for command in (["table", "lenet", "-f", "json"], ["diff", "lenet", "resnet18"]):
-        by_short, by_long = cli(*command, "--dtype", short), cli(*command, "--dtype", long)
+        by_short, by_long = wide_cli(*command, "--dtype", short), wide_cli(*command, "--dtype", long)
         assert by_short == by_long and by_short[0] in (0, 1), (command, by_short)
     train = ["table", "lenet", "-f", "json", "--dtype", "bf16", "--train", "adam", "--master-weights"]
-    assert cli(*train, short) == cli(*train, long)
-    assert cli(*train, short)[0] == 0
+    assert wide_cli(*train, short) == wide_cli(*train, long)
+    assert wide_cli(*train, short)[0] == 0
 
 
 def test_a_dtype_changes_the_bytes() -> None:
     # So that the comparison above is not of outputs that never depend on the dtype.
-    assert cli("table", "lenet", "-f", "json", "--dtype", "fp16")[1] != cli("table", "lenet", "-f", "json")[1]
+    assert wide_cli("table", "lenet", "-f", "json", "--dtype", "fp16")[1] != wide_cli("table", "lenet", "-f", "json")[1]

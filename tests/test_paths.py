@@ -7,24 +7,12 @@ import os
 from pathlib import Path
 
 import pytest
+from helpers import cli
 from needs import needs_module
-from typer.testing import CliRunner
-
-from cnncalc.cli import app
 
 GOOD = "name: good\ninput: {features: 16}\nlayers:\n  - {type: dense, units: 8, activation: relu}\n"
 BAD = "name: bad\ninput: {h: 4, w: 4, c: 3}\nlayers:\n  - {type: conv, filters: 6, kernel: 5}\n"
 NOT_A_SPEC = "jobs:\n  build: {runs-on: ubuntu-latest}\n"
-
-
-def cli(*args: str, cwd: Path) -> tuple[int, str, str]:
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        result = CliRunner().invoke(app, list(args))
-    finally:
-        os.chdir(old)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def one_line(stderr: str, path: str, *words: str, at: str = "") -> str:

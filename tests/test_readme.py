@@ -18,6 +18,7 @@ from itertools import pairwise
 from pathlib import Path
 
 import yaml
+from helpers import invoke
 from needs import needs_module
 
 from cnncalc.engine import propagate
@@ -227,11 +228,8 @@ def readme_command_lines() -> list[tuple[str, list[str]]]:
 
 def options_in_help(command: str) -> dict[str, list[str] | None]:
     """`cnncalc COMMAND --help`'s options, each with its choices where it lists them."""
-    from typer.testing import CliRunner
 
-    from cnncalc.cli import app
-
-    result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "1000", "NO_COLOR": "1"})
+    result = invoke([command, "--help"], env={"COLUMNS": "1000", "NO_COLOR": "1"})
     assert result.exit_code == 0, (command, result.output)
     options: dict[str, list[str] | None] = {}
     for short, long, choices in re.findall(r"^ +(?:(-\w), )?(--[\w-]+)(?: \[([^\]]+)\])?", result.output, re.MULTILINE):

@@ -17,18 +17,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from typer.testing import CliRunner
-
-from cnncalc.cli import app
-
-runner = CliRunner()
+from helpers import invoke
 
 
 def fields(tmp_path: Path, text: str) -> dict[int, Any]:
     """The JSON report's receptive field of every layer, by its index (1 = first layer)."""
     path = tmp_path / "rf.yaml"
     path.write_text(text, encoding="utf-8")
-    result = runner.invoke(app, ["table", str(path), "--format", "json"])
+    result = invoke(["table", str(path), "--format", "json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     return {layer["index"]: layer["receptive_field"] for layer in doc["layers"]}

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
+from helpers import trace_of
+
 from cnncalc.analysis.receptive_field import ReceptiveField, receptive_fields
-from cnncalc.engine import Trace, propagate
-from cnncalc.spec import loads_spec
-
-
-def trace_of(text: str) -> Trace:
-    return propagate(loads_spec(text, "t.yaml"), "t.yaml")
 
 
 def fields_of(text: str) -> list[ReceptiveField | None]:

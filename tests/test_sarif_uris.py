@@ -12,9 +12,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from typer.testing import CliRunner
-
-from cnncalc.cli import app
+from helpers import invoke
 
 SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 WARN = "name: warn\ninput: {h: 7, w: 7, c: 3}\nlayers:\n  - {type: maxpool, kernel: 2}\n"
@@ -24,7 +22,7 @@ def sarif(*args: str, cwd: Path) -> dict[str, Any]:
     old = Path.cwd()
     os.chdir(cwd)
     try:
-        result = CliRunner().invoke(app, ["check", "-f", "sarif", *args])
+        result = invoke(["check", "-f", "sarif", *args])
     finally:
         os.chdir(old)
     assert result.exit_code == 0, result.stderr

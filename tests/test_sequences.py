@@ -8,27 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import error_of, invoke, trace_of
 from needs import needs_module
-from typer.testing import CliRunner
 
-from cnncalc.cli import app
-from cnncalc.engine import Trace, propagate
-from cnncalc.errors import SpecError
+from cnncalc.engine import propagate
 from cnncalc.figures import totals
 from cnncalc.spec import loads_spec
-
-runner = CliRunner()
-
-
-def trace_of(text: str) -> Trace:
-    return propagate(loads_spec(text, "net.yaml"), "net.yaml")
-
-
-def error_of(text: str) -> str:
-    with pytest.raises(SpecError) as caught:
-        trace_of(text)
-    assert len(caught.value.diagnostics) == 1
-    return str(caught.value.diagnostics[0])
 
 
 def spec(input_: str, *layers: str) -> str:
@@ -175,7 +160,7 @@ def test_an_lstm_claimed_with_keras_single_bias_is_explained(tmp_path: Path) -> 
         "  - {name: rnn, type: lstm, hidden: 512, num_layers: 2}\n"
         "expect:\n  rnn: {params: 3674112}\n"
     )
-    result = runner.invoke(app, ["check", str(path)])
+    result = invoke(["check", str(path)])
     assert result.exit_code == 1
     assert "3,674,112 counts one bias vector per gate, as Keras does" in result.output
     assert "b_ih and b_hh" in result.output and "3,678,208" in result.output
@@ -185,7 +170,7 @@ def test_an_lstm_claimed_with_keras_single_bias_is_explained(tmp_path: Path) -> 
 
 
 def test_input_runs_the_network_at_another_length() -> None:
-    result = runner.invoke(app, ["table", "lstm_lm", "--input", "l=70", "--format", "json"])
+    result = invoke(["table", "lstm_lm", "--input", "l=70", "--format", "json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     # By hand: the LSTM 70 * 3,670,016 and the decoder 70*512*10000.
@@ -194,20 +179,18 @@ def test_input_runs_the_network_at_another_length() -> None:
 
 
 def test_several_input_values_print_one_totals_row_each() -> None:
-    result = runner.invoke(app, ["table", "lstm_lm", "--input", "l=35,128,1024"])
+    result = invoke(["table", "lstm_lm", "--input", "l=35,128,1024"])
     assert result.exit_code == 0, result.output
     rows = [line for line in result.stdout.splitlines() if line.startswith("l=")]
     assert [row.split()[0] for row in rows] == ["l=35", "l=128", "l=1024"]
     assert "307,650,560" in rows[0]  # the reference at 35
     assert f"{1024 * (3_670_016 + 512 * 10_000):,}" in rows[2]
-    doc = json.loads(runner.invoke(app, ["table", "lstm_lm", "--input", "l=35,70", "-f", "json"]).stdout)
+    doc = json.loads(invoke(["table", "lstm_lm", "--input", "l=35,70", "-f", "json"]).stdout)
     assert [row["total"]["macs"] for row in doc["rows"]] == [307_650_560, 2 * 307_650_560]
 
 
 def test_inputs_combine_across_dimensions() -> None:
-    doc = json.loads(
-        runner.invoke(app, ["table", "lenet", "--input", "h=32,36", "--input", "w=32,40", "-f", "json"]).stdout
-    )
+    doc = json.loads(invoke(["table", "lenet", "--input", "h=32,36", "--input", "w=32,40", "-f", "json"]).stdout)
     rows = doc["rows"]
     assert [row["label"] for row in rows] == ["h=32 w=32", "h=32 w=40", "h=36 w=32", "h=36 w=40"]
     assert rows[1]["values"] == {"h": 32, "w": 40}
@@ -227,14 +210,14 @@ def test_inputs_combine_across_dimensions() -> None:
     ],
 )
 def test_bad_input_values_exit_2(args: list[str], words: str) -> None:
-    result = runner.invoke(app, ["table", "lstm_lm", *args])
+    result = invoke(["table", "lstm_lm", *args])
     assert result.exit_code == 2, result.output
     assert words in result.output and "Traceback" not in result.output
 
 
 def test_a_network_that_does_not_fit_the_new_input_says_which_value() -> None:
     # h=8 is refused (CONV2's 5-wide window on 2 rows), h=32 is LeNet: its row still shows.
-    result = runner.invoke(app, ["table", "lenet", "--input", "h=8,32"])
+    result = invoke(["table", "lenet", "--input", "h=8,32"])
     assert result.exit_code == 0
     assert "lenet.yaml:8:" in result.stderr and "(at --input h=8)" in result.stderr
     rows = [line for line in result.stdout.splitlines() if line.startswith("h=")]
@@ -246,7 +229,7 @@ def test_a_tied_weight_counted_twice_is_explained(tmp_path: Path) -> None:
     # By hand: 476 parameters (test above); the head's 20*6 = 120 tied weights counted again give 596.
     path = tmp_path / "tied.yaml"
     path.write_text(TIED + "expect:\n  total: {params: 596}\n")
-    result = runner.invoke(app, ["check", str(path)])
+    result = invoke(["check", str(path)])
     assert result.exit_code == 1
     assert "596 counts the 120 tied weights twice" in result.output and ": 476" in result.output
 

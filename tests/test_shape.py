@@ -6,18 +6,11 @@ import pickle
 from pathlib import Path
 
 import pytest
+from helpers import invoke, trace_of
 from needs import needs_module
-from typer.testing import CliRunner
 
-from cnncalc.cli import app
-from cnncalc.engine import Trace, propagate
 from cnncalc.errors import SpecError
 from cnncalc.shape import Shape, flat, layouts_text
-from cnncalc.spec import loads_spec
-
-
-def trace_of(text: str) -> Trace:
-    return propagate(loads_spec(text, "t.yaml"), "t.yaml")
 
 
 def test_axes_by_name() -> None:
@@ -66,7 +59,7 @@ def test_input_spellings(dims: str, axes: str, sizes: tuple[int, ...]) -> None:
 def check_output(text: str, tmp_path: Path) -> str:
     spec = tmp_path / "n.yaml"
     spec.write_text(text)
-    return CliRunner().invoke(app, ["check", str(spec)]).output
+    return invoke(["check", str(spec)]).output
 
 
 def test_dense_on_a_sequence_of_vectors_acts_on_the_features(tmp_path: Path) -> None:

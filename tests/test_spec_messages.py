@@ -6,23 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from cnncalc.cli import app
-from cnncalc.engine import propagate
-from cnncalc.errors import SpecError
-from cnncalc.spec import loads_spec
-
-
-def error_of(text: str) -> str:
-    with pytest.raises(SpecError) as caught:
-        propagate(loads_spec(text, "net.yaml"), "net.yaml")
-    return str(caught.value)
-
-
-def cli(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), env={"COLUMNS": "200", "NO_COLOR": "1"})
-    return result.exit_code, result.stdout, result.stderr
+from helpers import error_of, wide_cli
 
 
 @pytest.mark.parametrize("label", ["upsample#1", "stage.1/conv#2"])
@@ -41,14 +25,14 @@ def test_a_display_label_in_from_says_to_give_the_layer_a_name(label: str) -> No
 @pytest.mark.parametrize("command", [["table"], ["draw"], ["diff", "lenet"]])
 def test_a_spec_that_is_not_there_has_no_position_and_a_close_bundled_name(command: list[str]) -> None:
     args = [*command, "resnet5"] if command[0] != "diff" else ["diff", "resnet5", "lenet"]
-    code, out, err = cli(*args)
+    code, out, err = wide_cli(*args)
     assert (code, out) == (2, "")
     assert err == "resnet5: no such file, and no bundled spec of that name; did you mean 'resnet50'?\n"
 
 
 def test_a_folder_or_a_missing_path_has_no_position(tmp_path: Path) -> None:
-    assert cli("table", str(tmp_path))[2] == f"{tmp_path}: is a directory, not a spec file\n"
-    assert cli("check", f"{tmp_path}/gone.yaml")[2] == f"{tmp_path}/gone.yaml: no such file or folder\n"
+    assert wide_cli("table", str(tmp_path))[2] == f"{tmp_path}: is a directory, not a spec file\n"
+    assert wide_cli("check", f"{tmp_path}/gone.yaml")[2] == f"{tmp_path}/gone.yaml: no such file or folder\n"
 
 
 def test_an_expression_error_after_non_ascii_text_is_at_its_character_column() -> None:

@@ -25,7 +25,7 @@ def _name(call: ast.Call) -> str:
     return func.id if isinstance(func, ast.Name) else ""
 
 
-@pytest.mark.parametrize("path", sorted(TESTS.glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(TESTS.rglob("*.py")), ids=lambda p: str(p.relative_to(TESTS)))
 def test_every_subprocess_has_a_timeout(path: Path) -> None:
     """A hung child fails its test in minutes instead of stalling CI until its own limit."""
     waiting = ("subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output")
@@ -34,7 +34,7 @@ def test_every_subprocess_has_a_timeout(path: Path) -> None:
             assert any(k.arg == "timeout" for k in call.keywords), f"{path.name}:{call.lineno}: no timeout"
 
 
-@pytest.mark.parametrize("path", sorted(TESTS.glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted(TESTS.rglob("*.py")), ids=lambda p: str(p.relative_to(TESTS)))
 def test_no_silent_skip_of_a_missing_tool(path: Path) -> None:
     """Missing tools go through tests/needs.py, which fails in CI instead of skipping."""
     for call in _calls(path):
@@ -105,8 +105,9 @@ def test_property_tests_draw_new_examples_in_ci_and_replay_a_seed(monkeypatch: p
 
 
 def test_property_tests_discard_nothing_and_spell_the_variables_right() -> None:
-    verify = TESTS / "test_verify.py"
-    assert not [c.lineno for c in _calls(verify) if _name(c) in ("assume", "hypothesis.assume")], "draw valid inputs"
+    drawing = [*(TESTS / "verify").glob("test_verify_*.py"), *(TESTS / "cases").glob("*.py")]
+    for path in drawing:
+        assert not [c.lineno for c in _calls(path) if _name(c) in ("assume", "hypothesis.assume")], "draw valid inputs"
     typo = "CNC" + "CALC"  # spelled apart, so that this file passes its own check
-    for path in [*TESTS.glob("*.py"), ROOT / "README.md", *(ROOT / "docs").glob("*.md")]:
+    for path in [*TESTS.rglob("*.py"), ROOT / "README.md", *(ROOT / "docs").glob("*.md")]:
         assert typo not in path.read_text(encoding="utf-8"), f"{path.name}: the prefix is CNNCALC_"

@@ -6,11 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from typer.testing import CliRunner
-
-from cnncalc.cli import app
-
-runner = CliRunner()
+from helpers import invoke
 
 # GPT-2 small, worked from the formulas (as in test_zoo): per block of width 768, 12 heads and a
 # 3072-wide feed-forward at L tokens, 4*L*768*768 + 2*L*L*768 + 2*L*768*3072, and the tied head
@@ -24,12 +20,12 @@ def gpt2_macs(length: int) -> int:
     return 12 * (4 * length * 768 * 768 + 2 * length * length * 768 + 2 * length * 768 * 3072) + length * 768 * 50_257
 
 
-def invoke(*args: str) -> Any:
-    return runner.invoke(app, ["table", *args])
+def table(*args: str) -> Any:
+    return invoke(["table", *args])
 
 
 def test_json_is_a_versioned_document_with_every_total() -> None:
-    result = invoke("gpt2_small", "--input", "l=128,512", "--train", "adam", "-f", "json")
+    result = table("gpt2_small", "--input", "l=128,512", "--train", "adam", "-f", "json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["schema_version"] == 1
@@ -50,33 +46,33 @@ def test_json_is_a_versioned_document_with_every_total() -> None:
         assert total["kv_cache_bytes"] == KV_PER_TOKEN * length
         assert row["memory"]["training"]["optimizer"] == "adam"
         # The peaks are the single-input report's, figure for figure.
-        single = json.loads(invoke("gpt2_small", "--input", f"l={length}", "--train", "adam", "-f", "json").stdout)
+        single = json.loads(table("gpt2_small", "--input", f"l={length}", "--train", "adam", "-f", "json").stdout)
         assert row["memory"] == single["memory"] and row["total"] == single["total"]
         assert row["memory"]["inference_peak_bytes"] > 4 * GPT2_PARAMS  # the weights and some activations
 
 
 def test_shapes_are_lists_in_the_layout_asked_for() -> None:
-    doc = json.loads(invoke("lenet", "--input", "h=32,36", "--layout", "chw", "-f", "json").stdout)
+    doc = json.loads(table("lenet", "--input", "h=32,36", "--layout", "chw", "-f", "json").stdout)
     assert [r["input"]["shape"] for r in doc["rows"]] == [[3, 32, 32], [3, 36, 32]]
     assert doc["layout"] == "chw"
     assert [r["total"]["output_shape"] for r in doc["rows"]] == [[10], [10]]
 
 
 def test_the_table_shows_the_peaks_and_train_only_when_asked() -> None:
-    plain = invoke("gpt2_small", "--input", "l=128,512").stdout
-    trained = invoke("gpt2_small", "--input", "l=128,512", "--train", "adam").stdout
+    plain = table("gpt2_small", "--input", "l=128,512").stdout
+    trained = table("gpt2_small", "--input", "l=128,512", "--train", "adam").stdout
     for out in (plain, trained):
         assert "KV cache" in out and "inference peak" in out and "buffers" in out
         # 73,728 * 128 = 9,437,184 bytes = 9.0 MiB; * 512 = 36.0 MiB.
         assert "9.0 MiB" in out.splitlines()[3] and "36.0 MiB" in out.splitlines()[4]
     assert "training peak" not in plain and "training peak" in trained
-    csv_lines = invoke("gpt2_small", "--input", "l=128,512", "-f", "csv").stdout.splitlines()
+    csv_lines = table("gpt2_small", "--input", "l=128,512", "-f", "csv").stdout.splitlines()
     assert csv_lines[0].split(",")[-3:] == ["inference_peak_bytes", "training_peak_bytes", "refused"]
     assert csv_lines[1].split(",")[:6] == ["l=128", "128", "128x50257", str(GPT2_PARAMS), "0", str(gpt2_macs(128))]
 
 
 def test_a_refused_value_is_its_own_row_and_the_rest_are_counted() -> None:
-    result = invoke("gpt2_small", "--input", "l=128,4096", "-f", "json")
+    result = table("gpt2_small", "--input", "l=128,4096", "-f", "json")
     assert result.exit_code == 0
     rows = json.loads(result.stdout)["rows"]
     assert rows[0]["total"]["macs"] == gpt2_macs(128)
@@ -88,7 +84,7 @@ def test_a_refused_value_is_its_own_row_and_the_rest_are_counted() -> None:
 
 
 def test_every_value_refused_exits_2_with_each_reason() -> None:
-    result = invoke("gpt2_small", "--input", "l=2048,4096")
+    result = table("gpt2_small", "--input", "l=2048,4096")
     assert result.exit_code == 2
     lines = [line for line in result.stdout.splitlines() if line.startswith("l=")]
     assert [line.split()[:2] for line in lines] == [["l=2048", "refused:"], ["l=4096", "refused:"]]
@@ -96,6 +92,6 @@ def test_every_value_refused_exits_2_with_each_reason() -> None:
 
 def test_options_a_sweep_cannot_honour_are_usage_errors() -> None:
     for extra in (["--depth", "1"], ["--verify"]):
-        result = invoke("gpt2_small", "--input", "l=128,512", *extra)
+        result = table("gpt2_small", "--input", "l=128,512", *extra)
         assert result.exit_code == 2, extra
         assert "give --input one value per dimension" in result.stderr and not result.stdout

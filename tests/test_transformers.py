@@ -14,21 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import error_of, invoke, trace_of
 from needs import needs_module
-from typer.testing import CliRunner
 
-from cnncalc.cli import app
-from cnncalc.engine import Trace, propagate
+from cnncalc.engine import propagate
 from cnncalc.figures import totals
-from cnncalc.spec import load_spec, loads_spec
+from cnncalc.spec import load_spec
 from cnncalc.zoo import zoo_dir
 
-runner = CliRunner()
 pytestmark = pytest.mark.filterwarnings("ignore:TF32 acceleration on top of oneDNN")
-
-
-def trace_of(text: str) -> Trace:
-    return propagate(loads_spec(text, "t.yaml"), "t.yaml")
 
 
 def encoder_stack(length: int, layers: int, extra: str) -> str:
@@ -190,29 +184,20 @@ def test_llama_tiny_against_a_hand_built_pytorch_model() -> None:
 def test_llama_tiny_kv_cache_in_the_totals() -> None:
     # 2 (keys, values) * 4 layers * 2 kv heads * 32 wide * 4 bytes = 2,048 bytes per token;
     # at 128 tokens 262,144, for a batch of 3 786,432; in float16 half of each.
-    result = runner.invoke(app, ["table", "llama_tiny", "--format", "json", "--batch", "3"])
+    result = invoke(["table", "llama_tiny", "--format", "json", "--batch", "3"])
     assert result.exit_code == 0, result.output
     total = json.loads(result.output)["total"]
     assert (total["kv_cache_bytes_per_token"], total["kv_cache_bytes"]) == (2_048, 786_432)
-    result = runner.invoke(app, ["table", "llama_tiny", "--dtype", "float16"])
+    result = invoke(["table", "llama_tiny", "--dtype", "float16"])
     assert "kv cache 1.0 KiB per token · 128.0 KiB at 128 tokens per sample" in " ".join(result.output.split())
 
 
 def test_no_kv_cache_without_causal_attention(tmp_path: Path) -> None:
     spec = tmp_path / "encoder.yaml"
     spec.write_text(encoder_stack(8, 1, "eps: 1.0e-5"), encoding="utf-8")
-    result = runner.invoke(app, ["table", str(spec), "--format", "json"])
+    result = invoke(["table", str(spec), "--format", "json"])
     assert result.exit_code == 0, result.output
     assert "kv_cache_bytes" not in json.loads(result.output)["total"]
-
-
-def error_of(text: str) -> str:
-    from cnncalc.errors import SpecError
-
-    with pytest.raises(SpecError) as caught:
-        propagate(loads_spec(text, "net.yaml"), "net.yaml")
-    assert len(caught.value.diagnostics) == 1
-    return str(caught.value.diagnostics[0])
 
 
 @pytest.mark.parametrize(

@@ -92,7 +92,7 @@ def test_help_lists_each_command_with_a_whole_sentence() -> None:
 
 
 def test_layers_shows_only_the_kinds_asked_for() -> None:
-    from tests.test_core import run
+    from helpers import run
 
     shown = run("layers", "attention", "rmsnorm")
     assert shown.returncode == 0, shown.stderr
@@ -102,7 +102,7 @@ def test_layers_shows_only_the_kinds_asked_for() -> None:
 
 
 def test_layers_refuses_an_unknown_kind_with_a_guess() -> None:
-    from tests.test_core import run
+    from helpers import run
 
     refused = run("layers", "atention")
     assert refused.returncode == 2
@@ -111,7 +111,7 @@ def test_layers_refuses_an_unknown_kind_with_a_guess() -> None:
 
 
 def test_layers_says_what_rmsnorm_eps_none_means() -> None:
-    from tests.test_core import run
+    from helpers import run
 
     # nn.RMSNorm(eps=None) uses torch.finfo(x.dtype).eps: the default must say so, not a bare None.
     out = run("layers", "rmsnorm").stdout
@@ -119,7 +119,7 @@ def test_layers_says_what_rmsnorm_eps_none_means() -> None:
 
 
 def test_token_id_inputs_are_labelled_as_tokens() -> None:
-    from tests.test_core import run
+    from helpers import run
 
     # BERT-base reads 128 token ids, GPT-2 small 1,024 (their specs' `input: {l: ...}`).
     assert "· input 128 tokens ·" in run("table", "bert_base").stdout.splitlines()[0]

@@ -3,104 +3,56 @@ per kind (or per family of sizes, such as conv in 1, 2 and 3 dimensions); import
 kind's module registers the kind by its `type` name. `cnncalc.layers.api` is what a kind,
 and the rest of cnncalc, imports from here; the `_` modules are private to this package.
 
-`MANIFEST` below lists every kind, grouped by family (the package) with the module that
-defines it. A run imports only the modules of the kinds its spec uses (importing every
-kind costs about as much as the rest of a small run), so the manifest is plain data, read
-without importing anything. Adding a kind: write its module in its family's package, add
-one line here, add its cases (tests check that the manifest and the modules'
-`type: Literal[...]` agree), and regenerate the docs (`python -m cnncalc.docs`).
+`MANIFEST` lists every kind, grouped by family (the package) with the module that defines
+it. A run imports only the modules of the kinds its spec uses (importing every kind costs
+about as much as the rest of a small run), so the manifest is read from the family
+packages' source text, never by importing them: each module's `type: Literal["..."]`
+lines, in the order it declares them. Adding a kind is writing its module in its family's
+package (and its case file, tests/cases/<kind>.py); nothing here changes. A new family is
+a new package and a name in `FAMILIES`, which orders them.
 """
 
 from __future__ import annotations
 
 import importlib
+import re
+from pathlib import Path
 
 from cnncalc.layers._base import REGISTRY, Layer
 
+# The families (packages), in the order the docs' kind table lists them.
+FAMILIES = (
+    "conv",
+    "linear",
+    "pool",
+    "norm",
+    "activation",
+    "shape",
+    "merge",
+    "composite",
+    "recurrent",
+    "attention",
+    "embedding",
+)
+# A kind's declaration in its module: `type: Literal["conv"]` (either quote).
+_DECLARED = re.compile(r"""^\s+type:\s*Literal\[\s*["']([A-Za-z0-9_]+)["']\s*\]""", re.MULTILINE)
+
+
+def _read_manifest(root: Path) -> dict[str, dict[str, tuple[str, ...]]]:
+    """family -> module -> the kinds that module declares, read from the sources under `root`
+    (modules by name within a family; `_` modules are helpers, never kinds)."""
+    return {
+        family: {
+            path.stem: tuple(_DECLARED.findall(path.read_text(encoding="utf-8")))
+            for path in sorted((root / family).glob("*.py"))
+            if not path.name.startswith("_")
+        }
+        for family in FAMILIES
+    }
+
+
 # family (the package) -> module -> the kinds (`type:` names) that module defines.
-MANIFEST: dict[str, dict[str, tuple[str, ...]]] = {
-    "conv": {
-        "conv": ("conv", "conv1d", "conv3d"),
-        "conv_transpose": ("conv_transpose", "conv_transpose1d", "conv_transpose3d"),
-        "depthwise_conv": ("depthwise_conv",),
-        "separable_conv": ("separable_conv",),
-    },
-    "linear": {
-        "dense": ("dense",),
-        "scale": ("scale",),
-    },
-    "pool": {
-        "pool": ("maxpool", "maxpool1d", "maxpool3d", "avgpool", "avgpool1d", "avgpool3d"),
-        "global_pool": ("global_avgpool", "global_maxpool", "adaptive_avgpool", "adaptive_maxpool"),
-        "token_mean": ("token_mean",),
-    },
-    "norm": {
-        "batchnorm": ("batchnorm",),
-        "groupnorm": ("groupnorm",),
-        "layernorm": ("layernorm",),
-        "rmsnorm": ("rmsnorm",),
-    },
-    "activation": {
-        "activation": (
-            "relu",
-            "relu6",
-            "leaky_relu",
-            "sigmoid",
-            "tanh",
-            "gelu",
-            "silu",
-            "hardswish",
-            "softmax",
-            "hardsigmoid",
-            "hardtanh",
-            "elu",
-            "selu",
-            "mish",
-            "softplus",
-            "log_softmax",
-            "prelu",  # learned slopes: a layer, never an `activation:`
-            "glu",  # halves the channels: a layer, never an `activation:`
-        ),
-    },
-    "shape": {
-        "flatten": ("flatten",),
-        "identity": ("identity",),
-        "dropout": ("dropout",),  # the identity at inference: values keep their place
-        "crop": ("crop",),
-        "zeropad": ("zeropad",),
-        "pad": ("pad",),
-        "upsample": ("upsample",),
-        "channel_shuffle": ("channel_shuffle",),
-        "slice": ("slice",),
-        "stochastic_depth": ("stochastic_depth", "drop_path"),  # the identity at inference
-        "permute": ("permute", "transpose"),
-        "reshape": ("reshape",),
-        "select": ("select",),
-    },
-    "merge": {
-        "merge": ("add", "concat", "multiply"),
-    },
-    "composite": {
-        "residual": ("residual",),
-        "parallel": ("parallel",),
-    },
-    "recurrent": {
-        "recurrent": ("rnn", "gru", "lstm"),
-    },
-    "attention": {
-        "attention": ("attention",),
-        "transformer": ("transformer_encoder_layer", "transformer_decoder_layer"),
-        "gated_ffn": ("gated_ffn",),
-        "matmul": ("matmul",),
-    },
-    "embedding": {
-        "embedding": ("embedding",),
-        "position_embedding": ("position_embedding",),
-        "segment_embedding": ("segment_embedding",),
-        "positional_encoding": ("positional_encoding",),
-        "class_token": ("class_token",),
-    },
-}
+MANIFEST: dict[str, dict[str, tuple[str, ...]]] = _read_manifest(Path(__file__).parent)
 
 
 def _index(manifest: dict[str, dict[str, tuple[str, ...]]]) -> dict[str, tuple[str, str]]:

@@ -1,0 +1,31 @@
+"""`hardsigmoid`: its hand-worked cases, the PyTorch a user would write for each, and the ranges
+random specs draw it from (tests/cases/__init__.py says what each part is)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from cases._random import Random, simple
+
+CASES = """
+- about: hardsigmoid, MobileNetV3's gate
+  input: {h: 2, w: 2, c: 3}
+  layer: {type: hardsigmoid}
+  shape: [2, 2, 3]      # elementwise: the shape stays
+  trainable: 0
+  macs: 0               # no weights, no multiply-accumulate
+"""
+
+
+def torch_modules() -> dict[str, Callable[[], Any]]:
+    """The PyTorch module for each case, by its `about`, never through cnncalc's builders.
+    Shapes are channels first: (C, H, W), (C, L)."""
+    from torch import nn
+
+    return {
+        "hardsigmoid, MobileNetV3's gate": lambda: nn.Hardsigmoid(),
+    }
+
+
+RANDOM = Random(layer=simple())
