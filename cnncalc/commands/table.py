@@ -16,15 +16,21 @@ from cnncalc.options import (
     WIDE_HELP,
     BatchOption,
     Device,
+    DeviceMemoryOption,
     DeviceOption,
     DType,
     DTypeOption,
+    GpusOption,
     InputOption,
     Layout,
     MasterWeightsOption,
     Optimizer,
+    OptimizerBitsOption,
     Options,
+    PipelineParallelOption,
     SpecArgument,
+    TensorParallelOption,
+    ZeroOption,
     count_option,
     depth_option,
     format_option,
@@ -66,6 +72,12 @@ def table(
         Optimizer | None, train_option("Also the peak memory of one training step with this optimizer, in parts.")
     ] = None,
     master_weights: MasterWeightsOption = None,
+    optimizer_bits: OptimizerBitsOption = 32,
+    gpus: GpusOption = 1,
+    zero: ZeroOption = 0,
+    tensor_parallel: TensorParallelOption = 1,
+    pipeline_parallel: PipelineParallelOption = 1,
+    device_memory: DeviceMemoryOption = None,
 ) -> Emission:
     """Print each layer's shape, parameters and MACs, and the totals.
 
@@ -75,6 +87,10 @@ def table(
 
     if master_weights is not None and train is None:
         raise typer.BadParameter("--master-weights needs --train", param_hint="'--master-weights'")
+    if optimizer_bits != 32 and train is None:
+        raise typer.BadParameter("--optimizer-bits needs --train", param_hint="'--optimizer-bits'")
+    if zero and gpus == 1:
+        raise typer.BadParameter("--zero shards over --gpus: give --gpus 2 or more", param_hint="'--zero'")
     options = Options(
         format=output_format,
         wide=wide,
@@ -87,6 +103,12 @@ def table(
         train=value(train),
         master_weights=value(master_weights),
         device=device.value,
+        gpus=gpus,
+        zero=zero,
+        tensor_parallel=tensor_parallel,
+        pipeline_parallel=pipeline_parallel,
+        optimizer_bits=optimizer_bits,
+        device_memory=device_memory,
     )
     path = resolved(spec)
     with emit.spec_errors():
