@@ -120,7 +120,8 @@ def budgets(trace: Trace, count: str | None = None, *, memory: bool = False) -> 
         "weights_bytes": t.weights_bytes,
     }
     limits = trace.spec.limits
-    if memory or (limits is not None and limits.memory is not None):
+    device = limits is not None and limits.device_memory is not None
+    if memory or device or (limits is not None and limits.memory is not None):
         from cnncalc.analysis.memory import inference_peak
 
         figures["memory"] = inference_peak(trace.nodes, trace.batch, trace.dtype).total
@@ -131,6 +132,11 @@ def budgets(trace: Trace, count: str | None = None, *, memory: bool = False) -> 
         size = trace.bytes_per_element
         peak = training_peak(trace.nodes, wanted.batch, wanted.optimizer, Precision(size, size))
         figures["train_memory"] = peak.total
+    if device:
+        # The device must hold the larger of the peaks the limits speak of.
+        figures["device_memory"] = max(figures["memory"], figures.get("train_memory", 0))
+        if limits is not None and limits.memory is None and not memory:
+            del figures["memory"]
     if count is None:
         return figures
     from cnncalc.conventions import FLOPS_PER_MAC

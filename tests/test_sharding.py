@@ -188,3 +188,31 @@ def test_the_search_finds_the_boundary_of_any_step(device: int) -> None:
 
     expected = max((b for b in range(1, 200) if peak(b) <= device), default=None)
     assert largest_batch(peak, device, bound=128)[0] == (None if expected is None else min(expected, 128))
+
+
+def check_spec(tmp_path: Path, limits: str) -> tuple[int, str]:
+    # The dense layer at batch 8: inference 880 + 8 x 120 = 1,840 B; a step of Adam 5,440 B.
+    text = (
+        f"name: budget\ninput: {{features: 10, batch: 8}}\nlayers:\n  - {{type: dense, units: 20}}\nlimits: {limits}\n"
+    )
+    (tmp_path / "budget.yaml").write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", str(tmp_path / "budget.yaml")])
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(("limit", "code"), [("1840", 0), ("1839", 1), ("2 KiB", 0)])
+def test_a_device_memory_limit_holds_the_inference_peak(tmp_path: Path, limit: str, code: int) -> None:
+    exit_code, output = check_spec(tmp_path, f"{{device_memory: {limit}}}")
+    assert exit_code == code, output
+    if code:
+        assert "CNC114 device_memory 1,840 bytes at the larger peak" in output
+        assert "budget.yaml:5:25:" in output  # at the limit's value
+
+
+@pytest.mark.parametrize(("limit", "code"), [("5440", 0), ("5439", 1)])
+def test_a_device_memory_limit_holds_the_train_memory_step(tmp_path: Path, limit: str, code: int) -> None:
+    limits = f"{{device_memory: {limit}, train_memory: {{batch: 8, optimizer: adam, max: 1MiB}}}}"
+    exit_code, output = check_spec(tmp_path, limits)
+    assert exit_code == code, output
+    if code:
+        assert "device_memory 5,440 bytes" in output and "train_memory" not in output.split("exceed")[1]

@@ -305,7 +305,11 @@ def _limits_text(analysis: Analysis, limits: Limits) -> str:
         return actual
     shown = []
     for field, limit in limits.budgets().items():
-        show = size_text if field in ("activation_memory", "weights_bytes", "memory", "train_memory") else count_text
+        show = (
+            size_text
+            if field in ("activation_memory", "weights_bytes", "memory", "train_memory", "device_memory")
+            else count_text
+        )
         mark = "✓" if actual[field] <= limit else "✗ over"
         shown.append(f"{field} {show(actual[field])} of {show(limit)} {mark}")
     count = limits.count or analysis.count

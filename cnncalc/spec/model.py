@@ -178,6 +178,11 @@ class Limits(Strict):
     train_memory: TrainMemory | None = Field(
         None, description="Most bytes at the peak of one training step at a batch, with an optimizer."
     )
+    device_memory: Bytes | None = Field(
+        None,
+        description="A device's memory, e.g. 80GiB: the inference peak at the spec's batch must fit it, and so "
+        "must the training step of train_memory where given.",
+    )
     count: PresetName | None = Field(
         None,
         description="Measure params, macs and flops as this tool counts them (fvcore, ptflops, thop...; "
