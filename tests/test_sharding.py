@@ -216,3 +216,24 @@ def test_a_device_memory_limit_holds_the_train_memory_step(tmp_path: Path, limit
     assert exit_code == code, output
     if code:
         assert "device_memory 5,440 bytes" in output and "train_memory" not in output.split("exceed")[1]
+
+
+def test_the_readmes_will_it_fit_example_is_what_the_commands_print(tmp_path: Path, monkeypatch: Any) -> None:
+    # Each `$ cnncalc ...` of the README's language-model block, run; every line shown under
+    # it must be a line it prints (piped: unwrapped).
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Language models: will it fit?")[1].split("```")[1]
+    monkeypatch.chdir(tmp_path)
+    root = Path(__file__).resolve().parent.parent
+    printed: list[str] = []
+    shown = 0
+    for line in section.strip().splitlines():
+        if line.startswith("$ cnncalc "):
+            args = line.removeprefix("$ cnncalc ").replace("tests/data/", f"{root}/tests/data/").split()
+            result = CliRunner().invoke(app, args)
+            assert result.exit_code == 0, result.output
+            printed = result.output.splitlines()
+        else:
+            assert line in printed, line
+            shown += 1
+    assert shown == 4, shown

@@ -289,7 +289,7 @@ def parallel_lines(analysis: Analysis) -> list[tuple[str, str]]:
         else:
             verdict = f"does not fit at batch {batch}, over by {size_text(-fit.headroom)}"
         if fit.largest_batch is None:
-            largest = "not even batch 1 fits"
+            largest = "no batch fits"
         else:
             largest = f"largest batch {fit.largest_batch:,}" + (" (the most searched)" if fit.at_bound else "")
         lines.append(("fits", f"{fit.what} {size_text(fit.peak)} of {size_text(fit.device)}: {verdict}; {largest}"))
