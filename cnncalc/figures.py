@@ -46,6 +46,13 @@ class Totals:
     # cache at the input's sequence length, for the batch (0 without causal attention).
     kv_cache_bytes_per_token: int = 0
     kv_cache_bytes: int = 0
+    # Parameters a token does not use (a mixture of experts' experts it is not routed to).
+    inactive_params: int = 0
+
+    @property
+    def active_params(self) -> int:
+        """Parameters each token uses: all of them less the experts it is not routed to."""
+        return self.params.total - self.inactive_params
 
 
 def totals(trace: Trace, *, macs: Sequence[int] | None = None, params: Sequence[Params] | None = None) -> Totals:
@@ -77,7 +84,22 @@ def totals(trace: Trace, *, macs: Sequence[int] | None = None, params: Sequence[
         output=trace.nodes[-1].output,
         kv_cache_bytes_per_token=per_token * size,
         kv_cache_bytes=cached * trace.batch * size,
+        inactive_params=inactive(trace),
     )
+
+
+def inactive(trace: Trace) -> int:
+    """Parameters a token does not use, over the layers that route tokens (`inactive_params`)."""
+    found = 0
+    routing: dict[type, bool] = {}  # asked of each kind once, as kv_cache does
+    for node in trace.nodes:
+        kind = type(node.layer)
+        if kind not in routing:
+            routing[kind] = hasattr(kind, "inactive_params")
+        if routing[kind]:
+            of_layer = getattr(node.layer, "inactive_params")  # noqa: B009 (a method some kinds have)
+            found += of_layer(node.inputs)
+    return found
 
 
 def kv_cache(trace: Trace) -> tuple[int, int]:

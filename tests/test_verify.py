@@ -983,7 +983,14 @@ def fits(kind: str, rank: int) -> bool:
 
 MERGES = ("add", "concat", "multiply")
 # Kinds on a sequence of vectors (L, D): transformer_spec below draws them.
-TRANSFORMER_KINDS = ("attention", "transformer_encoder_layer", "transformer_decoder_layer", "rmsnorm", "gated_ffn")
+TRANSFORMER_KINDS = (
+    "attention",
+    "transformer_encoder_layer",
+    "transformer_decoder_layer",
+    "rmsnorm",
+    "gated_ffn",
+    "moe",
+)
 COMPOSITES = ("residual", "parallel")
 
 
@@ -1327,6 +1334,16 @@ def _draw_sequence_layer(draw: Draw, kind: str, width: int, memories: dict[str, 
         return layer
     if kind == "rmsnorm":
         return {"type": kind, "affine": draw(st.booleans())}
+    if kind == "moe":
+        experts = draw(st.integers(1, 5))
+        return {
+            "type": kind,
+            "experts": experts,
+            "top_k": draw(st.integers(1, experts)),
+            "hidden": draw(st.integers(1, 8)),
+            "gate": draw(st.sampled_from(["silu", "gelu"])),
+            "shared_experts": draw(st.integers(0, 2)),
+        }
     return {"type": kind, "hidden": draw(st.integers(1, 12)), "gate": draw(st.sampled_from(["silu", "gelu"]))}
 
 

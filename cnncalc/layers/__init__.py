@@ -91,6 +91,7 @@ MANIFEST: dict[str, dict[str, tuple[str, ...]]] = {
         "attention": ("attention",),
         "transformer": ("transformer_encoder_layer", "transformer_decoder_layer"),
         "gated_ffn": ("gated_ffn",),
+        "moe": ("moe",),
         "matmul": ("matmul",),
     },
     "embedding": {

@@ -186,7 +186,10 @@ def summary_lines(analysis: Analysis, view: View) -> list[tuple[str, str]]:
             "params",
             f"{count(t.params.total)}  (trainable {count(t.params.trainable)} · "
             f"non-trainable {count(t.params.non_trainable)} · buffers {count(t.params.buffers)}) "
-            f"· weights {size_text(t.weights_bytes)}",
+            f"· weights {size_text(t.weights_bytes)}"
+            + (
+                f" · active per token {count(t.active_params)} (top-k routed experts only)" if t.inactive_params else ""
+            ),
         ),
         (
             "compute",

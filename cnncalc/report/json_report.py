@@ -87,6 +87,7 @@ def document(analysis: Analysis, view: View, *, layers: bool = True) -> dict[str
                 if totals.kv_cache_bytes_per_token
                 else {}
             ),
+            **({"active_params_per_token": totals.active_params} if totals.inactive_params else {}),
         },
         "memory": memory_document(analysis),
         "claims": [
