@@ -100,6 +100,23 @@ def test_zero_3_divides_the_weights_and_peaks_in_the_forward(tmp_path: Path) -> 
     assert memory["parallel"]["model_states_bytes"] == 440
 
 
+def test_zero_1_keeps_the_gradients_backward_is_making_whole(tmp_path: Path) -> None:
+    # Dense 10 -> 20 -> 30, SGD, float32: weights (220 + 630) x 4 = 3,400 B. In backward at
+    # the first layer: the second's gradients 2,520, the first's being made 880, the input
+    # 40 and the first output's gradient 80: 3,400 + 3,400 + 120 = 6,920 (the start holds
+    # 3,400 + 3,400 + 40). Stage 1 shards neither weights nor gradients: 6,920 per GPU too,
+    # the gradients being made counted as gradients, not as the update's temporaries.
+    two = "name: two\ninput: {features: 10}\nlayers:\n  - {type: dense, units: 20}\n  - {type: dense, units: 30}\n"
+    memory = table_json(tmp_path, two, "--train", "sgd", "--gpus", "4", "--zero", "1")
+    assert (memory["training"]["peak_bytes"], memory["training"]["phase"]) == (6_920, "backward")
+    assert memory["training"]["parts"] == {
+        "weights": 3_400,
+        "optimizer state": 0,
+        "gradients": 3_400,
+        "activations": 120,
+    }
+
+
 def test_tensor_parallel_divides_weights_and_activations(tmp_path: Path) -> None:
     # T = 2: weights 880 / 2 = 440, activations (40 + 80) / 2 = 60: 500 a GPU.
     memory = table_json(tmp_path, SMALL_SPEC, "--tensor-parallel", "2")
