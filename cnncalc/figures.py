@@ -155,8 +155,28 @@ def budgets(trace: Trace, count: str | None = None, *, memory: bool = False) -> 
         peak = training_peak(trace.nodes, wanted.batch, wanted.optimizer, Precision(size, size))
         figures["train_memory"] = peak.total
     if device:
-        # The device must hold the larger of the peaks the limits speak of.
+        # The device must hold the larger of the peaks the spec speaks of: inference, the
+        # train_memory step, and the step of its `training:` (per GPU).
         figures["device_memory"] = max(figures["memory"], figures.get("train_memory", 0))
+        if trace.spec.training is not None:
+            from cnncalc.analysis import analyse
+            from cnncalc.options import Options
+
+            section = trace.spec.training
+            training = Options(
+                train=section.optimizer,
+                master_weights=section.master_weights,
+                optimizer_bits=section.optimizer_bits,
+                gpus=section.gpus,
+                zero=section.zero,
+                tensor_parallel=section.tensor_parallel,
+                pipeline_parallel=section.pipeline_parallel,
+            )
+            analysis = analyse(trace, training, claims=False)
+            step = analysis.training_memory
+            assert step is not None
+            # Per GPU: the inference peak too is the sharded one.
+            figures["device_memory"] = max(figures.get("train_memory", 0), analysis.inference_memory.total, step.total)
         if limits is not None and limits.memory is None and not memory:
             del figures["memory"]
     if count is None:

@@ -222,7 +222,7 @@ def test_a_device_memory_limit_holds_the_inference_peak(tmp_path: Path, limit: s
     exit_code, output = check_spec(tmp_path, f"{{device_memory: {limit}}}")
     assert exit_code == code, output
     if code:
-        assert "CNC114 device_memory 1,840 bytes at the larger peak" in output
+        assert "CNC114 device_memory 1,840 bytes at the largest peak" in output
         assert "budget.yaml:5:25:" in output  # at the limit's value
 
 
@@ -254,3 +254,43 @@ def test_the_readmes_will_it_fit_example_is_what_the_commands_print(tmp_path: Pa
             assert line in printed, line
             shown += 1
     assert shown == 4, shown
+
+
+# A spec's `training:` section: the defaults of --train and the options beside it.
+TRAINED = SMALL_SPEC + "training: {optimizer: sgd, gpus: 4, zero: 3}\n"
+
+
+def test_a_training_section_is_as_the_options(tmp_path: Path) -> None:
+    from_spec = table_json(tmp_path, TRAINED)
+    from_flags = table_json(tmp_path, SMALL_SPEC, "--train", "sgd", "--gpus", "4", "--zero", "3")
+    assert from_spec == from_flags
+    # As test_zero_3_... at batch 1: 220 + 220 + 40 = 480 a GPU at the start.
+    assert from_spec["training"]["peak_bytes"] == 480
+
+
+def test_the_command_line_overrides_the_training_section(tmp_path: Path) -> None:
+    # Adam under ZeRO-2 on the spec's 4 GPUs: state 2 x 880 / 4 = 440, gradients 880 / 4 = 220.
+    memory = table_json(tmp_path, TRAINED, "--train", "adam", "--zero", "2")
+    assert memory["training"]["optimizer"] == "adam"
+    assert memory["parallel"]["model_states"] == {"weights": 880, "gradients": 220, "optimizer state": 440}
+
+
+def test_device_memory_holds_the_training_sections_step_per_gpu(tmp_path: Path) -> None:
+    # At batch 8 under ZeRO-3 on 4 GPUs: the forward's 220 + 8 x 120 = 1,180 a GPU, more than
+    # the start's 220 + 220 + 320; inference per GPU 1,180 as well.
+    path = tmp_path / "budget.yaml"
+    text = TRAINED.replace("{features: 10}", "{features: 10, batch: 8}") + "limits: {device_memory: 1000}\n"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", str(path)])
+    assert result.exit_code == 1
+    assert "device_memory 1,180 bytes at the largest peak" in result.output
+    path.write_text(text.replace("1000", "1180"), encoding="utf-8")
+    assert CliRunner().invoke(app, ["check", str(path)]).exit_code == 0
+
+
+def test_a_bad_training_field_is_positioned(tmp_path: Path) -> None:
+    path = tmp_path / "net.yaml"
+    path.write_text(SMALL_SPEC + "training: {optimizer: sgd, zero: 4}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["table", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}:5:" in result.output and "zero" in result.output

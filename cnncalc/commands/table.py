@@ -4,7 +4,7 @@ at several values, one totals row per value (a sweep)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -89,8 +89,6 @@ def table(
         raise typer.BadParameter("--master-weights needs --train", param_hint="'--master-weights'")
     if optimizer_bits != 32 and train is None:
         raise typer.BadParameter("--optimizer-bits needs --train", param_hint="'--optimizer-bits'")
-    if zero and gpus == 1:
-        raise typer.BadParameter("--zero shards over --gpus: give --gpus 2 or more", param_hint="'--zero'")
     options = Options(
         format=output_format,
         wide=wide,
@@ -113,9 +111,30 @@ def table(
     path = resolved(spec)
     with emit.spec_errors():
         loaded = load_spec(path)
+    options = with_training(options, loaded)
+    if options.zero and options.gpus == 1:
+        raise typer.BadParameter("--zero shards over --gpus: give --gpus 2 or more", param_hint="'--zero'")
     if not options.inputs:
         return tabled(loaded, path, options, verify, None)
     return at_inputs(loaded, path, options, verify)
+
+
+def with_training(options: Options, spec: Spec) -> Options:
+    """`options` with the spec's `training:` wherever the command line left the default."""
+    training = spec.training
+    if training is None:
+        return options
+    given: dict[str, Any] = {
+        "train": training.optimizer,
+        "master_weights": training.master_weights,
+        "optimizer_bits": training.optimizer_bits,
+        "gpus": training.gpus,
+        "zero": training.zero,
+        "tensor_parallel": training.tensor_parallel,
+        "pipeline_parallel": training.pipeline_parallel,
+    }
+    default = Options()
+    return replace(options, **{k: v for k, v in given.items() if getattr(options, k) == getattr(default, k)})
 
 
 def at_inputs(spec: Spec, path: str, options: Options, verify: bool) -> Emission:
