@@ -46,6 +46,13 @@ class Totals:
     # cache at the input's sequence length, for the batch (0 without causal attention).
     kv_cache_bytes_per_token: int = 0
     kv_cache_bytes: int = 0
+    # Parameters a token does not use (a mixture of experts' experts it is not routed to).
+    inactive_params: int = 0
+
+    @property
+    def active_params(self) -> int:
+        """Parameters each token uses: all of them less the experts it is not routed to."""
+        return self.params.total - self.inactive_params
 
 
 def totals(trace: Trace, *, macs: Sequence[int] | None = None, params: Sequence[Params] | None = None) -> Totals:
@@ -77,7 +84,22 @@ def totals(trace: Trace, *, macs: Sequence[int] | None = None, params: Sequence[
         output=trace.nodes[-1].output,
         kv_cache_bytes_per_token=per_token * size,
         kv_cache_bytes=cached * trace.batch * size,
+        inactive_params=inactive(trace),
     )
+
+
+def inactive(trace: Trace) -> int:
+    """Parameters a token does not use, over the layers that route tokens (`inactive_params`)."""
+    found = 0
+    routing: dict[type, bool] = {}  # asked of each kind once, as kv_cache does
+    for node in trace.nodes:
+        kind = type(node.layer)
+        if kind not in routing:
+            routing[kind] = hasattr(kind, "inactive_params")
+        if routing[kind]:
+            of_layer = getattr(node.layer, "inactive_params")  # noqa: B009 (a method some kinds have)
+            found += of_layer(node.inputs)
+    return found
 
 
 def kv_cache(trace: Trace) -> tuple[int, int]:
@@ -120,7 +142,8 @@ def budgets(trace: Trace, count: str | None = None, *, memory: bool = False) -> 
         "weights_bytes": t.weights_bytes,
     }
     limits = trace.spec.limits
-    if memory or (limits is not None and limits.memory is not None):
+    device = limits is not None and limits.device_memory is not None
+    if memory or device or (limits is not None and limits.memory is not None):
         from cnncalc.analysis.memory import inference_peak
 
         figures["memory"] = inference_peak(trace.nodes, trace.batch, trace.dtype).total
@@ -131,6 +154,31 @@ def budgets(trace: Trace, count: str | None = None, *, memory: bool = False) -> 
         size = trace.bytes_per_element
         peak = training_peak(trace.nodes, wanted.batch, wanted.optimizer, Precision(size, size))
         figures["train_memory"] = peak.total
+    if device:
+        # The device must hold the larger of the peaks the spec speaks of: inference, the
+        # train_memory step, and the step of its `training:` (per GPU).
+        figures["device_memory"] = max(figures["memory"], figures.get("train_memory", 0))
+        if trace.spec.training is not None:
+            from cnncalc.analysis import analyse
+            from cnncalc.options import Options
+
+            section = trace.spec.training
+            training = Options(
+                train=section.optimizer,
+                master_weights=section.master_weights,
+                optimizer_bits=section.optimizer_bits,
+                gpus=section.gpus,
+                zero=section.zero,
+                tensor_parallel=section.tensor_parallel,
+                pipeline_parallel=section.pipeline_parallel,
+            )
+            analysis = analyse(trace, training, claims=False)
+            step = analysis.training_memory
+            assert step is not None
+            # Per GPU: the inference peak too is the sharded one.
+            figures["device_memory"] = max(figures.get("train_memory", 0), analysis.inference_memory.total, step.total)
+        if limits is not None and limits.memory is None and not memory:
+            del figures["memory"]
     if count is None:
         return figures
     from cnncalc.conventions import FLOPS_PER_MAC

@@ -74,6 +74,13 @@ class Options:
     train: str | None = None
     master_weights: str | None = None
     device: str = "auto"
+    # Spread over GPUs (cnncalc.analysis.sharding), 8-bit optimizer state, a device to fit.
+    gpus: int = 1
+    zero: int = 0
+    tensor_parallel: int = 1
+    pipeline_parallel: int = 1
+    optimizer_bits: int = 32
+    device_memory: int | None = None
 
 
 def choice(kind: type[E], aliases: dict[str, str] | None = None) -> Callable[[Any], E]:
@@ -205,6 +212,34 @@ def batch_option(help: str = "Batch size for MACs and activations.") -> Any:
     return typer.Option(parser=whole(1), metavar="N", help=help)
 
 
+def size(value: Any) -> int:
+    """A number of bytes, `80GiB`, `24 GB` or `1000000`."""
+    from cnncalc.spec.model import _bytes
+
+    try:
+        number = _bytes(value)
+        number = int(number)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if number < 1:
+        raise typer.BadParameter(f"{number} is less than 1 byte")
+    return number
+
+
+def zero_stage(value: Any) -> int:
+    """A ZeRO stage: 0, 1, 2 or 3."""
+    if str(value) not in ("0", "1", "2", "3"):
+        raise typer.BadParameter(f"'{value}' is not one of 0, 1, 2, 3")
+    return int(value)
+
+
+def optimizer_bits(value: Any) -> int:
+    """Bits per element of the optimizer's state: 32 (as the weights) or 8 (bitsandbytes)."""
+    if str(value) not in ("8", "32"):
+        raise typer.BadParameter(f"'{value}' is not one of 8, 32")
+    return int(value)
+
+
 SpecArgument = Annotated[
     str, typer.Argument(metavar="SPEC", help="A spec file, or the name of a bundled one (lenet, resnet50).")
 ]
@@ -219,6 +254,56 @@ MasterWeightsOption = Annotated[
     ),
 ]
 LayoutOption = Annotated[Layout, layout_option()]
+GpusOption = Annotated[
+    int,
+    typer.Option(
+        parser=whole(1),
+        metavar="N",
+        help="Memory per GPU when N GPUs train data parallel (the batch is per GPU); see --zero.",
+    ),
+]
+ZeroOption = Annotated[
+    int,
+    typer.Option(
+        parser=zero_stage,
+        metavar="[0|1|2|3]",
+        help="With --gpus: ZeRO stage, sharding the optimizer state (1), the gradients too (2), "
+        "the weights too (3, FSDP).",
+    ),
+]
+TensorParallelOption = Annotated[
+    int,
+    typer.Option(
+        parser=whole(1),
+        metavar="T",
+        help="Memory per GPU with T-way tensor parallelism (weights and activations split T ways).",
+    ),
+]
+PipelineParallelOption = Annotated[
+    int,
+    typer.Option(
+        parser=whole(1),
+        metavar="P",
+        help="Memory per GPU with P pipeline stages (weights split P ways, activations not).",
+    ),
+]
+OptimizerBitsOption = Annotated[
+    int,
+    typer.Option(
+        parser=optimizer_bits,
+        metavar="[8|32]",
+        help="With --train: 8 keeps the optimizer's state in one byte an element (bitsandbytes).",
+    ),
+]
+DeviceMemoryOption = Annotated[
+    int | None,
+    typer.Option(
+        parser=size,
+        metavar="SIZE",
+        help="A GPU's memory (80GiB): say whether inference and the training step fit, the headroom "
+        "and the largest batch that fits.",
+    ),
+]
 DeviceOption = Annotated[
     Device,
     enum_option(Device, "Where PyTorch runs the check: auto (cuda if there, else cpu), cuda, cpu or meta (no memory)."),

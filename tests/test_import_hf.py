@@ -158,7 +158,6 @@ REFUSALS = [
     ("[1, 2]", None, "not a Hugging Face config: expected a JSON object"),
     ('{"hidden_size": 4096}', None, "no 'model_type': cannot tell the model family (supported: llama"),
     ('{"model_type": "t5"}', '"t5"', 'unknown model_type "t5": this importer writes llama, mistral'),
-    ('{"model_type": "mixtral"}', '"mixtral"', "model_type 'mixtral' is not supported yet: Mixtral's layers are"),
     ('{"model_type": "llama", "hidden_size": 64}', None, "llama config has no 'num_attention_heads'"),
     (
         '{"model_type": "llama", "hidden_size": 64, "num_attention_heads": "8"}',

@@ -15,8 +15,10 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cnncalc.analysis.memory import Peak
+    from cnncalc.analysis.fits import Fit
+    from cnncalc.analysis.memory import Peak, Precision
     from cnncalc.analysis.receptive_field import ReceptiveField
+    from cnncalc.analysis.sharding import Parallel
     from cnncalc.engine import Node, Trace
     from cnncalc.figures import ClaimResult, Totals
     from cnncalc.layers.api import Params
@@ -47,6 +49,9 @@ class Analysis:
     count: str | None = None  # the preset whose numbers are shown (`--count`); None: cnncalc's
     train: str | None = None  # `--train OPTIMIZER`: also the peak of one training step
     master: str | None = None  # `--master-weights DTYPE`: mixed precision's copy of the weights
+    optimizer_bits: int = 32  # `--optimizer-bits 8`: the optimizer's state in one byte an element
+    parallel: Parallel | None = None  # `--gpus`, `--zero`, ...: memory per GPU (cnncalc.analysis.sharding)
+    device_memory: int | None = None  # `--device-memory`: does it fit, and up to which batch
 
     @property
     def shown(self) -> Counts | None:
@@ -103,24 +108,91 @@ class Analysis:
 
     @cached_property
     def inference_memory(self) -> Peak:
-        """The inference peak at the trace's batch and dtype (cnncalc.analysis.memory)."""
+        """The inference peak at the trace's batch and dtype (cnncalc.analysis.memory); per
+        GPU under `parallel`."""
+        return self.inference_peak_at(self.trace.batch)
+
+    def inference_peak_at(self, batch: int) -> Peak:
+        """The inference peak at `batch`, per GPU under `parallel`."""
         from cnncalc.analysis.memory import inference_peak
 
         trace = self.trace
-        return inference_peak(trace.nodes, trace.batch, trace.dtype)
+        peak = inference_peak(trace.nodes, batch, trace.dtype)
+        if self.parallel is None:
+            return peak
+        from dataclasses import replace
+
+        from cnncalc.analysis.sharding import per_gpu
+
+        # Weights are there throughout: dividing each part leaves the peak where it was.
+        parts = per_gpu(peak.parts, 0, self.parallel)
+        return replace(peak, total=sum(parts.values()), parts=parts)
+
+    @property
+    def precision(self) -> Precision:
+        """Bytes per element of a training step's tensors: `--dtype`, `--master-weights`,
+        `--optimizer-bits`."""
+        from cnncalc.analysis.memory import Precision
+        from cnncalc.shape import DTYPE_BYTES
+
+        size = DTYPE_BYTES[self.trace.dtype]
+        master = DTYPE_BYTES[self.master] if self.master else 0
+        return Precision(size, size, master, 1 if self.optimizer_bits == 8 else 0)
 
     @cached_property
     def training_memory(self) -> Peak | None:
-        """Under `--train`, the peak of one training step, with its parts."""
-        if self.train is None:
-            return None
-        from cnncalc.analysis.memory import Precision, training_peak
-        from cnncalc.shape import DTYPE_BYTES
+        """Under `--train`, the peak of one training step, with its parts; per GPU under
+        `parallel`."""
+        return None if self.train is None else self.training_peak_at(self.trace.batch)
 
-        trace = self.trace
-        size = DTYPE_BYTES[trace.dtype]
-        master = DTYPE_BYTES[self.master] if self.master else 0
-        return training_peak(trace.nodes, trace.batch, self.train, Precision(size, size, master))
+    def training_peak_at(self, batch: int) -> Peak:
+        """The training step's peak at `batch` (`train` given), per GPU under `parallel`."""
+        from functools import partial
+
+        from cnncalc.analysis.memory import training_peak
+
+        assert self.train is not None
+        precision = self.precision
+        divide = None
+        if self.parallel is not None:
+            from cnncalc.analysis.sharding import per_gpu
+
+            master = sum(n.params.trainable for n in self.trace.nodes) * precision.master
+            divide = partial(per_gpu, master=master, parallel=self.parallel)
+        return training_peak(self.trace.nodes, batch, self.train, precision, divide)
+
+    @cached_property
+    def model_states(self) -> dict[str, int] | None:
+        """Under `--train` and `parallel`, the ZeRO paper's model states per GPU: weights,
+        master weights, gradients and optimizer state (cnncalc.analysis.sharding)."""
+        if self.train is None or self.parallel is None:
+            return None
+        from cnncalc.analysis.sharding import model_states
+
+        nodes = self.trace.nodes
+        trainable = sum(n.params.trainable for n in nodes)
+        frozen = sum(n.params.non_trainable + n.params.buffers for n in nodes)
+        return model_states(trainable, frozen, self.train, self.precision, self.parallel)
+
+    @cached_property
+    def fits(self) -> list[Fit]:
+        """Under `--device-memory`: whether inference (and, under `--train`, the training
+        step) fits the device at the trace's batch, and the largest batch that does."""
+        if self.device_memory is None:
+            return []
+        from cnncalc.analysis.fits import fit
+
+        found = [fit("inference", self.inference_memory.total, self.device_memory, self._inference_total)]
+        if self.training_memory is not None:
+            training = fit("training step", self.training_memory.total, self.device_memory, self._training_total)
+            found.append(training)
+        return found
+
+    def _inference_total(self, batch: int) -> int:
+        return self.inference_peak_at(batch).total
+
+    def _training_total(self, batch: int) -> int:
+        return self.training_peak_at(batch).total
 
     def budgets(self) -> dict[str, int] | str:
         """Each `limits:` budget's figure, measured as `cnncalc check` would with the same
@@ -179,7 +251,18 @@ def analyse(
         count,
         train=options.train if options is not None else None,
         master=options.master_weights if options is not None else None,
+        optimizer_bits=options.optimizer_bits if options is not None else 32,
+        parallel=parallel(options) if options is not None else None,
+        device_memory=options.device_memory if options is not None else None,
     )
+
+
+def parallel(options: Options) -> Parallel | None:
+    """The GPUs `options` spread the work over; None for one GPU holding everything."""
+    from cnncalc.analysis.sharding import Parallel
+
+    spread = Parallel(options.gpus, options.zero, options.tensor_parallel, options.pipeline_parallel)
+    return None if spread.plain else spread
 
 
 def counted(trace: Trace, name: str) -> Counts:

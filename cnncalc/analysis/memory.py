@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -202,9 +202,16 @@ def _needs_grad(nodes: Sequence[Node]) -> list[bool]:
     return needs
 
 
-def training_peak(nodes: Sequence[Node], batch: int, optimizer: str, precision: Precision | None = None) -> Peak:
+def training_peak(
+    nodes: Sequence[Node],
+    batch: int,
+    optimizer: str,
+    precision: Precision | None = None,
+    per_gpu: Callable[[dict[str, int]], dict[str, int]] | None = None,
+) -> Peak:
     """The peak of one training step, broken into weights, gradients, optimizer state,
-    activations (saved for backward, or alive in the forward) and the step's temporaries."""
+    activations (saved for backward, or alive in the forward) and the step's temporaries;
+    with `per_gpu` (cnncalc.analysis.sharding), of one GPU's share of each part."""
     precision = precision or Precision(4, 4)
     act = precision.activations
     prints = footprints(nodes, training=True)
@@ -214,22 +221,25 @@ def training_peak(nodes: Sequence[Node], batch: int, optimizer: str, precision: 
     others = sum(n.params.non_trainable + n.params.buffers for n in nodes)
     weights = (trainable + others) * precision.weights + trainable * precision.master
     tensors, temporaries = OPTIMIZER_STATE[optimizer]
+    if precision.state == 1:
+        temporaries = 0  # 8-bit state (bitsandbytes) is updated in one fused kernel
     state = tensors * trainable * precision.state_bytes
     all_grads = trainable * precision.weights
     input_bytes = _input_bytes(nodes, batch, act)
     unknown = _unknown(nodes, prints)
     fixed = {"weights": weights, "optimizer state": state}
-    # The step starts with last step's gradients, until zero_grad drops them.
-    best = Peak(
-        weights + state + all_grads + input_bytes,
-        0,
-        "start",
-        {**fixed, "gradients": all_grads, "activations": input_bytes},
-        unknown,
-    )
+    best = Peak(-1, 0, "start")
 
     def consider(at: int, phase: str, grads: int, acts: int, temporary: int = 0) -> None:
         nonlocal best
+        if per_gpu is not None:  # each part divided first: the largest share may be elsewhere
+            if phase == "backward":  # what backward passes as temporary is a layer's new gradients
+                grads, temporary = grads + temporary, 0
+            shares = {**fixed, "gradients": grads, "activations": acts}
+            shares = per_gpu({**shares, "temporaries": temporary} if temporary else shares)
+            if sum(shares.values()) > best.total:
+                best = Peak(sum(shares.values()), at, phase, shares, unknown)
+            return
         total = weights + state + grads + acts + temporary
         if total > best.total:
             parts = {**fixed, "gradients": grads, "activations": acts}
@@ -237,6 +247,8 @@ def training_peak(nodes: Sequence[Node], batch: int, optimizer: str, precision: 
                 parts["temporaries"] = temporary
             best = Peak(total, at, phase, parts, unknown)
 
+    # The step starts with last step's gradients, until zero_grad drops them.
+    consider(0, "start", all_grads, input_bytes)
     # Each storage kept for backward lives until the first of its keepers (in forward
     # order) has run its backward: in reverse order, the last.
     keeper: dict[int, int] = {}

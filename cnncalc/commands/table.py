@@ -4,7 +4,7 @@ at several values, one totals row per value (a sweep)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -16,15 +16,21 @@ from cnncalc.options import (
     WIDE_HELP,
     BatchOption,
     Device,
+    DeviceMemoryOption,
     DeviceOption,
     DType,
     DTypeOption,
+    GpusOption,
     InputOption,
     Layout,
     MasterWeightsOption,
     Optimizer,
+    OptimizerBitsOption,
     Options,
+    PipelineParallelOption,
     SpecArgument,
+    TensorParallelOption,
+    ZeroOption,
     count_option,
     depth_option,
     format_option,
@@ -66,6 +72,12 @@ def table(
         Optimizer | None, train_option("Also the peak memory of one training step with this optimizer, in parts.")
     ] = None,
     master_weights: MasterWeightsOption = None,
+    optimizer_bits: OptimizerBitsOption = 32,
+    gpus: GpusOption = 1,
+    zero: ZeroOption = 0,
+    tensor_parallel: TensorParallelOption = 1,
+    pipeline_parallel: PipelineParallelOption = 1,
+    device_memory: DeviceMemoryOption = None,
 ) -> Emission:
     """Print each layer's shape, parameters and MACs, and the totals.
 
@@ -75,6 +87,8 @@ def table(
 
     if master_weights is not None and train is None:
         raise typer.BadParameter("--master-weights needs --train", param_hint="'--master-weights'")
+    if optimizer_bits != 32 and train is None:
+        raise typer.BadParameter("--optimizer-bits needs --train", param_hint="'--optimizer-bits'")
     options = Options(
         format=output_format,
         wide=wide,
@@ -87,13 +101,40 @@ def table(
         train=value(train),
         master_weights=value(master_weights),
         device=device.value,
+        gpus=gpus,
+        zero=zero,
+        tensor_parallel=tensor_parallel,
+        pipeline_parallel=pipeline_parallel,
+        optimizer_bits=optimizer_bits,
+        device_memory=device_memory,
     )
     path = resolved(spec)
     with emit.spec_errors():
         loaded = load_spec(path)
+    options = with_training(options, loaded)
+    if options.zero and options.gpus == 1:
+        raise typer.BadParameter("--zero shards over --gpus: give --gpus 2 or more", param_hint="'--zero'")
     if not options.inputs:
         return tabled(loaded, path, options, verify, None)
     return at_inputs(loaded, path, options, verify)
+
+
+def with_training(options: Options, spec: Spec) -> Options:
+    """`options` with the spec's `training:` wherever the command line left the default."""
+    training = spec.training
+    if training is None:
+        return options
+    given: dict[str, Any] = {
+        "train": training.optimizer,
+        "master_weights": training.master_weights,
+        "optimizer_bits": training.optimizer_bits,
+        "gpus": training.gpus,
+        "zero": training.zero,
+        "tensor_parallel": training.tensor_parallel,
+        "pipeline_parallel": training.pipeline_parallel,
+    }
+    default = Options()
+    return replace(options, **{k: v for k, v in given.items() if getattr(options, k) == getattr(default, k)})
 
 
 def at_inputs(spec: Spec, path: str, options: Options, verify: bool) -> Emission:

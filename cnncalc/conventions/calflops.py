@@ -104,7 +104,7 @@ def _transformer(f: Facts) -> int:
     parts = f.parts
     # Gradients are on in calculate_flops: no fused attention path, every projection is seen.
     seen = [p for a in parts.attentions for p in a.projections] + list(parts.linears)
-    gate = parts.activations if f.kind == "gated_ffn" else 0
+    gate = parts.activations if f.kind in ("gated_ffn", "moe") else 0
     return 2 * sum(p.macs for p in seen) + 5 * sum(parts.norms) + gate
 
 
@@ -148,6 +148,7 @@ RULES: dict[str, Rule] = {
     "scale": zero("`weight * x` is an operator it does not wrap"),
     **{k: Rule(_transformer, "projections 2 per MAC, no QK^T or AV") for k in TRANSFORMER},
     "gated_ffn": Rule(_transformer, "2 per MAC; the gate's F.silu/F.gelu 1 per element"),
+    "moe": Rule(_transformer, "2 per MAC of the experts run; their F.silu/F.gelu 1 per element"),
     "rmsnorm": zero(),
 }
 

@@ -86,6 +86,8 @@ RULES: dict[str, Rule] = {
         for k in TRANSFORMER
     },
     "gated_ffn": Rule(_transformer, "its projections' parameters once per sample"),
+    # Each expert's nn.Linear is called on its routed tokens, (rows, D): rows times its weights.
+    "moe": Rule(lambda f: f.macs, "each expert's weights per token routed to it"),
     "rmsnorm": Rule(lambda f: f.params.total, "parameters once per sample"),
 }
 

@@ -2,7 +2,7 @@
 
 The config is JSON data, read with `json` (never evaluated, no transformers needed). Each
 supported `model_type` maps to the layout transformers' modeling code gives it: the decoder
-families (llama, mistral, gemma, phi3) to an embedding, a `decoder_layer` block with
+families (llama, mistral, mixtral, gemma, phi3) to an embedding, a `decoder_layer` block with
 `repeat:`, the final norm and the LM head over every position; gpt2 to its
 `transformer_encoder_layer` stack with a tied head; bert to BertModel with its pooler.
 
@@ -10,7 +10,7 @@ A key the spec needs and the config lacks is taken as transformers' own default 
 family (so the spec is the model `from_config` builds from the same file), except the sizes,
 which must be there. What the format cannot state exactly is refused (exit 2), never
 approximated: Qwen2's attention (biases on q, k, v but not o), a head width other than
-hidden / heads, mixture-of-experts layers. What changes no count (rotary scaling, sliding
+hidden / heads. What changes no count (rotary scaling, sliding
 windows at short lengths, Gemma's embedding scale) is said in a comment of the spec.
 """
 
@@ -25,10 +25,9 @@ from typing import Any
 from cnncalc.errors import START, Mark, SpecError, one_line
 
 DEFAULT_TOKENS = 128
-SUPPORTED = ("llama", "mistral", "gemma", "phi3", "gpt2", "bert")
+SUPPORTED = ("llama", "mistral", "mixtral", "gemma", "phi3", "gpt2", "bert")
 # Families the format cannot state exactly yet, with the reason.
 REFUSED = {
-    "mixtral": "Mixtral's layers are mixtures of experts, and the format has no mixture-of-experts kind yet",
     "qwen2": "Qwen2's attention has biases on q_proj, k_proj and v_proj but none on o_proj, and the format's "
     "attention has biases on all four projections or on none",
 }
@@ -161,6 +160,8 @@ class Decoder:
     mlp_bias: bool = False
     attention_dropout: float = 0.0
     tied: bool = False
+    experts: int = 0  # Mixtral's routed experts a layer (0: a gated feed-forward)
+    top_k: int = 0  # the experts each token is routed to
     notes: list[str] = field(default_factory=list)
 
 
@@ -168,7 +169,7 @@ def _decoder(config: Config) -> Decoder:
     family = config.model_type
     width = config.whole("hidden_size")
     heads = config.whole("num_attention_heads")
-    kv_default = {"mistral": 8, "gemma": 16}.get(family, heads)
+    kv_default = {"mistral": 8, "mixtral": 8, "gemma": 16}.get(family, heads)
     kv_heads = config.whole("num_key_value_heads") if config.data.get("num_key_value_heads") is not None else kv_default
     if width % heads:
         raise config.refuse("num_attention_heads", f"{heads} heads do not divide hidden_size {width}")
@@ -183,7 +184,7 @@ def _decoder(config: Config) -> Decoder:
             f"head_dim {head_dim} x {heads} heads is {head_dim * heads}, not hidden_size {width}: "
             "the format's attention has heads of hidden_size / heads",
         )
-    names = {"llama": "Llama", "mistral": "Mistral", "gemma": "Gemma", "phi3": "Phi3"}[family]
+    names = {"llama": "Llama", "mistral": "Mistral", "mixtral": "Mixtral", "gemma": "Gemma", "phi3": "Phi3"}[family]
     gate, gate_note = _gate(config, "hidden_act", "gelu_pytorch_tanh" if family == "gemma" else "silu")
     decoder = Decoder(
         model_class=f"{names}ForCausalLM",
@@ -202,6 +203,11 @@ def _decoder(config: Config) -> Decoder:
         attention_dropout=config.number("attention_dropout", 0.0),
         tied=config.flag("tie_word_embeddings", family == "gemma"),
     )
+    if family == "mixtral":  # MixtralConfig's defaults: 8 experts, 2 a token
+        decoder.experts = config.whole("num_local_experts", 8)
+        decoder.top_k = config.whole("num_experts_per_tok", 2)
+        if decoder.top_k > decoder.experts:
+            raise config.refuse("num_experts_per_tok", f"{decoder.top_k} experts a token of {decoder.experts}")
     notes = decoder.notes
     if gate_note:
         notes.append(gate_note)
@@ -258,7 +264,10 @@ def _decoder_spec(decoder: Decoder, name: str, source: str, family: str, tokens:
         "        body:",
         f"          - {{name: post_attention_layernorm, type: rmsnorm, eps: {eps}}}",
         f"          - {{name: mlp, type: gated_ffn, hidden: {d.ffn_hidden}{gate}{ffn_bias}}}  # {ffn_note}:"
-        f" gate, up ({d.width} -> {d.ffn_hidden}), down",
+        f" gate, up ({d.width} -> {d.ffn_hidden}), down"
+        if not d.experts
+        else f"          - {{name: block_sparse_moe, type: moe, experts: {d.experts}, top_k: {d.top_k},"
+        f" hidden: {d.ffn_hidden}{gate}}}  # a router, {d.experts} {ffn_note} experts, {d.top_k} a token",
         "        shortcut: identity",
         "layers:",
         f"  - {{name: embed_tokens, type: embedding, vocab: {d.vocab}, width: {d.width}}}",

@@ -186,7 +186,10 @@ def summary_lines(analysis: Analysis, view: View) -> list[tuple[str, str]]:
             "params",
             f"{count(t.params.total)}  (trainable {count(t.params.trainable)} · "
             f"non-trainable {count(t.params.non_trainable)} · buffers {count(t.params.buffers)}) "
-            f"· weights {size_text(t.weights_bytes)}",
+            f"· weights {size_text(t.weights_bytes)}"
+            + (
+                f" · active per token {count(t.active_params)} (top-k routed experts only)" if t.inactive_params else ""
+            ),
         ),
         (
             "compute",
@@ -230,7 +233,7 @@ def summary_lines(analysis: Analysis, view: View) -> list[tuple[str, str]]:
     return lines
 
 
-PARTS = ("weights", "gradients", "optimizer state", "activations", "temporaries")
+PARTS = ("weights", "master weights", "gradients", "optimizer state", "activations", "temporaries")
 
 
 def memory_lines(analysis: Analysis) -> list[tuple[str, str]]:
@@ -239,7 +242,7 @@ def memory_lines(analysis: Analysis) -> list[tuple[str, str]]:
 
     trace = analysis.trace
     # Never "per sample": the peaks hold the weights, which do not grow with the batch.
-    per = f"at batch {trace.batch}"
+    per = f"at batch {trace.batch}" + (" per GPU" if analysis.parallel else "")
     peak = analysis.inference_memory
     where = f"at {numbered(trace.nodes[peak.at])}" if peak.at else "before the first layer"
     # The peak is one forward pass; a generating model's KV cache (its own line) is on top.
@@ -254,6 +257,7 @@ def memory_lines(analysis: Analysis) -> list[tuple[str, str]]:
     step = analysis.training_memory
     if step is not None:
         master = f", {analysis.master} master weights" if analysis.master else ""
+        master += ", 8-bit optimizer state" if analysis.optimizer_bits == 8 else ""
         where = {"start": "at its start", "step": "in the optimizer's update"}.get(
             step.phase, f"in {step.phase} at {numbered(trace.nodes[step.at])}"
         )
@@ -261,9 +265,39 @@ def memory_lines(analysis: Analysis) -> list[tuple[str, str]]:
         lines.append(
             ("training", f"{analysis.train}{master}: step peak {size_text(step.total)} {per}, {where}: {parts}")
         )
+    lines += parallel_lines(analysis)
     unknown = peak.unknown or (step.unknown if step else ())
     for note in unknown:
         lines.append(("", f"not known statically, counted as declared: {note}"))
+    return lines
+
+
+def parallel_lines(analysis: Analysis) -> list[tuple[str, str]]:
+    """Under `--gpus` and the like, how the work is spread and the model states per GPU;
+    under `--device-memory`, whether each peak fits and the largest batch that does."""
+    lines = []
+    if analysis.parallel is not None:
+        text = f"{analysis.parallel.describe()}: memory per GPU"
+        states = analysis.model_states
+        if states is not None:
+            parts = " · ".join(f"{name} {size_text(states[name])}" for name in PARTS if states.get(name))
+            text += f"; model states {size_text(sum(states.values()))} ({parts})"
+        # What sharding.py leaves out, said where its figures are shown.
+        text += "; not counted: the layer gathered under ZeRO-3, gradient buckets, communication buffers"
+        lines.append(("parallel", text))
+    for fit in analysis.fits:
+        batch = analysis.trace.batch
+        if fit.fits:
+            verdict = f"fits at batch {batch}, {size_text(fit.headroom)} headroom"
+        else:
+            verdict = f"does not fit at batch {batch}, over by {size_text(-fit.headroom)}"
+        if fit.largest_batch is None:
+            largest = "no batch fits"
+        else:
+            largest = f"largest batch {fit.largest_batch:,}" + (" (the most searched)" if fit.at_bound else "")
+        lines.append(("fits", f"{fit.what} {size_text(fit.peak)} of {size_text(fit.device)}: {verdict}; {largest}"))
+    if analysis.fits:
+        lines.append(("", "tensors only: fragmentation, the CUDA context and library workspaces come on top"))
     return lines
 
 
@@ -274,7 +308,11 @@ def _limits_text(analysis: Analysis, limits: Limits) -> str:
         return actual
     shown = []
     for field, limit in limits.budgets().items():
-        show = size_text if field in ("activation_memory", "weights_bytes", "memory", "train_memory") else count_text
+        show = (
+            size_text
+            if field in ("activation_memory", "weights_bytes", "memory", "train_memory", "device_memory")
+            else count_text
+        )
         mark = "✓" if actual[field] <= limit else "✗ over"
         shown.append(f"{field} {show(actual[field])} of {show(limit)} {mark}")
     count = limits.count or analysis.count

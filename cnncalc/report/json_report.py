@@ -87,6 +87,7 @@ def document(analysis: Analysis, view: View, *, layers: bool = True) -> dict[str
                 if totals.kv_cache_bytes_per_token
                 else {}
             ),
+            **({"active_params_per_token": totals.active_params} if totals.inactive_params else {}),
         },
         "memory": memory_document(analysis),
         "claims": [
@@ -122,7 +123,40 @@ def memory_document(analysis: Analysis) -> dict[str, Any]:
             "parts": step.parts,
         },
         "not_known_statically": list(peak.unknown or (step.unknown if step else ())),
+        **_spread(analysis),
     }
+
+
+def _spread(analysis: Analysis) -> dict[str, Any]:
+    """Only where asked for: the 8-bit state, the GPUs shared over, the device's fit."""
+    found: dict[str, Any] = {}
+    if analysis.optimizer_bits != 32:
+        found["optimizer_bits"] = analysis.optimizer_bits
+    spread = analysis.parallel
+    if spread is not None:
+        found["parallel"] = {
+            "gpus": spread.gpus,
+            "zero": spread.zero,
+            "tensor": spread.tensor,
+            "pipeline": spread.pipeline,
+            "per_gpu": True,
+            "model_states": analysis.model_states,
+            "model_states_bytes": None if analysis.model_states is None else sum(analysis.model_states.values()),
+        }
+    if analysis.device_memory is not None:
+        found["device_memory_bytes"] = analysis.device_memory
+        found["fits"] = [
+            {
+                "what": fit.what,
+                "peak_bytes": fit.peak,
+                "fits": fit.fits,
+                "headroom_bytes": fit.headroom,
+                "largest_batch": fit.largest_batch,
+                "largest_batch_searched": fit.at_bound,
+            }
+            for fit in analysis.fits
+        ]
+    return found
 
 
 def _verification(analysis: Analysis) -> dict[str, Any]:

@@ -5,8 +5,11 @@ Limits cover the whole network: `params`, `macs` and `flops` per sample,
 `weights_bytes`; `memory`, the peak of inference at the spec's batch (weights, buffers
 and the activations alive at once), and `train_memory: {batch: 64, optimizer: adamw,
 max: 22GiB}`, the peak of one training step (weights, gradients, optimizer state, what
-autograd saves; see the README's memory section). Counts take suffixes (`25M`, `4.1G`),
-sizes units (`64 MiB`).
+autograd saves; see the README's memory section); `device_memory: 80GiB`, a device that
+must hold the inference peak and, where given, the `train_memory` step and the step of the
+spec's `training:` section (per GPU under its `gpus`, `zero`, ...; tensors only:
+fragmentation, the CUDA context and library workspaces come on top).
+Counts take suffixes (`25M`, `4.1G`), sizes units (`64 MiB`).
 `count: fvcore` (or `cnncalc check --count fvcore`, for specs whose limits name none)
 measures params, macs and flops as that tool counts them (`cnncalc counters`); the
 message names it. Without one, cnncalc's own count.
@@ -47,6 +50,7 @@ UNITS = {
     "weights_bytes": " bytes",
     "memory": " bytes at the inference peak",
     "train_memory": " bytes at the peak of a training step",
+    "device_memory": " bytes at the largest peak (inference, the train_memory step, the training: step)",
 }
 
 

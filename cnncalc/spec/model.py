@@ -178,6 +178,11 @@ class Limits(Strict):
     train_memory: TrainMemory | None = Field(
         None, description="Most bytes at the peak of one training step at a batch, with an optimizer."
     )
+    device_memory: Bytes | None = Field(
+        None,
+        description="A device's memory, e.g. 80GiB: the inference peak at the spec's batch must fit it, and so "
+        "must the training step of train_memory where given.",
+    )
     count: PresetName | None = Field(
         None,
         description="Measure params, macs and flops as this tool counts them (fvcore, ptflops, thop...; "
@@ -192,6 +197,24 @@ class Limits(Strict):
         return found
 
 
+class Training(Strict):
+    """How the network is trained, for the memory report (`cnncalc table`'s `--train` and the
+    options beside it, which override these): `{optimizer: adamw, master_weights: float32,
+    gpus: 8, zero: 3}`."""
+
+    optimizer: Literal["sgd", "momentum", "adam", "adamw"] = Field(
+        description="The optimizer whose state the step holds (as --train)."
+    )
+    master_weights: Literal["float32", "float16", "bfloat16"] | None = Field(
+        None, description="Mixed precision: a copy of the weights and the optimizer state in this dtype."
+    )
+    optimizer_bits: Literal[8, 32] = Field(32, description="8: the optimizer's state in one byte an element.")
+    gpus: PositiveInt = Field(1, description="Data-parallel GPUs; the figures are per GPU, the batch per GPU.")
+    zero: Literal[0, 1, 2, 3] = Field(0, description="ZeRO stage over the GPUs (3: FSDP).")
+    tensor_parallel: PositiveInt = Field(1, description="GPUs each layer is split over (weights, activations).")
+    pipeline_parallel: PositiveInt = Field(1, description="Pipeline stages the layers are split over (weights).")
+
+
 class Spec(Strict):
     """A network: its input, its layers and what its author claims about it."""
 
@@ -202,6 +225,7 @@ class Spec(Strict):
     layers: LayerList
     expect: dict[str, Claim] = Field(default_factory=dict, description="Claims per layer name, or `total`.")
     limits: Limits | None = None
+    training: Training | None = Field(None, description="How it trains: the memory report's defaults.")
 
     # The located YAML it was read from, for positions of things outside the layers.
     _raw: Any = PrivateAttr(None)
