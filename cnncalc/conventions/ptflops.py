@@ -121,7 +121,7 @@ def _transformer(functional: bool) -> dict[str, Rule]:
         parts = f.parts
         total = sum(_multihead_hook(a) if a.multihead else sum(map(_linear, a.projections)) for a in parts.attentions)
         total += sum(map(_linear, parts.linears)) + sum(parts.norms)
-        if f.kind == "gated_ffn":  # nn.SiLU: F.silu only; nn.GELU: its module hook and F.gelu
+        if f.kind in ("gated_ffn", "moe"):  # nn.SiLU: F.silu only; nn.GELU: its module hook and F.gelu
             gelu = f.get("gate") == "gelu"
             total += parts.activations * ((1 if gelu else 0) + (1 if functional else 0))
         return total
@@ -146,6 +146,7 @@ def _transformer(functional: bool) -> dict[str, Rule]:
             for k in ATTENTION
         },
         "gated_ffn": Rule(count, gate, gate_says),
+        "moe": Rule(count, gate, gate_says),  # the same gate in each expert a token runs
     }
 
 
