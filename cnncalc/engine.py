@@ -22,7 +22,18 @@ from cnncalc.conventions import DEFAULT, convention, flops
 from cnncalc.errors import Diagnostic, LayerError, Mark, SpecError, did_you_mean
 from cnncalc.layers.api import NO_WORK, Composite, Inputs, Layer, Params, Work, prod
 from cnncalc.shape import DTYPE_BYTES, Shape
-from cnncalc.spec.blocks import INPUT, BlockCall, BlockError, Expansion, Frame, bind, copies, instantiate, substitute
+from cnncalc.spec.blocks import (
+    INPUT,
+    BlockCall,
+    BlockError,
+    Expansion,
+    Frame,
+    PerCopy,
+    bind,
+    copies,
+    instantiate,
+    substitute,
+)
 from cnncalc.spec.loader import mark_of
 from cnncalc.spec.model import Spec
 from cnncalc.spec.parse import parse_layer
@@ -244,7 +255,7 @@ class _Builder:
             if not self._included(raw):
                 continue
             try:
-                self.parsed[id(raw)] = parse_layer(raw, self.path, self._label(raw), self.spec.blocks, self.validated)
+                self.parsed[id(raw)] = self._parse(raw)
             except SpecError as error:
                 failed.append(error)
         self.context = ""
@@ -272,9 +283,7 @@ class _Builder:
             return previous  # the next layer reads what this one would have read
         outer_raw, outer_mark = self.raw, self.mark
         self.raw, self.mark = raw, mark_of(raw) or mark
-        layer = self.parsed.pop(id(raw), None) or parse_layer(
-            raw, self.path, self._label(raw), self.spec.blocks, self.validated
-        )
+        layer = self.parsed.pop(id(raw), None) or self._parse(raw)
         if layer.repeat == 0:  # no copies: the layer vanishes, as `when: false` does
             self.raw, self.mark = outer_raw, outer_mark
             return previous
@@ -298,7 +307,9 @@ class _Builder:
             self._bound(layer.repeat)
         group: int | None = None
         outer_copies, self.copies = self.copies, self.copies * layer.repeat
-        for name in copies(layer.name, layer.repeat):
+        for copy, name in enumerate(copies(layer.name, layer.repeat)):
+            if copy and isinstance(raw, PerCopy):  # its fields read the copy's index: each copy its own
+                layer = self._parse(raw, copy)
             label = name or self.scope.unnamed(kind)
             group = None
             if isinstance(layer, BlockCall):
@@ -319,6 +330,14 @@ class _Builder:
             self._register(layer.name, sources[0], group)  # the name stands for the last copy
         self.raw, self.mark = outer_raw, outer_mark
         return sources[0]
+
+    def _parse(self, raw: Any, copy: int = 0) -> Layer | BlockCall:
+        """Validate one layer; of a layer whose fields read its copy's index, copy `copy`."""
+        context = self._label(raw)
+        if isinstance(raw, PerCopy):
+            context += f", copy i={copy} of n={raw.count}"
+            raw = raw.copy_at(copy)
+        return parse_layer(raw, self.path, context, self.spec.blocks, self.validated)
 
     def _bound(self, repeat: int) -> None:
         """Refuse, before expanding it, a `repeat:` that makes more than MAX_NODES layers.
