@@ -32,6 +32,7 @@ from cnncalc.spec.blocks import (
     bind,
     copies,
     instantiate,
+    network_environment,
     substitute,
 )
 from cnncalc.spec.loader import mark_of
@@ -240,8 +241,10 @@ class _Builder:
         shape = self.spec.input.shape()
         self.nodes.append(Node(0, "input", "input", "", (), (), shape, Params(), 0, (), None))
         self.scope.names["input"] = 0
-        # Expressions in the network's own layers have no names to use, only numbers.
-        self.layers = substitute(self.spec.layers, {}, self.path, None)
+        # Expressions in the network's own layers use the network's `args:`.
+        declared = self.spec.raw.get("args") if isinstance(self.spec.raw, dict) else None
+        environment = network_environment(self.spec.args, declared, self.path)
+        self.layers = substitute(self.spec.layers, environment, self.path, None)
         self._validate_top_level()
         self.sequence(self.layers, 0)
         return Trace(self.spec, self.path, self.nodes, self.groups, self.names, duplicate_names=self.duplicates)

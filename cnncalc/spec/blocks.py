@@ -160,6 +160,16 @@ def bind(call: BlockCall, definition: BlockDef, raw: Any, path: str, context: st
     return {name: environment[name] for name in definition.parameters}
 
 
+def network_environment(args: dict[str, Any], declared: Any, path: str) -> Environment:
+    """The network's own `args:`, as its layers see them: each value worked out over the
+    ones before it. `declared` is the located `args:` mapping, for positions."""
+    environment: Environment = {}
+    for name, value in args.items():
+        holder = declared if isinstance(declared, dict) and name in declared else {name: value}
+        environment[name] = _one(value, holder, name, environment, path, None)
+    return environment
+
+
 @dataclass
 class Frame:
     """Where the walk is: the names its layers can read, the prefix of the names they make,
