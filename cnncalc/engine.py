@@ -405,6 +405,9 @@ class _Builder:
                 outside = self._outside(name)
                 if outside is not None:
                     raise SpecError.at(self.path, where, f"{self._label(raw)}: {outside}")
+                local = self._local(name)
+                if local is not None:
+                    raise SpecError.at(self.path, where, f"{self._label(raw)}: from '{name}': {local}")
                 if later is not None:
                     hint = f"; '{name}' comes later, at line {later.line}: a layer reads only earlier ones"
                 elif _DISPLAY_LABEL.fullmatch(name):  # `upsample#1`, `stage.1/conv#2`: cnncalc.labels
@@ -417,6 +420,27 @@ class _Builder:
                 raise SpecError.at(self.path, where, f"{self._label(raw)}: from '{name}' names no earlier layer{hint}")
             found.append(self.scope.names[name])
         return found
+
+    def _local(self, name: str) -> str | None:
+        """What to say of a `from:` naming a layer inside a block instance used here
+        (`l0.skip`, or `skip` alone); None if it names none."""
+        for label, called, block, names in reversed(self.scope.instances):
+            definition = self.spec.blocks[block]
+            prefixes = [label] if called is None else [label, called]
+            for prefix in dict.fromkeys(prefixes):
+                inner = name[len(prefix) + 1 :] if name.startswith(f"{prefix}.") else None
+                if inner is None and "." not in name:
+                    inner, prefix = name, called or label
+                if inner is None or inner in definition.inputs or inner in definition.outputs:
+                    continue
+                if inner in names:
+                    declared = ", ".join([*definition.outputs, inner])
+                    return (
+                        f"'{inner}' is local to block '{prefix}' ({block}): a layer outside a block reads only "
+                        f"its outputs; declare it in the block's outputs (outputs: [{declared}]) "
+                        f"and read it as {prefix}.{inner}"
+                    )
+        return None
 
     def _outside(self, name: str) -> str | None:
         """What to say of a `from:` in a block naming something only outside it; None if nothing."""
@@ -445,11 +469,44 @@ class _Builder:
                 instance = instantiate(call, definition, environment, sources, outer_scope, label, self.path)
                 with self._group(label, call.block) as group:
                     self.scope, self.context = instance.frame, ""
-                    return self.sequence(instance.layers, instance.start), group
+                    last = self.sequence(instance.layers, instance.start)
+                self.scope, self.context = outer_scope, outer_context
+                return self._export(call, instance.frame, label, last), group
         except BlockError as exc:
             return self._fail(exc.message, exc.field)  # type: ignore[no-any-return]
         finally:
             self.scope, self.context = outer_scope, outer_context
+
+    def _export(self, call: BlockCall, frame: Frame, label: str, last: int) -> int:
+        """Make a block instance's declared outputs readable where it was used (`l0.skip`;
+        `l0` alone is the first), remember its other names as local to it, and return
+        the node the next layer reads."""
+        definition = self.spec.blocks[call.block]
+        for index, output in enumerate(definition.outputs):
+            if output not in frame.names:
+                self._fail_at_output(
+                    call.block,
+                    index,
+                    f"block '{call.block}': outputs: '{output}' names none of its layers"
+                    f"{did_you_mean(output, list(frame.names))}",
+                )
+        # `l.2.skip` and, for the last copy of a repeat, `l.skip`, as `l` stands for the last copy.
+        if call.name is not None:
+            for prefix in dict.fromkeys([label, call.name]):
+                for output in definition.outputs:
+                    self.scope.names[f"{prefix}.{output}"] = frame.names[output]
+                    self.names[self.scope.qualified(f"{prefix}.{output}")] = frame.names[output]
+        # Its other names, only for the message of a `from:` that tries one (see _local).
+        self.scope.instances.append((label, call.name, call.block, frame.names.keys()))
+        return frame.names[definition.outputs[0]] if definition.outputs else last
+
+    def _fail_at_output(self, block: str, index: int, message: str) -> Any:
+        """A positioned error at one entry of a block's `outputs:`."""
+        blocks = self.spec.raw.get("blocks") if isinstance(self.spec.raw, dict) else None
+        definition = blocks.get(block) if isinstance(blocks, dict) else None
+        outputs = definition.get("outputs") if isinstance(definition, dict) else None
+        mark = mark_of(outputs, index) or mark_of(definition, "outputs") or self.mark or Mark(1, 1)
+        raise SpecError([Diagnostic(self.path, mark, message)])
 
     @contextmanager
     def _group(self, label: str, block: str) -> Iterator[int]:

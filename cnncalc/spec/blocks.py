@@ -31,7 +31,7 @@ copies over the names around it (an argument of the same name is shadowed).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -61,6 +61,16 @@ def _unique_names(value: list[str] | None) -> list[str] | None:
     return value
 
 
+def _unique_outputs(value: list[str] | None) -> list[str] | None:
+    if value is not None:
+        if not value:
+            raise ValueError("a block with outputs: names at least one")
+        repeated = sorted({n for n in value if value.count(n) > 1})
+        if repeated:
+            raise ValueError(f"the output '{repeated[0]}' is named twice")
+    return value
+
+
 class BlockDef(BaseModel):
     """A reusable, parameterised group of layers, used like a layer kind."""
 
@@ -78,7 +88,18 @@ class BlockDef(BaseModel):
         description="The names the block reads its inputs by, in the order a call's `from:` lists them "
         "(default: one input, `input`).",
     )
+    declared_outputs: Annotated[list[Name] | None, AfterValidator(_unique_outputs)] = Field(
+        None,
+        alias="outputs",
+        description="Names of layers inside the block that a caller named `b` reads as `b.<name>`; "
+        "the first is what the next layer reads (default: the last layer's output alone).",
+    )
     layers: LayerList
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The block's layers read from outside it, the first its own output; () for its last layer alone."""
+        return tuple(self.declared_outputs or ())
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -183,6 +204,9 @@ class Frame:
     # Where each name was given, so that a repeated layer is not taken for a duplicate.
     marks: dict[str, Mark | None] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # unnamed blocks so far, per kind
+    # The block instances used here: (label, the call's name, the block, the names made
+    # inside), to tell a `from:` naming one of those (`l0.skip`) that it is local to it.
+    instances: list[tuple[str, str | None, str, Collection[str]]] = field(default_factory=list)
 
     def qualified(self, name: str) -> str:
         """A name made in this frame as reports show it: `layer2.1.conv1`."""
