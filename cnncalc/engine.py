@@ -300,12 +300,6 @@ class _Builder:
             if isinstance(layer, BlockCall):
                 want += f" ({', '.join(self.spec.blocks[layer.block].inputs)}, in the order of `from:`)"
             self._fail(f"{self._label(raw)}: reads {len(sources)} input(s), {kind} takes {want}", "from")
-        if layer.repeat > 1 and arity[0] > 1:
-            self._fail(
-                f"{self._label(raw)}: each copy after the first reads only the copy before it, and "
-                f"{kind} takes {arity[0]} inputs; repeat the layers that feed it instead",
-                "repeat",
-            )
         if layer.repeat > 1:
             self._bound(layer.repeat)
         group: int | None = None
@@ -325,7 +319,9 @@ class _Builder:
                         self._fail_layer(exc, sources)
             else:
                 out = self.add(layer, sources, self.scope.qualified(name))
-            sources = [out]
+            # The next copy reads this one in place of the first input; the others stay
+            # (six decoder layers, each reading the one before and the encoder's memory).
+            sources = [out, *sources[1:]]
             if name:
                 self._register(name, out, group)
         self.copies = outer_copies
