@@ -10,7 +10,6 @@ import typer
 from cnncalc import emit
 from cnncalc.emit import Emission
 from cnncalc.options import (
-    InputOption,
     Options,
     SpecsOnlyOption,
     count_option,
@@ -59,7 +58,15 @@ def check(
     root: Annotated[str | None, typer.Option(metavar="DIR", help=ROOT)] = None,
     wide: Annotated[bool, wide_option(WIDE)] = False,
     count: Annotated[str | None, count_option(COUNT)] = None,
-    inputs: InputOption = None,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--input",
+            metavar="NAME=VALUE",
+            help="Check every spec at other input dimensions (l=4096; repeat the option for several "
+            "dimensions): limits: are measured there, expect: claims are not checked.",
+        ),
+    ] = None,
 ) -> Emission:
     """Lint specs: validation, shapes and the rules.
 
