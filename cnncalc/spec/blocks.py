@@ -300,7 +300,7 @@ _ONCE = ("type", "name", "from", "repeat", "when")
 
 class PerCopy(LocatedDict):
     """A repeated layer whose fields use its copy's index (`i`) or count (`n`): the fields
-    in `_ONCE` are worked out, the others wait for `copy()`, in `environment`."""
+    in `_ONCE` are worked out, the others wait for `copy_at()`, in `environment`."""
 
     __slots__ = ("block", "environment", "path")
     environment: Environment
