@@ -36,11 +36,14 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnncalc.errors import SpecError
 from cnncalc.findings import LEVELS, CheckResult, Finding
 from cnncalc.rules import Context, Failure, RuleModule, rules
+
+if TYPE_CHECKING:
+    from cnncalc.spec.model import Spec
 
 INTERNAL = ("CNC000", "internal-error")
 DEFAULT_INCLUDE = ("**/*.yaml", "**/*.yml")
@@ -72,6 +75,9 @@ class Config:
     include: list[str] = field(default_factory=lambda: list(DEFAULT_INCLUDE))
     exclude: list[str] = field(default_factory=list)
     specs_only: bool = False
+    # `--input l=4096`: every spec checked at these input dimensions, its expect: claims not
+    # checked there (they are about the spec's own input); its limits: are.
+    inputs: dict[str, int] = field(default_factory=dict)
     source: str | None = None  # the pyproject.toml it came from
     warnings: list[str] = field(default_factory=list)
 
@@ -351,7 +357,17 @@ def _check_file(path: str, config: Config) -> list[Finding]:
     try:
         ctx.raw = load(path)
         ctx.spec = from_data(ctx.raw, path)
-        ctx.trace = propagate(ctx.spec, path)
+        if config.inputs:
+            ctx.spec = _at_inputs(ctx.spec, path, config.inputs)
+        try:
+            ctx.trace = propagate(ctx.spec, path)
+        except SpecError as error:
+            if not config.inputs:
+                raise
+            label = " ".join(f"{k}={v}" for k, v in config.inputs.items())
+            raise SpecError(
+                [replace(d, message=f"{d.message} (at --input {label})") for d in error.diagnostics]
+            ) from None
     except SpecError as error:
         ctx.failures = _failures(error, "load" if ctx.spec is None else "propagate")
     modules = rules()
@@ -375,6 +391,21 @@ def _check_file(path: str, config: Config) -> list[Finding]:
     whole, lines = _suppressions(_read_text(path))
     kept = [f for f in findings if not _suppressed(f, whole, lines)]
     return sorted(kept, key=lambda f: (f.line, f.col, f.code))
+
+
+def _at_inputs(spec: Spec, path: str, inputs: dict[str, int]) -> Spec:
+    """`spec` at the `--input` dimensions, without its claims; SpecError at its `input:`
+    for a dimension it does not have."""
+    from cnncalc.spec.loader import mark_of
+
+    given = spec.input.model_dump(exclude_none=True)
+    dims = [k for k in given if k != "batch"]
+    for name in inputs:
+        if name not in dims:
+            message = f"--input {name}: the input has no dimension {name!r}; it has {', '.join(dims)}"
+            raise SpecError.at(path, mark_of(spec.raw, "input"), message)
+    shaped = type(spec.input).model_validate({**given, **inputs})
+    return spec.model_copy(update={"input": shaped, "expect": {}})
 
 
 def check_paths(files: Sequence[str], config: Config, progress: Callable[[str], None] | None = None) -> CheckResult:

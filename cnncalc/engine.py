@@ -22,7 +22,19 @@ from cnncalc.conventions import DEFAULT, convention, flops
 from cnncalc.errors import Diagnostic, LayerError, Mark, SpecError, did_you_mean
 from cnncalc.layers.api import NO_WORK, Composite, Inputs, Layer, Params, Work, prod
 from cnncalc.shape import DTYPE_BYTES, Shape
-from cnncalc.spec.blocks import INPUT, BlockCall, BlockError, Expansion, Frame, bind, copies, instantiate, substitute
+from cnncalc.spec.blocks import (
+    INPUT,
+    BlockCall,
+    BlockError,
+    Expansion,
+    Frame,
+    PerCopy,
+    bind,
+    copies,
+    instantiate,
+    network_environment,
+    substitute,
+)
 from cnncalc.spec.loader import mark_of
 from cnncalc.spec.model import Spec
 from cnncalc.spec.parse import parse_layer
@@ -229,8 +241,10 @@ class _Builder:
         shape = self.spec.input.shape()
         self.nodes.append(Node(0, "input", "input", "", (), (), shape, Params(), 0, (), None))
         self.scope.names["input"] = 0
-        # Expressions in the network's own layers have no names to use, only numbers.
-        self.layers = substitute(self.spec.layers, {}, self.path, None)
+        # Expressions in the network's own layers use the network's `args:`.
+        declared = self.spec.raw.get("args") if isinstance(self.spec.raw, dict) else None
+        environment = network_environment(self.spec.args, declared, self.path)
+        self.layers = substitute(self.spec.layers, environment, self.path, None)
         self._validate_top_level()
         self.sequence(self.layers, 0)
         return Trace(self.spec, self.path, self.nodes, self.groups, self.names, duplicate_names=self.duplicates)
@@ -244,7 +258,7 @@ class _Builder:
             if not self._included(raw):
                 continue
             try:
-                self.parsed[id(raw)] = parse_layer(raw, self.path, self._label(raw), self.spec.blocks, self.validated)
+                self.parsed[id(raw)] = self._parse(raw)
             except SpecError as error:
                 failed.append(error)
         self.context = ""
@@ -272,9 +286,7 @@ class _Builder:
             return previous  # the next layer reads what this one would have read
         outer_raw, outer_mark = self.raw, self.mark
         self.raw, self.mark = raw, mark_of(raw) or mark
-        layer = self.parsed.pop(id(raw), None) or parse_layer(
-            raw, self.path, self._label(raw), self.spec.blocks, self.validated
-        )
+        layer = self.parsed.pop(id(raw), None) or self._parse(raw)
         if layer.repeat == 0:  # no copies: the layer vanishes, as `when: false` does
             self.raw, self.mark = outer_raw, outer_mark
             return previous
@@ -288,17 +300,13 @@ class _Builder:
             if isinstance(layer, BlockCall):
                 want += f" ({', '.join(self.spec.blocks[layer.block].inputs)}, in the order of `from:`)"
             self._fail(f"{self._label(raw)}: reads {len(sources)} input(s), {kind} takes {want}", "from")
-        if layer.repeat > 1 and arity[0] > 1:
-            self._fail(
-                f"{self._label(raw)}: each copy after the first reads only the copy before it, and "
-                f"{kind} takes {arity[0]} inputs; repeat the layers that feed it instead",
-                "repeat",
-            )
         if layer.repeat > 1:
             self._bound(layer.repeat)
         group: int | None = None
         outer_copies, self.copies = self.copies, self.copies * layer.repeat
-        for name in copies(layer.name, layer.repeat):
+        for copy, name in enumerate(copies(layer.name, layer.repeat)):
+            if copy and isinstance(raw, PerCopy):  # its fields read the copy's index: each copy its own
+                layer = self._parse(raw, copy)
             label = name or self.scope.unnamed(kind)
             group = None
             if isinstance(layer, BlockCall):
@@ -311,7 +319,9 @@ class _Builder:
                         self._fail_layer(exc, sources)
             else:
                 out = self.add(layer, sources, self.scope.qualified(name))
-            sources = [out]
+            # The next copy reads this one in place of the first input; the others stay
+            # (six decoder layers, each reading the one before and the encoder's memory).
+            sources = [out, *sources[1:]]
             if name:
                 self._register(name, out, group)
         self.copies = outer_copies
@@ -319,6 +329,14 @@ class _Builder:
             self._register(layer.name, sources[0], group)  # the name stands for the last copy
         self.raw, self.mark = outer_raw, outer_mark
         return sources[0]
+
+    def _parse(self, raw: Any, copy: int = 0) -> Layer | BlockCall:
+        """Validate one layer; of a layer whose fields read its copy's index, copy `copy`."""
+        context = self._label(raw)
+        if isinstance(raw, PerCopy):
+            context += f", copy i={copy} of n={raw.count}"
+            raw = raw.copy_at(copy)
+        return parse_layer(raw, self.path, context, self.spec.blocks, self.validated)
 
     def _bound(self, repeat: int) -> None:
         """Refuse, before expanding it, a `repeat:` that makes more than MAX_NODES layers.
@@ -383,6 +401,9 @@ class _Builder:
                 outside = self._outside(name)
                 if outside is not None:
                     raise SpecError.at(self.path, where, f"{self._label(raw)}: {outside}")
+                local = self._local(name)
+                if local is not None:
+                    raise SpecError.at(self.path, where, f"{self._label(raw)}: from '{name}': {local}")
                 if later is not None:
                     hint = f"; '{name}' comes later, at line {later.line}: a layer reads only earlier ones"
                 elif _DISPLAY_LABEL.fullmatch(name):  # `upsample#1`, `stage.1/conv#2`: cnncalc.labels
@@ -395,6 +416,27 @@ class _Builder:
                 raise SpecError.at(self.path, where, f"{self._label(raw)}: from '{name}' names no earlier layer{hint}")
             found.append(self.scope.names[name])
         return found
+
+    def _local(self, name: str) -> str | None:
+        """What to say of a `from:` naming a layer inside a block instance used here
+        (`l0.skip`, or `skip` alone); None if it names none."""
+        for label, called, block, names in reversed(self.scope.instances):
+            definition = self.spec.blocks[block]
+            prefixes = [label] if called is None else [label, called]
+            for prefix in dict.fromkeys(prefixes):
+                inner = name[len(prefix) + 1 :] if name.startswith(f"{prefix}.") else None
+                if inner is None and "." not in name:
+                    inner, prefix = name, called or label
+                if inner is None or inner in definition.inputs or inner in definition.outputs:
+                    continue
+                if inner in names:
+                    declared = ", ".join([*definition.outputs, inner])
+                    return (
+                        f"'{inner}' is local to block '{prefix}' ({block}): a layer outside a block reads only "
+                        f"its outputs; declare it in the block's outputs (outputs: [{declared}]) "
+                        f"and read it as {prefix}.{inner}"
+                    )
+        return None
 
     def _outside(self, name: str) -> str | None:
         """What to say of a `from:` in a block naming something only outside it; None if nothing."""
@@ -423,11 +465,44 @@ class _Builder:
                 instance = instantiate(call, definition, environment, sources, outer_scope, label, self.path)
                 with self._group(label, call.block) as group:
                     self.scope, self.context = instance.frame, ""
-                    return self.sequence(instance.layers, instance.start), group
+                    last = self.sequence(instance.layers, instance.start)
+                self.scope, self.context = outer_scope, outer_context
+                return self._export(call, instance.frame, label, last), group
         except BlockError as exc:
             return self._fail(exc.message, exc.field)  # type: ignore[no-any-return]
         finally:
             self.scope, self.context = outer_scope, outer_context
+
+    def _export(self, call: BlockCall, frame: Frame, label: str, last: int) -> int:
+        """Make a block instance's declared outputs readable where it was used (`l0.skip`;
+        `l0` alone is the first), remember its other names as local to it, and return
+        the node the next layer reads."""
+        definition = self.spec.blocks[call.block]
+        for index, output in enumerate(definition.outputs):
+            if output not in frame.names:
+                self._fail_at_output(
+                    call.block,
+                    index,
+                    f"block '{call.block}': outputs: '{output}' names none of its layers"
+                    f"{did_you_mean(output, list(frame.names))}",
+                )
+        # `l.2.skip` and, for the last copy of a repeat, `l.skip`, as `l` stands for the last copy.
+        if call.name is not None:
+            for prefix in dict.fromkeys([label, call.name]):
+                for output in definition.outputs:
+                    self.scope.names[f"{prefix}.{output}"] = frame.names[output]
+                    self.names[self.scope.qualified(f"{prefix}.{output}")] = frame.names[output]
+        # Its other names, only for the message of a `from:` that tries one (see _local).
+        self.scope.instances.append((label, call.name, call.block, frame.names.keys()))
+        return frame.names[definition.outputs[0]] if definition.outputs else last
+
+    def _fail_at_output(self, block: str, index: int, message: str) -> Any:
+        """A positioned error at one entry of a block's `outputs:`."""
+        blocks = self.spec.raw.get("blocks") if isinstance(self.spec.raw, dict) else None
+        definition = blocks.get(block) if isinstance(blocks, dict) else None
+        outputs = definition.get("outputs") if isinstance(definition, dict) else None
+        mark = mark_of(outputs, index) or mark_of(definition, "outputs") or self.mark or Mark(1, 1)
+        raise SpecError([Diagnostic(self.path, mark, message)])
 
     @contextmanager
     def _group(self, label: str, block: str) -> Iterator[int]:

@@ -67,11 +67,21 @@ def spec_schema() -> dict[str, Any]:
         "description": "The name of one of the spec's blocks.",
     }
     call["description"] = "A use of one of the spec's `blocks:`; its other keys are the block's args."
+    # A layer with an expression in a field (`filters: "${4 * (i + 1)}"`, a repeated layer's
+    # copy index or a network argument) is only sketched: `cnncalc` checks it once worked out.
+    defs["LayerWithExpressions"] = {
+        "type": "object",
+        "required": ["type"],
+        "properties": {"type": {"enum": sorted(kinds)}},
+        "not": {"additionalProperties": {"not": {"type": "string", "pattern": r"^\$\w+$|\$\{[^}]*\}"}}},
+        "description": "A layer with `$name` or `${expression}` in a field other than `type`.",
+    }
     defs["LayerKind"] = {
         "anyOf": [{"$ref": REF.format(model=names[kinds[k]])} for k in sorted(kinds)],
         "description": "One layer: `type` names its kind.",
     }
-    defs["Layer"] = {"anyOf": [{"$ref": "#/$defs/LayerKind"}, {"$ref": REF.format(model=names[BlockCall])}]}
+    own = [{"$ref": "#/$defs/LayerKind"}, {"$ref": "#/$defs/LayerWithExpressions"}]
+    defs["Layer"] = {"anyOf": [*own, {"$ref": REF.format(model=names[BlockCall])}]}
     defs["LayerList"] = {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/Layer"}}
     # In a block's body any value may be `$arg` or hold `${arg}`, so its layers are only
     # sketched here; `cnncalc` checks each one, positioned, where the block is used.
@@ -87,7 +97,7 @@ def spec_schema() -> dict[str, Any]:
     schema["title"] = "cnncalc spec"
     # Without `blocks:` nothing can be a block call, so a misspelt `type` fails here too.
     schema["if"] = {"not": {"required": ["blocks"]}}
-    schema["then"] = {"properties": {"layers": {"items": {"$ref": "#/$defs/LayerKind"}}}}
+    schema["then"] = {"properties": {"layers": {"items": {"anyOf": own}}}}
     schema["$defs"] = dict(sorted(defs.items()))
     return schema
 

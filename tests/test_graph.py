@@ -222,11 +222,12 @@ def test_unnamed_blocks_get_numbered_labels() -> None:
     assert [g.label for g in trace.groups if g.block == "basic"] == ["basic.1", "basic.2", "basic.3"]
 
 
-def test_repeat_on_a_merge_is_an_error() -> None:
+def test_repeat_on_a_merge_chains_its_first_input_and_keeps_the_others() -> None:
     text = SKIP.replace("{name: sum, type: add, from: [a, b]}", "{name: sum, type: add, from: [a, b], repeat: 3}")
-    message = error_of(text)
-    assert message.startswith(f"net.yaml:{position(text, '3}')}: ")
-    assert "add takes 2 inputs" in message
+    trace = trace_of(text)
+    # sum.1 = a + b (nodes 1, 2), sum.2 = sum.1 + b, sum.3 = sum.2 + b
+    assert [n.sources for n in trace.nodes[3:6]] == [(1, 2), (3, 2), (4, 2)]
+    assert trace.nodes[6].sources == (0, 5)  # cat reads `sum`, the last copy
 
 
 def test_input_is_a_reserved_name() -> None:

@@ -9,7 +9,14 @@ import typer
 
 from cnncalc import emit
 from cnncalc.emit import Emission
-from cnncalc.options import Options, SpecsOnlyOption, count_option, format_option, output_option, wide_option
+from cnncalc.options import (
+    Options,
+    SpecsOnlyOption,
+    count_option,
+    format_option,
+    output_option,
+    wide_option,
+)
 
 if TYPE_CHECKING:
     from cnncalc.check import Config
@@ -51,6 +58,15 @@ def check(
     root: Annotated[str | None, typer.Option(metavar="DIR", help=ROOT)] = None,
     wide: Annotated[bool, wide_option(WIDE)] = False,
     count: Annotated[str | None, count_option(COUNT)] = None,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--input",
+            metavar="NAME=VALUE",
+            help="Check every spec at other input dimensions (l=4096; repeat the option for several "
+            "dimensions): limits: are measured there, expect: claims are not checked.",
+        ),
+    ] = None,
 ) -> Emission:
     """Lint specs: validation, shapes and the rules.
 
@@ -67,6 +83,7 @@ def check(
         settings.ignore = [*settings.ignore, *(_codes(ignore) or [])]
         settings.specs_only = settings.specs_only or specs_only
         settings.count = options.count or settings.count
+        settings.inputs = _inputs(inputs or [])
         settings.validate()
         files = discover(paths, settings)
         if root is not None and not Path(root).is_dir():
@@ -110,6 +127,21 @@ def configured(paths: list[str], config: str | None, no_config: bool) -> Config:
     existing = [Path(p).resolve() for p in paths if Path(p).exists()]
     base = Path(os.path.commonpath(existing)) if existing else Path.cwd()
     return load_config(find_pyproject(base if base.is_dir() else base.parent))
+
+
+def _inputs(texts: list[str]) -> dict[str, int]:
+    """`--input l=4096` as {"l": 4096}: one value per dimension (check reports at one input)."""
+    from cnncalc.check import UsageError
+    from cnncalc.inputs import InputError, parse
+
+    try:
+        overrides = parse(texts)
+    except InputError as exc:
+        raise UsageError(str(exc).removeprefix("cnncalc check: ")) from None
+    for override in overrides:
+        if len(override.values) > 1:
+            raise UsageError(f"--input {override.name}: check runs at one input; give one value per dimension")
+    return {o.name: o.values[0] for o in overrides}
 
 
 def _codes(value: str | None) -> list[str] | None:

@@ -13,7 +13,16 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol, final
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    WithJsonSchema,
+)
 
 from cnncalc.errors import LINE_BREAKING, LayerError
 from cnncalc.layers._traits import check as check_traits
@@ -39,8 +48,37 @@ SPATIAL_LAYOUTS: frozenset[str] = frozenset(CHANNELS_FIRST.values())
 Size = Annotated[
     PositiveInt | list[PositiveInt], Field(description="One int for every spatial dimension, or one per dimension.")
 ]
+
+
+def flat_sides(value: Any) -> Any:
+    """`[[2, 0]]`, `[[1, 1], [0, 1]]`: a [before, after] pair per dimension, as the flat
+    per-side list `[2, 0]`, `[1, 1, 0, 1]` that the sizes are read from."""
+    if isinstance(value, list) and any(isinstance(item, list) for item in value):
+        if not all(isinstance(item, list) and len(item) == 2 for item in value):
+            raise ValueError("give one [before, after] pair per dimension ([[2, 0]]), or the flat form [2, 0]")
+        sides = [side for pair in value for side in pair]
+        # Checked here: a message about the flat list's items would point at nothing written.
+        for side in sides:
+            if isinstance(side, bool) or not isinstance(side, int) or side < 0:
+                raise ValueError(f"each side is a whole number of at least 0, got {side!r}")
+        return sides
+    return value
+
+
+_SIDE = {"type": "integer", "minimum": 0}
+# The schema of a padding as written: an int, one per dimension or side, or a pair per dimension.
+SIDES_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        _SIDE,
+        {"type": "array", "items": _SIDE},
+        {"type": "array", "items": {"type": "array", "items": _SIDE, "minItems": 2, "maxItems": 2}},
+    ]
+}
+
 Padding = Annotated[
     NonNegativeInt | list[NonNegativeInt] | Literal["valid", "same"],
+    BeforeValidator(flat_sides),
+    WithJsonSchema({"anyOf": [*SIDES_SCHEMA["anyOf"], {"enum": ["valid", "same"], "type": "string"}]}),
     Field(
         description="Zero padding per side: an int, one per dimension, one per side ([before, after] per "
         "dimension: [2, 0] pads a sequence on the left only, a causal conv), `valid` (none) or `same` "

@@ -21,12 +21,17 @@ only those and its own layers.
 Values are substituted by `substitute`: `$name` (a whole value) is an argument as it
 is, `"${expression}"` (a whole value) the expression's number or boolean, and
 `${expression}` inside longer text its value written out (`cnncalc.spec.expr`).
+
+A repeated layer or block call whose own fields use `i` or `n` (`rate: "${0.1 * i / (n - 1)}"`)
+is kept as a `PerCopy`: the fields that decide what its copies are (`_ONCE`) are worked out
+at once, the others once per copy, with `i` the copy's 0-based index and `n` the number of
+copies over the names around it (an argument of the same name is shadowed).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -35,7 +40,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeIn
 
 from cnncalc.errors import Diagnostic, Mark, SpecError, did_you_mean
 from cnncalc.layers.api import Condition, LayerList, Name
-from cnncalc.spec.expr import ExpressionError, evaluate
+from cnncalc.spec.expr import ExpressionError, evaluate, names_in
 from cnncalc.spec.loader import LocatedDict, LocatedList, mark_of, text_col
 
 MAX_BLOCK_DEPTH = 32
@@ -56,6 +61,16 @@ def _unique_names(value: list[str] | None) -> list[str] | None:
     return value
 
 
+def _unique_outputs(value: list[str] | None) -> list[str] | None:
+    if value is not None:
+        if not value:
+            raise ValueError("a block with outputs: names at least one")
+        repeated = sorted({n for n in value if value.count(n) > 1})
+        if repeated:
+            raise ValueError(f"the output '{repeated[0]}' is named twice")
+    return value
+
+
 class BlockDef(BaseModel):
     """A reusable, parameterised group of layers, used like a layer kind."""
 
@@ -73,7 +88,18 @@ class BlockDef(BaseModel):
         description="The names the block reads its inputs by, in the order a call's `from:` lists them "
         "(default: one input, `input`).",
     )
+    declared_outputs: Annotated[list[Name] | None, AfterValidator(_unique_outputs)] = Field(
+        None,
+        alias="outputs",
+        description="Names of layers inside the block that a caller named `b` reads as `b.<name>`; "
+        "the first is what the next layer reads (default: the last layer's output alone).",
+    )
     layers: LayerList
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The block's layers read from outside it, the first its own output; () for its last layer alone."""
+        return tuple(self.declared_outputs or ())
 
     @property
     def parameters(self) -> dict[str, Any]:
@@ -155,6 +181,16 @@ def bind(call: BlockCall, definition: BlockDef, raw: Any, path: str, context: st
     return {name: environment[name] for name in definition.parameters}
 
 
+def network_environment(args: dict[str, Any], declared: Any, path: str) -> Environment:
+    """The network's own `args:`, as its layers see them: each value worked out over the
+    ones before it. `declared` is the located `args:` mapping, for positions."""
+    environment: Environment = {}
+    for name, value in args.items():
+        holder = declared if isinstance(declared, dict) and name in declared else {name: value}
+        environment[name] = _one(value, holder, name, environment, path, None)
+    return environment
+
+
 @dataclass
 class Frame:
     """Where the walk is: the names its layers can read, the prefix of the names they make,
@@ -168,6 +204,9 @@ class Frame:
     # Where each name was given, so that a repeated layer is not taken for a duplicate.
     marks: dict[str, Mark | None] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)  # unnamed blocks so far, per kind
+    # The block instances used here: (label, the call's name, the block, the names made
+    # inside), to tell a `from:` naming one of those (`l0.skip`) that it is local to it.
+    instances: list[tuple[str, str | None, str, Collection[str]]] = field(default_factory=list)
 
     def qualified(self, name: str) -> str:
         """A name made in this frame as reports show it: `layer2.1.conv1`."""
@@ -251,6 +290,68 @@ class Expansion:
             self.chain.pop()
 
 
+# The names a repeated layer's own fields read: its copy's 0-based index and the number of copies.
+COPY_INDEX = "i"
+COPY_COUNT = "n"
+_PER_COPY = frozenset({COPY_INDEX, COPY_COUNT})
+# The fields worked out once for all the copies of a layer: they decide what the copies are.
+_ONCE = ("type", "name", "from", "repeat", "when")
+
+
+class PerCopy(LocatedDict):
+    """A repeated layer whose fields use its copy's index (`i`) or count (`n`): the fields
+    in `_ONCE` are worked out, the others wait for `copy_at()`, in `environment`."""
+
+    __slots__ = ("block", "environment", "path")
+    environment: Environment
+    block: str | None
+    path: str
+
+    @property
+    def count(self) -> int:
+        """The number of copies as written (1 while `repeat:` is not yet a valid count: validation says why)."""
+        repeat = self.get("repeat", 1)
+        return repeat if isinstance(repeat, int) and not isinstance(repeat, bool) and repeat >= 0 else 1
+
+    def copy_at(self, index: int) -> Any:
+        """The layer as copy `index` of `count` sees it: every expression worked out."""
+        names = _CopyNames({**self.environment, COPY_INDEX: index, COPY_COUNT: self.count})
+        return _substitute_mapping(self, names, self.path, self.block)
+
+
+def _uses_copy_index(value: Any) -> bool:
+    """Whether an expression or `$name` anywhere in `value` reads `i` or `n`."""
+    if isinstance(value, str):
+        if "$" not in value:
+            return False
+        whole = _WHOLE_NAME.fullmatch(value)
+        if whole:
+            return whole[1] in _PER_COPY
+        return any(names_in(m[1]) & _PER_COPY for m in _EXPRESSION.finditer(value))
+    if isinstance(value, dict):
+        return any(_uses_copy_index(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_uses_copy_index(v) for v in value)
+    return False
+
+
+def _per_copy(value: dict[str, Any], args: Environment, path: str, block: str | None) -> PerCopy:
+    """`value`, a repeated layer using `i` or `n`, with its `_ONCE` fields worked out."""
+    deferred = PerCopy(value)
+    deferred.mark = mark_of(value) or getattr(value, "mark", None)  # type: ignore[assignment]
+    deferred.marks = value.marks if isinstance(value, LocatedDict) else []
+    deferred.environment, deferred.block, deferred.path = args, block, path
+    for key in _ONCE:
+        if key in value:
+            given = value[key]
+            deferred[key] = (
+                _one(given, value, key, args, path, block)
+                if isinstance(given, str)
+                else (substitute(given, args, path, block))
+            )
+    return deferred
+
+
 _WHOLE_NAME = re.compile(r"\$(\w+)")
 _EXPRESSION = re.compile(r"\$\{([^}]*)\}")
 
@@ -262,7 +363,7 @@ def _one(value: Any, where: Any, key: Any, names: Environment, path: str, block:
     whole = _WHOLE_NAME.fullmatch(value)
     if whole:
         if whole[1] not in names:
-            hint = did_you_mean(whole[1], list(names))
+            hint = did_you_mean(whole[1], list(names)) or _copy_hint(whole[1])
             owner = f"block '{block}' has" if block else "the network's layers have"
             raise SpecError.at(path, mark_of(where, key), f"{owner} no argument '{whole[1]}'{hint}")
         return names[whole[1]]
@@ -274,7 +375,12 @@ def _one(value: Any, where: Any, key: Any, names: Environment, path: str, block:
             mark = mark_of(where, key)
             at = Mark(mark.line, text_col(mark) + match.start(1) + exc.offset) if mark else None
             inside = f"in block '{block}': " if block else ""
-            raise SpecError.at(path, at, f"{inside}expression '{match[1].strip()}': {exc.message}") from None
+            copy = ""
+            if COPY_INDEX in names and COPY_COUNT in names and isinstance(names, _CopyNames):
+                copy = f" (copy i={names[COPY_INDEX]} of n={names[COPY_COUNT]})"
+            hint = next((_copy_hint(n) for n in _PER_COPY if exc.message.startswith(f"no name '{n}'")), "")
+            message = f"{inside}expression '{match[1].strip()}'{copy}: {exc.message}{hint}"
+            raise SpecError.at(path, at, message) from None
 
     single = _EXPRESSION.fullmatch(value)
     if single:
@@ -286,26 +392,12 @@ def substitute(value: Any, args: Environment, path: str, block: str | None) -> A
     """`value` with `$arg` (a whole value), `"${expression}"` (a whole value: its number or
     boolean) and `${expression}` (inside text) worked out; located like `value`. Returns
     `value` itself when nothing in it changes, so a network's own layers cost no copy (the
-    walk is kept lean: the engine runs it over every layer of the network)."""
+    walk is kept lean: the engine runs it over every layer of the network). A repeated
+    layer whose fields read `i` or `n` comes back as a `PerCopy`, worked out copy by copy."""
     if isinstance(value, dict):
-        out: LocatedDict | None = None
-        for k, v in value.items():
-            if type(v) is str:
-                if "$" not in v:
-                    continue
-                new = _one(v, value, k, args, path, block)
-            elif isinstance(v, (dict, list)):
-                new = substitute(v, args, path, block)
-            else:
-                continue
-            if new is not v:
-                if out is None:
-                    out = LocatedDict(value)
-                    out.mark = mark_of(value) or getattr(value, "mark", None)  # type: ignore[assignment]
-                    # The same keys, in the same order: the marks stay aligned with them.
-                    out.marks = value.marks if isinstance(value, LocatedDict) else []
-                out[k] = new
-        return value if out is None else out
+        if "repeat" in value and any(_uses_copy_index(v) for k, v in value.items() if k not in _ONCE):
+            return _per_copy(value, args, path, block)
+        return _substitute_mapping(value, args, path, block)
     if isinstance(value, list):
         items: LocatedList | None = None
         for i, v in enumerate(value):
@@ -325,3 +417,38 @@ def substitute(value: Any, args: Environment, path: str, block: str | None) -> A
                 items[i] = new
         return value if items is None else items
     return value
+
+
+def _substitute_mapping(value: dict[str, Any], args: Environment, path: str, block: str | None) -> Any:
+    """`substitute` of one mapping, field by field; `value` itself when nothing changes."""
+    out: LocatedDict | None = None
+    for k, v in value.items():
+        if type(v) is str:
+            if "$" not in v:
+                continue
+            new = _one(v, value, k, args, path, block)
+        elif isinstance(v, (dict, list)):
+            new = substitute(v, args, path, block)
+        else:
+            continue
+        if new is not v:
+            if out is None:
+                out = LocatedDict(value)
+                out.mark = mark_of(value) or getattr(value, "mark", None)  # type: ignore[assignment]
+                # The same keys, in the same order: the marks stay aligned with them.
+                out.marks = value.marks if isinstance(value, LocatedDict) else []
+            out[k] = new
+    return value if out is None else out
+
+
+class _CopyNames(dict[str, Any]):
+    """The names one copy of a `PerCopy` layer is worked out in: errors say which copy."""
+
+
+def _copy_hint(name: str) -> str:
+    if name not in _PER_COPY:
+        return ""
+    return (
+        f"; '{COPY_INDEX}' and '{COPY_COUNT}' (a copy's index and the number of copies) are known "
+        f"only in the fields of a layer with `repeat:`, other than {', '.join(_ONCE)}"
+    )

@@ -139,6 +139,17 @@ def evaluate(source: str, names: Mapping[str, Any]) -> Value:
     return _Walker(source, names).value(tree.body)
 
 
+def names_in(source: str) -> frozenset[str]:
+    """The names an expression reads (empty when it does not parse: evaluating it says why)."""
+    if len(source) > MAX_LENGTH:
+        return frozenset()
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return frozenset()
+    return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
+
+
 class _Walker:
     def __init__(self, source: str, names: Mapping[str, Any]) -> None:
         self.source = source

@@ -221,6 +221,11 @@ class Spec(Strict):
     name: Name = Field(description="The network's name.")
     description: str | None = None
     input: InputSpec
+    args: dict[Name, Any] = Field(
+        default_factory=dict,
+        description="Named values for the network's own layers, in `$name` and `${expression}`; "
+        "each may be an expression over the ones before it.",
+    )
     blocks: dict[Name, BlockDef] = Field(default_factory=dict, description="Reusable blocks by name.")
     layers: LayerList
     expect: dict[str, Claim] = Field(default_factory=dict, description="Claims per layer name, or `total`.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, PositiveInt
@@ -30,6 +31,8 @@ from cnncalc.layers.api import (
     window_summary,
 )
 
+TORCH_PADS = {"reflect": "ReflectionPad", "replicate": "ReplicationPad", "circular": "CircularPad"}
+
 
 class ConvNd(WithActivation):
     """Cross-correlation of a (C, *spatial) input with `filters` kernels of size f x ... x C/groups."""
@@ -45,6 +48,11 @@ class ConvNd(WithActivation):
     dilation: Size = Field(1, description="Spacing d between kernel taps (1 = dense).")
     groups: PositiveInt = Field(1, description="Channel groups; each filter sees C/groups input channels.")
     bias: bool = Field(True, description="One learned bias per filter.")
+    padding_mode: Literal["zeros", "reflect", "replicate", "circular"] = Field(
+        "zeros",
+        description="What fills the padding, as PyTorch's padding_mode: zeros, the edge reflected, the edge "
+        "repeated, or wrapped around; the same parameters and MACs.",
+    )
 
     def _geometry(self, x: Shape) -> tuple[tuple[int, ...], ...]:
         sizes = spatial_dims(x, self.ndim, self.kind)
@@ -55,7 +63,20 @@ class ConvNd(WithActivation):
 
     def pads(self, x: Shape) -> tuple[tuple[int, int], ...]:
         sizes, kernel, stride, dilation = self._geometry(x)
-        return resolve_padding(self.padding, sizes, kernel, stride, dilation)
+        pads = resolve_padding(self.padding, sizes, kernel, stride, dilation)
+        # PyTorch's limits (F.pad): a reflection cannot reach past the far edge, a wrap past the other end.
+        for n, (before, after), axis in zip(sizes, pads, AXES[self.ndim], strict=True):
+            widest = max(before, after)
+            if self.padding_mode == "reflect" and widest >= n:
+                raise LayerError(f"reflect padding {widest} must be below the input's {axis}={n}", "padding_mode")
+            if self.padding_mode == "circular" and widest > n:
+                raise LayerError(f"circular padding {widest} cannot exceed the input's {axis}={n}", "padding_mode")
+        return pads
+
+    def copies_padded(self, pads: tuple[tuple[int, int], ...]) -> bool:
+        """Whether PyTorch pads a copy of the input before the conv: asymmetric padding
+        (`torch_padded`'s pad layer), or any padding not of zeros (F.pad in Conv's forward)."""
+        return asymmetric(pads) or (self.padding_mode != "zeros" and any(p != (0, 0) for p in pads))
 
     def output_shape(self, inputs: Inputs) -> Shape:
         x = inputs[0]
@@ -92,12 +113,19 @@ class ConvNd(WithActivation):
     def summary(self, inputs: Inputs) -> str:
         groups = [f"g={self.groups}"] if self.groups != 1 else []
         pads = self.pads(inputs[0])
-        return window_summary(self.ndim, self.kernel, self.stride, self.padding, self.dilation, *groups, pads=pads)
+        mode = [self.padding_mode] if self.padding_mode != "zeros" else []
+        return window_summary(
+            self.ndim, self.kernel, self.stride, self.padding, self.dilation, *groups, *mode, pads=pads
+        )
 
     def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
         pads = self.pads(inputs[0])
-        if asymmetric(pads):
-            return padded_footprint(inputs[0], pads, training)
+        if self.copies_padded(pads):
+            footprint = padded_footprint(inputs[0], pads, training)
+            if training and self.padding_mode == "circular":
+                # Circular padding is slices and a cat: backward makes a second padded-size gradient.
+                return replace(footprint, backward=footprint.backward * 2)
+            return footprint
         return super().footprint(inputs, output, training)
 
     def to_torch(self, inputs: Inputs) -> Any:
@@ -114,8 +142,16 @@ class ConvNd(WithActivation):
             dilation=per_dim(self.dilation, self.ndim, "dilation"),
             groups=self.groups,
             bias=self.bias,
+            # Asymmetric padding is padded before the conv, which then pads nothing (not even a copy).
+            padding_mode="zeros" if asymmetric(pads) else self.padding_mode,
         )
-        return torch_padded(conv, pads)
+        if self.padding_mode == "zeros" or not asymmetric(pads):
+            return torch_padded(conv, pads)
+        # Asymmetric padding of another mode: that mode's pad layer, then the conv unpadded.
+        flat: list[int] = []
+        for before, after in reversed(pads):  # torch pads the last axis first
+            flat += [before, after]
+        return nn.Sequential(getattr(nn, f"{TORCH_PADS[self.padding_mode]}{self.ndim}d")(tuple(flat)), conv)
 
 
 class Conv(ConvNd):

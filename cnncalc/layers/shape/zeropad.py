@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, NonNegativeInt
+from pydantic import BeforeValidator, Field, NonNegativeInt, WithJsonSchema
 
 from cnncalc.errors import LayerError
+from cnncalc.layers._base import SIDES_SCHEMA, flat_sides
 from cnncalc.layers.api import SPATIAL_LAYOUTS, Inputs, Keeps, Layer, Shape, Window
 
 Sides = Annotated[
     NonNegativeInt | list[NonNegativeInt],
+    BeforeValidator(flat_sides),
+    WithJsonSchema(SIDES_SCHEMA),
     Field(
         description="An int for every side, one per spatial dimension (both its sides), or one per side: "
         "[top, bottom, left, right] in 2-D, [before, after] per dimension in general."
