@@ -13,7 +13,8 @@ Default `pytorch` backend: forward hooks on the modules of its `MODULES_MAPPING`
   and `L_q*vdim*(vdim + 1)` for the out-projection (bias always counted); so a transformer
   layer's attention, whose feed-forward `nn.Linear`s count as above and layer norms 1 per
   element. The activation inside a transformer layer is the `F.relu`/`F.gelu` it captured
-  when built, before ptflops wraps it: 0. nn.RMSNorm and `F.scaled_dot_product_attention`
+  when built, before ptflops wraps it: 0 (as an `nn.GELU` module,
+  `feedforward_activation_form: module`, as ViT's MLPBlock: its hook and `F.gelu`, 2). nn.RMSNorm and `F.scaled_dot_product_attention`
   are not counted, so attention written with `nn.Linear` projections (grouped-query,
   rotary) counts them with their biases, not `QK^T` and `AV`.
 With `count_functional=True` (the default) it also wraps `torch.nn.functional`'s relu,
@@ -141,6 +142,8 @@ def _transformer(functional: bool) -> dict[str, Rule]:
         said = [f"{projections(f)}, MultiheadAttention by its hook's formula"] if multihead(f) else []
         if linear_attention(f):  # Llama's q/k/v/o nn.Linears and F.scaled_dot_product_attention
             said.append(f"q/k/v/o nn.Linear {projections(f)}, no QK^T or AV")
+        if f.get("feedforward_activation_form") == "module":
+            said.append("an activation module 1 per element" + (", twice (and its F.*)" if functional else ""))
         return "; ".join(said)
 
     def gate_says(f: Facts) -> str:
@@ -228,10 +231,9 @@ def _wrapped_calls(f: Facts, count: int) -> Count:
     return count - hook if isinstance(hook, int) else hook
 
 
-_F_CALLS = "the F.* calls it wraps only (no module hook)"
 FORMS = {
-    "function": Form(_wrapped_calls, _F_CALLS),
-    "subclass": Form(_wrapped_calls, "a subclass: no module hook (exact type), " + _F_CALLS),
+    "function": Form(_wrapped_calls, "written as F.*: the call only, no module hook"),
+    "subclass": Form(_wrapped_calls, "a subclass: no module hook (exact type), its F.* calls only"),
     "method": unseen("a tensor method: not seen"),
 }
 _NO_HOOK = {
