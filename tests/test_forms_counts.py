@@ -16,6 +16,7 @@ The tools run as tests/test_conventions_tools.py runs them (batch 1); the models
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import logging
 import re
@@ -142,9 +143,10 @@ def _preset(trace: Trace, tool: str) -> int | None:
 def test_every_preset_equals_its_tool_on_torchvisions_module(name: str) -> None:
     trace = _zoo_trace(name)
     shape = tuple(trace.nodes[0].output)
+    pristine = _torchvision_module(name)  # built once (VGG's and ConvNeXt's init is slow), copied per tool
     differences = {}
     for tool in TOOLS:
-        real = _real(lambda: _torchvision_module(name), shape, tool)
+        real = _real(lambda: copy.deepcopy(pristine), shape, tool)
         preset = _preset(trace, tool)
         if preset != real:
             differences[tool] = (preset, real)
@@ -231,3 +233,37 @@ layers:
 def test_vits_bare_parameters_and_gelu_module_as_built(tool: str) -> None:
     trace = propagate(loads_spec(VIT_PARTS, "vit_parts.yaml"), "vit_parts.yaml")
     assert _preset(trace, tool) == _real(lambda: _built(trace), (5, 16), tool)
+
+
+def _error_of(text: str) -> str:
+    from cnncalc.errors import SpecError
+
+    with pytest.raises(SpecError) as caught:
+        propagate(loads_spec(text, "net.yaml"), "net.yaml")
+    return str(caught.value)
+
+
+def test_a_form_the_kind_is_never_written_in_is_a_located_error() -> None:
+    # `  - {type: conv, filters: 4, kernel: 3, form: ` is 46 characters: the value starts in column 47.
+    text = "name: n\ninput: {h: 8, w: 8, c: 3}\nlayers:\n  - {type: conv, filters: 4, kernel: 3, form: method}\n"
+    assert (
+        _error_of(text) == "net.yaml:4:47: layer 1 (conv): form: a conv is written as module or subclass, not `method`"
+    )
+
+
+def test_a_misspelt_form_says_which_it_meant() -> None:
+    text = "name: n\ninput: {h: 8, w: 8, c: 3}\nlayers:\n  - {type: relu, form: functional}\n"
+    assert _error_of(text).endswith("did you mean 'function'?")
+
+
+def test_the_module_form_is_the_default_and_builds_as_before() -> None:
+    # No spec that leaves `form:` out changes: the layer is built as its torch module.
+    plain = "name: n\ninput: {h: 8, w: 8, c: 3}\nlayers:\n  - {type: relu}\n  - {type: global_avgpool}\n"
+    written = plain.replace("{type: relu}", "{type: relu, form: module}")
+    assert [n.layer for n in _trace_of(plain).nodes] == [n.layer for n in _trace_of(written).nodes]
+    module = _built(_trace_of(plain))
+    assert [type(m).__name__ for m in module.nodes] == ["Identity", "ReLU", "Sequential"]
+
+
+def _trace_of(text: str) -> Trace:
+    return propagate(loads_spec(text, "net.yaml"), "net.yaml")

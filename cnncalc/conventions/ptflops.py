@@ -14,9 +14,10 @@ Default `pytorch` backend: forward hooks on the modules of its `MODULES_MAPPING`
   layer's attention, whose feed-forward `nn.Linear`s count as above and layer norms 1 per
   element. The activation inside a transformer layer is the `F.relu`/`F.gelu` it captured
   when built, before ptflops wraps it: 0 (as an `nn.GELU` module,
-  `feedforward_activation_form: module`, as ViT's MLPBlock: its hook and `F.gelu`, 2). nn.RMSNorm and `F.scaled_dot_product_attention`
-  are not counted, so attention written with `nn.Linear` projections (grouped-query,
-  rotary) counts them with their biases, not `QK^T` and `AV`.
+  `feedforward_activation_form: module`, as ViT's MLPBlock: its hook and `F.gelu`, 2).
+  nn.RMSNorm and `F.scaled_dot_product_attention` are not counted, so attention written
+  with `nn.Linear` projections (grouped-query, rotary) counts them with their biases, not
+  `QK^T` and `AV`.
 With `count_functional=True` (the default) it also wraps `torch.nn.functional`'s relu,
 gelu, silu, softmax, the pools and interpolate, which those modules call inside, so
 ReLU, GELU, every pooling and upsampling count twice, and SiLU and softmax once (ELU
