@@ -27,6 +27,9 @@ class Facts:
     macs: int  # cnncalc's default count: conv, transposed conv and dense multiply-accumulates
     params: Params
     layer: Any = None
+    # How the PyTorch code writes it (`form:`, or `activation_form:` for the activation a
+    # layer applies): module, function, method, subclass or parameter.
+    form: str = "module"
 
     @property
     def x(self) -> int:
@@ -93,7 +96,8 @@ class Facts:
 
 
 def facts(node: Node) -> Facts:
-    return Facts(node.kind, node.inputs, node.output, node.macs, node.params, node.layer)
+    form = getattr(node.layer, "form", "module") if node.layer is not None else "module"
+    return Facts(node.kind, node.inputs, node.output, node.macs, node.params, node.layer, form)
 
 
 def activation(node: Node) -> Facts | None:
@@ -101,4 +105,4 @@ def activation(node: Node) -> Facts | None:
     name = getattr(node.layer, "activation", None) if node.layer is not None else None
     if not isinstance(name, str):
         return None
-    return Facts(name, (node.output,), node.output, 0, Params())
+    return Facts(name, (node.output,), node.output, 0, Params(), form=getattr(node.layer, "activation_form", "module"))

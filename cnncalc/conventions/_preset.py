@@ -38,6 +38,20 @@ class Rule:
     says: Callable[[Facts], str] | None = None  # the phrase for one layer as specified, where it depends on it
 
 
+@dataclass(frozen=True)
+class Form:
+    """How a tool counts a layer written other than as its module (`form: function`):
+    `count` turns the module form's count into this form's; `phrase` says why in words."""
+
+    count: Callable[[Facts, int], Count]
+    phrase: str
+
+
+def unseen(phrase: str) -> Form:
+    """A form the tool does not see at all: 0."""
+    return Form(lambda f, count: 0, phrase)
+
+
 def zero(phrase: str = "") -> Rule:
     """A kind the tool counts as 0 (ignored, unregistered or a zero-op)."""
     return Rule(lambda f: 0, phrase)
@@ -95,6 +109,8 @@ class Preset:
     rules: Mapping[str, Rule]
     summary: str  # one line: what the tool counts
     doc: str = field(default="", repr=False)
+    # form -> how the tool counts a layer written so; a form not listed counts as the module.
+    forms: Mapping[str, Form] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.rules, Rules):
@@ -103,12 +119,29 @@ class Preset:
     def rule(self, kind: str) -> Rule:
         return self.rules[kind]
 
+    def count(self, f: Facts) -> Count:
+        """The tool's number for one layer (or activation), as its code writes it."""
+        count = self.rules[f.kind].count(f)
+        form = self.forms.get(f.form)
+        if form is None or isinstance(count, NotDefined):
+            return count
+        return form.count(f, count)
+
+    def says(self, f: Facts) -> str:
+        """What the tool charges for this layer, in words, as it is specified and written."""
+        rule = self.rules[f.kind]
+        said = rule.says(f) if rule.says is not None else rule.phrase
+        form = self.forms.get(f.form)
+        if form is None or self.rules[f.kind].count(f) == self.count(f):
+            return said
+        return form.phrase
+
     def node(self, node: Node) -> list[tuple[str, Count]]:
         """The tool's number for one node, split into the layer's own and its activation's."""
-        parts: list[tuple[str, Count]] = [(node.kind, self.rules[node.kind].count(facts(node)))]
+        parts: list[tuple[str, Count]] = [(node.kind, self.count(facts(node)))]
         act = activation(node)
         if act is not None:
-            parts.append((act.kind, self.rules[act.kind].count(act)))
+            parts.append((act.kind, self.count(act)))
         return parts
 
 
@@ -153,11 +186,13 @@ def tally(preset: Preset, trace: Trace) -> Tally:
     phrases: dict[str, list[str]] = {}
     for node in trace.nodes:
         parts = preset.node(node)
-        says = preset.rule(node.kind).says
-        if says is not None:
-            said = phrases.setdefault(node.kind, [])
-            phrase = says(facts(node))
-            if phrase not in said:
+        for f in (facts(node), activation(node)):
+            # Words per layer: as specified (`says`) and as written (`form:`), each once.
+            if f is None:
+                continue
+            said = phrases.setdefault(f.kind, [])
+            phrase = preset.says(f)
+            if phrase and phrase not in said:
                 said.append(phrase)
         own = default_count(node, preset.unit)
         total = 0

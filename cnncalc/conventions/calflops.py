@@ -29,6 +29,8 @@ module:
   transformer layer's activation is the `F.relu`/`F.gelu` it captured when built, before
   calflops wraps them: 0; its layer norms 5 per element. A gated feed-forward's
   `nn.SiLU`/`nn.GELU` gate: 1 per element.
+It wraps functions, not modules, so a layer written as F.* or as a subclass counts the
+same; a tensor method (`form: method`, `x.mean([2, 3])`) is not wrapped: 0.
 The count depends on how the model is written; these are the `--verify` builder's choices
 (torchvision's): merges as `x + y` operators, activations as modules, and a pool whose
 padding is asymmetric (or wider than PyTorch lets a pool pad) as a pad layer then the
@@ -55,7 +57,7 @@ from cnncalc.conventions._kinds import (
     TRANSFORMER,
     TRANSPOSED,
 )
-from cnncalc.conventions._preset import Count, NotDefined, Preset, Rule, zero
+from cnncalc.conventions._preset import Count, NotDefined, Preset, Rule, unseen, zero
 from cnncalc.conventions._recurrent import stack
 
 
@@ -104,7 +106,10 @@ def _transformer(f: Facts) -> int:
     parts = f.parts
     # Gradients are on in calculate_flops: no fused attention path, every projection is seen.
     seen = [p for a in parts.attentions for p in a.projections] + list(parts.linears)
-    gate = parts.activations if f.kind in ("gated_ffn", "moe") else 0
+    # A gate's nn.SiLU (in each expert a token runs, for moe), or an nn.GELU module between the
+    # feed-forward layers, calls the wrapped F.*.
+    called = f.kind in ("gated_ffn", "moe") or f.get("feedforward_activation_form") == "module"
+    gate = parts.activations if called else 0
     return 2 * sum(p.macs for p in seen) + 5 * sum(parts.norms) + gate
 
 
@@ -159,4 +164,5 @@ PRESET = Preset(
     rules=RULES,
     summary="2 FLOPs per MAC plus bias, norms, activations and pooling",
     doc=__doc__ or "",
+    forms={"method": unseen("a tensor method: not wrapped")},
 )

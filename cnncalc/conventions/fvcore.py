@@ -14,6 +14,8 @@ Everything else counts 0 with an "unsupported operator" warning: max and average
 `QK^T` and `AV`, and a transformer layer adds 5 per element of each layer norm), and for
 sequences `aten::rnn_tanh`, `gru`, `lstm` (0 for a whole recurrent layer), `embedding`,
 `mean`; `aten::matmul` and `bmm` count cnncalc's MACs.
+It sees ops, not modules, so how a layer is written does not matter, except a global
+pool written as a tensor method (`form: method`, `x.mean([2, 3])`): `aten::mean`, 0.
 Counts include the batch; cnncalc's presets are per sample, as at batch 1.
 """
 
@@ -32,7 +34,7 @@ from cnncalc.conventions._kinds import (
     TRANSFORMER,
     TRANSPOSED,
 )
-from cnncalc.conventions._preset import Preset, Rule, zero
+from cnncalc.conventions._preset import Preset, Rule, unseen, zero
 from cnncalc.conventions._words import norms
 
 
@@ -99,4 +101,5 @@ PRESET = Preset(
     rules=RULES,
     summary="MACs plus norms and adaptive pooling per element",
     doc=__doc__ or "",
+    forms={"method": unseen("a tensor method (aten::mean): unsupported, 0")},
 )

@@ -13,9 +13,11 @@ Default `pytorch` backend: forward hooks on the modules of its `MODULES_MAPPING`
   and `L_q*vdim*(vdim + 1)` for the out-projection (bias always counted); so a transformer
   layer's attention, whose feed-forward `nn.Linear`s count as above and layer norms 1 per
   element. The activation inside a transformer layer is the `F.relu`/`F.gelu` it captured
-  when built, before ptflops wraps it: 0. nn.RMSNorm and `F.scaled_dot_product_attention`
-  are not counted, so attention written with `nn.Linear` projections (grouped-query,
-  rotary) counts them with their biases, not `QK^T` and `AV`.
+  when built, before ptflops wraps it: 0 (as an `nn.GELU` module,
+  `feedforward_activation_form: module`, as ViT's MLPBlock: its hook and `F.gelu`, 2).
+  nn.RMSNorm and `F.scaled_dot_product_attention` are not counted, so attention written
+  with `nn.Linear` projections (grouped-query, rotary) counts them with their biases, not
+  `QK^T` and `AV`.
 With `count_functional=True` (the default) it also wraps `torch.nn.functional`'s relu,
 gelu, silu, softmax, the pools and interpolate, which those modules call inside, so
 ReLU, GELU, every pooling and upsampling count twice, and SiLU and softmax once (ELU
@@ -27,6 +29,10 @@ nor is `a @ b` (matmul). RNN, GRU, LSTM (`rnn_flops_counter_hook`): per step and
 elements of weight_ih and weight_hh, plus H (RNN), 7H (GRU) or 10H (LSTM) element-wise
 operations and both biases, doubled when bidirectional; an LSTM's projection is not
 counted. Embedding: no hook, 0.
+Its hooks match a module by exact type: a layer written as a function (`form: function`,
+`F.relu`, `F.adaptive_avg_pool2d`) or as a subclass of the module (`form: subclass`,
+torchvision's `LayerNorm2d(nn.LayerNorm)`) counts only the F.* calls it wraps (once; with
+`count_functional=False` 0), and a tensor method (`form: method`, `x.mean([2, 3])`) 0.
 The count depends on how the model is written; these are the `--verify` builder's choices
 (torchvision's): merges as `x + y` operators, activations as modules, and a pool whose
 padding is asymmetric (or wider than PyTorch lets a pool pad) as a pad layer then the
@@ -57,7 +63,7 @@ from cnncalc.conventions._kinds import (
     SHAPE_ONLY,
     TRANSPOSED,
 )
-from cnncalc.conventions._preset import Preset, Rule, zero
+from cnncalc.conventions._preset import Count, Form, Preset, Rule, Rules, unseen, zero
 from cnncalc.conventions._recurrent import stack
 from cnncalc.conventions._words import linear_attention, multihead, projections
 from cnncalc.layers.api import AttentionPart, Linear
@@ -124,6 +130,8 @@ def _transformer(functional: bool) -> dict[str, Rule]:
         if f.kind in ("gated_ffn", "moe"):  # nn.SiLU: F.silu only; nn.GELU: its module hook and F.gelu
             gelu = f.get("gate") == "gelu"
             total += parts.activations * ((1 if gelu else 0) + (1 if functional else 0))
+        if f.get("feedforward_activation_form") == "module":  # an nn.GELU module: its hook, and F.gelu
+            total += parts.activations * (2 if functional else 1)
         return total
 
     if functional:
@@ -135,6 +143,8 @@ def _transformer(functional: bool) -> dict[str, Rule]:
         said = [f"{projections(f)}, MultiheadAttention by its hook's formula"] if multihead(f) else []
         if linear_attention(f):  # Llama's q/k/v/o nn.Linears and F.scaled_dot_product_attention
             said.append(f"q/k/v/o nn.Linear {projections(f)}, no QK^T or AV")
+        if f.get("feedforward_activation_form") == "module":
+            said.append("an activation module 1 per element" + (", twice (and its F.*)" if functional else ""))
         return "; ".join(said)
 
     def gate_says(f: Facts) -> str:
@@ -214,6 +224,26 @@ def _aten_rules() -> dict[str, Rule]:
     }
 
 
+_HOOKS = Rules(_rules(functional=False))
+
+
+def _wrapped_calls(f: Facts, count: int) -> Count:
+    """The module form's count less what its module hook adds: the F.* calls alone."""
+    hook = _HOOKS[f.kind].count(f)
+    return count - hook if isinstance(hook, int) else hook
+
+
+FORMS = {
+    "function": Form(_wrapped_calls, "written as F.*: the call only, no module hook"),
+    "subclass": Form(_wrapped_calls, "a subclass: no module hook (exact type), its F.* calls only"),
+    "method": unseen("a tensor method: not seen"),
+}
+_NO_HOOK = {
+    "function": unseen("an F.* call: not hooked"),
+    "subclass": unseen("a subclass: not hooked (exact type)"),
+    "method": unseen("a tensor method: not seen"),
+}
+
 PRESET = Preset(
     name="ptflops",
     tool="ptflops 0.7.5 get_model_complexity_info (pytorch backend)",
@@ -221,15 +251,17 @@ PRESET = Preset(
     rules=_rules(functional=True),
     summary="MACs plus bias, norms, activations and pooling per element",
     doc=__doc__ or "",
+    forms=FORMS,
 )
 
 NO_FUNCTIONAL = Preset(
     name="ptflops-nofunc",
     tool="ptflops 0.7.5 (pytorch backend, count_functional=False)",
     unit="MACs",
-    rules=_rules(functional=False),
+    rules=_HOOKS,
     summary="ptflops' module hooks only",
     doc=__doc__ or "",
+    forms=_NO_HOOK,
 )
 
 ATEN = Preset(

@@ -20,6 +20,9 @@ Forward hooks on leaf modules of its `register_hooks` table; anything else count
   MultiheadAttention, which it runs as functions); a transformer layer counts its
   feed-forward `nn.Linear`s and 4 per element of each layer norm; attention written with
   `nn.Linear` projections (grouped-query, rotary) counts them, not `QK^T` and `AV`.
+A layer written as a function (`form: function`), a tensor method (`form: method`) or a
+subclass of the module (`form: subclass`, `LayerNorm2d(nn.LayerNorm)`: its table matches
+the exact type) has no hook: 0.
 Counts include the batch and come back as a float; exact below 2^53.
 (Its maintained fork, ultralytics-thop 2.x, counts transposed conv by input positions and
 average pooling by the window; this preset reproduces the `thop` package.)
@@ -41,7 +44,7 @@ from cnncalc.conventions._kinds import (
     TRANSFORMER,
     TRANSPOSED,
 )
-from cnncalc.conventions._preset import Preset, Rule, zero
+from cnncalc.conventions._preset import Preset, Rule, unseen, zero
 from cnncalc.conventions._recurrent import stack
 from cnncalc.conventions._words import multihead, norms
 
@@ -141,4 +144,9 @@ PRESET = Preset(
     rules=RULES,
     summary="MACs plus norms 4 per element and pooling",
     doc=__doc__ or "",
+    forms={
+        "function": unseen("an F.* call: no hook"),
+        "method": unseen("a tensor method: no hook"),
+        "subclass": unseen("a subclass: not in its table (exact type)"),
+    },
 )

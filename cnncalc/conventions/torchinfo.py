@@ -13,6 +13,9 @@
   two axes, batch first); an embedding `N * params`, the builder's position table (which
   reads `arange(L)`, no batch axis) `L * params`; a class token's parameter is named
   neither weight nor bias: 0. A tied output layer counts the shared weight again.
+- a bare nn.Parameter (`form: parameter`: ConvNeXt's layer scale, ViT's position embedding)
+  belongs to no leaf module: 0. A subclass (`form: subclass`) counts as its module; a
+  function or a tensor method holds no parameters: 0.
 - nn.MultiheadAttention is not a leaf (its `out_proj` child is never called as a module),
   so it counts 0: a transformer layer counts its feed-forward and norms' parameters once,
   attention written with `nn.Linear` projections (grouped-query, rotary) their parameters.
@@ -35,7 +38,7 @@ from cnncalc.conventions._kinds import (
     TRANSFORMER,
     TRANSPOSED,
 )
-from cnncalc.conventions._preset import Preset, Rule, zero
+from cnncalc.conventions._preset import Preset, Rule, unseen, zero
 from cnncalc.conventions._words import multihead
 
 
@@ -98,4 +101,5 @@ PRESET = Preset(
     rules=RULES,
     summary="parameters times output positions",
     doc=__doc__ or "",
+    forms={"parameter": unseen("a bare nn.Parameter: in no leaf module")},
 )

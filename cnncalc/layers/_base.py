@@ -22,6 +22,7 @@ from pydantic import (
     NonNegativeInt,
     PositiveInt,
     WithJsonSchema,
+    field_validator,
 )
 
 from cnncalc.errors import LINE_BREAKING, LayerError
@@ -275,6 +276,18 @@ class GraphBuilder(Protocol):
 
 REGISTRY: dict[str, type[Layer]] = {}
 
+# How the PyTorch code writes a layer (`form:`). Shapes, parameters and cnncalc's MACs do
+# not depend on it; what hook-based counters see does (docs/conventions.md).
+Form = Literal["module", "function", "method", "subclass", "parameter"]
+FORM_HELP = (
+    "How the PyTorch code writes the layer, for other tools' counts: `module` (nn.ReLU(), the default), "
+    "`function` (F.relu, F.adaptive_avg_pool2d), `method` (a tensor method: x.mean([2, 3])), `subclass` "
+    "(a subclass of the torch module, as LayerNorm2d(nn.LayerNorm)) or `parameter` (a bare nn.Parameter "
+    "on the enclosing module: a layer scale, a class token, a position embedding)."
+)
+# Every kind can be its torch module or a subclass of it; a kind lists the other forms it takes.
+MODULE_FORMS: frozenset[str] = frozenset({"module", "subclass"})
+
 
 class Layer(BaseModel):
     """Base of every layer kind. Subclasses declare `type: Literal["kind"]`."""
@@ -292,6 +305,7 @@ class Layer(BaseModel):
         1, description="Stack this many copies, each reading the previous one; 0 leaves the layer out."
     )
     when: Condition = Field(True, description='Include the layer only when true: `when: "${stride == 1}"` in a block.')
+    form: Form = Field("module", description=FORM_HELP)
 
     # Inputs the layer reads: (fewest, most); most None is unbounded.
     arity: ClassVar[tuple[int, int | None]] = (1, 1)
@@ -302,6 +316,18 @@ class Layer(BaseModel):
     kind: ClassVar[str] = ""
     # What the kind is, for the lint rules: names from the vocabulary in layers/_traits.py.
     traits: ClassVar[frozenset[str]] = frozenset()
+    # The `form:`s it can be written in: `function` for a parameter-free op with an F.* call,
+    # `method` where to_torch_method() builds the tensor method, `parameter` where the
+    # kind's torch builder holds its tensor as a bare nn.Parameter.
+    forms: ClassVar[frozenset[str]] = MODULE_FORMS
+
+    @field_validator("form")
+    @classmethod
+    def _form_taken(cls, value: str) -> str:
+        if value not in cls.forms:
+            order = [f for f in ("module", "function", "method", "subclass", "parameter") if f in cls.forms]
+            raise ValueError(f"a {cls.kind} is written as {' or '.join(order)}, not `{value}`")
+        return value
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -425,6 +451,10 @@ class Layer(BaseModel):
         """A torch module computing this layer (torch imported lazily, inside)."""
         raise NotImplementedError(f"{self.kind} has no torch builder")
 
+    def to_torch_method(self, inputs: Inputs) -> Any:
+        """`form: method`: a torch module computing this layer with a tensor method."""
+        raise NotImplementedError(f"{self.kind} has no tensor-method form")
+
     @final
     def describe(self, inputs: Inputs) -> str:
         """The table's hyperparameter cell: summary(), then the activation applied, if any."""
@@ -436,14 +466,24 @@ class Layer(BaseModel):
 
     @final
     def build_torch(self, inputs: Inputs) -> Any:
-        """The whole torch module for this layer: to_torch(), then the activation applied, if any."""
-        module = self.to_torch(inputs)
+        """The whole torch module for this layer, written in its `form`: to_torch() (or
+        to_torch_method()), then the activation applied, if any, in `activation_form`."""
+        from cnncalc.layers._torch import as_function, as_subclass
+
+        module = self.to_torch_method(inputs) if self.form == "method" else self.to_torch(inputs)
+        if self.form == "function":
+            module = as_function(module)
+        elif self.form == "subclass":
+            module = as_subclass(module)
         activation: str | None = self.__dict__.get("activation")  # a field; getattr on a miss costs ~5 µs
         if activation is None:
             return module
         from torch import nn
 
-        return nn.Sequential(module, make(activation).to_torch(inputs))
+        applied = make(activation).to_torch(inputs)
+        if self.__dict__.get("activation_form") == "function":
+            applied = as_function(applied)
+        return nn.Sequential(module, applied)
 
 
 def make(kind: str) -> Layer:
@@ -457,6 +497,8 @@ def make(kind: str) -> Layer:
 
 class Composite(Layer):
     """A layer that is written as one but expands into several (residual, branches)."""
+
+    forms: ClassVar[frozenset[str]] = frozenset({"module"})
 
     def expand(self, graph: GraphBuilder, sources: list[int]) -> int:
         """Add this layer's parts to the graph; return the node holding its output."""

@@ -49,3 +49,47 @@ def _permute_class() -> Any:
 def Permute(dims: list[int]) -> Any:  # reads as the torch class it builds
     """A torch module permuting a tensor's dims (the batch dim included) to `dims`."""
     return _permute_class()(dims)
+
+
+@cache
+def _function_class() -> Any:
+    from torch import nn
+
+    class Function(nn.Module):  # type: ignore[misc, unused-ignore]  # Any where torch is absent
+        """`form: function`: runs a module's forward without holding it as a submodule, so
+        the code is its F.* calls (F.relu, F.adaptive_avg_pool2d) and no module hook sees it."""
+
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.__dict__["inner"] = inner  # not registered: tools that walk modules() never reach it
+
+        def forward(self, x: Any) -> Any:
+            inner: Any = self.__dict__["inner"]
+            return inner.forward(x)
+
+    return Function
+
+
+def as_function(module: Any) -> Any:
+    """`module`'s computation as F.* calls in a small module's forward (parameter-free kinds only)."""
+    return _function_class()(module)
+
+
+_SUBCLASSES: dict[type, type] = {}  # one subclass per torch class, however many layers build it
+
+
+def _subclass_of(cls: type) -> type:
+    # The name keeps the torch class's: torchinfo tells a conv by "Conv" in the class name.
+    if cls not in _SUBCLASSES:
+        _SUBCLASSES[cls] = type(f"{cls.__name__}Subclass", (cls,), {"__module__": __name__})
+    return _SUBCLASSES[cls]
+
+
+def as_subclass(module: Any) -> Any:
+    """`form: subclass`: every torch.nn module in `module` turned into a subclass of its own
+    class (as torchvision's LayerNorm2d subclasses nn.LayerNorm): the same computation, a
+    type that counters matching modules by exact type do not know."""
+    for sub in module.modules():
+        if type(sub).__module__.startswith("torch.nn"):
+            sub.__class__ = _subclass_of(type(sub))
+    return module

@@ -43,6 +43,7 @@ class Activation(Layer):
     # Backward reads the input (relu6 through hardtanh, leaky_relu, gelu, silu, hardswish);
     # those that read their result instead say so.
     keeps: ClassVar[Keeps] = "inputs"
+    forms: ClassVar[frozenset[str]] = frozenset({"module", "function", "subclass"})  # F.relu
 
     def work(self, inputs: Inputs, output: Shape) -> Work:
         return Work(elementwise=prod(output))
@@ -228,6 +229,7 @@ class PReLU(Activation):
 
     traits: ClassVar[frozenset[str]] = frozenset({"elementwise"})  # learned: not an `activation:`
     type: Literal["prelu"]
+    forms: ClassVar[frozenset[str]] = frozenset({"module", "subclass"})  # learned: a module holds them
     num_parameters: PositiveInt = Field(1, description="Learned slopes: 1, or one per channel.")
 
     def output_shape(self, inputs: Inputs) -> Shape:
@@ -283,6 +285,11 @@ class WithActivation(Layer):
 
     # Layer.describe() and Layer.build_torch() apply it, for every kind alike.
     activation: ActivationName | None = Field(None, description="Activation applied to the output.")
+    activation_form: Literal["module", "function"] = Field(
+        "module",
+        description="How the PyTorch code applies `activation`: `module` (nn.ReLU()) or `function` (F.relu, "
+        "as torchvision's BasicConv2d), for other tools' counts.",
+    )
 
     def activated(self, output: Shape) -> int:
         """Output elements the attached activation passes through (0 without one)."""

@@ -53,6 +53,12 @@ class TransformerLayer(Layer):
     feedforward_activation: Literal["relu", "gelu"] = Field(
         "relu", description="Activation between the feed-forward layers (PyTorch's `activation`)."
     )
+    feedforward_activation_form: Literal["captured", "module"] = Field(
+        "captured",
+        description="How the code runs the feed-forward activation, for other tools' counts: `captured` (the "
+        "F.relu/F.gelu nn.TransformerEncoderLayer captures when built, which tools wrapping F.* never see) or "
+        "`module` (an nn.GELU module, as torchvision's ViT MLPBlock).",
+    )
     norm_first: bool = Field(False, description="Layer norm before each sub-layer (pre-norm), not after.")
     eps: PositiveFloat = Field(1e-5, description="The layer norms' epsilon (layer_norm_eps).")
     bias: bool = Field(True, description="Biases on every projection and layer norm.")
@@ -160,10 +166,15 @@ class TransformerLayer(Layer):
         return Footprint(keeps_inputs=tuple(range(len(inputs))), kept=(Extra(elements),))
 
     def torch_options(self) -> dict[str, Any]:
+        activation: Any = self.feedforward_activation
+        if self.feedforward_activation_form == "module":  # nn.GELU(): a child module, called
+            from torch import nn
+
+            activation = nn.GELU() if activation == "gelu" else nn.ReLU()
         return {
             "dim_feedforward": self.feedforward,
             "dropout": self.dropout,
-            "activation": self.feedforward_activation,
+            "activation": activation,
             "layer_norm_eps": self.eps,
             "batch_first": True,
             "norm_first": self.norm_first,

@@ -17,6 +17,9 @@ class ClassToken(Layer):
 
     type: Literal["class_token"]
     accepts: ClassVar[frozenset[str]] = frozenset({"LD"})
+    # torchvision's ViT holds it as a bare nn.Parameter; the builder's module names it
+    # neither weight nor bias, which is what tools see either way.
+    forms: ClassVar[frozenset[str]] = frozenset({"module", "subclass", "parameter"})
 
     def output_shape(self, inputs: Inputs) -> Shape:
         x = inputs[0]

@@ -22,6 +22,8 @@ class PositionEmbedding(Layer):
     type: Literal["position_embedding"]
     accepts: ClassVar[frozenset[str]] = frozenset({"LD"})
     max_len: PositiveInt = Field(description="Positions in the table: the longest sequence it can take.")
+    # `parameter`: `x + pos_embedding` with a bare nn.Parameter, as torchvision's ViT.
+    forms: ClassVar[frozenset[str]] = frozenset({"module", "subclass", "parameter"})
 
     def output_shape(self, inputs: Inputs) -> Shape:
         length = inputs[0].size("L")
@@ -32,8 +34,9 @@ class PositionEmbedding(Layer):
         return inputs[0]
 
     def tensors(self, inputs: Inputs) -> list[Tensor]:
-        # As nn.Embedding(max_len, D) names its table.
-        return [Tensor("weight", (self.max_len, inputs[0].size("D")))]
+        # As nn.Embedding(max_len, D) names its table, or ViT its bare parameter.
+        name = "pos_embedding" if self.form == "parameter" else "weight"
+        return [Tensor(name, (self.max_len, inputs[0].size("D")))]
 
     def work(self, inputs: Inputs, output: Shape) -> Work:
         return Work(elementwise=prod(output))  # one add per value
@@ -45,6 +48,8 @@ class PositionEmbedding(Layer):
         # `x + table(arange(L))`: the L int64 positions (one set for the batch) are what
         # the lookup keeps; the looked-up L x D rows live until the add is done. The add
         # keeps nothing and hands `x` the output's gradient.
+        if self.form == "parameter":  # `x + pos_embedding[:L]`: a view of the table, nothing kept
+            return Footprint(grad_through=training)
         length, width = inputs[0].size("L"), inputs[0].size("D")
         rows = Extra(length * width, per_sample=False)
         if not training:
@@ -66,4 +71,15 @@ class PositionEmbedding(Layer):
             def forward(self, x: Any) -> Any:
                 return x + self.table(torch.arange(x.shape[1], device=x.device))
 
-        return PositionEmbeddingModule(self.max_len, inputs[0].size("D"))
+        class BareParameter(nn.Module):  # type: ignore[misc, unused-ignore]  # Any where torch is absent
+            """x + pos_embedding[:L], a bare nn.Parameter, as torchvision's ViT writes it."""
+
+            def __init__(self, max_len: int, width: int) -> None:
+                super().__init__()
+                self.pos_embedding = nn.Parameter(torch.zeros(max_len, width))
+
+            def forward(self, x: Any) -> Any:
+                return x + self.pos_embedding[: x.shape[1]]
+
+        built = BareParameter if self.form == "parameter" else PositionEmbeddingModule
+        return built(self.max_len, inputs[0].size("D"))

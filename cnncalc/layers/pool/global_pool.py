@@ -47,6 +47,8 @@ class GlobalPool(Layer):
 
     mode: ClassVar[str] = "Avg"
     accepts: ClassVar[frozenset[str]] = SPATIAL_LAYOUTS
+    # F.adaptive_avg_pool2d (densenet, mobilenet_v2); x.mean([2, 3]) (shufflenet_v2, mnasnet)
+    forms: ClassVar[frozenset[str]] = frozenset({"module", "function", "method", "subclass"})
 
     def output_shape(self, inputs: Inputs) -> Shape:
         _spatial(inputs[0], self.kind)
@@ -67,6 +69,20 @@ class GlobalPool(Layer):
         pool = getattr(nn, f"Adaptive{self.mode}Pool{_spatial(inputs[0], self.kind)}d")(1)
         return nn.Sequential(pool, nn.Flatten())
 
+    def to_torch_method(self, inputs: Inputs) -> Any:
+        from torch import nn
+
+        axes = list(range(2, 2 + _spatial(inputs[0], self.kind)))  # past the batch and channel axes
+        reduce = "mean" if self.mode == "Avg" else "amax"
+
+        class Reduce(nn.Module):  # type: ignore[misc, unused-ignore]  # Any where torch is absent
+            """`x.mean([2, 3])` (or `x.amax`), as shufflenet_v2 and mnasnet pool."""
+
+            def forward(self, x: Any) -> Any:
+                return getattr(x, reduce)(axes)
+
+        return Reduce()
+
 
 class GlobalAvgPool(GlobalPool):
     """Mean over all positions of each channel."""
@@ -86,6 +102,7 @@ class AdaptivePool(Layer):
 
     mode: ClassVar[str] = "Avg"
     accepts: ClassVar[frozenset[str]] = SPATIAL_LAYOUTS
+    forms: ClassVar[frozenset[str]] = frozenset({"module", "function", "subclass"})  # F.adaptive_avg_pool2d
     size: Size = Field(description="Output size o, or one per spatial dimension.")
 
     def output_shape(self, inputs: Inputs) -> Shape:

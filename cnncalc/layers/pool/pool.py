@@ -41,6 +41,7 @@ class PoolNd(Layer):
     ndim: ClassVar[int] = 2
     accepts: ClassVar[frozenset[str]] = frozenset({"CHW"})
     pad_value: ClassVar[float] = 0.0
+    forms: ClassVar[frozenset[str]] = frozenset({"module", "function", "subclass"})  # F.max_pool2d
 
     kernel: Size = Field(description="Window size f, or one per spatial dimension.")
     stride: Size | None = Field(None, description="Step s between windows; defaults to the kernel size.")

@@ -32,6 +32,7 @@ class Upsample(Layer):
 
     type: Literal["upsample"]
     keeps: ClassVar[Keeps] = "nothing"  # backward needs only the sizes
+    forms: ClassVar[frozenset[str]] = frozenset({"module", "function", "subclass"})  # F.interpolate
     accepts: ClassVar[frozenset[str]] = SPATIAL_LAYOUTS
     mode: Literal["nearest", "bilinear"] = Field("nearest", description="nearest (any rank) or bilinear (2-D).")
     scale: Size | None = Field(None, description="Integer factor per spatial axis, or one per axis.")

@@ -1,0 +1,269 @@
+"""How a layer is written (`form:`) and what other tools count (issue 22).
+
+Two halves:
+- every preset against its real tool on torchvision's OWN module, for every zoo spec that is
+  a torchvision model: the zoo says how torchvision writes each layer (F.relu in GoogLeNet's
+  BasicConv2d, F.adaptive_avg_pool2d in DenseNet and MobileNetV2, x.mean([2, 3]) in
+  ShuffleNetV2, ConvNeXt's LayerNorm2d subclass and bare layer-scale nn.Parameter, ViT's bare
+  position embedding and nn.GELU module), and each preset must give the tool's number;
+- every form built by cnncalc's own `--verify` builder (`Layer.build_torch`), run through
+  each real tool, against the preset: the builder writes the layer the way the spec says.
+
+The tools run as tests/test_conventions_tools.py runs them (batch 1); the models at 64x64
+(ViT built with image_size=64: 16 patches and the class token) to keep the run short.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import logging
+import re
+import warnings
+from collections.abc import Callable, Iterator
+from functools import cache
+from typing import Any
+
+import pytest
+from needs import needs_module
+from torchvision_models import ZOO, needs_torchvision
+
+from cnncalc.conventions._preset import tally
+from cnncalc.conventions.registry import get
+from cnncalc.engine import Trace, propagate
+from cnncalc.spec import loads_spec
+from cnncalc.zoo import zoo_dir
+
+torch = needs_module("torch")
+
+SIZE = 64
+# ViT at 64x64: (64 / 16)^2 = 16 patches and the class token.
+VIT_TOKENS = (SIZE // 16) ** 2 + 1
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    logging.disable(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+@cache
+def _zoo_trace(name: str) -> Trace:
+    text = (zoo_dir() / f"{name}.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"input: \{h: \d+, w: \d+, c: 3\}", f"input: {{h: {SIZE}, w: {SIZE}, c: 3}}", text)
+    text = text.replace("max_len: 197", f"max_len: {VIT_TOKENS}")  # ViT's position table
+    return propagate(loads_spec(text, f"{name}.yaml"), f"{name}.yaml")
+
+
+def _torchvision_module(name: str) -> Any:
+    tv = needs_torchvision()
+    constructor, arguments = ZOO[name]
+    extra = {"image_size": SIZE} if name.startswith("vit") else {}
+    torch.manual_seed(0)
+    return getattr(tv.models, constructor)(weights=None, **arguments, **extra).eval()
+
+
+# Each tool as a user calls it on a module and a (C, H, W) input, batch 1; its total.
+
+
+def _flopcounter(module: Any, shape: tuple[int, ...]) -> int:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from cnncalc.verify import counting
+
+    counter = FlopCounterMode(display=False)
+    with counting(torch), counter:  # as docs/conventions says to run it
+        module(torch.randn(1, *shape))
+    return int(counter.get_total_flops())
+
+
+def _fvcore(module: Any, shape: tuple[int, ...]) -> int:
+    analysis = needs_module("fvcore.nn").FlopCountAnalysis(module, torch.randn(1, *shape))
+    analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
+    return int(analysis.total())
+
+
+def _ptflops(**options: Any) -> Callable[[Any, tuple[int, ...]], int]:
+    def run(module: Any, shape: tuple[int, ...]) -> int:
+        needs_torchvision()  # ptflops imports torchvision: its import needs the care tests/torchvision_models.py takes
+        ptflops = needs_module("ptflops")
+        macs, _ = ptflops.get_model_complexity_info(
+            module, shape, as_strings=False, print_per_layer_stat=False, **options
+        )
+        return int(macs)
+
+    return run
+
+
+def _thop(module: Any, shape: tuple[int, ...]) -> int:
+    macs, _ = needs_module("thop").profile(module, (torch.randn(1, *shape),), verbose=False)
+    assert macs == int(macs)  # a float, exact below 2^53
+    return int(macs)
+
+
+def _torchinfo(module: Any, shape: tuple[int, ...]) -> int:
+    stats = needs_module("torchinfo").summary(module, input_data=[torch.randn(1, *shape)], verbose=0)
+    return int(stats.total_mult_adds)
+
+
+def _calflops(module: Any, shape: tuple[int, ...]) -> int:
+    calflops = needs_module("calflops")
+    flops, _, _ = calflops.calculate_flops(module, input_shape=(1, *shape), print_results=False, output_as_string=False)
+    return int(flops)
+
+
+TOOLS: dict[str, Callable[[Any, tuple[int, ...]], int]] = {
+    "flopcounter": _flopcounter,
+    "fvcore": _fvcore,
+    "ptflops": _ptflops(),
+    "ptflops-nofunc": _ptflops(backend_specific_config={"count_functional": False}),
+    "ptflops-aten": _ptflops(backend="aten"),
+    "thop": _thop,
+    "torchinfo": _torchinfo,
+    "calflops": _calflops,
+}
+
+
+def _real(make: Callable[[], Any], shape: tuple[int, ...], tool: str) -> int:
+    with _quiet():
+        return TOOLS[tool](make(), shape)  # a fresh module per tool: some leave hooks behind
+
+
+def _preset(trace: Trace, tool: str) -> int | None:
+    return tally(get(tool), trace).total
+
+
+@pytest.mark.parametrize("name", list(ZOO))
+def test_every_preset_equals_its_tool_on_torchvisions_module(name: str) -> None:
+    trace = _zoo_trace(name)
+    shape = tuple(trace.nodes[0].output)
+    pristine = _torchvision_module(name)  # built once (VGG's and ConvNeXt's init is slow), copied per tool
+    differences = {}
+    for tool in TOOLS:
+        real = _real(lambda: copy.deepcopy(pristine), shape, tool)
+        preset = _preset(trace, tool)
+        if preset != real:
+            differences[tool] = (preset, real)
+    assert differences == {}
+
+
+# Small specs, one per form, built by cnncalc's own builder and run through every tool.
+FORMS: dict[str, str] = {
+    # F.relu after a batchnorm (GoogLeNet's BasicConv2d), F.max_pool2d, F.adaptive_avg_pool2d.
+    "function": """
+layers:
+  - {type: conv, filters: 8, kernel: 3, padding: 1, bias: false}
+  - {type: batchnorm, activation: relu, activation_form: function}
+  - {type: relu, form: function}
+  - {type: maxpool, kernel: 2, form: function}
+  - {type: adaptive_avgpool, size: 3, form: function}
+  - {type: upsample, size: 6, form: function}
+  - {type: global_avgpool, form: function}
+  - {type: dense, units: 10}
+""",
+    # x.mean([2, 3]), as ShuffleNetV2.
+    "method": """
+layers:
+  - {type: conv, filters: 8, kernel: 3, padding: 1}
+  - {type: relu}
+  - {type: global_avgpool, form: method}
+  - {type: dense, units: 10}
+""",
+    # LayerNorm2d(nn.LayerNorm), and subclasses of a conv, a batchnorm, a relu and a pool.
+    "subclass": """
+layers:
+  - {type: conv, filters: 8, kernel: 3, padding: 1, form: subclass}
+  - {type: batchnorm, form: subclass}
+  - {type: relu, form: subclass}
+  - {type: layernorm, axis: channels, form: subclass}
+  - {type: maxpool, kernel: 2, form: subclass}
+  - {type: global_avgpool, form: subclass}
+  - {type: dense, units: 10, form: subclass}
+""",
+    # ConvNeXt's bare layer scale.
+    "parameter": """
+layers:
+  - {type: conv, filters: 8, kernel: 3, padding: 1}
+  - {type: scale, form: parameter}
+  - {type: global_avgpool}
+  - {type: dense, units: 10}
+""",
+}
+
+
+def _form_trace(form: str) -> Trace:
+    text = f"name: {form}\ninput: {{h: 12, w: 12, c: 3}}\n{FORMS[form]}"
+    return propagate(loads_spec(text, f"{form}.yaml"), f"{form}.yaml")
+
+
+def _built(trace: Trace) -> Any:
+    from cnncalc.verify import build_module
+
+    torch.manual_seed(0)
+    return build_module(trace).eval()
+
+
+@pytest.mark.parametrize("tool", list(TOOLS))
+@pytest.mark.parametrize("form", list(FORMS))
+def test_the_builder_writes_each_form_as_its_preset_counts_it(form: str, tool: str) -> None:
+    trace = _form_trace(form)
+    assert _preset(trace, tool) == _real(lambda: _built(trace), tuple(trace.nodes[0].output), tool)
+
+
+VIT_PARTS = """
+name: vit_parts
+input: {l: 5, d: 16}
+layers:
+  - {type: class_token, form: parameter}
+  - {type: position_embedding, max_len: 6, form: parameter}
+  - {type: transformer_encoder_layer, heads: 2, feedforward: 32, feedforward_activation: gelu,
+     feedforward_activation_form: module, norm_first: true, dropout: 0.0}
+  - {type: select, index: 0}
+  - {type: dense, units: 4}
+"""
+
+
+@pytest.mark.parametrize("tool", list(TOOLS))
+def test_vits_bare_parameters_and_gelu_module_as_built(tool: str) -> None:
+    trace = propagate(loads_spec(VIT_PARTS, "vit_parts.yaml"), "vit_parts.yaml")
+    assert _preset(trace, tool) == _real(lambda: _built(trace), (5, 16), tool)
+
+
+def _error_of(text: str) -> str:
+    from cnncalc.errors import SpecError
+
+    with pytest.raises(SpecError) as caught:
+        propagate(loads_spec(text, "net.yaml"), "net.yaml")
+    return str(caught.value)
+
+
+def test_a_form_the_kind_is_never_written_in_is_a_located_error() -> None:
+    # `  - {type: conv, filters: 4, kernel: 3, form: ` is 46 characters: the value starts in column 47.
+    text = "name: n\ninput: {h: 8, w: 8, c: 3}\nlayers:\n  - {type: conv, filters: 4, kernel: 3, form: method}\n"
+    assert (
+        _error_of(text) == "net.yaml:4:47: layer 1 (conv): form: a conv is written as module or subclass, not `method`"
+    )
+
+
+def test_a_misspelt_form_says_which_it_meant() -> None:
+    text = "name: n\ninput: {h: 8, w: 8, c: 3}\nlayers:\n  - {type: relu, form: functional}\n"
+    assert _error_of(text).endswith("did you mean 'function'?")
+
+
+def test_the_module_form_is_the_default_and_builds_as_before() -> None:
+    # No spec that leaves `form:` out changes: the layer is built as its torch module.
+    plain = "name: n\ninput: {h: 8, w: 8, c: 3}\nlayers:\n  - {type: relu}\n  - {type: global_avgpool}\n"
+    written = plain.replace("{type: relu}", "{type: relu, form: module}")
+    assert [n.layer for n in _trace_of(plain).nodes] == [n.layer for n in _trace_of(written).nodes]
+    module = _built(_trace_of(plain))
+    assert [type(m).__name__ for m in module.nodes] == ["Identity", "ReLU", "Sequential"]
+
+
+def _trace_of(text: str) -> Trace:
+    return propagate(loads_spec(text, "net.yaml"), "net.yaml")
