@@ -36,6 +36,13 @@ REFERENCE: dict[str, tuple[int, int, int, int]] = {
     "convnext_tiny": (28_589_128, 28_589_128, 0, 4_455_531_264),
     "shufflenet_v2_x1_0": (2_278_604, 2_278_604, 16_236, 144_907_992),
     "vit_b_16": (86_567_656, 86_567_656, 0, 17_563_828_224),
+    # Issue 22's models: measured the same way on torchvision 0.28.0's own modules (built
+    # through tests/torchvision_models.py), copied here by hand.
+    "vgg11": (132_863_336, 132_863_336, 0, 7_609_090_048),
+    "resnet34": (21_797_672, 21_797_672, 17_060, 3_663_761_408),
+    "resnext50_32x4d": (25_028_904, 25_028_904, 68_277, 4_230_479_872),
+    "wide_resnet50_2": (68_883_240, 68_883_240, 68_277, 11_398_021_120),
+    "squeezenet1_0": (1_248_424, 1_248_424, 0, 818_924_576),
 }
 
 # Copied from the project's reference file (shared/reference/modern.json): models torchvision

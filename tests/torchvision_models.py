@@ -90,6 +90,11 @@ ZOO: dict[str, tuple[str, dict[str, Any]]] = {
     "shufflenet_v2_x1_0": ("shufflenet_v2_x1_0", {}),
     "convnext_tiny": ("convnext_tiny", {}),
     "vit_b_16": ("vit_b_16", {}),
+    "vgg11": ("vgg11", {}),
+    "resnet34": ("resnet34", {}),
+    "resnext50_32x4d": ("resnext50_32x4d", {}),
+    "wide_resnet50_2": ("wide_resnet50_2", {}),
+    "squeezenet1_0": ("squeezenet1_0", {}),
 }
 
 
