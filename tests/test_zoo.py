@@ -43,6 +43,10 @@ REFERENCE: dict[str, tuple[int, int, int, int]] = {
     "resnext50_32x4d": (25_028_904, 25_028_904, 68_277, 4_230_479_872),
     "wide_resnet50_2": (68_883_240, 68_883_240, 68_277, 11_398_021_120),
     "squeezenet1_0": (1_248_424, 1_248_424, 0, 818_924_576),
+    "regnet_x_400mf": (5_495_976, 5_495_976, 37_927, 413_812_608),
+    "mnasnet1_0": (4_383_312, 4_383_312, 37_972, 314_415_872),
+    "mobilenet_v3_small": (2_542_856, 2_542_856, 12_146, 56_510_400),
+    "mobilenet_v3_large": (5_483_032, 5_483_032, 24_446, 216_589_760),
 }
 
 # Copied from the project's reference file (shared/reference/modern.json): models torchvision

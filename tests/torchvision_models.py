@@ -95,6 +95,10 @@ ZOO: dict[str, tuple[str, dict[str, Any]]] = {
     "resnext50_32x4d": ("resnext50_32x4d", {}),
     "wide_resnet50_2": ("wide_resnet50_2", {}),
     "squeezenet1_0": ("squeezenet1_0", {}),
+    "regnet_x_400mf": ("regnet_x_400mf", {}),
+    "mnasnet1_0": ("mnasnet1_0", {}),
+    "mobilenet_v3_small": ("mobilenet_v3_small", {}),
+    "mobilenet_v3_large": ("mobilenet_v3_large", {}),
 }
 
 
