@@ -54,6 +54,8 @@ TORCHVISION = {
     "mnasnet1_0": (4_383_312, 37_972, 314_415_872),
     "mobilenet_v3_small": (2_542_856, 12_146, 56_510_400),
     "mobilenet_v3_large": (5_483_032, 24_446, 216_589_760),
+    "efficientnet_b0": (5_288_548, 42_065, 385_814_752),
+    "inception_v3": (23_834_568, 34_526, 5_713_216_096),  # at 299x299x3
 }
 # The sequence models, from the project's reference modern.json (PyTorch's own modules).
 MODERN = {

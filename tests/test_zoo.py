@@ -47,7 +47,11 @@ REFERENCE: dict[str, tuple[int, int, int, int]] = {
     "mnasnet1_0": (4_383_312, 4_383_312, 37_972, 314_415_872),
     "mobilenet_v3_small": (2_542_856, 2_542_856, 12_146, 56_510_400),
     "mobilenet_v3_large": (5_483_032, 5_483_032, 24_446, 216_589_760),
+    "efficientnet_b0": (5_288_548, 5_288_548, 42_065, 385_814_752),
+    "inception_v3": (23_834_568, 23_834_568, 34_526, 5_713_216_096),
 }
+# The input of a reference model that is not 3x224x224: Inception v3's own size.
+INPUT = {"inception_v3": (3, 299, 299)}
 
 # Copied from the project's reference file (shared/reference/modern.json): models torchvision
 # does not ship, built in PyTorch with weights=None; counted as above.
@@ -86,7 +90,7 @@ def test_zoo_spec_matches_the_torchvision_reference(name: str) -> None:
     params, trainable, buffers, macs = REFERENCE[name]
     trace = trace_of(name)
     total = totals(trace)
-    assert trace.nodes[0].output == (3, 224, 224)
+    assert trace.nodes[0].output == INPUT.get(name, (3, 224, 224))
     assert total.params.total == params
     assert total.params.trainable == trainable
     assert total.params.buffers == buffers
