@@ -44,6 +44,19 @@ TORCHVISION = {
     "convnext_tiny": (28_589_128, 0, 4_455_531_264),
     "shufflenet_v2_x1_0": (2_278_604, 16_236, 144_907_992),
     "vit_b_16": (86_567_656, 0, 17_563_828_224),  # shared/reference/modern.json, torchvision 0.29.1
+    # Issue 22's models: measured the same way on torchvision 0.28.0's own modules (built
+    # through tests/torchvision_models.py), copied here by hand.
+    "vgg11": (132_863_336, 0, 7_609_090_048),
+    "resnet34": (21_797_672, 17_060, 3_663_761_408),
+    "resnext50_32x4d": (25_028_904, 68_277, 4_230_479_872),
+    "wide_resnet50_2": (68_883_240, 68_277, 11_398_021_120),
+    "squeezenet1_0": (1_248_424, 0, 818_924_576),
+    "regnet_x_400mf": (5_495_976, 37_927, 413_812_608),
+    "mnasnet1_0": (4_383_312, 37_972, 314_415_872),
+    "mobilenet_v3_small": (2_542_856, 12_146, 56_510_400),
+    "mobilenet_v3_large": (5_483_032, 24_446, 216_589_760),
+    "efficientnet_b0": (5_288_548, 42_065, 385_814_752),
+    "inception_v3": (23_834_568, 34_526, 5_713_216_096),  # at 299x299x3
 }
 # The sequence models, from the project's reference modern.json (PyTorch's own modules).
 MODERN = {

@@ -76,8 +76,8 @@ def needs_torchvision() -> ModuleType:
 
 
 # Each zoo spec that is a torchvision model: the constructor and its arguments. The zoo's
-# GoogLeNet has no auxiliary heads; init_weights=False skips its slow truncated-normal
-# initialisation (the numbers do not depend on the values).
+# GoogLeNet and Inception v3 have no auxiliary heads; init_weights=False skips their slow
+# truncated-normal initialisation (the numbers do not depend on the values).
 ZOO: dict[str, tuple[str, dict[str, Any]]] = {
     "alexnet": ("alexnet", {}),
     "vgg16": ("vgg16", {}),
@@ -90,6 +90,17 @@ ZOO: dict[str, tuple[str, dict[str, Any]]] = {
     "shufflenet_v2_x1_0": ("shufflenet_v2_x1_0", {}),
     "convnext_tiny": ("convnext_tiny", {}),
     "vit_b_16": ("vit_b_16", {}),
+    "vgg11": ("vgg11", {}),
+    "resnet34": ("resnet34", {}),
+    "resnext50_32x4d": ("resnext50_32x4d", {}),
+    "wide_resnet50_2": ("wide_resnet50_2", {}),
+    "squeezenet1_0": ("squeezenet1_0", {}),
+    "regnet_x_400mf": ("regnet_x_400mf", {}),
+    "mnasnet1_0": ("mnasnet1_0", {}),
+    "mobilenet_v3_small": ("mobilenet_v3_small", {}),
+    "mobilenet_v3_large": ("mobilenet_v3_large", {}),
+    "efficientnet_b0": ("efficientnet_b0", {}),
+    "inception_v3": ("inception_v3", {"aux_logits": False, "init_weights": False}),
 }
 
 
