@@ -38,6 +38,8 @@ from cnncalc.zoo import zoo_dir
 torch = needs_module("torch")
 
 SIZE = 64
+# Inception v3's two grid reductions need more: 75x75 is torchvision's own min_size for it.
+SMALLEST = {"inception_v3": 75}
 # ViT at 64x64: (64 / 16)^2 = 16 patches and the class token.
 VIT_TOKENS = (SIZE // 16) ** 2 + 1
 
@@ -56,7 +58,8 @@ def _quiet() -> Iterator[None]:
 @cache
 def _zoo_trace(name: str) -> Trace:
     text = (zoo_dir() / f"{name}.yaml").read_text(encoding="utf-8")
-    text = re.sub(r"input: \{h: \d+, w: \d+, c: 3\}", f"input: {{h: {SIZE}, w: {SIZE}, c: 3}}", text)
+    size = SMALLEST.get(name, SIZE)
+    text = re.sub(r"input: \{h: \d+, w: \d+, c: 3\}", f"input: {{h: {size}, w: {size}, c: 3}}", text)
     text = text.replace("max_len: 197", f"max_len: {VIT_TOKENS}")  # ViT's position table
     return propagate(loads_spec(text, f"{name}.yaml"), f"{name}.yaml")
 
