@@ -160,7 +160,8 @@ def inference_peak(nodes: Sequence[Node], batch: int, dtype: str = "float32") ->
 
 
 class _LastReaders:
-    """For each node, the storages whose last reader it is (a view's readers read its source).
+    """For each node, the storages whose last reader it is (a view's readers read its source;
+    a node that holds an output, `Node.holds`, counts as its reader).
 
     Kept as two flat arrays, a linked list per node, rather than a dict of lists: a network
     of 200,000 layers would otherwise spend some 35 MiB on this index alone.
@@ -170,7 +171,7 @@ class _LastReaders:
         count = len(nodes)
         last = array("q", [-1]) * count  # storage -> its last reader
         for node in nodes[1:]:
-            for s in node.sources:
+            for s in (*node.sources, *node.holds):  # a held argument lives as if read
                 last[storage[s]] = node.index
         self.first = array("q", [-1]) * count  # node -> one storage it reads last
         self.next = array("q", [-1]) * count  # storage -> another storage of the same node

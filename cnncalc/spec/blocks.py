@@ -74,6 +74,11 @@ class BlockDef(BaseModel):
         "(default: one input, `input`).",
     )
     layers: LayerList
+    keeps_argument: bool = Field(
+        False,
+        description="The block's inputs stay alive until its last layer has run, as a Python "
+        "`forward(self, x)` keeps `x` until it returns (memory only).",
+    )
 
     @property
     def parameters(self) -> dict[str, Any]:

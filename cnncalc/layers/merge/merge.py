@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
+from pydantic import Field
+
 from cnncalc.errors import LayerError
 from cnncalc.layers.api import Extra, Footprint, Inputs, Layer, Shape, Work, prod
 
@@ -23,11 +25,21 @@ class Add(Merge):
     """Elementwise sum of inputs of one shape (a residual connection)."""
 
     type: Literal["add"]
+    inplace: bool = Field(
+        False,
+        description="Summed into the first input (`out += x`, as torchvision's ResNet blocks): no new tensor.",
+    )
 
     def work(self, inputs: Inputs, output: Shape) -> Work:
         return Work(elementwise=prod(output) * (len(inputs) - 1))
 
+    def to_torch(self, inputs: Inputs) -> Any:
+        x = inputs[0]
+        return _module("add_" if self.inplace else "add", x.dim(x.layout.channels))
+
     def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        if self.inplace:  # the first input's storage holds the sum
+            return Footprint(view=True, grad_through=training)
         # Summed in turn (`out = out + x`): past two inputs, a partial sum lives until the next.
         partial = (Extra(prod(output)),) if len(inputs) > 2 else ()
         return Footprint(passing=partial, grad_through=training)
@@ -97,7 +109,10 @@ def _module(kind: str, dim: int) -> Any:
                 return torch.cat(xs, dim=dim)
             out = xs[0]
             for x in xs[1:]:
-                out = out + x if kind == "add" else out * x
+                if kind == "add_":
+                    out += x  # in place: `out` is the first input, overwritten
+                else:
+                    out = out + x if kind == "add" else out * x
             return out
 
     return MergeModule()
