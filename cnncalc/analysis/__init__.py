@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cnncalc.analysis.memory import Peak
+    from cnncalc.analysis.memory import Forms, Peak
     from cnncalc.analysis.receptive_field import ReceptiveField
     from cnncalc.engine import Node, Trace
     from cnncalc.figures import ClaimResult, Totals
@@ -108,6 +108,13 @@ class Analysis:
 
         trace = self.trace
         return inference_peak(trace.nodes, trace.batch, trace.dtype)
+
+    @cached_property
+    def memory_forms(self) -> Forms:
+        """The forms the peaks assumed where the spec may say how the code runs."""
+        from cnncalc.analysis.memory import forms
+
+        return forms(self.trace.nodes)
 
     @cached_property
     def training_memory(self) -> Peak | None:

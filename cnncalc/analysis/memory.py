@@ -189,6 +189,34 @@ class _LastReaders:
             s = self.next[s]
 
 
+@dataclass(frozen=True)
+class Forms:
+    """The forms the peaks assumed where a spec may say how the code runs (issue 22):
+    for each kind of op that can run in place, (how many do, how many there are); and how
+    many outputs are held past their last reader (a block's argument, `holds:`)."""
+
+    in_place: dict[str, tuple[int, int]]
+    held: int
+
+    def text(self) -> str:
+        """One line for the table: `activations in place 17 of 17 · 12 outputs held ...`."""
+        parts = [f"{what} in place {done:,} of {total:,}" for what, (done, total) in self.in_place.items()]
+        if self.held:
+            parts.append(f"{self.held:,} outputs held to a block's end (`keeps_argument`, `holds`)")
+        return " · ".join(parts)
+
+
+def forms(nodes: Sequence[Node]) -> Forms:
+    """Which forms the spec says its ops run in (in place or not), counted by what they are."""
+    in_place: dict[str, tuple[int, int]] = {}
+    for node in nodes[1:]:
+        assert node.layer is not None
+        for what, inplace in node.layer.memory_forms():
+            done, total = in_place.get(what, (0, 0))
+            in_place[what] = (done + inplace, total + 1)
+    return Forms(in_place, sum(len(node.holds) for node in nodes))
+
+
 def _unknown(nodes: Sequence[Node], prints: Sequence[Footprint]) -> tuple[str, ...]:
     from cnncalc.labels import numbered
 

@@ -429,6 +429,13 @@ class Layer(BaseModel):
 
         return nn.Sequential(module, after.to_torch(inputs))
 
+    def memory_forms(self) -> tuple[tuple[str, bool], ...]:
+        """How this layer runs where the memory peak depends on it and a spec may say so:
+        (what, in place) pairs, such as ("activations", False) for an attached relu that
+        PyTorch could run in place. The report says which forms it assumed."""
+        after = self._attached_activation()
+        return () if after is None else after.memory_forms()
+
     def _attached_activation(self) -> Layer | None:
         """The activation applied to the output (`activation:`), in place where
         `activation_inplace:` says so; None without one."""

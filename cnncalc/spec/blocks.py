@@ -111,6 +111,7 @@ class BlockCall(BaseModel):
     source: str | list[str] | None = Field(None, alias="from")
     repeat: NonNegativeInt = 1
     when: Condition = True
+    holds: list[Name] | None = None  # as a layer's `holds:`: earlier outputs kept alive until it has run
 
     @property
     def block(self) -> str:

@@ -87,6 +87,9 @@ class InPlaceActivation(Activation):
 
         return getattr(nn, self.torch_class)(inplace=self.inplace)
 
+    def memory_forms(self) -> tuple[tuple[str, bool], ...]:
+        return (("activations", self.inplace),)
+
 
 class ReLU(InPlaceActivation):
     """max(0, x)."""

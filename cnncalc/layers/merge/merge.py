@@ -37,6 +37,9 @@ class Add(Merge):
         x = inputs[0]
         return _module("add_" if self.inplace else "add", x.dim(x.layout.channels))
 
+    def memory_forms(self) -> tuple[tuple[str, bool], ...]:
+        return (("sums", self.inplace),)
+
     def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
         if self.inplace:  # the first input's storage holds the sum
             return Footprint(view=True, grad_through=training)
@@ -54,6 +57,8 @@ class Concat(Merge):
     """Stacks inputs along the channel axis (features when flat); other axes must agree."""
 
     type: Literal["concat"]
+    # One input is `torch.cat([x], 1)`: a copy, as DenseNet's layer makes of its features.
+    arity: ClassVar[tuple[int, int | None]] = (1, None)
 
     def output_shape(self, inputs: Inputs) -> Shape:
         first = inputs[0]
