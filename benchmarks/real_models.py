@@ -9,8 +9,9 @@ the `--verify` builder's modules, which are written the way the presets assume).
 zoo spec that is a torchvision model it builds torchvision's module (weights=None, as
 tests/torchvision_models.py imports it), runs every preset's real tool on it at batch 1 at
 the spec's input size, and prints the preset's count minus the tool's ("=" where equal);
-then the inference peak at batch 8, float32, CPU: cnncalc's against the tensor-level
-tracker (cnncalc/memory_tracker.py, the protocol tests/test_memory.py uses).
+then the peaks at batch 8, float32, CPU: inference and a training step with SGD and with
+Adam, cnncalc's against the tensor-level tracker (cnncalc/memory_tracker.py, the protocol
+tests/test_memory.py uses). `--memory-only` skips the tools.
 
 Each tool runs as a user runs it by default: FlopCounterMode as docs/conventions says
 (gradients on, math attention, oneDNN off); fvcore's FlopCountAnalysis(...).total();
@@ -134,17 +135,30 @@ def preset_counts(name: str) -> dict[str, int]:
     return {c["name"]: int(c["count"]) for c in json.loads(out)["counters"]}
 
 
-def memory(name: str, tv: Any) -> tuple[int, int]:
-    """cnncalc's inference peak and the tracker's on torchvision's module, batch 8."""
-    from cnncalc.analysis.memory import inference_peak
-    from cnncalc.memory_tracker import inference_peak as measured
+MEMORY = ("inference", "sgd", "adam")  # the peaks measured: one forward, and a training step with each
+
+
+def memory(name: str, tv: Any) -> list[tuple[int, int]]:
+    """cnncalc's peaks and the tracker's on torchvision's module, batch 8: inference, then a
+    training step with SGD and with Adam (the second of two, as tests/test_memory.py)."""
+    from cnncalc.analysis.memory import inference_peak, training_peak
+    from cnncalc.memory_tracker import inference_peak as measured_inference
+    from cnncalc.memory_tracker import training_peak as measured_training
 
     trace = trace_of(name, BATCH_MEMORY)
     torch.manual_seed(0)
     module = build(name, tv)
-    return inference_peak(trace.nodes, BATCH_MEMORY).total, measured(
-        module, torch.randn(BATCH_MEMORY, *trace.nodes[0].output)
-    ).peak
+    x = torch.randn(BATCH_MEMORY, *trace.nodes[0].output)
+    found = [(inference_peak(trace.nodes, BATCH_MEMORY).total, measured_inference(module, x).peak)]
+    for optimizer in MEMORY[1:]:
+        found.append(
+            (training_peak(trace.nodes, BATCH_MEMORY, optimizer).total, measured_training(module, x, optimizer).peak)
+        )
+    return found
+
+
+def memory_cell(ours: int, theirs: int) -> str:
+    return f"{ours:,} / {theirs:,} ({(ours - theirs) / theirs:+.1%})"
 
 
 def cell(preset: int, real: int) -> str:
@@ -157,22 +171,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("models", nargs="*", default=list(ZOO), help="zoo specs (default: every torchvision one)")
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated presets to check")
-    parser.add_argument("--no-memory", action="store_true", help="skip the batch-8 inference peaks")
+    parser.add_argument("--no-memory", action="store_true", help="skip the batch-8 memory peaks")
+    parser.add_argument("--memory-only", action="store_true", help="only the batch-8 memory peaks, no tools")
     options = parser.parse_args()
-    tools = [t for t in options.tools.split(",") if t]
+    tools = [] if options.memory_only else [t for t in options.tools.split(",") if t]
     tv = import_torchvision()
     torch.set_grad_enabled(True)
 
     print(f"torch {torch.__version__}, torchvision {tv.__version__}; cells: preset - real tool, '=' when equal\n")
-    print(
-        "| model | "
-        + " | ".join(tools)
-        + ("" if options.no_memory else " | inference peak b8: cnncalc / tracker")
-        + " |"
-    )
-    print("|---" * (len(tools) + 1 + (not options.no_memory)) + "|")
+    peaks = [] if options.no_memory else [f"{what} peak b8: cnncalc / tracker" for what in MEMORY]
+    print("| model | " + " | ".join([*tools, *peaks]) + " |")
+    print("|---" * (len(tools) + 1 + len(peaks)) + "|")
     for name in options.models:
-        presets = preset_counts(name)
+        presets = preset_counts(name) if tools else {}
         shape = tuple(trace_of(name).nodes[0].output)
         cells = []
         for tool in tools:
@@ -185,8 +196,7 @@ def main() -> None:
             except Exception as error:  # a tool that fails on a model is a finding too
                 cells.append(f"fails: {type(error).__name__}")
         if not options.no_memory:
-            ours, theirs = memory(name, tv)
-            cells.append(f"{ours:,} / {theirs:,} ({(ours - theirs) / theirs:+.1%})")
+            cells += [memory_cell(ours, theirs) for ours, theirs in memory(name, tv)]
         print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
 
 

@@ -14,7 +14,7 @@ import itertools
 import re
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -79,6 +79,9 @@ class Node:
     work: Work = NO_WORK  # what the layer computes, for conventions to price
     # Tensors used from earlier nodes (a tied weight): (tensor name, the node that holds it).
     shares: tuple[tuple[str, int], ...] = ()
+    # Earlier nodes whose outputs stay alive until this node has run, though it does not
+    # read them: a block's argument, which Python keeps until the block returns.
+    holds: tuple[int, ...] = ()
 
     @property
     def output_size(self) -> int:
@@ -149,6 +152,11 @@ class _Builder:
 
     def shape(self, node: int) -> Shape:
         return self.nodes[node].output
+
+    def hold(self, value: int, until: int) -> None:
+        if value != until and value not in self.nodes[until].sources:
+            node = self.nodes[until]
+            self.nodes[until] = replace(node, holds=(*node.holds, value))
 
     def sequence(self, layers: Any, start: int) -> int:
         current = start
@@ -302,6 +310,7 @@ class _Builder:
             self._fail(f"{self._label(raw)}: reads {len(sources)} input(s), {kind} takes {want}", "from")
         if layer.repeat > 1:
             self._bound(layer.repeat)
+        held = self._held(layer, raw)
         group: int | None = None
         outer_copies, self.copies = self.copies, self.copies * layer.repeat
         for copy, name in enumerate(copies(layer.name, layer.repeat)):
@@ -319,6 +328,8 @@ class _Builder:
                         self._fail_layer(exc, sources)
             else:
                 out = self.add(layer, sources, self.scope.qualified(name))
+            for value in held:  # `holds:`: alive until this copy has run
+                self.hold(value, out)
             # The next copy reads this one in place of the first input; the others stay
             # (six decoder layers, each reading the one before and the encoder's memory).
             sources = [out, *sources[1:]]
@@ -380,6 +391,20 @@ class _Builder:
         self.scope.marks[name] = self.mark
         # A named block or composite stands for its whole group in claims and reports.
         self.names[self.scope.qualified(name)] = node if group is None else ("group", group)
+
+    def _held(self, layer: Layer | BlockCall, raw: Any) -> list[int]:
+        """The nodes a layer's `holds:` names (earlier layers kept alive until it has run)."""
+        names = getattr(layer, "holds", None) or []
+        found = []
+        for i, name in enumerate(names):
+            if name not in self.scope.names:
+                hint = did_you_mean(name, list(self.scope.names))
+                where = mark_of(raw["holds"], i) if isinstance(raw, dict) and "holds" in raw else self.mark
+                raise SpecError.at(
+                    self.path, where, f"{self._label(raw)}: holds '{name}', which names no earlier layer{hint}"
+                )
+            found.append(self.scope.names[name])
+        return found
 
     def _sources(self, layer: Layer | BlockCall, raw: Any, previous: int) -> list[int]:
         if layer.source is None:
@@ -466,6 +491,9 @@ class _Builder:
                 with self._group(label, call.block) as group:
                     self.scope, self.context = instance.frame, ""
                     last = self.sequence(instance.layers, instance.start)
+                    if definition.keeps_argument:  # a forward's argument, alive until it returns
+                        for source in sources:
+                            self.hold(source, last)
                 self.scope, self.context = outer_scope, outer_context
                 return self._export(call, instance.frame, label, last), group
         except BlockError as exc:

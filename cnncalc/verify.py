@@ -176,13 +176,17 @@ def _graph_module_class() -> Any:
     class GraphModule(nn.Module):
         """Runs a trace's nodes in order: outputs[i] = nodes[i](*outputs[sources])."""
 
-        def __init__(self, modules: list[Any], sources: list[tuple[int, ...]]) -> None:
+        def __init__(
+            self, modules: list[Any], sources: list[tuple[int, ...]], holds: list[tuple[int, ...]] | None = None
+        ) -> None:
             super().__init__()
             self.nodes = nn.ModuleList(modules)
             self.sources = sources
-            # Drop each output after its last reader, so that a long network holds
-            # only the tensors still to be read.
-            last = {s: i for i, srcs in enumerate(sources) for s in srcs}
+            # Drop each output after its last reader (or the node holding it: a block's
+            # argument lives until the block returns), so that a long network holds only
+            # the tensors still to be read.
+            kept = holds or [() for _ in sources]
+            last = {s: i for i, (srcs, held) in enumerate(zip(sources, kept, strict=True)) for s in (*srcs, *held)}
             self.release = [[s for s, i in last.items() if i == j] for j in range(len(sources))]
 
         def forward(self, x: Any, observe: Callable[[int, Any], None] | None = None) -> Any:
@@ -225,7 +229,9 @@ def build_module(trace: Trace, device: str = "cpu") -> Any:
     for node in trace.nodes:
         for tensor, holder in node.shares:  # a tied weight: one Parameter in both modules
             _set_parameter(modules[node.index], tensor, _parameter(modules[holder], tensor))
-    module = _graph_module_class()([m.to(device) for m in modules], [n.sources for n in trace.nodes])
+    module = _graph_module_class()(
+        [m.to(device) for m in modules], [n.sources for n in trace.nodes], [n.holds for n in trace.nodes]
+    )
     return module.eval()
 
 

@@ -55,8 +55,8 @@ def test_a_changed_kind_makes_the_committed_page_stale(monkeypatch: pytest.Monke
     # the check sees the difference.
     from cnncalc.layers import layer_class
 
-    relu = layer_class("relu")
-    assert relu is not None
-    monkeypatch.setattr(relu, "__doc__", "A new description.")
+    tanh = layer_class("tanh")
+    assert tanh is not None
+    monkeypatch.setattr(tanh, "__doc__", "A new description.")
     assert docs.stale() == [ROOT / "docs" / "spec.schema.json", ROOT / "docs" / "spec-format.md"]
-    assert "| `relu` | activation | (none) | A new description. |" in docs.with_kind_table(DOC.read_text())
+    assert "| `tanh` | activation | (none) | A new description. |" in docs.with_kind_table(DOC.read_text())

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from cnncalc.analysis.fits import Fit
-    from cnncalc.analysis.memory import Peak, Precision
+    from cnncalc.analysis.memory import Forms, Peak, Precision
     from cnncalc.analysis.receptive_field import ReceptiveField
     from cnncalc.analysis.sharding import Parallel
     from cnncalc.engine import Node, Trace
@@ -138,6 +138,13 @@ class Analysis:
         size = DTYPE_BYTES[self.trace.dtype]
         master = DTYPE_BYTES[self.master] if self.master else 0
         return Precision(size, size, master, 1 if self.optimizer_bits == 8 else 0)
+
+    @cached_property
+    def memory_forms(self) -> Forms:
+        """The forms the peaks assumed where the spec may say how the code runs."""
+        from cnncalc.analysis.memory import forms
+
+        return forms(self.trace.nodes)
 
     @cached_property
     def training_memory(self) -> Peak | None:

@@ -160,7 +160,8 @@ def inference_peak(nodes: Sequence[Node], batch: int, dtype: str = "float32") ->
 
 
 class _LastReaders:
-    """For each node, the storages whose last reader it is (a view's readers read its source).
+    """For each node, the storages whose last reader it is (a view's readers read its source;
+    a node that holds an output, `Node.holds`, counts as its reader).
 
     Kept as two flat arrays, a linked list per node, rather than a dict of lists: a network
     of 200,000 layers would otherwise spend some 35 MiB on this index alone.
@@ -170,7 +171,7 @@ class _LastReaders:
         count = len(nodes)
         last = array("q", [-1]) * count  # storage -> its last reader
         for node in nodes[1:]:
-            for s in node.sources:
+            for s in (*node.sources, *node.holds):  # a held argument lives as if read
                 last[storage[s]] = node.index
         self.first = array("q", [-1]) * count  # node -> one storage it reads last
         self.next = array("q", [-1]) * count  # storage -> another storage of the same node
@@ -186,6 +187,34 @@ class _LastReaders:
         while s >= 0:
             yield s
             s = self.next[s]
+
+
+@dataclass(frozen=True)
+class Forms:
+    """The forms the peaks assumed where a spec may say how the code runs (issue 22):
+    for each kind of op that can run in place, (how many do, how many there are); and how
+    many outputs are held past their last reader (a block's argument, `holds:`)."""
+
+    in_place: dict[str, tuple[int, int]]
+    held: int
+
+    def text(self) -> str:
+        """One line for the table: `activations in place 17 of 17 · 12 outputs held ...`."""
+        parts = [f"{what} in place {done:,} of {total:,}" for what, (done, total) in self.in_place.items()]
+        if self.held:
+            parts.append(f"{self.held:,} outputs held to a block's end (`keeps_argument`, `holds`)")
+        return " · ".join(parts)
+
+
+def forms(nodes: Sequence[Node]) -> Forms:
+    """Which forms the spec says its ops run in (in place or not), counted by what they are."""
+    in_place: dict[str, tuple[int, int]] = {}
+    for node in nodes[1:]:
+        assert node.layer is not None
+        for what, inplace in node.layer.memory_forms():
+            done, total = in_place.get(what, (0, 0))
+            in_place[what] = (done + inplace, total + 1)
+    return Forms(in_place, sum(len(node.holds) for node in nodes))
 
 
 def _unknown(nodes: Sequence[Node], prints: Sequence[Footprint]) -> tuple[str, ...]:

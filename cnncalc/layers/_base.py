@@ -10,7 +10,7 @@ business.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Protocol, final
 
 from pydantic import (
@@ -273,6 +273,11 @@ class GraphBuilder(Protocol):
         """Add one primitive layer reading `sources`; return its node."""
         ...
 
+    def hold(self, value: int, until: int) -> None:
+        """Keep node `value`'s output alive until node `until` has run (a block's argument,
+        which Python holds until the block returns), without `until` reading it."""
+        ...
+
 
 REGISTRY: dict[str, type[Layer]] = {}
 
@@ -306,6 +311,11 @@ class Layer(BaseModel):
     )
     when: Condition = Field(True, description='Include the layer only when true: `when: "${stride == 1}"` in a block.')
     form: Form = Field("module", description=FORM_HELP)
+    holds: list[Name] | None = Field(
+        None,
+        description="Earlier layers whose outputs stay alive until this one has run, though it does not "
+        "read them: a Python variable still in scope, such as a forward's argument (memory only).",
+    )
 
     # Inputs the layer reads: (fewest, most); most None is unbounded.
     arity: ClassVar[tuple[int, int | None]] = (1, 1)
@@ -421,11 +431,23 @@ class Layer(BaseModel):
         layer's own output becomes a tensor that lives while the activation runs, or
         until backward when the activation keeps its input (gelu, silu, leaky_relu)."""
         own = self.footprint(inputs, output, training)
-        activation: str | None = self.__dict__.get("activation")  # a field; getattr on a miss costs ~5 µs
-        if activation is None:
+        after_layer = self._attached_activation()
+        if after_layer is None:
             return own
-        after = make(activation).footprint((output,), output, training)
+        after = after_layer.footprint((output,), output, training)
         middle = Extra(prod(output))
+        if after.view:
+            # In place: the layer's output is overwritten, no tensor of its own; in training
+            # the activation keeps that storage (relu) or a copy of its input (silu).
+            if not training:
+                return own
+            return replace(
+                own,
+                keeps_output=own.keeps_output or after.keeps_output,
+                kept=(*own.kept, *after.kept),
+                backward=(*own.backward, middle),  # the gradient of the pre-activation output
+                unknown=own.unknown or after.unknown,
+            )
         if not training:
             return Footprint(passing=(*own.passing, middle), unknown=own.unknown)
         keeps_middle = own.keeps_output or bool(after.keeps_inputs)
@@ -467,7 +489,8 @@ class Layer(BaseModel):
     @final
     def build_torch(self, inputs: Inputs) -> Any:
         """The whole torch module for this layer, written in its `form`: to_torch() (or
-        to_torch_method()), then the activation applied, if any, in `activation_form`."""
+        to_torch_method()), then the activation applied, if any, in `activation_form` (and in
+        place where `activation_inplace:` says so)."""
         from cnncalc.layers._torch import as_function, as_subclass
 
         module = self.to_torch_method(inputs) if self.form == "method" else self.to_torch(inputs)
@@ -475,24 +498,42 @@ class Layer(BaseModel):
             module = as_function(module)
         elif self.form == "subclass":
             module = as_subclass(module)
-        activation: str | None = self.__dict__.get("activation")  # a field; getattr on a miss costs ~5 µs
-        if activation is None:
+        after = self._attached_activation()
+        if after is None:
             return module
         from torch import nn
 
-        applied = make(activation).to_torch(inputs)
+        applied = after.to_torch(inputs)
         if self.__dict__.get("activation_form") == "function":
             applied = as_function(applied)
         return nn.Sequential(module, applied)
 
+    def memory_forms(self) -> tuple[tuple[str, bool], ...]:
+        """How this layer runs where the memory peak depends on it and a spec may say so:
+        (what, in place) pairs, such as ("activations", False) for an attached relu that
+        PyTorch could run in place. The report says which forms it assumed."""
+        after = self._attached_activation()
+        return () if after is None else after.memory_forms()
 
-def make(kind: str) -> Layer:
-    """A layer of `kind` with its defaults, for composites that add layers of their own."""
+    def _attached_activation(self) -> Layer | None:
+        """The activation applied to the output (`activation:`), in place where
+        `activation_inplace:` says so; None without one."""
+        fields = self.__dict__  # fields; getattr on a miss costs ~5 µs
+        activation: str | None = fields.get("activation")
+        if activation is None:
+            return None
+        if fields.get("activation_inplace"):
+            return make(activation, inplace=True)
+        return make(activation)
+
+
+def make(kind: str, **fields: Any) -> Layer:
+    """A layer of `kind` with its defaults (but `fields`), for composites that add layers of their own."""
     from cnncalc.layers import layer_class  # here, not at the top: that package imports this module
 
     cls = layer_class(kind)
     assert cls is not None, kind
-    return cls.model_validate({"type": kind})
+    return cls.model_validate({"type": kind, **fields})
 
 
 class Composite(Layer):

@@ -254,6 +254,9 @@ def memory_lines(analysis: Analysis) -> list[tuple[str, str]]:
             f"{size_text(peak.parts['weights'])} · activations alive {size_text(peak.parts['activations'])}{cache})",
         )
     ]
+    assumed = analysis.memory_forms.text()
+    if assumed:  # which forms the peaks assumed, where the spec may say (`inplace:`, `holds:`)
+        lines.append(("", f"as run: {assumed}"))
     step = analysis.training_memory
     if step is not None:
         master = f", {analysis.master} master weights" if analysis.master else ""

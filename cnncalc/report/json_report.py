@@ -124,6 +124,11 @@ def memory_document(analysis: Analysis) -> dict[str, Any]:
         },
         "not_known_statically": list(peak.unknown or (step.unknown if step else ())),
         **_spread(analysis),
+        # The forms assumed where the spec may say how the code runs: [in place, of all].
+        "forms": {
+            "in_place": {what: list(counts) for what, counts in analysis.memory_forms.in_place.items()},
+            "held": analysis.memory_forms.held,
+        },
     }
 
 

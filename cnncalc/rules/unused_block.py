@@ -41,7 +41,7 @@ RULE = Rule("CNC110", "unused-block", "warning")
 
 
 # Keys of a block call that are not its arguments.
-_CALL_KEYS = frozenset({"type", "name", "from", "repeat"})
+_CALL_KEYS = frozenset({"type", "name", "from", "repeat", "holds"})
 
 
 def _strings(value: Any, out: set[str]) -> set[str]:

@@ -95,6 +95,11 @@ class BlockDef(BaseModel):
         "the first is what the next layer reads (default: the last layer's output alone).",
     )
     layers: LayerList
+    keeps_argument: bool = Field(
+        False,
+        description="The block's inputs stay alive until its last layer has run, as a Python "
+        "`forward(self, x)` keeps `x` until it returns (memory only).",
+    )
 
     @property
     def outputs(self) -> tuple[str, ...]:
@@ -132,6 +137,7 @@ class BlockCall(BaseModel):
     source: str | list[str] | None = Field(None, alias="from")
     repeat: NonNegativeInt = 1
     when: Condition = True
+    holds: list[Name] | None = None  # as a layer's `holds:`: earlier outputs kept alive until it has run
 
     @property
     def block(self) -> str:

@@ -13,7 +13,8 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, PositiveInt, model_validator
 
 from cnncalc.errors import LayerError
-from cnncalc.layers.api import Inputs, Keeps, Layer, Shape, Tensor, Work, prod
+from cnncalc.layers._base import REGISTRY
+from cnncalc.layers.api import Extra, Footprint, Inputs, Keeps, Layer, Shape, Tensor, Work, prod
 
 ActivationName = Literal[
     "relu",
@@ -54,26 +55,66 @@ class Activation(Layer):
         return getattr(nn, self.torch_class)()
 
 
-class ReLU(Activation):
+INPLACE_HELP = (
+    "Runs in place, as `nn.ReLU(inplace=True)` (torchvision's default): no new tensor, the input's "
+    "storage holds the result."
+)
+
+
+class InPlaceActivation(Activation):
+    """An activation PyTorch can run in place (`inplace=True`), overwriting its input.
+
+    In place it makes no tensor: its output is its input's storage. In training, an
+    activation whose backward reads its result (relu, leaky_relu, elu) keeps that, the same
+    storage; one whose backward reads its input (relu6, silu, hardswish, ...) cannot, and
+    autograd keeps a copy of the input made before it is overwritten (`clone`, then `silu_`).
+    """
+
+    inplace: bool = Field(False, description=INPLACE_HELP)
+    # In place, backward reads the result (True) or a copy of the input taken first (False).
+    inplace_keeps_result: ClassVar[bool] = False
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        if not self.inplace:
+            return super().footprint(inputs, output, training)
+        if not training:
+            return Footprint(view=True)  # the input's storage, overwritten
+        if self.inplace_keeps_result:
+            return Footprint(view=True, keeps_output=True)
+        return Footprint(view=True, kept=(Extra(prod(output)),))  # the copy of the input
+
+    def to_torch(self, inputs: Inputs) -> Any:
+        from torch import nn
+
+        return getattr(nn, self.torch_class)(inplace=self.inplace)
+
+    def memory_forms(self) -> tuple[tuple[str, bool], ...]:
+        return (("activations", self.inplace),)
+
+
+class ReLU(InPlaceActivation):
     """max(0, x)."""
 
     type: Literal["relu"]
     torch_class: ClassVar[str] = "ReLU"
     keeps: ClassVar[Keeps] = "output"  # its backward reads the result
+    inplace_keeps_result: ClassVar[bool] = True
 
 
-class ReLU6(Activation):
+class ReLU6(InPlaceActivation):
     """min(max(0, x), 6), as in MobileNet."""
 
     type: Literal["relu6"]
     torch_class: ClassVar[str] = "ReLU6"
 
 
-class LeakyReLU(Activation):
+class LeakyReLU(InPlaceActivation):
     """x for x > 0, else negative_slope * x."""
 
     type: Literal["leaky_relu"]
     negative_slope: float = Field(0.01, description="Slope for negative inputs.")
+
+    inplace_keeps_result: ClassVar[bool] = True  # for a positive slope, the result's sign is the input's
 
     def summary(self, inputs: Inputs) -> str:
         return f"slope={self.negative_slope:g}"
@@ -81,7 +122,7 @@ class LeakyReLU(Activation):
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
 
-        return nn.LeakyReLU(self.negative_slope)
+        return nn.LeakyReLU(self.negative_slope, inplace=self.inplace)
 
 
 class Sigmoid(Activation):
@@ -108,14 +149,14 @@ class GELU(Activation):
     torch_class: ClassVar[str] = "GELU"
 
 
-class SiLU(Activation):
+class SiLU(InPlaceActivation):
     """x * sigmoid(x), also called swish."""
 
     type: Literal["silu"]
     torch_class: ClassVar[str] = "SiLU"
 
 
-class Hardswish(Activation):
+class Hardswish(InPlaceActivation):
     """x * relu6(x + 3) / 6, as in MobileNetV3."""
 
     type: Literal["hardswish"]
@@ -136,14 +177,14 @@ class Softmax(Activation):
         return nn.Softmax(dim=x.dim(x.layout.channels))  # channels; features when flat or a sequence
 
 
-class Hardsigmoid(Activation):
+class Hardsigmoid(InPlaceActivation):
     """relu6(x + 3) / 6: MobileNetV3's squeeze-and-excitation gate."""
 
     type: Literal["hardsigmoid"]
     torch_class: ClassVar[str] = "Hardsigmoid"
 
 
-class Hardtanh(Activation):
+class Hardtanh(InPlaceActivation):
     """x clipped to [min_val, max_val]."""
 
     type: Literal["hardtanh"]
@@ -162,14 +203,15 @@ class Hardtanh(Activation):
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
 
-        return nn.Hardtanh(self.min_val, self.max_val)
+        return nn.Hardtanh(self.min_val, self.max_val, inplace=self.inplace)
 
 
-class ELU(Activation):
+class ELU(InPlaceActivation):
     """x for x > 0, else alpha * (exp(x) - 1)."""
 
     type: Literal["elu"]
     alpha: float = Field(1.0, description="The value negative inputs saturate towards is -alpha.")
+    inplace_keeps_result: ClassVar[bool] = True
 
     def summary(self, inputs: Inputs) -> str:
         return "" if self.alpha == 1.0 else f"alpha={self.alpha:g}"
@@ -177,17 +219,18 @@ class ELU(Activation):
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
 
-        return nn.ELU(self.alpha)
+        return nn.ELU(self.alpha, inplace=self.inplace)
 
 
-class SELU(Activation):
+class SELU(InPlaceActivation):
     """ELU with fixed constants, scaled: self-normalizing networks."""
 
     type: Literal["selu"]
     torch_class: ClassVar[str] = "SELU"
+    inplace_keeps_result: ClassVar[bool] = True
 
 
-class Mish(Activation):
+class Mish(InPlaceActivation):
     """x * tanh(softplus(x))."""
 
     type: Literal["mish"]
@@ -290,7 +333,31 @@ class WithActivation(Layer):
         description="How the PyTorch code applies `activation`: `module` (nn.ReLU()) or `function` (F.relu, "
         "as torchvision's BasicConv2d), for other tools' counts.",
     )
+    activation_inplace: bool = Field(
+        False,
+        description="The activation runs in place on this layer's output, as torchvision's "
+        "`nn.ReLU(inplace=True)` after a conv or a norm: no tensor of its own.",
+    )
+
+    @model_validator(mode="after")
+    def _inplace_needs_activation(self) -> WithActivation:
+        check_inplace_activation(self.activation, self.activation_inplace)
+        return self
 
     def activated(self, output: Shape) -> int:
         """Output elements the attached activation passes through (0 without one)."""
         return 0 if self.activation is None else prod(output)
+
+
+def check_inplace_activation(activation: str | None, inplace: bool) -> None:
+    """`activation_inplace: true` needs an activation PyTorch can run in place."""
+    if not inplace:
+        return
+    if activation is None:
+        raise ValueError("activation_inplace: true needs an `activation:`")
+    from cnncalc.layers import layer_class
+
+    kind = layer_class(activation)
+    if kind is None or not issubclass(kind, InPlaceActivation):
+        able = ", ".join(sorted(k for k, c in REGISTRY.items() if issubclass(c, InPlaceActivation)))
+        raise ValueError(f"{activation} has no in-place form in PyTorch; these do: {able}")

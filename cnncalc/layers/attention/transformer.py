@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt
+from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
 
 from cnncalc.errors import LayerError
 from cnncalc.layers.api import (
@@ -186,6 +186,27 @@ class TransformerEncoderLayer(TransformerLayer):
     """`nn.TransformerEncoderLayer`: self-attention, then the feed-forward, each with a residual."""
 
     type: Literal["transformer_encoder_layer"]
+    fused: bool = Field(
+        True,
+        description="Inference runs as nn.TransformerEncoderLayer's one fused op; false: its parts run "
+        "one by one (only the attention fused), as torchvision's ViT EncoderBlock, pre-norm only.",
+    )
+
+    @model_validator(mode="after")
+    def _unfused_is_pre_norm(self) -> TransformerEncoderLayer:
+        if not self.fused and not self.norm_first:
+            raise ValueError("fused: false is the pre-norm block of torchvision's ViT; it needs norm_first: true")
+        return self
+
+    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        if training or self.fused:
+            return super().footprint(inputs, output, training)
+        # Part by part, the peak is at the feed-forward's activation: the sum after the
+        # attention, the second norm's output (L x E each), linear1's output and the
+        # activation's (L x F each) are alive with the input; the output, counted by the
+        # pass, is made once those are gone, so one L x E of them stands in for it.
+        length, width = self.width(inputs)
+        return Footprint(passing=(Extra(length * width + 2 * length * self.feedforward),))
 
     def parts(self, inputs: Inputs) -> Parts:
         length, width = self.width(inputs)
@@ -210,7 +231,43 @@ class TransformerEncoderLayer(TransformerLayer):
                 mask = causal_mask(x.shape[1], x.shape[1], x.device) if causal else None
                 return self.layer(x, src_mask=mask, is_causal=causal)
 
+        if not self.fused:
+            return _part_by_part(width, self.heads, self.torch_options(), causal)
         return EncoderLayer({"heads": self.heads, **self.torch_options()})
+
+
+def _part_by_part(width: int, heads: int, options: dict[str, Any], causal: bool) -> Any:
+    """The pre-norm encoder layer written out as torchvision's ViT EncoderBlock writes it
+    (`x = ln_1(input); x = attn(x); x = x + input; y = mlp(ln_2(x)); return x + y`), with
+    nn.TransformerEncoderLayer's tensor names: only the attention takes a fused path."""
+    import torch
+    from torch import nn
+
+    class EncoderBlock(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            bias, eps, p = options["bias"], options["layer_norm_eps"], options["dropout"]
+            self.self_attn = nn.MultiheadAttention(width, heads, dropout=p, bias=bias, batch_first=True)
+            self.linear1 = nn.Linear(width, options["dim_feedforward"], bias=bias)
+            self.linear2 = nn.Linear(options["dim_feedforward"], width, bias=bias)
+            self.norm1 = nn.LayerNorm(width, eps=eps, bias=bias)
+            self.norm2 = nn.LayerNorm(width, eps=eps, bias=bias)
+            self.dropout, self.dropout1, self.dropout2 = nn.Dropout(p), nn.Dropout(p), nn.Dropout(p)
+            activation = options["activation"]  # a name (a captured function) or an nn.GELU module
+            self.activation = (
+                activation if isinstance(activation, nn.Module) else getattr(torch.nn.functional, activation)
+            )
+
+        def forward(self, input: Any) -> Any:
+            mask = causal_mask(input.shape[1], input.shape[1], input.device) if causal else None
+            x = self.norm1(input)
+            x, _ = self.self_attn(x, x, x, attn_mask=mask, need_weights=False, is_causal=causal)
+            x = self.dropout1(x) + input
+            y = self.norm2(x)
+            y = self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(y)))))
+            return x + y
+
+    return EncoderBlock()
 
 
 class TransformerDecoderLayer(TransformerLayer):

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from cnncalc.layers.activation.activation import ActivationName
+from cnncalc.layers.activation.activation import ActivationName, check_inplace_activation
 from cnncalc.layers.api import Composite, GraphBuilder, make
 
 
@@ -20,6 +20,17 @@ class Parallel(Composite):
     branches: list[Any] = Field(description="Two or more lists of layers, each reading the input.")
     merge: Literal["concat", "add", "multiply"] = Field("concat", description="How the branch outputs are joined.")
     activation: ActivationName | None = Field(None, description="Activation applied after the merge.")
+    activation_inplace: bool = Field(False, description="The activation after the merge runs in place.")
+    keeps_argument: bool = Field(
+        False,
+        description="The input stays alive until the merge is done, as a Python `forward(self, x)` "
+        "keeps `x` (an Inception block's input lives through its `torch.cat`).",
+    )
+
+    @model_validator(mode="after")
+    def _inplace_needs_activation(self) -> Parallel:
+        check_inplace_activation(self.activation, self.activation_inplace)
+        return self
 
     @field_validator("branches", mode="after")
     @classmethod
@@ -36,5 +47,8 @@ class Parallel(Composite):
         outputs = [graph.sequence(branch, x) if branch else x for branch in self.branches]
         merged = graph.add(make(self.merge), outputs)
         if self.activation is not None:
-            merged = graph.add(make(self.activation), [merged])
+            act = make(self.activation, inplace=True) if self.activation_inplace else make(self.activation)
+            merged = graph.add(act, [merged])
+        if self.keeps_argument:
+            graph.hold(x, merged)
         return merged

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
+from pydantic import Field
+
 from cnncalc.errors import LayerError
 from cnncalc.layers.api import Extra, Footprint, Inputs, Layer, Shape, Work, prod
 
@@ -23,11 +25,24 @@ class Add(Merge):
     """Elementwise sum of inputs of one shape (a residual connection)."""
 
     type: Literal["add"]
+    inplace: bool = Field(
+        False,
+        description="Summed into the first input (`out += x`, as torchvision's ResNet blocks): no new tensor.",
+    )
 
     def work(self, inputs: Inputs, output: Shape) -> Work:
         return Work(elementwise=prod(output) * (len(inputs) - 1))
 
+    def to_torch(self, inputs: Inputs) -> Any:
+        x = inputs[0]
+        return _module("add_" if self.inplace else "add", x.dim(x.layout.channels))
+
+    def memory_forms(self) -> tuple[tuple[str, bool], ...]:
+        return (("sums", self.inplace),)
+
     def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
+        if self.inplace:  # the first input's storage holds the sum
+            return Footprint(view=True, grad_through=training)
         # Summed in turn (`out = out + x`): past two inputs, a partial sum lives until the next.
         partial = (Extra(prod(output)),) if len(inputs) > 2 else ()
         return Footprint(passing=partial, grad_through=training)
@@ -42,6 +57,8 @@ class Concat(Merge):
     """Stacks inputs along the channel axis (features when flat); other axes must agree."""
 
     type: Literal["concat"]
+    # One input is `torch.cat([x], 1)`: a copy, as DenseNet's layer makes of its features.
+    arity: ClassVar[tuple[int, int | None]] = (1, None)
 
     def output_shape(self, inputs: Inputs) -> Shape:
         first = inputs[0]
@@ -97,7 +114,10 @@ def _module(kind: str, dim: int) -> Any:
                 return torch.cat(xs, dim=dim)
             out = xs[0]
             for x in xs[1:]:
-                out = out + x if kind == "add" else out * x
+                if kind == "add_":
+                    out += x  # in place: `out` is the first input, overwritten
+                else:
+                    out = out + x if kind == "add" else out * x
             return out
 
     return MergeModule()

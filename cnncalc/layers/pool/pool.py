@@ -98,10 +98,9 @@ class PoolNd(Layer):
 
     def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
         # Max pooling keeps the int64 index of each output's maximum besides its input. At
-        # inference PyTorch's CPU kernels in 1-D and 2-D make none; in 3-D they are made
-        # and dropped at once.
-        indices = (Extra(prod(output), 8),) if self.pad_value != 0.0 else ()
-        made = indices if training or self.ndim == 3 else ()
+        # inference PyTorch's CPU kernels make them too (1-D, 2-D and 3-D alike:
+        # `max_pool2d_with_indices` under `no_grad`, as the profiler shows) and drop them at once.
+        made = (Extra(prod(output), 8),) if self.pad_value != 0.0 else ()
         if self._pad_layer(inputs[0]):
             padded = padded_footprint(inputs[0], self.pads(inputs[0]), training, made if training else ())
             return padded if training else Footprint(passing=(*padded.passing, *made))
