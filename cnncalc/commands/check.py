@@ -33,6 +33,18 @@ COUNT = (
 ROOT = "SARIF, JUnit and GitHub paths relative to this folder (default: the repository's top level)."
 
 
+# --input: the dimensions every spec is checked at instead of its own (limits only).
+InputsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--input",
+        metavar="NAME=VALUE",
+        help="Check every spec at other input dimensions (l=4096; repeat the option for several "
+        "dimensions): limits: are measured there, expect: claims are not checked.",
+    ),
+]
+
+
 def check(
     paths: Annotated[
         list[str], typer.Argument(metavar="PATH...", help="Spec files, or folders searched for *.yaml/*.yml specs.")
@@ -58,15 +70,7 @@ def check(
     root: Annotated[str | None, typer.Option(metavar="DIR", help=ROOT)] = None,
     wide: Annotated[bool, wide_option(WIDE)] = False,
     count: Annotated[str | None, count_option(COUNT)] = None,
-    inputs: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--input",
-            metavar="NAME=VALUE",
-            help="Check every spec at other input dimensions (l=4096; repeat the option for several "
-            "dimensions): limits: are measured there, expect: claims are not checked.",
-        ),
-    ] = None,
+    inputs: InputsOption = None,
 ) -> Emission:
     """Lint specs: validation, shapes and the rules.
 
@@ -82,8 +86,7 @@ def check(
         settings.select = _codes(select) or settings.select
         settings.ignore = [*settings.ignore, *(_codes(ignore) or [])]
         settings.specs_only = settings.specs_only or specs_only
-        settings.count = options.count or settings.count
-        settings.inputs = _inputs(inputs or [])
+        settings.count, settings.inputs = options.count or settings.count, _inputs(inputs or [])
         settings.validate()
         files = discover(paths, settings)
         if root is not None and not Path(root).is_dir():

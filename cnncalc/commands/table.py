@@ -85,29 +85,15 @@ def table(
     """
     from cnncalc.spec import load_spec
 
-    if master_weights is not None and train is None:
-        raise typer.BadParameter("--master-weights needs --train", param_hint="'--master-weights'")
-    if optimizer_bits != 32 and train is None:
-        raise typer.BadParameter("--optimizer-bits needs --train", param_hint="'--optimizer-bits'")
+    for flag, given in (("--master-weights", master_weights is not None), ("--optimizer-bits", optimizer_bits != 32)):
+        if given and train is None:
+            raise typer.BadParameter(f"{flag} needs --train", param_hint=f"'{flag}'")
     options = Options(
-        format=output_format,
-        wide=wide,
-        count=count,
-        batch=batch,
-        dtype=dtype.value,
-        layout=layout.value,
-        depth=depth,
-        inputs=inputs or [],
-        train=value(train),
-        master_weights=value(master_weights),
-        device=device.value,
-        gpus=gpus,
-        zero=zero,
-        tensor_parallel=tensor_parallel,
-        pipeline_parallel=pipeline_parallel,
-        optimizer_bits=optimizer_bits,
-        device_memory=device_memory,
-    )
+        format=output_format, wide=wide, count=count, batch=batch, dtype=dtype.value, layout=layout.value,
+        depth=depth, inputs=inputs or [], train=value(train), master_weights=value(master_weights),
+        device=device.value, gpus=gpus, zero=zero, tensor_parallel=tensor_parallel,
+        pipeline_parallel=pipeline_parallel, optimizer_bits=optimizer_bits, device_memory=device_memory
+    )  # fmt: skip
     path = resolved(spec)
     with emit.spec_errors():
         loaded = load_spec(path)
