@@ -65,6 +65,12 @@ def draw(
     hint = depth_hint(analysis, view)
     if hint is not None:
         emit.note(f"cnncalc draw: note: {hint}")
+    if options.format == "mermaid":
+        from cnncalc.draw.mermaid import over_limits
+
+        over = over_limits(text)
+        if over is not None:
+            emit.note(f"cnncalc draw: note: Mermaid (and GitHub) will not draw {over}: draw it with --depth")
     return Emission(None, options.format, (text,), output=output, inputs=[spec, path], command="cnncalc draw")
 
 

@@ -32,6 +32,18 @@ def box_label(box: Box) -> str:
     return '"' + "<br>".join(lines) + '"'
 
 
+# Mermaid's defaults, which GitHub keeps: a longer text or more edges is not drawn at all.
+MAX_TEXT, MAX_EDGES = 50_000, 500
+
+
+def over_limits(text: str) -> str | None:
+    """What of Mermaid's default limits `text` passes, for a note; None within them."""
+    over = [f"{len(text):,} characters (at most {MAX_TEXT:,})"] if len(text) > MAX_TEXT else []
+    edges = text.count("-->")
+    over += [f"{edges:,} edges (at most {MAX_EDGES:,})"] if edges > MAX_EDGES else []
+    return " and ".join(over) or None
+
+
 def render(analysis: Analysis, view: View, rankdir: str = "TB") -> str:
     return write(build(analysis, view), rankdir)
 
