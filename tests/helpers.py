@@ -121,3 +121,30 @@ def assert_agrees(trace: Trace, device: str = "cpu", spec: str = "") -> Verifica
     assert result.agrees, explain(result, spec)
     assert result.checked == len(trace.nodes) - 1  # every node was built and run
     return result
+
+
+# Fixtures mark where an error must be reported with `@@` (removed before parsing).
+MARK = "@@"
+
+
+def position(text: str) -> tuple[str, int, int]:
+    """The fixture without its `@@` mark, and the 1-based line and column of the mark."""
+    index = text.index(MARK)
+    before = text[:index]
+    return text.replace(MARK, "", 1), before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
+def assert_error_at_mark(marked: str, *words: str) -> str:
+    """The one message of the spec `marked`, at its `@@` mark, holding each of `words`."""
+    import pytest
+
+    from cnncalc.errors import SpecError
+
+    text, line, col = position(marked)
+    with pytest.raises(SpecError) as caught:
+        trace_of(text)
+    message = str(caught.value)
+    assert message.startswith(f"{SPEC_NAME}:{line}:{col}: "), (message, (line, col))
+    for word in words:
+        assert word in message, (word, message)
+    return message

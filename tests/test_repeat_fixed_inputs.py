@@ -5,15 +5,8 @@ layers reading the one before and the encoder's memory). Numbers worked by hand.
 
 from __future__ import annotations
 
+from helpers import trace_of
 from needs import needs_module
-
-from cnncalc.engine import Trace, propagate
-from cnncalc.spec import loads_spec
-
-
-def trace_of(text: str) -> Trace:
-    return propagate(loads_spec(text, "net.yaml"), "net.yaml")
-
 
 DECODER = """\
 name: t

@@ -7,37 +7,10 @@ Fixtures mark where an error must be reported with `@@` (removed before parsing)
 
 from __future__ import annotations
 
-import pytest
+from helpers import assert_error_at_mark, trace_of
 from needs import needs_module
 
-from cnncalc.engine import Trace, propagate
-from cnncalc.errors import SpecError
-from cnncalc.spec import loads_spec
-
-MARK = "@@"
-
-
-def trace_of(text: str) -> Trace:
-    return propagate(loads_spec(text, "net.yaml"), "net.yaml")
-
-
-def position(text: str) -> tuple[str, int, int]:
-    """The fixture without its `@@` mark, and the 1-based line and column of the mark."""
-    index = text.index(MARK)
-    before = text[:index]
-    return text.replace(MARK, "", 1), before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
-
-
-def assert_error_at_mark(marked: str, *words: str) -> str:
-    text, line, col = position(marked)
-    with pytest.raises(SpecError) as caught:
-        trace_of(text)
-    message = str(caught.value)
-    assert message.startswith(f"net.yaml:{line}:{col}: "), (message, (line, col))
-    for word in words:
-        assert word in message, (word, message)
-    return message
-
+from cnncalc.engine import Trace
 
 WIDENING = """\
 name: t
