@@ -26,15 +26,10 @@ Needs the test requirements (requirements-test.txt); takes a few minutes on two 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
-import logging
 import os
 import subprocess
 import sys
-import warnings
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,84 +37,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import torch  # noqa: E402
+from real_tools import TOOLS, quiet  # noqa: E402
 from torchvision_models import ZOO, build, import_torchvision  # noqa: E402
 
 from cnncalc.engine import Trace, propagate  # noqa: E402
 from cnncalc.spec import load_spec  # noqa: E402
 
 BATCH_MEMORY = 8
-
-
-@contextlib.contextmanager
-def quiet() -> Iterator[None]:
-    logging.disable(logging.CRITICAL)
-    try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        logging.disable(logging.NOTSET)
-
-
-def flopcounter(module: Any, shape: tuple[int, ...]) -> int:
-    from torch.utils.flop_counter import FlopCounterMode
-
-    from cnncalc.verify import counting
-
-    counter = FlopCounterMode(display=False)
-    with counting(torch), counter:
-        module(torch.randn(1, *shape))
-    return int(counter.get_total_flops())
-
-
-def fvcore(module: Any, shape: tuple[int, ...]) -> int:
-    from fvcore.nn import FlopCountAnalysis
-
-    analysis = FlopCountAnalysis(module, torch.randn(1, *shape))
-    analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
-    return int(analysis.total())
-
-
-def ptflops(**options: Any) -> Callable[[Any, tuple[int, ...]], int]:
-    def run(module: Any, shape: tuple[int, ...]) -> int:
-        from ptflops import get_model_complexity_info
-
-        macs, _ = get_model_complexity_info(module, shape, as_strings=False, print_per_layer_stat=False, **options)
-        return int(macs)
-
-    return run
-
-
-def thop(module: Any, shape: tuple[int, ...]) -> int:
-    from thop import profile
-
-    macs, _ = profile(module, (torch.randn(1, *shape),), verbose=False)
-    return int(macs)
-
-
-def torchinfo(module: Any, shape: tuple[int, ...]) -> int:
-    from torchinfo import summary
-
-    return int(summary(module, input_data=[torch.randn(1, *shape)], verbose=0).total_mult_adds)
-
-
-def calflops(module: Any, shape: tuple[int, ...]) -> int:
-    from calflops import calculate_flops
-
-    flops, _, _ = calculate_flops(module, input_shape=(1, *shape), print_results=False, output_as_string=False)
-    return int(flops)
-
-
-TOOLS: dict[str, Callable[[Any, tuple[int, ...]], int]] = {
-    "flopcounter": flopcounter,
-    "fvcore": fvcore,
-    "ptflops": ptflops(),
-    "ptflops-nofunc": ptflops(backend_specific_config={"count_functional": False}),
-    "ptflops-aten": ptflops(backend="aten"),
-    "thop": thop,
-    "torchinfo": torchinfo,
-    "calflops": calflops,
-}
 
 
 def trace_of(name: str, batch: int = 1) -> Trace:

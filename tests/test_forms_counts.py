@@ -15,18 +15,15 @@ The tools run as tests/test_conventions_tools.py runs them (batch 1); the models
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import io
-import logging
 import re
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 import pytest
 from needs import needs_module
+from real_tools import TOOLS, quiet
 from torchvision_models import ZOO, needs_torchvision
 
 from cnncalc.conventions._preset import tally
@@ -42,17 +39,6 @@ SIZE = 64
 SMALLEST = {"inception_v3": 75}
 # ViT at 64x64: (64 / 16)^2 = 16 patches and the class token.
 VIT_TOKENS = (SIZE // 16) ** 2 + 1
-
-
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    logging.disable(logging.CRITICAL)
-    try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        logging.disable(logging.NOTSET)
 
 
 @cache
@@ -72,69 +58,8 @@ def _torchvision_module(name: str) -> Any:
     return getattr(tv.models, constructor)(weights=None, **arguments, **extra).eval()
 
 
-# Each tool as a user calls it on a module and a (C, H, W) input, batch 1; its total.
-
-
-def _flopcounter(module: Any, shape: tuple[int, ...]) -> int:
-    from torch.utils.flop_counter import FlopCounterMode
-
-    from cnncalc.verify import counting
-
-    counter = FlopCounterMode(display=False)
-    with counting(torch), counter:  # as docs/conventions says to run it
-        module(torch.randn(1, *shape))
-    return int(counter.get_total_flops())
-
-
-def _fvcore(module: Any, shape: tuple[int, ...]) -> int:
-    analysis = needs_module("fvcore.nn").FlopCountAnalysis(module, torch.randn(1, *shape))
-    analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
-    return int(analysis.total())
-
-
-def _ptflops(**options: Any) -> Callable[[Any, tuple[int, ...]], int]:
-    def run(module: Any, shape: tuple[int, ...]) -> int:
-        needs_torchvision()  # ptflops imports torchvision: its import needs the care tests/torchvision_models.py takes
-        ptflops = needs_module("ptflops")
-        macs, _ = ptflops.get_model_complexity_info(
-            module, shape, as_strings=False, print_per_layer_stat=False, **options
-        )
-        return int(macs)
-
-    return run
-
-
-def _thop(module: Any, shape: tuple[int, ...]) -> int:
-    macs, _ = needs_module("thop").profile(module, (torch.randn(1, *shape),), verbose=False)
-    assert macs == int(macs)  # a float, exact below 2^53
-    return int(macs)
-
-
-def _torchinfo(module: Any, shape: tuple[int, ...]) -> int:
-    stats = needs_module("torchinfo").summary(module, input_data=[torch.randn(1, *shape)], verbose=0)
-    return int(stats.total_mult_adds)
-
-
-def _calflops(module: Any, shape: tuple[int, ...]) -> int:
-    calflops = needs_module("calflops")
-    flops, _, _ = calflops.calculate_flops(module, input_shape=(1, *shape), print_results=False, output_as_string=False)
-    return int(flops)
-
-
-TOOLS: dict[str, Callable[[Any, tuple[int, ...]], int]] = {
-    "flopcounter": _flopcounter,
-    "fvcore": _fvcore,
-    "ptflops": _ptflops(),
-    "ptflops-nofunc": _ptflops(backend_specific_config={"count_functional": False}),
-    "ptflops-aten": _ptflops(backend="aten"),
-    "thop": _thop,
-    "torchinfo": _torchinfo,
-    "calflops": _calflops,
-}
-
-
 def _real(make: Callable[[], Any], shape: tuple[int, ...], tool: str) -> int:
-    with _quiet():
+    with quiet():
         return TOOLS[tool](make(), shape)  # a fresh module per tool: some leave hooks behind
 
 
