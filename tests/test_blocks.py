@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers import trace_of
+from helpers import assert_error_at_mark, position, trace_of
 
 from cnncalc.errors import SpecError
 from cnncalc.spec import loads_spec
@@ -92,25 +92,6 @@ def test_unnamed_uses_are_numbered_per_frame() -> None:
 
 
 # --- Arguments, conditions, repeat 0 and several inputs (issue 10) ----------------------
-
-MARK = "@@"
-
-
-def position(text: str) -> tuple[str, int, int]:
-    """The fixture without its `@@` mark, and the 1-based line and column of the mark."""
-    index = text.index(MARK)
-    before = text[:index]
-    return text.replace(MARK, "", 1), before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
-
-
-def assert_error_at_mark(marked: str, *words: str) -> None:
-    text, line, col = position(marked)
-    with pytest.raises(SpecError) as caught:
-        trace_of(text)
-    message = str(caught.value)
-    assert message.startswith(f"net.yaml:{line}:{col}: "), (message, (line, col))
-    for word in words:
-        assert word in message, (word, message)
 
 
 REQUIRED = """\

@@ -8,18 +8,12 @@ Fixtures mark where an error must be reported with `@@` (removed before parsing)
 from __future__ import annotations
 
 import pytest
+from helpers import MARK, trace_of
 from needs import needs_module
 
-from cnncalc.engine import Trace, propagate
 from cnncalc.errors import SpecError
-from cnncalc.spec import loads_spec
 
 MODES = ("zeros", "reflect", "replicate", "circular")
-MARK = "@@"
-
-
-def trace_of(text: str) -> Trace:
-    return propagate(loads_spec(text, "net.yaml"), "net.yaml")
 
 
 def spec(mode: str, padding: str = "1", kind: str = "conv", size: str = "h: 16, w: 16") -> str:

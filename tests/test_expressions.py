@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import error_of
+from helpers import assert_error_at_mark, position
 
 from cnncalc.engine import propagate
 from cnncalc.figures import totals
@@ -22,7 +22,6 @@ from cnncalc.spec import loads_spec
 from cnncalc.spec.expr import MAX_LENGTH, MAX_NODES, ExpressionError, evaluate, make_divisible
 
 ROOT = Path(__file__).resolve().parent.parent
-MARK = "@@"
 
 
 def block_spec(value: str, args: str = "{k: 3}") -> str:
@@ -38,20 +37,6 @@ def block_spec(value: str, args: str = "{k: 3}") -> str:
         "layers:\n"
         "  - {type: unit}\n"
     )
-
-
-def position(text: str) -> tuple[str, int, int]:
-    index = text.index(MARK)
-    before = text[:index]
-    return text.replace(MARK, "", 1), before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
-
-
-def assert_error_at_mark(marked: str, *words: str) -> None:
-    text, line, col = position(marked)
-    message = error_of(text)
-    assert message.startswith(f"net.yaml:{line}:{col}: "), (message, (line, col))
-    for word in words:
-        assert word in message, (word, message)
 
 
 # --- The arithmetic -------------------------------------------------------------------
