@@ -33,6 +33,17 @@ def read_config(source: str) -> tuple[str, str]:
         raise SpecError.about(path, f"not UTF-8 text (byte {error.start})") from None
 
 
+def recorded_path(source: str, output: str | None) -> str:
+    """`source` as the spec will find it: relative to the folder the spec is written to (the
+    working folder for stdout), in forward slashes."""
+    folder = os.path.dirname(os.path.abspath(output)) if output else os.getcwd()
+    try:
+        relative = os.path.relpath(os.path.abspath(source), folder)
+    except ValueError:  # another drive (Windows): no relative path exists
+        relative = os.path.abspath(source)
+    return relative.replace(os.sep, "/")
+
+
 def import_(
     source: Annotated[
         str,
@@ -52,7 +63,7 @@ def import_(
 
     with emit.spec_errors():
         path, text = read_config(source)
-        spec = spec_from_config(text, path, tokens)
+        spec = spec_from_config(text, path, tokens, recorded=recorded_path(path, output))
     written = output or "<import>"
     try:
         propagate(loads_spec(spec, written), written)  # what is written must load, with its shapes

@@ -391,9 +391,11 @@ def _spec_name(path: str, family: str) -> str:
     return folder or family
 
 
-def spec_from_config(text: str, path: str, tokens: int = DEFAULT_TOKENS) -> str:
+def spec_from_config(text: str, path: str, tokens: int = DEFAULT_TOKENS, recorded: str | None = None) -> str:
     """The spec (YAML text) of the model transformers builds from the config in `text`, at
-    `tokens` token ids; SpecError, pointing into the config, for what it cannot write exactly."""
+    `tokens` token ids; SpecError, pointing into the config, for what it cannot write exactly.
+    With `recorded` (the config's path from where the spec will be), the spec says where it
+    came from, and `cnncalc check` imports it again and reports drift."""
     config = parse_config(text, path)
     family = config.model_type
     # The config as named (a machine's absolute path would leak into a shared spec: its name only).
@@ -405,4 +407,10 @@ def spec_from_config(text: str, path: str, tokens: int = DEFAULT_TOKENS) -> str:
         lines = _bert_spec(config, name, source, tokens)
     else:
         lines = _decoder_spec(_decoder(config), name, source, family, tokens)
+    if recorded is not None:
+        after_input = next(i for i, line in enumerate(lines) if line.startswith("input:")) + 1
+        lines.insert(
+            after_input,
+            f"imported: {{source: {_text(recorded)}, tokens: {tokens}}}  # cnncalc check reports drift from it",
+        )
     return "\n".join(lines) + "\n"

@@ -215,6 +215,17 @@ class Training(Strict):
     pipeline_parallel: PositiveInt = Field(1, description="Pipeline stages the layers are split over (weights).")
 
 
+class Imported(Strict):
+    """Where `cnncalc import` wrote the spec from, for `cnncalc check` to import it again and
+    report drift: `{source: llama2_7b.json, tokens: 128}`."""
+
+    source: str = Field(
+        min_length=1,
+        description="A Hugging Face config.json (or a folder with one), relative to the spec's folder.",
+    )
+    tokens: PositiveInt | None = Field(None, description="The input's length in token ids, as imported.")
+
+
 class Spec(Strict):
     """A network: its input, its layers and what its author claims about it."""
 
@@ -231,6 +242,9 @@ class Spec(Strict):
     expect: dict[str, Claim] = Field(default_factory=dict, description="Claims per layer name, or `total`.")
     limits: Limits | None = None
     training: Training | None = Field(None, description="How it trains: the memory report's defaults.")
+    imported: Imported | None = Field(
+        None, description="The source `cnncalc import` wrote this spec from; `cnncalc check` reports drift from it."
+    )
 
     # The located YAML it was read from, for positions of things outside the layers.
     _raw: Any = PrivateAttr(None)
