@@ -37,9 +37,15 @@ PUBLISHED = {
     # Not in the issue, the commonly cited counts (2.51B, 3.82B); transformers agrees below.
     "gemma-2b": 2_506_172_416,
     "phi-3-mini-4k-instruct": 3_821_079_552,
+    # Qwen2-0.5B's published 494M, worked by hand: embeddings 151,936*896 = 136,134,656 (tied
+    # head); a layer: q 896*896+896, k and v 896*128+128 each, o 896*896 (no bias), the
+    # SwiGLU 3*896*4,864, two norms 2*896 = 14,912,384; 24 layers and the final norm's 896.
+    "qwen2-0.5b": 151_936 * 896
+    + 24 * (896 * 896 + 896 + 2 * (896 * 128 + 128) + 896 * 896 + 3 * 896 * 4864 + 2 * 896)
+    + 896,
 }
-DECODERS = ["llama-2-7b", "mistral-7b-v0.1", "gemma-2b", "phi-3-mini-4k-instruct"]
-FAMILIES = ["llama-2-7b", "mistral-7b-v0.1", "gemma-2b", "phi-3-mini-4k-instruct", "gpt2", "bert-base-uncased"]
+DECODERS = ["llama-2-7b", "mistral-7b-v0.1", "gemma-2b", "phi-3-mini-4k-instruct", "qwen2-0.5b"]
+FAMILIES = [*DECODERS, "gpt2", "bert-base-uncased"]
 
 
 def spec_figures(config: dict[str, Any], name: str, tokens: int = TOKENS) -> tuple[int, int, int]:
@@ -201,11 +207,11 @@ def test_a_config_it_cannot_write_exactly_is_one_message_and_exit_2(
     assert not spec.exists()
 
 
-def test_qwen2_is_refused_with_the_bias_the_format_cannot_state() -> None:
+def test_qwen2_has_biases_on_q_k_v_and_none_on_o() -> None:
     result = runner.invoke(app, ["import", str(HF / "qwen2-0.5b.json")])
-    assert result.exit_code == 2
-    assert "qwen2-0.5b.json:12:17: model_type 'qwen2' is not supported yet" in result.stderr
-    assert "biases on q_proj, k_proj and v_proj but none on o_proj" in result.stderr
+    assert result.exit_code == 0, result.stderr
+    assert "bias: true, out_bias: false" in result.stdout
+    assert PUBLISHED["qwen2-0.5b"] == 494_032_768
 
 
 def test_tokens_beyond_the_learned_positions_are_refused() -> None:

@@ -316,3 +316,14 @@ def test_torchinfo_counts_a_tied_weight_again() -> None:
     # 336 per step, 7 * 336 = 2,352; nn.Linear still holds the tied 6 x 20 weight: 120 + 20
     # = 140 once. 120 + 2,352 + 140 = 2,612 (torchinfo 1.8.0 prints it; counted once: 2,492).
     assert tally(get("torchinfo"), trace_of(TIED)).total == 2_612
+
+
+def test_an_output_bias_apart_needs_the_separate_projections() -> None:
+    # nn.MultiheadAttention has one bias switch for all four projections: Qwen2's layout
+    # (q, k, v biased, o not) is only Llama's separate q/k/v/o.
+    text = "name: n\ninput: {l: 4, d: 8}\nlayers:\n  - {type: attention, heads: 2, out_bias: false}\n"
+    message = error_of(text)
+    assert message.startswith("net.yaml:4:43: layer 1 (attention): "), message  # at out_bias's value
+    assert "an out_bias other than bias needs the separate projections" in message
+    same = "name: n\ninput: {l: 4, d: 8}\nlayers:\n  - {type: attention, heads: 2, out_bias: true}\n"
+    assert totals(trace_of(same)).params.total == 288  # as bias: 3*8*8 + 3*8 + 8*8 + 8

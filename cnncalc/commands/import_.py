@@ -54,7 +54,7 @@ def import_(
 ) -> Emission:
     """Write the spec of a Hugging Face model from its config.json.
 
-    Families: llama, mistral, mixtral, gemma, phi3, gpt2, bert, as transformers builds them; the
+    Families: llama, mistral, mixtral, gemma, phi3, qwen2, gpt2, bert, as transformers builds them; the
     config is read as JSON data, no network and no weights.
     """
     from cnncalc.engine import propagate

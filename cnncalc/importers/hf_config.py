@@ -2,15 +2,14 @@
 
 The config is JSON data, read with `json` (never evaluated, no transformers needed). Each
 supported `model_type` maps to the layout transformers' modeling code gives it: the decoder
-families (llama, mistral, mixtral, gemma, phi3) to an embedding, a `decoder_layer` block with
+families (llama, mistral, mixtral, gemma, phi3, qwen2) to an embedding, a `decoder_layer` block with
 `repeat:`, the final norm and the LM head over every position; gpt2 to its
 `transformer_encoder_layer` stack with a tied head; bert to BertModel with its pooler.
 
 A key the spec needs and the config lacks is taken as transformers' own default for the
 family (so the spec is the model `from_config` builds from the same file), except the sizes,
 which must be there. What the format cannot state exactly is refused (exit 2), never
-approximated: Qwen2's attention (biases on q, k, v but not o), a head width other than
-hidden / heads. What changes no count (rotary scaling, sliding
+approximated: a head width other than hidden / heads. What changes no count (rotary scaling, sliding
 windows at short lengths, Gemma's embedding scale) is said in a comment of the spec.
 """
 
@@ -25,12 +24,9 @@ from typing import Any
 from cnncalc.errors import START, Mark, SpecError, one_line
 
 DEFAULT_TOKENS = 128
-SUPPORTED = ("llama", "mistral", "mixtral", "gemma", "phi3", "gpt2", "bert")
+SUPPORTED = ("llama", "mistral", "mixtral", "gemma", "phi3", "qwen2", "gpt2", "bert")
 # Families the format cannot state exactly yet, with the reason.
-REFUSED = {
-    "qwen2": "Qwen2's attention has biases on q_proj, k_proj and v_proj but none on o_proj, and the format's "
-    "attention has biases on all four projections or on none",
-}
+REFUSED: dict[str, str] = {}
 _MISSING = object()
 
 
@@ -157,6 +153,7 @@ class Decoder:
     gate: str
     eps: float
     attention_bias: bool = False
+    out_bias: bool | None = None  # o_proj's bias where it differs from q, k and v's (Qwen2: none)
     mlp_bias: bool = False
     attention_dropout: float = 0.0
     tied: bool = False
@@ -184,7 +181,14 @@ def _decoder(config: Config) -> Decoder:
             f"head_dim {head_dim} x {heads} heads is {head_dim * heads}, not hidden_size {width}: "
             "the format's attention has heads of hidden_size / heads",
         )
-    names = {"llama": "Llama", "mistral": "Mistral", "mixtral": "Mixtral", "gemma": "Gemma", "phi3": "Phi3"}[family]
+    names = {
+        "llama": "Llama",
+        "mistral": "Mistral",
+        "mixtral": "Mixtral",
+        "gemma": "Gemma",
+        "phi3": "Phi3",
+        "qwen2": "Qwen2",
+    }[family]
     gate, gate_note = _gate(config, "hidden_act", "gelu_pytorch_tanh" if family == "gemma" else "silu")
     decoder = Decoder(
         model_class=f"{names}ForCausalLM",
@@ -203,6 +207,8 @@ def _decoder(config: Config) -> Decoder:
         attention_dropout=config.number("attention_dropout", 0.0),
         tied=config.flag("tie_word_embeddings", family == "gemma"),
     )
+    if family == "qwen2":  # Qwen2Attention: biases on q_proj, k_proj and v_proj, none on o_proj
+        decoder.attention_bias, decoder.out_bias = True, False
     if family == "mixtral":  # MixtralConfig's defaults: 8 experts, 2 a token
         decoder.experts = config.whole("num_local_experts", 8)
         decoder.top_k = config.whole("num_experts_per_tok", 2)
@@ -221,7 +227,7 @@ def _decoder(config: Config) -> Decoder:
         if config.number("partial_rotary_factor", 1.0) != 1.0:
             notes.append("partial_rotary_factor: rotary on part of each head (no parameters, 0 MACs either way)")
     window = config.data.get("sliding_window")
-    if window and (family != "gemma") and config.flag("use_sliding_window", True):
+    if window and (family != "gemma") and config.flag("use_sliding_window", family != "qwen2"):
         notes.append(
             f"sliding_window {window}: transformers' eager attention computes the whole L x L product and masks"
         )
@@ -239,6 +245,7 @@ def _decoder_spec(decoder: Decoder, name: str, source: str, family: str, tokens:
     d = decoder
     kv = f", kv_heads: {d.kv_heads}" if d.kv_heads != d.heads else ""
     dropout = f", dropout: {_float(d.attention_dropout)}" if d.attention_dropout else ""
+    out_bias = "" if d.out_bias is None else f", out_bias: {str(d.out_bias).lower()}"
     gate = f", gate: {d.gate}" if d.gate != "silu" else ""
     ffn_bias = ", bias: true" if d.mlp_bias else ""
     ffn_note = "SwiGLU" if d.gate == "silu" else "GeGLU"
@@ -258,7 +265,7 @@ def _decoder_spec(decoder: Decoder, name: str, source: str, family: str, tokens:
         "        body:",
         f"          - {{name: input_layernorm, type: rmsnorm, eps: {eps}}}",
         f"          - {{name: self_attn, type: attention, heads: {d.heads}{kv}, rotary: true, causal: true,"
-        f" bias: {str(d.attention_bias).lower()}{dropout}}}",
+        f" bias: {str(d.attention_bias).lower()}{out_bias}{dropout}}}",
         "        shortcut: identity",
         "      - type: residual",
         "        body:",

@@ -51,6 +51,7 @@ class AttentionPart:
     # self-attention with biases and an even number of heads (in an encoder layer, not
     # causal). Tools that count under no_grad then see no projection at all.
     fast_path: bool = False
+    out_bias: bool | None = None  # the output projection's bias, where it differs (Qwen2's has none)
 
     @property
     def projections(self) -> tuple[Linear, ...]:
@@ -58,7 +59,7 @@ class AttentionPart:
             Linear(self.q_len, self.width, self.width, self.bias),
             Linear(self.kv_len, self.kdim, self.kv_width, self.bias),
             Linear(self.kv_len, self.vdim, self.kv_width, self.bias),
-            Linear(self.q_len, self.width, self.width, self.bias),
+            Linear(self.q_len, self.width, self.width, self.bias if self.out_bias is None else self.out_bias),
         )
 
     @property
@@ -209,7 +210,16 @@ def rotate(x: Any) -> Any:
 
 
 def grouped_attention_module(
-    width: int, heads: int, kv_heads: int, kdim: int, vdim: int, *, bias: bool, causal: bool, rotary: bool
+    width: int,
+    heads: int,
+    kv_heads: int,
+    kdim: int,
+    vdim: int,
+    *,
+    bias: bool,
+    causal: bool,
+    rotary: bool,
+    out_bias: bool | None = None,
 ) -> Any:
     """Attention as Llama writes it: q/k/v/o projections, `kv_heads` key/value heads shared by
     groups of query heads, rotary positions, and PyTorch's scaled dot-product attention."""
@@ -224,7 +234,7 @@ def grouped_attention_module(
             self.q_proj = nn.Linear(width, width, bias=bias)
             self.k_proj = nn.Linear(kdim, kv_heads * head, bias=bias)
             self.v_proj = nn.Linear(vdim, kv_heads * head, bias=bias)
-            self.o_proj = nn.Linear(width, width, bias=bias)
+            self.o_proj = nn.Linear(width, width, bias=bias if out_bias is None else out_bias)
 
         def forward(self, x: Any, key: Any = None, value: Any = None) -> Any:
             key = x if key is None else key

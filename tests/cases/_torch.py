@@ -109,13 +109,15 @@ class SelfAttention(nn.Module):  # type: ignore[misc]
 class LlamaAttention(nn.Module):  # type: ignore[misc]
     """Grouped-query attention as Hugging Face's Llama writes it: q/k/v/o, rotate_half, SDPA."""
 
-    def __init__(self, width: int, heads: int, kv_heads: int, bias: bool, rotary: bool) -> None:
+    def __init__(
+        self, width: int, heads: int, kv_heads: int, bias: bool, rotary: bool, out_bias: bool | None = None
+    ) -> None:
         super().__init__()
         self.heads, self.kv_heads, self.head, self.rotary = heads, kv_heads, width // heads, rotary
         self.q_proj = nn.Linear(width, heads * self.head, bias=bias)
         self.k_proj = nn.Linear(width, kv_heads * self.head, bias=bias)
         self.v_proj = nn.Linear(width, kv_heads * self.head, bias=bias)
-        self.o_proj = nn.Linear(heads * self.head, width, bias=bias)
+        self.o_proj = nn.Linear(heads * self.head, width, bias=bias if out_bias is None else out_bias)
 
     def forward(self, x: Any) -> Any:
         b, n, _ = x.shape

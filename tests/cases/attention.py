@@ -50,6 +50,12 @@ CASES = """
   shape: [4, 8]
   trainable: 180        # head 2: q 8*8 + 8 = 72, k 8*2 + 2 = 18, v 18, o 72
   macs: 896             # q 4*64 = 256, k 4*8*2 = 64, v 64, o 256 = 640; 2*4*4*8 = 256
+- about: Qwen2's attention, biases on q, k and v but not on the output projection
+  input: {l: 4, d: 8}
+  layer: {type: attention, heads: 4, kv_heads: 2, rotary: true, out_bias: false}
+  shape: [4, 8]
+  trainable: 208        # head 2, k/v width 4: q 8*8 + 8 = 72, k 8*4 + 4 = 36, v 36, o 8*8 = 64 (no bias)
+  macs: 1024            # q 4*64 = 256, k 4*8*4 = 128, v 128, o 256 = 768; 2*4*4*8 = 256
 """
 
 
@@ -76,6 +82,9 @@ def torch_modules() -> dict[str, Callable[[], Any]]:
             16, 4, 2, bias=False, rotary=True
         ),
         "multi-query attention with bias, one key/value head": lambda: LlamaAttention(8, 4, 1, bias=True, rotary=False),
+        "Qwen2's attention, biases on q, k and v but not on the output projection": lambda: LlamaAttention(
+            8, 4, 2, bias=True, rotary=True, out_bias=False
+        ),
     }
 
 
@@ -84,6 +93,8 @@ def stack(draw: Draw, width: int, heads: int, memories: dict[str, int], tap: str
     layer["kv_heads"] = draw(st.sampled_from(divisors(heads)))
     if (width // heads) % 2 == 0 and draw(st.booleans()):
         layer["rotary"] = True
+    if (layer.get("rotary") or layer["kv_heads"] != heads) and draw(st.booleans()):
+        layer["out_bias"] = not layer["bias"]  # separate projections: o_proj's bias apart
     if draw(st.booleans()):
         layer["causal"] = True
     if memories and draw(st.booleans()):  # cross-attention: a memory of any width

@@ -55,12 +55,20 @@ class Attention(Layer):
         "Default: `heads`.",
     )
     bias: bool = Field(True, description="Biases on the four projections.")
+    out_bias: bool | None = Field(
+        None,
+        description="A bias on the output projection, where it differs from `bias` (Qwen2: `bias: true, "
+        "out_bias: false`); needs the separate projections (`kv_heads` or `rotary`). Default: `bias`.",
+    )
     causal: bool = Field(False, description="Each position attends to itself and earlier ones only (same counts).")
     rotary: bool = Field(False, description="Rotary position embeddings on queries and keys (0 parameters).")
     dropout: NonNegativeFloat = Field(0.0, lt=1, description="Dropout on the attention weights while training.")
 
     def _groups(self) -> int:
         return self.heads if self.kv_heads is None else self.kv_heads
+
+    def _out_bias(self) -> bool:
+        return self.bias if self.out_bias is None else self.out_bias
 
     def llama_layout(self) -> bool:
         """Separate q/k/v/o projections (Llama's) rather than nn.MultiheadAttention's."""
@@ -81,6 +89,12 @@ class Attention(Layer):
             raise LayerError(f"{groups} kv_heads do not divide {self.heads} heads", "kv_heads")
         if self.rotary and head % 2:
             raise LayerError(f"rotary embeddings rotate pairs: the head width {head} is odd", "rotary")
+        if self.out_bias is not None and self.out_bias != self.bias and not self.llama_layout():
+            raise LayerError(
+                "nn.MultiheadAttention has biases on all four projections or on none: an out_bias other than "
+                "bias needs the separate projections of `kv_heads` or `rotary`",
+                "out_bias",
+            )
         return q_len, width, kv_len, kdim, vdim, groups * head
 
     def output_shape(self, inputs: Inputs) -> Shape:
@@ -95,7 +109,7 @@ class Attention(Layer):
             *linear_tensors("q_proj", width, width, self.bias),
             *linear_tensors("k_proj", kdim, kv_width, self.bias),
             *linear_tensors("v_proj", vdim, kv_width, self.bias),
-            *linear_tensors("o_proj", width, width, self.bias),
+            *linear_tensors("o_proj", width, width, self._out_bias()),
         ]
 
     def parts(self, inputs: Inputs) -> Parts:
@@ -112,6 +126,7 @@ class Attention(Layer):
             self.bias,
             multihead=multihead,
             fast_path=multihead and len(inputs) == 1 and self.bias and self.heads % 2 == 0,
+            out_bias=self._out_bias(),
         )
         return Parts(attentions=(part,), rotated=(q_len * width + kv_len * kv_width) if self.rotary else 0)
 
@@ -164,5 +179,6 @@ class Attention(Layer):
                 bias=self.bias,
                 causal=self.causal,
                 rotary=self.rotary,
+                out_bias=self._out_bias(),
             )
         return multihead_module(width, self.heads, kdim, vdim, bias=self.bias, causal=self.causal, dropout=self.dropout)
