@@ -174,12 +174,14 @@ class Analysis:
         master weights, gradients and optimizer state (cnncalc.analysis.sharding)."""
         if self.train is None or self.parallel is None:
             return None
+        from cnncalc.analysis.memory import optimizer_state_bytes
         from cnncalc.analysis.sharding import model_states
 
         nodes = self.trace.nodes
         trainable = sum(n.params.trainable for n in nodes)
         frozen = sum(n.params.non_trainable + n.params.buffers for n in nodes)
-        return model_states(trainable, frozen, self.train, self.precision, self.parallel)
+        state = optimizer_state_bytes(nodes, self.train, self.precision)
+        return model_states(trainable, frozen, self.train, self.precision, self.parallel, state)
 
     @cached_property
     def fits(self) -> list[Fit]:

@@ -47,6 +47,32 @@ OPTIMIZER_STATE: dict[str, tuple[int, int]] = {
     "adamw": (2, 2),
 }
 OPTIMIZERS = tuple(OPTIMIZER_STATE)
+# bitsandbytes' 8-bit optimizers (Adam8bit, SGD8bit, ...): a tensor of at least
+# `min_8bit_size` elements keeps each state in one byte an element, quantized in blocks of
+# 256 with a float32 absmax each, and shares one 256-entry float32 map per state with every
+# other tensor; a smaller tensor keeps its state in float32.
+MIN_8BIT_SIZE = 4096
+BLOCK_8BIT = 256
+QMAP_BYTES = 256 * 4
+
+
+def optimizer_state_bytes(nodes: Sequence[Node], optimizer: str, precision: Precision) -> int:
+    """The optimizer state's bytes for the trainable tensors of `nodes`: `state_bytes` an
+    element each, or bitsandbytes' 8-bit layout (`precision.state == 1`), tensor by tensor."""
+    tensors, _ = OPTIMIZER_STATE[optimizer]
+    if precision.state != 1:
+        return tensors * sum(n.params.trainable for n in nodes) * precision.state_bytes
+    sizes = [
+        t.size
+        for n in nodes[1:]
+        if n.params.trainable and n.layer
+        for t in n.layer.tensors(n.inputs)
+        if t.role == "trainable"
+    ]
+    small = sum(size for size in sizes if size < MIN_8BIT_SIZE)
+    large = [size for size in sizes if size >= MIN_8BIT_SIZE]
+    quantized = sum(size + 4 * -(-size // BLOCK_8BIT) for size in large)
+    return tensors * (small * 4 + quantized + (QMAP_BYTES if large else 0))
 
 
 @dataclass(frozen=True)
@@ -249,10 +275,10 @@ def training_peak(
     trainable = sum(n.params.trainable for n in nodes)
     others = sum(n.params.non_trainable + n.params.buffers for n in nodes)
     weights = (trainable + others) * precision.weights + trainable * precision.master
-    tensors, temporaries = OPTIMIZER_STATE[optimizer]
+    _, temporaries = OPTIMIZER_STATE[optimizer]
     if precision.state == 1:
         temporaries = 0  # 8-bit state (bitsandbytes) is updated in one fused kernel
-    state = tensors * trainable * precision.state_bytes
+    state = optimizer_state_bytes(nodes, optimizer, precision)
     all_grads = trainable * precision.weights
     input_bytes = _input_bytes(nodes, batch, act)
     unknown = _unknown(nodes, prints)

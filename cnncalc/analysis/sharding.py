@@ -86,17 +86,18 @@ def per_gpu(parts: dict[str, int], master: int, parallel: Parallel) -> dict[str,
 
 
 def model_states(
-    trainable: int, frozen: int, optimizer: str, precision: Precision, parallel: Parallel
+    trainable: int, frozen: int, optimizer: str, precision: Precision, parallel: Parallel, state: int | None = None
 ) -> dict[str, int]:
     """The ZeRO paper's model states per GPU: weights, master weights, gradients and
     optimizer state, without activations or the update's temporaries (a fused update
     makes none). Mixed-precision Adam, fp16 weights and fp32 master and moments: 2 + 2 + K
-    bytes a parameter with K = 4 + 4 + 4 = 12."""
+    bytes a parameter with K = 4 + 4 + 4 = 12. `state`: the optimizer state's bytes where
+    they are not a whole number of bytes a parameter (8-bit state, tensor by tensor)."""
     tensors, _ = OPTIMIZER_STATE[optimizer]
     master = trainable * precision.master
     parts = {
         "weights": (trainable + frozen) * precision.weights + master,
         "gradients": trainable * precision.weights,
-        "optimizer state": tensors * trainable * precision.state_bytes,
+        "optimizer state": tensors * trainable * precision.state_bytes if state is None else state,
     }
     return per_gpu(parts, master, parallel)

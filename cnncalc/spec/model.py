@@ -208,7 +208,9 @@ class Training(Strict):
     master_weights: Literal["float32", "float16", "bfloat16"] | None = Field(
         None, description="Mixed precision: a copy of the weights and the optimizer state in this dtype."
     )
-    optimizer_bits: Literal[8, 32] = Field(32, description="8: the optimizer's state in one byte an element.")
+    optimizer_bits: Literal[8, 32] = Field(
+        32, description="8: the optimizer's state as bitsandbytes' 8-bit optimizers keep it (one byte an element)."
+    )
     gpus: PositiveInt = Field(1, description="Data-parallel GPUs; the figures are per GPU, the batch per GPU.")
     zero: Literal[0, 1, 2, 3] = Field(0, description="ZeRO stage over the GPUs (3: FSDP).")
     tensor_parallel: PositiveInt = Field(1, description="GPUs each layer is split over (weights, activations).")
