@@ -172,8 +172,12 @@ def input_text(shape: Shape, layout: str = "hwc") -> str:
 
 def title(analysis: Analysis, view: View) -> str:
     trace = analysis.trace
-    dims = input_text(trace.nodes[0].output, view.layout)
-    return f"{trace.spec.name} · {trace.path} · input {dims} · batch {trace.batch} · {trace.dtype}"
+    inputs = trace.nodes[: trace.input_count]
+    if len(inputs) == 1:
+        shown = f"input {input_text(inputs[0].output, view.layout)}"
+    else:  # several, by name
+        shown = "inputs " + ", ".join(f"{node.name} {input_text(node.output, view.layout)}" for node in inputs)
+    return f"{trace.spec.name} · {trace.path} · {shown} · batch {trace.batch} · {trace.dtype}"
 
 
 def summary_lines(analysis: Analysis, view: View) -> list[tuple[str, str]]:
