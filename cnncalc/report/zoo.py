@@ -31,6 +31,8 @@ def render(entries: list[Entry], color: bool = False, width: int | None = None) 
     body: list[tuple[list[Cell], str]] = []
     for entry in entries:
         dims = input_cell(entry.input)
+        if entry.named:  # several inputs: each by name, in order
+            dims = ", ".join(f"{name} {input_cell(shape)}" for name, shape in entry.named)
         macs = f"{count(entry.macs)} ({short(entry.macs)})"
         texts = [entry.name, entry.description, dims, count(entry.params), macs]
         body.append(([[(text, "")] for text in texts], ""))
