@@ -75,6 +75,9 @@ MODERN = {
     # measures torch's own module): six encoder layers of 3,152,384 and decoder layers of
     # 4,204,032 and two norms; MACs 6 encoder layers at 10 positions, 6 decoder layers at 20.
     "transformer": (6 * 3_152_384 + 6 * 4_204_032 + 2 * 1_024, 0, 6 * 31_559_680 + 6 * 79_257_600),
+    # WaveNet, by hand as its spec's comments work it (tests/test_zoo_wavenet.py measures a
+    # hand-written PyTorch module): the start conv, 20 layers, the post and logits convs.
+    "wavenet": (16_448 + 20 * 37_312 + 2 * 65_792, 0, 16_777_216 + 20 * 37_748_736 + 2 * 67_108_864),
 }
 # Bundled specs the README names in a sentence under the table: worked examples, no model.
 EXAMPLES = {"course_convnet", "same_padding"}
