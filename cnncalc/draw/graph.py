@@ -213,7 +213,7 @@ def build(analysis: Analysis, view: View) -> Diagram:
                 _name(trace, node, clusters[cluster].name if cluster else None, pairs.get(node.index)),
                 node.kind,
                 node.summary,
-                view.shape_text(node.output),
+                view.output_text(trace, node, node.output),
                 params_of(node).total,
                 macs_of(node),
                 macs_of(node) / total_macs,
