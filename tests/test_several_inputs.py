@@ -153,3 +153,14 @@ layers:
 """
     for found in check_memory(trace_of(text), batch=4):
         assert found.agrees, found
+
+
+def test_a_sweep_shows_each_inputs_shape(tmp_path: Path) -> None:
+    spec = tmp_path / "two.yaml"
+    spec.write_text(TWO, encoding="utf-8")
+    code, out, err = wide_cli("table", str(spec), "--input", "b.features=6,8")
+    assert code == 0, err
+    rows = {line.split()[0]: line for line in out.splitlines() if line.startswith("b.features=")}
+    # a stays (4,); b is (6,) then (8,): y is 6*3 + 3 = 21, then 8*3 + 3 = 27 params; x 15
+    assert "(4,), (6,)" in rows["b.features=6"] and "36" in rows["b.features=6"].split()
+    assert "(4,), (8,)" in rows["b.features=8"] and "42" in rows["b.features=8"].split()
