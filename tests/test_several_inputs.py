@@ -164,3 +164,15 @@ def test_a_sweep_shows_each_inputs_shape(tmp_path: Path) -> None:
     # a stays (4,); b is (6,) then (8,): y is 6*3 + 3 = 21, then 8*3 + 3 = 27 params; x 15
     assert "(4,), (6,)" in rows["b.features=6"] and "36" in rows["b.features=6"].split()
     assert "(4,), (8,)" in rows["b.features=8"] and "42" in rows["b.features=8"].split()
+
+
+def test_a_drawing_names_each_input(tmp_path: Path) -> None:
+    spec = tmp_path / "two.yaml"
+    spec.write_text(TWO, encoding="utf-8")
+    code, out, err = cli("draw", str(spec), "--format", "mermaid")
+    assert code == 0, err
+    assert 'n0["<b>a</b><br>(4,)"]' in out and 'n1["<b>b</b><br>(6,)"]' in out
+    assert 'n1 -->|"(6,)"| n3' in out  # y reads b
+    code, out, err = cli("draw", str(spec), "--format", "dot")
+    assert code == 0, err
+    assert "two · inputs a 4, b 6" in out  # the title, both inputs by name
