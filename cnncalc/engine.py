@@ -462,6 +462,9 @@ class _Builder:
                     raise SpecError.at(self.path, where, f"{self._label(raw)}: from '{name}': {local}")
                 if later is not None:
                     hint = f"; '{name}' comes later, at line {later.line}: a layer reads only earlier ones"
+                elif name == INPUT and self.spec.inputs is not None and self.scope.block is None:
+                    named = ", ".join(self.spec.inputs)
+                    hint = f"; the network's inputs are named {named} (inputs:): read one by its name"
                 elif _DISPLAY_LABEL.fullmatch(name):  # `upsample#1`, `stage.1/conv#2`: cnncalc.labels
                     hint = (
                         f"; '{name}' is how reports label an unnamed layer, not a name: "

@@ -176,3 +176,8 @@ def test_a_drawing_names_each_input(tmp_path: Path) -> None:
     code, out, err = cli("draw", str(spec), "--format", "dot")
     assert code == 0, err
     assert "two · inputs a 4, b 6" in out  # the title, both inputs by name
+
+
+def test_from_input_in_a_network_of_named_inputs_names_them() -> None:
+    marked = TWO.replace("from: b}", "from: @@input}")
+    assert_error_at_mark(marked, "from 'input' names no earlier layer; the network's inputs are named a, b (inputs:)")
