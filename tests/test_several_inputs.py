@@ -181,3 +181,8 @@ def test_a_drawing_names_each_input(tmp_path: Path) -> None:
 def test_from_input_in_a_network_of_named_inputs_names_them() -> None:
     marked = TWO.replace("from: b}", "from: @@input}")
     assert_error_at_mark(marked, "from 'input' names no earlier layer; the network's inputs are named a, b (inputs:)")
+
+
+def test_verify_runs_an_input_of_another_float_dtype_in_the_modules_float32() -> None:
+    needs_module("torch")
+    assert_agrees(trace_of(TWO.replace("b: {features: 6}", "b: {features: 6, dtype: bfloat16}")), spec=TWO)
