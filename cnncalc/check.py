@@ -396,16 +396,12 @@ def _check_file(path: str, config: Config) -> list[Finding]:
 def _at_inputs(spec: Spec, path: str, inputs: dict[str, int]) -> Spec:
     """`spec` at the `--input` dimensions, without its claims; SpecError at its `input:`
     for a dimension it does not have."""
-    from cnncalc.spec.loader import mark_of
+    from cnncalc.inputs import InputError, resized
 
-    given = spec.input.model_dump(exclude_none=True)
-    dims = [k for k in given if k != "batch"]
-    for name in inputs:
-        if name not in dims:
-            message = f"--input {name}: the input has no dimension {name!r}; it has {', '.join(dims)}"
-            raise SpecError.at(path, mark_of(spec.raw, "input"), message)
-    shaped = type(spec.input).model_validate({**given, **inputs})
-    return spec.model_copy(update={"input": shaped, "expect": {}})
+    try:
+        return resized(spec, path, inputs, expect={})
+    except InputError as error:
+        raise SpecError.at(path, error.mark, error.message) from None
 
 
 def check_paths(files: Sequence[str], config: Config, progress: Callable[[str], None] | None = None) -> CheckResult:

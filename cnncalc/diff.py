@@ -161,7 +161,7 @@ def _memory_nodes(analysis: Analysis) -> Sequence[Node]:
 
 def match(old: Trace, new: Trace) -> list[tuple[Node | None, Node | None]]:
     """Pairs of nodes, in the new version's order with removed ones after their old neighbour."""
-    old_nodes, new_nodes = old.nodes[1:], new.nodes[1:]  # node 0 is the input
+    old_nodes, new_nodes = old.layer_nodes, new.layer_nodes  # not the inputs
     old_labels = {old.labels[n.index]: n for n in old_nodes}
     new_labels = set(new.labels)
     paired: dict[int, Node] = {}  # new index -> old node

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -82,6 +82,11 @@ class Node:
     # Earlier nodes whose outputs stay alive until this node has run, though it does not
     # read them: a block's argument, which Python keeps until the block returns.
     holds: tuple[int, ...] = ()
+    dtype: str | None = None  # an input's element type, where its spec gives one
+
+    @property
+    def is_input(self) -> bool:
+        return self.layer is None
 
     @property
     def output_size(self) -> int:
@@ -94,7 +99,7 @@ class Node:
 
 @dataclass
 class Trace:
-    """The propagated network: nodes in order (node 0 is the input) and block groups."""
+    """The propagated network: nodes in order (the inputs first: node 0 is the first) and block groups."""
 
     spec: Spec
     path: str
@@ -111,11 +116,29 @@ class Trace:
         return DTYPE_BYTES[self.dtype]
 
     @cached_property
+    def input_count(self) -> int:
+        """How many inputs the network takes: nodes 0 to input_count - 1."""
+        return input_count(self.nodes)
+
+    @property
+    def layer_nodes(self) -> list[Node]:
+        """The nodes after the inputs, each a layer."""
+        return self.nodes[self.input_count :]
+
+    @cached_property
     def labels(self) -> list[str]:
         """A key for every node, to match layers across versions of a spec (labels.keys)."""
         from cnncalc.labels import keys
 
         return keys(self)
+
+
+def input_count(nodes: Sequence[Node]) -> int:
+    """How many of `nodes` are the network's inputs (they come first, with no layer)."""
+    count = 0
+    while count < len(nodes) and nodes[count].layer is None:
+        count += 1
+    return count
 
 
 class _Builder:
@@ -246,9 +269,15 @@ class _Builder:
     # Building.
 
     def run(self) -> Trace:
-        shape = self.spec.input.shape()
-        self.nodes.append(Node(0, "input", "input", "", (), (), shape, Params(), 0, (), None))
-        self.scope.names["input"] = 0
+        # The inputs first, in order (node 0 the first, which the first layer reads).
+        raw_inputs = self.spec.raw.get("inputs") if isinstance(self.spec.raw, dict) else None
+        for name, given in self.spec.named_inputs.items():
+            mark = mark_of(raw_inputs, name) if raw_inputs is not None else None
+            index = len(self.nodes)
+            self.nodes.append(
+                Node(index, name, "input", "", (), (), given.shape(), Params(), 0, (), mark, dtype=given.dtype)
+            )
+            self.scope.names[name] = index
         # Expressions in the network's own layers use the network's `args:`.
         declared = self.spec.raw.get("args") if isinstance(self.spec.raw, dict) else None
         environment = network_environment(self.spec.args, declared, self.path)
@@ -354,7 +383,7 @@ class _Builder:
 
         Each copy makes at least one layer, so the layers made so far plus `repeat`, and
         `repeat` times the copies of the enclosing blocks, are both at most what it makes."""
-        made = len(self.nodes) - 1  # not the input
+        made = len(self.nodes) - len(self.spec.named_inputs)  # not the inputs
         if self.copies * repeat <= MAX_NODES and made + repeat <= MAX_NODES:
             return
         if self.copies * repeat > made + repeat:
@@ -385,6 +414,8 @@ class _Builder:
             self._fail(
                 f"{self._label(self.raw)}: the name 'input' is reserved for the input of the network or block", "name"
             )
+        if self.scope.outer is None and name in self.spec.named_inputs:
+            self._fail(f"{self._label(self.raw)}: the name '{name}' is one of the network's inputs", "name")
         if name in self.scope.marks and self.scope.marks[name] != self.mark:
             self.duplicates.append((self.scope.qualified(name), self.mark))
         self.scope.names[name] = node
@@ -431,6 +462,9 @@ class _Builder:
                     raise SpecError.at(self.path, where, f"{self._label(raw)}: from '{name}': {local}")
                 if later is not None:
                     hint = f"; '{name}' comes later, at line {later.line}: a layer reads only earlier ones"
+                elif name == INPUT and self.spec.inputs is not None and self.scope.block is None:
+                    named = ", ".join(self.spec.inputs)
+                    hint = f"; the network's inputs are named {named} (inputs:): read one by its name"
                 elif _DISPLAY_LABEL.fullmatch(name):  # `upsample#1`, `stage.1/conv#2`: cnncalc.labels
                     hint = (
                         f"; '{name}' is how reports label an unnamed layer, not a name: "
@@ -568,6 +602,6 @@ class _Builder:
 def propagate(spec: Spec, path: str, *, batch: int | None = None, dtype: str = "float32") -> Trace:
     """Expand and propagate `spec`; SpecError, positioned, on any problem."""
     trace = _Builder(spec, path).run()
-    trace.batch = batch or spec.input.batch or 1
+    trace.batch = batch or spec.batch or 1
     trace.dtype = dtype
     return trace

@@ -101,7 +101,7 @@ def tracker() -> Any:
 def _existing(module: Any, x: Any, optimizer: Any = None) -> list[Any]:
     import torch
 
-    found: list[Any] = [x, *module.parameters(), *module.buffers()]
+    found: list[Any] = [*(x if isinstance(x, tuple) else (x,)), *module.parameters(), *module.buffers()]
     found += [p.grad for p in module.parameters() if p.grad is not None]
     if optimizer is not None:
         for state in optimizer.state.values():
@@ -118,7 +118,7 @@ def inference_peak(module: Any, x: Any) -> Measured:
         with mode:
             mode.hold(_existing(module, x))
             start = mode.live
-            out = module(x)
+            out = module(*x) if isinstance(x, tuple) else module(x)
             del out
     return Measured(start, mode.peak)
 
@@ -131,7 +131,7 @@ def make_optimizer(module: Any, name: str) -> Any:
 
 def training_step(module: Any, x: Any, optimizer: Any) -> None:
     optimizer.zero_grad(set_to_none=True)
-    module(x).sum().backward()
+    (module(*x) if isinstance(x, tuple) else module(x)).sum().backward()
     optimizer.step()
 
 

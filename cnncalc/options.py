@@ -314,7 +314,8 @@ InputOption = Annotated[
         "--input",
         metavar="NAME=VALUE[,VALUE...]",
         help="Run at other input dimensions: l=512, or h=224,384 for one totals row per value "
-        "(repeat the option for several dimensions). The spec's expect: claims are then not checked.",
+        "(repeat the option for several dimensions; src.l=512 for one of several named inputs:). "
+        "The spec's expect: claims are then not checked.",
     ),
 ]
 SpecsOnlyOption = Annotated[

@@ -177,11 +177,16 @@ def _graph_module_class() -> Any:
         """Runs a trace's nodes in order: outputs[i] = nodes[i](*outputs[sources])."""
 
         def __init__(
-            self, modules: list[Any], sources: list[tuple[int, ...]], holds: list[tuple[int, ...]] | None = None
+            self,
+            modules: list[Any],
+            sources: list[tuple[int, ...]],
+            holds: list[tuple[int, ...]] | None = None,
+            inputs: int = 1,
         ) -> None:
             super().__init__()
             self.nodes = nn.ModuleList(modules)
             self.sources = sources
+            self.inputs = inputs  # nodes 0 to inputs - 1: forward's arguments, in order
             # Drop each output after its last reader (or the node holding it: a block's
             # argument lives until the block returns), so that a long network holds only
             # the tensors still to be read.
@@ -189,10 +194,12 @@ def _graph_module_class() -> Any:
             last = {s: i for i, (srcs, held) in enumerate(zip(sources, kept, strict=True)) for s in (*srcs, *held)}
             self.release = [[s for s, i in last.items() if i == j] for j in range(len(sources))]
 
-        def forward(self, x: Any, observe: Callable[[int, Any], None] | None = None) -> Any:
-            outputs: dict[int, Any] = {0: x}
-            out = x
-            for i in range(1, len(self.nodes)):
+        def forward(self, *inputs: Any, observe: Callable[[int, Any], None] | None = None) -> Any:
+            if len(inputs) != self.inputs:
+                raise TypeError(f"the network takes {self.inputs} input(s), got {len(inputs)}")
+            outputs: dict[int, Any] = dict(enumerate(inputs))
+            out = inputs[-1]
+            for i in range(self.inputs, len(self.nodes)):
                 try:
                     out = self.nodes[i](*(outputs[s] for s in self.sources[i]))
                 except Exception as exc:
@@ -216,11 +223,12 @@ class NodeFailed(Exception):
 
 
 def build_module(trace: Trace, device: str = "cpu") -> Any:
-    """The whole trace as one `nn.Module`, built on `device`; forward(x) takes a batch."""
+    """The whole trace as one `nn.Module`, built on `device`; forward(x) takes a batch
+    (of each input in turn, forward(src, tgt), where the spec has several)."""
     torch = import_torch()
-    modules: list[Any] = [torch.nn.Identity()]  # node 0, the input
+    modules: list[Any] = [torch.nn.Identity() for _ in range(trace.input_count)]  # the inputs
     with torch.device(device):
-        for node in trace.nodes[1:]:
+        for node in trace.layer_nodes:
             assert node.layer is not None
             try:
                 modules.append(node.layer.build_torch(node.inputs))
@@ -230,7 +238,10 @@ def build_module(trace: Trace, device: str = "cpu") -> Any:
         for tensor, holder in node.shares:  # a tied weight: one Parameter in both modules
             _set_parameter(modules[node.index], tensor, _parameter(modules[holder], tensor))
     module = _graph_module_class()(
-        [m.to(device) for m in modules], [n.sources for n in trace.nodes], [n.holds for n in trace.nodes]
+        [m.to(device) for m in modules],
+        [n.sources for n in trace.nodes],
+        [n.holds for n in trace.nodes],
+        trace.input_count,
     )
     return module.eval()
 
@@ -248,12 +259,24 @@ def _set_parameter(module: Any, name: str, parameter: Any) -> None:
 
 def sample_input(trace: Trace, batch: int, device: str) -> Any:
     """A batch for the trace's input: random values, or token ids (all 0: valid for any
-    vocabulary) for an input of integer ids."""
+    vocabulary) for an input of integer ids; for several inputs, a tuple of one each."""
+    found = sample_inputs(trace, batch, device)
+    return found[0] if len(found) == 1 else found
+
+
+def sample_inputs(trace: Trace, batch: int, device: str) -> tuple[Any, ...]:
+    """A batch for each of the trace's inputs, in order: integer ids (all 0) where the input
+    is int64 or token ids, else random values in the float32 the built module computes in
+    (an input's float dtype sizes its bytes in the memory report alone)."""
     torch = import_torch()
-    shape = trace.nodes[0].output
-    if shape.axes == TOKEN_IDS:
-        return torch.zeros(batch, *shape, dtype=torch.long, device=device)
-    return torch.randn(batch, *shape, device=device)
+    found = []
+    for node in trace.nodes[: trace.input_count]:
+        shape = node.output
+        if node.dtype == "int64" or (node.dtype is None and shape.axes == TOKEN_IDS):
+            found.append(torch.zeros(batch, *shape, dtype=torch.long, device=device))
+        else:
+            found.append(torch.randn(batch, *shape, device=device))
+    return tuple(found)
 
 
 def _counts(module: Any, seen: set[int] | None = None) -> tuple[int, int, int]:
@@ -335,11 +358,11 @@ def verify(trace: Trace, device: str = "auto") -> Verification:
             )
         )
 
-    x = sample_input(trace, batch, device)
+    xs = sample_inputs(trace, batch, device)
     try:
         # Gradients on, math attention, no oneDNN: otherwise fused paths hide work from the counter.
         with counting(torch), counter:
-            module(x, observe)
+            module(*xs, observe=observe)
     except NodeFailed as failed:
         result.nodes.append(NodeCheck(failed.index, error=f"PyTorch could not run it: {failed}"))
         return result
@@ -582,9 +605,10 @@ def _run_recording(
     try:
         with counting(torch):
             # A copy of a tensor that requires gradients: a model may change its input in place.
-            tracked = x.detach().requires_grad_(x.is_floating_point()).clone()
+            xs = x if isinstance(x, tuple) else (x,)
+            tracked = [t.detach().requires_grad_(t.is_floating_point()).clone() for t in xs]
             with counter:
-                out = module(tracked)
+                out = module(*tracked)
     finally:
         for h in handles:
             h.remove()
@@ -625,7 +649,8 @@ def compare_with_model(trace: Trace, factory_text: str, device: str = "auto") ->
     try:
         result.model_leaves, flops, output = _run_recording(model, x, batch, torch)
     except Exception as exc:
-        result.error = f"the model cannot take the spec's input {tuple(x.shape)}: {type(exc).__name__}: {exc}"
+        shapes = ", ".join(str(tuple(t.shape)) for t in (x if isinstance(x, tuple) else (x,)))
+        result.error = f"the model cannot take the spec's input {shapes}: {type(exc).__name__}: {exc}"
         return result
     # The spec's side is cnncalc's own arithmetic; the model's is what PyTorch measures.
     trainable, frozen, buffers = _counts(model)

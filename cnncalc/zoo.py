@@ -38,9 +38,10 @@ class Entry:
 
     name: str
     description: str
-    input: Shape
+    input: Shape  # the first input's
     params: int
     macs: int  # per sample
+    named: tuple[tuple[str, Shape], ...] = ()  # every input by name, where it takes several
 
 
 def entries() -> list[Entry]:
@@ -55,7 +56,9 @@ def entries() -> list[Entry]:
         spec = load_spec(path)
         trace = propagate(spec, str(path), batch=1)
         total = totals(trace)
-        found.append(Entry(name, spec.description or "", trace.nodes[0].output, total.params.total, total.macs))
+        inputs = trace.nodes[: trace.input_count]
+        named = tuple((n.name, n.output) for n in inputs) if len(inputs) > 1 else ()
+        found.append(Entry(name, spec.description or "", inputs[0].output, total.params.total, total.macs, named))
     return found
 
 

@@ -71,6 +71,13 @@ MODERN = {
     # SwiGLU 3*256*688 = 528,384: 692,736; 4 layers + final norm 256 + head 256*32,000.
     # MACs per layer 128*163,840 + 2*128*128*256 + 128*528,384 = 96,993,280; 4 layers + 128*8,192,000.
     "llama_tiny": (4 * 692_736 + 256 + 256 * 32_000, 0, 4 * 96_993_280 + 128 * 8_192_000),
+    # nn.Transformer, by hand as its spec's comments work it (tests/test_zoo_transformer.py
+    # measures torch's own module): six encoder layers of 3,152,384 and decoder layers of
+    # 4,204,032 and two norms; MACs 6 encoder layers at 10 positions, 6 decoder layers at 20.
+    "transformer": (6 * 3_152_384 + 6 * 4_204_032 + 2 * 1_024, 0, 6 * 31_559_680 + 6 * 79_257_600),
+    # WaveNet, by hand as its spec's comments work it (tests/test_zoo_wavenet.py measures a
+    # hand-written PyTorch module): the start conv, 20 layers, the post and logits convs.
+    "wavenet": (16_448 + 20 * 37_312 + 2 * 65_792, 0, 16_777_216 + 20 * 37_748_736 + 2 * 67_108_864),
 }
 # Bundled specs the README names in a sentence under the table: worked examples, no model.
 EXAMPLES = {"course_convnet", "same_padding"}

@@ -66,7 +66,9 @@ MODERN: dict[str, tuple[tuple[int, ...], int, int, int, int, tuple[int, ...]]] =
 }
 
 # Every spec that must ship: the zoo, the course's examples and the padding walkthrough.
-BUNDLED = sorted([*REFERENCE, *MODERN, "lenet", "course_convnet", "same_padding"])
+# Specs checked against PyTorch in a test file of their own (tests/test_zoo_transformer.py, ...).
+OWN_TESTS = ["transformer", "wavenet"]
+BUNDLED = sorted([*REFERENCE, *MODERN, *OWN_TESTS, "lenet", "course_convnet", "same_padding"])
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from cnncalc.engine import input_count
 from cnncalc.layers.api import Extra, Footprint, prod
 from cnncalc.shape import DTYPE_BYTES as DTYPE_BYTES  # re-exported: reports and tests read it here
 from cnncalc.shape import TOKEN_IDS
@@ -104,9 +105,19 @@ def _node_bytes(node: Node, batch: int, itemsize: int) -> int:
     return prod(node.output) * batch * itemsize
 
 
-def _input_bytes(nodes: Sequence[Node], batch: int, itemsize: int) -> int:
-    """The input's bytes: token ids are int64 whatever the activations' dtype."""
-    return _node_bytes(nodes[0], batch, TOKEN_ID_BYTES if nodes[0].output.axes == TOKEN_IDS else itemsize)
+def _input_bytes(node: Node, batch: int, itemsize: int) -> int:
+    """An input's bytes: in its own dtype where its spec gives one; token ids are int64
+    whatever the activations' dtype."""
+    if node.dtype is not None:
+        itemsize = TOKEN_ID_BYTES if node.dtype == "int64" else DTYPE_BYTES[node.dtype]
+    elif node.output.axes == TOKEN_IDS:
+        itemsize = TOKEN_ID_BYTES
+    return _node_bytes(node, batch, itemsize)
+
+
+def _inputs_bytes(nodes: Sequence[Node], batch: int, itemsize: int) -> dict[int, int]:
+    """Each input's bytes, by node: the caller holds them all throughout."""
+    return {i: _input_bytes(nodes[i], batch, itemsize) for i in range(input_count(nodes))}
 
 
 def _extra_bytes(extras: Sequence[Extra], batch: int, itemsize: int) -> int:
@@ -114,13 +125,14 @@ def _extra_bytes(extras: Sequence[Extra], batch: int, itemsize: int) -> int:
 
 
 def footprints(nodes: Sequence[Node], training: bool) -> list[Footprint]:
-    """Each node's footprint, node 0 (the input) holding nothing of its own."""
-    found = [Footprint()]
+    """Each node's footprint, the inputs holding nothing of their own."""
+    inputs = input_count(nodes)
+    found = [Footprint()] * inputs
     reordered: set[int] = set()  # nodes whose output is out of storage order
     # A long network repeats a few layers on a few shapes, shared as one object each by the
     # engine: each pair is asked once (ids are stable while `nodes` holds them).
     asked: dict[tuple[int, int], Footprint] = {}
-    for node in nodes[1:]:
+    for node in nodes[inputs:]:
         assert node.layer is not None
         key = (id(node.layer), id(node.inputs))
         footprint = asked.get(key)
@@ -167,11 +179,12 @@ def inference_peak(nodes: Sequence[Node], batch: int, dtype: str = "float32") ->
     last = _LastReaders(nodes, storage)
     trainable, frozen, buffers = weights_bytes(nodes, itemsize)
     fixed = trainable + frozen + buffers
-    live = {0: _input_bytes(nodes, batch, itemsize)}  # storage -> bytes; the caller holds the input
-    alive = live[0]  # their sum
+    live = _inputs_bytes(nodes, batch, itemsize)  # storage -> bytes; the caller holds the inputs
+    inputs = len(live)
+    alive = sum(live.values())
     best, at = alive, 0
     final = len(nodes) - 1
-    for node, fp in zip(nodes[1:], prints[1:], strict=True):
+    for node, fp in zip(nodes[inputs:], prints[inputs:], strict=True):
         i = node.index
         if storage[i] == i:
             live[i] = _node_bytes(node, batch, itemsize)
@@ -180,7 +193,7 @@ def inference_peak(nodes: Sequence[Node], batch: int, dtype: str = "float32") ->
         if acts > best:
             best, at = acts, i
         for s in last.of(i):
-            if s not in (0, storage[final]):
+            if s >= inputs and s != storage[final]:
                 alive -= live.pop(s, 0)
     return Peak(fixed + best, at, "forward", {"weights": fixed, "activations": best}, _unknown(nodes, prints))
 
@@ -196,7 +209,7 @@ class _LastReaders:
     def __init__(self, nodes: Sequence[Node], storage: Sequence[int]) -> None:
         count = len(nodes)
         last = array("q", [-1]) * count  # storage -> its last reader
-        for node in nodes[1:]:
+        for node in nodes:
             for s in (*node.sources, *node.holds):  # a held argument lives as if read
                 last[storage[s]] = node.index
         self.first = array("q", [-1]) * count  # node -> one storage it reads last
@@ -235,7 +248,7 @@ class Forms:
 def forms(nodes: Sequence[Node]) -> Forms:
     """Which forms the spec says its ops run in (in place or not), counted by what they are."""
     in_place: dict[str, tuple[int, int]] = {}
-    for node in nodes[1:]:
+    for node in nodes[input_count(nodes) :]:
         assert node.layer is not None
         for what, inplace in node.layer.memory_forms():
             done, total = in_place.get(what, (0, 0))
@@ -251,8 +264,8 @@ def _unknown(nodes: Sequence[Node], prints: Sequence[Footprint]) -> tuple[str, .
 
 def _needs_grad(nodes: Sequence[Node]) -> list[bool]:
     """Whether autograd records each node: it holds trainable weights or reads one that does."""
-    needs = [False]
-    for node in nodes[1:]:
+    needs = [False] * input_count(nodes)
+    for node in nodes[len(needs) :]:
         needs.append(node.params.trainable > 0 or any(needs[s] for s in node.sources))
     return needs
 
@@ -280,7 +293,9 @@ def training_peak(
         temporaries = 0  # 8-bit state (bitsandbytes) is updated in one fused kernel
     state = optimizer_state_bytes(nodes, optimizer, precision)
     all_grads = trainable * precision.weights
-    input_bytes = _input_bytes(nodes, batch, act)
+    held_inputs = _inputs_bytes(nodes, batch, act)
+    inputs = len(held_inputs)
+    input_bytes = sum(held_inputs.values())
     unknown = _unknown(nodes, prints)
     fixed = {"weights": weights, "optimizer state": state}
     best = Peak(-1, 0, "start")
@@ -307,7 +322,7 @@ def training_peak(
     # Each storage kept for backward lives until the first of its keepers (in forward
     # order) has run its backward: in reverse order, the last.
     keeper: dict[int, int] = {}
-    for node, fp in zip(nodes[1:], prints[1:], strict=True):
+    for node, fp in zip(nodes[inputs:], prints[inputs:], strict=True):
         if needs[node.index]:
             kept = [storage[node.sources[k]] for k in fp.keeps_inputs]
             for s in [*kept, storage[node.index]] if fp.keeps_output else kept:
@@ -319,9 +334,9 @@ def training_peak(
     final = len(nodes) - 1
 
     # Forward: outputs live to their last reader, or to their keeper's backward.
-    live = _Bytes({0: input_bytes})  # storage -> bytes; the input is held by the caller throughout
+    live = _Bytes(held_inputs)  # storage -> bytes; the inputs are held by the caller throughout
     extras = _Bytes()  # node -> bytes it made only to keep for backward
-    for node, fp in zip(nodes[1:], prints[1:], strict=True):
+    for node, fp in zip(nodes[inputs:], prints[inputs:], strict=True):
         i = node.index
         if storage[i] == i:
             live.put(i, _node_bytes(node, batch, act))
@@ -329,9 +344,9 @@ def training_peak(
             extras.put(i, _extra_bytes(fp.kept, batch, act))
         consider(i, "forward", 0, live.total + extras.total + _extra_bytes(fp.passing, batch, act))
         for s in last.of(i):
-            if s not in (0, storage[final]) and s not in keeper:
+            if s >= inputs and s != storage[final] and s not in keeper:
                 live.drop(s)
-    if storage[final] not in keeper and storage[final] != 0:
+    if storage[final] not in keeper and storage[final] >= inputs:
         live.drop(storage[final])  # model(x).sum(): the output goes once summed
 
     # Backward, in reverse. Gradients in flight are storages of their own (negative ids);
@@ -344,7 +359,7 @@ def training_peak(
     def held() -> int:
         return live.total + extras.total + gradient.total
 
-    for node, fp in zip(reversed(nodes[1:]), reversed(prints[1:]), strict=True):
+    for node, fp in zip(reversed(nodes[inputs:]), reversed(prints[inputs:]), strict=True):
         i = node.index
         if not needs[i]:
             continue
@@ -383,14 +398,14 @@ def training_peak(
         # What this node kept goes now.
         extras.drop(i)
         for s in released.get(i, ()):
-            if s != 0:
+            if s >= inputs:
                 live.drop(s)
 
     # The optimizer step: every gradient, and the update's temporaries.
     largest = 0
     if temporaries:
         asked: set[tuple[int, int]] = set()
-        for n in nodes[1:]:
+        for n in nodes:
             if n.layer is not None and (id(n.layer), id(n.inputs)) not in asked:
                 asked.add((id(n.layer), id(n.inputs)))
                 sizes = [t.size for t in n.layer.tensors(n.inputs) if t.role == "trainable"]

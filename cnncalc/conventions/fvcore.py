@@ -69,6 +69,7 @@ _unsupported = zero("unsupported op, 0 with a warning")
 RULES: dict[str, Rule] = {
     **{k: Rule(lambda f: f.macs) for k in (*CONV, *TRANSPOSED, "dense", "matmul")},
     **{k: _unsupported for k in (*RECURRENT, *SEQUENCE)},  # aten::lstm, embedding, mean: no handle
+    "parameter": zero("aten::expand, which it ignores"),  # the tensor over the batch: a view
     "batchnorm": Rule(_batchnorm, "2 per element"),
     "groupnorm": Rule(_norm, "5 per element"),
     "layernorm": Rule(_norm, "5 per element"),

@@ -6,7 +6,8 @@ holds 4C parameters, 2C of them trainable; PyTorch keeps those 2C (and a one-ele
 counter) as buffers. Recurrent layers: Keras' LSTM and SimpleRNN keep one bias vector
 (`4H(I+H) + 4H`, `H(I+H) + H`) where PyTorch keeps two (`b_ih`, `b_hh`); its GRU with
 `reset_after=True` (the default) keeps two, as PyTorch does. Keras has no LSTM projection.
-Embedding, class token and position tables hold what PyTorch's hold. (A tied output layer:
+Embedding, class token and position tables hold what PyTorch's hold; a `parameter` that is
+a buffer in PyTorch is a non-trainable weight, counted. (A tied output layer:
 TODO, how `model.summary()` counts a weight shared by two layers is not confirmed here;
 counted once, as PyTorch does.)
 """
@@ -58,6 +59,8 @@ RULES: dict[str, Rule] = {
     "gru": _same,  # reset_after=True: two bias vectors, as PyTorch
     **{k: _same for k in ("embedding", "position_embedding", "positional_encoding", "class_token")},
     "segment_embedding": _same,
+    # A Keras layer's add_weight: trainable, or (a PyTorch buffer) non-trainable, counted either way.
+    "parameter": Rule(lambda f: f.params.total + f.params.buffers, "its tensor; a buffer as a non-trainable weight"),
     **{k: _same for k in ("select", "token_mean", "matmul")},
     **{
         k: _same

@@ -13,9 +13,10 @@
   two axes, batch first); an embedding `N * params`, the builder's position table (which
   reads `arange(L)`, no batch axis) `L * params`; a class token's parameter is named
   neither weight nor bias: 0. A tied output layer counts the shared weight again.
-- a bare nn.Parameter (`form: parameter`: ConvNeXt's layer scale, ViT's position embedding)
-  belongs to no leaf module: 0. A subclass (`form: subclass`) counts as its module; a
-  function or a tensor method holds no parameters: 0.
+- a bare nn.Parameter (`form: parameter`: ConvNeXt's layer scale, ViT's position embedding,
+  and the `parameter` kind, always one) belongs to no leaf module: 0. A subclass
+  (`form: subclass`) counts as its module; a function or a tensor method holds no
+  parameters: 0.
 - nn.MultiheadAttention is not a leaf (its `out_proj` child is never called as a module),
   so it counts 0: a transformer layer counts its feed-forward and norms' parameters once,
   attention written with `nn.Linear` projections (grouped-query, rotary) their parameters.
@@ -78,6 +79,9 @@ RULES: dict[str, Rule] = {
     **{k: zero() for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *GLOBAL, *ADAPTIVE, *MERGE, *SHAPE_ONLY)},
     "upsample": zero(),
     "scale": Rule(lambda f: f.params.total, "parameters once per sample"),  # a leaf with parameters
+    # A bare nn.Parameter or buffer of the model (the builder's module names it neither
+    # weight nor bias, which is what torchinfo sees either way).
+    "parameter": zero("a bare nn.Parameter: in no leaf module"),
     "prelu": Rule(lambda f: f.params.total, "parameters once per sample"),
     "glu": zero(),
     **{

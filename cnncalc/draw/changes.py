@@ -72,11 +72,12 @@ def mermaid(diff: Diff, rankdir: str = "TB") -> str | None:
     close_run()
     if len(boxes) > MAX_BOXES:
         return None
-    owner.setdefault(0, "input")
+    for index in range(diff.new.input_count):  # one box for the inputs
+        owner.setdefault(index, "input")
     lines = [f"flowchart {rankdir}", '  input(["input"])']
     lines += [f"  {box}[{label}]" for box, label, _ in boxes]
     arrows: set[tuple[str, str]] = set()
-    for node in diff.new.nodes[1:]:
+    for node in diff.new.layer_nodes:
         for source in node.sources:
             a, b = owner[source], owner[node.index]
             if a != b and (a, b) not in arrows:

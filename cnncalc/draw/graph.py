@@ -213,7 +213,7 @@ def build(analysis: Analysis, view: View) -> Diagram:
                 _name(trace, node, clusters[cluster].name if cluster else None, pairs.get(node.index)),
                 node.kind,
                 node.summary,
-                view.shape_text(node.output),
+                view.output_text(trace, node, node.output),
                 params_of(node).total,
                 macs_of(node),
                 macs_of(node) / total_macs,
@@ -266,11 +266,15 @@ def _title(analysis: Analysis, view: View) -> str:
     """`lenet · input 32×32×3`, then `params 62,006 · MACs 651,720 (652 k) per sample`: no path, so that a
     drawing is the same from any folder."""
     trace, totals = analysis.trace, analysis.totals
-    dims = "×".join(str(v) for v in view.shape(trace.nodes[0].output))
+    inputs = trace.nodes[: trace.input_count]
+    dims = ", ".join(
+        ("" if len(inputs) == 1 else f"{node.name} ") + "×".join(str(v) for v in view.shape(node.output))
+        for node in inputs
+    )
     batch = f" · batch {trace.batch}" if trace.batch != 1 else ""
     macs = sum(analysis.macs(n) for n in trace.nodes)  # totals.macs is for the whole batch
     return (
-        f"{trace.spec.name} · input {dims}{batch}\n"
+        f"{trace.spec.name} · input{'s' if len(inputs) > 1 else ''} {dims}{batch}\n"
         f"params {count(totals.params.total)} · MACs {count(macs)} ({short(macs)}) per sample"
     )
 

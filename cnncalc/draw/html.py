@@ -122,7 +122,7 @@ def _table(analysis: Analysis, view: View, diagram: Diagram) -> str:
             "\u00a0\u00a0" * row.level + row.name,
             row.kind,
             row.summary,
-            _claimed(view.shape_text(row.output), row, "shape", analysis, folded),
+            _claimed(view.output_text(analysis.trace, row.node, row.output), row, "shape", analysis, folded),
             count(prod(row.output)),
             _claimed(count(row.params.total), row, "params", analysis, folded),
             # Claims are per sample: at another batch the cell is not what was claimed.

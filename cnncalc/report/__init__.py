@@ -35,6 +35,18 @@ class View:
     def shape_text(self, shape: Shape) -> str:
         return shape.text(self.layout)
 
+    def output_text(self, trace: Trace, node: Node | None, shape: Shape) -> str:
+        """A row's output as `shape_text` shows it; where the row changes its input's axes
+        and the sizes shown stay the same (a (C, L) map transposed to (L, D), shown channels
+        last), with its axes after it, `(8, 6) (L, D)`, so that the reorder shows."""
+        shown = self.shape_text(shape)
+        if node is None or not node.sources:
+            return shown
+        source = trace.nodes[node.sources[0]].output
+        if source.axes != shape.axes and self.shape(source) == self.shape(shape):
+            return f"{shown} {shape.axis_names(self.layout)}"
+        return shown
+
     def layout_label(self, trace: Trace) -> str:
         """`(H, W, C)` or `(C, H, W)`: the input's axes in the order shown; for token ids
         `(L,)`, the axes of the vectors they become (`(L, D)`), which most rows hold."""
@@ -172,8 +184,12 @@ def input_text(shape: Shape, layout: str = "hwc") -> str:
 
 def title(analysis: Analysis, view: View) -> str:
     trace = analysis.trace
-    dims = input_text(trace.nodes[0].output, view.layout)
-    return f"{trace.spec.name} · {trace.path} · input {dims} · batch {trace.batch} · {trace.dtype}"
+    inputs = trace.nodes[: trace.input_count]
+    if len(inputs) == 1:
+        shown = f"input {input_text(inputs[0].output, view.layout)}"
+    else:  # several, by name
+        shown = "inputs " + ", ".join(f"{node.name} {input_text(node.output, view.layout)}" for node in inputs)
+    return f"{trace.spec.name} · {trace.path} · {shown} · batch {trace.batch} · {trace.dtype}"
 
 
 def summary_lines(analysis: Analysis, view: View) -> list[tuple[str, str]]:

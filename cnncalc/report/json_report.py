@@ -58,6 +58,12 @@ def document(analysis: Analysis, view: View, *, layers: bool = True) -> dict[str
     """The whole report as JSON values; without `layers`, their list is left empty."""
     trace, totals = analysis.trace, analysis.totals
     source = trace.nodes[0]
+    several = {  # each input by name, where the network takes more than one
+        "inputs": [
+            {"name": n.name, "shape": list(view.shape(n.output)), "size": n.output_size}
+            for n in trace.nodes[: trace.input_count]
+        ]
+    }
     return {
         "schema_version": SCHEMA_VERSION,
         "name": trace.spec.name,
@@ -68,7 +74,8 @@ def document(analysis: Analysis, view: View, *, layers: bool = True) -> dict[str
         "convention": analysis.convention,
         "count": analysis.count,
         "input": {"shape": list(view.shape(source.output)), "size": source.output_size},
-        "layers": [_layer(analysis, view, node) for node in trace.nodes[1:]] if layers else [],
+        **(several if trace.input_count > 1 else {}),
+        "layers": [_layer(analysis, view, node) for node in trace.layer_nodes] if layers else [],
         "total": {
             "params": totals.params.total,
             "trainable_params": totals.params.trainable,

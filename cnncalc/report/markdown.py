@@ -37,7 +37,8 @@ def write(analysis: Analysis, view: View, out: TextIO) -> None:
             name = f"**{name}**"
         out.write(
             f"| {row.index} | {name} | {row.kind} | {_escape(row.summary)} | "
-            f"{view.shape_text(row.output)} | {count(prod(row.output))} | {count(row.params.total)} | "
+            f"{view.output_text(analysis.trace, row.node, row.output)} | {count(prod(row.output))} | "
+            f"{count(row.params.total)} | "
             f"{count(row.macs * batch)} | {row.rf} |\n"
         )
     out.write("\n")

@@ -89,7 +89,9 @@ def _cells(sweep: Sweep, row: Row) -> list[str]:
     if analysis is None:
         return [row.label] + [""] * (len(_header(sweep)) - 1)
     t = analysis.totals
-    cells = [row.label, view.shape_text(analysis.trace.nodes[0].output), view.shape_text(t.output)]
+    trace = analysis.trace
+    shapes = ", ".join(view.shape_text(n.output) for n in trace.nodes[: trace.input_count])  # each input's
+    cells = [row.label, shapes, view.shape_text(t.output)]
     cells += [count(t.params.total), count(t.params.buffers), count(t.macs), count(t.flops)]
     cells += [size_text(t.activation_bytes)]
     cells += [size_text(t.kv_cache_bytes)] if sweep.kv_cache else []
@@ -187,7 +189,9 @@ def csv_text(sweep: Sweep) -> str:
             writer.writerow([row.label, *[""] * (len(CSV_HEADER) - 2), str(row.refused)])
             continue
         t, step = analysis.totals, analysis.training_memory
-        shapes = ["x".join(map(str, view.shape(s))) for s in (analysis.trace.nodes[0].output, t.output)]
+        inputs = analysis.trace.nodes[: analysis.trace.input_count]
+        shapes = [" ".join("x".join(map(str, view.shape(n.output))) for n in inputs)]  # each input's
+        shapes.append("x".join(map(str, view.shape(t.output))))
         figures = [t.params.total, t.params.buffers, t.macs, t.flops, t.activation_bytes, t.weights_bytes]
         figures += [t.kv_cache_bytes, analysis.inference_memory.total]
         writer.writerow([row.label, *shapes, *figures, "" if step is None else step.total, ""])

@@ -196,7 +196,7 @@ def render_lines(analysis: Analysis, view: View) -> list[str]:
             [("  " * row.level + row.name, "")],
             [(row.kind, "")],
             [(row.summary, "")],
-            _claimed(view.shape_text(row.output), row, "shape", analysis),
+            _claimed(view.output_text(trace, row.node, row.output), row, "shape", analysis),
             [(count(prod(row.output)), "")],
             _claimed(count(row.params.total), row, "params", analysis),
             # Claims are per sample: with a batch, the column no longer shows the claimed number.

@@ -31,6 +31,12 @@ def render(entries: list[Entry], color: bool = False, width: int | None = None) 
     body: list[tuple[list[Cell], str]] = []
     for entry in entries:
         dims = input_cell(entry.input)
+        if entry.named:  # several inputs, in order: `10×512, 20×512 (L, D)`, the axes once if shared
+            shapes = [shape for _, shape in entry.named]
+            if len({shape.axes for shape in shapes}) == 1:
+                dims = f"{', '.join(input_text(shape) for shape in shapes)} {shapes[0].axis_names()}"
+            else:
+                dims = ", ".join(input_cell(shape) for shape in shapes)
         macs = f"{count(entry.macs)} ({short(entry.macs)})"
         texts = [entry.name, entry.description, dims, count(entry.params), macs]
         body.append(([[(text, "")] for text in texts], ""))

@@ -157,7 +157,7 @@ def applied_activation(node: Node) -> type[Layer] | None:
 
 def fed_directly(trace: Trace, trait: str) -> Iterator[tuple[Node, Node]]:
     """(the layer that feeds it, a layer with `trait`) for each such layer reading exactly one input."""
-    for node in trace.nodes[1:]:
+    for node in trace.layer_nodes:
         if has(node, trait) and len(node.sources) == 1:
             yield trace.nodes[node.sources[0]], node
 

@@ -42,7 +42,7 @@ SIDES = {1: (("left", "right"),), 2: (("top", "bottom"), ("left", "right"))}
 def check(ctx: Context) -> Iterator[Finding]:
     if ctx.trace is None:
         return
-    for node in ctx.trace.nodes[1:]:
+    for node in ctx.trace.layer_nodes:
         layer: Any = node.layer
         if getattr(layer, "padding", None) != "same" or not callable(getattr(layer, "pads", None)):
             continue

@@ -44,7 +44,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         return
     # Nodes downstream of a reported dense layer: a dense layer there only repeats the mistake.
     after: set[int] = set()
-    for node in ctx.trace.nodes[1:]:
+    for node in ctx.trace.layer_nodes:
         if any(s in after for s in node.sources):
             after.add(node.index)
             continue

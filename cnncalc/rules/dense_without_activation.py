@@ -48,7 +48,7 @@ def _previous_dense(trace: Trace, node: Node) -> Node | None:
 def check(ctx: Context) -> Iterator[Finding]:
     if ctx.trace is None:
         return
-    for node in ctx.trace.nodes[1:]:
+    for node in ctx.trace.layer_nodes:
         if not has(node, "fully-connected"):
             continue
         first = _previous_dense(ctx.trace, node)

@@ -85,7 +85,7 @@ def dropped(node: Node) -> list[str]:
 def check(ctx: Context) -> Iterator[Finding]:
     if ctx.trace is None:
         return
-    for node in ctx.trace.nodes[1:]:
+    for node in ctx.trace.layer_nodes:
         parts = dropped(node)
         if parts:
             yield RULE.at(ctx, node.mark, f"{label(node)}: " + "; ".join(parts), subject(ctx.trace, node))

@@ -35,7 +35,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     if ctx.trace is None:
         return
     readers = ctx.consumers()
-    for node in ctx.trace.nodes[1:]:
+    for node in ctx.trace.layer_nodes:
         own = has(node, "probabilities")
         applied = applied_activation(node)
         squashing = node.layer if own else applied

@@ -36,7 +36,7 @@ RULE = Rule("CNC120", "norm-over-part-of-space", "warning")
 def check(ctx: Context) -> Iterator[Finding]:
     if ctx.trace is None:
         return
-    for node in ctx.trace.nodes[1:]:
+    for node in ctx.trace.layer_nodes:
         # Which axes the statistics span: a norm that says so (layernorm's `normalized_axes`).
         normalized_axes = getattr(node.layer, "normalized_axes", None)
         if not has(node, "normalizing") or not node.inputs or not callable(normalized_axes):

@@ -39,7 +39,7 @@ LENGTH = "L"  # the sequence axis, in (L, D) and (C, L) alike
 def check(ctx: Context) -> Iterator[Finding]:
     if ctx.trace is None:
         return
-    for node in ctx.trace.nodes[1:]:
+    for node in ctx.trace.layer_nodes:
         if not has(node, "normalizing") or node.layer is None or len(node.inputs) != 1:
             continue
         x = node.inputs[0]

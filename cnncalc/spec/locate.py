@@ -79,7 +79,8 @@ def diagnostics(
             # A dict key that fails validation (a block's name) is reported at the key.
             mark = mark_of(container, key, of_key=err["loc"][-1:] == ("[key]",))
             where = ".".join(str(p) for p in data_path) or "value"
-            message = f"{where}: {_message(err)}"
+            # The whole spec's own rule (`input:` or `inputs:`) says what it is about.
+            message = _message(err) if not err["loc"] and model is not None else f"{where}: {_message(err)}"
         if context:
             message = f"{context}: {message}"
         seen[data_path] = Diagnostic(path, mark or mark_of(raw) or START, message)

@@ -1,4 +1,4 @@
-"""The spec's top level: name, input, blocks, layers, expect, limits.
+"""The spec's top level: name, input (or several named inputs), blocks, layers, expect, limits.
 
 Layers are validated one at a time, each against the one kind its `type` names
 (`cnncalc.spec.parse`), so this module keeps them as the located YAML values.
@@ -20,6 +20,8 @@ from pydantic import (
     NonNegativeInt,
     PositiveInt,
     PrivateAttr,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -62,6 +64,11 @@ class InputSpec(Strict):
     )
     features: PositiveInt | None = Field(None, description="Length of a flat feature vector.")
     batch: PositiveInt | None = Field(None, description="Batch size for totals (default 1: per sample).")
+    dtype: Literal["float32", "float16", "bfloat16", "int64"] | None = Field(
+        None,
+        description="The input tensor's element type, for its bytes and verify's sample: default the "
+        "activations' dtype, or int64 for token ids ({l} alone).",
+    )
 
     @model_validator(mode="after")
     def _known_layout(self) -> InputSpec:
@@ -233,7 +240,13 @@ class Spec(Strict):
 
     name: Name = Field(description="The network's name.")
     description: str | None = None
-    input: InputSpec
+    input: InputSpec | None = Field(None, description="The network's one input (or `inputs:`, several by name).")
+    inputs: dict[Name, InputSpec] | None = Field(
+        None,
+        description="Several inputs by name (`{src: {l: 10, d: 512}, tgt: {l: 20, d: 512}}`), in the order "
+        "the network's forward takes them; the first layer reads the first, a layer reads another by "
+        "`from: <name>`.",
+    )
     args: dict[Name, Any] = Field(
         default_factory=dict,
         description="Named values for the network's own layers, in `$name` and `${expression}`; "
@@ -250,6 +263,48 @@ class Spec(Strict):
 
     # The located YAML it was read from, for positions of things outside the layers.
     _raw: Any = PrivateAttr(None)
+
+    @field_validator("inputs")
+    @classmethod
+    def _named_inputs(cls, inputs: dict[str, InputSpec] | None, info: ValidationInfo) -> dict[str, InputSpec] | None:
+        if inputs is None:
+            return inputs
+        if info.data.get("input") is not None:
+            raise ValueError("give `input:` (one input) or `inputs:` (several by name), not both")
+        if not inputs:
+            raise ValueError("names no input; give at least one, e.g. {src: {l: 10, d: 512}}")
+        if "input" in inputs:
+            raise ValueError("'input' is the name of a network's one input (`input:`); give each input its own name")
+        batches = {name: i.batch for name, i in inputs.items() if i.batch is not None}
+        if len(set(batches.values())) > 1:
+            given = ", ".join(f"{name} {batch}" for name, batch in batches.items())
+            raise ValueError(f"one batch runs through the network, but the inputs give {given}")
+        return inputs
+
+    @model_validator(mode="after")
+    def _some_input(self) -> Spec:
+        if self.input is None and self.inputs is None:
+            raise ValueError("missing field 'input': give the network's input, or several by name (`inputs:`)")
+        return self
+
+    @property
+    def named_inputs(self) -> dict[str, InputSpec]:
+        """The network's inputs by name, in order: `{"input": ...}` for a spec's one `input:`."""
+        if self.inputs is not None:
+            return self.inputs
+        assert self.input is not None  # _one_input_form
+        return {"input": self.input}
+
+    @property
+    def batch(self) -> int | None:
+        """The batch its input (or any of its inputs) gives."""
+        return next((i.batch for i in self.named_inputs.values() if i.batch is not None), None)
+
+    def with_inputs(self, inputs: dict[str, InputSpec], **update: Any) -> Spec:
+        """A copy with these inputs (by name, as `named_inputs`), in the form it was written in."""
+        if self.inputs is None:
+            return self.model_copy(update={"input": inputs["input"], **update})
+        return self.model_copy(update={"inputs": inputs, **update})
 
     @property
     def raw(self) -> Any:

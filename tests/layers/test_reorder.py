@@ -7,8 +7,10 @@ several layers, as ViT's patch embedding does, against PyTorch written out by ha
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from helpers import trace_of
+from helpers import trace_of, wide_cli
 from needs import needs_module
 
 from cnncalc.errors import SpecError
@@ -90,3 +92,37 @@ def test_a_reorder_without_a_layout_name_is_a_positioned_error(layer: str, colum
     assert line.startswith(f"net.yaml:4:{column}") or "net.yaml:4:" in line, line
     assert message in line, line
     assert "\n" not in line
+
+
+TRANSPOSED = """\
+name: r
+input: {l: 10, c: 8}
+layers:
+  - {name: conv, type: conv1d, filters: 6, kernel: 3}
+  - {name: t, type: transpose, dim0: 1, dim1: 2}
+  - {name: back, type: transpose, dim0: 1, dim1: 2}
+"""
+
+
+def _output_cells(tmp_path: Path, *options: str) -> dict[str, str]:
+    spec = tmp_path / "r.yaml"
+    spec.write_text(TRANSPOSED, encoding="utf-8")
+    code, out, err = wide_cli("table", str(spec), *options)
+    assert code == 0, err
+    # `2  t  transpose  1<->2  (8, 6) (L, D)  48 ...`: the output cell runs to the size column.
+    rows = {line.split()[1]: line for line in out.splitlines() if line.split()[:1] in (["1"], ["2"], ["3"])}
+    return {name: line.split("1<->2")[-1].split("  48")[0].strip() for name, line in rows.items()}
+
+
+def test_a_transpose_of_a_channels_first_sequence_shows_the_reorder(tmp_path: Path) -> None:
+    # conv1d: (6, 8) as (C, L) = 10 - 3 + 1 = 8 positions of 6 channels, shown channels last
+    # as (8, 6); transposed it is 8 vectors of 6, (L, D) = (8, 6) too: the axes say which.
+    cells = _output_cells(tmp_path)
+    assert cells["t"] == "(8, 6) (L, D)"
+    assert cells["back"] == "(8, 6) (L, C)"
+    assert cells["conv"].endswith("f=3 s=1          (8, 6)")  # no reorder: the sizes alone, as before
+
+
+def test_in_pytorchs_order_the_reorder_shows_in_the_sizes_alone(tmp_path: Path) -> None:
+    cells = _output_cells(tmp_path, "--layout", "chw")
+    assert (cells["t"], cells["back"]) == ("(8, 6)", "(6, 8)")  # (C, L) (6, 8) -> (L, D) (8, 6) -> back
