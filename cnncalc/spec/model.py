@@ -215,6 +215,17 @@ class Training(Strict):
     pipeline_parallel: PositiveInt = Field(1, description="Pipeline stages the layers are split over (weights).")
 
 
+class Generation(Strict):
+    """Generating from the network, for the memory report (`cnncalc table`'s `--new-tokens` and
+    `--kv-dtype`, which override these): `{new_tokens: 512, kv_dtype: float8}`. The prompt is
+    the input's length `l`."""
+
+    new_tokens: PositiveInt = Field(description="Tokens generated after the prompt (as --new-tokens).")
+    kv_dtype: Literal["float32", "float16", "bfloat16", "float8", "int8"] | None = Field(
+        None, description="The KV cache's element type (as --kv-dtype); default: the activations' dtype."
+    )
+
+
 class Spec(Strict):
     """A network: its input, its layers and what its author claims about it."""
 
@@ -231,6 +242,7 @@ class Spec(Strict):
     expect: dict[str, Claim] = Field(default_factory=dict, description="Claims per layer name, or `total`.")
     limits: Limits | None = None
     training: Training | None = Field(None, description="How it trains: the memory report's defaults.")
+    generation: Generation | None = Field(None, description="How it generates: the memory report's defaults.")
 
     # The located YAML it was read from, for positions of things outside the layers.
     _raw: Any = PrivateAttr(None)
