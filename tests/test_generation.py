@@ -233,3 +233,40 @@ def test_the_command_line_kernel_overrides_each_layers(tmp_path: Path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("bias: false", "bias: false, kernel: eager"))
     assert generation_json(str(path))["inference_peak_bytes"] == eager["inference_peak_bytes"]
     assert generation_json(str(path), "--attention", "fused")["inference_peak_bytes"] == fused["inference_peak_bytes"]
+
+
+def test_the_readmes_generation_example_is_what_the_commands_print(tmp_path: Path, monkeypatch: Any) -> None:
+    # Each `$ cnncalc ...` of the README's generation block, run; every line shown under it
+    # must be a line it prints (piped: unwrapped).
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("**Generating.**")[1].split("```")[1]
+    monkeypatch.chdir(tmp_path)
+    printed: list[str] = []
+    shown = 0
+    for line in section.strip().splitlines():
+        if line.startswith("$ cnncalc "):
+            args = line.removeprefix("$ cnncalc ").replace("tests/data/", f"{ROOT}/tests/data/").split()
+            result = invoke(args)
+            assert result.exit_code == 0, result.output
+            printed = result.output.splitlines()
+        else:
+            assert line in printed, line
+            shown += 1
+    assert shown == 11, shown
+
+
+@pytest.mark.parametrize(("limit", "code"), [("60826624", 0), ("60826623", 1)])
+def test_a_device_memory_limit_holds_the_generation_sections_peak(tmp_path: Path, limit: str, code: int) -> None:
+    # llama_tiny, batch 1: the inference peak 60,498,944 B; generating 32 tokens after its 128
+    # adds the float32 cache for 160 tokens, 160 x 512 x 4 = 327,680: 60,826,624 (the fused
+    # prefill's activations are the inference peak's).
+    text = Path(LLAMA_TINY).read_text(encoding="utf-8")
+    path = tmp_path / "gen.yaml"
+    path.write_text(text + f"generation: {{new_tokens: 32}}\nlimits: {{device_memory: {limit}}}\n", encoding="utf-8")
+    result = invoke(["check", str(path)])
+    assert result.exit_code == code, result.output
+    if code:
+        assert "device_memory 60,826,624 bytes" in result.output
+    # Without the section the inference peak alone is held: it fits.
+    path.write_text(text + f"limits: {{device_memory: {limit}}}\n", encoding="utf-8")
+    assert invoke(["check", str(path)]).exit_code == 0

@@ -181,7 +181,8 @@ class Limits(Strict):
     device_memory: Bytes | None = Field(
         None,
         description="A device's memory, e.g. 80GiB: the inference peak at the spec's batch must fit it, and so "
-        "must the training step of train_memory where given.",
+        "must the training step of train_memory where given, the step of `training:` and the larger generation "
+        "peak of `generation:`.",
     )
     count: PresetName | None = Field(
         None,
