@@ -181,8 +181,8 @@ def budgets(trace: Trace, count: str | None = None, *, memory: bool = False) -> 
             from cnncalc.analysis import analyse
             from cnncalc.options import Options
 
-            wanted = trace.spec.generation
-            options = Options(new_tokens=wanted.new_tokens, kv_dtype=wanted.kv_dtype)
+            generating = trace.spec.generation
+            options = Options(new_tokens=generating.new_tokens, kv_dtype=generating.kv_dtype)
             generation = analyse(trace, options, claims=False).generation
             assert generation is not None
             figures["device_memory"] = max(figures["device_memory"], generation.peak.total)

@@ -108,7 +108,7 @@ def test_bad_generation_options_are_usage_errors(args: list[str], words: str) ->
 def test_generating_from_an_image_is_a_positioned_error() -> None:
     result = invoke(["table", "lenet", "--new-tokens", "8"])
     assert result.exit_code == 2
-    assert "lenet.yaml:" in result.output and "the input has no sequence length `l`" in result.output
+    assert "lenet.yaml:" in result.output and "continues a sequence: the input has no length `l`" in result.output
     assert "Traceback" not in result.output
 
 
@@ -270,3 +270,29 @@ def test_a_device_memory_limit_holds_the_generation_sections_peak(tmp_path: Path
     # Without the section the inference peak alone is held: it fits.
     path.write_text(text + f"limits: {{device_memory: {limit}}}\n", encoding="utf-8")
     assert invoke(["check", str(path)]).exit_code == 0
+
+
+def test_an_encoder_does_not_generate() -> None:
+    result = invoke(["table", "bert_base", "--new-tokens", "8"])
+    assert result.exit_code == 2
+    assert "bert_base.yaml:" in result.output and "needs a layer that keeps a KV cache" in result.output
+
+
+def test_a_generation_section_on_an_encoder_is_a_finding_not_a_crash(tmp_path: Path) -> None:
+    text = (ROOT / "specs" / "bert_base.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "bert.yaml"
+    path.write_text(text + "generation: {new_tokens: 8}\nlimits: {device_memory: 1GiB}\n", encoding="utf-8")
+    result = invoke(["check", str(path)])
+    assert result.exit_code == 1, result.output
+    assert "CNC114 the limits cannot be measured: generating" in result.output and "internal" not in result.output
+
+
+def test_gpt2s_transformer_layers_keep_a_cache_too() -> None:
+    # GPT-2 small: 12 layers x 2 x 768 x 4 bytes = 73,728 B a token; 1,024 + 64 = 1,088
+    # tokens: 80,216,064 B. A decode step's MACs, one token: each block's projections
+    # 4 x 768^2 = 2,359,296 and feed-forward 2 x 768 x 3,072 = 4,718,592 (7,077,888), the head
+    # 768 x 50,257, and QK^T and AV over the whole context, 12 x 2 x 1,088 x 768.
+    made = generation_json("gpt2_small", "--new-tokens", "64")["generation"]
+    assert made["kv_cache_bytes_per_token"] == 73_728
+    assert made["prefill"]["parts"]["kv cache"] == 73_728 * 1_088 == 80_216_064
+    assert made["decode_macs_per_token"] == 12 * 7_077_888 + 768 * 50_257 + 12 * 2 * 1_088 * 768

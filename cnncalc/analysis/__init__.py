@@ -318,7 +318,14 @@ def one_position(trace: Trace) -> Trace:
     spec = trace.spec
     if spec.input.l is None:
         where = (mark_of(spec.raw, "input") if spec.raw is not None else None) or START
-        message = "--new-tokens generates tokens after a prompt: the input has no sequence length `l`"
+        message = "generating (--new-tokens, `generation:`) continues a sequence: the input has no length `l`"
+        raise SpecError([Diagnostic(trace.path, where, message)])
+    from cnncalc.figures import kv_cache
+
+    if not kv_cache(trace)[0]:
+        where = (mark_of(spec.raw, "layers") if spec.raw is not None else None) or START
+        message = "generating (--new-tokens, `generation:`) needs a layer that keeps a KV cache, a causal "
+        message += "self-attention: this network has none"
         raise SpecError([Diagnostic(trace.path, where, message)])
     one = type(spec.input).model_validate({**spec.input.model_dump(exclude_none=True), "l": 1})
     return propagate(spec.model_copy(update={"input": one}), trace.path, batch=trace.batch, dtype=trace.dtype)

@@ -250,12 +250,16 @@ def forms(nodes: Sequence[Node], kernel: str | None = None) -> Forms:
     in_place: dict[str, tuple[int, int]] = {}
     kernels: dict[str, int] = {}
     copies: dict[int, Layer] = {}
+    runs_by_layer: dict[int, str | None] = {}  # asked once per layer object, as footprints are
     for node in nodes[1:]:
         assert node.layer is not None
         for what, inplace in node.layer.memory_forms():
             done, total = in_place.get(what, (0, 0))
             in_place[what] = (done + inplace, total + 1)
-        runs = kernelled(node.layer, kernel, copies).attention_kernel()
+        key = id(node.layer)
+        if key not in runs_by_layer:
+            runs_by_layer[key] = kernelled(node.layer, kernel, copies).attention_kernel()
+        runs = runs_by_layer[key]
         if runs is not None:
             kernels[runs] = kernels.get(runs, 0) + 1
     return Forms(in_place, sum(len(node.holds) for node in nodes), kernels)
@@ -494,16 +498,19 @@ def _asked(layer: Any, method: str, *args: Any) -> Any:
     return getattr(layer, method)(*args)
 
 
-def _cached(nodes: Sequence[Node]) -> list[bool]:
-    """Whether each node's layer keeps a KV cache (a causal self-attention that says how it
-    attends to one): asked once per layer object."""
-    asked: dict[int, bool] = {}
+def _cached(nodes: Sequence[Node]) -> list[int]:
+    """Each node's KV cache elements per token and sample (a causal self-attention's; 0 for
+    the rest), asked once per layer object and shape."""
+    asked: dict[tuple[int, int], int] = {}
     found = []
     for node in nodes:
-        layer = node.layer
-        key = id(layer)
+        key = (id(node.layer), id(node.inputs))
         if key not in asked:
-            asked[key] = hasattr(layer, "cached_passing") and _asked(layer, "kv_cache_per_token", node.inputs) > 0
+            asked[key] = (
+                _asked(node.layer, "kv_cache_per_token", node.inputs)
+                if hasattr(node.layer, "kv_cache_per_token")
+                else 0
+            )
         found.append(asked[key])
     return found
 
@@ -520,24 +527,22 @@ def generation_peaks(
     """Generating `new_tokens` after the prompt `prompt_nodes` (the network at the prompt's
     length) at `batch`: the prefill's peak and the last decode step's (`step_nodes`: the
     network at one position), each with the weights and the KV cache in `kv_dtype` for the
-    whole context; attention run with `kernel` where given (else as each layer says)."""
+    whole context; attention run with `kernel` where given (else as each layer says). A
+    cached layer that does not say how it attends to a cache (`cached_passing`, the
+    transformer layer kinds) holds what its forward holds."""
     itemsize = DTYPE_BYTES[dtype]
     prompt = prompt_nodes[0].output.size("L")
     context = prompt + new_tokens
-    cached = _cached(prompt_nodes)
-    per_token = sum(
-        _asked(n.layer, "kv_cache_per_token", n.inputs) for n, c in zip(prompt_nodes, cached, strict=True) if c
-    )
-    cache_per_token = per_token * KV_DTYPE_BYTES[kv_dtype]
+    cache_per_token = sum(_cached(prompt_nodes)) * KV_DTYPE_BYTES[kv_dtype]
     cache = cache_per_token * context * batch
     weights = sum(weights_bytes(prompt_nodes, itemsize))
-    unknown = _unknown(prompt_nodes, footprints(prompt_nodes, training=False, kernel=kernel))
+    prompt_prints = footprints(prompt_nodes, training=False, kernel=kernel)
+    unknown = _unknown(prompt_nodes, prompt_prints)
 
-    def peak(nodes: Sequence[Node], attends_to: int) -> Peak:
-        prints = footprints(nodes, training=False, kernel=kernel)
+    def peak(nodes: Sequence[Node], prints: list[Footprint], attends_to: int) -> Peak:
         copies: dict[int, Layer] = {}
-        for node, is_cached in zip(nodes, _cached(nodes), strict=True):
-            if is_cached:  # attending to the cache's positions, not the call's own
+        for node, per_token in zip(nodes, _cached(nodes), strict=True):
+            if per_token and hasattr(node.layer, "cached_passing"):  # attending to the cache's positions
                 layer = kernelled(node.layer, kernel, copies)  # type: ignore[arg-type]
                 passing = _asked(layer, "cached_passing", node.inputs, attends_to)
                 prints[node.index] = replace(prints[node.index], passing=passing)
@@ -546,15 +551,17 @@ def generation_peaks(
         return Peak(sum(parts.values()), at, "forward", parts, unknown)
 
     step_macs = 0
-    for node, is_cached in zip(step_nodes, _cached(step_nodes), strict=True):
-        step_macs += _asked(node.layer, "cached_macs", node.inputs, context) if is_cached else node.macs
+    for node, per_token in zip(step_nodes, _cached(step_nodes), strict=True):
+        cached = per_token and hasattr(node.layer, "cached_macs")
+        step_macs += _asked(node.layer, "cached_macs", node.inputs, context) if cached else node.macs
+    step_prints = footprints(step_nodes, training=False, kernel=kernel)
     return Generation(
         prompt,
         new_tokens,
         kv_dtype,
         cache_per_token,
-        prefill=peak(prompt_nodes, context),
-        decode=peak(step_nodes, context),
+        prefill=peak(prompt_nodes, prompt_prints, context),
+        decode=peak(step_nodes, step_prints, context),
         prefill_macs=sum(n.macs for n in prompt_nodes),
         decode_macs=step_macs,
     )
