@@ -12,6 +12,11 @@ With `kv_heads` below `heads` (grouped-query attention; 1 is multi-query), or wi
 `rotary: true`, the layer is Llama's: separate `q_proj`, `k_proj`, `v_proj`, `o_proj`,
 the keys and values `kv_heads * E/heads` wide, each shared by `heads / kv_heads` query
 heads. Rotary position embeddings hold no parameters and count 0 MACs.
+
+`kernel: eager` (that layout only) is how transformers' eager attention runs it, for the
+memory figures: the `heads x L_q x L_k` scores and probabilities made, the probabilities kept
+for backward; the default `fused` is scaled dot-product attention (flash), which keeps none.
+The counts are the same.
 """
 
 from __future__ import annotations
