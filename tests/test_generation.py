@@ -22,6 +22,8 @@ from cnncalc.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 LLAMA_TINY = str(ROOT / "specs" / "llama_tiny.yaml")
+# One Llama attention (128 positions 256 wide, 8 heads sharing 2 key/value heads of 32).
+ONE_ATTENTION = "{type: attention, heads: 8, kv_heads: 2, rotary: true, causal: true, bias: false}"
 
 
 def generation_json(*args: str) -> dict[str, Any]:
@@ -229,8 +231,7 @@ def test_the_command_line_kernel_overrides_each_layers(tmp_path: Path) -> None:
     # out to 8 heads 2 x 128 x 256 = 65,536: 376,832. The difference, in float32 bytes:
     # (376,832 - 155,648) x 4 = 884,736.
     path = tmp_path / "one.yaml"
-    layer = "{type: attention, heads: 8, kv_heads: 2, rotary: true, causal: true, bias: false}"
-    path.write_text(f"name: one\ninput: {{l: 128, d: 256}}\nlayers:\n  - {layer}\n", encoding="utf-8")
+    path.write_text(f"name: one\ninput: {{l: 128, d: 256}}\nlayers:\n  - {ONE_ATTENTION}\n", encoding="utf-8")
     fused = generation_json(str(path))
     eager = generation_json(str(path), "--attention", "eager")
     assert eager["forms"]["attention"] == {"eager": 1} and fused["forms"]["attention"] == {"fused": 1}
@@ -302,3 +303,32 @@ def test_gpt2s_transformer_layers_keep_a_cache_too() -> None:
     assert made["kv_cache_bytes_per_token"] == 73_728
     assert made["prefill"]["parts"]["kv cache"] == 73_728 * 1_088 == 80_216_064
     assert made["decode_macs_per_token"] == 12 * 7_077_888 + 768 * 50_257 + 12 * 2 * 1_088 * 768
+
+
+@pytest.mark.parametrize(
+    ("kernel", "prefill_activations", "decode_activations"),
+    [
+        # Fused. Prefill, 128 positions: the input and output 2 x 128 x 256 = 65,536, q and
+        # its rotated copy 2 x 2 x 128 x 256, k, v and k's rotated copy 3 x 128 x 64:
+        # 155,648; 221,184 elements, 884,736 B. Decode, one position: 2 x 256 and
+        # 2 x 2 x 256 + 3 x 64: 1,728 elements, 6,912 B.
+        ("fused", 884_736, 6_912),
+        # Eager, attending to all 160 cache positions. Prefill: at the softmax, q 128 x 256,
+        # k and v 2 x 128 x 64, scores and softmax 2 x 8 x 128 x 160, the keys and values
+        # copied out to 8 heads 2 x 160 x 256: 458,752, with the input and output 524,288
+        # elements, 2,097,152 B. Decode: 256 + 128 + 2 x 8 x 160 + 2 x 160 x 256 = 84,864,
+        # with 512: 85,376 elements, 341,504 B.
+        ("eager", 2_097_152, 341_504),
+    ],
+)
+def test_one_attentions_generation_peaks_by_hand(
+    kernel: str, prefill_activations: int, decode_activations: int, tmp_path: Path
+) -> None:
+    # q and o 256 x 256, k and v 256 x 64: 163,840 params, 655,360 B. Its cache: 2 x 64
+    # elements a token, 512 B, for 128 + 32 = 160 tokens: 81,920 B.
+    path = tmp_path / "one.yaml"
+    path.write_text(f"name: one\ninput: {{l: 128, d: 256}}\nlayers:\n  - {ONE_ATTENTION}\n", encoding="utf-8")
+    made = generation_json(str(path), "--new-tokens", "32", "--attention", kernel)["generation"]
+    fixed = {"weights": 655_360, "kv cache": 81_920}
+    assert made["prefill"]["parts"] == {**fixed, "activations": prefill_activations}
+    assert made["decode"]["parts"] == {**fixed, "activations": decode_activations}
