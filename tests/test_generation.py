@@ -332,3 +332,11 @@ def test_one_attentions_generation_peaks_by_hand(
     fixed = {"weights": 655_360, "kv cache": 81_920}
     assert made["prefill"]["parts"] == {**fixed, "activations": prefill_activations}
     assert made["decode"]["parts"] == {**fixed, "activations": decode_activations}
+
+
+def test_tensor_parallel_splits_the_cache_with_the_heads() -> None:
+    # llama_tiny's float32 cache for 160 tokens, 327,680 B, split 2 ways: 163,840 a GPU; the
+    # weights 43,852,800 B split too: 21,926,400.
+    made = generation_json(LLAMA_TINY, "--new-tokens", "32", "--tensor-parallel", "2")["generation"]
+    assert made["prefill"]["parts"]["kv cache"] == made["decode"]["parts"]["kv cache"] == 163_840
+    assert made["prefill"]["parts"]["weights"] == 21_926_400
