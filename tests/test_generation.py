@@ -334,9 +334,11 @@ def test_one_attentions_generation_peaks_by_hand(
     assert made["decode"]["parts"] == {**fixed, "activations": decode_activations}
 
 
-def test_tensor_parallel_splits_the_cache_with_the_heads() -> None:
-    # llama_tiny's float32 cache for 160 tokens, 327,680 B, split 2 ways: 163,840 a GPU; the
-    # weights 43,852,800 B split too: 21,926,400.
-    made = generation_json(LLAMA_TINY, "--new-tokens", "32", "--tensor-parallel", "2")["generation"]
+def test_tensor_parallel_splits_the_cache_with_the_heads_and_data_parallel_does_not() -> None:
+    # llama_tiny's float32 cache for 160 tokens, 327,680 B, split 2 ways by the heads: 163,840
+    # a GPU; each of 4 data-parallel ranks holds its own batch's. The weights, 43,852,800 B,
+    # are split 2 x 4 ways under ZeRO-3: 5,481,600.
+    args = ["--new-tokens", "32", "--tensor-parallel", "2", "--gpus", "4", "--zero", "3"]
+    made = generation_json(LLAMA_TINY, *args)["generation"]
     assert made["prefill"]["parts"]["kv cache"] == made["decode"]["parts"]["kv cache"] == 163_840
-    assert made["prefill"]["parts"]["weights"] == 21_926_400
+    assert made["prefill"]["parts"]["weights"] == 5_481_600
