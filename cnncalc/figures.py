@@ -156,7 +156,7 @@ def budgets(trace: Trace, count: str | None = None, *, memory: bool = False) -> 
         figures["train_memory"] = peak.total
     if device:
         # The device must hold the larger of the peaks the spec speaks of: inference, the
-        # train_memory step, and the step of its `training:` (per GPU).
+        # train_memory step, the step of its `training:` (per GPU), its `generation:`.
         figures["device_memory"] = max(figures["memory"], figures.get("train_memory", 0))
         if trace.spec.training is not None:
             from cnncalc.analysis import analyse
@@ -177,6 +177,15 @@ def budgets(trace: Trace, count: str | None = None, *, memory: bool = False) -> 
             assert step is not None
             # Per GPU: the inference peak too is the sharded one.
             figures["device_memory"] = max(figures.get("train_memory", 0), analysis.inference_memory.total, step.total)
+        if trace.spec.generation is not None:  # and what generating as its `generation:` says needs
+            from cnncalc.analysis import analyse
+            from cnncalc.options import Options
+
+            generating = trace.spec.generation
+            options = Options(new_tokens=generating.new_tokens, kv_dtype=generating.kv_dtype)
+            generation = analyse(trace, options, claims=False).generation
+            assert generation is not None
+            figures["device_memory"] = max(figures["device_memory"], generation.peak.total)
         if limits is not None and limits.memory is None and not memory:
             del figures["memory"]
     if count is None:

@@ -34,6 +34,19 @@ class DType(str, Enum):
     int8 = "int8"
 
 
+class KVDType(str, Enum):
+    float32 = "float32"
+    float16 = "float16"
+    bfloat16 = "bfloat16"
+    float8 = "float8"
+    int8 = "int8"
+
+
+class Kernel(str, Enum):
+    fused = "fused"
+    eager = "eager"
+
+
 class Optimizer(str, Enum):
     sgd = "sgd"
     momentum = "momentum"
@@ -81,6 +94,10 @@ class Options:
     pipeline_parallel: int = 1
     optimizer_bits: int = 32
     device_memory: int | None = None
+    # Generation (cnncalc.analysis.memory.Generation) and the attention kernel assumed.
+    new_tokens: int | None = None
+    kv_dtype: str | None = None
+    attention: str | None = None
 
 
 def choice(kind: type[E], aliases: dict[str, str] | None = None) -> Callable[[Any], E]:
@@ -302,6 +319,30 @@ DeviceMemoryOption = Annotated[
         metavar="SIZE",
         help="A GPU's memory (80GiB): say whether inference and the training step fit, the headroom "
         "and the largest batch that fits.",
+    ),
+]
+NewTokensOption = Annotated[
+    int | None,
+    typer.Option(
+        parser=whole(1),
+        metavar="M",
+        help="Also the peaks of generating M tokens after the prompt (the input's l tokens): weights, the KV "
+        "cache for the whole context, and the prefill's or one decode step's activations.",
+    ),
+]
+KVDTypeOption = Annotated[
+    KVDType | None,
+    enum_option(
+        KVDType, "With --new-tokens: the KV cache's element type (default: --dtype).", DTYPE_ALIASES | {"fp8": "float8"}
+    ),
+]
+AttentionOption = Annotated[
+    Kernel | None,
+    enum_option(
+        Kernel,
+        "The attention kernel the memory figures assume, for every attention layer with the Llama layout: fused "
+        "(flash: no L x L scores kept) or eager (the scores and probabilities made, the probabilities kept). "
+        "Default: each layer's `kernel:`, fused.",
     ),
 ]
 DeviceOption = Annotated[

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from cnncalc.analysis.fits import Fit
-    from cnncalc.analysis.memory import Forms, Peak, Precision
+    from cnncalc.analysis.memory import Forms, Generation, Peak, Precision
     from cnncalc.analysis.receptive_field import ReceptiveField
     from cnncalc.analysis.sharding import Parallel
     from cnncalc.engine import Node, Trace
@@ -52,6 +52,10 @@ class Analysis:
     optimizer_bits: int = 32  # `--optimizer-bits 8`: the optimizer's state in one byte an element
     parallel: Parallel | None = None  # `--gpus`, `--zero`, ...: memory per GPU (cnncalc.analysis.sharding)
     device_memory: int | None = None  # `--device-memory`: does it fit, and up to which batch
+    new_tokens: int | None = None  # `--new-tokens`: also the peaks of generating that many tokens
+    kv_dtype: str | None = None  # `--kv-dtype`: the KV cache's element type; None: the trace's dtype
+    attention: str | None = None  # `--attention`: every attention layer's kernel; None: as each says
+    step: Trace | None = None  # under `new_tokens`, the network at one position: a decode step
 
     @property
     def shown(self) -> Counts | None:
@@ -117,7 +121,7 @@ class Analysis:
         from cnncalc.analysis.memory import inference_peak
 
         trace = self.trace
-        peak = inference_peak(trace.nodes, batch, trace.dtype)
+        peak = inference_peak(trace.nodes, batch, trace.dtype, self.attention)
         if self.parallel is None:
             return peak
         from dataclasses import replace
@@ -144,7 +148,7 @@ class Analysis:
         """The forms the peaks assumed where the spec may say how the code runs."""
         from cnncalc.analysis.memory import forms
 
-        return forms(self.trace.nodes)
+        return forms(self.trace.nodes, self.attention)
 
     @cached_property
     def training_memory(self) -> Peak | None:
@@ -166,7 +170,37 @@ class Analysis:
 
             master = sum(n.params.trainable for n in self.trace.nodes) * precision.master
             divide = partial(per_gpu, master=master, parallel=self.parallel)
-        return training_peak(self.trace.nodes, batch, self.train, precision, divide)
+        return training_peak(self.trace.nodes, batch, self.train, precision, divide, kernel=self.attention)
+
+    @cached_property
+    def generation(self) -> Generation | None:
+        """Under `new_tokens`, the peaks of generating them after the input's tokens (the
+        prefill's and the last decode step's), per GPU under `parallel`."""
+        return None if self.new_tokens is None else self.generation_at(self.trace.batch)
+
+    def generation_at(self, batch: int) -> Generation:
+        """Generating `new_tokens` (given) at `batch`, per GPU under `parallel`: the weights as
+        for inference, the KV cache and the activations split over tensor-parallel ranks."""
+        from dataclasses import replace
+
+        from cnncalc.analysis.memory import generation_peaks
+
+        assert self.new_tokens is not None and self.step is not None
+        trace = self.trace
+        kv_dtype = self.kv_dtype or trace.dtype
+        found = generation_peaks(
+            trace.nodes, self.step.nodes, batch, trace.dtype, self.new_tokens, kv_dtype, self.attention
+        )
+        if self.parallel is None:
+            return found
+        from cnncalc.analysis.sharding import per_gpu
+
+        prefill, decode = (per_gpu(p.parts, 0, self.parallel) for p in (found.prefill, found.decode))
+        return replace(
+            found,
+            prefill=replace(found.prefill, total=sum(prefill.values()), parts=prefill),
+            decode=replace(found.decode, total=sum(decode.values()), parts=decode),
+        )
 
     @cached_property
     def model_states(self) -> dict[str, int] | None:
@@ -192,6 +226,9 @@ class Analysis:
         from cnncalc.analysis.fits import fit
 
         found = [fit("inference", self.inference_memory.total, self.device_memory, self._inference_total)]
+        if self.generation is not None:
+            generating = fit("generation", self.generation.peak.total, self.device_memory, self._generation_total)
+            found.append(generating)
         if self.training_memory is not None:
             training = fit("training step", self.training_memory.total, self.device_memory, self._training_total)
             found.append(training)
@@ -199,6 +236,9 @@ class Analysis:
 
     def _inference_total(self, batch: int) -> int:
         return self.inference_peak_at(batch).total
+
+    def _generation_total(self, batch: int) -> int:
+        return self.generation_at(batch).peak.total
 
     def _training_total(self, batch: int) -> int:
         return self.training_peak_at(batch).total
@@ -263,7 +303,39 @@ def analyse(
         optimizer_bits=options.optimizer_bits if options is not None else 32,
         parallel=parallel(options) if options is not None else None,
         device_memory=options.device_memory if options is not None else None,
+        new_tokens=options.new_tokens if options is not None else None,
+        kv_dtype=options.kv_dtype if options is not None else None,
+        attention=options.attention if options is not None else None,
+        step=one_position(trace) if options is not None and options.new_tokens else None,
     )
+
+
+def one_position(trace: Trace) -> Trace:
+    """`trace`'s network on one position of its sequence: a decode step. SpecError where the
+    input is not a sequence (`l`) or the network takes no single position."""
+    from cnncalc.engine import propagate
+    from cnncalc.errors import START, Diagnostic, SpecError
+    from cnncalc.spec.loader import mark_of
+
+    spec = trace.spec
+    if spec.input is None:  # named inputs: which one continues is not said
+        where = (mark_of(spec.raw, "inputs") if spec.raw is not None else None) or START
+        message = "generating (--new-tokens, `generation:`) continues one sequence: a network of several "
+        message += "named inputs does not generate here"
+        raise SpecError([Diagnostic(trace.path, where, message)])
+    if spec.input.l is None:
+        where = (mark_of(spec.raw, "input") if spec.raw is not None else None) or START
+        message = "generating (--new-tokens, `generation:`) continues a sequence: the input has no length `l`"
+        raise SpecError([Diagnostic(trace.path, where, message)])
+    from cnncalc.figures import kv_cache
+
+    if not kv_cache(trace)[0]:
+        where = (mark_of(spec.raw, "layers") if spec.raw is not None else None) or START
+        message = "generating (--new-tokens, `generation:`) needs a layer that keeps a KV cache, a causal "
+        message += "self-attention: this network has none"
+        raise SpecError([Diagnostic(trace.path, where, message)])
+    one = type(spec.input).model_validate({**spec.input.model_dump(exclude_none=True), "l": 1})
+    return propagate(spec.model_copy(update={"input": one}), trace.path, batch=trace.batch, dtype=trace.dtype)
 
 
 def parallel(options: Options) -> Parallel | None:

@@ -26,8 +26,8 @@ from __future__ import annotations
 import itertools
 from array import array
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from cnncalc.engine import input_count
 from cnncalc.layers.api import Extra, Footprint, prod
@@ -36,6 +36,7 @@ from cnncalc.shape import TOKEN_IDS
 
 if TYPE_CHECKING:
     from cnncalc.engine import Node
+    from cnncalc.layers.api import Layer
 
 TOKEN_ID_BYTES = 8  # token ids are int64, as nn.Embedding wants them
 # Tensors of optimizer state per trainable parameter (Adam's one-element step counts,
@@ -65,7 +66,7 @@ def optimizer_state_bytes(nodes: Sequence[Node], optimizer: str, precision: Prec
         return tensors * sum(n.params.trainable for n in nodes) * precision.state_bytes
     sizes = [
         t.size
-        for n in nodes[1:]
+        for n in nodes
         if n.params.trainable and n.layer
         for t in n.layer.tensors(n.inputs)
         if t.role == "trainable"
@@ -124,10 +125,27 @@ def _extra_bytes(extras: Sequence[Extra], batch: int, itemsize: int) -> int:
     return sum(e.elements * (batch if e.per_sample else 1) * (e.itemsize or itemsize) for e in extras)
 
 
-def footprints(nodes: Sequence[Node], training: bool) -> list[Footprint]:
-    """Each node's footprint, the inputs holding nothing of their own."""
+def kernelled(layer: Layer, kernel: str | None, done: dict[int, Layer]) -> Layer:
+    """`layer` with its attention kernel set to `kernel` (`--attention`), where it has that
+    choice and allows it; `done` keeps one copy per layer object."""
+    if kernel is None or layer.attention_kernel() in (None, kernel):
+        return layer
+    copy = done.get(id(layer))
+    if copy is None:
+        try:
+            copy = type(layer).model_validate({**layer.model_dump(exclude_unset=True), "kernel": kernel})
+        except ValueError:  # a layout that has no such kernel keeps its own
+            copy = layer
+        done[id(layer)] = copy
+    return copy
+
+
+def footprints(nodes: Sequence[Node], training: bool, kernel: str | None = None) -> list[Footprint]:
+    """Each node's footprint, the inputs holding nothing of their own; attention run with
+    `kernel` where given (else as each layer says)."""
     inputs = input_count(nodes)
     found = [Footprint()] * inputs
+    copies: dict[int, Layer] = {}
     reordered: set[int] = set()  # nodes whose output is out of storage order
     # A long network repeats a few layers on a few shapes, shared as one object each by the
     # engine: each pair is asked once (ids are stable while `nodes` holds them).
@@ -137,7 +155,8 @@ def footprints(nodes: Sequence[Node], training: bool) -> list[Footprint]:
         key = (id(node.layer), id(node.inputs))
         footprint = asked.get(key)
         if footprint is None:
-            footprint = asked[key] = node.layer.memory_footprint(node.inputs, node.output, training)
+            layer = kernelled(node.layer, kernel, copies)
+            footprint = asked[key] = layer.memory_footprint(node.inputs, node.output, training)
         source = node.sources[0] if node.sources else None
         if source in reordered and footprint.if_reordered is not None:
             footprint = footprint.if_reordered
@@ -171,14 +190,21 @@ def weights_bytes(nodes: Sequence[Node], itemsize: int) -> tuple[int, int, int]:
     return trainable, frozen, buffers
 
 
-def inference_peak(nodes: Sequence[Node], batch: int, dtype: str = "float32") -> Peak:
-    """The peak of one forward without gradients, and the layer where it happens."""
+def inference_peak(nodes: Sequence[Node], batch: int, dtype: str = "float32", kernel: str | None = None) -> Peak:
+    """The peak of one forward without gradients, and the layer where it happens; attention
+    run with `kernel` where given."""
     itemsize = DTYPE_BYTES[dtype]
-    prints = footprints(nodes, training=False)
-    storage = _storages(nodes, prints)
-    last = _LastReaders(nodes, storage)
+    prints = footprints(nodes, training=False, kernel=kernel)
     trainable, frozen, buffers = weights_bytes(nodes, itemsize)
     fixed = trainable + frozen + buffers
+    best, at = _forward(nodes, prints, batch, itemsize)
+    return Peak(fixed + best, at, "forward", {"weights": fixed, "activations": best}, _unknown(nodes, prints))
+
+
+def _forward(nodes: Sequence[Node], prints: Sequence[Footprint], batch: int, itemsize: int) -> tuple[int, int]:
+    """The most activation bytes alive in one forward without gradients, and at which node."""
+    storage = _storages(nodes, prints)
+    last = _LastReaders(nodes, storage)
     live = _inputs_bytes(nodes, batch, itemsize)  # storage -> bytes; the caller holds the inputs
     inputs = len(live)
     alive = sum(live.values())
@@ -195,7 +221,7 @@ def inference_peak(nodes: Sequence[Node], batch: int, dtype: str = "float32") ->
         for s in last.of(i):
             if s >= inputs and s != storage[final]:
                 alive -= live.pop(s, 0)
-    return Peak(fixed + best, at, "forward", {"weights": fixed, "activations": best}, _unknown(nodes, prints))
+    return best, at
 
 
 class _LastReaders:
@@ -231,29 +257,51 @@ class _LastReaders:
 @dataclass(frozen=True)
 class Forms:
     """The forms the peaks assumed where a spec may say how the code runs (issue 22):
-    for each kind of op that can run in place, (how many do, how many there are); and how
-    many outputs are held past their last reader (a block's argument, `holds:`)."""
+    for each kind of op that can run in place, (how many do, how many there are); how
+    many outputs are held past their last reader (a block's argument, `holds:`); and how
+    many attention layers run each kernel (`kernel:`, `--attention`)."""
 
     in_place: dict[str, tuple[int, int]]
     held: int
+    kernels: dict[str, int] = field(default_factory=dict)
 
     def text(self) -> str:
         """One line for the table: `activations in place 17 of 17 · 12 outputs held ...`."""
         parts = [f"{what} in place {done:,} of {total:,}" for what, (done, total) in self.in_place.items()]
         if self.held:
             parts.append(f"{self.held:,} outputs held to a block's end (`keeps_argument`, `holds`)")
+        every = sum(self.kernels.values())
+        for kernel, count in sorted(self.kernels.items(), key=lambda item: item[0] != "fused"):
+            parts.append(f"attention {kernel} {count:,} of {every:,} ({KERNELS[kernel]})")
         return " · ".join(parts)
 
 
-def forms(nodes: Sequence[Node]) -> Forms:
-    """Which forms the spec says its ops run in (in place or not), counted by what they are."""
+# What each attention kernel holds, in the report's words.
+KERNELS = {
+    "fused": "flash: no L × L scores kept",
+    "eager": "L × L scores and probabilities made, the probabilities kept for backward",
+}
+
+
+def forms(nodes: Sequence[Node], kernel: str | None = None) -> Forms:
+    """Which forms the spec says its ops run in (in place or not), counted by what they are;
+    attention kernels as `kernel` sets them where given."""
     in_place: dict[str, tuple[int, int]] = {}
+    kernels: dict[str, int] = {}
+    copies: dict[int, Layer] = {}
+    runs_by_layer: dict[int, str | None] = {}  # asked once per layer object, as footprints are
     for node in nodes[input_count(nodes) :]:
         assert node.layer is not None
         for what, inplace in node.layer.memory_forms():
             done, total = in_place.get(what, (0, 0))
             in_place[what] = (done + inplace, total + 1)
-    return Forms(in_place, sum(len(node.holds) for node in nodes))
+        key = id(node.layer)
+        if key not in runs_by_layer:
+            runs_by_layer[key] = kernelled(node.layer, kernel, copies).attention_kernel()
+        runs = runs_by_layer[key]
+        if runs is not None:
+            kernels[runs] = kernels.get(runs, 0) + 1
+    return Forms(in_place, sum(len(node.holds) for node in nodes), kernels)
 
 
 def _unknown(nodes: Sequence[Node], prints: Sequence[Footprint]) -> tuple[str, ...]:
@@ -276,13 +324,15 @@ def training_peak(
     optimizer: str,
     precision: Precision | None = None,
     per_gpu: Callable[[dict[str, int]], dict[str, int]] | None = None,
+    *,
+    kernel: str | None = None,
 ) -> Peak:
     """The peak of one training step, broken into weights, gradients, optimizer state,
     activations (saved for backward, or alive in the forward) and the step's temporaries;
     with `per_gpu` (cnncalc.analysis.sharding), of one GPU's share of each part."""
     precision = precision or Precision(4, 4)
     act = precision.activations
-    prints = footprints(nodes, training=True)
+    prints = footprints(nodes, training=True, kernel=kernel)
     storage = _storages(nodes, prints)
     needs = _needs_grad(nodes)
     trainable = sum(n.params.trainable for n in nodes)
@@ -445,3 +495,114 @@ def _drop_unused(gradient: _Bytes, waiting: dict[int, int], tensor: int | None) 
     """Free a gradient no node waits on any more."""
     if tensor is not None and tensor not in waiting.values():
         gradient.drop(tensor)
+
+
+# Generation: a prompt's prefill, then one token at a time with a KV cache.
+
+# Bytes an element of the KV cache may take (`--kv-dtype`): the activations' dtypes, and
+# the one-byte float8 caches (vLLM's, TensorRT-LLM's) beside int8.
+KV_DTYPE_BYTES = {**DTYPE_BYTES, "float8": 1}
+
+
+@dataclass(frozen=True)
+class Generation:
+    """The peaks of generating `new_tokens` after a `prompt` at a batch: the KV cache
+    allocated for the whole context at the start (a static cache, as transformers'
+    `cache_implementation="static"`, vLLM and TensorRT-LLM allocate it), then the prefill
+    (one forward over the prompt, writing its keys and values into the cache) and decode
+    steps (one token each). Each call's queries attend to the cache's positions, the ones
+    not written yet masked, as transformers' static cache runs: what only the eager kernel
+    holds (scores) grows with the context. Each peak is weights + KV cache + that forward's
+    activations."""
+
+    prompt: int
+    new_tokens: int
+    kv_dtype: str
+    cache_per_token: int  # bytes, one sample, every cached layer
+    prefill: Peak
+    decode: Peak
+    prefill_macs: int  # one sample's prefill, the whole prompt
+    decode_macs: int  # one sample's last decode step: one token over the whole context
+
+    @property
+    def context(self) -> int:
+        return self.prompt + self.new_tokens
+
+    @property
+    def peak(self) -> Peak:
+        """The larger of the two peaks: what generating needs."""
+        return self.decode if self.decode.total > self.prefill.total else self.prefill
+
+
+def _asked(layer: Any, method: str, *args: Any) -> Any:
+    """What a method only some kinds have (a causal self-attention's) says."""
+    return getattr(layer, method)(*args)
+
+
+def _cached(nodes: Sequence[Node]) -> list[int]:
+    """Each node's KV cache elements per token and sample (a causal self-attention's; 0 for
+    the rest), asked once per layer object and shape."""
+    asked: dict[tuple[int, int], int] = {}
+    found = []
+    for node in nodes:
+        key = (id(node.layer), id(node.inputs))
+        if key not in asked:
+            asked[key] = (
+                _asked(node.layer, "kv_cache_per_token", node.inputs)
+                if hasattr(node.layer, "kv_cache_per_token")
+                else 0
+            )
+        found.append(asked[key])
+    return found
+
+
+def generation_peaks(
+    prompt_nodes: Sequence[Node],
+    step_nodes: Sequence[Node],
+    batch: int,
+    dtype: str,
+    new_tokens: int,
+    kv_dtype: str,
+    kernel: str | None = None,
+) -> Generation:
+    """Generating `new_tokens` after the prompt `prompt_nodes` (the network at the prompt's
+    length) at `batch`: the prefill's peak and the last decode step's (`step_nodes`: the
+    network at one position), each with the weights and the KV cache in `kv_dtype` for the
+    whole context; attention run with `kernel` where given (else as each layer says). A
+    cached layer that does not say how it attends to a cache (`cached_passing`, the
+    transformer layer kinds) holds what its forward holds."""
+    itemsize = DTYPE_BYTES[dtype]
+    prompt = prompt_nodes[0].output.size("L")
+    context = prompt + new_tokens
+    cache_per_token = sum(_cached(prompt_nodes)) * KV_DTYPE_BYTES[kv_dtype]
+    cache = cache_per_token * context * batch
+    weights = sum(weights_bytes(prompt_nodes, itemsize))
+    prompt_prints = footprints(prompt_nodes, training=False, kernel=kernel)
+    unknown = _unknown(prompt_nodes, prompt_prints)
+
+    def peak(nodes: Sequence[Node], prints: list[Footprint], attends_to: int) -> Peak:
+        copies: dict[int, Layer] = {}
+        for node, per_token in zip(nodes, _cached(nodes), strict=True):
+            if per_token and hasattr(node.layer, "cached_passing"):  # attending to the cache's positions
+                layer = kernelled(node.layer, kernel, copies)  # type: ignore[arg-type]
+                passing = _asked(layer, "cached_passing", node.inputs, attends_to)
+                prints[node.index] = replace(prints[node.index], passing=passing)
+        best, at = _forward(nodes, prints, batch, itemsize)
+        parts = {"weights": weights, "kv cache": cache, "activations": best}
+        return Peak(sum(parts.values()), at, "forward", parts, unknown)
+
+    step_macs = 0
+    for node, per_token in zip(step_nodes, _cached(step_nodes), strict=True):
+        cached = per_token and hasattr(node.layer, "cached_macs")
+        step_macs += _asked(node.layer, "cached_macs", node.inputs, context) if cached else node.macs
+    step_prints = footprints(step_nodes, training=False, kernel=kernel)
+    return Generation(
+        prompt,
+        new_tokens,
+        kv_dtype,
+        cache_per_token,
+        prefill=peak(prompt_nodes, prompt_prints, context),
+        decode=peak(step_nodes, step_prints, context),
+        prefill_macs=sum(n.macs for n in prompt_nodes),
+        decode_macs=step_macs,
+    )

@@ -47,7 +47,7 @@ class Parallel:
     def divisor(self, part: str) -> int:
         """How many GPUs share one copy of `part`."""
         model = self.tensor * self.pipeline
-        if part == "activations":
+        if part in ("activations", "kv cache"):  # a KV cache is split by heads, as the attention
             return self.tensor
         if part == "weights":
             return model * (self.gpus if self.zero >= 3 else 1)

@@ -14,6 +14,7 @@ from cnncalc.emit import Emission
 from cnncalc.errors import SpecError
 from cnncalc.options import (
     WIDE_HELP,
+    AttentionOption,
     BatchOption,
     Device,
     DeviceMemoryOption,
@@ -22,8 +23,10 @@ from cnncalc.options import (
     DTypeOption,
     GpusOption,
     InputOption,
+    KVDTypeOption,
     Layout,
     MasterWeightsOption,
+    NewTokensOption,
     Optimizer,
     OptimizerBitsOption,
     Options,
@@ -78,6 +81,9 @@ def table(
     tensor_parallel: TensorParallelOption = 1,
     pipeline_parallel: PipelineParallelOption = 1,
     device_memory: DeviceMemoryOption = None,
+    new_tokens: NewTokensOption = None,
+    kv_dtype: KVDTypeOption = None,
+    attention: AttentionOption = None,
 ) -> Emission:
     """Print each layer's shape, parameters and MACs, and the totals.
 
@@ -92,14 +98,17 @@ def table(
         format=output_format, wide=wide, count=count, batch=batch, dtype=dtype.value, layout=layout.value,
         depth=depth, inputs=inputs or [], train=value(train), master_weights=value(master_weights),
         device=device.value, gpus=gpus, zero=zero, tensor_parallel=tensor_parallel,
-        pipeline_parallel=pipeline_parallel, optimizer_bits=optimizer_bits, device_memory=device_memory
+        pipeline_parallel=pipeline_parallel, optimizer_bits=optimizer_bits, device_memory=device_memory,
+        new_tokens=new_tokens, kv_dtype=value(kv_dtype), attention=value(attention),
     )  # fmt: skip
     path = resolved(spec)
     with emit.spec_errors():
         loaded = load_spec(path)
-    options = with_training(options, loaded)
+    options = with_generation(with_training(options, loaded), loaded)
     if options.zero and options.gpus == 1:
         raise typer.BadParameter("--zero shards over --gpus: give --gpus 2 or more", param_hint="'--zero'")
+    if options.kv_dtype and not options.new_tokens:
+        raise typer.BadParameter("--kv-dtype needs --new-tokens", param_hint="'--kv-dtype'")
     if not options.inputs:
         return tabled(loaded, path, options, verify, None)
     return at_inputs(loaded, path, options, verify)
@@ -121,6 +130,18 @@ def with_training(options: Options, spec: Spec) -> Options:
     }
     default = Options()
     return replace(options, **{k: v for k, v in given.items() if getattr(options, k) == getattr(default, k)})
+
+
+def with_generation(options: Options, spec: Spec) -> Options:
+    """`options` with the spec's `generation:` wherever the command line left them out."""
+    generation = spec.generation
+    if generation is None:
+        return options
+    return replace(
+        options,
+        new_tokens=options.new_tokens or generation.new_tokens,
+        kv_dtype=options.kv_dtype or generation.kv_dtype,
+    )
 
 
 def at_inputs(spec: Spec, path: str, options: Options, verify: bool) -> Emission:

@@ -260,6 +260,7 @@ def _decoder_spec(decoder: Decoder, name: str, source: str, family: str, tokens:
         f"input: {{l: {tokens}}}  # {tokens} token ids",
         "blocks:",
         f"  decoder_layer:  # transformers' {d.layer_class}",
+        "    keeps_argument: true  # the model's loop holds each layer's input while the layer runs",
         "    layers:",
         "      - type: residual",
         "        body:",

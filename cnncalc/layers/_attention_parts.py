@@ -79,17 +79,25 @@ class AttentionPart:
     def params(self) -> int:
         return sum(p.params for p in self.projections)
 
-    def kept(self, rotary: bool, dropout: float) -> tuple[Extra, ...]:
+    def kept(self, rotary: bool, dropout: float, eager: bool = False) -> tuple[Extra, ...]:
         """What autograd keeps of one sample's attention, besides the inputs the projections
         keep, as PyTorch runs it on the CPU (measured with the tracker): the projected
         queries, keys and values, scaled dot-product attention's output and its log-sum-exp
         (`heads * L_q` floats; the flash kernel keeps no probabilities), and for
         nn.MultiheadAttention one more `L_q x E` copy before the out-projection. With
         dropout the math path runs instead and keeps the `heads * L_q * L_k` scores, their
-        softmax and the dropout mask. Rotary embeddings keep their cos and sin tables."""
+        softmax and the dropout mask. The `eager` kernel (Llama's q/k/v/o layout, as
+        transformers' eager attention) keeps the `heads x L_q x L_k` probabilities instead
+        of the log-sum-exp. Rotary embeddings keep their cos and sin tables."""
         q_len, kv_len, width, kv_width = self.q_len, self.kv_len, self.width, self.kv_width
         logsumexp = self.heads * q_len
-        if not self.multihead:
+        if eager:
+            # QK^T keeps the queries and the keys copied out to every head (the keys
+            # themselves without grouping), AV the probabilities and the values likewise,
+            # the out-projection its input; softmax keeps its output, the probabilities.
+            copied = width if kv_width != width else kv_width
+            elements = 2 * q_len * width + 2 * kv_len * copied + self.heads * q_len * kv_len
+        elif not self.multihead:
             elements = 2 * q_len * width + 2 * kv_len * kv_width + logsumexp
         elif dropout:
             elements = 7 * q_len * width + 3 * self.heads * q_len * kv_len
@@ -105,16 +113,30 @@ class AttentionPart:
         the input's: about `L_q x E + L_k x kv_width` (measured, within a fifth)."""
         return Extra(self.q_len * self.width + self.kv_len * self.kv_width)
 
-    def passing(self, rotary: bool) -> tuple[Extra, ...]:
+    def passing(self, rotary: bool, eager: bool = False, context: int | None = None) -> tuple[Extra, ...]:
         """What one sample's attention makes and frees while it runs, without gradients:
         Llama's q, k, v and the attention's output (and the rotated copies);
         nn.MultiheadAttention's fused path makes them inside one op, out of the tracker's
-        sight, and its slow path frees them as it goes."""
+        sight, and its slow path frees them as it goes.
+
+        With a KV cache (`context`: the positions the queries attend to, this call's keys
+        written into a cache allocated beforehand) the keys and values are still made for
+        this call's positions only. The `eager` kernel (as transformers' eager attention)
+        peaks once the softmax is made (measured with the tracker): the queries, this call's
+        keys and values, the `heads x L_q x L_k` scores and their softmax, and, with fewer
+        key/value heads than heads, the keys and values copied out to every head
+        (`repeat_kv`, `2 x L_k x E`); or at the projections, as the fused kernel, if more."""
         if self.multihead:
             return ()
         elements = 2 * self.q_len * self.width + 2 * self.kv_len * self.kv_width
         if rotary:
             elements += 2 * self.q_len * self.width + self.kv_len * self.kv_width
+        if eager:
+            keys = self.kv_len if context is None else context
+            scores = self.q_len * self.width + 2 * self.kv_len * self.kv_width + 2 * self.heads * self.q_len * keys
+            if self.kv_width != self.width:
+                scores += 2 * keys * self.width
+            elements = max(elements, scores)
         return (Extra(elements),)
 
 
@@ -220,9 +242,11 @@ def grouped_attention_module(
     causal: bool,
     rotary: bool,
     out_bias: bool | None = None,
+    eager: bool = False,
 ) -> Any:
     """Attention as Llama writes it: q/k/v/o projections, `kv_heads` key/value heads shared by
-    groups of query heads, rotary positions, and PyTorch's scaled dot-product attention."""
+    groups of query heads, rotary positions, and PyTorch's scaled dot-product attention (or,
+    `eager`, transformers' eager attention: the scores and probabilities made whole)."""
     from torch import nn
     from torch.nn import functional as F
 
@@ -245,12 +269,33 @@ def grouped_attention_module(
             v = self.v_proj(value).view(batch, kv_len, kv_heads, head).transpose(1, 2)
             if rotary:
                 q, k = rotate(q), rotate(k)
-            # As Hugging Face's Llama runs it (its default "sdpa" attention): causal masks are
-            # aligned top-left, the key/value heads repeated for their groups of queries.
-            out = F.scaled_dot_product_attention(q, k, v, is_causal=causal, enable_gqa=True)
+            if eager:
+                out = eager_attention(q, k, v, causal)
+            else:
+                # As Hugging Face's Llama runs it (its default "sdpa" attention): causal masks are
+                # aligned top-left, the key/value heads repeated for their groups of queries.
+                out = F.scaled_dot_product_attention(q, k, v, is_causal=causal, enable_gqa=True)
             return self.o_proj(out.transpose(1, 2).reshape(batch, q_len, width))
 
     return GroupedQueryAttention()
+
+
+def eager_attention(q: Any, k: Any, v: Any, causal: bool) -> Any:
+    """transformers' `eager_attention_forward` on (B, heads, L, d) queries: the key/value heads
+    copied out to every query head (`repeat_kv`), the scores, the causal mask added, softmax,
+    the product with the values; (B, heads, L_q, d)."""
+    import torch
+
+    groups = q.shape[1] // k.shape[1]
+    if groups > 1:  # repeat_kv: expand, then a copy
+        batch, kv_heads, kv_len, head = k.shape
+        k = k[:, :, None].expand(batch, kv_heads, groups, kv_len, head).reshape(batch, -1, kv_len, head)
+        v = v[:, :, None].expand(batch, kv_heads, groups, kv_len, head).reshape(batch, -1, kv_len, head)
+    scores = torch.matmul(q, k.transpose(2, 3)) * q.shape[-1] ** -0.5
+    if causal:
+        scores = scores.masked_fill(causal_mask(q.shape[2], k.shape[2], q.device), float("-inf"))
+    probabilities = torch.softmax(scores, dim=-1)
+    return torch.matmul(probabilities, v)
 
 
 def multihead_module(width: int, heads: int, kdim: int, vdim: int, *, bias: bool, causal: bool, dropout: float) -> Any:

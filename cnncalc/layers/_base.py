@@ -515,6 +515,11 @@ class Layer(BaseModel):
         after = self._attached_activation()
         return () if after is None else after.memory_forms()
 
+    def attention_kernel(self) -> str | None:
+        """The attention kernel ("fused" or "eager") the memory figures assume for a kind
+        with a `kernel:` choice; None for the rest. The report says which were assumed."""
+        return None
+
     def _attached_activation(self) -> Layer | None:
         """The activation applied to the output (`activation:`), in place where
         `activation_inplace:` says so; None without one."""

@@ -284,10 +284,52 @@ def memory_lines(analysis: Analysis) -> list[tuple[str, str]]:
         lines.append(
             ("training", f"{analysis.train}{master}: step peak {size_text(step.total)} {per}, {where}: {parts}")
         )
+    lines += generation_lines(analysis)
     lines += parallel_lines(analysis)
     unknown = peak.unknown or (step.unknown if step else ())
     for note in unknown:
         lines.append(("", f"not known statically, counted as declared: {note}"))
+    return lines
+
+
+def generation_lines(analysis: Analysis) -> list[tuple[str, str]]:
+    """Under `--new-tokens`: the KV cache for the whole context, the prefill's and the last
+    decode step's peaks with their parts, and each one's MACs per token."""
+    from cnncalc.labels import numbered
+
+    made = analysis.generation
+    if made is None:
+        return []
+    trace = analysis.trace
+    per = f"at batch {trace.batch}" + (" per GPU" if analysis.parallel else "")
+    cache = made.prefill.parts["kv cache"]
+    text = (
+        f"{count(made.prompt)}-token prompt + {count(made.new_tokens)} new {per}: kv cache {made.kv_dtype} "
+        f"{size_text(cache)} for {count(made.context)} tokens, allocated at the start"
+    )
+    lines = [("generate", text)]
+    assert analysis.step is not None
+    for name, peak, nodes, what in (
+        ("prefill", made.prefill, trace.nodes, f"the prompt's {count(made.prompt)} tokens"),
+        ("decode", made.decode, analysis.step.nodes, f"one token over {count(made.context)}"),
+    ):
+        where = f"at {numbered(nodes[peak.at])}" if peak.at else "before the first layer"
+        lines.append(
+            (
+                "",
+                f"{name} peak {size_text(peak.total)}, {where}: weights {size_text(peak.parts['weights'])} · "
+                f"kv cache {size_text(peak.parts['kv cache'])} · activations {size_text(peak.parts['activations'])} "
+                f"({what})",
+            )
+        )
+    prefill = made.prefill_macs // made.prompt
+    lines.append(
+        (
+            "",
+            f"MACs per token: prefill {count(prefill)} ({short(prefill)}) · decode {count(made.decode_macs)} "
+            f"({short(made.decode_macs)}) at {count(made.context)} tokens of context",
+        )
+    )
     return lines
 
 

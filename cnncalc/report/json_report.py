@@ -135,6 +135,8 @@ def memory_document(analysis: Analysis) -> dict[str, Any]:
         "forms": {
             "in_place": {what: list(counts) for what, counts in analysis.memory_forms.in_place.items()},
             "held": analysis.memory_forms.held,
+            # Attention layers by the kernel assumed (`kernel:`, `--attention`), where there are any.
+            **({"attention": analysis.memory_forms.kernels} if analysis.memory_forms.kernels else {}),
         },
     }
 
@@ -155,6 +157,22 @@ def _spread(analysis: Analysis) -> dict[str, Any]:
             "model_states": analysis.model_states,
             "model_states_bytes": None if analysis.model_states is None else sum(analysis.model_states.values()),
         }
+    generation = analysis.generation
+    if generation is not None:
+        found["generation"] = {
+            "prompt_tokens": generation.prompt,
+            "new_tokens": generation.new_tokens,
+            "context_tokens": generation.context,
+            "kv_dtype": generation.kv_dtype,
+            "kv_cache_bytes_per_token": generation.cache_per_token,  # one sample
+            "prefill": {"peak_bytes": generation.prefill.total, "peak_at": generation.prefill.at,
+                        "parts": generation.prefill.parts},
+            "decode": {"peak_bytes": generation.decode.total, "peak_at": generation.decode.at,
+                       "parts": generation.decode.parts},
+            "peak_bytes": generation.peak.total,
+            "prefill_macs_per_sample": generation.prefill_macs,  # the whole prompt
+            "decode_macs_per_token": generation.decode_macs,  # the last step, over the whole context
+        }  # fmt: skip
     if analysis.device_memory is not None:
         found["device_memory_bytes"] = analysis.device_memory
         found["fits"] = [

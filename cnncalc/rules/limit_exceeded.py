@@ -6,9 +6,10 @@ Limits cover the whole network: `params`, `macs` and `flops` per sample,
 and the activations alive at once), and `train_memory: {batch: 64, optimizer: adamw,
 max: 22GiB}`, the peak of one training step (weights, gradients, optimizer state, what
 autograd saves; see the README's memory section); `device_memory: 80GiB`, a device that
-must hold the inference peak and, where given, the `train_memory` step and the step of the
-spec's `training:` section (per GPU under its `gpus`, `zero`, ...; tensors only:
-fragmentation, the CUDA context and library workspaces come on top).
+must hold the inference peak and, where given, the `train_memory` step, the step of the
+spec's `training:` section (per GPU under its `gpus`, `zero`, ...) and the larger peak of
+generating as its `generation:` section says (the prefill's or the last decode step's, with
+the KV cache; tensors only: fragmentation, the CUDA context and library workspaces come on top).
 Counts take suffixes (`25M`, `4.1G`), sizes units (`64 MiB`).
 `count: fvcore` (or `cnncalc check --count fvcore`, for specs whose limits name none)
 measures params, macs and flops as that tool counts them (`cnncalc counters`); the
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from cnncalc.errors import SpecError
 from cnncalc.figures import budgets
 from cnncalc.findings import Finding
 from cnncalc.rules import Context, Rule
@@ -50,7 +52,8 @@ UNITS = {
     "weights_bytes": " bytes",
     "memory": " bytes at the inference peak",
     "train_memory": " bytes at the peak of a training step",
-    "device_memory": " bytes at the largest peak (inference, the train_memory step, the training: step)",
+    "device_memory": " bytes at the largest peak (inference, the train_memory step, the training: step, "
+    "the generation: peak)",
 }
 
 
@@ -70,6 +73,10 @@ def check(ctx: Context) -> Iterator[Finding]:
     except RecountError as exc:
         mark = mark_of(raw, "count") if stated else None
         yield RULE.at(ctx, mark, f"the limits cannot be measured: {exc}", "count")
+        return
+    except SpecError as exc:  # a `generation:` section on a network that does not generate
+        message = exc.diagnostics[0].message
+        yield RULE.at(ctx, mark_of(ctx.raw, "generation"), f"the limits cannot be measured: {message}", "generation")
         return
     by = f" by {count}'s count" if count else ""
     for field, computed in actual.items():

@@ -188,7 +188,8 @@ class Limits(Strict):
     device_memory: Bytes | None = Field(
         None,
         description="A device's memory, e.g. 80GiB: the inference peak at the spec's batch must fit it, and so "
-        "must the training step of train_memory where given.",
+        "must the training step of train_memory where given, the step of `training:` and the larger generation "
+        "peak of `generation:`.",
     )
     count: PresetName | None = Field(
         None,
@@ -235,6 +236,17 @@ class Imported(Strict):
     tokens: PositiveInt | None = Field(None, description="The input's length in token ids, as imported.")
 
 
+class Generation(Strict):
+    """Generating from the network, for the memory report (`cnncalc table`'s `--new-tokens` and
+    `--kv-dtype`, which override these): `{new_tokens: 512, kv_dtype: float8}`. The prompt is
+    the input's length `l`."""
+
+    new_tokens: PositiveInt = Field(description="Tokens generated after the prompt (as --new-tokens).")
+    kv_dtype: Literal["float32", "float16", "bfloat16", "float8", "int8"] | None = Field(
+        None, description="The KV cache's element type (as --kv-dtype); default: the activations' dtype."
+    )
+
+
 class Spec(Strict):
     """A network: its input, its layers and what its author claims about it."""
 
@@ -260,6 +272,8 @@ class Spec(Strict):
     imported: Imported | None = Field(
         None, description="The source `cnncalc import` wrote this spec from; `cnncalc check` reports drift from it."
     )
+
+    generation: Generation | None = Field(None, description="How it generates: the memory report's defaults.")
 
     # The located YAML it was read from, for positions of things outside the layers.
     _raw: Any = PrivateAttr(None)

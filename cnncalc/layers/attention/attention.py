@@ -12,19 +12,25 @@ With `kv_heads` below `heads` (grouped-query attention; 1 is multi-query), or wi
 `rotary: true`, the layer is Llama's: separate `q_proj`, `k_proj`, `v_proj`, `o_proj`,
 the keys and values `kv_heads * E/heads` wide, each shared by `heads / kv_heads` query
 heads. Rotary position embeddings hold no parameters and count 0 MACs.
+
+`kernel: eager` (that layout only) is how transformers' eager attention runs it, for the
+memory figures: the `heads x L_q x L_k` scores and probabilities made, the probabilities kept
+for backward; the default `fused` is scaled dot-product attention (flash), which keeps none.
+The counts are the same.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, NonNegativeFloat, PositiveInt
+from pydantic import Field, NonNegativeFloat, PositiveInt, model_validator
 
 from cnncalc.errors import LayerError
 from cnncalc.layers.api import (
     EVERYTHING,
     AttentionPart,
     Everything,
+    Extra,
     Footprint,
     Inputs,
     Layer,
@@ -63,6 +69,21 @@ class Attention(Layer):
     causal: bool = Field(False, description="Each position attends to itself and earlier ones only (same counts).")
     rotary: bool = Field(False, description="Rotary position embeddings on queries and keys (0 parameters).")
     dropout: NonNegativeFloat = Field(0.0, lt=1, description="Dropout on the attention weights while training.")
+    kernel: Literal["fused", "eager"] = Field(
+        "fused",
+        description="How the attention runs, for memory: fused (scaled dot-product attention, flash: no L x L "
+        "scores kept) or eager (transformers' eager attention: the L x L scores and probabilities made, the "
+        "probabilities kept for backward); the Llama layout (kv_heads or rotary) only. Same counts.",
+    )
+
+    @model_validator(mode="after")
+    def _eager_is_the_llama_layout(self) -> Attention:
+        if self.kernel == "eager" and not self.llama_layout():
+            raise ValueError(
+                "kernel: eager is the Llama layout's (give kv_heads or rotary: true); nn.MultiheadAttention "
+                "picks its own kernel"
+            )
+        return self
 
     def _groups(self) -> int:
         return self.heads if self.kv_heads is None else self.kv_heads
@@ -137,14 +158,15 @@ class Attention(Layer):
     def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
         # The projections keep their inputs; the attention itself, _attention_parts.AttentionPart.
         (part,) = self.parts(inputs).attentions
+        eager = self.kernel == "eager"
         if not training:
-            return Footprint(passing=part.passing(self.rotary))
+            return Footprint(passing=part.passing(self.rotary, eager))
         unknown = (
             "with dropout, the attention kernel (and what it keeps) depends on the backend" if self.dropout else ""
         )
         return Footprint(
             keeps_inputs=tuple(range(len(inputs))),
-            kept=part.kept(self.rotary, self.dropout),
+            kept=part.kept(self.rotary, self.dropout, eager),
             backward=(part.backward(),),
             unknown=unknown,
         )
@@ -153,6 +175,22 @@ class Attention(Layer):
         """Key and value elements a generating model caches per token: 2 * kv_heads * head
         width for a causal self-attention, else 0."""
         return 2 * self._sizes(inputs)[5] if self.causal and len(inputs) == 1 else 0
+
+    def attention_kernel(self) -> str:
+        """The kernel the memory figures assume (the report says which)."""
+        return self.kernel
+
+    def cached_passing(self, inputs: Inputs, context: int) -> tuple[Extra, ...]:
+        """What one sample's attention makes and frees while this call's positions attend to
+        `context` cached ones (the cache allocated beforehand, written in place)."""
+        (part,) = self.parts(inputs).attentions
+        return part.passing(self.rotary, self.kernel == "eager", context)
+
+    def cached_macs(self, inputs: Inputs, context: int) -> int:
+        """One sample's MACs when this call's positions attend to `context` cached ones: the
+        projections of this call's positions, QK^T and AV over the context."""
+        (part,) = self.parts(inputs).attentions
+        return sum(p.macs for p in part.projections) + 2 * part.q_len * context * part.width
 
     def window(self, inputs: Inputs) -> Everything:
         # Every output position reads every input position (a causal one, all before it).
@@ -163,6 +201,7 @@ class Attention(Layer):
         if self.kv_heads is not None and self.kv_heads != self.heads:
             parts.append(f"kv={self.kv_heads}")
         parts += [flag for flag, on in (("causal", self.causal), ("rotary", self.rotary)) if on]
+        parts += ["eager"] if self.kernel == "eager" else []
         if len(inputs) > 1:
             parts.append("cross")
         return " ".join(parts)
@@ -180,5 +219,6 @@ class Attention(Layer):
                 causal=self.causal,
                 rotary=self.rotary,
                 out_bias=self._out_bias(),
+                eager=self.kernel == "eager",
             )
         return multihead_module(width, self.heads, kdim, vdim, bias=self.bias, causal=self.causal, dropout=self.dropout)

@@ -126,6 +126,13 @@ class TransformerLayer(Layer):
         self-attention, else 0."""
         return 2 * self.width(inputs)[1] if self.causal else 0
 
+    def cached_macs(self, inputs: Inputs, context: int) -> int:
+        """One sample's MACs when this call's positions attend to `context` cached ones in
+        the self-attention: the layer's own, with QK^T and AV over the context."""
+        parts = self.parts(inputs)
+        own = parts.attentions[0]
+        return parts.macs + 2 * own.q_len * (context - own.kv_len) * own.width
+
     def summary(self, inputs: Inputs) -> str:
         flags = [flag for flag, on in (("pre-norm", self.norm_first), ("causal", self.causal)) if on]
         return " ".join([f"h={self.heads}", f"ff={self.feedforward}", self.feedforward_activation, *flags])
