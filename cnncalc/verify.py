@@ -478,30 +478,59 @@ def parse_factory(text: str) -> FactoryCall:
     return FactoryCall(module_name, str(_dotted(tree.func)), tuple(args), kwargs)
 
 
-def load_factory(text: str) -> Callable[[], Any]:
-    """`package.module:factory(literal arguments)` -> a callable that builds the model with
-    those arguments; FactoryError with the reason otherwise."""
+def _import(module_name: str) -> Any:
+    """The module `module_name`, or the file `path/to/file.py` (its folder on sys.path while
+    it loads, as `python path/to/file.py` would have it)."""
+    if not module_name.endswith(".py"):
+        return importlib.import_module(module_name)
+    from importlib import util as import_util
+
+    path = os.path.abspath(module_name)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no such file: {module_name}")
+    name = "_cnncalc_source_" + "".join(c if c.isalnum() else "_" for c in os.path.splitext(path)[0])
+    spec = import_util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = import_util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling look their module up by name
+    folder = os.path.dirname(path)
+    sys.path.insert(0, folder)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    finally:
+        sys.path.remove(folder)
+    return module
+
+
+def load_factory(text: str, arguments: dict[str, Any] | None = None, what: str = "against") -> Callable[[], Any]:
+    """`package.module:factory(literal arguments)` (or `path/to/file.py:factory`) -> a
+    callable that builds the model with those arguments and `arguments` (`--arg`);
+    FactoryError with the reason otherwise."""
     parsed = parse_factory(text)
+    shown = f"--against {text}" if what == "against" else text
     module_name, attr = parsed.module, parsed.attr
     # As `python -m` would: a module in the working directory is found.
     added = os.getcwd() not in sys.path
     if added:
         sys.path.insert(0, os.getcwd())
     try:
-        module = importlib.import_module(module_name)
+        module = _import(module_name)
     except Exception as exc:
-        raise FactoryError(f"--against {text}: cannot import {module_name}: {type(exc).__name__}: {exc}") from None
+        raise FactoryError(f"{shown}: cannot import {module_name}: {type(exc).__name__}: {exc}") from None
     finally:
         if added:
             sys.path.remove(os.getcwd())
     found: Any = module
     for part in attr.split("."):
         if not hasattr(found, part):
-            raise FactoryError(f"--against {text}: {module_name} has no attribute {attr!r}")
+            raise FactoryError(f"{shown}: {module_name} has no attribute {attr!r}")
         found = getattr(found, part)
     if not callable(found):
-        raise FactoryError(f"--against {text}: {attr} is a {type(found).__name__}, not a callable that builds a model")
-    factory: Callable[[], Any] = functools.partial(found, *parsed.args, **parsed.kwargs)
+        raise FactoryError(f"{shown}: {attr} is a {type(found).__name__}, not a callable that builds a model")
+    factory: Callable[[], Any] = functools.partial(found, *parsed.args, **{**parsed.kwargs, **(arguments or {})})
     return factory
 
 

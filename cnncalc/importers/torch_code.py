@@ -1,0 +1,991 @@
+"""`cnncalc import package.module:callable`: the spec of a PyTorch model, from its own code.
+
+The model is built by calling the callable (with `--arg` literals) and captured with
+torch.fx's `symbolic_trace`: each `call_module` node is a leaf module at a module path, each
+`call_function` / `call_method` node a function or a tensor method (the `form:` of the
+layer). Each op maps to a layer kind (`_module_layer`, `_function_layer`); one that maps to
+none is a gap, listed with its module path and the reason. Module scopes (the
+`nn_module_stack` torch.fx records) that read one tensor and give one become block calls when
+the same structure occurs more than once; values that differ between the uses become the
+block's arguments, and consecutive identical calls fold into one with `repeat:`.
+
+The spec is checked before it is returned: loaded, propagated, and its params, buffers and
+MACs compared with what PyTorch counts on the same model (FlopCounterMode / 2 per sample).
+Importing the user's code runs it: that is inherent in reading a model from code.
+
+torch is imported inside functions only (this module is imported by `cnncalc import` alone).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from cnncalc.errors import SpecError
+
+ARGUMENT_FORM = "name=value with a Python literal value (10, 0.5, True, None, 'text', (1, 2))"
+
+
+class ImportGaps(Exception):
+    """Ops with no layer kind: `gaps` lists each as `module path: op (reason)`."""
+
+    def __init__(self, gaps: list[str]) -> None:
+        super().__init__(f"{len(gaps)} op(s) have no layer kind")
+        self.gaps = gaps
+
+
+class ImportFailed(Exception):
+    """The model could not be built, captured or expressed exactly: the CLI exits 2."""
+
+
+# --- reading the command line ----------------------------------------------------------
+
+
+def parse_arguments(texts: list[str]) -> dict[str, Any]:
+    """`--arg name=value` pairs; values are Python literals, read by ast.literal_eval
+    (never evaluated as code)."""
+    import ast
+
+    found: dict[str, Any] = {}
+    for text in texts:
+        name, equals, value = text.partition("=")
+        name = name.strip()
+        if not equals or not name.isidentifier():
+            raise ImportFailed(f"--arg {text!r}: write {ARGUMENT_FORM}")
+        try:
+            found[name] = ast.literal_eval(value.strip())
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            raise ImportFailed(f"--arg {text!r}: {value.strip()!r} is not a literal; write {ARGUMENT_FORM}") from None
+    return found
+
+
+def parse_shape(text: str) -> tuple[int, ...]:
+    """`3x224x224` -> (3, 224, 224), one sample in PyTorch's order."""
+    parts = text.lower().replace("*", "x").split("x")
+    if not 1 <= len(parts) <= 4 or not all(p.strip().isdigit() and int(p) > 0 for p in parts):
+        raise ImportFailed(f"--shape {text!r}: write one sample's sizes in PyTorch's order, as 3x224x224")
+    return tuple(int(p) for p in parts)
+
+
+def input_mapping(shape: tuple[int, ...] | None, tokens: int | None) -> dict[str, int]:
+    """The spec's `input:` for one sample of `shape` (PyTorch's order), or `tokens` ids."""
+    if tokens is not None:
+        return {"l": tokens}
+    assert shape is not None
+    names = {1: ("features",), 2: ("c", "l"), 3: ("c", "h", "w"), 4: ("c", "d", "h", "w")}[len(shape)]
+    given = dict(zip(names, shape, strict=True))
+    order = {1: ("features",), 2: ("l", "c"), 3: ("h", "w", "c"), 4: ("d", "h", "w", "c")}[len(shape)]
+    return {k: given[k] for k in order}
+
+
+# --- capture ---------------------------------------------------------------------------
+
+
+@dataclass
+class Op:
+    """One tensor op of the captured graph, as a layer (or a gap)."""
+
+    node: Any
+    layer: dict[str, Any] | None  # kind and fields; None: a gap
+    reason: str  # why it is a gap
+    inputs: list[Op]
+    stack: tuple[tuple[str, str, Any], ...]  # enclosing module scopes: (key, path, class)
+    local: str  # its name: the module's attribute, or the node's name for a function
+    described: str  # the op as the gap list names it
+
+
+@dataclass
+class Scope:
+    """One call of a module that is not a leaf: its ops and inner scopes, in graph order."""
+
+    key: str
+    path: str
+    cls: Any
+    items: list[Op | Scope] = field(default_factory=list)
+
+    def ops(self) -> Iterator[Op]:
+        for item in self.items:
+            if isinstance(item, Op):
+                yield item
+            else:
+                yield from item.ops()
+
+
+def _pair(value: Any) -> Any:
+    """A size as a spec writes it: one int when every dimension agrees."""
+    if isinstance(value, (tuple, list)):
+        values = [int(v) if not isinstance(v, str) else v for v in value]
+        return values[0] if len(set(values)) == 1 else values
+    return value
+
+
+def _conv(m: Any, kind: str, transposed: bool) -> dict[str, Any]:
+    layer: dict[str, Any] = {
+        "type": kind,
+        "filters": m.out_channels,
+        "kernel": _pair(m.kernel_size),
+        "stride": _pair(m.stride),
+        "padding": m.padding if isinstance(m.padding, str) else _pair(m.padding),
+        "dilation": _pair(m.dilation),
+        "groups": m.groups,
+        "bias": m.bias is not None,
+    }
+    if transposed:
+        layer["output_padding"] = _pair(m.output_padding)
+    else:
+        layer["padding_mode"] = m.padding_mode
+    return layer
+
+
+def _pool(m: Any, kind: str) -> dict[str, Any]:
+    layer: dict[str, Any] = {"type": kind, "kernel": _pair(m.kernel_size), "stride": _pair(m.stride)}
+    layer.update(padding=_pair(m.padding), ceil_mode=bool(m.ceil_mode))
+    if hasattr(m, "dilation"):
+        layer["dilation"] = _pair(m.dilation)
+    if hasattr(m, "count_include_pad"):
+        if getattr(m, "divisor_override", None) is not None:
+            raise _Gap("divisor_override has no field in the avgpool kind")
+        layer["count_include_pad"] = bool(m.count_include_pad)
+    return layer
+
+
+class _Gap(Exception):
+    """An op that maps to no kind, and why."""
+
+
+def _activation(kind: str, **fields: Any) -> Any:
+    def make(m: Any) -> dict[str, Any]:
+        layer = {"type": kind, **{name: getattr(m, attr) for name, attr in fields.items()}}
+        if hasattr(m, "inplace") and kind not in ("gelu", "sigmoid", "tanh"):
+            layer["inplace"] = bool(m.inplace)
+        return layer
+
+    return make
+
+
+def _gelu(m: Any) -> dict[str, Any]:
+    if m.approximate != "none":
+        raise _Gap(f"approximate={m.approximate!r}: the gelu kind is the exact erf form")
+    return {"type": "gelu"}
+
+
+def _adaptive(kind: str) -> Any:
+    def make(m: Any) -> dict[str, Any]:
+        size = m.output_size
+        sizes = size if isinstance(size, (tuple, list)) else [size]
+        if any(s is None for s in sizes):
+            raise _Gap("an output size of None (keep the input's) has no field in the kind")
+        return {"type": kind, "size": _pair(size)}
+
+    return make
+
+
+def _norm(m: Any) -> dict[str, Any]:
+    return {
+        "type": "batchnorm",
+        "eps": m.eps,
+        "momentum": m.momentum,
+        "affine": m.affine,
+        "track_running_stats": m.track_running_stats,
+    }
+
+
+def _layernorm(m: Any) -> dict[str, Any]:
+    return {
+        "type": "layernorm",
+        "dims": len(m.normalized_shape),
+        "eps": m.eps,
+        "affine": m.elementwise_affine,
+        "bias": m.bias is not None or not m.elementwise_affine,
+    }
+
+
+def _dropout(m: Any) -> dict[str, Any]:
+    return {"type": "dropout", "rate": m.p}
+
+
+# torch.nn class name -> its layer; a subclass of one is `form: subclass`.
+MODULES: dict[str, Any] = {
+    "Conv1d": lambda m: _conv(m, "conv1d", False),
+    "Conv2d": lambda m: _conv(m, "conv", False),
+    "Conv3d": lambda m: _conv(m, "conv3d", False),
+    "ConvTranspose1d": lambda m: _conv(m, "conv_transpose1d", True),
+    "ConvTranspose2d": lambda m: _conv(m, "conv_transpose", True),
+    "ConvTranspose3d": lambda m: _conv(m, "conv_transpose3d", True),
+    "Linear": lambda m: {"type": "dense", "units": m.out_features, "bias": m.bias is not None},
+    "BatchNorm1d": _norm,
+    "BatchNorm2d": _norm,
+    "BatchNorm3d": _norm,
+    "GroupNorm": lambda m: {"type": "groupnorm", "groups": m.num_groups, "eps": m.eps, "affine": m.affine},
+    "LayerNorm": _layernorm,
+    "ReLU": _activation("relu"),
+    "ReLU6": _activation("relu6"),
+    "SiLU": _activation("silu"),
+    "Hardswish": _activation("hardswish"),
+    "Hardsigmoid": _activation("hardsigmoid"),
+    "Mish": _activation("mish"),
+    "SELU": _activation("selu"),
+    "LeakyReLU": _activation("leaky_relu", negative_slope="negative_slope"),
+    "ELU": _activation("elu", alpha="alpha"),
+    "Hardtanh": _activation("hardtanh", min_val="min_val", max_val="max_val"),
+    "Softplus": _activation("softplus", beta="beta", threshold="threshold"),
+    "Sigmoid": lambda m: {"type": "sigmoid"},
+    "Tanh": lambda m: {"type": "tanh"},
+    "GELU": _gelu,
+    "PReLU": lambda m: {"type": "prelu", "num_parameters": m.num_parameters},
+    "MaxPool1d": lambda m: _pool(m, "maxpool1d"),
+    "MaxPool2d": lambda m: _pool(m, "maxpool"),
+    "MaxPool3d": lambda m: _pool(m, "maxpool3d"),
+    "AvgPool1d": lambda m: _pool(m, "avgpool1d"),
+    "AvgPool2d": lambda m: _pool(m, "avgpool"),
+    "AvgPool3d": lambda m: _pool(m, "avgpool3d"),
+    "AdaptiveAvgPool2d": _adaptive("adaptive_avgpool"),
+    "AdaptiveMaxPool2d": _adaptive("adaptive_maxpool"),
+    "Flatten": lambda m: {"type": "flatten", "start_dim": m.start_dim, "end_dim": m.end_dim},
+    "Dropout": _dropout,
+    "Dropout1d": _dropout,
+    "Dropout2d": _dropout,
+    "Dropout3d": _dropout,
+    "Identity": lambda m: {"type": "identity"},
+    "PixelShuffle": lambda m: {"type": "pixel_shuffle", "factor": m.upscale_factor},
+    "PixelUnshuffle": lambda m: {"type": "pixel_unshuffle", "factor": m.downscale_factor},
+    "ChannelShuffle": lambda m: {"type": "channel_shuffle", "groups": m.groups},
+    "Embedding": lambda m: {"type": "embedding", "vocab": m.num_embeddings, "width": m.embedding_dim},
+}
+
+
+def _module_layer(module: Any) -> dict[str, Any]:
+    """The layer of a leaf module; _Gap when no kind is it."""
+    for cls in type(module).__mro__:
+        if cls.__module__.startswith("torch.nn") and cls.__name__ in MODULES:
+            layer: dict[str, Any] = MODULES[cls.__name__](module)
+            if cls is not type(module):
+                layer["form"] = "subclass"
+            return layer
+    raise _Gap("a module with no layer kind")
+
+
+def _is_tensor(node: Any) -> bool:
+    """Whether the node gives one tensor (ShapeProp's TensorMetadata, a NamedTuple)."""
+    meta = node.meta.get("tensor_meta")
+    return type(meta).__name__ == "TensorMetadata"
+
+
+def _shape(node: Any) -> tuple[int, ...]:
+    return tuple(int(v) for v in node.meta["tensor_meta"].shape)
+
+
+def _argument(node: Any, position: int, keyword: str, default: Any) -> Any:
+    if len(node.args) > position:
+        return node.args[position]
+    return node.kwargs.get(keyword, default)
+
+
+_ACTIVATIONS = {
+    "relu": "relu",
+    "relu_": "relu",
+    "relu6": "relu6",
+    "silu": "silu",
+    "hardswish": "hardswish",
+    "hardsigmoid": "hardsigmoid",
+    "sigmoid": "sigmoid",
+    "sigmoid_": "sigmoid",
+    "tanh": "tanh",
+    "tanh_": "tanh",
+    "gelu": "gelu",
+    "mish": "mish",
+    "selu": "selu",
+}
+_INPLACE_KINDS = {"relu", "relu6", "silu", "hardswish", "hardsigmoid", "mish", "selu"}
+
+
+def _function_layer(node: Any, form: str) -> dict[str, Any]:
+    """The layer of a call_function or call_method node; _Gap when no kind is it."""
+    target = node.target
+    name = target if isinstance(target, str) else getattr(target, "__name__", str(target))
+    tensors = [a for a in node.all_input_nodes if _is_tensor(a)]
+    scalars = [a for a in node.args if isinstance(a, (int, float)) and not isinstance(a, bool)]
+    in_shape = _shape(tensors[0]) if tensors else ()
+    out_shape = _shape(node)
+    if name in ("add", "add_", "iadd", "mul", "mul_", "imul"):
+        if len(tensors) != 2 or scalars or len(node.args) != 2:
+            raise _Gap("only the sum or product of two tensors has a kind")
+        if name.startswith(("add", "iadd")):
+            return {"type": "add", "inplace": name in ("add_", "iadd")}
+        return {"type": "multiply"}
+    if name == "cat":
+        dim = _argument(node, 1, "dim", 0)
+        if dim not in (1, 1 - len(out_shape)):
+            raise _Gap(f"a concatenation along dim {dim}: the concat kind joins the channels (dim 1)")
+        return {"type": "concat"}
+    if name in _ACTIVATIONS:
+        kind = _ACTIVATIONS[name]
+        if kind == "gelu" and node.kwargs.get("approximate", "none") != "none":
+            raise _Gap("gelu's tanh approximation: the gelu kind is the exact erf form")
+        layer: dict[str, Any] = {"type": kind, "form": form}
+        inplace = name.endswith("_") or bool(node.kwargs.get("inplace", False))
+        if kind in _INPLACE_KINDS:
+            layer["inplace"] = inplace
+        return layer
+    if name == "flatten" and out_shape == (*in_shape[:1], prod(in_shape[1:])):
+        start = _argument(node, 1 if form == "function" else 0, "start_dim", 0)
+        if start != 1:
+            raise _Gap(f"flatten from dim {start}: the flatten kind keeps the batch (start_dim 1)")
+        return {"type": "flatten", "form": form}
+    if name in ("view", "reshape") and len(out_shape) == 2 and out_shape == (in_shape[0], prod(in_shape[1:])):
+        return {"type": "flatten", "form": form}
+    if name == "mean" and len(out_shape) == 2 and len(in_shape) == 4 and out_shape == in_shape[:2]:
+        return {"type": "global_avgpool", "form": "method"}
+    if name in ("adaptive_avg_pool2d", "adaptive_max_pool2d"):
+        size = _argument(node, 1, "output_size", None)
+        kind = "adaptive_avgpool" if "avg" in name else "adaptive_maxpool"
+        if isinstance(size, (tuple, list)) and any(s is None for s in size):
+            raise _Gap("an output size of None has no field in the kind")
+        return {"type": kind, "size": _pair(size), "form": form}
+    if name in ("max_pool2d", "avg_pool2d"):
+        kernel = _argument(node, 1, "kernel_size", None)
+        stride = _argument(node, 2, "stride", None) or kernel
+        padding = _argument(node, 3, "padding", 0)
+        kind = "maxpool" if name.startswith("max") else "avgpool"
+        return {"type": kind, "kernel": _pair(kernel), "stride": _pair(stride), "padding": _pair(padding), "form": form}
+    if name == "getitem":
+        return _channel_slice(node.args[1], out_shape[1] if len(out_shape) > 1 else 0)
+    if name == "dropout":
+        return {"type": "dropout", "rate": _argument(node, 1, "p", 0.5)}
+    raise _Gap(f"no layer kind for the {'function' if form == 'function' else 'tensor method'} {name}")
+
+
+def _channel_slice(index: Any, channels: int) -> dict[str, Any]:
+    """`x[:, a:b]`: channels a to b, the slice kind; other indexing has no kind."""
+    whole = slice(None, None, None)
+    if (
+        isinstance(index, tuple)
+        and len(index) == 2
+        and index[0] == whole
+        and isinstance(index[1], slice)
+        and index[1].step in (None, 1)
+        and all(v is None or (isinstance(v, int) and v >= 0) for v in (index[1].start, index[1].stop))
+    ):
+        start = index[1].start or 0
+        return {"type": "slice", "start": start, "end": start + channels}  # the channels it kept
+    raise _Gap("indexing other than x[:, start:end] (a channel slice) has no kind")
+
+
+def prod(values: tuple[int, ...]) -> int:
+    result = 1
+    for v in values:
+        result *= v
+    return result
+
+
+def _formed(layer: dict[str, Any]) -> dict[str, Any]:
+    """`layer` with its `form:` only where its kind takes it (flatten has no function form:
+    counts do not depend on it, and the format has no word for it)."""
+    from cnncalc.layers import layer_class
+
+    cls = layer_class(layer["type"])
+    if "form" in layer and (cls is None or layer["form"] not in cls.forms):
+        del layer["form"]
+    return layer
+
+
+def _described(node: Any) -> str:
+    if node.op == "call_module":
+        return f"module {node.target}"
+    target = node.target
+    if node.op == "call_method":
+        return f"tensor method .{target}()"
+    module = getattr(target, "__module__", None) or ""
+    name = getattr(target, "__name__", str(target))
+    prefix = {"_operator": "operator", "torch._C._nn": "torch.nn.functional"}.get(module, module)
+    return f"{prefix}.{name}" if prefix else name
+
+
+def capture(model: Any, example: Any) -> list[Op]:
+    """The model's tensor ops in graph order, each a layer or a gap."""
+    import torch
+    import torch.fx as fx
+    from torch.fx.passes.shape_prop import ShapeProp
+
+    try:
+        with torch.no_grad():
+            model(example)  # its own error first, before torch.fx's longer one
+    except Exception as exc:
+        raise ImportFailed(
+            f"the model cannot take the input {tuple(example.shape)}: {type(exc).__name__}: {exc}"
+        ) from None
+    try:
+        graph = fx.symbolic_trace(model)
+    except Exception as exc:
+        raise ImportFailed(f"torch.fx cannot capture the model: {type(exc).__name__}: {exc}") from None
+    try:
+        with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):  # ShapeProp prints a traceback
+            ShapeProp(graph).propagate(example)
+    except Exception as exc:
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise ImportFailed(f"torch.fx's capture does not run: {type(exc).__name__}: {first}") from None
+    modules = dict(graph.named_modules())
+    ops: dict[Any, Op] = {}
+    found: list[Op] = []
+    for node in graph.graph.nodes:
+        if node.op in ("placeholder", "output") or not _is_tensor(node):
+            continue
+        stack = tuple((key, path, cls) for key, (path, cls) in (node.meta.get("nn_module_stack") or {}).items())
+        if node.op == "call_module":
+            stack = stack[:-1]  # the leaf module itself
+            parent = stack[-1][1] if stack else ""
+            local = node.target[len(parent) + 1 :] if parent else node.target
+        else:
+            local = node.name
+        try:
+            if node.op == "call_module":
+                layer = _module_layer(modules[node.target])
+            elif node.op == "get_attr":
+                raise _Gap("a bare parameter or buffer read in forward")
+            else:
+                layer = _formed(_function_layer(node, "function" if node.op == "call_function" else "method"))
+            reason = ""
+        except _Gap as gap:
+            layer, reason = None, str(gap)
+        inputs = [
+            _INPUT if a.op == "placeholder" else ops[a]
+            for a in node.all_input_nodes
+            if a.op == "placeholder" or a in ops
+        ]
+        op = Op(node, layer, reason, inputs, stack, local, _described(node))
+        ops[node] = op
+        found.append(op)
+    outputs = [n for n in graph.graph.nodes if n.op == "output"]
+    returned = [a for a in outputs[0].all_input_nodes] if outputs else []
+    if len(returned) != 1 or returned[0] not in ops or found[-1] is not ops[returned[0]]:
+        raise ImportFailed("the model must return one tensor, made by its last op")
+    return found
+
+
+# The network's input, as an Op-like marker.
+_INPUT: Any = Op(None, {"type": "input"}, "", [], (), "input", "input")
+
+
+def scopes(ops: list[Op], root_cls: Any) -> Scope:
+    """The ops nested in the module scopes that called them: each call of a non-leaf module
+    is one Scope (a module called twice is two)."""
+    root = Scope("", "", root_cls)
+    chain: list[Scope] = [root]
+    for op in ops:
+        depth = 0
+        while depth < len(op.stack) and depth + 1 < len(chain) and chain[depth + 1].key == op.stack[depth][0]:
+            depth += 1
+        del chain[depth + 1 :]
+        for key, path, cls in op.stack[depth:]:
+            inner = Scope(key, path, cls)
+            chain[-1].items.append(inner)
+            chain.append(inner)
+        chain[-1].items.append(op)
+    return root
+
+
+# --- the spec: bodies, blocks and repeats ----------------------------------------------
+
+_STRUCTURE = ("type", "name", "from", "#")  # what a block's uses must share; other fields may differ
+
+
+@dataclass
+class Instance:
+    """One call of a module scope written as a block call; `block` and `args` are set when
+    the calls of one structure are grouped."""
+
+    scope: Scope
+    body: list[dict[str, Any]]
+    height: int
+    block: str = ""
+    args: dict[str, Any] = field(default_factory=dict)  # those that differ from the defaults
+    defaults: dict[str, Any] = field(default_factory=dict)  # the block's arguments
+
+
+def _numeric(name: str) -> bool:
+    return name[:1].isdigit()
+
+
+class _Graph:
+    """What every body needs to know about the whole graph: each op's readers."""
+
+    def __init__(self, ops: list[Op]) -> None:
+        self.readers: dict[int, list[Op]] = {}
+        for op in ops:
+            for source in op.inputs:
+                self.readers.setdefault(id(source), []).append(op)
+        self.last = ops[-1]
+
+    def ends(self, scope: Scope) -> tuple[Op | None, Op | None]:
+        """(its one input, its one output) when `scope` reads one tensor from outside and
+        only its last op is read outside; else (None, None)."""
+        inner = {id(op) for op in scope.ops()}
+        outside: list[Op] = []
+        for op in scope.ops():
+            outside += [s for s in op.inputs if id(s) not in inner and all(s is not o for o in outside)]
+        ops = list(scope.ops())
+        read_out = [
+            op for op in ops if op is self.last or any(id(r) not in inner for r in self.readers.get(id(op), []))
+        ]
+        if len(outside) != 1 or read_out != [ops[-1]]:
+            return None, None
+        return outside[0], ops[-1]
+
+
+class _Body:
+    """The layers of one block (or of the network), built from a scope's items."""
+
+    def __init__(self, graph: _Graph, path: str, source: Op, blockable: set[str] | None, partial: bool) -> None:
+        self.graph, self.path, self.blockable, self.partial = graph, path, blockable, partial
+        self.layers: list[dict[str, Any]] = []
+        self.refs: dict[int, str] = {id(source): "input"}
+        self.last = "input"
+        self.used: set[str] = {"input"}  # names taken
+        self.read: set[str] = set()  # names a `from:` reads
+        self.keep: set[str] = set()  # names worth showing though nothing reads them
+        self.instances: list[Instance] = []
+        self.gaps: list[str] = []
+
+    def local(self, path: str) -> str:
+        return path[len(self.path) + 1 :] if self.path else path
+
+    def unique(self, name: str) -> str:
+        name = name.replace(".", "_")
+        found, n = name, 2
+        while found in self.used:
+            found, n = f"{name}_{n}", n + 1
+        self.used.add(found)
+        return found
+
+    def sources(self, inputs: list[Op]) -> Any:
+        names = [self.refs[id(op)] for op in inputs]
+        if names == [self.last]:
+            return None
+        self.read.update(names)
+        return names[0] if len(names) == 1 else names
+
+    def add(self, layer: dict[str, Any], inputs: list[Op], name: str, informative: bool) -> str:
+        source = self.sources(inputs)
+        name = self.unique(name)
+        if informative:
+            self.keep.add(name)
+        self.layers.append({"name": name, **layer, **({"from": source} if source is not None else {})})
+        self.last = name
+        return name
+
+    def fill(self, scope: Scope) -> None:
+        for item in scope.items:
+            if isinstance(item, Op):
+                self.op(item)
+            else:
+                self.scope(item)
+
+    def op(self, op: Op) -> None:
+        where = op.node.target if op.node.op == "call_module" else (op.stack[-1][1] if op.stack else "")
+        if op.layer is None:
+            self.gaps.append(f"{where or '(top level)'}: {op.described} ({op.reason})")
+            if self.partial:
+                self.layers.append({"#": f"GAP {where or '(top level)'}: {op.described} ({op.reason})"})
+            # the gap reads as its input, so that what follows still builds
+            self.refs[id(op)] = self.refs[id(op.inputs[0])] if op.inputs else "input"
+            return
+        if op.node.op == "call_module":
+            local = self.local(op.node.target)
+            name, informative = (f"{op.layer['type']}{local}", False) if _numeric(local) else (local, True)
+        else:
+            name, informative = str(op.layer["type"]), False
+        self.refs[id(op)] = self.add(op.layer, op.inputs, name, informative)
+
+    def scope(self, scope: Scope) -> None:
+        source, result = self.graph.ends(scope)
+        if source is None or result is None or (self.blockable is not None and scope.path not in self.blockable):
+            self.fill(scope)  # its ops, inline
+            return
+        inner = _Body(self.graph, scope.path, source, self.blockable, self.partial)
+        inner.fill(scope)
+        inner.finish()
+        self.gaps += inner.gaps
+        height = 1 + max((i.height for i in inner.instances), default=0)
+        instance = Instance(scope, inner.layers, height)
+        self.instances += [*inner.instances, instance]
+        local = self.local(scope.path)
+        base = _block_base(scope)
+        name, informative = (f"{base}{local}", False) if _numeric(local) else (local, True)
+        self.refs[id(result)] = self.add({"type": instance, "repeat": 1}, [source], name, informative)
+
+    def finish(self) -> None:
+        """Names no `from:` reads and that say nothing are left out."""
+        for layer in self.layers:
+            name = layer.get("name")
+            if name is not None and name not in self.read and name not in self.keep:
+                del layer["name"]
+
+
+def _block_base(scope: Scope) -> str:
+    """A block's name from its module: the class in snake case, or for a container
+    (Sequential, ModuleList) its attribute without the index."""
+    cls_name = getattr(scope.cls, "__name__", "block")
+    if cls_name in ("Sequential", "ModuleList", "ModuleDict"):
+        last = [p for p in scope.path.split(".") if not _numeric(p)]
+        return re.sub(r"\d+$", "", last[-1]) if last else "stage"
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", cls_name.lstrip("_")).lower()
+
+
+def _fold_repeats(body: list[dict[str, Any]], read: set[str]) -> list[dict[str, Any]]:
+    """Consecutive identical block calls, each reading the one before, as one with `repeat:`."""
+    folded: list[dict[str, Any]] = []
+    for layer in body:
+        before = folded[-1] if folded else None
+        if (
+            before is not None
+            and isinstance(layer.get("type"), Instance)
+            and isinstance(before.get("type"), Instance)
+            and "from" not in layer
+            and before.get("name") not in read
+            and layer["type"].block == before["type"].block
+            and layer["type"].args == before["type"].args
+            and layer["repeat"] == 1
+        ):
+            before["repeat"] += 1
+            before.pop("name", None)  # a repeated call's name is its last copy's
+            if "name" in layer:
+                before["name"] = layer["name"]
+            continue
+        folded.append(dict(layer))
+    return folded
+
+
+def _fields(layer: dict[str, Any]) -> dict[str, Any]:
+    """A layer's values that may differ between the uses of a block: for a call, its
+    arguments (and its repeat count)."""
+    kind = layer.get("type")
+    if isinstance(kind, Instance):
+        return {**kind.defaults, **kind.args, "repeat": layer["repeat"]}
+    return {k: v for k, v in layer.items() if k not in _STRUCTURE}
+
+
+def _signature(body: list[dict[str, Any]]) -> Any:
+    return tuple(
+        (
+            layer["type"].block if isinstance(layer.get("type"), Instance) else layer.get("type"),
+            layer.get("name"),
+            repr(layer.get("from")),
+            layer.get("#"),
+            tuple(_fields(layer)),
+        )
+        for layer in body
+    )
+
+
+def _defaults(kind: Any) -> dict[str, Any]:
+    from cnncalc.layers import layer_class
+
+    if isinstance(kind, Instance):
+        return {**kind.defaults, "repeat": 1}
+    if kind is None:
+        return {}
+    cls = layer_class(str(kind))
+    if cls is None:
+        return {}
+    return {n: f.default for n, f in cls.model_fields.items() if not f.is_required()}
+
+
+def group(
+    instances: list[Instance], taken: set[str]
+) -> list[tuple[str, list[Instance], dict[str, Any], list[dict[str, Any]]]]:
+    """The calls grouped by structure, innermost first: (block name, its calls, its
+    arguments with their defaults, its layers with `$argument` where the calls differ)."""
+    blocks: list[tuple[str, list[Instance], dict[str, Any], list[dict[str, Any]]]] = []
+    for height in sorted({i.height for i in instances}):
+        level = [i for i in instances if i.height == height]
+        for instance in level:
+            read = {n for layer in instance.body for n in _names(layer.get("from"))}
+            instance.body = _fold_repeats(instance.body, read)
+        groups: dict[Any, list[Instance]] = {}
+        for instance in level:
+            groups.setdefault(_signature(instance.body), []).append(instance)
+        for members in groups.values():
+            name = _block_name(_block_base(members[0].scope), taken)
+            blocks.append((name, members, *_arguments(name, members)))
+    return blocks
+
+
+def _names(source: Any) -> list[str]:
+    return [] if source is None else [source] if isinstance(source, str) else list(source)
+
+
+def _block_name(base: str, taken: set[str]) -> str:
+    from cnncalc.layers import kinds
+
+    name = base if base not in kinds() else f"{base}_block"
+    found, n = name, 2
+    while found in taken:
+        found, n = f"{name}_{n}", n + 1
+    taken.add(found)
+    return found
+
+
+def _arguments(block: str, members: list[Instance]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A group's arguments (with the commonest value as the default) and its layers."""
+    first = members[0].body
+    args: dict[str, Any] = {}
+    by_values: dict[tuple[Any, ...], str] = {}
+    layers: list[dict[str, Any]] = []
+    for index, layer in enumerate(first):
+        written: dict[str, Any] = {k: v for k, v in layer.items() if k in _STRUCTURE}
+        if isinstance(layer.get("type"), Instance):
+            written["type"] = layer["type"].block
+        defaults = _defaults(layer.get("type"))
+        for key in _fields(layer):
+            values = tuple(_fields(m.body[index])[key] for m in members)
+            if len({repr(v) for v in values}) == 1:
+                if key not in defaults or repr(defaults[key]) != repr(values[0]):
+                    written[key] = values[0]
+                continue
+            if values not in by_values:
+                arg = "repeats" if key == "repeat" else key
+                if arg in args:
+                    arg = f"{layer.get('name') or layer.get('type')}_{arg}"
+                while arg in args:
+                    arg += "_"
+                by_values[values] = arg
+                args[arg] = max(values, key=lambda v: sum(repr(v) == repr(w) for w in values))
+            written[key] = f"${by_values[values]}"
+        layers.append(written)
+    for member in members:
+        member.block = block
+        member.defaults = args
+        member.args = {}
+        for values, arg in by_values.items():
+            value = values[members.index(member)]
+            if repr(value) != repr(args[arg]):
+                member.args[arg] = value
+    return args, layers
+
+
+# --- YAML ------------------------------------------------------------------------------
+
+_PLAIN = re.compile(r"^[A-Za-z_$][A-Za-z0-9_.$]*$")
+_YAML_WORDS = {"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"}
+
+
+def scalar(value: Any) -> str:
+    """A value as YAML 1.2 reads it back: ints, floats, booleans, plain or quoted text, lists."""
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        text = repr(value)
+        return text if any(c in text for c in ".en") else f"{text}.0"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(scalar(v) for v in value) + "]"
+    text = str(value)
+    if _PLAIN.match(text) and text.lower() not in _YAML_WORDS:
+        return text
+    return json.dumps(text)
+
+
+def flow(layer: dict[str, Any]) -> str:
+    """One layer on one line: name first, then type, its fields, and `from` last."""
+    if "#" in layer:
+        return f"# {layer['#']}"
+    fields = {"name": layer["name"]} if "name" in layer else {}
+    fields["type"] = layer["type"]
+    fields.update({k: v for k, v in layer.items() if k not in ("name", "type", "from")})
+    if "from" in layer:
+        fields["from"] = layer["from"]
+    return "{" + ", ".join(f"{k}: {scalar(v)}" for k, v in fields.items()) + "}"
+
+
+def _root_layers(layers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The network's own layers as written: calls by their block's name with the arguments
+    that differ from its defaults, other fields where they differ from the kind's."""
+    written = []
+    for layer in layers:
+        kind = layer.get("type")
+        defaults = _defaults(kind)
+        fields = _fields(layer) if "#" not in layer else {}
+        out = {k: v for k, v in layer.items() if k in _STRUCTURE}
+        if isinstance(kind, Instance):
+            out["type"] = kind.block
+        out.update({k: v for k, v in fields.items() if k not in defaults or repr(defaults[k]) != repr(v)})
+        written.append(out)
+    return written
+
+
+# --- the whole import -------------------------------------------------------------------
+
+
+@dataclass
+class Imported:
+    """What `import_source` read: the spec's text, the gaps, PyTorch's own totals."""
+
+    text: str
+    gaps: list[str]
+    measured: dict[str, Any]
+
+
+def _build(root: Scope, graph: _Graph, blockable: set[str] | None, partial: bool) -> tuple[_Body, list[Any]]:
+    body = _Body(graph, "", _INPUT, blockable, partial)
+    body.fill(root)
+    body.finish()
+    blocks = group(body.instances, {"input"})
+    read = {n for layer in body.layers for n in _names(layer.get("from"))}
+    body.layers = _fold_repeats(body.layers, read)
+    return body, blocks
+
+
+def _model(source: str, args: dict[str, Any]) -> Any:
+    from cnncalc.verify import FactoryError, import_torch, load_factory
+
+    torch = import_torch()
+    try:
+        factory = load_factory(source, args, what="import")
+        model = factory()
+    except FactoryError as exc:
+        raise ImportFailed(str(exc)) from None
+    except Exception as exc:
+        raise ImportFailed(f"{source}: calling it failed: {type(exc).__name__}: {exc}") from None
+    if not isinstance(model, torch.nn.Module):
+        raise ImportFailed(f"{source}: it returned a {type(model).__name__}, not a torch.nn.Module")
+    return model.eval()
+
+
+def measure(model: Any, example: Any) -> dict[str, Any]:
+    """PyTorch's own totals: parameters and buffer elements, FlopCounterMode / 2 per sample."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from cnncalc.verify import _counts, _per_sample, counting
+
+    counter = FlopCounterMode(display=False)
+    with counting(torch), counter:
+        model(example)
+    trainable, frozen, buffers = _counts(model)
+    return {"params": trainable + frozen, "buffers": buffers, "macs": _per_sample(counter.get_total_flops(), 2)}
+
+
+def _spec_name(source: str) -> str:
+    attr = source.rpartition(":")[2].split("(")[0].rsplit(".", 1)[-1]
+    return re.sub(r"\W", "_", attr) or "model"
+
+
+def render(
+    source: str,
+    command: str,
+    input_: dict[str, int],
+    body: _Body,
+    blocks: list[Any],
+    measured: dict[str, Any] | None,
+) -> str:
+    """The spec's YAML text."""
+    lines = [
+        f"# Written by `{command}` from the model's PyTorch code (torch.fx).",
+        f"name: {scalar(_spec_name(source))}",
+        f"description: {scalar(f'imported from {source}')}",
+        "input: {" + ", ".join(f"{k}: {v}" for k, v in input_.items()) + "}",
+    ]
+    if blocks:
+        lines.append("blocks:")
+    for name, members, args, layers in blocks:
+        cls = members[0].scope.cls
+        lines.append(f"  {name}:  # {cls.__module__}.{cls.__qualname__}, {len(members)} use(s)")
+        if args:
+            lines.append("    args: {" + ", ".join(f"{k}: {scalar(v)}" for k, v in args.items()) + "}")
+        lines.append("    layers:")
+        lines += [f"      - {flow(layer)}" if "#" not in layer else f"      {flow(layer)}" for layer in layers]
+    lines.append("layers:")
+    lines += [f"  - {flow(layer)}" if "#" not in layer else f"  {flow(layer)}" for layer in _root_layers(body.layers)]
+    if measured is not None:
+        lines += [
+            "expect:",
+            "  # PyTorch's own: sum(p.numel()), buffer elements, FlopCounterMode total / 2 per sample",
+            "  total: {" + ", ".join(f"{k}: {v}" for k, v in measured.items()) + "}",
+        ]
+    else:
+        lines.append("# no expect: the spec has gaps (see the GAP comments), so its totals are not PyTorch's")
+    return "\n".join(lines) + "\n"
+
+
+def import_model(
+    source: str,
+    shape: tuple[int, ...] | None = None,
+    tokens: int | None = None,
+    args: dict[str, Any] | None = None,
+    partial: bool = False,
+    command: str = "",
+) -> Imported:
+    """Build the model `source` names, capture it, and write its spec. ImportGaps when an op
+    has no kind (unless `partial`), ImportFailed when the model cannot be read exactly."""
+    import torch
+
+    model = _model(source, args or {})
+    if tokens is not None:
+        example = torch.zeros(2, tokens, dtype=torch.long)
+    else:
+        example = torch.randn(2, *(shape or (3, 224, 224)))
+    ops = capture(model, example)
+    graph = _Graph(ops)
+    root = scopes(ops, type(model))
+    _, first = _build(root, graph, None, partial)  # every scope as a block: which structures recur
+    blockable = {m.scope.path for _, members, _, _ in first if len(members) > 1 for m in members}
+    body, blocks = _build(root, graph, blockable, partial)
+    if body.gaps and not partial:
+        raise ImportGaps(body.gaps)
+    measured = measure(model, example)
+    input_ = input_mapping(shape or (3, 224, 224), tokens)
+    text = render(
+        source, command or _command(source, shape, tokens, args), input_, body, blocks, None if body.gaps else measured
+    )
+    if not body.gaps:
+        _check(text, measured)
+    return Imported(text, body.gaps, measured)
+
+
+def _command(source: str, shape: tuple[int, ...] | None, tokens: int | None, args: dict[str, Any] | None) -> str:
+    words = ["cnncalc import", source]
+    words.append(
+        f"--tokens {tokens}" if tokens is not None else "--shape " + "x".join(map(str, shape or (3, 224, 224)))
+    )
+    words += [f"--arg {k}={v!r}" for k, v in (args or {}).items()]
+    return " ".join(words)
+
+
+def _check(text: str, measured: dict[str, Any]) -> None:
+    """The spec must load, and give PyTorch's totals: an importer that cannot say it
+    exactly says so (exit 2) instead of writing a wrong spec."""
+    from cnncalc.engine import propagate
+    from cnncalc.figures import totals
+    from cnncalc.spec import loads_spec
+
+    try:
+        figures = totals(propagate(loads_spec(text, "<import>"), "<import>"))
+    except SpecError as error:
+        details = "; ".join(str(d) for d in error.diagnostics)
+        raise ImportFailed(f"the spec written from the model does not load: {details}") from None
+    ours = {"params": figures.params.total, "buffers": figures.params.buffers, "macs": figures.macs}
+    wrong = [f"{k} {ours[k]:,} where PyTorch counts {measured[k]:,}" for k in measured if ours[k] != measured[k]]
+    if wrong:
+        raise ImportFailed("the spec written from the model is not exact: " + "; ".join(wrong))
+
+
+def import_source(
+    source: str,
+    shape: tuple[int, ...] | None = None,
+    tokens: int | None = None,
+    args: dict[str, Any] | None = None,
+) -> str:
+    """The spec (YAML text) of the model `source` names (`package.module:callable` or
+    `path/to/file.py:callable`), called with `args`, for one sample of `shape` (PyTorch's
+    order) or `tokens` token ids. ImportGaps or ImportFailed when it cannot be written
+    exactly. For the drift check: the same text as `cnncalc import` writes."""
+    return import_model(source, shape, tokens, args).text
