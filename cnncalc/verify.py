@@ -417,7 +417,7 @@ class FactoryCall:
 
 
 _FORM = (
-    "package.module:factory or package.module:factory(arguments), "
+    "package.module:factory, path/to/file.py:factory or package.module:factory(arguments), "
     "for example torchvision.models:inception_v3(aux_logits=False)"
 )
 _LITERALS = "numbers, strings, True, False, None, and lists, tuples, sets and dicts of them"
@@ -620,10 +620,13 @@ def _run_recording(
     return in_graph_order(leaves), int(counter.get_total_flops()), _shape_of(out, batch)
 
 
-def compare_with_model(trace: Trace, factory_text: str, device: str = "auto") -> Comparison:
-    """Compare `trace` with the model `factory_text` builds: counts, MACs, leaf shapes."""
+def compare_with_model(
+    trace: Trace, factory_text: str, device: str = "auto", arguments: dict[str, Any] | None = None
+) -> Comparison:
+    """Compare `trace` with the model `factory_text` builds (called with `arguments` too):
+    counts, MACs, leaf shapes."""
     torch = import_torch()
-    factory = load_factory(factory_text)
+    factory = load_factory(factory_text, arguments)
     device = resolve_device(device)
     batch = max(trace.batch, MIN_BATCH)
     try:

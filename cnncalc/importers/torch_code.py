@@ -332,7 +332,7 @@ def _function_layer(node: Any, form: str) -> dict[str, Any]:
             layer["inplace"] = inplace
         return layer
     if name == "flatten" and out_shape == (*in_shape[:1], prod(in_shape[1:])):
-        start = _argument(node, 1 if form == "function" else 0, "start_dim", 0)
+        start = _argument(node, 1, "start_dim", 0)  # a method's args start with the tensor too
         if start != 1:
             raise _Gap(f"flatten from dim {start}: the flatten kind keeps the batch (start_dim 1)")
         return {"type": "flatten", "form": form}
@@ -340,6 +340,8 @@ def _function_layer(node: Any, form: str) -> dict[str, Any]:
         return {"type": "flatten", "form": form}
     if name == "mean" and len(out_shape) == 2 and len(in_shape) == 4 and out_shape == in_shape[:2]:
         return {"type": "global_avgpool", "form": "method"}
+    if name == "mean" and len(in_shape) == 3 and out_shape == (in_shape[0], in_shape[2]):
+        return {"type": "token_mean"}  # (N, L, D) -> (N, D)
     if name in ("adaptive_avg_pool2d", "adaptive_max_pool2d"):
         size = _argument(node, 1, "output_size", None)
         kind = "adaptive_avgpool" if "avg" in name else "adaptive_maxpool"
@@ -354,6 +356,12 @@ def _function_layer(node: Any, form: str) -> dict[str, Any]:
         return {"type": kind, "kernel": _pair(kernel), "stride": _pair(stride), "padding": _pair(padding), "form": form}
     if name == "getitem":
         return _channel_slice(node.args[1], out_shape[1] if len(out_shape) > 1 else 0)
+    if name == "stochastic_depth":  # torchvision.ops: the identity at inference
+        return {
+            "type": "stochastic_depth",
+            "rate": _argument(node, 1, "p", 0.0),
+            "mode": _argument(node, 2, "mode", "row"),
+        }
     if name == "dropout":
         return {"type": "dropout", "rate": _argument(node, 1, "p", 0.5)}
     raise _Gap(f"no layer kind for the {'function' if form == 'function' else 'tensor method'} {name}")
@@ -595,7 +603,7 @@ class _Body:
             return
         if op.node.op == "call_module":
             local = self.local(op.node.target)
-            name, informative = (f"{op.layer['type']}{local}", False) if _numeric(local) else (local, True)
+            name, informative = (f"{op.layer['type']}{local}", False) if _numeric(local) else (local, "." not in local)
         else:
             name, informative = str(op.layer["type"]), False
         self.refs[id(op)] = self.add(op.layer, op.inputs, name, informative)
@@ -614,7 +622,7 @@ class _Body:
         self.instances += [*inner.instances, instance]
         local = self.local(scope.path)
         base = _block_base(scope)
-        name, informative = (f"{base}{local}", False) if _numeric(local) else (local, True)
+        name, informative = (f"{base}{local}", False) if _numeric(local) else (local, "." not in local)
         self.refs[id(result)] = self.add({"type": instance, "repeat": 1}, [source], name, informative)
 
     def finish(self) -> None:
@@ -733,7 +741,8 @@ def _arguments(block: str, members: list[Instance]) -> tuple[dict[str, Any], lis
     """A group's arguments (with the commonest value as the default) and its layers."""
     first = members[0].body
     args: dict[str, Any] = {}
-    by_values: dict[tuple[Any, ...], str] = {}
+    by_values: dict[tuple[str, ...], str] = {}
+    all_values: dict[str, tuple[Any, ...]] = {}
     layers: list[dict[str, Any]] = []
     for index, layer in enumerate(first):
         written: dict[str, Any] = {k: v for k, v in layer.items() if k in _STRUCTURE}
@@ -742,25 +751,28 @@ def _arguments(block: str, members: list[Instance]) -> tuple[dict[str, Any], lis
         defaults = _defaults(layer.get("type"))
         for key in _fields(layer):
             values = tuple(_fields(m.body[index])[key] for m in members)
-            if len({repr(v) for v in values}) == 1:
+            seen = tuple(repr(v) for v in values)  # lists are not hashable
+            if len(set(seen)) == 1:
                 if key not in defaults or repr(defaults[key]) != repr(values[0]):
                     written[key] = values[0]
                 continue
-            if values not in by_values:
+            if seen not in by_values:
                 arg = "repeats" if key == "repeat" else key
                 if arg in args:
-                    arg = f"{layer.get('name') or layer.get('type')}_{arg}"
+                    kind = layer.get("type")
+                    arg = f"{layer.get('name') or (kind.block if isinstance(kind, Instance) else kind)}_{arg}"
                 while arg in args:
                     arg += "_"
-                by_values[values] = arg
-                args[arg] = max(values, key=lambda v: sum(repr(v) == repr(w) for w in values))
-            written[key] = f"${by_values[values]}"
+                by_values[seen] = arg
+                all_values[arg] = values
+                args[arg] = max(values, key=lambda v: seen.count(repr(v)))  # the commonest, as the default
+            written[key] = f"${by_values[seen]}"
         layers.append(written)
     for member in members:
         member.block = block
         member.defaults = args
         member.args = {}
-        for values, arg in by_values.items():
+        for arg, values in all_values.items():
             value = values[members.index(member)]
             if repr(value) != repr(args[arg]):
                 member.args[arg] = value
