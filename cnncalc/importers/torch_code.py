@@ -413,29 +413,30 @@ def _described(node: Any) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-def capture(model: Any, example: Any) -> list[Op]:
-    """The model's tensor ops in graph order, each a layer or a gap."""
+def capture(model: Any, example: Any) -> tuple[list[Op], int]:
+    """The model's tensor ops in graph order, each a layer or a gap, and the FLOPs that
+    FlopCounterMode counts while the captured graph runs `example` (the model's own ops)."""
     import torch
     import torch.fx as fx
     from torch.fx.passes.shape_prop import ShapeProp
+    from torch.utils.flop_counter import FlopCounterMode
 
-    try:
-        with torch.no_grad():
-            model(example)  # its own error first, before torch.fx's longer one
-    except Exception as exc:
-        raise ImportFailed(
-            f"the model cannot take the input {tuple(example.shape)}: {type(exc).__name__}: {exc}"
-        ) from None
+    from cnncalc.verify import counting
+
     try:
         graph = fx.symbolic_trace(model)
     except Exception as exc:
         raise ImportFailed(f"torch.fx cannot capture the model: {type(exc).__name__}: {exc}") from None
+    counter = FlopCounterMode(display=False)
     try:
-        with torch.no_grad(), contextlib.redirect_stderr(io.StringIO()):  # ShapeProp prints a traceback
+        # ShapeProp prints a traceback of its own on failure; the cause says it in one line.
+        with counting(torch), counter, contextlib.redirect_stderr(io.StringIO()):
             ShapeProp(graph).propagate(example)
     except Exception as exc:
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        raise ImportFailed(f"torch.fx's capture does not run: {type(exc).__name__}: {first}") from None
+        cause = exc.__cause__ or exc
+        raise ImportFailed(
+            f"the model cannot take the input {tuple(example.shape)}: {type(cause).__name__}: {cause}"
+        ) from None
     modules = dict(graph.named_modules())
     ops: dict[Any, Op] = {}
     found: list[Op] = []
@@ -471,7 +472,7 @@ def capture(model: Any, example: Any) -> list[Op]:
     returned = [a for a in outputs[0].all_input_nodes] if outputs else []
     if len(returned) != 1 or returned[0] not in ops or found[-1] is not ops[returned[0]]:
         raise ImportFailed("the model must return one tensor, made by its last op")
-    return found
+    return found, int(counter.get_total_flops())
 
 
 # The network's input, as an Op-like marker.
@@ -856,34 +857,47 @@ def _build(root: Scope, graph: _Graph, blockable: set[str] | None, partial: bool
     return body, blocks
 
 
-def _model(source: str, args: dict[str, Any]) -> Any:
+def _model(source: str, args: dict[str, Any], device: str) -> Any:
     from cnncalc.verify import FactoryError, import_torch, load_factory
 
     torch = import_torch()
     try:
         factory = load_factory(source, args, what="import")
-        model = factory()
+        with torch.device(device):
+            model = factory()
     except FactoryError as exc:
         raise ImportFailed(str(exc)) from None
     except Exception as exc:
         raise ImportFailed(f"{source}: calling it failed: {type(exc).__name__}: {exc}") from None
     if not isinstance(model, torch.nn.Module):
         raise ImportFailed(f"{source}: it returned a {type(model).__name__}, not a torch.nn.Module")
-    return model.eval()
+    return model.to(device).eval()
 
 
-def measure(model: Any, example: Any) -> dict[str, Any]:
-    """PyTorch's own totals: parameters and buffer elements, FlopCounterMode / 2 per sample."""
+def captured(
+    source: str, args: dict[str, Any], shape: tuple[int, ...] | None, tokens: int | None
+) -> tuple[Any, list[Op], dict[str, Any]]:
+    """(the model, its ops, PyTorch's totals: parameters and buffer elements,
+    FlopCounterMode / 2 per sample). On the meta device, where shapes and counts need no
+    arithmetic; on the CPU where the model's code needs real values."""
     import torch
-    from torch.utils.flop_counter import FlopCounterMode
 
-    from cnncalc.verify import _counts, _per_sample, counting
+    from cnncalc.verify import _counts, _per_sample
 
-    counter = FlopCounterMode(display=False)
-    with counting(torch), counter:
-        model(example)
+    for device in ("meta", "cpu"):
+        try:
+            model = _model(source, args, device)
+            if tokens is not None:
+                example = torch.zeros(2, tokens, dtype=torch.long, device=device)
+            else:
+                example = torch.randn(2, *(shape or (3, 224, 224)), device=device)
+            ops, flops = capture(model, example)
+            break
+        except ImportFailed:
+            if device == "cpu":
+                raise
     trainable, frozen, buffers = _counts(model)
-    return {"params": trainable + frozen, "buffers": buffers, "macs": _per_sample(counter.get_total_flops(), 2)}
+    return model, ops, {"params": trainable + frozen, "buffers": buffers, "macs": _per_sample(flops, 2)}
 
 
 def _spec_name(source: str) -> str:
@@ -938,14 +952,7 @@ def import_model(
 ) -> Imported:
     """Build the model `source` names, capture it, and write its spec. ImportGaps when an op
     has no kind (unless `partial`), ImportFailed when the model cannot be read exactly."""
-    import torch
-
-    model = _model(source, args or {})
-    if tokens is not None:
-        example = torch.zeros(2, tokens, dtype=torch.long)
-    else:
-        example = torch.randn(2, *(shape or (3, 224, 224)))
-    ops = capture(model, example)
+    model, ops, measured = captured(source, args or {}, shape, tokens)
     graph = _Graph(ops)
     root = scopes(ops, type(model))
     _, first = _build(root, graph, None, partial)  # every scope as a block: which structures recur
@@ -953,7 +960,6 @@ def import_model(
     body, blocks = _build(root, graph, blockable, partial)
     if body.gaps and not partial:
         raise ImportGaps(body.gaps)
-    measured = measure(model, example)
     input_ = input_mapping(shape or (3, 224, 224), tokens)
     text = render(
         source, command or _command(source, shape, tokens, args), input_, body, blocks, None if body.gaps else measured

@@ -1,0 +1,172 @@
+"""`cnncalc import SOURCE` from PyTorch code, captured with torch.fx, and `verify --against SOURCE`.
+
+The references are PyTorch's own counts of the model the code builds (sum of `numel()` over
+parameters and buffers, FlopCounterMode's total / 2 per sample, each weighted leaf's output
+shape: `cnncalc.verify.compare_with_model`, which runs the model and never reads the spec's
+expect:), hand arithmetic for the small models of tests/data/torch_code/nets.py, and the
+figures of torchvision 0.29's ResNet-50 copied from the reference file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from needs import needs_module
+from torchvision_models import needs_torchvision
+from typer.testing import CliRunner
+
+from cnncalc.cli import app
+from cnncalc.engine import propagate
+from cnncalc.figures import check_claims, totals
+from cnncalc.spec import loads_spec
+
+NETS = Path(__file__).parent / "data" / "torch_code" / "nets.py"
+runner = CliRunner()
+
+# torchvision classification models, as the zoo builds them (GoogLeNet and Inception v3
+# without their auxiliary heads, init_weights=False for speed: counts do not depend on values).
+NO_AUX = {"aux_logits": False, "init_weights": False}
+ROUND_TRIP: list[tuple[str, tuple[int, ...], dict[str, Any]]] = [
+    ("resnet18", (3, 224, 224), {}),
+    ("resnet50", (3, 224, 224), {}),
+    ("vgg11", (3, 224, 224), {}),
+    ("mobilenet_v2", (3, 224, 224), {}),
+    ("densenet121", (3, 224, 224), {}),
+    ("alexnet", (3, 224, 224), {}),
+    ("squeezenet1_1", (3, 224, 224), {}),
+    ("mobilenet_v3_small", (3, 224, 224), {}),
+    ("googlenet", (3, 224, 224), NO_AUX),
+    ("inception_v3", (3, 299, 299), NO_AUX),
+    ("mnasnet1_0", (3, 224, 224), {}),
+    ("efficientnet_b0", (3, 224, 224), {}),
+    ("resnext50_32x4d", (3, 224, 224), {}),
+]
+
+
+def imported(source: str, shape: tuple[int, ...] | None, args: dict[str, Any], tokens: int | None = None) -> Any:
+    from cnncalc.importers.torch_code import import_source
+
+    text = import_source(source, shape, tokens, args)
+    return text, propagate(loads_spec(text, "imported.yaml"), "imported.yaml")
+
+
+@pytest.mark.parametrize(("name", "shape", "args"), ROUND_TRIP, ids=[r[0] for r in ROUND_TRIP])
+def test_a_torchvision_model_round_trips(name: str, shape: tuple[int, ...], args: dict[str, Any]) -> None:
+    """import -> the spec's params, buffers, MACs and every weighted leaf's shape are
+    PyTorch's (verify --against on the meta device: shapes and counts without arithmetic)."""
+    needs_torchvision()
+    from cnncalc.verify import compare_with_model
+
+    text, trace = imported(f"torchvision.models:{name}", shape, args)
+    assert "# GAP" not in text
+    comparison = compare_with_model(trace, f"torchvision.models:{name}", "meta", args)
+    assert not comparison.error
+    assert [c for c in comparison.checks if not c.agrees] == []
+    assert comparison.first_leaf_mismatch is None
+    assert len(comparison.spec_leaves) == len(comparison.model_leaves) > 0
+    claims, _ = check_claims(trace)
+    assert claims and all(c.confirmed for c in claims)  # the expect: totals hold
+
+
+def test_the_imported_resnet50_is_short_with_blocks_and_repeats() -> None:
+    needs_torchvision()
+    text, trace = imported("torchvision.models:resnet50", (3, 224, 224), {})
+    assert len(text.splitlines()) < 80
+    assert "blocks:\n" in text and "repeat: $" in text and "type: bottleneck" in text
+    # torchvision 0.29's ResNet-50 (weights=None), from the reference file: sum(p.numel()),
+    # buffer elements (53 batch norms: 2 * 26,560 running stats + 53 counters), FlopCounterMode / 2
+    figures = totals(trace)
+    assert (figures.params.total, figures.params.buffers, figures.macs) == (25_557_032, 53_173, 4_089_184_256)
+    assert "{name: layer3, type: layer, filters: 256, conv3_filters: 1024, repeats: 5}" in text  # 1 + 5 bottlenecks
+
+
+def test_functional_calls_and_in_place_ops(tmp_path: Path) -> None:
+    """Checked by hand: conv1 3*9*16 + 16 = 448, bn1 2*16 = 32 (buffers 16 + 16 + 1 = 33),
+    conv2 and conv3 16*9*16 = 2,304 each, fc 8*5 + 5 = 45: 5,133 params. MACs: conv1
+    32*32*16*27 = 442,368, conv2 and conv3 on 16x16 after the pool 16*16*16*144 = 589,824
+    each, fc 8*5 = 40: 1,622,056."""
+    needs_module("torch")
+    spec = tmp_path / "functional.yaml"
+    result = runner.invoke(
+        app, ["import", f"{NETS}:Functional", "--shape", "3x32x32", "--arg", "classes=5", "-o", str(spec)]
+    )
+    assert result.exit_code == 0, result.stderr
+    text = spec.read_text()
+    assert "total: {params: 5133, buffers: 33, macs: 1622056}" in text
+    assert "{type: relu, form: function, inplace: true}" in text  # F.relu(..., inplace=True)
+    assert "{type: relu, inplace: true}" in text  # .relu_()
+    assert "{name: maxpool, type: maxpool, kernel: 2, stride: 2, form: function}" in text
+    assert "{type: concat, from: [maxpool, multiply]}" in text
+    assert "{type: slice, start: 0, end: 8}" in text
+    trace = propagate(loads_spec(text, str(spec)), str(spec))
+    figures = totals(trace)
+    assert (figures.params.total, figures.params.buffers, figures.macs) == (5133, 33, 1_622_056)
+    checked = runner.invoke(app, ["verify", str(spec), "--against", f"{NETS}:Functional", "--arg", "classes=5"])
+    assert checked.exit_code == 0, checked.stdout + checked.stderr
+    assert "agrees" in checked.stdout
+    # The factory is called with the --arg: without it the model has 10 classes, and verify says so.
+    differs = runner.invoke(app, ["verify", str(spec), "--against", f"{NETS}:make_functional"])
+    assert differs.exit_code == 1
+    assert "✗ output shape          spec (5,), model (10,)" in differs.stdout
+
+
+def test_token_ids() -> None:
+    """embedding 100*12 = 1,200, dense 12*3 + 3 = 39: 1,239 params; MACs 12*3 = 36."""
+    needs_module("torch")
+    text, trace = imported(f"{NETS}:TokenBag", None, {}, tokens=7)
+    assert "input: {l: 7}" in text and "{type: token_mean}" in text
+    figures = totals(trace)
+    assert (figures.params.total, figures.macs) == (1239, 36)
+
+
+def test_an_op_with_no_kind_is_listed_and_nothing_is_written(tmp_path: Path) -> None:
+    needs_module("torch")
+    spec = tmp_path / "out.yaml"
+    result = runner.invoke(app, ["import", f"{NETS}:Unsupported", "--shape", "3x10x10", "-o", str(spec)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[1:] == ["  block: torch.roll (no layer kind for the function roll)"]
+    assert "1 op(s) have no layer kind" in result.stderr
+    assert not spec.exists()
+
+
+def test_partial_writes_the_rest_and_marks_the_gap(tmp_path: Path) -> None:
+    needs_module("torch")
+    spec = tmp_path / "out.yaml"
+    args = ["import", f"{NETS}:Unsupported", "--shape", "3x10x10", "--partial", "-o", str(spec)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    text = spec.read_text()
+    assert "  # GAP block: torch.roll (no layer kind for the function roll)\n" in text
+    assert "\nexpect:" not in text
+    assert "{type: global_avgpool, form: method}" in text  # x.mean((2, 3))
+    trace = propagate(loads_spec(text, str(spec)), str(spec))
+    # conv 3*9*8 + 8 = 224, block.conv 8*9*8 + 8 = 584, head 8*4 + 4 = 36; the roll has none
+    assert totals(trace).params.total == 224 + 584 + 36
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--arg", "classes=int(3)"], "'int(3)' is not a literal"),
+        (["--arg", "classes"], "--arg 'classes': write name=value"),
+        ([], "PyTorch code needs the input: --shape CxHxW"),
+        (["--shape", "3x0x32"], "--shape '3x0x32': write one sample's sizes"),
+    ],
+)
+def test_bad_arguments_exit_2(args: list[str], message: str) -> None:
+    needs_module("torch")
+    shape = [] if "--shape" in args or not args else ["--shape", "3x32x32"]
+    result = runner.invoke(app, ["import", f"{NETS}:make_functional", *shape, *args])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_callable_or_file_exits_2() -> None:
+    needs_module("torch")
+    missing = runner.invoke(app, ["import", f"{NETS}:nothing", "--shape", "3x32x32"])
+    assert missing.exit_code == 2 and "has no attribute 'nothing'" in missing.stderr
+    nofile = runner.invoke(app, ["import", "no/such/file.py:Net", "--shape", "3x32x32"])
+    assert nofile.exit_code == 2 and "no such file: no/such/file.py" in nofile.stderr
