@@ -170,3 +170,25 @@ def test_a_missing_callable_or_file_exits_2() -> None:
     assert missing.exit_code == 2 and "has no attribute 'nothing'" in missing.stderr
     nofile = runner.invoke(app, ["import", "no/such/file.py:Net", "--shape", "3x32x32"])
     assert nofile.exit_code == 2 and "no such file: no/such/file.py" in nofile.stderr
+
+
+def test_the_readme_example_prints_what_it_shows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's net.py, imported as it shows, prints what it shows; its totals by hand:
+    params stem 3*9*32 + 32 = 896, three blocks 3 * (32*9*32 + 2*32) = 27,840, head 32*100
+    + 100 = 3,300: 32,036; buffers 3 * (32 + 32 + 1) = 195; MACs stem 32*32*32*27 = 884,736,
+    blocks 3 * 32*32*32*288 = 28,311,552, head 3,200: 29,199,488."""
+    needs_module("torch")
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Import from PyTorch code\n", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n# net.py\n", 1)[1].split("```", 1)[0]
+    command = "$ cnncalc import net.py:Net --shape 3x32x32 --arg classes=100\n"
+    shown = section.split("```\n" + command, 1)[1].split("```", 1)[0]
+    (tmp_path / "net.py").write_text(code)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, command.split()[2:])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == shown
+    assert "  total: {params: 32036, buffers: 195, macs: 29199488}\n" in shown
+    (tmp_path / "net.yaml").write_text(result.stdout)
+    checked = runner.invoke(app, ["verify", "net.yaml", "--against", "net.py:Net", "--arg", "classes=100"])
+    assert checked.exit_code == 0, checked.stdout + checked.stderr

@@ -27,6 +27,7 @@ from typing import Any
 
 from cnncalc.errors import SpecError
 
+SOURCE_MODULE = "_cnncalc_source_"  # the module name a model's file is loaded under (cnncalc.verify)
 ARGUMENT_FORM = "name=value with a Python literal value (10, 0.5, True, None, 'text', (1, 2))"
 
 
@@ -510,6 +511,7 @@ class Instance:
     scope: Scope
     body: list[dict[str, Any]]
     height: int
+    spans: dict[int, tuple[int, str]]
     block: str = ""
     args: dict[str, Any] = field(default_factory=dict)  # those that differ from the defaults
     defaults: dict[str, Any] = field(default_factory=dict)  # the block's arguments
@@ -558,6 +560,9 @@ class _Body:
         self.keep: set[str] = set()  # names worth showing though nothing reads them
         self.instances: list[Instance] = []
         self.gaps: list[str] = []
+        # A module inlined here: its first layer's index -> (its last's, its name), so that
+        # a run of identical calls it wholly holds (an nn.Sequential of them) keeps its name.
+        self.spans: dict[int, tuple[int, str]] = {}
 
     def local(self, path: str) -> str:
         return path[len(self.path) + 1 :] if self.path else path
@@ -612,14 +617,17 @@ class _Body:
     def scope(self, scope: Scope) -> None:
         source, result = self.graph.ends(scope)
         if source is None or result is None or (self.blockable is not None and scope.path not in self.blockable):
+            start, local = len(self.layers), self.local(scope.path)
             self.fill(scope)  # its ops, inline
+            if len(self.layers) > start + 1 and not _numeric(local) and "." not in local and local not in self.used:
+                self.spans[start] = (len(self.layers) - 1, self.unique(local))
             return
         inner = _Body(self.graph, scope.path, source, self.blockable, self.partial)
         inner.fill(scope)
         inner.finish()
         self.gaps += inner.gaps
         height = 1 + max((i.height for i in inner.instances), default=0)
-        instance = Instance(scope, inner.layers, height)
+        instance = Instance(scope, inner.layers, height, inner.spans)
         self.instances += [*inner.instances, instance]
         local = self.local(scope.path)
         base = _block_base(scope)
@@ -644,10 +652,14 @@ def _block_base(scope: Scope) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", cls_name.lstrip("_")).lower()
 
 
-def _fold_repeats(body: list[dict[str, Any]], read: set[str]) -> list[dict[str, Any]]:
-    """Consecutive identical block calls, each reading the one before, as one with `repeat:`."""
+def _fold_repeats(
+    body: list[dict[str, Any]], read: set[str], spans: dict[int, tuple[int, str]]
+) -> list[dict[str, Any]]:
+    """Consecutive identical block calls, each reading the one before, as one with `repeat:`;
+    named after the module that holds exactly them (`spans`), if any."""
     folded: list[dict[str, Any]] = []
-    for layer in body:
+    ends: list[tuple[int, int]] = []  # each folded layer's first and last index in `body`
+    for index, layer in enumerate(body):
         before = folded[-1] if folded else None
         if (
             before is not None
@@ -663,8 +675,14 @@ def _fold_repeats(body: list[dict[str, Any]], read: set[str]) -> list[dict[str, 
             before.pop("name", None)  # a repeated call's name is its last copy's
             if "name" in layer:
                 before["name"] = layer["name"]
+            ends[-1] = (ends[-1][0], index)
             continue
         folded.append(dict(layer))
+        ends.append((index, index))
+    for layer, (first, last) in zip(folded, ends, strict=True):
+        span = spans.get(first)
+        if span is not None and span[0] == last and layer.get("repeat", 1) > 1 and "name" not in layer:
+            layer["name"] = span[1]
     return folded
 
 
@@ -713,7 +731,7 @@ def group(
         level = [i for i in instances if i.height == height]
         for instance in level:
             read = {n for layer in instance.body for n in _names(layer.get("from"))}
-            instance.body = _fold_repeats(instance.body, read)
+            instance.body = _fold_repeats(instance.body, read, instance.spans)
         groups: dict[Any, list[Instance]] = {}
         for instance in level:
             groups.setdefault(_signature(instance.body), []).append(instance)
@@ -853,7 +871,7 @@ def _build(root: Scope, graph: _Graph, blockable: set[str] | None, partial: bool
     body.finish()
     blocks = group(body.instances, {"input"})
     read = {n for layer in body.layers for n in _names(layer.get("from"))}
-    body.layers = _fold_repeats(body.layers, read)
+    body.layers = _fold_repeats(body.layers, read, body.spans)
     return body, blocks
 
 
@@ -924,7 +942,8 @@ def render(
         lines.append("blocks:")
     for name, members, args, layers in blocks:
         cls = members[0].scope.cls
-        lines.append(f"  {name}:  # {cls.__module__}.{cls.__qualname__}, {len(members)} use(s)")
+        where = "" if cls.__module__.startswith(SOURCE_MODULE) else f"{cls.__module__}."
+        lines.append(f"  {name}:  # {where}{cls.__qualname__}, {len(members)} use(s)")
         if args:
             lines.append("    args: {" + ", ".join(f"{k}: {scalar(v)}" for k, v in args.items()) + "}")
         lines.append("    layers:")
