@@ -42,7 +42,15 @@ ROUND_TRIP: list[tuple[str, tuple[int, ...], dict[str, Any]]] = [
     ("mnasnet1_0", (3, 224, 224), {}),
     ("efficientnet_b0", (3, 224, 224), {}),
     ("resnext50_32x4d", (3, 224, 224), {}),
+    ("shufflenet_v2_x1_0", (3, 224, 224), {}),  # x.chunk(2, dim=1) and the view-transpose-view shuffle
+    ("resnet34", (3, 224, 224), {}),
+    ("wide_resnet50_2", (3, 224, 224), {}),
+    ("vgg16", (3, 224, 224), {}),
+    ("squeezenet1_0", (3, 224, 224), {}),
+    ("mobilenet_v3_large", (3, 224, 224), {}),
+    ("regnet_x_400mf", (3, 64, 64), {}),  # its constructor needs real tensors: on the CPU, and small
 ]
+ON_THE_CPU = {"regnet_x_400mf"}
 
 
 def imported(source: str, shape: tuple[int, ...] | None, args: dict[str, Any], tokens: int | None = None) -> Any:
@@ -61,13 +69,28 @@ def test_a_torchvision_model_round_trips(name: str, shape: tuple[int, ...], args
 
     text, trace = imported(f"torchvision.models:{name}", shape, args)
     assert "# GAP" not in text
-    comparison = compare_with_model(trace, f"torchvision.models:{name}", "meta", args)
+    device = "cpu" if name in ON_THE_CPU else "meta"
+    comparison = compare_with_model(trace, f"torchvision.models:{name}", device, args)
     assert not comparison.error
     assert [c for c in comparison.checks if not c.agrees] == []
     assert comparison.first_leaf_mismatch is None
     assert len(comparison.spec_leaves) == len(comparison.model_leaves) > 0
     claims, _ = check_claims(trace)
     assert claims and all(c.confirmed for c in claims)  # the expect: totals hold
+
+
+def test_a_model_the_importer_cannot_write_lists_each_gap() -> None:
+    """ConvNeXt permutes its blocks' channels last; the format keeps them first."""
+    needs_torchvision()
+    from cnncalc.importers.torch_code import ImportGaps, import_source
+
+    with pytest.raises(ImportGaps) as raised:
+        import_source("torchvision.models:convnext_tiny", (3, 224, 224))
+    reason = (
+        "torch.permute (channels last: the format keeps an image's channels first (axis: channels on norms and dense))"
+    )
+    assert raised.value.gaps[0] == f"features.1.0.block.1: {reason}"
+    assert len(raised.value.gaps) == 36  # two in each of the 18 blocks
 
 
 def test_the_imported_resnet50_is_short_with_blocks_and_repeats() -> None:

@@ -259,15 +259,31 @@ MODULES: dict[str, Any] = {
 }
 
 
-def _module_layer(module: Any) -> dict[str, Any]:
+def _mapped(module: Any) -> Any:
+    """The torch.nn class with a kind that `module` is, or is a subclass of; None if none."""
+    return next(
+        (c for c in type(module).__mro__ if c.__module__.startswith("torch.nn") and c.__name__ in MODULES), None
+    )
+
+
+def _module_layer(module: Any, in_shape: tuple[int, ...]) -> dict[str, Any]:
     """The layer of a leaf module; _Gap when no kind is it."""
-    for cls in type(module).__mro__:
-        if cls.__module__.startswith("torch.nn") and cls.__name__ in MODULES:
-            layer: dict[str, Any] = MODULES[cls.__name__](module)
-            if cls is not type(module):
-                layer["form"] = "subclass"
-            return layer
-    raise _Gap("a module with no layer kind")
+    cls = _mapped(module)
+    if cls is None:
+        raise _Gap("a module with no layer kind")
+    layer: dict[str, Any] = MODULES[cls.__name__](module)
+    if cls is not type(module):
+        layer["form"] = "subclass"
+        if layer["type"] == "layernorm" and _over_channels(module, in_shape):
+            # A LayerNorm2d (torchvision's ConvNeXt): its forward permutes the channels last.
+            layer.update(axis="channels", dims=None)
+    return layer
+
+
+def _over_channels(norm: Any, in_shape: tuple[int, ...]) -> bool:
+    """A subclass of nn.LayerNorm over C given (N, C, H, W) with W != C can only normalise
+    the channels (nn.LayerNorm's own forward would refuse the shape)."""
+    return len(in_shape) == 4 and tuple(norm.normalized_shape) == (in_shape[1],) and in_shape[3] != in_shape[1]
 
 
 def _is_tensor(node: Any) -> bool:
@@ -312,6 +328,17 @@ def _function_layer(node: Any, form: str) -> dict[str, Any]:
     scalars = [a for a in node.args if isinstance(a, (int, float)) and not isinstance(a, bool)]
     in_shape = _shape(tensors[0]) if tensors else ()
     out_shape = _shape(node)
+    if any(a.op == "get_attr" for a in tensors):
+        return _with_parameter(node, name, tensors)
+    if name == "permute":
+        dims = node.args[1] if len(node.args) == 2 and isinstance(node.args[1], (tuple, list)) else node.args[1:]
+        if not dims or dims[0] != 0:
+            raise _Gap("a permute that moves the batch axis")
+        if len(in_shape) >= 4 and list(dims) != list(range(len(in_shape))):
+            raise _Gap("channels last: the format keeps an image's channels first (axis: channels on norms and dense)")
+        return {"type": "permute", "dims": [int(d) for d in dims]}
+    if name == "contiguous":
+        return dict(PASS)
     if name in ("add", "add_", "iadd", "mul", "mul_", "imul"):
         if len(tensors) != 2 or scalars or len(node.args) != 2:
             raise _Gap("only the sum or product of two tensors has a kind")
@@ -368,6 +395,18 @@ def _function_layer(node: Any, form: str) -> dict[str, Any]:
     raise _Gap(f"no layer kind for the {'function' if form == 'function' else 'tensor method'} {name}")
 
 
+def _with_parameter(node: Any, name: str, tensors: list[Any]) -> dict[str, Any]:
+    """An op that reads a bare nn.Parameter: a per-channel factor (ConvNeXt's layer scale,
+    `self.layer_scale * x`) is the scale kind; anything else has no kind."""
+    params = [a for a in tensors if a.op == "get_attr"]
+    others = [a for a in tensors if a.op != "get_attr"]
+    if name in ("mul", "mul_", "imul") and len(params) == 1 and len(others) == 1:
+        shape, data = _shape(params[0]), _shape(others[0])
+        if len(data) >= 2 and shape[0] == data[1] and all(v == 1 for v in shape[1:]) and len(shape) == len(data) - 1:
+            return {"type": "scale", "form": "parameter"}
+    raise _Gap(f"it reads the bare parameter {params[0].target}, which no kind here holds")
+
+
 def _channel_slice(index: Any, channels: int) -> dict[str, Any]:
     """`x[:, a:b]`: channels a to b, the slice kind; other indexing has no kind."""
     whole = slice(None, None, None)
@@ -414,6 +453,18 @@ def _described(node: Any) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
+def _tracer() -> Any:
+    """torch.fx's tracer, with a subclass of a torch.nn module that has a kind (torchvision's
+    LayerNorm2d, a user's Conv2d) kept whole, as torch.nn's own modules are."""
+    import torch.fx as fx
+
+    class Tracer(fx.Tracer):
+        def is_leaf_module(self, m: Any, module_qualified_name: str) -> bool:
+            return bool(super().is_leaf_module(m, module_qualified_name) or _mapped(m) is not None)
+
+    return Tracer()
+
+
 def capture(model: Any, example: Any) -> tuple[list[Op], int]:
     """The model's tensor ops in graph order, each a layer or a gap, and the FLOPs that
     FlopCounterMode counts while the captured graph runs `example` (the model's own ops)."""
@@ -425,7 +476,9 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
     from cnncalc.verify import counting
 
     try:
-        graph = fx.symbolic_trace(model)
+        tracer = _tracer()
+        traced = tracer.trace(model)
+        graph = fx.GraphModule(tracer.root, traced, type(model).__name__)
     except Exception as exc:
         raise ImportFailed(f"torch.fx cannot capture the model: {type(exc).__name__}: {exc}") from None
     counter = FlopCounterMode(display=False)
@@ -453,27 +506,77 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
             local = node.name
         try:
             if node.op == "call_module":
-                layer = _module_layer(modules[node.target])
+                first = next((a for a in node.all_input_nodes if _is_tensor(a)), None)
+                layer = _module_layer(modules[node.target], _shape(first) if first is not None else ())
             elif node.op == "get_attr":
-                raise _Gap("a bare parameter or buffer read in forward")
+                continue  # a bare parameter: the op that reads it says what it is
             else:
                 layer = _formed(_function_layer(node, "function" if node.op == "call_function" else "method"))
             reason = ""
         except _Gap as gap:
             layer, reason = None, str(gap)
-        inputs = [
-            _INPUT if a.op == "placeholder" else ops[a]
-            for a in node.all_input_nodes
-            if a.op == "placeholder" or a in ops
-        ]
+        sources = node.all_input_nodes
+        part = _chunk_part(node)
+        if part is not None:  # `a, b = x.chunk(2, dim=1)`: each part a slice of x
+            (layer, reason), sources = part, node.args[0].all_input_nodes
+        inputs = [_INPUT if a.op == "placeholder" else ops[a] for a in sources if a.op == "placeholder" or a in ops]
         op = Op(node, layer, reason, inputs, stack, local, _described(node))
         ops[node] = op
         found.append(op)
+    _channel_shuffles(found)
     outputs = [n for n in graph.graph.nodes if n.op == "output"]
     returned = [a for a in outputs[0].all_input_nodes] if outputs else []
     if len(returned) != 1 or returned[0] not in ops or found[-1] is not ops[returned[0]]:
         raise ImportFailed("the model must return one tensor, made by its last op")
     return found, int(counter.get_total_flops())
+
+
+PASS = {"type": "_pass"}  # an op that changes nothing a spec says (`.contiguous()`): it reads as its input
+
+
+def _name(node: Any) -> str:
+    target = node.target
+    return target if isinstance(target, str) else getattr(target, "__name__", str(target))
+
+
+def _chunk_part(node: Any) -> tuple[dict[str, Any] | None, str] | None:
+    """(layer, gap reason) for `parts[i]` of `x.chunk(n, dim=1)`; None for another op."""
+    source = node.args[0] if node.op == "call_function" and _name(node) == "getitem" and node.args else None
+    if source is None or not hasattr(source, "op") or _name(source) != "chunk":
+        return None
+    chunks = _argument(source, 1, "chunks", None)
+    if _argument(source, 2, "dim", 0) != 1 or not isinstance(node.args[1], int):
+        return None, "a chunk along another axis than the channels"
+    return {"type": "slice", "chunk": chunks, "index": node.args[1]}, ""
+
+
+def _channel_shuffles(ops: list[Op]) -> None:
+    """torchvision's channel_shuffle: view (N, g, C/g, H, W), transpose(1, 2), contiguous,
+    view (N, C, H, W) is the channel_shuffle kind; its later steps read as their input."""
+    for op in ops:
+        node = op.node
+        if op.layer is not None or _name(node) not in ("view", "reshape") or len(_shape(node)) != 5:
+            continue
+        chain, current = [op], op
+        while len(chain) < 4:
+            readers = [o for o in ops if current in o.inputs]
+            if len(readers) != 1:
+                break
+            current = readers[0]
+            chain.append(current)
+            if _name(current.node) in ("view", "reshape"):
+                break
+        steps = [_name(o.node) for o in chain[1:]]
+        n, groups, per_group, h, w = _shape(node)
+        if (
+            steps
+            in (["transpose", "contiguous", "view"], ["transpose", "view"], ["transpose", "contiguous", "reshape"])
+            and sorted(a for a in chain[1].node.args[1:3] if isinstance(a, int)) == [1, 2]
+            and _shape(chain[-1].node) == (n, groups * per_group, h, w)
+        ):
+            op.layer, op.reason = {"type": "channel_shuffle", "groups": groups}, ""
+            for later in chain[1:]:
+                later.layer, later.reason = dict(PASS), ""
 
 
 # The network's input, as an Op-like marker.
@@ -600,6 +703,9 @@ class _Body:
 
     def op(self, op: Op) -> None:
         where = op.node.target if op.node.op == "call_module" else (op.stack[-1][1] if op.stack else "")
+        if op.layer == PASS:
+            self.refs[id(op)] = self.refs[id(op.inputs[0])]
+            return
         if op.layer is None:
             self.gaps.append(f"{where or '(top level)'}: {op.described} ({op.reason})")
             if self.partial:
