@@ -175,6 +175,7 @@ def test_partial_writes_the_rest_and_marks_the_gap(tmp_path: Path) -> None:
         (["--arg", "classes=int(3)"], "'int(3)' is not a literal"),
         (["--arg", "classes"], "--arg 'classes': write name=value"),
         ([], "PyTorch code needs the input: --shape CxHxW"),
+        (["--shape", "3x32x32", "--tokens", "8"], "PyTorch code needs the input: --shape CxHxW"),
         (["--shape", "3x0x32"], "--shape '3x0x32': write one sample's sizes"),
     ],
 )
@@ -215,3 +216,10 @@ def test_the_readme_example_prints_what_it_shows(tmp_path: Path, monkeypatch: py
     (tmp_path / "net.yaml").write_text(result.stdout)
     checked = runner.invoke(app, ["verify", "net.yaml", "--against", "net.py:Net", "--arg", "classes=100"])
     assert checked.exit_code == 0, checked.stdout + checked.stderr
+
+
+def test_code_options_with_a_config_exit_2() -> None:
+    config = Path(__file__).parent / "data" / "hf" / "gpt2.json"
+    result = runner.invoke(app, ["import", str(config), "--shape", "3x32x32"])
+    assert result.exit_code == 2
+    assert "--shape, --arg and --partial are for PyTorch code" in result.stderr

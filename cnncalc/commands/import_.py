@@ -80,6 +80,8 @@ def import_(
     """
     if is_code(source):
         return from_code(source, shape, tokens, arg or [], partial, output)
+    if shape is not None or arg or partial:
+        emit.usage("--shape, --arg and --partial are for PyTorch code (package.module:callable), not a config")
     from cnncalc.engine import propagate
     from cnncalc.importers.hf_config import spec_from_config
     from cnncalc.spec import loads_spec
@@ -105,7 +107,7 @@ def from_code(
     try:
         import_torch()
         sizes = parse_shape(shape) if shape is not None else None
-        if sizes is None and tokens is None:
+        if (sizes is None) == (tokens is None):
             emit.usage("PyTorch code needs the input: --shape CxHxW (one sample, PyTorch's order) or --tokens N")
         imported = import_model(source, sizes, tokens, parse_arguments(args), partial)
     except VerifyUnavailable as exc:
