@@ -590,16 +590,24 @@ class _LeafDepths:
 
 
 def _run_recording(
-    module: Any, x: Any, batch: int, torch: Any, label: Callable[[str, Any], str] | None = None
+    module: Any,
+    x: Any,
+    batch: int,
+    torch: Any,
+    label: Callable[[str, Any], str] | None = None,
+    keep: Callable[[str], bool] | None = None,
 ) -> tuple[list[Leaf], int, Any]:
     """Forward `x`: the weighted leaves' per-sample output shapes in graph order (see
-    `in_graph_order`), the FLOPs and the output's per-sample shape."""
+    `in_graph_order`), the FLOPs and the output's per-sample shape; only the leaves `keep`
+    takes by name, if given."""
     from torch.utils.flop_counter import FlopCounterMode
 
     leaves: list[Leaf] = []
     depths = _LeafDepths()
     handles = []
     for name, m in _weighted_leaves(module):
+        if keep is not None and not keep(name):
+            continue
 
         def hook(m: Any, args: Any, out: Any, name: str = name) -> None:
             text = label(name, m) if label else f"{name} ({type(m).__name__})"
@@ -648,9 +656,15 @@ def compare_with_model(
         # `nodes.3.0` is part of node 3: name it as the spec does.
         return f"{node_label(trace.nodes[int(name.split('.')[1])])} {type(module).__name__}"
 
+    def keep(name: str) -> bool:
+        # A bare nn.Parameter (`form: parameter`: a class token, layer scale) is no module
+        # of the person's model, so no leaf there; cnncalc builds it as one.
+        layer = trace.nodes[int(name.split(".")[1])].layer
+        return layer is None or getattr(layer, "form", "module") != "parameter"
+
     x = sample_input(trace, batch, device)
     try:
-        result.spec_leaves, _, _ = _run_recording(ours, x, batch, torch, label)
+        result.spec_leaves, _, _ = _run_recording(ours, x, batch, torch, label, keep)
     except NodeFailed as failed:
         result.error = f"the spec's node #{failed.index} does not run in PyTorch: {failed}"
         return result

@@ -48,6 +48,7 @@ ROUND_TRIP: list[tuple[str, tuple[int, ...], dict[str, Any]]] = [
     ("vgg16", (3, 224, 224), {}),
     ("squeezenet1_0", (3, 224, 224), {}),
     ("mobilenet_v3_large", (3, 224, 224), {}),
+    ("vit_b_16", (3, 224, 224), {}),  # class token, positions (bare parameters), nn.MultiheadAttention
     ("regnet_x_400mf", (3, 64, 64), {}),  # its constructor needs real tensors: on the CPU, and small
 ]
 ON_THE_CPU = {"regnet_x_400mf"}
@@ -223,3 +224,19 @@ def test_code_options_with_a_config_exit_2() -> None:
     result = runner.invoke(app, ["import", str(config), "--shape", "3x32x32"])
     assert result.exit_code == 2
     assert "--shape, --arg and --partial are for PyTorch code" in result.stderr
+
+
+def test_verify_against_leaves_bare_parameters_out_of_the_leaves() -> None:
+    """The zoo's ViT-B/16 against torchvision's: its class token and positions are bare
+    nn.Parameters there (no leaf module), `form: parameter` in the spec; the weighted-leaf
+    shapes line up once cnncalc's own build leaves them out too."""
+    needs_torchvision()
+    from cnncalc import zoo
+    from cnncalc.spec import load_spec
+    from cnncalc.verify import compare_with_model
+
+    path = zoo.locate("vit_b_16", "verify")
+    trace = propagate(load_spec(path), path)
+    comparison = compare_with_model(trace, "torchvision.models:vit_b_16", "meta")
+    assert comparison.agrees, comparison
+    assert len(comparison.spec_leaves) == len(comparison.model_leaves) == 1 + 12 * 4 + 2  # conv, 4 per block, ln, head

@@ -366,6 +366,8 @@ def _function_layer(node: Any, form: str) -> dict[str, Any]:
         return {"type": "flatten", "form": form}
     if name in ("view", "reshape") and len(out_shape) == 2 and out_shape == (in_shape[0], prod(in_shape[1:])):
         return {"type": "flatten", "form": form}
+    if name in ("view", "reshape") and len(in_shape) == 4 and out_shape == (*in_shape[:2], prod(in_shape[2:])):
+        return {"type": "flatten", "start_dim": 2}  # ViT's patches: (N, C, H, W) -> (N, C, H * W)
     if name == "mean" and len(out_shape) == 2 and len(in_shape) == 4 and out_shape == in_shape[:2]:
         return {"type": "global_avgpool", "form": "method"}
     if name == "mean" and len(in_shape) == 3 and out_shape == (in_shape[0], in_shape[2]):
@@ -400,6 +402,12 @@ def _with_parameter(node: Any, name: str, tensors: list[Any]) -> dict[str, Any]:
     `self.layer_scale * x`) is the scale kind; anything else has no kind."""
     params = [a for a in tensors if a.op == "get_attr"]
     others = [a for a in tensors if a.op != "get_attr"]
+    if name == "expand" and len(params) == 1 and len(_shape(params[0])) == 3 and _shape(params[0])[:2] == (1, 1):
+        return dict(EXPANDED)  # a class token, if a concatenation puts it first (`_class_tokens`)
+    if name in ("add", "add_", "iadd") and len(params) == 1 and len(others) == 1:
+        shape, data = _shape(params[0]), _shape(others[0])
+        if len(shape) == 3 and shape[0] == 1 and shape[1:] == data[1:]:
+            return {"type": "position_embedding", "max_len": shape[1], "form": "parameter"}
     if name in ("mul", "mul_", "imul") and len(params) == 1 and len(others) == 1:
         shape, data = _shape(params[0]), _shape(others[0])
         if len(data) >= 2 and shape[0] == data[1] and all(v == 1 for v in shape[1:]) and len(shape) == len(data) - 1:
@@ -410,6 +418,8 @@ def _with_parameter(node: Any, name: str, tensors: list[Any]) -> dict[str, Any]:
 def _channel_slice(index: Any, channels: int) -> dict[str, Any]:
     """`x[:, a:b]`: channels a to b, the slice kind; other indexing has no kind."""
     whole = slice(None, None, None)
+    if isinstance(index, tuple) and len(index) == 2 and index[0] == whole and isinstance(index[1], int):
+        return {"type": "select", "index": index[1]}  # x[:, 0]: one position of a sequence
     if (
         isinstance(index, tuple)
         and len(index) == 2
@@ -516,7 +526,7 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
         except _Gap as gap:
             layer, reason = None, str(gap)
         sources = node.all_input_nodes
-        part = _chunk_part(node)
+        part = _chunk_part(node) or _attention_part(node, modules)
         if part is not None:  # `a, b = x.chunk(2, dim=1)`: each part a slice of x
             (layer, reason), sources = part, node.args[0].all_input_nodes
         inputs = [_INPUT if a.op == "placeholder" else ops[a] for a in sources if a.op == "placeholder" or a in ops]
@@ -524,6 +534,7 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
         ops[node] = op
         found.append(op)
     _channel_shuffles(found)
+    found = _class_tokens(found)
     outputs = [n for n in graph.graph.nodes if n.op == "output"]
     returned = [a for a in outputs[0].all_input_nodes] if outputs else []
     if len(returned) != 1 or returned[0] not in ops or found[-1] is not ops[returned[0]]:
@@ -531,6 +542,7 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
     return found, int(counter.get_total_flops())
 
 
+EXPANDED = {"type": "_expanded"}  # a bare (1, 1, D) parameter expanded over the batch
 PASS = {"type": "_pass"}  # an op that changes nothing a spec says (`.contiguous()`): it reads as its input
 
 
@@ -548,6 +560,34 @@ def _chunk_part(node: Any) -> tuple[dict[str, Any] | None, str] | None:
     if _argument(source, 2, "dim", 0) != 1 or not isinstance(node.args[1], int):
         return None, "a chunk along another axis than the channels"
     return {"type": "slice", "chunk": chunks, "index": node.args[1]}, ""
+
+
+def _attention_part(node: Any, modules: dict[str, Any]) -> tuple[dict[str, Any] | None, str] | None:
+    """(layer, gap reason) for `self_attention(x, x, x)[0]` of an nn.MultiheadAttention."""
+    source = node.args[0] if node.op == "call_function" and _name(node) == "getitem" and node.args else None
+    if source is None or not hasattr(source, "op") or source.op != "call_module":
+        return None
+    module = modules[source.target]
+    if type(module).__name__ != "MultiheadAttention" or node.args[1] != 0:
+        return None
+    plain = module.batch_first and module._qkv_same_embed_dim and module.bias_k is None and not module.add_zero_attn
+    if not plain or len(source.all_input_nodes) != 1 or source.kwargs.get("attn_mask") is not None:
+        return None, "only self-attention, batch first, without masks or extra key/value biases, has a kind"
+    layer = {"type": "attention", "heads": module.num_heads, "bias": module.in_proj_bias is not None}
+    return {**layer, "dropout": float(module.dropout)}, ""
+
+
+def _class_tokens(ops: list[Op]) -> list[Op]:
+    """`torch.cat([token.expand(n, -1, -1), x], dim=1)` is class_token (a bare parameter)."""
+    for op in ops:
+        first = op.inputs[0] if op.inputs else None
+        if op.layer == {"type": "concat"} and len(op.inputs) == 2 and first is not None and first.layer == EXPANDED:
+            op.layer, op.inputs = {"type": "class_token", "form": "parameter"}, op.inputs[1:]
+    kept = [op for op in ops if op.layer != EXPANDED or any(op in o.inputs for o in ops)]
+    for op in kept:
+        if op.layer == EXPANDED:
+            op.layer, op.reason = None, "an expanded bare parameter that no concatenation puts first"
+    return kept
 
 
 def _channel_shuffles(ops: list[Op]) -> None:
