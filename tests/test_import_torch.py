@@ -240,3 +240,16 @@ def test_verify_against_leaves_bare_parameters_out_of_the_leaves() -> None:
     comparison = compare_with_model(trace, "torchvision.models:vit_b_16", "meta")
     assert comparison.agrees, comparison
     assert len(comparison.spec_leaves) == len(comparison.model_leaves) == 1 + 12 * 4 + 2  # conv, 4 per block, ln, head
+
+
+def test_a_spec_that_would_not_be_exact_is_not_written(tmp_path: Path) -> None:
+    """A subclass of nn.Conv2d is captured as a conv: its own 4-value gate makes the spec's
+    count 3*9*4 + 4 = 112 where PyTorch's is 116, so import refuses (exit 2), writing nothing."""
+    needs_module("torch")
+    spec = tmp_path / "odd.yaml"
+    result = runner.invoke(app, ["import", f"{NETS}:Odd", "--shape", "3x8x8", "-o", str(spec)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "cnncalc import: the spec written from the model is not exact: params 112 where PyTorch counts 116\n"
+    )
+    assert not spec.exists()

@@ -1040,9 +1040,9 @@ def _model(source: str, args: dict[str, Any], device: str) -> Any:
 
 def captured(
     source: str, args: dict[str, Any], shape: tuple[int, ...] | None, tokens: int | None
-) -> tuple[Any, list[Op], dict[str, Any]]:
+) -> tuple[Any, list[Op], dict[str, Any], tuple[int, ...]]:
     """(the model, its ops, PyTorch's totals: parameters and buffer elements,
-    FlopCounterMode / 2 per sample). On the meta device, where shapes and counts need no
+    FlopCounterMode / 2 per sample; and one sample's output shape). On the meta device, where shapes and counts need no
     arithmetic; on the CPU where the model's code needs real values."""
     import torch
 
@@ -1061,7 +1061,8 @@ def captured(
             if device == "cpu":
                 raise
     trainable, frozen, buffers = _counts(model)
-    return model, ops, {"params": trainable + frozen, "buffers": buffers, "macs": _per_sample(flops, 2)}
+    output = _shape(ops[-1].node)[1:]  # one sample's
+    return model, ops, {"params": trainable + frozen, "buffers": buffers, "macs": _per_sample(flops, 2)}, output
 
 
 def _spec_name(source: str) -> str:
@@ -1117,7 +1118,7 @@ def import_model(
 ) -> Imported:
     """Build the model `source` names, capture it, and write its spec. ImportGaps when an op
     has no kind (unless `partial`), ImportFailed when the model cannot be read exactly."""
-    model, ops, measured = captured(source, args or {}, shape, tokens)
+    model, ops, measured, output = captured(source, args or {}, shape, tokens)
     graph = _Graph(ops)
     root = scopes(ops, type(model))
     _, first = _build(root, graph, None, partial)  # every scope as a block: which structures recur
@@ -1130,7 +1131,7 @@ def import_model(
         source, command or _command(source, shape, tokens, args), input_, body, blocks, None if body.gaps else measured
     )
     if not body.gaps:
-        _check(text, measured)
+        _check(text, measured, output)
     return Imported(text, body.gaps, measured)
 
 
@@ -1143,8 +1144,8 @@ def _command(source: str, shape: tuple[int, ...] | None, tokens: int | None, arg
     return " ".join(words)
 
 
-def _check(text: str, measured: dict[str, Any]) -> None:
-    """The spec must load, and give PyTorch's totals: an importer that cannot say it
+def _check(text: str, measured: dict[str, Any], output: tuple[int, ...]) -> None:
+    """The spec must load, and give PyTorch's totals and output shape: an importer that cannot say it
     exactly says so (exit 2) instead of writing a wrong spec."""
     from cnncalc.engine import propagate
     from cnncalc.figures import totals
@@ -1157,6 +1158,8 @@ def _check(text: str, measured: dict[str, Any]) -> None:
         raise ImportFailed(f"the spec written from the model does not load: {details}") from None
     ours = {"params": figures.params.total, "buffers": figures.params.buffers, "macs": figures.macs}
     wrong = [f"{k} {ours[k]:,} where PyTorch counts {measured[k]:,}" for k in measured if ours[k] != measured[k]]
+    if tuple(figures.output) != output:
+        wrong.append(f"output shape {tuple(figures.output)} where PyTorch gives {output}")
     if wrong:
         raise ImportFailed("the spec written from the model is not exact: " + "; ".join(wrong))
 

@@ -71,3 +71,23 @@ class TokenBag(nn.Module):
 def make_functional(classes: int = 10) -> nn.Module:
     """A factory function rather than a class."""
     return Functional(classes=classes)
+
+
+class GatedConv(nn.Conv2d):
+    """A subclass of nn.Conv2d with a parameter of its own: captured as a conv, it is not one."""
+
+    def __init__(self, *args: int) -> None:
+        super().__init__(*args)
+        self.gate = nn.Parameter(torch.ones(self.out_channels, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x) * self.gate
+
+
+class Odd(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = GatedConv(3, 4, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv(x)
