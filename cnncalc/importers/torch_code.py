@@ -86,7 +86,7 @@ def input_mapping(shape: tuple[int, ...] | None, tokens: int | None) -> dict[str
 # --- capture ---------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: an op is one node of the graph
 class Op:
     """One tensor op of the captured graph, as a layer (or a gap)."""
 
@@ -95,11 +95,10 @@ class Op:
     reason: str  # why it is a gap
     inputs: list[Op]
     stack: tuple[tuple[str, str, Any], ...]  # enclosing module scopes: (key, path, class)
-    local: str  # its name: the module's attribute, or the node's name for a function
     described: str  # the op as the gap list names it
 
 
-@dataclass
+@dataclass(eq=False)
 class Scope:
     """One call of a module that is not a leaf: its ops and inner scopes, in graph order."""
 
@@ -510,10 +509,6 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
         stack = tuple((key, path, cls) for key, (path, cls) in (node.meta.get("nn_module_stack") or {}).items())
         if node.op == "call_module":
             stack = stack[:-1]  # the leaf module itself
-            parent = stack[-1][1] if stack else ""
-            local = node.target[len(parent) + 1 :] if parent else node.target
-        else:
-            local = node.name
         try:
             if node.op == "call_module":
                 first = next((a for a in node.all_input_nodes if _is_tensor(a)), None)
@@ -530,7 +525,7 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
         if part is not None:  # `a, b = x.chunk(2, dim=1)`: each part a slice of x
             (layer, reason), sources = part, node.args[0].all_input_nodes
         inputs = [_INPUT if a.op == "placeholder" else ops[a] for a in sources if a.op == "placeholder" or a in ops]
-        op = Op(node, layer, reason, inputs, stack, local, _described(node))
+        op = Op(node, layer, reason, inputs, stack, _described(node))
         ops[node] = op
         found.append(op)
     _channel_shuffles(found)
@@ -620,7 +615,7 @@ def _channel_shuffles(ops: list[Op]) -> None:
 
 
 # The network's input, as an Op-like marker.
-_INPUT: Any = Op(None, {"type": "input"}, "", [], (), "input", "input")
+_INPUT: Any = Op(None, {"type": "input"}, "", [], (), "input")
 
 
 def scopes(ops: list[Op], root_cls: Any) -> Scope:
@@ -646,7 +641,7 @@ def scopes(ops: list[Op], root_cls: Any) -> Scope:
 _STRUCTURE = ("type", "name", "from", "#")  # what a block's uses must share; other fields may differ
 
 
-@dataclass
+@dataclass(eq=False)
 class Instance:
     """One call of a module scope written as a block call; `block` and `args` are set when
     the calls of one structure are grouped."""
