@@ -119,8 +119,9 @@ def test_functional_calls_and_in_place_ops(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     text = spec.read_text()
     assert "total: {params: 5133, buffers: 33, macs: 1622056}" in text
-    assert "{type: relu, form: function, inplace: true}" in text  # F.relu(..., inplace=True)
-    assert "{type: relu, inplace: true}" in text  # .relu_()
+    # F.relu(..., inplace=True) and .relu_(), each alone reading the layer before it
+    assert "{name: bn1, type: batchnorm, activation: relu, activation_inplace: true, activation_form: function}" in text
+    assert "bias: false, activation: relu, activation_inplace: true}" in text
     assert "{name: maxpool, type: maxpool, kernel: 2, stride: 2, form: function}" in text
     assert "{type: concat, from: [maxpool, multiply]}" in text
     assert "{type: slice, start: 0, end: 8}" in text

@@ -701,6 +701,7 @@ class _Body:
         # A module inlined here: its first layer's index -> (its last's, its name), so that
         # a run of identical calls it wholly holds (an nn.Sequential of them) keeps its name.
         self.spans: dict[int, tuple[int, str]] = {}
+        self.last_op: Op | None = None  # the op whose layer is the last one written
 
     def local(self, path: str) -> str:
         return path[len(self.path) + 1 :] if self.path else path
@@ -748,12 +749,41 @@ class _Body:
             # the gap reads as its input, so that what follows still builds
             self.refs[id(op)] = self.refs[id(op.inputs[0])] if op.inputs else "input"
             return
+        if self.folds(op):
+            return
         if op.node.op == "call_module":
             local = self.local(op.node.target)
             name, informative = (f"{op.layer['type']}{local}", False) if _numeric(local) else (local, "." not in local)
         else:
             name, informative = str(op.layer["type"]), False
         self.refs[id(op)] = self.add(op.layer, op.inputs, name, informative)
+        self.last_op = op
+
+    def folds(self, op: Op) -> bool:
+        """An activation that alone reads the conv, dense or norm just before it becomes that
+        layer's `activation:` (as a person writes `{type: batchnorm, activation: relu}`)."""
+        assert op.layer is not None
+        before = self.layers[-1] if self.layers else None
+        kind = op.layer["type"]
+        if (
+            before is None
+            or self.last_op is None
+            or op.inputs != [self.last_op]
+            or self.graph.readers.get(id(self.last_op)) != [op]
+            or self.last_op is self.graph.last
+            or not set(op.layer) <= {"type", "inplace", "form"}
+            or kind not in _activations_of(before.get("type"))
+            or before.get("activation") is not None
+        ):
+            return False
+        before["activation"] = kind
+        if op.layer.get("inplace"):
+            before["activation_inplace"] = True
+        if op.layer.get("form") == "function":
+            before["activation_form"] = "function"
+        self.refs[id(op)] = self.last
+        self.last_op = op
+        return True
 
     def scope(self, scope: Scope) -> None:
         source, result = self.graph.ends(scope)
@@ -781,6 +811,19 @@ class _Body:
             name = layer.get("name")
             if name is not None and name not in self.read and name not in self.keep:
                 del layer["name"]
+
+
+def _activations_of(kind: Any) -> tuple[str, ...]:
+    """The activations a kind takes as its `activation:` field (none for a block call)."""
+    import typing
+
+    from cnncalc.layers import layer_class
+
+    cls = layer_class(kind) if isinstance(kind, str) else None
+    field = cls.model_fields.get("activation") if cls is not None else None
+    if field is None:
+        return ()
+    return tuple(a for arg in typing.get_args(field.annotation) for a in typing.get_args(arg))
 
 
 def _block_base(scope: Scope) -> str:
