@@ -254,3 +254,13 @@ def test_a_spec_that_would_not_be_exact_is_not_written(tmp_path: Path) -> None:
         "cnncalc import: the spec written from the model is not exact: params 112 where PyTorch counts 116\n"
     )
     assert not spec.exists()
+
+
+def test_every_gap_is_listed_with_its_module_path() -> None:
+    needs_module("torch")
+    result = runner.invoke(app, ["import", f"{NETS}:Recurrent", "--shape", "4x16"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[1:] == [
+        "  (top level): tensor method .mean() (no layer kind for the tensor method mean)",  # over L of (C, L)
+        "  rnn: nn.GRUCell (a module with no layer kind)",
+    ]

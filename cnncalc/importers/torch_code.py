@@ -1,7 +1,7 @@
 """`cnncalc import package.module:callable`: the spec of a PyTorch model, from its own code.
 
 The model is built by calling the callable (with `--arg` literals) and captured with
-torch.fx's `symbolic_trace`: each `call_module` node is a leaf module at a module path, each
+torch.fx's symbolic tracer (`_tracer`): each `call_module` node is a leaf module at a module path, each
 `call_function` / `call_method` node a function or a tensor method (the `form:` of the
 layer). Each op maps to a layer kind (`_module_layer`, `_function_layer`); one that maps to
 none is a gap, listed with its module path and the reason. Module scopes (the
@@ -450,9 +450,11 @@ def _formed(layer: dict[str, Any]) -> dict[str, Any]:
     return layer
 
 
-def _described(node: Any) -> str:
+def _described(node: Any, modules: dict[str, Any]) -> str:
+    """The op as the gap list names it: a module by its class, a function by its full name."""
     if node.op == "call_module":
-        return f"module {node.target}"
+        cls = type(modules[node.target])
+        return f"{'nn.' if cls.__module__.startswith('torch.nn') else cls.__module__ + '.'}{cls.__qualname__}"
     target = node.target
     if node.op == "call_method":
         return f"tensor method .{target}()"
@@ -525,7 +527,7 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
         if part is not None:  # `a, b = x.chunk(2, dim=1)`: each part a slice of x
             (layer, reason), sources = part, node.args[0].all_input_nodes
         inputs = [_INPUT if a.op == "placeholder" else ops[a] for a in sources if a.op == "placeholder" or a in ops]
-        op = Op(node, layer, reason, inputs, stack, _described(node))
+        op = Op(node, layer, reason, inputs, stack, _described(node, modules))
         ops[node] = op
         found.append(op)
     _channel_shuffles(found)

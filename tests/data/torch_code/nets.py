@@ -91,3 +91,15 @@ class Odd(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.conv(x)
+
+
+class Recurrent(nn.Module):
+    """A module with no layer kind here (a recurrent one) inside a submodule."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv1d(4, 8, 3)
+        self.rnn = nn.GRUCell(8, 8)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.rnn(self.conv(x).mean(2))
