@@ -264,3 +264,18 @@ def test_every_gap_is_listed_with_its_module_path() -> None:
         "  (top level): tensor method .mean() (no layer kind for the tensor method mean)",  # over L of (C, L)
         "  rnn: nn.GRUCell (a module with no layer kind)",
     ]
+
+
+def test_a_recurrent_language_model(tmp_path: Path) -> None:
+    """By hand: embedding 1000*32 = 32,000; LSTM layer 1 4*64*(32 + 64) + 8*64 = 25,088, layer
+    2 4*64*(64 + 64) + 8*64 = 33,280; out 64*1000 + 1000 = 65,000: 155,368 params. MACs: 10
+    steps of 4*64*96 + 4*64*128 = 573,440, out 10*64*1000 = 640,000: 1,213,440."""
+    needs_module("torch")
+    text, trace = imported(f"{NETS}:Language", None, {}, tokens=10)
+    assert "  - {name: rnn, type: lstm, hidden: 64, num_layers: 2, dropout: 0.1}\n" in text
+    figures = totals(trace)
+    assert (figures.params.total, figures.macs) == (155_368, 1_213_440)
+    spec = tmp_path / "language.yaml"
+    spec.write_text(text)
+    checked = runner.invoke(app, ["verify", str(spec), "--against", f"{NETS}:Language"])
+    assert checked.exit_code == 0, checked.stdout + checked.stderr

@@ -560,11 +560,14 @@ def _chunk_part(node: Any) -> tuple[dict[str, Any] | None, str] | None:
 
 
 def _attention_part(node: Any, modules: dict[str, Any]) -> tuple[dict[str, Any] | None, str] | None:
-    """(layer, gap reason) for `self_attention(x, x, x)[0]` of an nn.MultiheadAttention."""
+    """(layer, gap reason) for `self_attention(x, x, x)[0]` of an nn.MultiheadAttention, or
+    the output sequence of a recurrent module."""
     source = node.args[0] if node.op == "call_function" and _name(node) == "getitem" and node.args else None
     if source is None or not hasattr(source, "op") or source.op != "call_module":
         return None
     module = modules[source.target]
+    if type(module).__name__ in ("LSTM", "GRU", "RNN") and node.args[1] == 0:
+        return _recurrent(module, source)
     if type(module).__name__ != "MultiheadAttention" or node.args[1] != 0:
         return None
     plain = module.batch_first and module._qkv_same_embed_dim and module.bias_k is None and not module.add_zero_attn
@@ -572,6 +575,22 @@ def _attention_part(node: Any, modules: dict[str, Any]) -> tuple[dict[str, Any] 
         return None, "only self-attention, batch first, without masks or extra key/value biases, has a kind"
     layer = {"type": "attention", "heads": module.num_heads, "bias": module.in_proj_bias is not None}
     return {**layer, "dropout": float(module.dropout)}, ""
+
+
+def _recurrent(module: Any, call: Any) -> tuple[dict[str, Any] | None, str]:
+    """`output, state = self.rnn(x)`: the output sequence of nn.LSTM, nn.GRU or nn.RNN."""
+    if not module.batch_first:
+        return None, "batch_first=False: a spec's sequences are batch first"
+    if len(call.all_input_nodes) != 1:
+        return None, "an initial state given: the recurrent kinds start from zeros"
+    kind = type(module).__name__.lower()
+    layer: dict[str, Any] = {"type": kind, "hidden": module.hidden_size, "num_layers": module.num_layers}
+    layer.update(bidirectional=module.bidirectional, bias=module.bias, dropout=float(module.dropout))
+    if kind == "lstm":
+        layer["proj_size"] = module.proj_size
+    if kind == "rnn":
+        layer["nonlinearity"] = module.nonlinearity
+    return layer, ""
 
 
 def _class_tokens(ops: list[Op]) -> list[Op]:
@@ -740,7 +759,8 @@ class _Body:
                 self.scope(item)
 
     def op(self, op: Op) -> None:
-        where = op.node.target if op.node.op == "call_module" else (op.stack[-1][1] if op.stack else "")
+        module = _module_path(op.node)
+        where = module or (op.stack[-1][1] if op.stack else "")
         if op.layer == PASS:
             self.refs[id(op)] = self.refs[id(op.inputs[0])]
             return
@@ -753,8 +773,8 @@ class _Body:
             return
         if self.folds(op):
             return
-        if op.node.op == "call_module":
-            local = self.local(op.node.target)
+        if module is not None:
+            local = self.local(module)
             name, informative = (f"{op.layer['type']}{local}", False) if _numeric(local) else (local, "." not in local)
         else:
             name, informative = str(op.layer["type"]), False
@@ -813,6 +833,14 @@ class _Body:
             name = layer.get("name")
             if name is not None and name not in self.read and name not in self.keep:
                 del layer["name"]
+
+
+def _module_path(node: Any) -> str | None:
+    """The module a layer is: a leaf module's call, or `module(x)[0]` (attention, recurrent)."""
+    if node.op == "call_module":
+        return str(node.target)
+    source: Any = node.args[0] if node.op == "call_function" and _name(node) == "getitem" and node.args else None
+    return str(source.target) if getattr(source, "op", None) == "call_module" else None
 
 
 def _activations_of(kind: Any) -> tuple[str, ...]:

@@ -103,3 +103,17 @@ class Recurrent(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.rnn(self.conv(x).mean(2))
+
+
+class Language(nn.Module):
+    """Token ids, an embedding, a two-layer LSTM (batch first), logits at every position."""
+
+    def __init__(self, vocab: int = 1000, width: int = 32, hidden: int = 64) -> None:
+        super().__init__()
+        self.emb = nn.Embedding(vocab, width)
+        self.rnn = nn.LSTM(width, hidden, num_layers=2, batch_first=True, dropout=0.1)
+        self.out = nn.Linear(hidden, vocab)
+
+    def forward(self, ids: torch.Tensor) -> torch.Tensor:
+        out, _ = self.rnn(self.emb(ids))
+        return self.out(out)
