@@ -279,3 +279,14 @@ def test_a_recurrent_language_model(tmp_path: Path) -> None:
     spec.write_text(text)
     checked = runner.invoke(app, ["verify", str(spec), "--against", f"{NETS}:Language"])
     assert checked.exit_code == 0, checked.stdout + checked.stderr
+
+
+def test_pooling_functions_keep_their_keyword_arguments() -> None:
+    """16x16 -> conv 3x3: 14 -> max pool 3/2 with ceil_mode: ceil((14 - 3) / 2) + 1 = 7 (6
+    without it) -> avg pool 2/2 padding 1: floor((7 + 2 - 2) / 2) + 1 = 4 (4 from 6 as well:
+    only the pool's own shape shows a lost ceil_mode)."""
+    needs_module("torch")
+    text, trace = imported(f"{NETS}:Pools", (3, 16, 16), {})
+    assert "{type: maxpool, kernel: 3, stride: 2, ceil_mode: true, form: function}" in text
+    assert "{type: avgpool, kernel: 2, stride: 2, padding: 1, count_include_pad: false, form: function}" in text
+    assert [tuple(n.output) for n in trace.nodes[1:]] == [(4, 14, 14), (4, 7, 7), (4, 4, 4), (64,)]

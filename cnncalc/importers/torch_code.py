@@ -339,8 +339,8 @@ def _function_layer(node: Any, form: str) -> dict[str, Any]:
     if name == "contiguous":
         return dict(PASS)
     if name in ("add", "add_", "iadd", "mul", "mul_", "imul"):
-        if len(tensors) != 2 or scalars or len(node.args) != 2:
-            raise _Gap("only the sum or product of two tensors has a kind")
+        if len(tensors) != 2 or scalars or len(node.args) != 2 or node.kwargs:
+            raise _Gap("only the sum or product of two tensors (no alpha) has a kind")
         if name.startswith(("add", "iadd")):
             return {"type": "add", "inplace": name in ("add_", "iadd")}
         return {"type": "multiply"}
@@ -378,11 +378,7 @@ def _function_layer(node: Any, form: str) -> dict[str, Any]:
             raise _Gap("an output size of None has no field in the kind")
         return {"type": kind, "size": _pair(size), "form": form}
     if name in ("max_pool2d", "avg_pool2d"):
-        kernel = _argument(node, 1, "kernel_size", None)
-        stride = _argument(node, 2, "stride", None) or kernel
-        padding = _argument(node, 3, "padding", 0)
-        kind = "maxpool" if name.startswith("max") else "avgpool"
-        return {"type": kind, "kernel": _pair(kernel), "stride": _pair(stride), "padding": _pair(padding), "form": form}
+        return _function_pool(node, name, form)
     if name == "getitem":
         return _channel_slice(node.args[1], out_shape[1] if len(out_shape) > 1 else 0)
     if name == "stochastic_depth":  # torchvision.ops: the identity at inference
@@ -394,6 +390,28 @@ def _function_layer(node: Any, form: str) -> dict[str, Any]:
     if name == "dropout":
         return {"type": "dropout", "rate": _argument(node, 1, "p", 0.5)}
     raise _Gap(f"no layer kind for the {'function' if form == 'function' else 'tensor method'} {name}")
+
+
+def _function_pool(node: Any, name: str, form: str) -> dict[str, Any]:
+    """F.max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode) or
+    F.avg_pool2d(x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)."""
+    kernel = _argument(node, 1, "kernel_size", None)
+    layer = {"type": "maxpool" if name.startswith("max") else "avgpool", "kernel": _pair(kernel)}
+    layer.update(
+        stride=_pair(_argument(node, 2, "stride", None) or kernel), padding=_pair(_argument(node, 3, "padding", 0))
+    )
+    if name.startswith("max"):
+        if _argument(node, 6, "return_indices", False):
+            raise _Gap("return_indices: the maxpool kind gives the values alone")
+        layer.update(
+            dilation=_pair(_argument(node, 4, "dilation", 1)), ceil_mode=bool(_argument(node, 5, "ceil_mode", False))
+        )
+    else:
+        if _argument(node, 6, "divisor_override", None) is not None:
+            raise _Gap("divisor_override has no field in the avgpool kind")
+        layer.update(ceil_mode=bool(_argument(node, 4, "ceil_mode", False)))
+        layer.update(count_include_pad=bool(_argument(node, 5, "count_include_pad", True)))
+    return {**layer, "form": form}
 
 
 def _with_parameter(node: Any, name: str, tensors: list[Any]) -> dict[str, Any]:

@@ -117,3 +117,16 @@ class Language(nn.Module):
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         out, _ = self.rnn(self.emb(ids))
         return self.out(out)
+
+
+class Pools(nn.Module):
+    """Pooling written as functions, with their keyword arguments."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.max_pool2d(self.conv(x), 3, 2, ceil_mode=True)  # 14 -> ceil(11 / 2) + 1 = 7
+        x = F.avg_pool2d(x, 2, padding=1, count_include_pad=False)  # 7 -> 4
+        return torch.flatten(x, 1)
