@@ -290,3 +290,24 @@ def test_pooling_functions_keep_their_keyword_arguments() -> None:
     assert "{type: maxpool, kernel: 3, stride: 2, ceil_mode: true, form: function}" in text
     assert "{type: avgpool, kernel: 2, stride: 2, padding: 1, count_include_pad: false, form: function}" in text
     assert [tuple(n.output) for n in trace.nodes[1:]] == [(4, 14, 14), (4, 7, 7), (4, 4, 4), (64,)]
+
+
+def test_a_layer_whose_shape_is_not_pytorchs_stops_the_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last guard: were a mapping to lose max pool's ceil_mode, no count would show it
+    (nothing weighted follows), but the pool's own shape does: (4, 6, 6) where PyTorch has
+    (4, 7, 7), and import exits 2."""
+    needs_module("torch")
+    from cnncalc.importers import torch_code
+
+    mapped = torch_code._function_pool
+
+    def without_ceil_mode(node: Any, name: str, form: str) -> dict[str, Any]:
+        return {k: v for k, v in mapped(node, name, form).items() if k != "ceil_mode"}
+
+    monkeypatch.setattr(torch_code, "_function_pool", without_ceil_mode)
+    result = runner.invoke(app, ["import", f"{NETS}:Pools", "--shape", "3x16x16"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "cnncalc import: the spec written from the model is not exact: "
+        "torch.nn.functional.max_pool2d gives (4, 6, 6), PyTorch (4, 7, 7)\n"
+    )

@@ -95,7 +95,9 @@ class Op:
     reason: str  # why it is a gap
     inputs: list[Op]
     stack: tuple[tuple[str, str, Any], ...]  # enclosing module scopes: (key, path, class)
-    described: str  # the op as the gap list names it
+    described: str
+    folded: bool = False  # written as the `activation:` of the layer before it
+    result: Op | None = None  # the op whose output is this layer's, when not its own  # the op as the gap list names it
 
 
 @dataclass(eq=False)
@@ -648,7 +650,7 @@ def _channel_shuffles(ops: list[Op]) -> None:
             and sorted(a for a in chain[1].node.args[1:3] if isinstance(a, int)) == [1, 2]
             and _shape(chain[-1].node) == (n, groups * per_group, h, w)
         ):
-            op.layer, op.reason = {"type": "channel_shuffle", "groups": groups}, ""
+            op.layer, op.reason, op.result = {"type": "channel_shuffle", "groups": groups}, "", chain[-1]
             for later in chain[1:]:
                 later.layer, later.reason = dict(PASS), ""
 
@@ -823,6 +825,7 @@ class _Body:
             before["activation_form"] = "function"
         self.refs[id(op)] = self.last
         self.last_op = op
+        op.folded = True
         return True
 
     def scope(self, scope: Scope) -> None:
@@ -1218,6 +1221,7 @@ def import_model(
     )
     if not body.gaps:
         _check(text, measured, output)
+        _check_shapes(text, ops)
     return Imported(text, body.gaps, measured)
 
 
@@ -1248,6 +1252,27 @@ def _check(text: str, measured: dict[str, Any], output: tuple[int, ...]) -> None
         wrong.append(f"output shape {tuple(figures.output)} where PyTorch gives {output}")
     if wrong:
         raise ImportFailed("the spec written from the model is not exact: " + "; ".join(wrong))
+
+
+def _check_shapes(text: str, ops: list[Op]) -> None:
+    """Every layer's output shape must be its op's: the spec's layers, expanded, are the ops
+    that write a layer, in the graph's order (a shape no count depends on, such as a pool's
+    before a global pool, would otherwise go wrong unseen)."""
+    from cnncalc.engine import propagate
+    from cnncalc.spec import loads_spec
+
+    trace = propagate(loads_spec(text, "<import>"), "<import>")
+    written = [op for op in ops if op.layer not in (None, PASS, EXPANDED) and not op.folded]
+    ours = [tuple(n.output) for n in trace.nodes[1:]]
+    torch_shapes = [_shape((op.result or op).node)[1:] for op in written]
+    if len(ours) != len(torch_shapes):
+        raise ImportFailed(f"the spec written from the model has {len(ours)} layers for {len(torch_shapes)} ops")
+    for shape, op, measured in zip(ours, written, torch_shapes, strict=True):
+        if shape != measured:
+            where = _module_path(op.node) or op.described
+            raise ImportFailed(
+                f"the spec written from the model is not exact: {where} gives {shape}, PyTorch {measured}"
+            )
 
 
 def import_source(
