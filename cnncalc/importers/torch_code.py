@@ -23,9 +23,12 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnncalc.errors import SpecError
+
+if TYPE_CHECKING:
+    from cnncalc.engine import Trace
 
 SOURCE_MODULE = "_cnncalc_source_"  # the module name a model's file is loaded under (cnncalc.verify)
 ARGUMENT_FORM = "name=value with a Python literal value (10, 0.5, True, None, 'text', (1, 2))"
@@ -1220,8 +1223,7 @@ def import_model(
         source, command or _command(source, shape, tokens, args), input_, body, blocks, None if body.gaps else measured
     )
     if not body.gaps:
-        _check(text, measured, output)
-        _check_shapes(text, ops)
+        _check_shapes(_check(text, measured, output), ops)
     return Imported(text, body.gaps, measured)
 
 
@@ -1234,34 +1236,32 @@ def _command(source: str, shape: tuple[int, ...] | None, tokens: int | None, arg
     return " ".join(words)
 
 
-def _check(text: str, measured: dict[str, Any], output: tuple[int, ...]) -> None:
-    """The spec must load, and give PyTorch's totals and output shape: an importer that cannot say it
-    exactly says so (exit 2) instead of writing a wrong spec."""
+def _check(text: str, measured: dict[str, Any], output: tuple[int, ...]) -> Trace:
+    """The spec must load, and give PyTorch's totals and output shape: an importer that
+    cannot say it exactly says so (exit 2) instead of writing a wrong spec."""
     from cnncalc.engine import propagate
     from cnncalc.figures import totals
     from cnncalc.spec import loads_spec
 
     try:
-        figures = totals(propagate(loads_spec(text, "<import>"), "<import>"))
+        trace = propagate(loads_spec(text, "<import>"), "<import>")
     except SpecError as error:
         details = "; ".join(str(d) for d in error.diagnostics)
         raise ImportFailed(f"the spec written from the model does not load: {details}") from None
+    figures = totals(trace)
     ours = {"params": figures.params.total, "buffers": figures.params.buffers, "macs": figures.macs}
     wrong = [f"{k} {ours[k]:,} where PyTorch counts {measured[k]:,}" for k in measured if ours[k] != measured[k]]
     if tuple(figures.output) != output:
         wrong.append(f"output shape {tuple(figures.output)} where PyTorch gives {output}")
     if wrong:
         raise ImportFailed("the spec written from the model is not exact: " + "; ".join(wrong))
+    return trace
 
 
-def _check_shapes(text: str, ops: list[Op]) -> None:
+def _check_shapes(trace: Trace, ops: list[Op]) -> None:
     """Every layer's output shape must be its op's: the spec's layers, expanded, are the ops
     that write a layer, in the graph's order (a shape no count depends on, such as a pool's
     before a global pool, would otherwise go wrong unseen)."""
-    from cnncalc.engine import propagate
-    from cnncalc.spec import loads_spec
-
-    trace = propagate(loads_spec(text, "<import>"), "<import>")
     written = [op for op in ops if op.layer not in (None, PASS, EXPANDED) and not op.folded]
     ours = [tuple(n.output) for n in trace.nodes[1:]]
     torch_shapes = [_shape((op.result or op).node)[1:] for op in written]
