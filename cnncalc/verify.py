@@ -440,7 +440,7 @@ class FactoryCall:
 
 
 _FORM = (
-    "package.module:factory or package.module:factory(arguments), "
+    "package.module:factory, path/to/file.py:factory or package.module:factory(arguments), "
     "for example torchvision.models:inception_v3(aux_logits=False)"
 )
 _LITERALS = "numbers, strings, True, False, None, and lists, tuples, sets and dicts of them"
@@ -501,30 +501,59 @@ def parse_factory(text: str) -> FactoryCall:
     return FactoryCall(module_name, str(_dotted(tree.func)), tuple(args), kwargs)
 
 
-def load_factory(text: str) -> Callable[[], Any]:
-    """`package.module:factory(literal arguments)` -> a callable that builds the model with
-    those arguments; FactoryError with the reason otherwise."""
+def _import(module_name: str) -> Any:
+    """The module `module_name`, or the file `path/to/file.py` (its folder on sys.path while
+    it loads, as `python path/to/file.py` would have it)."""
+    if not module_name.endswith(".py"):
+        return importlib.import_module(module_name)
+    from importlib import util as import_util
+
+    path = os.path.abspath(module_name)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"no such file: {module_name}")
+    name = "_cnncalc_source_" + "".join(c if c.isalnum() else "_" for c in os.path.splitext(path)[0])
+    spec = import_util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = import_util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and pickling look their module up by name
+    folder = os.path.dirname(path)
+    sys.path.insert(0, folder)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    finally:
+        sys.path.remove(folder)
+    return module
+
+
+def load_factory(text: str, arguments: dict[str, Any] | None = None, what: str = "against") -> Callable[[], Any]:
+    """`package.module:factory(literal arguments)` (or `path/to/file.py:factory`) -> a
+    callable that builds the model with those arguments and `arguments` (`--arg`);
+    FactoryError with the reason otherwise."""
     parsed = parse_factory(text)
+    shown = f"--against {text}" if what == "against" else text
     module_name, attr = parsed.module, parsed.attr
     # As `python -m` would: a module in the working directory is found.
     added = os.getcwd() not in sys.path
     if added:
         sys.path.insert(0, os.getcwd())
     try:
-        module = importlib.import_module(module_name)
+        module = _import(module_name)
     except Exception as exc:
-        raise FactoryError(f"--against {text}: cannot import {module_name}: {type(exc).__name__}: {exc}") from None
+        raise FactoryError(f"{shown}: cannot import {module_name}: {type(exc).__name__}: {exc}") from None
     finally:
         if added:
             sys.path.remove(os.getcwd())
     found: Any = module
     for part in attr.split("."):
         if not hasattr(found, part):
-            raise FactoryError(f"--against {text}: {module_name} has no attribute {attr!r}")
+            raise FactoryError(f"{shown}: {module_name} has no attribute {attr!r}")
         found = getattr(found, part)
     if not callable(found):
-        raise FactoryError(f"--against {text}: {attr} is a {type(found).__name__}, not a callable that builds a model")
-    factory: Callable[[], Any] = functools.partial(found, *parsed.args, **parsed.kwargs)
+        raise FactoryError(f"{shown}: {attr} is a {type(found).__name__}, not a callable that builds a model")
+    factory: Callable[[], Any] = functools.partial(found, *parsed.args, **{**parsed.kwargs, **(arguments or {})})
     return factory
 
 
@@ -584,16 +613,24 @@ class _LeafDepths:
 
 
 def _run_recording(
-    module: Any, x: Any, batch: int, torch: Any, label: Callable[[str, Any], str] | None = None
+    module: Any,
+    x: Any,
+    batch: int,
+    torch: Any,
+    label: Callable[[str, Any], str] | None = None,
+    keep: Callable[[str], bool] | None = None,
 ) -> tuple[list[Leaf], int, Any]:
     """Forward `x`: the weighted leaves' per-sample output shapes in graph order (see
-    `in_graph_order`), the FLOPs and the output's per-sample shape."""
+    `in_graph_order`), the FLOPs and the output's per-sample shape; only the leaves `keep`
+    takes by name, if given."""
     from torch.utils.flop_counter import FlopCounterMode
 
     leaves: list[Leaf] = []
     depths = _LeafDepths()
     handles = []
     for name, m in _weighted_leaves(module):
+        if keep is not None and not keep(name):
+            continue
 
         def hook(m: Any, args: Any, out: Any, name: str = name) -> None:
             text = label(name, m) if label else f"{name} ({type(m).__name__})"
@@ -615,10 +652,13 @@ def _run_recording(
     return in_graph_order(leaves), int(counter.get_total_flops()), _shape_of(out, batch)
 
 
-def compare_with_model(trace: Trace, factory_text: str, device: str = "auto") -> Comparison:
-    """Compare `trace` with the model `factory_text` builds: counts, MACs, leaf shapes."""
+def compare_with_model(
+    trace: Trace, factory_text: str, device: str = "auto", arguments: dict[str, Any] | None = None
+) -> Comparison:
+    """Compare `trace` with the model `factory_text` builds (called with `arguments` too):
+    counts, MACs, leaf shapes."""
     torch = import_torch()
-    factory = load_factory(factory_text)
+    factory = load_factory(factory_text, arguments)
     device = resolve_device(device)
     batch = max(trace.batch, MIN_BATCH)
     try:
@@ -640,9 +680,15 @@ def compare_with_model(trace: Trace, factory_text: str, device: str = "auto") ->
         # `nodes.3.0` is part of node 3: name it as the spec does.
         return f"{node_label(trace.nodes[int(name.split('.')[1])])} {type(module).__name__}"
 
+    def keep(name: str) -> bool:
+        # A bare nn.Parameter (`form: parameter`: a class token, layer scale) is no module
+        # of the person's model, so no leaf there; cnncalc builds it as one.
+        layer = trace.nodes[int(name.split(".")[1])].layer
+        return layer is None or getattr(layer, "form", "module") != "parameter"
+
     x = sample_input(trace, batch, device)
     try:
-        result.spec_leaves, _, _ = _run_recording(ours, x, batch, torch, label)
+        result.spec_leaves, _, _ = _run_recording(ours, x, batch, torch, label, keep)
     except NodeFailed as failed:
         result.error = f"the spec's node #{failed.index} does not run in PyTorch: {failed}"
         return result

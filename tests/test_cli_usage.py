@@ -63,7 +63,7 @@ def test_option_metavars() -> None:
     diff = wide_cli("diff", "--help")[1]
     assert f"-f, --format [{'|'.join(DIFF_FORMATS)}]" in diff and "--fail-on METRIC:+AMOUNT" in diff
     verify = wide_cli("verify", "--help")[1]
-    assert "--against MODULE:FACTORY" in verify and "-f, --format [text|json]" in verify
+    assert "--against SOURCE" in verify and "--arg NAME=VALUE" in verify and "-f, --format [text|json]" in verify
 
 
 @pytest.mark.parametrize(

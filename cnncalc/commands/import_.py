@@ -44,29 +44,94 @@ def recorded_path(source: str, output: str | None) -> str:
     return relative.replace(os.sep, "/")
 
 
+def is_code(source: str) -> bool:
+    """`package.module:callable` or `path/to/file.py:callable`, not a config file or folder."""
+    module, colon, attr = source.partition(":")
+    return bool(colon and module and attr) and not os.path.exists(source)
+
+
+CODE_HELP = (
+    "Or PyTorch code: package.module:callable or path/to/file.py:callable, a function or class "
+    "that builds the model. Importing it runs that code, as `python` would."
+)
+
+
 def import_(
     source: Annotated[
         str,
-        typer.Argument(metavar="CONFIG", help="A Hugging Face config.json, or a model folder that holds one."),
+        typer.Argument(
+            metavar="SOURCE", help="A Hugging Face config.json, or a model folder that holds one. " + CODE_HELP
+        ),
     ],
-    tokens: Annotated[int, typer.Option(parser=whole(1), metavar="N", help="The input's length in token ids.")] = 128,
+    tokens: Annotated[
+        int | None,
+        typer.Option(parser=whole(1), metavar="N", help="The input's length in token ids (a config: 128 by default)."),
+    ] = None,
+    shape: Annotated[
+        str | None,
+        typer.Option(metavar="CxHxW", help="PyTorch code: one sample's sizes in PyTorch's order (3x224x224)."),
+    ] = None,
+    arg: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--arg", metavar="NAME=VALUE", help="PyTorch code: a keyword argument of the callable, a literal."
+        ),
+    ] = None,
+    partial: Annotated[
+        bool, typer.Option("--partial", help="PyTorch code: write what maps to kinds, each gap a comment, no expect:.")
+    ] = False,
     output: Annotated[str | None, output_option("Write the spec here, not stdout.")] = None,
 ) -> Emission:
-    """Write the spec of a Hugging Face model from its config.json.
+    """Write the spec of a Hugging Face model from its config.json, or of PyTorch code.
 
     Families: llama, mistral, mixtral, gemma, phi3, qwen2, gpt2, bert, as transformers builds them; the
-    config is read as JSON data, no network and no weights.
+    config is read as JSON data, no network and no weights. PyTorch code is captured with
+    torch.fx and checked: the spec's params, buffers and MACs are PyTorch's, or exit 2. An op
+    with no layer kind is listed with its module path (exit 2, or --partial).
     """
+    if is_code(source):
+        return from_code(source, shape, tokens, arg or [], partial, output)
+    if shape is not None or arg or partial:
+        emit.usage("--shape, --arg and --partial are for PyTorch code (package.module:callable), not a config")
     from cnncalc.engine import propagate
     from cnncalc.importers.hf_config import spec_from_config
     from cnncalc.spec import loads_spec
 
     with emit.spec_errors():
         path, text = read_config(source)
-        spec = spec_from_config(text, path, tokens, recorded=recorded_path(path, output))
+        spec = spec_from_config(text, path, 128 if tokens is None else tokens, recorded=recorded_path(path, output))
     written = output or "<import>"
     try:
         propagate(loads_spec(spec, written), written)  # what is written must load, with its shapes
     except SpecError as error:  # a config whose sizes the format refuses
         emit.unusable(f"{path}: the spec written from this config does not load:", *error.diagnostics)
     return Emission(None, "yaml", (spec,), output=output, inputs=(path,), command="cnncalc import")
+
+
+def from_code(
+    source: str, shape: str | None, tokens: int | None, args: list[str], partial: bool, output: str | None
+) -> Emission:
+    """`cnncalc import SOURCE` for PyTorch code: the spec, or exit 2 with the gaps or the reason."""
+    from cnncalc.importers.torch_code import ImportFailed, ImportGaps, import_model, parse_arguments, parse_shape
+    from cnncalc.verify import VerifyUnavailable, import_torch
+
+    try:
+        import_torch()
+        sizes = parse_shape(shape) if shape is not None else None
+        if (sizes is None) == (tokens is None):
+            emit.usage("PyTorch code needs the input: --shape CxHxW (one sample, PyTorch's order) or --tokens N")
+        imported = import_model(source, sizes, tokens, parse_arguments(args), partial)
+    except VerifyUnavailable as exc:
+        emit.unusable(f"cnncalc: {exc}")
+    except ImportGaps as gaps:
+        emit.unusable(
+            f"cnncalc import: {source}: {len(gaps.gaps)} op(s) have no layer kind (--partial writes the rest):",
+            *(f"  {gap}" for gap in gaps.gaps),
+        )
+    except ImportFailed as exc:
+        emit.unusable(f"cnncalc import: {exc}")
+    for gap in imported.gaps:
+        emit.note(f"cnncalc import: gap: {gap}")
+    file = source.partition(":")[0]
+    inputs = (file,) if file.endswith(".py") else ()  # -o never overwrites the code
+    return Emission(None, "yaml", (imported.text,), output=output, inputs=inputs, command="cnncalc import")

@@ -26,10 +26,11 @@ if TYPE_CHECKING:
     from cnncalc.report.verification import Checked, MemoryChecked
 
 AGAINST = (
-    "Compare with your own model instead (package.module:factory, or factory(key=value, ...) "
-    "with literal values): parameter and buffer counts, total MACs and the output shapes of its "
-    "weighted leaf modules."
+    "Compare with your own model instead (package.module:factory, path/to/file.py:factory, or "
+    "factory(key=value, ...) with literal values; its code runs): parameter and buffer counts, "
+    "total MACs and the output shapes of its weighted leaf modules."
 )
+ARG = "With --against: a keyword argument of the factory, a Python literal (repeat for more)."
 MEMORY = (
     "Check the memory peaks instead: inference, and a training step with sgd and with adam, "
     "against PyTorch's own tensors on the CPU (within 5%; batch 8 unless --batch)."
@@ -56,7 +57,8 @@ def verify(
         list[str], typer.Argument(metavar="SPEC...", help="Spec files, or names of bundled ones; each is checked.")
     ],
     device: DeviceOption = Device.auto,
-    against: Annotated[str | None, typer.Option(metavar="MODULE:FACTORY", help=AGAINST)] = None,
+    against: Annotated[str | None, typer.Option(metavar="SOURCE", help=AGAINST)] = None,
+    arg: Annotated[list[str] | None, typer.Option("--arg", metavar="NAME=VALUE", help=ARG)] = None,
     batch: Annotated[int | None, batch_option("Batch size to run at (at least 2 is used).")] = None,
     layout: LayoutOption = Layout.hwc,
     output_format: Annotated[str, format_option("verification")] = "text",
@@ -74,11 +76,17 @@ def verify(
     from cnncalc.verify import MIN_BATCH, FactoryError, VerifyUnavailable, import_torch, parse_factory, resolve_device
 
     options = Options(format=output_format, batch=batch, layout=layout.value, device=device.value)
+    arguments: dict[str, object] = {}
     if against is not None:
+        from cnncalc.importers.torch_code import ImportFailed, parse_arguments
+
         try:
             parse_factory(against)  # a malformed --against is a usage error before anything runs
-        except FactoryError as exc:
+            arguments = parse_arguments(arg or [])
+        except (FactoryError, ImportFailed) as exc:
             emit.unusable(f"cnncalc: {exc}")
+    elif arg:
+        emit.usage("--arg goes with --against SOURCE")
     if specs_only:
         # As `check --specs-only`: an existing file without a top-level `layers:` is skipped;
         # bundled names and missing files are still resolved (and reported) below.
@@ -96,7 +104,7 @@ def verify(
         checked = memory_checked(specs, batch, outcome)
         # One format: the lines of text, whatever --format says.
         return Emission("memory", "text", (checked,), outcome, width=emit.width(False))
-    found = each_checked(specs, options, against, outcome)
+    found = each_checked(specs, options, against, outcome, arguments)
     return Emission("verification", options.format, (found, options.layout), outcome, width=emit.width(False))
 
 
@@ -116,7 +124,9 @@ def traced_or_reported(spec: str, batch: int | None, outcome: Outcome) -> Trace 
         return None
 
 
-def each_checked(specs: list[str], options: Options, against: str | None, outcome: Outcome) -> Iterator[Checked]:
+def each_checked(
+    specs: list[str], options: Options, against: str | None, outcome: Outcome, arguments: dict[str, object]
+) -> Iterator[Checked]:
     """Each spec as it is checked; an unusable one is reported and skipped."""
     from cnncalc.report.verification import Checked
     from cnncalc.verify import Comparison, FactoryError, Verification, VerifyUnavailable, compare_with_model, verify
@@ -129,7 +139,7 @@ def each_checked(specs: list[str], options: Options, against: str | None, outcom
             if against is None:
                 result: Verification | Comparison = verify(trace, options.device)
             else:
-                result = compare_with_model(trace, against, options.device)
+                result = compare_with_model(trace, against, options.device, arguments)
         except (VerifyUnavailable, FactoryError) as exc:
             emit.unusable(f"cnncalc: {exc}")
         if not result.agrees:

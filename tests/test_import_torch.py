@@ -1,0 +1,313 @@
+"""`cnncalc import SOURCE` from PyTorch code, captured with torch.fx, and `verify --against SOURCE`.
+
+The references are PyTorch's own counts of the model the code builds (sum of `numel()` over
+parameters and buffers, FlopCounterMode's total / 2 per sample, each weighted leaf's output
+shape: `cnncalc.verify.compare_with_model`, which runs the model and never reads the spec's
+expect:), hand arithmetic for the small models of tests/data/torch_code/nets.py, and the
+figures of torchvision 0.29's ResNet-50 copied from the reference file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from needs import needs_module
+from torchvision_models import needs_torchvision
+from typer.testing import CliRunner
+
+from cnncalc.cli import app
+from cnncalc.engine import propagate
+from cnncalc.figures import check_claims, totals
+from cnncalc.spec import loads_spec
+
+NETS = Path(__file__).parent / "data" / "torch_code" / "nets.py"
+runner = CliRunner()
+
+# torchvision classification models, as the zoo builds them (GoogLeNet and Inception v3
+# without their auxiliary heads, init_weights=False for speed: counts do not depend on values).
+NO_AUX = {"aux_logits": False, "init_weights": False}
+ROUND_TRIP: list[tuple[str, tuple[int, ...], dict[str, Any]]] = [
+    ("resnet18", (3, 224, 224), {}),
+    ("resnet50", (3, 224, 224), {}),
+    ("vgg11", (3, 224, 224), {}),
+    ("mobilenet_v2", (3, 224, 224), {}),
+    ("densenet121", (3, 224, 224), {}),
+    ("alexnet", (3, 224, 224), {}),
+    ("squeezenet1_1", (3, 224, 224), {}),
+    ("mobilenet_v3_small", (3, 224, 224), {}),
+    ("googlenet", (3, 224, 224), NO_AUX),
+    ("inception_v3", (3, 299, 299), NO_AUX),
+    ("mnasnet1_0", (3, 224, 224), {}),
+    ("efficientnet_b0", (3, 224, 224), {}),
+    ("resnext50_32x4d", (3, 224, 224), {}),
+    ("shufflenet_v2_x1_0", (3, 224, 224), {}),  # x.chunk(2, dim=1) and the view-transpose-view shuffle
+    ("resnet34", (3, 224, 224), {}),
+    ("wide_resnet50_2", (3, 224, 224), {}),
+    ("vgg16", (3, 224, 224), {}),
+    ("squeezenet1_0", (3, 224, 224), {}),
+    ("mobilenet_v3_large", (3, 224, 224), {}),
+    ("vit_b_16", (3, 224, 224), {}),  # class token, positions (bare parameters), nn.MultiheadAttention
+    ("regnet_x_400mf", (3, 32, 32), {}),  # its constructor needs real tensors: on the CPU, and small
+]
+ON_THE_CPU = {"regnet_x_400mf"}
+
+
+def imported(source: str, shape: tuple[int, ...] | None, args: dict[str, Any], tokens: int | None = None) -> Any:
+    from cnncalc.importers.torch_code import import_source
+
+    text = import_source(source, shape, tokens, args)
+    return text, propagate(loads_spec(text, "imported.yaml"), "imported.yaml")
+
+
+@pytest.mark.parametrize(("name", "shape", "args"), ROUND_TRIP, ids=[r[0] for r in ROUND_TRIP])
+def test_a_torchvision_model_round_trips(name: str, shape: tuple[int, ...], args: dict[str, Any]) -> None:
+    """import -> the spec's params, buffers, MACs and every weighted leaf's shape are
+    PyTorch's (verify --against on the meta device: shapes and counts without arithmetic)."""
+    needs_torchvision()
+    from cnncalc.verify import compare_with_model
+
+    text, trace = imported(f"torchvision.models:{name}", shape, args)
+    assert "# GAP" not in text
+    device = "cpu" if name in ON_THE_CPU else "meta"
+    comparison = compare_with_model(trace, f"torchvision.models:{name}", device, args)
+    assert not comparison.error
+    assert [c for c in comparison.checks if not c.agrees] == []
+    assert comparison.first_leaf_mismatch is None
+    assert len(comparison.spec_leaves) == len(comparison.model_leaves) > 0
+    claims, _ = check_claims(trace)
+    assert claims and all(c.confirmed for c in claims)  # the expect: totals hold
+
+
+def test_a_model_the_importer_cannot_write_lists_each_gap() -> None:
+    """ConvNeXt permutes its blocks' channels last; the format keeps them first."""
+    needs_torchvision()
+    from cnncalc.importers.torch_code import ImportGaps, import_source
+
+    with pytest.raises(ImportGaps) as raised:
+        import_source("torchvision.models:convnext_tiny", (3, 224, 224))
+    reason = (
+        "torch.permute (channels last: the format keeps an image's channels first (axis: channels on norms and dense))"
+    )
+    assert raised.value.gaps[0] == f"features.1.0.block.1: {reason}"
+    assert len(raised.value.gaps) == 36  # two in each of the 18 blocks
+
+
+def test_the_imported_resnet50_is_short_with_blocks_and_repeats() -> None:
+    needs_torchvision()
+    text, trace = imported("torchvision.models:resnet50", (3, 224, 224), {})
+    assert len(text.splitlines()) < 80
+    assert "blocks:\n" in text and "repeat: $" in text and "type: bottleneck" in text
+    # torchvision 0.29's ResNet-50 (weights=None), from the reference file: sum(p.numel()),
+    # buffer elements (53 batch norms: 2 * 26,560 running stats + 53 counters), FlopCounterMode / 2
+    figures = totals(trace)
+    assert (figures.params.total, figures.params.buffers, figures.macs) == (25_557_032, 53_173, 4_089_184_256)
+    assert "{name: layer3, type: layer, filters: 256, conv3_filters: 1024, repeats: 5}" in text  # 1 + 5 bottlenecks
+
+
+def test_functional_calls_and_in_place_ops(tmp_path: Path) -> None:
+    """Checked by hand: conv1 3*9*16 + 16 = 448, bn1 2*16 = 32 (buffers 16 + 16 + 1 = 33),
+    conv2 and conv3 16*9*16 = 2,304 each, fc 8*5 + 5 = 45: 5,133 params. MACs: conv1
+    32*32*16*27 = 442,368, conv2 and conv3 on 16x16 after the pool 16*16*16*144 = 589,824
+    each, fc 8*5 = 40: 1,622,056."""
+    needs_module("torch")
+    spec = tmp_path / "functional.yaml"
+    result = runner.invoke(
+        app, ["import", f"{NETS}:Functional", "--shape", "3x32x32", "--arg", "classes=5", "-o", str(spec)]
+    )
+    assert result.exit_code == 0, result.stderr
+    text = spec.read_text()
+    assert "total: {params: 5133, buffers: 33, macs: 1622056}" in text
+    # F.relu(..., inplace=True) and .relu_(), each alone reading the layer before it
+    assert "{name: bn1, type: batchnorm, activation: relu, activation_inplace: true, activation_form: function}" in text
+    assert "bias: false, activation: relu, activation_inplace: true}" in text
+    assert "{name: maxpool, type: maxpool, kernel: 2, stride: 2, form: function}" in text
+    assert "{type: concat, from: [maxpool, multiply]}" in text
+    assert "{type: slice, start: 0, end: 8}" in text
+    trace = propagate(loads_spec(text, str(spec)), str(spec))
+    figures = totals(trace)
+    assert (figures.params.total, figures.params.buffers, figures.macs) == (5133, 33, 1_622_056)
+    checked = runner.invoke(app, ["verify", str(spec), "--against", f"{NETS}:Functional", "--arg", "classes=5"])
+    assert checked.exit_code == 0, checked.stdout + checked.stderr
+    assert "agrees" in checked.stdout
+    # The factory is called with the --arg: without it the model has 10 classes, and verify says so.
+    differs = runner.invoke(app, ["verify", str(spec), "--against", f"{NETS}:make_functional"])
+    assert differs.exit_code == 1
+    assert "✗ output shape          spec (5,), model (10,)" in differs.stdout
+
+
+def test_token_ids() -> None:
+    """embedding 100*12 = 1,200, dense 12*3 + 3 = 39: 1,239 params; MACs 12*3 = 36."""
+    needs_module("torch")
+    text, trace = imported(f"{NETS}:TokenBag", None, {}, tokens=7)
+    assert "input: {l: 7}" in text and "{type: token_mean}" in text
+    figures = totals(trace)
+    assert (figures.params.total, figures.macs) == (1239, 36)
+
+
+def test_an_op_with_no_kind_is_listed_and_nothing_is_written(tmp_path: Path) -> None:
+    needs_module("torch")
+    spec = tmp_path / "out.yaml"
+    result = runner.invoke(app, ["import", f"{NETS}:Unsupported", "--shape", "3x10x10", "-o", str(spec)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[1:] == ["  block: torch.roll (no layer kind for the function roll)"]
+    assert "1 op(s) have no layer kind" in result.stderr
+    assert not spec.exists()
+
+
+def test_partial_writes_the_rest_and_marks_the_gap(tmp_path: Path) -> None:
+    needs_module("torch")
+    spec = tmp_path / "out.yaml"
+    args = ["import", f"{NETS}:Unsupported", "--shape", "3x10x10", "--partial", "-o", str(spec)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    text = spec.read_text()
+    assert "  # GAP block: torch.roll (no layer kind for the function roll)\n" in text
+    assert "\nexpect:" not in text
+    assert "{type: global_avgpool, form: method}" in text  # x.mean((2, 3))
+    trace = propagate(loads_spec(text, str(spec)), str(spec))
+    # conv 3*9*8 + 8 = 224, block.conv 8*9*8 + 8 = 584, head 8*4 + 4 = 36; the roll has none
+    assert totals(trace).params.total == 224 + 584 + 36
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--arg", "classes=int(3)"], "'int(3)' is not a literal"),
+        (["--arg", "classes"], "--arg 'classes': write name=value"),
+        ([], "PyTorch code needs the input: --shape CxHxW"),
+        (["--shape", "3x32x32", "--tokens", "8"], "PyTorch code needs the input: --shape CxHxW"),
+        (["--shape", "3x0x32"], "--shape '3x0x32': write one sample's sizes"),
+    ],
+)
+def test_bad_arguments_exit_2(args: list[str], message: str) -> None:
+    needs_module("torch")
+    shape = [] if "--shape" in args or not args else ["--shape", "3x32x32"]
+    result = runner.invoke(app, ["import", f"{NETS}:make_functional", *shape, *args])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_missing_callable_or_file_exits_2() -> None:
+    needs_module("torch")
+    missing = runner.invoke(app, ["import", f"{NETS}:nothing", "--shape", "3x32x32"])
+    assert missing.exit_code == 2 and "has no attribute 'nothing'" in missing.stderr
+    nofile = runner.invoke(app, ["import", "no/such/file.py:Net", "--shape", "3x32x32"])
+    assert nofile.exit_code == 2 and "no such file: no/such/file.py" in nofile.stderr
+
+
+def test_the_readme_example_prints_what_it_shows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's net.py, imported as it shows, prints what it shows; its totals by hand:
+    params stem 3*9*32 + 32 = 896, three blocks 3 * (32*9*32 + 2*32) = 27,840, head 32*100
+    + 100 = 3,300: 32,036; buffers 3 * (32 + 32 + 1) = 195; MACs stem 32*32*32*27 = 884,736,
+    blocks 3 * 32*32*32*288 = 28,311,552, head 3,200: 29,199,488."""
+    needs_module("torch")
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Import from PyTorch code\n", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n# net.py\n", 1)[1].split("```", 1)[0]
+    command = "$ cnncalc import net.py:Net --shape 3x32x32 --arg classes=100\n"
+    shown = section.split("```\n" + command, 1)[1].split("```", 1)[0]
+    (tmp_path / "net.py").write_text(code)
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, command.split()[2:])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == shown
+    assert "  total: {params: 32036, buffers: 195, macs: 29199488}\n" in shown
+    (tmp_path / "net.yaml").write_text(result.stdout)
+    checked = runner.invoke(app, ["verify", "net.yaml", "--against", "net.py:Net", "--arg", "classes=100"])
+    assert checked.exit_code == 0, checked.stdout + checked.stderr
+
+
+def test_code_options_with_a_config_exit_2() -> None:
+    config = Path(__file__).parent / "data" / "hf" / "gpt2.json"
+    result = runner.invoke(app, ["import", str(config), "--shape", "3x32x32"])
+    assert result.exit_code == 2
+    assert "--shape, --arg and --partial are for PyTorch code" in result.stderr
+
+
+def test_verify_against_leaves_bare_parameters_out_of_the_leaves() -> None:
+    """The zoo's ViT-B/16 against torchvision's: its class token and positions are bare
+    nn.Parameters there (no leaf module), `form: parameter` in the spec; the weighted-leaf
+    shapes line up once cnncalc's own build leaves them out too."""
+    needs_torchvision()
+    from cnncalc import zoo
+    from cnncalc.spec import load_spec
+    from cnncalc.verify import compare_with_model
+
+    path = zoo.locate("vit_b_16", "verify")
+    trace = propagate(load_spec(path), path)
+    comparison = compare_with_model(trace, "torchvision.models:vit_b_16", "meta")
+    assert comparison.agrees, comparison
+    assert len(comparison.spec_leaves) == len(comparison.model_leaves) == 1 + 12 * 4 + 2  # conv, 4 per block, ln, head
+
+
+def test_a_spec_that_would_not_be_exact_is_not_written(tmp_path: Path) -> None:
+    """A subclass of nn.Conv2d is captured as a conv: its own 4-value gate makes the spec's
+    count 3*9*4 + 4 = 112 where PyTorch's is 116, so import refuses (exit 2), writing nothing."""
+    needs_module("torch")
+    spec = tmp_path / "odd.yaml"
+    result = runner.invoke(app, ["import", f"{NETS}:Odd", "--shape", "3x8x8", "-o", str(spec)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "cnncalc import: the spec written from the model is not exact: params 112 where PyTorch counts 116\n"
+    )
+    assert not spec.exists()
+
+
+def test_every_gap_is_listed_with_its_module_path() -> None:
+    needs_module("torch")
+    result = runner.invoke(app, ["import", f"{NETS}:Recurrent", "--shape", "4x16"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[1:] == [
+        "  (top level): tensor method .mean() (no layer kind for the tensor method mean)",  # over L of (C, L)
+        "  rnn: nn.GRUCell (a module with no layer kind)",
+    ]
+
+
+def test_a_recurrent_language_model(tmp_path: Path) -> None:
+    """By hand: embedding 1000*32 = 32,000; LSTM layer 1 4*64*(32 + 64) + 8*64 = 25,088, layer
+    2 4*64*(64 + 64) + 8*64 = 33,280; out 64*1000 + 1000 = 65,000: 155,368 params. MACs: 10
+    steps of 4*64*96 + 4*64*128 = 573,440, out 10*64*1000 = 640,000: 1,213,440."""
+    needs_module("torch")
+    text, trace = imported(f"{NETS}:Language", None, {}, tokens=10)
+    assert "  - {name: rnn, type: lstm, hidden: 64, num_layers: 2, dropout: 0.1}\n" in text
+    figures = totals(trace)
+    assert (figures.params.total, figures.macs) == (155_368, 1_213_440)
+    spec = tmp_path / "language.yaml"
+    spec.write_text(text)
+    checked = runner.invoke(app, ["verify", str(spec), "--against", f"{NETS}:Language"])
+    assert checked.exit_code == 0, checked.stdout + checked.stderr
+
+
+def test_pooling_functions_keep_their_keyword_arguments() -> None:
+    """16x16 -> conv 3x3: 14 -> max pool 3/2 with ceil_mode: ceil((14 - 3) / 2) + 1 = 7 (6
+    without it) -> avg pool 2/2 padding 1: floor((7 + 2 - 2) / 2) + 1 = 4 (4 from 6 as well:
+    only the pool's own shape shows a lost ceil_mode)."""
+    needs_module("torch")
+    text, trace = imported(f"{NETS}:Pools", (3, 16, 16), {})
+    assert "{type: maxpool, kernel: 3, stride: 2, ceil_mode: true, form: function}" in text
+    assert "{type: avgpool, kernel: 2, stride: 2, padding: 1, count_include_pad: false, form: function}" in text
+    assert [tuple(n.output) for n in trace.nodes[1:]] == [(4, 14, 14), (4, 7, 7), (4, 4, 4), (64,)]
+
+
+def test_a_layer_whose_shape_is_not_pytorchs_stops_the_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The last guard: were a mapping to lose max pool's ceil_mode, no count would show it
+    (nothing weighted follows), but the pool's own shape does: (4, 6, 6) where PyTorch has
+    (4, 7, 7), and import exits 2."""
+    needs_module("torch")
+    from cnncalc.importers import torch_code
+
+    mapped = torch_code._function_pool
+
+    def without_ceil_mode(node: Any, name: str, form: str) -> dict[str, Any]:
+        return {k: v for k, v in mapped(node, name, form).items() if k != "ceil_mode"}
+
+    monkeypatch.setattr(torch_code, "_function_pool", without_ceil_mode)
+    result = runner.invoke(app, ["import", f"{NETS}:Pools", "--shape", "3x16x16"])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "cnncalc import: the spec written from the model is not exact: "
+        "torch.nn.functional.max_pool2d gives (4, 6, 6), PyTorch (4, 7, 7)\n"
+    )
