@@ -133,8 +133,10 @@ class WindowAttention(Layer):
         # partition's reshape, and after the projection the departition's and the crop's.
         copies = 1 + int(padded) + 2 * int(self.shifted(inputs)) + int(padded)
         if not training:
-            # At most: the map copies, qkv, and the scores with their softmax.
-            return Footprint(passing=(Extra(copies * map_elements + 3 * map_elements + 2 * scores),))
+            # Alive together at most: the partitioned map, qkv, the scaled q or k and the
+            # scores, with the softmax's output (2 scores at once) or two map-sized copies
+            # on the way out (the pad's and roll's copies are freed before qkv is made).
+            return Footprint(passing=(Extra(5 * map_elements + scores + max(scores, map_elements)),))
         # Autograd keeps qkv's input (the partitioned map), the scaled q, copies of k^T and v
         # (matmul reshapes their strided views), the softmax and proj's input; qkv itself is
         # freed. Made and freed on the way: the scores before the softmax and the map's copies.
