@@ -102,6 +102,7 @@ ZOO: dict[str, tuple[str, dict[str, Any]]] = {
     "efficientnet_b0": ("efficientnet_b0", {}),
     "inception_v3": ("inception_v3", {"aux_logits": False, "init_weights": False}),
     "swin_t": ("swin_t", {}),
+    "maxvit_t": ("maxvit_t", {}),
 }
 
 
