@@ -19,7 +19,9 @@ PyTorch registers persistent, so it is in the state dict and in `buffers()`.
 MACs over the padded map of `Hp x Wp` positions, `N = w^2` per group:
 the projections `Hp*Wp*C*3C + Hp*Wp*C*C`, and `QK^T` and `AV` within each group,
 `2 * Hp*Wp*N*C` (each head N*N*(C/h) per group, twice). The scaling, the bias and the
-mask additions and the softmax count 0.
+mask additions and the softmax count 0. (With `style: maxvit`, a head one channel wide or a
+1 x 1 group makes torch.einsum contract a size-1 axis by a broadcast multiply, which
+FlopCounterMode, and so `--verify`, does not count.)
 """
 
 from __future__ import annotations
