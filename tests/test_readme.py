@@ -57,6 +57,8 @@ TORCHVISION = {
     "mobilenet_v3_large": (5_483_032, 24_446, 216_589_760),
     "efficientnet_b0": (5_288_548, 42_065, 385_814_752),
     "inception_v3": (23_834_568, 34_526, 5_713_216_096),  # at 299x299x3
+    "swin_t": (28_288_354, 28_812, 4_490_566_656),  # issue 25, torchvision 0.28.0 the same way
+    "maxvit_t": (30_919_624, 100_472, 5_558_046_720),
 }
 # The sequence models, from the project's reference modern.json (PyTorch's own modules).
 MODERN = {

@@ -49,6 +49,11 @@ REFERENCE: dict[str, tuple[int, int, int, int]] = {
     "mobilenet_v3_large": (5_483_032, 5_483_032, 24_446, 216_589_760),
     "efficientnet_b0": (5_288_548, 5_288_548, 42_065, 385_814_752),
     "inception_v3": (23_834_568, 23_834_568, 34_526, 5_713_216_096),
+    # Issue 25's models, measured the same way on torchvision 0.28.0's own modules; the
+    # buffers are the relative position indexes (int64, persistent): 12 * 49 * 49.
+    "swin_t": (28_288_354, 28_288_354, 28_812, 4_490_566_656),
+    # 22 * 2,401 relative position indexes and the BatchNorms' 47,650 running statistics.
+    "maxvit_t": (30_919_624, 30_919_624, 100_472, 5_558_046_720),
 }
 # The input of a reference model that is not 3x224x224: Inception v3's own size.
 INPUT = {"inception_v3": (3, 299, 299)}

@@ -101,6 +101,8 @@ ZOO: dict[str, tuple[str, dict[str, Any]]] = {
     "mobilenet_v3_large": ("mobilenet_v3_large", {}),
     "efficientnet_b0": ("efficientnet_b0", {}),
     "inception_v3": ("inception_v3", {"aux_logits": False, "init_weights": False}),
+    "swin_t": ("swin_t", {}),
+    "maxvit_t": ("maxvit_t", {}),
 }
 
 

@@ -38,6 +38,10 @@ NORMS = _but(of_family("norm"), "rmsnorm")  # no torch module before 2.4: the pr
 RECURRENT = of_family("recurrent")  # built as nn.RNN, nn.GRU, nn.LSTM (batch first) in a wrapper
 # Sequence kinds without weighted products: lookups, additions, a picked token, a mean.
 SEQUENCE = (*of_family("embedding"), "select", "token_mean")
-# Kinds made of nn.Linear projections and attention products, described by `Facts.parts`.
-TRANSFORMER = _but(of_family("attention"), "matmul")  # matmul is an operator: the presets rule on it
+# Attention within windows of a map, written as torchvision's Swin or MaxViT writes it:
+# the presets rule on it (conventions/_windowed.py).
+WINDOWED = of_module("window_attention")
+# Kinds made of nn.Linear projections and attention products, described by `Facts.parts`
+# (matmul is an operator: the presets rule on it).
+TRANSFORMER = _but(of_family("attention"), "matmul", *WINDOWED)
 ATTENTION = _but(TRANSFORMER, "gated_ffn")

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import math
 
+from cnncalc.conventions import _windowed as windowed
 from cnncalc.conventions._facts import Facts
 from cnncalc.conventions._kinds import (
     ADAPTIVE,
@@ -56,6 +57,7 @@ from cnncalc.conventions._kinds import (
     SHAPE_ONLY,
     TRANSFORMER,
     TRANSPOSED,
+    WINDOWED,
 )
 from cnncalc.conventions._preset import Count, NotDefined, Preset, Rule, unseen, zero
 from cnncalc.conventions._recurrent import stack
@@ -113,6 +115,12 @@ def _transformer(f: Facts) -> int:
     return 2 * sum(p.macs for p in seen) + 5 * sum(parts.norms) + gate
 
 
+def _windowed(f: Facts) -> int:
+    # F.linear on the qkv and proj weights (Swin) or through the nn.Linears (MaxViT): 2 per MAC.
+    attention = 2 * windowed.products(f) if windowed.swin(f) else 2 * int(windowed.numpy_einsum(f))
+    return 2 * windowed.projections(f) + attention + windowed.softmax(f)
+
+
 _element = Rule(lambda f: f.x, "1 per element")
 
 # The element-wise operations DeepSpeed's `_rnn_flops` adds per step: RNN H, GRU 7H, LSTM 10H.
@@ -155,6 +163,22 @@ RULES: dict[str, Rule] = {
     "gated_ffn": Rule(_transformer, "2 per MAC; the gate's F.silu/F.gelu 1 per element"),
     "moe": Rule(_transformer, "2 per MAC of the experts run; their F.silu/F.gelu 1 per element"),
     "rmsnorm": zero(),
+    **{
+        k: Rule(
+            _windowed,
+            "projections 2 per MAC, QK^T and AV by Tensor.matmul 2 per MAC (torch.einsum by numpy's "
+            "count to 4 figures), F.softmax 1 per element",
+            lambda f: (
+                (
+                    "QK^T and AV by Tensor.matmul 2 per MAC"
+                    if windowed.swin(f)
+                    else "QK^T and AV by torch.einsum, numpy's count to 4 figures"
+                )
+                + "; projections 2 per MAC, F.softmax 1 per element"
+            ),
+        )
+        for k in WINDOWED
+    },
 }
 
 PRESET = Preset(

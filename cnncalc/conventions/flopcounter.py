@@ -27,13 +27,14 @@ from cnncalc.conventions._kinds import (
     SHAPE_ONLY,
     TRANSFORMER,
     TRANSPOSED,
+    WINDOWED,
 )
 from cnncalc.conventions._preset import Preset, Rule, zero
 
 _twice = Rule(lambda f: flops(f.macs), "2 FLOPs per multiply-accumulate")
 
 RULES: dict[str, Rule] = {
-    **{k: _twice for k in (*CONV, *TRANSPOSED, "dense", "matmul", *TRANSFORMER)},
+    **{k: _twice for k in (*CONV, *TRANSPOSED, "dense", "matmul", *TRANSFORMER, *WINDOWED)},
     # With oneDNN off (conventions.md); through oneDNN on the CPU an nn.LSTM without a
     # projection counts 0, nn.RNN and nn.GRU do not go through it.
     **{k: Rule(lambda f: flops(f.macs), "2 FLOPs per gate MAC, with oneDNN off") for k in RECURRENT},

@@ -21,6 +21,8 @@ Counts include the batch; cnncalc's presets are per sample, as at batch 1.
 
 from __future__ import annotations
 
+import math
+
 from cnncalc.conventions._facts import Facts
 from cnncalc.conventions._kinds import (
     ACTIVATIONS,
@@ -33,8 +35,10 @@ from cnncalc.conventions._kinds import (
     SHAPE_ONLY,
     TRANSFORMER,
     TRANSPOSED,
+    WINDOWED,
 )
 from cnncalc.conventions._preset import Preset, Rule, unseen, zero
+from cnncalc.conventions._windowed import numpy_einsum, projections, swin
 from cnncalc.conventions._words import norms
 
 
@@ -64,6 +68,14 @@ def _transformer(f: Facts) -> int:
     return parts.macs - parts.products + 5 * sum(parts.norms)
 
 
+def _windowed(f: Facts) -> int:
+    # aten::linear and aten::matmul (Swin) count exactly; aten::einsum (MaxViT) by numpy's
+    # einsum_path figure halved and floored, once for QK^T and once for AV.
+    if swin(f):
+        return f.macs
+    return projections(f) + 2 * math.floor(numpy_einsum(f) / 2)
+
+
 _unsupported = zero("unsupported op, 0 with a warning")
 
 RULES: dict[str, Rule] = {
@@ -87,6 +99,14 @@ RULES: dict[str, Rule] = {
         for k in TRANSFORMER
     },
     "gated_ffn": Rule(_transformer, "its three projections; the gate 0"),
+    **{
+        k: Rule(
+            _windowed,
+            "projections, QK^T and AV (torch.einsum by numpy's count to 4 figures)",
+            lambda f: "projections, QK^T and AV" + ("" if swin(f) else " (torch.einsum by numpy's count to 4 figures)"),
+        )
+        for k in WINDOWED
+    },
     "rmsnorm": _unsupported,
     **{k: _unsupported for k in (*ACTIVATIONS, *MAXPOOL, *AVGPOOL, *MERGE)},
     **{k: zero() for k in SHAPE_ONLY},

@@ -27,6 +27,7 @@ from cnncalc.conventions._kinds import (
     SHAPE_ONLY,
     TRANSFORMER,
     TRANSPOSED,
+    WINDOWED,
 )
 from cnncalc.conventions._preset import Count, NotDefined, Preset, Rule
 from cnncalc.conventions._recurrent import stack
@@ -52,7 +53,7 @@ def _lstm(f: Facts) -> Count:
 _same = Rule(lambda f: f.params.total)
 
 RULES: dict[str, Rule] = {
-    **{k: _same for k in (*CONV, *TRANSPOSED, "dense", *NORMS, *TRANSFORMER, "rmsnorm")},
+    **{k: _same for k in (*CONV, *TRANSPOSED, "dense", *NORMS, *TRANSFORMER, *WINDOWED, "rmsnorm")},
     "batchnorm": Rule(_batchnorm, "moving mean and variance as non-trainable parameters"),
     "lstm": Rule(_lstm, "one bias vector per gate, not two"),
     "rnn": Rule(_one_bias, "one bias vector, not two"),

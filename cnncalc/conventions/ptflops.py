@@ -48,6 +48,7 @@ attention's projections with their biases, not the fused `QK^T` and `AV`.
 
 from __future__ import annotations
 
+from cnncalc.conventions import _windowed as windowed
 from cnncalc.conventions._facts import Facts
 from cnncalc.conventions._kinds import (
     ADAPTIVE,
@@ -62,6 +63,7 @@ from cnncalc.conventions._kinds import (
     SEQUENCE,
     SHAPE_ONLY,
     TRANSPOSED,
+    WINDOWED,
 )
 from cnncalc.conventions._preset import Count, Form, Preset, Rule, Rules, unseen, zero
 from cnncalc.conventions._recurrent import stack
@@ -160,6 +162,24 @@ def _transformer(functional: bool) -> dict[str, Rule]:
     }
 
 
+def _windowed(functional: bool) -> Rule:
+    """Swin's F.linear calls no hook, its Tensor.matmul is wrapped (as F.softmax is) only with
+    `count_functional`; MaxViT's nn.Linears are hooked (bias included), its einsum never seen."""
+
+    def count(f: Facts) -> int:
+        wrapped = windowed.softmax(f) + (windowed.products(f) if windowed.swin(f) else 0)
+        hooked = 0 if windowed.swin(f) else windowed.projections(f) + windowed.bias_outputs(f)
+        return hooked + (wrapped if functional else 0)
+
+    def says(f: Facts) -> str:
+        hooked = "F.linear: no hook" if windowed.swin(f) else "its nn.Linears with bias"
+        if not functional:
+            return hooked
+        return hooked + ("; Tensor.matmul and " if windowed.swin(f) else "; ") + "F.softmax 1 per element"
+
+    return Rule(count, "nn.Linear projections with bias (MaxViT); Tensor.matmul (Swin) and F.softmax", says)
+
+
 def _aten_transformer(f: Facts) -> int:
     parts = f.parts
     return sum(_linear(p) for a in parts.attentions for p in a.projections) + sum(map(_linear, parts.linears))
@@ -196,6 +216,7 @@ def _rules(functional: bool) -> dict[str, Rule]:
         **{k: zero() for k in SEQUENCE},
         "scale": zero("not a module it knows; `weight * x` is an operator"),
         **_transformer(functional),
+        **{k: _windowed(functional) for k in WINDOWED},
         "rmsnorm": zero(),
     }
 
@@ -220,6 +241,10 @@ def _aten_rules() -> dict[str, Rule]:
             for k in ATTENTION
         },
         "gated_ffn": Rule(_aten_transformer, "projections with bias", projections),
+        # addmm with the bias, and the bmm of matmul or einsum.
+        **{
+            k: Rule(lambda f: f.macs + windowed.bias_outputs(f), "projections with bias, QK^T and AV") for k in WINDOWED
+        },
         "rmsnorm": zero(),
     }
 

@@ -43,9 +43,11 @@ from cnncalc.conventions._kinds import (
     SHAPE_ONLY,
     TRANSFORMER,
     TRANSPOSED,
+    WINDOWED,
 )
 from cnncalc.conventions._preset import Preset, Rule, unseen, zero
 from cnncalc.conventions._recurrent import stack
+from cnncalc.conventions._windowed import projections, swin
 from cnncalc.conventions._words import multihead, norms
 
 
@@ -135,6 +137,14 @@ RULES: dict[str, Rule] = {
     },
     "gated_ffn": Rule(_transformer, "its three nn.Linear leaves; SiLU, GELU unregistered"),
     "rmsnorm": _unregistered,
+    **{
+        k: Rule(
+            lambda f: 0 if swin(f) else projections(f),
+            "its nn.Linear leaves when called as modules (MaxViT), Swin's F.linear 0",
+            lambda f: "F.linear on the weights: no hook, 0" if swin(f) else "its two nn.Linear leaves",
+        )
+        for k in WINDOWED
+    },
 }
 
 PRESET = Preset(

@@ -38,8 +38,10 @@ from cnncalc.conventions._kinds import (
     SHAPE_ONLY,
     TRANSFORMER,
     TRANSPOSED,
+    WINDOWED,
 )
 from cnncalc.conventions._preset import Preset, Rule, unseen, zero
+from cnncalc.conventions._windowed import linear_params, swin
 from cnncalc.conventions._words import multihead
 
 
@@ -96,6 +98,18 @@ RULES: dict[str, Rule] = {
     # Each expert's nn.Linear is called on its routed tokens, (rows, D): rows times its weights.
     "moe": Rule(lambda f: f.macs, "each expert's weights per token routed to it"),
     "rmsnorm": Rule(lambda f: f.params.total, "parameters once per sample"),
+    # MaxViT's nn.Linears run on (B, groups, N, C): their parameters times B; Swin's
+    # F.linear calls no leaf; the bias table is no leaf's weight.
+    **{
+        k: Rule(
+            lambda f: 0 if swin(f) else linear_params(f),
+            "its nn.Linears' parameters once per sample when called as modules (MaxViT), else 0",
+            lambda f: (
+                "F.linear on the weights: no leaf, 0" if swin(f) else "its nn.Linears' parameters once per sample"
+            ),
+        )
+        for k in WINDOWED
+    },
 }
 
 PRESET = Preset(

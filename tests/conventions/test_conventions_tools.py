@@ -76,7 +76,8 @@ def _defined(counts: list[Any]) -> list[int]:
 
 
 # Inception v3's two grid reductions need more: 75x75 is torchvision's own min_size for it.
-SMALLEST = {"inception_v3": 75}
+# MaxViT's grid attention needs every stage's map a multiple of 7: 224 (7 after 5 halvings).
+SMALLEST = {"inception_v3": 75, "maxvit_t": 224}
 CASES = [(name, SMALLEST.get(name, SMALL)) for name in names()]
 IDS = [f"{name}-{size}" for name, size in CASES]
 

@@ -166,6 +166,10 @@ def test_kernel_larger_than_input_block_style() -> None:
         ("{type: layernorm, dims: 4}", "dims: 4", "only 3 axes"),
         ("{type: depthwise_conv, kernel: 9}", "kernel: 9", "(8 + 0 - 9) / 1 + 1 = 0 < 1"),
         ("{type: zeropad, padding: [1, 2, 3]}", "padding: [1", "one per side"),
+        ("{type: window_attention, heads: 4, window_size: 4}", "heads: 4", "4 heads do not divide the width 6"),
+        ("{type: window_attention, heads: 2, window_size: 4, shift: 4}", "shift: 4", "below window_size=4"),
+        ("{type: window_attention, heads: 2, window_size: 4, shift: 1, partition: grid}", "shift: 1", "not shifted"),
+        ("{type: window_attention, heads: 2, window_size: 3, partition: grid}", "window_size: 3", "divide h=8"),
     ],
 )
 def test_layer_errors_point_at_the_field(layer: str, field: str, words: str) -> None:
