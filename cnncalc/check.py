@@ -21,6 +21,8 @@ Configuration, from `[tool.cnncalc]` in the nearest pyproject.toml:
     [tool.cnncalc.limits]
     params = "25M"              # default limits for specs without their own
     count = "fvcore"            # measured as this tool counts (where a spec's limits name none)
+    [tool.cnncalc]
+    run-imports = true          # import specs' PyTorch code again (it runs that code) for CNC122
 
 Suppressions, as YAML comments: `# cnncalc: ignore[CNC104]` (or `ignore[CNC104,CNC106]`,
 or a bare `ignore` for every code) on the line a finding points at; `# cnncalc:
@@ -75,6 +77,9 @@ class Config:
     include: list[str] = field(default_factory=lambda: list(DEFAULT_INCLUDE))
     exclude: list[str] = field(default_factory=list)
     specs_only: bool = False
+    # Whether CNC122 may import a spec's PyTorch code again, which runs it: the repository
+    # says so, never a spec (a spec in a pull request must not run code in CI).
+    run_imports: bool = False
     # `--input l=4096`: every spec checked at these input dimensions, its expect: claims not
     # checked there (they are about the spec's own input); its limits: are.
     inputs: dict[str, int] = field(default_factory=dict)
@@ -102,7 +107,18 @@ class Config:
 
 # Configuration.
 
-_KNOWN_KEYS = {"select", "ignore", "levels", "limits", "include", "exclude", "specs-only", "specs_only"}
+_KNOWN_KEYS = {
+    "select",
+    "ignore",
+    "levels",
+    "limits",
+    "include",
+    "exclude",
+    "specs-only",
+    "specs_only",
+    "run-imports",
+    "run_imports",
+}
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -198,6 +214,10 @@ def load_config(path: Path | None) -> Config:
     if "exclude" in table:
         config.exclude = _strings(table["exclude"], "exclude")
     config.specs_only = bool(table.get("specs-only", table.get("specs_only", False)))
+    run_imports = table.get("run-imports", table.get("run_imports", False))
+    if not isinstance(run_imports, bool):
+        raise UsageError(f"{path}: [tool.cnncalc] run-imports must be true or false")
+    config.run_imports = run_imports
     config.levels = parse_levels(table.get("levels", {}))
     config.limits = parse_limits(table.get("limits", {}), str(path))
     config.count = table["limits"].get("count") if "limits" in table else None  # validated just above
@@ -353,7 +373,7 @@ def _check_file(path: str, config: Config) -> list[Finding]:
     from cnncalc.spec import from_data
     from cnncalc.spec.loader import load
 
-    ctx = Context(path, limits=config.limits, count=config.count)
+    ctx = Context(path, limits=config.limits, count=config.count, run_imports=config.run_imports)
     try:
         ctx.raw = load(path)
         ctx.spec = from_data(ctx.raw, path)

@@ -1,4 +1,4 @@
-"""CNC122 import-drift: a spec written by `cnncalc import` checked against its source again.
+"""CNC122 import-drift and CNC123: a spec written by `cnncalc import` checked against its source again.
 
 The expected differences are worked by hand from GPT-2's layout (tests/test_import_hf.py has
 the whole model's totals): one pre-norm block 768 wide with a 3,072 feed-forward holds
@@ -12,7 +12,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from helpers import cli
+from needs import needs_module
+
+from cnncalc.importers import is_code_source
 
 HF = Path(__file__).parent / "data" / "hf"
 GPT2_PARAMS = 124_439_808
@@ -91,3 +95,74 @@ def test_a_spec_without_imported_is_not_reimported(tmp_path: Path) -> None:
     (tmp_path / "gpt2" / "config.json").unlink()
     code, out, _ = cli("check", "specs/gpt2.yaml", cwd=tmp_path)
     assert (code, "CNC122" in out) == (0, False), out
+
+
+# PyTorch code: checked again only where pyproject.toml allows running it.
+
+NETS = Path(__file__).parent / "data" / "torch_code" / "nets.py"
+
+
+def imported_code(tmp_path: Path) -> Path:
+    """tests/data/torch_code/nets.py's make_functional (classes=5) imported into specs/f.yaml."""
+    needs_module("torch")
+    (tmp_path / "specs").mkdir()
+    shutil.copy(NETS, tmp_path / "nets.py")
+    args = ("import", "nets.py:make_functional", "--shape", "3x32x32", "--arg", "classes=5", "-o", "specs/f.yaml")
+    code, _, err = cli(*args, cwd=tmp_path)
+    assert code == 0, err
+    return tmp_path / "specs" / "f.yaml"
+
+
+def test_code_is_recorded_with_its_shape_and_arguments(tmp_path: Path) -> None:
+    spec = imported_code(tmp_path)
+    assert 'imported: {source: "../nets.py:make_functional", shape: "3x32x32", args: {classes: 5}}' in spec.read_text()
+
+
+def test_code_is_not_run_again_unless_the_repository_allows_it(tmp_path: Path) -> None:
+    spec = imported_code(tmp_path)
+    (tmp_path / "nets.py").write_text("raise SystemExit('this code must not run')\n")
+    code, out, _ = cli("check", "specs/f.yaml", cwd=tmp_path)
+    line, col = imported_line(spec)
+    assert code == 0  # CNC123 is information, not an error
+    assert f"specs/f.yaml:{line}:{col}: CNC123 imported from PyTorch code '../nets.py:make_functional'" in out
+    assert "CNC122" not in out
+
+
+def test_allowed_code_that_changed_is_drift(tmp_path: Path) -> None:
+    spec = imported_code(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.cnncalc]\nrun-imports = true\n")
+    code, out, _ = cli("check", "specs/f.yaml", cwd=tmp_path)
+    assert (code, "CNC122" in out, "CNC123" in out) == (0, False, False), out
+    nets = tmp_path / "nets.py"
+    nets.write_text(nets.read_text().replace("nn.Linear(8, classes)", "nn.Linear(8, classes + 1)"))
+    code, out, _ = cli("check", "specs/f.yaml", cwd=tmp_path)
+    line, col = imported_line(spec)
+    # The head 8 -> 5 becomes 8 -> 6: one more row of 8 weights and a bias (9 params), 8 MACs.
+    assert code == 1
+    assert out.startswith(f"specs/f.yaml:{line}:{col}: CNC122 ")
+    assert "params 5,133 here, 5,142 from the source; MACs 1,622,056 here, 1,622,064 from the source" in out
+    assert "layers 'fc' (5 here, 6 from the source)" in out
+
+
+def test_run_imports_must_be_a_boolean(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.cnncalc]\nrun-imports = "yes"\n')
+    (tmp_path / "net.yaml").write_text("name: n\ninput: {features: 4}\nlayers:\n  - {type: dense, units: 2}\n")
+    code, _, err = cli("check", "net.yaml", cwd=tmp_path)
+    assert code == 2
+    assert "run-imports must be true or false" in err
+
+
+@pytest.mark.parametrize(
+    ("source", "code"),
+    [
+        ("torchvision.models:resnet50", True),
+        ("../nets.py:make_functional", True),
+        ("models/net.py:Net.build", True),
+        ("config.json", False),
+        ("../gpt2/config.json", False),
+        ("gpt2", False),
+        ("C:/models/config.json", False),
+    ],
+)
+def test_code_sources_are_told_from_configs(source: str, code: bool) -> None:
+    assert is_code_source(source) is code

@@ -44,6 +44,13 @@ def recorded_path(source: str, output: str | None) -> str:
     return relative.replace(os.sep, "/")
 
 
+def code_path(source: str, output: str | None) -> str:
+    """PyTorch code's SOURCE as the spec will find it: a file relative to the spec's folder,
+    a module as given."""
+    file, _, attr = source.rpartition(":")
+    return f"{recorded_path(file, output)}:{attr}" if file.endswith(".py") else source
+
+
 def is_code(source: str) -> bool:
     """`package.module:callable` or `path/to/file.py:callable`, not a config file or folder."""
     module, colon, attr = source.partition(":")
@@ -120,7 +127,8 @@ def from_code(
         sizes = parse_shape(shape) if shape is not None else None
         if (sizes is None) == (tokens is None):
             emit.usage("PyTorch code needs the input: --shape CxHxW (one sample, PyTorch's order) or --tokens N")
-        imported = import_model(source, sizes, tokens, parse_arguments(args), partial)
+        recorded = code_path(source, output)
+        imported = import_model(source, sizes, tokens, parse_arguments(args), partial, recorded=recorded)
     except VerifyUnavailable as exc:
         emit.unusable(f"cnncalc: {exc}")
     except ImportGaps as gaps:

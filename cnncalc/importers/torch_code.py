@@ -1063,6 +1063,11 @@ def scalar(value: Any) -> str:
     return json.dumps(text)
 
 
+def mapping(values: dict[str, Any]) -> str:
+    """A mapping on one line, `{key: value, ...}`, nested mappings too."""
+    return "{" + ", ".join(f"{k}: {mapping(v) if isinstance(v, dict) else scalar(v)}" for k, v in values.items()) + "}"
+
+
 def flow(layer: dict[str, Any]) -> str:
     """One layer on one line: name first, then type, its fields, and `from` last."""
     if "#" in layer:
@@ -1169,14 +1174,18 @@ def render(
     body: _Body,
     blocks: list[Any],
     measured: dict[str, Any] | None,
+    imported: dict[str, Any] | None = None,
 ) -> str:
-    """The spec's YAML text."""
+    """The spec's YAML text; with `imported` (the source as the spec will find it, and what
+    it was called with), an `imported:` line for `cnncalc check`'s drift rule."""
     lines = [
         f"# Written by `{command}` from the model's PyTorch code (torch.fx).",
         f"name: {scalar(_spec_name(source))}",
         f"description: {scalar(f'imported from {source}')}",
         "input: {" + ", ".join(f"{k}: {v}" for k, v in input_.items()) + "}",
     ]
+    if imported is not None:
+        lines.append(f"imported: {mapping(imported)}  # cnncalc check reports drift (with run-imports = true)")
     if blocks:
         lines.append("blocks:")
     for name, members, args, layers in blocks:
@@ -1207,9 +1216,11 @@ def import_model(
     args: dict[str, Any] | None = None,
     partial: bool = False,
     command: str = "",
+    recorded: str | None = None,
 ) -> Imported:
     """Build the model `source` names, capture it, and write its spec. ImportGaps when an op
-    has no kind (unless `partial`), ImportFailed when the model cannot be read exactly."""
+    has no kind (unless `partial`), ImportFailed when the model cannot be read exactly.
+    With `recorded` (`source` as the spec will find it), the spec says where it came from."""
     model, ops, measured, output = captured(source, args or {}, shape, tokens)
     graph = _Graph(ops)
     root = scopes(ops, type(model))
@@ -1219,8 +1230,20 @@ def import_model(
     if body.gaps and not partial:
         raise ImportGaps(body.gaps)
     input_ = input_mapping(shape or (3, 224, 224), tokens)
+    imported: dict[str, Any] | None = None
+    if recorded is not None:
+        sizes = "x".join(map(str, shape or (3, 224, 224)))
+        imported = {"source": recorded, **({"tokens": tokens} if tokens is not None else {"shape": sizes})}
+        if args:
+            imported["args"] = args
     text = render(
-        source, command or _command(source, shape, tokens, args), input_, body, blocks, None if body.gaps else measured
+        source,
+        command or _command(source, shape, tokens, args),
+        input_,
+        body,
+        blocks,
+        None if body.gaps else measured,
+        imported,
     )
     if not body.gaps:
         _check_shapes(_check(text, measured, output), ops)

@@ -77,6 +77,7 @@ class Context:
     owners: dict[int, str] = field(default_factory=dict)  # failure index -> rule code
     limits: dict[str, int] = field(default_factory=dict)  # defaults from the configuration
     count: str | None = None  # the preset limits are measured by, where a spec's names none (--count)
+    run_imports: bool = False  # pyproject's run-imports: a spec's PyTorch code may be imported again
 
     def consumers(self) -> dict[int, list[Node]]:
         """For each node, the nodes that read it."""

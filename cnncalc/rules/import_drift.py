@@ -1,11 +1,13 @@
 """A spec written by `cnncalc import` that no longer matches its source.
 
 A spec that says `imported: {source: config.json, tokens: 128}` is imported again from
-its source (a Hugging Face config, read as JSON data: nothing is executed), and the two
-versions' totals and layers are compared: parameters, buffers, MACs and every named
-layer's output shape. A difference means the config changed after the spec was written
-(or the spec was edited by hand): run `cnncalc import` again. The source is found
-relative to the spec's folder.
+its source, and the two versions' totals and layers are compared: parameters, buffers,
+MACs, the output and every layer's shape and parameters. A difference means the source
+changed after the spec was written (or the spec was edited by hand): run `cnncalc import`
+again. A file is found relative to the spec's folder. A Hugging Face config is JSON data:
+nothing is executed. PyTorch code (`{source: package.module:callable, shape: 3x224x224}`)
+is imported again only where pyproject.toml says `run-imports = true` under
+`[tool.cnncalc]`, since importing runs that code (CNC123 says when it is not).
 
 PASS:
 
@@ -31,8 +33,10 @@ from pathlib import Path
 from cnncalc.engine import Node, Trace
 from cnncalc.errors import SpecError
 from cnncalc.findings import Finding
+from cnncalc.importers import is_code_source
 from cnncalc.rules import Context, Rule
 from cnncalc.spec.loader import mark_of
+from cnncalc.spec.model import Imported
 
 RULE = Rule("CNC122", "import-drift", "error")
 
@@ -45,12 +49,17 @@ def check(ctx: Context) -> Iterator[Finding]:
     raw = ctx.raw.get("imported") if isinstance(ctx.raw, dict) else None
     mark = mark_of(raw, "source") or mark_of(ctx.raw, "imported")
     imported = ctx.spec.imported
-    source = Path(ctx.path).parent / imported.source
+    code = is_code_source(imported.source)
+    if code and not ctx.run_imports:
+        return  # CNC123 says so
     try:
-        fresh = _reimport(str(source), imported.tokens)
+        fresh = _reimport_code(ctx.path, imported) if code else _reimport_config(ctx.path, imported)
     except SpecError as error:
         reason = error.diagnostics[0].message if error.diagnostics else str(error)
         yield RULE.at(ctx, mark, f"cannot import '{imported.source}' again: {reason}", "imported")
+        return
+    except ReimportError as error:
+        yield RULE.at(ctx, mark, f"cannot import '{imported.source}' again: {error}", "imported")
         return
     differences = _differences(ctx.trace, fresh)
     if differences:
@@ -63,16 +72,45 @@ def check(ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _reimport(source: str, tokens: int | None) -> Trace:
-    """The trace of the spec `cnncalc import` writes from `source` today."""
+class ReimportError(Exception):
+    """The source could not be imported again: the reason."""
+
+
+def _reimport_config(spec_path: str, imported: Imported) -> Trace:
+    """The trace of the spec `cnncalc import` writes today from a config."""
     from cnncalc.commands.import_ import read_config
     from cnncalc.engine import propagate
     from cnncalc.importers.hf_config import DEFAULT_TOKENS, spec_from_config
     from cnncalc.spec import loads_spec
 
-    path, text = read_config(source)
-    written = spec_from_config(text, path, tokens or DEFAULT_TOKENS)
+    path, text = read_config(str(Path(spec_path).parent / imported.source))
+    written = spec_from_config(text, path, imported.tokens or DEFAULT_TOKENS)
     return propagate(loads_spec(written, path), path)
+
+
+def _reimport_code(spec_path: str, imported: Imported) -> Trace:
+    """The trace of the spec `cnncalc import` writes today from PyTorch code (a file is
+    found relative to the spec's folder; a module as `python -m` finds it)."""
+    from cnncalc.engine import propagate
+    from cnncalc.spec import loads_spec
+
+    try:
+        from cnncalc.importers.torch_code import ImportFailed, ImportGaps, import_source
+        from cnncalc.verify import VerifyUnavailable, import_torch
+
+        import_torch()
+    except (ImportError, VerifyUnavailable) as error:
+        raise ReimportError(f"PyTorch is needed: {error}") from None
+    module, _, attr = imported.source.rpartition(":")
+    source = f"{Path(spec_path).parent / module}:{attr}" if module.endswith(".py") else imported.source
+    shape = tuple(int(size) for size in imported.shape.split("x")) if imported.shape else None
+    try:
+        written = import_source(source, shape, imported.tokens, dict(imported.args))
+    except ImportGaps as gaps:
+        raise ReimportError(f"{len(gaps.gaps)} op(s) have no layer kind now, the first {gaps.gaps[0]}") from None
+    except ImportFailed as error:
+        raise ReimportError(str(error)) from None
+    return propagate(loads_spec(written, source), source)
 
 
 def _differences(spec: Trace, fresh: Trace) -> list[str]:

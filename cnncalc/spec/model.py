@@ -227,13 +227,20 @@ class Training(Strict):
 
 class Imported(Strict):
     """Where `cnncalc import` wrote the spec from, for `cnncalc check` to import it again and
-    report drift: `{source: llama2_7b.json, tokens: 128}`."""
+    report drift: `{source: llama2_7b.json, tokens: 128}`, or PyTorch code, `{source:
+    torchvision.models:resnet50, shape: 3x224x224, args: {num_classes: 10}}`."""
 
     source: str = Field(
         min_length=1,
-        description="A Hugging Face config.json (or a folder with one), relative to the spec's folder.",
+        description="A Hugging Face config.json (or a folder with one), relative to the spec's folder; or "
+        "PyTorch code, `package.module:callable` or `path/to/file.py:callable` (the file relative to the "
+        "spec's folder), which `check` runs only where pyproject.toml says `run-imports = true`.",
     )
     tokens: PositiveInt | None = Field(None, description="The input's length in token ids, as imported.")
+    shape: str | None = Field(
+        None, pattern=r"^[1-9][0-9]*(x[1-9][0-9]*)*$", description="PyTorch code: one sample's sizes, `3x224x224`."
+    )
+    args: dict[str, Any] = Field(default_factory=dict, description="PyTorch code: the callable's keyword arguments.")
 
 
 class Generation(Strict):
