@@ -23,10 +23,11 @@ class Dropout(Layer):
         """At inference, and at rate 0, PyTorch hands the input back itself. Training, on the
         CPU it draws a noise tensor of the input's size and dtype and multiplies: the
         product is the output, the noise what backward keeps. (On CUDA the fused kernel
-        keeps a one-byte mask instead: this counts the CPU's, the larger.)"""
+        keeps a one-byte mask instead: this counts the CPU's, the larger.) Both are made
+        with the input's strides: after a batch-first recurrent layer, out of storage order."""
         if not training or self.rate == 0:
             return Footprint(view=True, grad_through=True)
-        return Footprint(kept=(Extra(prod(output)),))
+        return Footprint(kept=(Extra(prod(output)),), same_layout=True)
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
