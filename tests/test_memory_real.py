@@ -55,3 +55,44 @@ def test_a_stacked_lstm_trains_within_5_percent(case: str, batch: int) -> None:
     del checks["inference"]  # a training step's backward is what this is about
     for what, (ours, theirs) in checks.items():
         assert abs(ours - theirs) <= 0.05 * theirs, f"{case} b{batch} {what}: cnncalc {ours:,} B, PyTorch {theirs:,} B"
+
+
+# nn.Dropout(inplace=True): `input.mul_(noise)`, the product in the input's storage.
+DROPOUT_LAST = """name: dropout
+input: {features: 8}
+layers:
+  - {type: dense, units: 4096}
+  - {type: dropout, rate: 0.5, inplace: %s}
+"""
+
+
+@pytest.mark.parametrize(("inplace", "sgd"), [("true", 672_256), ("false", 934_400)])
+def test_dropout_in_place_makes_only_its_noise(inplace: str, sgd: int) -> None:
+    # Weights 8*4096 + 4096 = 36,864 floats, 147,456 B; at batch 16 the input is 512 B and
+    # each 16x4096 tensor T = 262,144 B. A training step peaks at the dropout, with the
+    # dense layer's output h and the noise: 147,456 + 512 + 2*262,144 = 672,256 in place,
+    # one T more for the product when not: 934,400. (The output's sum keeps nothing, so
+    # backward holds at most the noise and two gradients.)
+    from cnncalc.analysis.memory import forms, training_peak
+
+    trace = propagate(loads_spec(DROPOUT_LAST % inplace, "dropout.yaml"), "dropout.yaml", batch=16)
+    assert training_peak(trace.nodes, 16, "sgd").total == sgd
+    assert forms(trace.nodes).in_place["dropouts"] == (inplace == "true", 1)
+    checks = _check(trace, 16)
+    # Inference to the byte (dropout hands its input back); training within the loss and
+    # its gradient of ones, 4 B each, and Adam's step counts, 4 B a parameter tensor.
+    assert checks["inference"][0] == checks["inference"][1]
+    assert checks["sgd"][1] - checks["sgd"][0] in (0, 4, 8)
+    assert checks["adam"][1] - checks["adam"][0] - 2 * 4 in (0, 4, 8)
+
+
+def test_dropout_in_place_is_built_in_place() -> None:
+    needs_module("torch")
+    from torch import nn
+
+    from cnncalc.verify import build_module
+
+    for inplace in ("true", "false"):
+        trace = propagate(loads_spec(DROPOUT_LAST % inplace, "dropout.yaml"), "dropout.yaml")
+        dropouts = [m for m in build_module(trace).modules() if isinstance(m, nn.Dropout)]
+        assert [m.inplace for m in dropouts] == [inplace == "true"]
