@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from needs import needs_module
+from torchvision_models import ZOO
 
 from cnncalc.engine import Trace, propagate
 from cnncalc.spec import load_spec, loads_spec
@@ -96,3 +97,32 @@ def test_dropout_in_place_is_built_in_place() -> None:
         trace = propagate(loads_spec(DROPOUT_LAST % inplace, "dropout.yaml"), "dropout.yaml")
         dropouts = [m for m in build_module(trace).modules() if isinstance(m, nn.Dropout)]
         assert [m.inplace for m in dropouts] == [inplace == "true"]
+
+
+# Every torchvision zoo spec against torchvision's own module (tests/torchvision_models.py):
+# the inference peak and a training step's with SGD, at the spec's input size and batch 1,
+# within the 5% (benchmarks/real_models.py prints them all at batch 8, with Adam).
+BATCH = 1
+
+
+@pytest.mark.parametrize("name", sorted(ZOO))
+def test_torchvisions_own_module_within_5_percent(name: str) -> None:
+    from torchvision_models import build, needs_torchvision
+
+    from cnncalc.analysis.memory import inference_peak, training_peak
+    from cnncalc.memory_tracker import inference_peak as measured_inference
+    from cnncalc.memory_tracker import training_peak as measured_training
+
+    torch = needs_module("torch")
+    tv = needs_torchvision()
+    path = ROOT / "specs" / f"{name}.yaml"
+    trace = propagate(load_spec(path), str(path), batch=BATCH)
+    torch.manual_seed(0)
+    module = build(name, tv)
+    x = torch.randn(BATCH, *trace.nodes[0].output)
+    found = {
+        "inference": (inference_peak(trace.nodes, BATCH).total, measured_inference(module, x).peak),
+        "sgd": (training_peak(trace.nodes, BATCH, "sgd").total, measured_training(module, x, "sgd").peak),
+    }
+    for what, (ours, theirs) in found.items():
+        assert abs(ours - theirs) <= 0.05 * theirs, f"{name} {what}: cnncalc {ours:,} B, torchvision {theirs:,} B"
