@@ -126,3 +126,26 @@ def test_torchvisions_own_module_within_5_percent(name: str) -> None:
     }
     for what, (ours, theirs) in found.items():
         assert abs(ours - theirs) <= 0.05 * theirs, f"{name} {what}: cnncalc {ours:,} B, torchvision {theirs:,} B"
+
+
+# bert_base's training excess (+50,370,552 B with SGD at batch 8, +3.1%), found with the
+# tracker's op list around its peak, not yet modelled:
+# - stacked, the pass keeps one B x L x E more per nn.TransformerEncoderLayer after the first
+#   than PyTorch does (measured: 4 layers below +2.07 of them, 2 layers +0.07; in BERT 11 x
+#   3,145,728 = 34.6 MB); the likely reason, the footprint's `kept` being fitted on lone
+#   layers, includes a tensor that in a stack the next layer's keeping of its input counts;
+# - the last layer's backward runs op by op: PyTorch peaks in linear2's backward with only
+#   linear2's weight gradients new (9.4 MB, and the (L, F) gradient of its input), where the
+#   pass makes all 7,087,872 of the layer's weight gradients at once (28.4 MB): ~15.8 MB.
+STACK4 = """name: stack
+input: {l: 32, d: 64}
+layers:
+  - {type: transformer_encoder_layer, heads: 4, feedforward: 256, repeat: 4}
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="a transformer stack keeps one L x E per layer too many (see above)")
+def test_a_transformer_stack_trains_to_within_half_a_percent() -> None:
+    trace = propagate(loads_spec(STACK4, "stack.yaml"), "stack.yaml", batch=8)
+    ours, theirs = _check(trace, 8)["sgd"]
+    assert abs(ours - theirs) <= 0.005 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
