@@ -160,7 +160,8 @@ def footprints(nodes: Sequence[Node], training: bool, kernel: str | None = None)
         source = node.sources[0] if node.sources else None
         if source in reordered and footprint.if_reordered is not None:
             footprint = footprint.if_reordered
-        if footprint.reorders or (footprint.view and source in reordered and not footprint.reshapes):
+        keeps_order = (footprint.view or footprint.same_layout) and not footprint.reshapes
+        if footprint.reorders or (keeps_order and source in reordered):
             reordered.add(node.index)
         found.append(footprint)
     return found
@@ -427,7 +428,18 @@ def training_peak(
             consider(i, "backward", grads, held() + temporary, own if fp.weights_first else 0)
             extras.put(i, extras.get(i, 0) - _extra_bytes(_common(fp.kept, fp.backward), batch, act))
             _drop_unused(gradient, waiting, g_out)
-        consider(i, "backward", grads, held() + made + temporary, own)
+        # A backward in parts (a stacked recurrent layer's, layer by layer): each part
+        # makes its parameters' gradients and its input's, then lets go of what it kept
+        # and of the gradient it was handed.
+        handed = 0
+        for stage in fp.stages:
+            part = min(own, stage.params * precision.weights)
+            passed = _extra_bytes((stage.gradient,), batch, act)
+            consider(i, "backward", grads, held() + handed + passed + temporary, part)
+            grads, own, handed = grads + part, own - part, passed
+            extras.put(i, extras.get(i, 0) - _extra_bytes(stage.frees, batch, act))
+            _drop_unused(gradient, waiting, g_out)  # the output's gradient, used by the first part
+        consider(i, "backward", grads, held() + handed + made + temporary, own)
         grads += own
         for s in sources:
             if fp.grad_through and g_out is not None:

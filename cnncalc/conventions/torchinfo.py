@@ -11,7 +11,8 @@
 - parameter-free leaves (activations, pooling, upsampling) and operators: 0;
 - RNN, GRU, LSTM: their weight_ih_l0-style parameters times `N * L` (the output's first
   two axes, batch first); an embedding `N * params`, the builder's position table (which
-  reads `arange(L)`, no batch axis) `L * params`; a class token's parameter is named
+  reads `arange(L)`, no batch axis) `L * params`, or `params` once where it reads a (1, L)
+  row of positions (`positions: row`, Hugging Face's `position_ids[:, :L]`); a class token's parameter is named
   neither weight nor bias: 0. A tied output layer counts the shared weight again.
 - a bare nn.Parameter (`form: parameter`: ConvNeXt's layer scale, ViT's position embedding,
   and the `parameter` kind, always one) belongs to no leaf module: 0. A subclass
@@ -73,8 +74,13 @@ RULES: dict[str, Rule] = {
     "dense": Rule(_dense, "weights and bias once per sample", lambda f: f"{_weights(f)} once per sample"),
     **{k: Rule(lambda f: f.inputs[0][0] * f.params.total, "parameters per time step") for k in RECURRENT},
     "embedding": Rule(lambda f: f.params.total, "parameters once per sample"),
-    # The builder's table reads arange(L), without a batch axis: L rows.
-    "position_embedding": Rule(lambda f: f.inputs[0][0] * f.params.total, "parameters per position"),
+    # The builder's table reads arange(L), without a batch axis: L rows; Hugging Face's
+    # position_ids[:, :L] is one row of L positions: the table once.
+    "position_embedding": Rule(
+        lambda f: f.params.total * (1 if f.get("positions") == "row" else f.inputs[0][0]),
+        "parameters per position",
+        lambda f: "parameters once per row of positions" if f.get("positions") == "row" else "parameters per position",
+    ),
     "segment_embedding": Rule(lambda f: f.params.total, "parameters once per sample"),  # (N, L) ids
     **{k: zero() for k in ("positional_encoding", "class_token", "select", "token_mean", "matmul")},
     **{k: Rule(lambda f: f.params.total, "parameters once per sample") for k in NORMS},

@@ -215,6 +215,18 @@ class Extra:
 
 
 @dataclass(frozen=True, slots=True)
+class Stage:
+    """One part of an op whose backward runs in parts, one after another (a stacked recurrent
+    layer on the CPU: one fused op per layer, top layer first): the `params` whose gradients
+    that part makes, the gradient it hands to the next part (its own input's), and what
+    it kept for backward, freed once it has run."""
+
+    params: int
+    gradient: Extra
+    frees: tuple[Extra, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Footprint:
     """What a layer's op holds in memory, for the memory pass (`cnncalc.analysis.memory`).
 
@@ -237,6 +249,10 @@ class Footprint:
     `x.permute`, as PyTorch does); a kind that is not a view may set `reorders` too (a
     batch-first recurrent layer's output is time-major underneath). `if_reordered`: the
     footprint instead when the first input is out of storage order (a dense layer copies it).
+    `same_layout`: the output is a new tensor laid out as the input (an element-wise op:
+    `empty_like` keeps the strides), so it is out of storage order when its input is.
+    `stages`: the backward runs in parts, all but the last listed here in the order they
+    run (`Stage`); the last makes the rest of the parameters' gradients and the inputs'.
     """
 
     view: bool = False
@@ -251,6 +267,8 @@ class Footprint:
     reorders: bool = False
     reshapes: bool = False
     if_reordered: Footprint | None = None
+    same_layout: bool = False
+    stages: tuple[Stage, ...] = ()
 
 
 class Everything:

@@ -22,6 +22,12 @@ class PositionEmbedding(Layer):
     type: Literal["position_embedding"]
     accepts: ClassVar[frozenset[str]] = frozenset({"LD"})
     max_len: PositiveInt = Field(description="Positions in the table: the longest sequence it can take.")
+    positions: Literal["arange", "row"] = Field(
+        "arange",
+        description="How the table is looked up, for other tools' counts: `arange` (`table(arange(L))`, "
+        "L positions with no batch axis) or `row` (`table(position_ids[:, :L])`, one (1, L) row of positions, "
+        "as Hugging Face's BERT and GPT-2 write it): torchinfo counts the table once per looked-up row.",
+    )
     # `parameter`: `x + pos_embedding` with a bare nn.Parameter, as torchvision's ViT.
     forms: ClassVar[frozenset[str]] = frozenset({"module", "subclass", "parameter"})
 
@@ -61,15 +67,18 @@ class PositionEmbedding(Layer):
         import torch
         from torch import nn
 
+        row = self.positions == "row"
+
         class PositionEmbeddingModule(nn.Module):  # type: ignore[misc, unused-ignore]  # Any where torch is absent
-            """x + table(arange(L)), as BERT and GPT-2 write it."""
+            """x + table(arange(L)), or of a (1, L) row of positions as Hugging Face writes it."""
 
             def __init__(self, max_len: int, width: int) -> None:
                 super().__init__()
                 self.table = nn.Embedding(max_len, width)
 
             def forward(self, x: Any) -> Any:
-                return x + self.table(torch.arange(x.shape[1], device=x.device))
+                positions = torch.arange(x.shape[1], device=x.device)
+                return x + self.table(positions[None] if row else positions)
 
         class BareParameter(nn.Module):  # type: ignore[misc, unused-ignore]  # Any where torch is absent
             """x + pos_embedding[:L], a bare nn.Parameter, as torchvision's ViT writes it."""

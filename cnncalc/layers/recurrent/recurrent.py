@@ -23,7 +23,18 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, NonNegativeInt, PositiveInt
 
 from cnncalc.errors import LayerError
-from cnncalc.layers.api import EVERYTHING, Everything, Extra, Footprint, Inputs, Layer, Shape, Tensor, Work
+from cnncalc.layers.api import (
+    EVERYTHING,
+    Everything,
+    Extra,
+    Footprint,
+    Inputs,
+    Layer,
+    Shape,
+    Stage,
+    Tensor,
+    Work,
+)
 from cnncalc.shape import flat
 
 
@@ -114,23 +125,52 @@ class Recurrent(Layer):
     # with the tracker on the CPU (torch 2.13, batch 8): a rough mean over six shapes.
     kept_per_step: ClassVar[int] = 2
     padding: ClassVar[int] = 0  # elements per layer and direction besides, for the whole batch
+    # Whether backward runs one stacked layer at a time, each layer's weight gradients made
+    # (and its saved tensors freed) before the next: measured for the LSTM on the CPU, one
+    # fused op per layer (oneDNN's; the native path a projection takes runs by layer too).
+    backward_by_layer: ClassVar[bool] = False
+
+    def kept_by_layer(self, inputs: Inputs) -> list[tuple[Extra, ...]]:
+        """What a training step keeps for each stacked layer's backward: its gates and
+        states at every step and direction, and its input."""
+        length = inputs[0].size("L")
+        return [
+            (
+                Extra(self.kept_per_step * self.directions * length * self.hidden + length * width),
+                Extra(self.padding * self.directions, per_sample=False),
+            )
+            for width in self.input_widths(inputs[0])
+        ]
 
     def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
         """The input projections of all steps and the step outputs live while a layer runs;
         training keeps each step's gates and states. On the CPU PyTorch runs most recurrent
         layers through oneDNN, which keeps a padded workspace whose size the library
-        decides: counted as a measured mean, said to be unknown."""
+        decides: counted as a measured mean, said to be unknown. Backward runs one stacked
+        layer after another, top first (one fused op per layer on the CPU): a layer's
+        weight gradients appear, and what it kept goes, before the layer below runs."""
         length = inputs[0].size("L")
-        runs = self.num_layers * self.directions
         if not training:
             running = (self.gates + 1) * length * self.hidden * self.directions
             before = length * self.width * self.directions if self.num_layers > 1 else 0  # the layer below's output
             # Batch-first outputs are time-major underneath: out of storage order.
             return Footprint(passing=(Extra(running + before),), reorders=True)
-        kept = Extra(self.kept_per_step * runs * length * self.hidden + length * sum(self.input_widths(inputs[0])))
-        why = "oneDNN's workspace on the CPU (or cuDNN's) is sized by the library"
-        padding = Extra(self.padding * runs, per_sample=False)
-        return Footprint(keeps_inputs=(0,), kept=(kept, padding), unknown=why, reorders=True)
+        kept = self.kept_by_layer(inputs)
+        widths = self.input_widths(inputs[0])
+        tensors = self.tensors(inputs)
+        per_layer = len(tensors) // self.num_layers  # weights and biases of each layer, both directions
+        stages = tuple(
+            Stage(
+                sum(t.size for t in tensors[layer * per_layer : (layer + 1) * per_layer]),
+                Extra(length * widths[layer]),  # the gradient of the layer's input, the layer below's output
+                kept[layer],
+            )
+            for layer in reversed(range(1, self.num_layers if self.backward_by_layer else 1))
+        )
+        # The native path a projection takes keeps what was measured; oneDNN's is the library's.
+        why = "" if self.projection else "oneDNN's workspace on the CPU (or cuDNN's) is sized by the library"
+        everything = tuple(extra for extras in kept for extra in extras)
+        return Footprint(keeps_inputs=(0,), kept=everything, unknown=why, reorders=True, stages=stages)
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
@@ -191,14 +231,14 @@ class LSTM(Recurrent):
     gates: ClassVar[int] = 4
     kept_per_step: ClassVar[int] = 18  # oneDNN's workspace at large H; with a projection, 8 (the native path)
     padding: ClassVar[int] = 8_192  # oneDNN's workspace at small H: 32 KiB a layer and direction
+    backward_by_layer: ClassVar[bool] = True
 
-    def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
-        found = super().footprint(inputs, output, training)
-        if not (training and self.projection):
-            return found
+    def kept_by_layer(self, inputs: Inputs) -> list[tuple[Extra, ...]]:
+        if not self.projection:
+            return super().kept_by_layer(inputs)
         # A projection shuts oneDNN out: the native path keeps 8 H per step (measured).
-        length, runs = inputs[0].size("L"), self.num_layers * self.directions
-        return Footprint(keeps_inputs=(0,), kept=(Extra(8 * runs * length * self.hidden),), reorders=True)
+        length = inputs[0].size("L")
+        return [(Extra(8 * self.directions * length * self.hidden),)] * self.num_layers
 
     torch_class: ClassVar[str] = "LSTM"
     proj_size: NonNegativeInt = Field(

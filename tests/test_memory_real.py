@@ -1,0 +1,156 @@
+"""Memory peaks where how PyTorch runs the code decides them (issue 22), against the
+tensor-level tracker (cnncalc/memory_tracker.py) on the CPU, float32.
+
+- A stacked nn.LSTM's backward on the CPU is one fused op per layer
+  (`mkldnn_rnn_layer_backward`), top layer first: only that layer's weight gradients
+  are new at its peak, and what it kept goes before the layer below runs. Modelled as
+  all layers' gradients at once, lstm_lm with SGD came out +7.6% at batch 8 and a
+  3-layer LSTM +23.6% at batch 4.
+- Dropout's noise and product are made with its input's strides: after a batch-first
+  LSTM (time-major underneath) the dense layer that reads them copies its input and
+  makes its output twice (mm, then the bias added out of place), as it does right after
+  the LSTM. Missed, lstm_lm's forward peak at batch 20 came out -12.6%.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from needs import needs_module
+from torchvision_models import ZOO
+
+from cnncalc.engine import Trace, propagate
+from cnncalc.spec import load_spec, loads_spec
+
+ROOT = Path(__file__).resolve().parent.parent
+
+THREE_LAYERS = """name: lstm3
+input: {l: 20, d: 64}
+layers:
+  - {type: lstm, hidden: 256, num_layers: 3}
+  - {type: dense, units: 100}
+"""
+
+
+def _check(trace: Trace, batch: int) -> dict[str, tuple[int, int]]:
+    """{protocol: (cnncalc's peak, the tracker's)} on the module `--verify` builds."""
+    torch = needs_module("torch")
+    from cnncalc.memory_tracker import check_memory
+
+    torch.manual_seed(0)
+    return {c.what: (c.computed, c.torch) for c in check_memory(trace, batch)}
+
+
+@pytest.mark.parametrize(
+    ("case", "batch"),
+    [("lstm_lm", 8), ("lstm_lm", 20), ("three layers", 4)],
+)
+def test_a_stacked_lstm_trains_within_5_percent(case: str, batch: int) -> None:
+    if case == "lstm_lm":
+        path = ROOT / "specs" / "lstm_lm.yaml"
+        trace = propagate(load_spec(path), str(path), batch=batch)
+    else:
+        trace = propagate(loads_spec(THREE_LAYERS, "lstm3.yaml"), "lstm3.yaml", batch=batch)
+    checks = _check(trace, batch)
+    del checks["inference"]  # a training step's backward is what this is about
+    for what, (ours, theirs) in checks.items():
+        assert abs(ours - theirs) <= 0.05 * theirs, f"{case} b{batch} {what}: cnncalc {ours:,} B, PyTorch {theirs:,} B"
+
+
+# nn.Dropout(inplace=True): `input.mul_(noise)`, the product in the input's storage.
+DROPOUT_LAST = """name: dropout
+input: {features: 8}
+layers:
+  - {type: dense, units: 4096}
+  - {type: dropout, rate: 0.5, inplace: %s}
+"""
+
+
+@pytest.mark.parametrize(("inplace", "sgd"), [("true", 672_256), ("false", 934_400)])
+def test_dropout_in_place_makes_only_its_noise(inplace: str, sgd: int) -> None:
+    # Weights 8*4096 + 4096 = 36,864 floats, 147,456 B; at batch 16 the input is 512 B and
+    # each 16x4096 tensor T = 262,144 B. A training step peaks at the dropout, with the
+    # dense layer's output h and the noise: 147,456 + 512 + 2*262,144 = 672,256 in place,
+    # one T more for the product when not: 934,400. (The output's sum keeps nothing, so
+    # backward holds at most the noise and two gradients.)
+    from cnncalc.analysis.memory import forms, training_peak
+
+    trace = propagate(loads_spec(DROPOUT_LAST % inplace, "dropout.yaml"), "dropout.yaml", batch=16)
+    assert training_peak(trace.nodes, 16, "sgd").total == sgd
+    assert forms(trace.nodes).in_place["dropouts"] == (inplace == "true", 1)
+    checks = _check(trace, 16)
+    # Inference to the byte (dropout hands its input back); training within the loss and
+    # its gradient of ones, 4 B each, and Adam's step counts, 4 B a parameter tensor.
+    assert checks["inference"][0] == checks["inference"][1]
+    assert checks["sgd"][1] - checks["sgd"][0] in (0, 4, 8)
+    assert checks["adam"][1] - checks["adam"][0] - 2 * 4 in (0, 4, 8)
+
+
+def test_dropout_in_place_is_built_in_place() -> None:
+    needs_module("torch")
+    from torch import nn
+
+    from cnncalc.verify import build_module
+
+    for inplace in ("true", "false"):
+        trace = propagate(loads_spec(DROPOUT_LAST % inplace, "dropout.yaml"), "dropout.yaml")
+        dropouts = [m for m in build_module(trace).modules() if isinstance(m, nn.Dropout)]
+        assert [m.inplace for m in dropouts] == [inplace == "true"]
+
+
+# Every torchvision zoo spec against torchvision's own module (tests/torchvision_models.py):
+# the inference peak and a training step's with SGD, at the spec's input size and batch 1,
+# within the issue's 5% (benchmarks/real_models.py prints them all at batch 8, with Adam).
+# The five heaviest take as long as the other seventeen together: they run with
+# CNNCALC_MEMORY_ZOO=1, as tests/test_memory.py runs its whole zoo.
+BATCH = 1
+HEAVY = {"vit_b_16", "inception_v3", "wide_resnet50_2", "vgg16", "resnext50_32x4d"}
+EVERY = os.environ.get("CNNCALC_MEMORY_ZOO", "").strip() not in ("", "0")
+
+
+@pytest.mark.parametrize("name", sorted(ZOO) if EVERY else sorted(set(ZOO) - HEAVY))
+def test_torchvisions_own_module_within_5_percent(name: str) -> None:
+    from torchvision_models import build, needs_torchvision
+
+    from cnncalc.analysis.memory import inference_peak, training_peak
+    from cnncalc.memory_tracker import inference_peak as measured_inference
+    from cnncalc.memory_tracker import training_peak as measured_training
+
+    torch = needs_module("torch")
+    tv = needs_torchvision()
+    path = ROOT / "specs" / f"{name}.yaml"
+    trace = propagate(load_spec(path), str(path), batch=BATCH)
+    torch.manual_seed(0)
+    module = build(name, tv)
+    x = torch.randn(BATCH, *trace.nodes[0].output)
+    found = {
+        "inference": (inference_peak(trace.nodes, BATCH).total, measured_inference(module, x).peak),
+        "sgd": (training_peak(trace.nodes, BATCH, "sgd").total, measured_training(module, x, "sgd").peak),
+    }
+    for what, (ours, theirs) in found.items():
+        assert abs(ours - theirs) <= 0.05 * theirs, f"{name} {what}: cnncalc {ours:,} B, torchvision {theirs:,} B"
+
+
+# bert_base's training excess (+50,370,552 B with SGD at batch 8, +3.1%), found with the
+# tracker's op list around its peak, not yet modelled:
+# - stacked, the pass keeps one B x L x E more per nn.TransformerEncoderLayer after the first
+#   than PyTorch does (measured: 4 layers below +2.07 of them, 2 layers +0.07; in BERT 11 x
+#   3,145,728 = 34.6 MB); the likely reason, the footprint's `kept` being fitted on lone
+#   layers, includes a tensor that in a stack the next layer's keeping of its input counts;
+# - the last layer's backward runs op by op: PyTorch peaks in linear2's backward with only
+#   linear2's weight gradients new (9.4 MB, and the (L, F) gradient of its input), where the
+#   pass makes all 7,087,872 of the layer's weight gradients at once (28.4 MB): ~15.8 MB.
+STACK4 = """name: stack
+input: {l: 32, d: 64}
+layers:
+  - {type: transformer_encoder_layer, heads: 4, feedforward: 256, repeat: 4}
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="a transformer stack keeps one L x E per layer too many (see above)")
+def test_a_transformer_stack_trains_to_within_half_a_percent() -> None:
+    trace = propagate(loads_spec(STACK4, "stack.yaml"), "stack.yaml", batch=8)
+    ours, theirs = _check(trace, 8)["sgd"]
+    assert abs(ours - theirs) <= 0.005 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
