@@ -82,6 +82,9 @@ class Node:
     # Earlier nodes whose outputs stay alive until this node has run, though it does not
     # read them: a block's argument, which Python keeps until the block returns.
     holds: tuple[int, ...] = ()
+    # `trainable: false` on the layer or around it: every parameter counted as non-trainable,
+    # and the torch build freezes them (requires_grad False).
+    frozen: bool = False
 
     @property
     def output_size(self) -> int:
@@ -147,6 +150,7 @@ class _Builder:
         # The copies the layers being walked are made in: the product of the enclosing
         # `repeat:`s (a block repeated 10 times, used in one repeated 5 times: 50).
         self.copies = 1
+        self.frozen = 0  # how many enclosing layers or blocks say `trainable: false`
 
     # The GraphBuilder protocol.
 
@@ -200,6 +204,8 @@ class _Builder:
             summary, macs = layer.describe(inputs), self.convention.macs(work)
             if not shares and len(self.worked) < WORKED_LIMIT:
                 self.worked[(id(layer), key)] = (layer, output, params, work, summary, macs)
+        if self.frozen and params.trainable:
+            params = self.shared.setdefault(("frozen", params), _frozen(params))
         if len(self.nodes) >= MAX_NODES:
             self._fail(f"the network expands to more than {MAX_NODES:,} layers")
         node = Node(
@@ -217,6 +223,7 @@ class _Builder:
             layer=layer,
             work=work,
             shares=shares,
+            frozen=bool(self.frozen),
         )
         self.nodes.append(node)
         return node.index
@@ -313,6 +320,8 @@ class _Builder:
         held = self._held(layer, raw)
         group: int | None = None
         outer_copies, self.copies = self.copies, self.copies * layer.repeat
+        freezes = not layer.trainable
+        self.frozen += freezes
         for copy, name in enumerate(copies(layer.name, layer.repeat)):
             if copy and isinstance(raw, PerCopy):  # its fields read the copy's index: each copy its own
                 layer = self._parse(raw, copy)
@@ -336,6 +345,7 @@ class _Builder:
             if name:
                 self._register(name, out, group)
         self.copies = outer_copies
+        self.frozen -= freezes
         if layer.name and layer.repeat > 1:
             self._register(layer.name, sources[0], group)  # the name stands for the last copy
         self.raw, self.mark = outer_raw, outer_mark
@@ -563,6 +573,11 @@ class _Builder:
             shown.append(f"{name} {node.output.text()}")
         key = exc.field if isinstance(self.raw, dict) and exc.field in self.raw else None
         self._fail(f"{self._label(self.raw)}: {exc.message}; reads {', '.join(shown)}", key, cause=exc)
+
+
+def _frozen(params: Params) -> Params:
+    """`params` with every parameter frozen (the buffers as they were)."""
+    return Params(0, params.total, params.buffers)
 
 
 def propagate(spec: Spec, path: str, *, batch: int | None = None, dtype: str = "float32") -> Trace:

@@ -227,6 +227,9 @@ def build_module(trace: Trace, device: str = "cpu") -> Any:
             except Exception as exc:
                 raise NodeFailed(node.index, exc) from exc
     for node in trace.nodes:
+        if node.frozen:  # `trainable: false`, before tying: a tied weight stays its holder's
+            modules[node.index].requires_grad_(False)
+    for node in trace.nodes:
         for tensor, holder in node.shares:  # a tied weight: one Parameter in both modules
             _set_parameter(modules[node.index], tensor, _parameter(modules[holder], tensor))
     module = _graph_module_class()(

@@ -283,7 +283,9 @@ def training_peak(
     keeper: dict[int, int] = {}
     for node, fp in zip(nodes[1:], prints[1:], strict=True):
         if needs[node.index]:
-            kept = [storage[node.sources[k]] for k in fp.keeps_inputs]
+            # Frozen weights need no saved inputs where only their gradients would read them.
+            keeps = () if fp.inputs_for_weights and not node.params.trainable else fp.keeps_inputs
+            kept = [storage[node.sources[k]] for k in keeps]
             for s in [*kept, storage[node.index]] if fp.keeps_output else kept:
                 keeper.setdefault(s, node.index)
     released: dict[int, list[int]] = {}  # node -> the storages its backward lets go
@@ -365,7 +367,7 @@ def training_peak(
     if temporaries:
         asked: set[tuple[int, int]] = set()
         for n in nodes[1:]:
-            if n.layer is not None and (id(n.layer), id(n.inputs)) not in asked:
+            if n.layer is not None and not n.frozen and (id(n.layer), id(n.inputs)) not in asked:
                 asked.add((id(n.layer), id(n.inputs)))
                 sizes = [t.size for t in n.layer.tensors(n.inputs) if t.role == "trainable"]
                 largest = max([largest, *sizes])

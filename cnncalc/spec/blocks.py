@@ -39,7 +39,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeInt
 
 from cnncalc.errors import Diagnostic, Mark, SpecError, did_you_mean
-from cnncalc.layers.api import Condition, LayerList, Name
+from cnncalc.layers.api import TRAINABLE_HELP, Condition, LayerList, Name
 from cnncalc.spec.expr import ExpressionError, evaluate, names_in
 from cnncalc.spec.loader import LocatedDict, LocatedList, mark_of, text_col
 
@@ -138,6 +138,7 @@ class BlockCall(BaseModel):
     repeat: NonNegativeInt = 1
     when: Condition = True
     holds: list[Name] | None = None  # as a layer's `holds:`: earlier outputs kept alive until it has run
+    trainable: bool = Field(True, description=TRAINABLE_HELP)
 
     @property
     def block(self) -> str:

@@ -87,7 +87,7 @@ class Dense(WithActivation):
         return f"{text} tied to {self.tie}" if self.tie else text
 
     def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
-        found = super().footprint(inputs, output, training)
+        found = replace(super().footprint(inputs, output, training), inputs_for_weights=True)
         if len(inputs[0]) < 2:
             return found
         # Over a sequence out of storage order (a recurrent layer's output), nn.Linear
