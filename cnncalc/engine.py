@@ -85,6 +85,9 @@ class Node:
     # `trainable: false` on the layer or around it: every parameter counted as non-trainable,
     # and the torch build freezes them (requires_grad False).
     frozen: bool = False
+    # The checkpointed block instance (`checkpoint: true`, its group's index, the outermost
+    # one) whose forward runs again in backward; -1 for none.
+    checkpoint: int = -1
 
     @property
     def output_size(self) -> int:
@@ -151,6 +154,7 @@ class _Builder:
         # `repeat:`s (a block repeated 10 times, used in one repeated 5 times: 50).
         self.copies = 1
         self.frozen = 0  # how many enclosing layers or blocks say `trainable: false`
+        self.checkpoint = -1  # the outermost checkpointed block instance being walked (its group)
 
     # The GraphBuilder protocol.
 
@@ -224,6 +228,7 @@ class _Builder:
             work=work,
             shares=shares,
             frozen=bool(self.frozen),
+            checkpoint=self.checkpoint,
         )
         self.nodes.append(node)
         return node.index
@@ -500,7 +505,11 @@ class _Builder:
                 instance = instantiate(call, definition, environment, sources, outer_scope, label, self.path)
                 with self._group(label, call.block) as group:
                     self.scope, self.context = instance.frame, ""
+                    outer_checkpoint = self.checkpoint
+                    if call.checkpoint and outer_checkpoint < 0:  # inside one already: the outer one reruns it
+                        self.checkpoint = group
                     last = self.sequence(instance.layers, instance.start)
+                    self.checkpoint = outer_checkpoint
                     if definition.keeps_argument:  # a forward's argument, alive until it returns
                         for source in sources:
                             self.hold(source, last)

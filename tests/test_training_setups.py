@@ -139,3 +139,108 @@ def test_a_frozen_network_within_5_percent_of_pytorch(spec: str, optimizer: str)
     trace = trace_of(spec, batch=16)
     ours, theirs = training_peak(trace.nodes, 16, optimizer).total, measured(trace, 16, optimizer)
     assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
+
+
+# Activation checkpointing: `checkpoint: true` on a block call runs it under
+# torch.utils.checkpoint(use_reentrant=False). Its forward keeps only the block's inputs;
+# backward, on reaching the block, runs its forward again (up to the last node that keeps
+# anything) and keeps what a plain forward keeps, then frees it as usual.
+CHECKPOINTED_MLP = """name: c
+input: {l: 128, d: 32}
+blocks:
+  mlp:
+    layers:
+      - {type: layernorm}
+      - {type: dense, units: 128, activation: gelu}
+      - {type: dense, units: 32}
+layers:
+  - {type: dense, units: 32}
+  - {type: mlp, checkpoint: true, repeat: 3}
+  - {type: dense, units: 8}
+"""
+
+# Residual blocks: two checkpointed in a row (the second holds the first's output), a plain
+# one, a frozen one, then a checkpointed one again.
+CHECKPOINTED_CONV = """name: c
+input: {h: 16, w: 16, c: 3}
+blocks:
+  basic:
+    layers:
+      - type: residual
+        activation: relu
+        body:
+          - {type: conv, filters: 16, kernel: 3, padding: 1}
+          - {type: batchnorm, activation: relu}
+          - {type: conv, filters: 16, kernel: 3, padding: 1}
+          - {type: batchnorm}
+layers:
+  - {type: conv, filters: 16, kernel: 3, padding: 1, activation: relu}
+  - {type: basic, checkpoint: true, repeat: 2}
+  - {type: basic}
+  - {type: basic, trainable: false}
+  - {type: basic, checkpoint: true}
+  - {type: global_avgpool}
+  - {type: dense, units: 10}
+"""
+
+
+def test_checkpointing_keeps_only_the_blocks_inputs() -> None:
+    # Batch 16 of 128 tokens: a 32-wide activation T = 16*128*32*4 = 262,144 B, a 128-wide
+    # one 4T. A plain block keeps for backward its input (the layernorm's), the layernorm's
+    # mean and rstd (2 * 16*128*4 = 16,384 B), its output (the dense layer's input), the
+    # 128-wide output before gelu (gelu's input) and after it (the last dense layer's
+    # input): T + T + 4T + 4T = 10T and 16,384 B. Checkpointed, the forward keeps the input
+    # alone. The backward's peak is in the last block, rerun when checkpointed: the two
+    # blocks before it hold 2 * (9T + 16,384) = 4,751,360 B less.
+    plain = trace_of(CHECKPOINTED_MLP.replace(", checkpoint: true", ""), batch=16)
+    checkpointed = trace_of(CHECKPOINTED_MLP, batch=16)
+    ours, theirs = training_peak(checkpointed.nodes, 16, "sgd"), training_peak(plain.nodes, 16, "sgd")
+    assert (ours.phase, ours.at, theirs.phase, theirs.at) == ("backward", 10, "backward", 10)
+    assert theirs.parts["activations"] - ours.parts["activations"] == 2 * (9 * 262_144 + 16_384)
+
+
+@pytest.mark.parametrize("spec", [CHECKPOINTED_MLP, CHECKPOINTED_CONV], ids=["mlp", "conv"])
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_checkpointing_within_5_percent_of_pytorch(spec: str, optimizer: str) -> None:
+    batch = 16 if "mlp" in spec else 8
+    trace = trace_of(spec, batch=batch)
+    ours, theirs = training_peak(trace.nodes, batch, optimizer).total, measured(trace, batch, optimizer)
+    assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
+
+
+def test_pytorch_agrees_on_a_checkpointed_network(tmp_path: Path) -> None:
+    # Shapes, parameters (the frozen block's as non-trainable) and MACs through the
+    # checkpointed blocks of the module verify builds.
+    needs_module("torch")
+    (tmp_path / "c.yaml").write_text(CHECKPOINTED_CONV, encoding="utf-8")
+    result = invoke(["table", str(tmp_path / "c.yaml"), "--verify", "--device", "cpu", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["verification"]["agrees"]
+
+
+def test_checkpoint_must_be_true_or_false() -> None:
+    message = error_of(CHECKPOINTED_MLP.replace("checkpoint: true", "checkpoint: often"))
+    assert message.startswith("net.yaml:11:29: layer 2 (mlp): checkpoint: input should be a valid boolean")
+
+
+def test_the_report_counts_the_recompute_macs(tmp_path: Path) -> None:
+    # Each basic block: two 3x3 convs 16 -> 16 on 16x16, 16*16 * 9*16 * 16 = 589,824 MACs
+    # each, 1,179,648 a block. Three checkpointed blocks rerun: 3,538,944 MACs a sample. The
+    # forward: the first conv 16*16 * 27 * 16 = 110,592, five blocks 5,898,240 and the dense
+    # layer 16*10 = 160: 6,008,992.
+    (tmp_path / "c.yaml").write_text(CHECKPOINTED_CONV, encoding="utf-8")
+    text = invoke(["table", str(tmp_path / "c.yaml"), "--train", "adam"]).output
+    assert "checkpointed: 3 blocks run their forward again in backward, 3,538,944 MACs a sample" in text
+    assert "on top of the forward's 6,008,992" in text
+    document = json.loads(invoke(["table", str(tmp_path / "c.yaml"), "--train", "adam", "-f", "json"]).output)
+    training = document["memory"]["training"]
+    assert (training["checkpointed_blocks"], training["recompute_macs_per_sample"]) == (3, 3_538_944)
+    # A frozen block checkpointed at the start trains nothing and is not rerun.
+    frozen = CHECKPOINTED_CONV.replace("  - {type: conv, filters: 16, kernel: 3, padding: 1, activation: relu}\n", "")
+    frozen = frozen.replace(
+        "{type: basic, checkpoint: true, repeat: 2}", "{type: basic, checkpoint: true, trainable: false}"
+    )
+    frozen = frozen.replace("input: {h: 16, w: 16, c: 3}", "input: {h: 16, w: 16, c: 16}")
+    (tmp_path / "c.yaml").write_text(frozen, encoding="utf-8")
+    document = json.loads(invoke(["table", str(tmp_path / "c.yaml"), "--train", "adam", "-f", "json"]).output)
+    assert document["memory"]["training"]["checkpointed_blocks"] == 1  # the last one alone

@@ -139,6 +139,11 @@ class BlockCall(BaseModel):
     when: Condition = True
     holds: list[Name] | None = None  # as a layer's `holds:`: earlier outputs kept alive until it has run
     trainable: bool = Field(True, description=TRAINABLE_HELP)
+    checkpoint: bool = Field(
+        False,
+        description="Activation checkpointing: run the block under `torch.utils.checkpoint` (use_reentrant=False), "
+        "which keeps only its inputs for backward and runs its forward again there (memory and training MACs).",
+    )
 
     @property
     def block(self) -> str:
