@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import error_of, invoke, trace_of
@@ -244,3 +245,119 @@ def test_the_report_counts_the_recompute_macs(tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text(frozen, encoding="utf-8")
     document = json.loads(invoke(["table", str(tmp_path / "c.yaml"), "--train", "adam", "-f", "json"]).output)
     assert document["memory"]["training"]["checkpointed_blocks"] == 1  # the last one alone
+
+
+# LoRA: `lora: {rank: r}` on a dense layer freezes its weight and bias and adds adapters A
+# (r, in) and B (out, r), the only trainable parameters: r * (in + out) of them.
+LORA = """name: l
+input: {l: 128, d: 64}
+layers:
+  - {type: dense, units: 64, trainable: false}
+  - {type: dense, units: 256, lora: {rank: 8}}
+  - {type: dense, units: 64, lora: {rank: 8, alpha: 16}}
+  - {type: dense, units: 256, lora: {rank: 16}, activation: gelu}
+  - {type: dense, units: 64, lora: {rank: 8}}
+"""
+
+
+def test_lora_params_and_macs_by_hand() -> None:
+    trace = trace_of(LORA)
+    node = trace.nodes[2]  # 64 -> 256, r = 8
+    # Frozen: 64*256 + 256 = 16,640. Adapters: A 8*64 = 512, B 256*8 = 2,048: 2,560 = 8*(64 + 256).
+    assert (node.params.trainable, node.params.non_trainable) == (2_560, 16_640)
+    # 128 positions: the layer 128*64*256 = 2,097,152; the adapters 128*8*(64 + 256) = 327,680.
+    assert node.macs == 2_097_152 + 327_680
+    # In all: adapters 8*(64+256) + 8*(256+64) + 16*(64+256) + 8*(256+64) = 2,560 * 2 + 5,120 + 2,560.
+    assert sum(n.params.trainable for n in trace.nodes) == 2_560 * 3 + 5_120
+
+
+def test_the_report_and_pytorch_agree_on_lora(tmp_path: Path) -> None:
+    needs_module("torch")
+    (tmp_path / "l.yaml").write_text(LORA, encoding="utf-8")
+    result = invoke(["table", str(tmp_path / "l.yaml"), "--verify", "--device", "cpu", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["verification"]["agrees"]  # params by requires_grad, MACs
+
+
+@pytest.mark.parametrize(
+    ("layer", "message"),
+    [
+        (
+            "{type: dense, units: 8, lora: {rank: 0}}",
+            "net.yaml:4:42: layer 1 (dense): lora.rank: input should be greater than 0",
+        ),
+        (
+            "{type: dense, units: 8, lora: {rank: 2, dropout: 0.1}}",
+            "net.yaml:4:45: layer 1 (dense): unknown field 'dropout'",
+        ),
+    ],
+)
+def test_lora_errors_point_at_the_field(layer: str, message: str) -> None:
+    assert error_of(f"name: l\ninput: {{features: 8}}\nlayers:\n  - {layer}\n").startswith(message)
+
+
+def peft_lora(fan_in: int, fan_out: int, rank: int) -> Any:
+    """A LoRA layer written as peft's LoraLayer runs one: base_layer frozen, dropout 0."""
+    torch = needs_module("torch")
+    from torch import nn
+
+    class Lora(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.base_layer = nn.Linear(fan_in, fan_out).requires_grad_(False)
+            self.lora_A = nn.Linear(fan_in, rank, bias=False)
+            self.lora_B = nn.Linear(rank, fan_out, bias=False)
+            self.lora_dropout = nn.Identity()
+            self.scaling = 16 / rank
+
+        def forward(self, x: Any) -> Any:
+            result = self.base_layer(x)
+            return result + self.lora_B(self.lora_A(self.lora_dropout(x))) * self.scaling
+
+    torch.manual_seed(0)
+    return Lora()
+
+
+@pytest.mark.parametrize("optimizer", ["inference", "sgd", "adam"])
+def test_lora_within_5_percent_of_a_hand_written_lora_module(optimizer: str) -> None:
+    # A frozen 64 -> 64 layer, then two LoRA layers 64 -> 256 (r = 8) and 256 -> 64 (r = 4),
+    # at batch 16 of 128 tokens, as the spec and as peft's forward written out.
+    torch = needs_module("torch")
+    from cnncalc.analysis.memory import inference_peak
+    from cnncalc.memory_tracker import inference_peak as measured_inference
+    from cnncalc.memory_tracker import training_peak as measured_training
+
+    spec = """name: l
+input: {l: 128, d: 64}
+layers:
+  - {type: dense, units: 64, trainable: false}
+  - {type: dense, units: 256, lora: {rank: 8}}
+  - {type: dense, units: 64, lora: {rank: 4}}
+"""
+    trace = trace_of(spec, batch=16)
+    module = torch.nn.Sequential(
+        torch.nn.Linear(64, 64).requires_grad_(False), peft_lora(64, 256, 8), peft_lora(256, 64, 4)
+    )
+    x = torch.randn(16, 128, 64)
+    if optimizer == "inference":
+        ours, theirs = inference_peak(trace.nodes, 16).total, measured_inference(module, x).peak
+    else:
+        ours, theirs = training_peak(trace.nodes, 16, optimizer).total, measured_training(module, x, optimizer).peak
+    assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
+
+
+@pytest.mark.parametrize("mode", ["inference", "sgd", "adam"])
+def test_lora_within_5_percent_of_pytorch(mode: str) -> None:
+    torch = needs_module("torch")
+    from cnncalc.analysis.memory import inference_peak
+    from cnncalc.memory_tracker import inference_peak as measured_inference
+    from cnncalc.verify import build_module, sample_input
+
+    trace = trace_of(LORA, batch=16)
+    if mode == "inference":
+        torch.manual_seed(0)
+        ours = inference_peak(trace.nodes, 16).total
+        theirs = measured_inference(build_module(trace), sample_input(trace, 16, "cpu")).peak
+    else:
+        ours, theirs = training_peak(trace.nodes, 16, mode).total, measured(trace, 16, mode)
+    assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
