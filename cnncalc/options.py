@@ -81,6 +81,11 @@ class Options:
     pipeline_parallel: int = 1
     optimizer_bits: int = 32
     device_memory: int | None = None
+    # Training setups written into the spec (cnncalc.setups): frozen layers or blocks,
+    # checkpointed blocks, LoRA adapters (`8` or `8:q,v`).
+    freeze: list[str] = field(default_factory=list)
+    checkpoint: list[str] = field(default_factory=list)
+    lora: str | None = None
 
 
 def choice(kind: type[E], aliases: dict[str, str] | None = None) -> Callable[[Any], E]:
@@ -302,6 +307,33 @@ DeviceMemoryOption = Annotated[
         metavar="SIZE",
         help="A GPU's memory (80GiB): say whether inference and the training step fit, the headroom "
         "and the largest batch that fits.",
+    ),
+]
+FreezeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--freeze",
+        metavar="NAME",
+        help="Freeze the layer of this name, or every use of the block of this name, as `trainable: false` "
+        "does (repeat for several).",
+    ),
+]
+CheckpointOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--checkpoint",
+        metavar="BLOCK",
+        help="Activation checkpointing on every use of this block (or the use of this name), as "
+        "`checkpoint: true` does (repeat for several).",
+    ),
+]
+LoraOption = Annotated[
+    str | None,
+    typer.Option(
+        "--lora",
+        metavar="RANK[:NAME,...]",
+        help="LoRA adapters of this rank on every dense layer, or on those named (8:q,v), as "
+        "a dense layer's `lora:` field does: their weights frozen, the adapters the only trainable parameters.",
     ),
 ]
 DeviceOption = Annotated[

@@ -361,3 +361,59 @@ def test_lora_within_5_percent_of_pytorch(mode: str) -> None:
     else:
         ours, theirs = training_peak(trace.nodes, 16, mode).total, measured(trace, 16, mode)
     assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
+
+
+# The options write the same fields into the spec: the same report.
+NAMED = """name: o
+input: {l: 32, d: 16}
+blocks:
+  mlp:
+    layers:
+      - {type: layernorm}
+      - {name: up, type: dense, units: 64, activation: gelu}
+      - {name: down, type: dense, units: 16}
+layers:
+  - {name: stem, type: dense, units: 16}
+  - {type: mlp, repeat: 2}
+  - {name: head, type: dense, units: 8}
+"""
+
+
+def test_the_options_say_what_the_fields_say(tmp_path: Path) -> None:
+    fields = NAMED.replace(
+        "{name: stem, type: dense, units: 16}", "{name: stem, type: dense, units: 16, trainable: false}"
+    )
+    fields = fields.replace("{type: mlp, repeat: 2}", "{type: mlp, repeat: 2, checkpoint: true}")
+    fields = fields.replace("units: 64, activation: gelu}", "units: 64, activation: gelu, lora: {rank: 4}}")
+    fields = fields.replace(
+        "{name: down, type: dense, units: 16}", "{name: down, type: dense, units: 16, lora: {rank: 4}}"
+    )
+    (tmp_path / "options.yaml").write_text(NAMED, encoding="utf-8")
+    (tmp_path / "fields.yaml").write_text(fields, encoding="utf-8")
+    common = ["--train", "adam", "--batch", "4", "-f", "json"]
+    setups = ["--freeze", "stem", "--checkpoint", "mlp", "--lora", "4:up,down"]
+    by_options = json.loads(invoke(["table", str(tmp_path / "options.yaml"), *common, *setups]).output)
+    by_fields = json.loads(invoke(["table", str(tmp_path / "fields.yaml"), *common]).output)
+    for document in (by_options, by_fields):
+        document.pop("spec", None)
+        document.pop("path", None)
+    assert by_options["total"] == by_fields["total"] and by_options["memory"] == by_fields["memory"]
+    # The stem 16*16 + 16 = 272 frozen; each block's adapters 4*(16 + 64) * 2 = 640, two blocks
+    # 1,280, its layernorm 32 (64 for two); the head 16*8 + 8 = 136: 1,280 + 64 + 136 = 1,480.
+    assert by_options["total"]["trainable_params"] == 1_480
+    assert by_options["memory"]["training"]["checkpointed_blocks"] == 2
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--freeze", "stme"], "--freeze stme: the spec has no layer or block of that name"),
+        (["--checkpoint", "mpl"], "--checkpoint mpl: the spec has no layer or block of that name"),
+        (["--lora", "4:upp"], "--lora upp: the spec has no dense layer of that name"),
+        (["--lora", "zero"], "--lora zero: give a rank of 1 or more"),
+    ],
+)
+def test_an_option_that_names_nothing_is_a_usage_error(tmp_path: Path, option: list[str], message: str) -> None:
+    (tmp_path / "o.yaml").write_text(NAMED, encoding="utf-8")
+    result = invoke(["table", str(tmp_path / "o.yaml"), *option])
+    assert result.exit_code == 2 and message in result.output

@@ -15,14 +15,17 @@ from cnncalc.errors import SpecError
 from cnncalc.options import (
     WIDE_HELP,
     BatchOption,
+    CheckpointOption,
     Device,
     DeviceMemoryOption,
     DeviceOption,
     DType,
     DTypeOption,
+    FreezeOption,
     GpusOption,
     InputOption,
     Layout,
+    LoraOption,
     MasterWeightsOption,
     Optimizer,
     OptimizerBitsOption,
@@ -78,6 +81,9 @@ def table(
     tensor_parallel: TensorParallelOption = 1,
     pipeline_parallel: PipelineParallelOption = 1,
     device_memory: DeviceMemoryOption = None,
+    freeze: FreezeOption = None,
+    checkpoint: CheckpointOption = None,
+    lora: LoraOption = None,
 ) -> Emission:
     """Print each layer's shape, parameters and MACs, and the totals.
 
@@ -92,12 +98,14 @@ def table(
         format=output_format, wide=wide, count=count, batch=batch, dtype=dtype.value, layout=layout.value,
         depth=depth, inputs=inputs or [], train=value(train), master_weights=value(master_weights),
         device=device.value, gpus=gpus, zero=zero, tensor_parallel=tensor_parallel,
-        pipeline_parallel=pipeline_parallel, optimizer_bits=optimizer_bits, device_memory=device_memory
+        pipeline_parallel=pipeline_parallel, optimizer_bits=optimizer_bits, device_memory=device_memory,
+        freeze=freeze or [], checkpoint=checkpoint or [], lora=lora
     )  # fmt: skip
     path = resolved(spec)
     with emit.spec_errors():
         loaded = load_spec(path)
     options = with_training(options, loaded)
+    loaded = with_setups(loaded, options)
     if options.zero and options.gpus == 1:
         raise typer.BadParameter("--zero shards over --gpus: give --gpus 2 or more", param_hint="'--zero'")
     if not options.inputs:
@@ -121,6 +129,18 @@ def with_training(options: Options, spec: Spec) -> Options:
     }
     default = Options()
     return replace(options, **{k: v for k, v in given.items() if getattr(options, k) == getattr(default, k)})
+
+
+def with_setups(spec: Spec, options: Options) -> Spec:
+    """`spec` with `--freeze`, `--checkpoint` and `--lora` written into it (cnncalc.setups);
+    exit 2 for one that names nothing in it."""
+    from cnncalc.setups import SetupError, Setups, apply, parse_lora
+
+    try:
+        rank, names = parse_lora(options.lora) if options.lora else (0, ())
+        return apply(spec, Setups(tuple(options.freeze), tuple(options.checkpoint), rank, names))
+    except SetupError as exc:
+        emit.usage(str(exc))
 
 
 def at_inputs(spec: Spec, path: str, options: Options, verify: bool) -> Emission:
