@@ -325,13 +325,13 @@ class _Builder:
         held = self._held(layer, raw)
         group: int | None = None
         outer_copies, self.copies = self.copies, self.copies * layer.repeat
-        freezes = not layer.trainable
-        self.frozen += freezes
         for copy, name in enumerate(copies(layer.name, layer.repeat)):
             if copy and isinstance(raw, PerCopy):  # its fields read the copy's index: each copy its own
                 layer = self._parse(raw, copy)
             label = name or self.scope.unnamed(kind)
             group = None
+            freezes = not layer.trainable  # per copy: `trainable: "${i >= 8}"` trains the last copies
+            self.frozen += freezes
             if isinstance(layer, BlockCall):
                 out, group = self._block(layer, raw, sources, label)
             elif isinstance(layer, Composite):
@@ -342,6 +342,7 @@ class _Builder:
                         self._fail_layer(exc, sources)
             else:
                 out = self.add(layer, sources, self.scope.qualified(name))
+            self.frozen -= freezes
             for value in held:  # `holds:`: alive until this copy has run
                 self.hold(value, out)
             # The next copy reads this one in place of the first input; the others stay
@@ -350,7 +351,6 @@ class _Builder:
             if name:
                 self._register(name, out, group)
         self.copies = outer_copies
-        self.frozen -= freezes
         if layer.name and layer.repeat > 1:
             self._register(layer.name, sources[0], group)  # the name stands for the last copy
         self.raw, self.mark = outer_raw, outer_mark

@@ -417,3 +417,18 @@ def test_an_option_that_names_nothing_is_a_usage_error(tmp_path: Path, option: l
     (tmp_path / "o.yaml").write_text(NAMED, encoding="utf-8")
     result = invoke(["table", str(tmp_path / "o.yaml"), *option])
     assert result.exit_code == 2 and message in result.output
+
+
+def test_each_copy_may_say_whether_it_trains_and_is_checkpointed() -> None:
+    # Four copies of a dense 8 -> 8 (72 parameters): the last two train, 144; the even ones
+    # are checkpointed, but the first trains nothing and nothing before it does: only the
+    # third is rerun, its 8*8 = 64 MACs.
+    from cnncalc.analysis.memory import reruns
+
+    trace = trace_of(
+        "name: pc\ninput: {features: 8}\nblocks:\n  mlp:\n    layers:\n"
+        "      - {type: dense, units: 8, activation: relu}\nlayers:\n"
+        '  - {type: mlp, repeat: 4, trainable: "${i >= 2}", checkpoint: "${i % 2 == 0}"}\n'
+    )
+    assert [n.params.trainable for n in trace.nodes[1:]] == [0, 0, 72, 72]
+    assert reruns(trace.nodes, lambda n: n.macs) == (1, 64)
