@@ -306,8 +306,11 @@ def training_peak(
                 savers.add(node.index)
     segments = _Segments(nodes, needs, storage, savers, keeper, forward_keeper)
     released: dict[int, list[int]] = {}  # node -> the storages its backward lets go
-    for s, k in [*keeper.items(), *segments.held.items()]:
+    for s, k in keeper.items():
         released.setdefault(k, []).append(s)
+    for s, k in segments.held.items():
+        if keeper.get(s) != k:  # held longer or shorter than its keeper keeps it (a checkpoint's)
+            released.setdefault(k, []).append(s)
     last = _LastReaders(nodes, storage)
     final = len(nodes) - 1
 
