@@ -170,7 +170,7 @@ def counting(torch: Any) -> contextlib.ExitStack:
 
 
 def _graph_module_class() -> Any:
-    import_torch()
+    torch = import_torch()
     from torch import nn
 
     class GraphModule(nn.Module):
@@ -205,25 +205,24 @@ def _graph_module_class() -> Any:
             outputs: dict[int, Any] = {0: x}
             out = x
             i = 1
+            # Checkpointing as training code writes it (`if self.training`): only where a
+            # backward will follow.
+            checkpointing = self.training and torch.is_grad_enabled()
             while i < len(self.nodes):
-                if i in self.segments:
+                if checkpointing and i in self.segments:
                     i = self._checkpointed(i, outputs, observe)
                     out = outputs[i - 1]
                     continue
-                out = self._run(i, outputs, observe)
+                try:
+                    out = self.nodes[i](*(outputs[s] for s in self.sources[i]))
+                except Exception as exc:
+                    raise NodeFailed(i, exc) from exc
+                if observe is not None:
+                    observe(i, out)
+                outputs[i] = out
                 for s in self.release[i]:
                     del outputs[s]
                 i += 1
-            return out
-
-        def _run(self, i: int, outputs: dict[int, Any], observe: Callable[[int, Any], None] | None) -> Any:
-            try:
-                out = self.nodes[i](*(outputs[s] for s in self.sources[i]))
-            except Exception as exc:
-                raise NodeFailed(i, exc) from exc
-            if observe is not None:
-                observe(i, out)
-            outputs[i] = out
             return out
 
         def _checkpointed(self, start: int, outputs: dict[int, Any], observe: Any) -> int:
@@ -236,7 +235,7 @@ def _graph_module_class() -> Any:
                 local = dict(zip(reads, args, strict=True))
                 for j in range(start, end + 1):
                     # Unwrapped: the rerun in backward stops early by raising through here.
-                    local[j] = self.nodes[j](*(local[s] for s in self.sources[j]))
+                    local[j] = self.nodes[j](*[local[s] for s in self.sources[j]])
                     if observe is not None:
                         observe(j, local[j])
                     for s in self.release[j]:

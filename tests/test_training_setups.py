@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import error_of, invoke, trace_of
+from helpers import error_of, invoke, run, trace_of
 from needs import needs_module
 
 from cnncalc.analysis.memory import training_peak
@@ -432,3 +432,39 @@ def test_each_copy_may_say_whether_it_trains_and_is_checkpointed() -> None:
     )
     assert [n.params.trainable for n in trace.nodes[1:]] == [0, 0, 72, 72]
     assert reruns(trace.nodes, lambda n: n.macs) == (1, 64)
+
+
+# LoRA on the up-projection of a feed-forward, before its gelu, its input 16 wide: the
+# backward holds the gelu's gradient and both input gradients (the adapter's and the frozen
+# layer's, summed after), not the scaled gradient. A frozen stem, checkpointed blocks.
+LORA_MLP = """name: v
+input: {l: 32, d: 16}
+blocks:
+  mlp:
+    layers:
+      - {type: layernorm}
+      - {type: dense, units: 64, activation: gelu, lora: {rank: 4}}
+      - {type: dense, units: 16}
+layers:
+  - {type: dense, units: 16, trainable: false}
+  - {type: mlp, repeat: 2, checkpoint: true}
+  - {type: dense, units: 8}
+"""
+
+
+@pytest.mark.parametrize("spec", [LORA_MLP, LORA_MLP.replace(", checkpoint: true", "")], ids=["checkpointed", "plain"])
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_lora_before_an_activation_within_5_percent_of_pytorch(spec: str, optimizer: str) -> None:
+    trace = trace_of(spec, batch=8)
+    ours, theirs = training_peak(trace.nodes, 8, optimizer).total, measured(trace, 8, optimizer)
+    assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
+
+
+def test_verify_memory_in_a_process_of_its_own(tmp_path: Path) -> None:
+    # As a user runs it (the process disables the cyclic garbage collector): every output
+    # freed after its last reader, and checkpointing only where a backward follows.
+    needs_module("torch")
+    (tmp_path / "v.yaml").write_text(LORA_MLP, encoding="utf-8")
+    result = run("verify", str(tmp_path / "v.yaml"), "--memory", "--device", "cpu")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("✓") == 3

@@ -147,8 +147,11 @@ class Dense(WithActivation):
         twice = Extra((1 if separate else 2) * prod(output))
         if not training:
             return Footprint(passing=(twice,))
-        # Backward: the scaled gradient, as large as the output, beside the sum (measured).
-        return replace(plain, kept=(low,), passing=(twice,), backward=(Extra(prod(output)),))
+        # Backward makes the input's gradient twice, the adapter's and the frozen layer's,
+        # summed after: one more input-sized tensor (measured). With an activation of its own,
+        # the first stage is the activation's, where that second gradient is not yet made.
+        second = () if separate else (Extra(prod(inputs[0])),)
+        return replace(plain, kept=(low,), passing=(twice,), backward=second)
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
