@@ -88,6 +88,13 @@ class Node:
     def is_input(self) -> bool:
         return self.layer is None
 
+    # `trainable: false` on the layer or around it: every parameter counted as non-trainable,
+    # and the torch build freezes them (requires_grad False).
+    frozen: bool = False
+    # The checkpointed block instance (`checkpoint: true`, its group's index, the outermost
+    # one) whose forward runs again in backward; -1 for none.
+    checkpoint: int = -1
+
     @property
     def output_size(self) -> int:
         return prod(self.output)
@@ -170,6 +177,8 @@ class _Builder:
         # The copies the layers being walked are made in: the product of the enclosing
         # `repeat:`s (a block repeated 10 times, used in one repeated 5 times: 50).
         self.copies = 1
+        self.frozen = 0  # how many enclosing layers or blocks say `trainable: false`
+        self.checkpoint = -1  # the outermost checkpointed block instance being walked (its group)
 
     # The GraphBuilder protocol.
 
@@ -223,6 +232,8 @@ class _Builder:
             summary, macs = layer.describe(inputs), self.convention.macs(work)
             if not shares and len(self.worked) < WORKED_LIMIT:
                 self.worked[(id(layer), key)] = (layer, output, params, work, summary, macs)
+        if self.frozen and params.trainable:
+            params = self.shared.setdefault(("frozen", params), _frozen(params))
         if len(self.nodes) >= MAX_NODES:
             self._fail(f"the network expands to more than {MAX_NODES:,} layers")
         node = Node(
@@ -240,6 +251,8 @@ class _Builder:
             layer=layer,
             work=work,
             shares=shares,
+            frozen=bool(self.frozen),
+            checkpoint=self.checkpoint,
         )
         self.nodes.append(node)
         return node.index
@@ -347,6 +360,8 @@ class _Builder:
                 layer = self._parse(raw, copy)
             label = name or self.scope.unnamed(kind)
             group = None
+            freezes = not layer.trainable  # per copy: `trainable: "${i >= 8}"` trains the last copies
+            self.frozen += freezes
             if isinstance(layer, BlockCall):
                 out, group = self._block(layer, raw, sources, label)
             elif isinstance(layer, Composite):
@@ -357,6 +372,7 @@ class _Builder:
                         self._fail_layer(exc, sources)
             else:
                 out = self.add(layer, sources, self.scope.qualified(name))
+            self.frozen -= freezes
             for value in held:  # `holds:`: alive until this copy has run
                 self.hold(value, out)
             # The next copy reads this one in place of the first input; the others stay
@@ -524,7 +540,11 @@ class _Builder:
                 instance = instantiate(call, definition, environment, sources, outer_scope, label, self.path)
                 with self._group(label, call.block) as group:
                     self.scope, self.context = instance.frame, ""
+                    outer_checkpoint = self.checkpoint
+                    if call.checkpoint and outer_checkpoint < 0:  # inside one already: the outer one reruns it
+                        self.checkpoint = group
                     last = self.sequence(instance.layers, instance.start)
+                    self.checkpoint = outer_checkpoint
                     if definition.keeps_argument:  # a forward's argument, alive until it returns
                         for source in sources:
                             self.hold(source, last)
@@ -597,6 +617,11 @@ class _Builder:
             shown.append(f"{name} {node.output.text()}")
         key = exc.field if isinstance(self.raw, dict) and exc.field in self.raw else None
         self._fail(f"{self._label(self.raw)}: {exc.message}; reads {', '.join(shown)}", key, cause=exc)
+
+
+def _frozen(params: Params) -> Params:
+    """`params` with every parameter frozen (the buffers as they were)."""
+    return Params(0, params.total, params.buffers)
 
 
 def propagate(spec: Spec, path: str, *, batch: int | None = None, dtype: str = "float32") -> Trace:

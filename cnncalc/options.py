@@ -98,6 +98,11 @@ class Options:
     new_tokens: int | None = None
     kv_dtype: str | None = None
     attention: str | None = None
+    # Training setups written into the spec (cnncalc.setups): frozen layers or blocks,
+    # checkpointed blocks, LoRA adapters (`8` or `8:q,v`).
+    freeze: list[str] = field(default_factory=list)
+    checkpoint: list[str] = field(default_factory=list)
+    lora: str | None = None
 
 
 def choice(kind: type[E], aliases: dict[str, str] | None = None) -> Callable[[Any], E]:
@@ -343,6 +348,33 @@ AttentionOption = Annotated[
         "The attention kernel the memory figures assume, for every attention layer with the Llama layout: fused "
         "(flash: no L x L scores kept) or eager (the scores and probabilities made, the probabilities kept). "
         "Default: each layer's `kernel:`, fused.",
+    ),
+]
+FreezeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--freeze",
+        metavar="NAME",
+        help="Freeze the layer of this name, or every use of the block of this name, as `trainable: false` "
+        "does (repeat for several).",
+    ),
+]
+CheckpointOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--checkpoint",
+        metavar="BLOCK",
+        help="Activation checkpointing on every use of this block (or the use of this name), as "
+        "`checkpoint: true` does (repeat for several).",
+    ),
+]
+LoraOption = Annotated[
+    str | None,
+    typer.Option(
+        "--lora",
+        metavar="RANK[:NAME,...]",
+        help="LoRA adapters of this rank on every dense layer, or on those named (8:q,v), as "
+        "a dense layer's `lora:` field does: their weights frozen, the adapters the only trainable parameters.",
     ),
 ]
 DeviceOption = Annotated[

@@ -29,7 +29,7 @@ from cnncalc.labels import numbered as node_label
 from cnncalc.shape import TOKEN_IDS, Shape
 
 if TYPE_CHECKING:
-    from cnncalc.engine import Trace
+    from cnncalc.engine import Node, Trace
 
 EXTRA = "pip install 'cnncalc[torch]'"
 DEVICES = ("auto", "cuda", "cpu", "meta")
@@ -170,7 +170,7 @@ def counting(torch: Any) -> contextlib.ExitStack:
 
 
 def _graph_module_class() -> Any:
-    import_torch()
+    torch = import_torch()
     from torch import nn
 
     class GraphModule(nn.Module):
@@ -182,6 +182,7 @@ def _graph_module_class() -> Any:
             sources: list[tuple[int, ...]],
             holds: list[tuple[int, ...]] | None = None,
             inputs: int = 1,
+            segments: list[tuple[int, int]] | None = None,
         ) -> None:
             super().__init__()
             self.nodes = nn.ModuleList(modules)
@@ -193,13 +194,29 @@ def _graph_module_class() -> Any:
             kept = holds or [() for _ in sources]
             last = {s: i for i, (srcs, held) in enumerate(zip(sources, kept, strict=True)) for s in (*srcs, *held)}
             self.release = [[s for s, i in last.items() if i == j] for j in range(len(sources))]
+            # Checkpointed blocks (`checkpoint: true`): first node -> (last node, the nodes
+            # before it that it reads, its nodes read after it).
+            self.segments: dict[int, tuple[int, list[int], list[int]]] = {}
+            for start, end in segments or []:
+                inside = range(start, end + 1)
+                reads = sorted({s for j in inside for s in (*sources[j], *kept[j]) if s < start})
+                wanted = sorted({j for j in inside if j == end or last.get(j, j) > end})
+                self.segments[start] = (end, reads, wanted)
 
         def forward(self, *inputs: Any, observe: Callable[[int, Any], None] | None = None) -> Any:
             if len(inputs) != self.inputs:
                 raise TypeError(f"the network takes {self.inputs} input(s), got {len(inputs)}")
             outputs: dict[int, Any] = dict(enumerate(inputs))
             out = inputs[-1]
-            for i in range(self.inputs, len(self.nodes)):
+            i = self.inputs
+            # Checkpointing as training code writes it (`if self.training`): only where a
+            # backward will follow.
+            checkpointing = self.training and torch.is_grad_enabled()
+            while i < len(self.nodes):
+                if checkpointing and i in self.segments:
+                    i = self._checkpointed(i, outputs, observe)
+                    out = outputs[i - 1]
+                    continue
                 try:
                     out = self.nodes[i](*(outputs[s] for s in self.sources[i]))
                 except Exception as exc:
@@ -209,7 +226,34 @@ def _graph_module_class() -> Any:
                 outputs[i] = out
                 for s in self.release[i]:
                     del outputs[s]
+                i += 1
             return out
+
+        def _checkpointed(self, start: int, outputs: dict[int, Any], observe: Any) -> int:
+            """Run a checkpointed block's nodes under torch.utils.checkpoint; the node after it."""
+            from torch.utils.checkpoint import checkpoint
+
+            end, reads, wanted = self.segments[start]
+
+            def block(*args: Any) -> tuple[Any, ...]:
+                local = dict(zip(reads, args, strict=True))
+                for j in range(start, end + 1):
+                    # Unwrapped: the rerun in backward stops early by raising through here.
+                    local[j] = self.nodes[j](*[local[s] for s in self.sources[j]])
+                    if observe is not None:
+                        observe(j, local[j])
+                    for s in self.release[j]:
+                        if s >= start:
+                            del local[s]
+                return tuple(local[j] for j in wanted)
+
+            results = checkpoint(block, *(outputs[s] for s in reads), use_reentrant=False)
+            outputs.update(zip(wanted, results, strict=True))
+            for j in range(start, end + 1):
+                for s in self.release[j]:
+                    if s < start:
+                        del outputs[s]
+            return end + 1
 
     return GraphModule
 
@@ -235,6 +279,9 @@ def build_module(trace: Trace, device: str = "cpu") -> Any:
             except Exception as exc:
                 raise NodeFailed(node.index, exc) from exc
     for node in trace.nodes:
+        if node.frozen:  # `trainable: false`, before tying: a tied weight stays its holder's
+            modules[node.index].requires_grad_(False)
+    for node in trace.nodes:
         for tensor, holder in node.shares:  # a tied weight: one Parameter in both modules
             _set_parameter(modules[node.index], tensor, _parameter(modules[holder], tensor))
     module = _graph_module_class()(
@@ -242,8 +289,19 @@ def build_module(trace: Trace, device: str = "cpu") -> Any:
         [n.sources for n in trace.nodes],
         [n.holds for n in trace.nodes],
         trace.input_count,
+        _checkpointed(trace.nodes),
     )
     return module.eval()
+
+
+def _checkpointed(nodes: list[Node]) -> list[tuple[int, int]]:
+    """The (first, last) node of each checkpointed block instance (`checkpoint: true`)."""
+    spans: dict[int, tuple[int, int]] = {}
+    for node in nodes:
+        if node.checkpoint >= 0:
+            first, _ = spans.get(node.checkpoint, (node.index, node.index))
+            spans[node.checkpoint] = (first, node.index)
+    return list(spans.values())
 
 
 def _parameter(module: Any, name: str) -> Any:

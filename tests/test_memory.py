@@ -246,21 +246,10 @@ KIND_SPECS = sorted(str(p) for p in (ROOT / "tests" / "data" / "kinds").glob("*.
 EVERY = os.environ.get("CNNCALC_MEMORY_ZOO", "").strip() not in ("", "0")
 
 
-# Known gaps, each reported as not known statically by the pass: (spec, mode) -> why.
-NOT_YET = {
-    ("kinds_moe.yaml", "inference"): "moe's inference transient assumes every expert's hidden "
-    "tensors alive at once; PyTorch runs the experts one by one on the tokens routed to each "
-    "(a count that depends on the routing): cnncalc 30,176 B against PyTorch's 18,752 B",
-}
-
-
 @pytest.mark.parametrize("name", [*KIND_SPECS, *(ZOO if EVERY else SMALL)])
 @pytest.mark.parametrize("mode", ["inference", "sgd", "adam"])
-def test_within_5_percent_of_pytorch(name: str, mode: str, request: pytest.FixtureRequest) -> None:
+def test_within_5_percent_of_pytorch(name: str, mode: str) -> None:
     """Batch 8, float32, against the tracker on the CPU (the issue's aim)."""
-    why = NOT_YET.get((Path(name).name, mode))
-    if why is not None:
-        request.applymarker(pytest.mark.xfail(reason=why, strict=True))
     torch = needs_module("torch")
     from cnncalc.memory_tracker import inference_peak as measured_inference
     from cnncalc.memory_tracker import training_peak as measured_training

@@ -85,6 +85,30 @@ def test_the_report_says_the_active_params_and_the_routing_assumption(tmp_path: 
     assert document["total"]["active_params_per_token"] == 608
 
 
+def test_the_inference_peak_runs_the_experts_one_at_a_time() -> None:
+    # CASES[1] at batch 8: 48 tokens of D = 8; E = 3, k = 1, H = 6, one shared expert of
+    # width 10. Weights 696 floats = 2,784 B, the input and the output 48*8*4 = 1,536 B each.
+    # Alive to the end: the routing weights 48*1 floats (192 B) and the chosen experts' int64
+    # ids (384 B), and the last routed expert's two int64 index vectors, 48/3 = 16 tokens
+    # balanced: 2*16*8 = 256 B. The largest moment is the shared expert's: act(gate), up and
+    # their product, 3 * 48*10*4 = 5,760 B (a routed expert holds 16*(8 + 3*6)*4 = 1,664).
+    # 2,784 + 1,536 + 1,536 + 192 + 384 + 256 + 5,760 = 12,448. Every expert's hidden
+    # tensors at once would be 48*1*6 and 48*10, three each, 7,488 B more than one's.
+    from cnncalc.analysis.memory import inference_peak
+
+    trace = propagate(loads_spec(spec(*CASES[1][:2]), "m.yaml"), "m.yaml", batch=8)
+    assert inference_peak(trace.nodes, 8).total == 12_448
+    torch = needs_module("torch")
+    from cnncalc.memory_tracker import inference_peak as measured_inference
+    from cnncalc.verify import build_module, sample_input
+
+    torch.manual_seed(0)
+    # PyTorch: 12,560 B here, its last routed expert drawing 23 tokens (2*23*8 = 368 B of
+    # ids, not 256): how many depends on the draw, hence 5% and not equality.
+    measured = measured_inference(build_module(trace), sample_input(trace, 8, "cpu")).peak
+    assert abs(measured - 12_448) <= 0.05 * measured, measured
+
+
 # Mixtral-8x7B, from its public config.json (mistralai/Mixtral-8x7B-v0.1, written by hand).
 MIXTRAL = 46_702_792_704
 # By hand: embed and head 2 * 32,000*4,096 = 262,144,000; final norm 4,096; a layer: q and o

@@ -203,6 +203,14 @@ class Analysis:
         )
 
     @cached_property
+    def reruns(self) -> tuple[int, int]:
+        """The checkpointed blocks (`checkpoint: true`) a training step runs again in backward,
+        and the MACs per sample they cost, in the numbers shown (cnncalc.analysis.memory)."""
+        from cnncalc.analysis.memory import reruns
+
+        return reruns(self.trace.nodes, self.macs)
+
+    @cached_property
     def model_states(self) -> dict[str, int] | None:
         """Under `--train` and `parallel`, the ZeRO paper's model states per GPU: weights,
         master weights, gradients and optimizer state (cnncalc.analysis.sharding)."""

@@ -17,6 +17,12 @@ optimizer step adds its own temporaries (Adam: two tensors the size of the large
 parameter, for `sqrt(v) / bias_correction`). The peak is the largest sum over that
 timeline, with its parts.
 
+Frozen parameters (`trainable: false`) get no gradient and no optimizer state, and a layer
+that keeps its input only for its weights' gradient (a dense layer) keeps none when they
+are frozen. A checkpointed block (`checkpoint: true`, torch.utils.checkpoint with
+use_reentrant=False) keeps only its inputs in the forward; backward runs its forward again
+on reaching it and keeps then what a plain forward keeps (`_Segments`).
+
 Counted at the level of tensors, as PyTorch's own storages are (`cnncalc.memory_tracker`
 measures them); an allocator's rounding and library workspaces come on top.
 """
@@ -373,30 +379,54 @@ def training_peak(
     # Each storage kept for backward lives until the first of its keepers (in forward
     # order) has run its backward: in reverse order, the last.
     keeper: dict[int, int] = {}
+    # The same, leaving out a checkpointed block's nodes keeping the block's own tensors
+    # (they keep them only when the block is rerun in backward).
+    forward_keeper: dict[int, int] = {}
+    first: dict[int, int] = {}  # checkpointed block -> its first node
+    savers: set[int] = set()  # the nodes that keep anything for backward
     for node, fp in zip(nodes[inputs:], prints[inputs:], strict=True):
+        start = first.setdefault(node.checkpoint, node.index) if node.checkpoint >= 0 else -1
         if needs[node.index]:
-            kept = [storage[node.sources[k]] for k in fp.keeps_inputs]
+            # Frozen weights need no saved inputs where only their gradients would read them.
+            keeps = () if fp.inputs_for_weights and not node.params.trainable else fp.keeps_inputs
+            kept = [storage[node.sources[k]] for k in keeps]
             for s in [*kept, storage[node.index]] if fp.keeps_output else kept:
                 keeper.setdefault(s, node.index)
+                if s < start or start < 0:
+                    forward_keeper.setdefault(s, node.index)
+            if kept or fp.keeps_output or fp.kept:
+                savers.add(node.index)
+    segments = _Segments(nodes, needs, storage, savers, keeper, forward_keeper)
     released: dict[int, list[int]] = {}  # node -> the storages its backward lets go
     for s, k in keeper.items():
         released.setdefault(k, []).append(s)
+    for s, k in segments.held.items():
+        if keeper.get(s) != k:  # held longer or shorter than its keeper keeps it (a checkpoint's)
+            released.setdefault(k, []).append(s)
     last = _LastReaders(nodes, storage)
     final = len(nodes) - 1
 
     # Forward: outputs live to their last reader, or to their keeper's backward.
     live = _Bytes(held_inputs)  # storage -> bytes; the inputs are held by the caller throughout
     extras = _Bytes()  # node -> bytes it made only to keep for backward
-    for node, fp in zip(nodes[inputs:], prints[inputs:], strict=True):
-        i = node.index
-        if storage[i] == i:
-            live.put(i, _node_bytes(node, batch, act))
-        if needs[i] and fp.kept:
-            extras.put(i, _extra_bytes(fp.kept, batch, act))
-        consider(i, "forward", 0, live.total + extras.total + _extra_bytes(fp.passing, batch, act))
-        for s in last.of(i):
-            if s >= inputs and s != storage[final] and s not in keeper:
-                live.drop(s)
+
+    def run_forward(span: Sequence[int], grads: int, held: Callable[[], int], rerun_at: int | None = None) -> None:
+        """Make the outputs of the nodes in `span` and what they keep, each alive to its last
+        reader or its keeper's backward (a checkpointed block's only to its inputs')."""
+        for i in span:
+            node, fp = nodes[i], prints[i]
+            if storage[i] == i:
+                live.put(i, _node_bytes(node, batch, act))
+            saving = rerun_at is not None or node.checkpoint < 0  # rerun, or not checkpointed
+            if saving and needs[i] and fp.kept:
+                extras.put(i, _extra_bytes(fp.kept, batch, act))
+            phase = "forward" if rerun_at is None else "backward"
+            consider(i, phase, grads, held() + _extra_bytes(fp.passing, batch, act))
+            for s in last.of(i):
+                if s >= inputs and s != storage[final] and not segments.kept(s, rerun_at):
+                    live.drop(s)
+
+    run_forward(range(inputs, len(nodes)), 0, lambda: live.total + extras.total)
     if storage[final] not in keeper and storage[final] >= inputs:
         live.drop(storage[final])  # model(x).sum(): the output goes once summed
 
@@ -415,6 +445,12 @@ def training_peak(
         if not needs[i]:
             continue
         assert node.layer is not None
+        if i in segments.rerun_at:  # a checkpointed block's forward runs again, keeping what it keeps
+            span = segments.rerun_at.pop(i)
+            run_forward(span, grads, held, rerun_at=i)
+            for j in span:  # what the rerun made and nothing keeps goes once it has run
+                if storage[j] == j and not segments.kept(j, rerun_at=i):
+                    live.drop(j)
         g_out = waiting.pop(i, None)
         values = node.sources[: node.layer.value_inputs]
         sources = [s for s in values if needs[s]]
@@ -468,12 +504,83 @@ def training_peak(
     if temporaries:
         asked: set[tuple[int, int]] = set()
         for n in nodes:
-            if n.layer is not None and (id(n.layer), id(n.inputs)) not in asked:
+            if n.layer is not None and not n.frozen and (id(n.layer), id(n.inputs)) not in asked:
                 asked.add((id(n.layer), id(n.inputs)))
                 sizes = [t.size for t in n.layer.tensors(n.inputs) if t.role == "trainable"]
                 largest = max([largest, *sizes])
     consider(final, "step", all_grads, input_bytes, temporaries * largest * precision.state_bytes)
     return best
+
+
+def reruns(nodes: Sequence[Node], macs: Callable[[Node], int]) -> tuple[int, int]:
+    """How many checkpointed blocks backward runs again (those with anything to train), and
+    the MACs per sample of that rerun (`macs` of each of their nodes)."""
+    needs = _needs_grad(nodes)
+    blocks: dict[int, list[Node]] = {}
+    for node in nodes[1:]:
+        if node.checkpoint >= 0:
+            blocks.setdefault(node.checkpoint, []).append(node)
+    rerun = [block for block in blocks.values() if any(needs[n.index] for n in block)]
+    return len(rerun), sum(macs(n) for block in rerun for n in block)
+
+
+class _Segments:
+    """The checkpointed block instances (`Node.checkpoint`, under torch.utils.checkpoint with
+    use_reentrant=False): in the forward their nodes keep nothing for backward, and the
+    checkpoint holds the block's inputs until the block's backward is done; the backward,
+    on reaching the block, runs its forward again up to the last node that keeps anything
+    (torch's early stop), and what that rerun makes is kept as a plain forward keeps it.
+
+    A storage then has two lives: the forward's, to its last reader or, when held, to the
+    first backward (in forward order) of its keeper outside a checkpoint or of a
+    checkpoint holding it (`held`); and a rerun's, to its keeper's backward."""
+
+    def __init__(
+        self,
+        nodes: Sequence[Node],
+        needs: Sequence[bool],
+        storage: Sequence[int],
+        savers: set[int],
+        keeper: dict[int, int],
+        forward_keeper: dict[int, int],
+    ) -> None:
+        members: dict[int, list[int]] = {}
+        for node in nodes[1:]:
+            if node.checkpoint >= 0:
+                members.setdefault(node.checkpoint, []).append(node.index)
+        self.start = [-1] * len(nodes)  # node -> the first node of its checkpointed block
+        self.rerun_at: dict[int, list[int]] = {}  # the node whose backward comes first -> the nodes rerun
+        self.keeper = keeper
+        holders: dict[int, int] = {}  # storage -> the checkpoint's node whose backward lets it go
+        for span in members.values():
+            start = span[0]
+            for i in span:
+                self.start[i] = start
+            trained = [i for i in span if needs[i]]
+            saving = [i for i in span if i in savers]
+            if not trained or not saving:
+                continue  # nothing saved: the checkpoint keeps nothing and reruns nothing
+            self.rerun_at[trained[-1]] = span[: span.index(saving[-1]) + 1]
+            for i in span:
+                for s in (*nodes[i].sources, *nodes[i].holds):
+                    if storage[s] < start:
+                        holders[storage[s]] = min(holders.get(storage[s], trained[0]), trained[0])
+        # Storages the forward holds past their last reader, and the node whose backward lets
+        # them go: the earliest of a checkpoint holding them and their keeper outside one.
+        self.held: dict[int, int] = {}
+        for s, k in forward_keeper.items():
+            self.held[s] = min(k, holders.get(s, k))
+        for s, k in holders.items():
+            self.held[s] = min(k, self.held.get(s, k))
+
+    def kept(self, s: int, rerun_at: int | None = None) -> bool:
+        """Whether storage `s` outlives its last reader: in the forward, when held; in the
+        rerun before node `rerun_at`'s backward, when made before the block (its input) or
+        while its keeper's backward is still to come."""
+        if rerun_at is None:
+            return s in self.held
+        keeper = self.keeper.get(s)
+        return s < self.start[rerun_at] or (keeper is not None and keeper <= rerun_at)
 
 
 class _Bytes(dict[int, int]):

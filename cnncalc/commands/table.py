@@ -16,15 +16,18 @@ from cnncalc.options import (
     WIDE_HELP,
     AttentionOption,
     BatchOption,
+    CheckpointOption,
     Device,
     DeviceMemoryOption,
     DeviceOption,
     DType,
     DTypeOption,
+    FreezeOption,
     GpusOption,
     InputOption,
     KVDTypeOption,
     Layout,
+    LoraOption,
     MasterWeightsOption,
     NewTokensOption,
     Optimizer,
@@ -84,6 +87,9 @@ def table(
     new_tokens: NewTokensOption = None,
     kv_dtype: KVDTypeOption = None,
     attention: AttentionOption = None,
+    freeze: FreezeOption = None,
+    checkpoint: CheckpointOption = None,
+    lora: LoraOption = None,
 ) -> Emission:
     """Print each layer's shape, parameters and MACs, and the totals.
 
@@ -100,11 +106,13 @@ def table(
         device=device.value, gpus=gpus, zero=zero, tensor_parallel=tensor_parallel,
         pipeline_parallel=pipeline_parallel, optimizer_bits=optimizer_bits, device_memory=device_memory,
         new_tokens=new_tokens, kv_dtype=value(kv_dtype), attention=value(attention),
+        freeze=freeze or [], checkpoint=checkpoint or [], lora=lora
     )  # fmt: skip
     path = resolved(spec)
     with emit.spec_errors():
         loaded = load_spec(path)
     options = with_generation(with_training(options, loaded), loaded)
+    loaded = with_setups(loaded, options)
     if options.zero and options.gpus == 1:
         raise typer.BadParameter("--zero shards over --gpus: give --gpus 2 or more", param_hint="'--zero'")
     if options.kv_dtype and not options.new_tokens:
@@ -142,6 +150,18 @@ def with_generation(options: Options, spec: Spec) -> Options:
         new_tokens=options.new_tokens or generation.new_tokens,
         kv_dtype=options.kv_dtype or generation.kv_dtype,
     )
+
+
+def with_setups(spec: Spec, options: Options) -> Spec:
+    """`spec` with `--freeze`, `--checkpoint` and `--lora` written into it (cnncalc.setups);
+    exit 2 for one that names nothing in it."""
+    from cnncalc.setups import SetupError, Setups, apply, parse_lora
+
+    try:
+        rank, names = parse_lora(options.lora) if options.lora else (0, ())
+        return apply(spec, Setups(tuple(options.freeze), tuple(options.checkpoint), rank, names))
+    except SetupError as exc:
+        emit.usage(str(exc))
 
 
 def at_inputs(spec: Spec, path: str, options: Options, verify: bool) -> Emission:

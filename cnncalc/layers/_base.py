@@ -253,6 +253,8 @@ class Footprint:
     `empty_like` keeps the strides), so it is out of storage order when its input is.
     `stages`: the backward runs in parts, all but the last listed here in the order they
     run (`Stage`); the last makes the rest of the parameters' gradients and the inputs'.
+    `inputs_for_weights`: the inputs kept serve only the weights' gradients (a conv's, a dense
+    layer's: the input's gradient needs the weight alone), so frozen weights keep none.
     """
 
     view: bool = False
@@ -269,6 +271,7 @@ class Footprint:
     if_reordered: Footprint | None = None
     same_layout: bool = False
     stages: tuple[Stage, ...] = ()
+    inputs_for_weights: bool = False
 
 
 class Everything:
@@ -308,6 +311,10 @@ FORM_HELP = (
     "(a subclass of the torch module, as LayerNorm2d(nn.LayerNorm)) or `parameter` (a bare nn.Parameter "
     "on the enclosing module: a layer scale, a class token, a position embedding)."
 )
+TRAINABLE_HELP = (
+    "`false` freezes the layer's parameters (`requires_grad_(False)`; a block's or composite's, all of "
+    "theirs): they count as non-trainable, and a training step gives them no gradient and no optimizer state."
+)
 # Every kind can be its torch module or a subclass of it; a kind lists the other forms it takes.
 MODULE_FORMS: frozenset[str] = frozenset({"module", "subclass"})
 
@@ -334,6 +341,7 @@ class Layer(BaseModel):
         description="Earlier layers whose outputs stay alive until this one has run, though it does not "
         "read them: a Python variable still in scope, such as a forward's argument (memory only).",
     )
+    trainable: bool = Field(True, description=TRAINABLE_HELP)
 
     # Inputs the layer reads: (fewest, most); most None is unbounded.
     arity: ClassVar[tuple[int, int | None]] = (1, 1)
@@ -471,6 +479,7 @@ class Layer(BaseModel):
         keeps_middle = own.keeps_output or bool(after.keeps_inputs)
         return Footprint(
             keeps_inputs=own.keeps_inputs,
+            inputs_for_weights=own.inputs_for_weights,
             keeps_output=after.keeps_output,
             kept=(*own.kept, middle) if keeps_middle else own.kept,
             passing=own.passing if keeps_middle else (*own.passing, middle),

@@ -284,6 +284,15 @@ def memory_lines(analysis: Analysis) -> list[tuple[str, str]]:
         lines.append(
             ("training", f"{analysis.train}{master}: step peak {size_text(step.total)} {per}, {where}: {parts}")
         )
+        blocks, macs = analysis.reruns
+        if blocks:  # activation checkpointing: what backward runs again
+            lines.append(
+                (
+                    "",
+                    f"checkpointed: {blocks:,} blocks run their forward again in backward, {macs:,} MACs "
+                    f"a sample on top of the forward's {analysis.totals.macs // trace.batch:,}",
+                )
+            )
     lines += generation_lines(analysis)
     lines += parallel_lines(analysis)
     unknown = peak.unknown or (step.unknown if step else ())

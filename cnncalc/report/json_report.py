@@ -128,6 +128,9 @@ def memory_document(analysis: Analysis) -> dict[str, Any]:
             "peak_at": step.at,
             "phase": step.phase,
             "parts": step.parts,
+            # Activation checkpointing: blocks rerun in backward and their MACs per sample.
+            "checkpointed_blocks": analysis.reruns[0],
+            "recompute_macs_per_sample": analysis.reruns[1],
         },
         "not_known_statically": list(peak.unknown or (step.unknown if step else ())),
         **_spread(analysis),

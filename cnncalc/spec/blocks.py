@@ -39,7 +39,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeInt
 
 from cnncalc.errors import Diagnostic, Mark, SpecError, did_you_mean
-from cnncalc.layers.api import Condition, LayerList, Name
+from cnncalc.layers.api import TRAINABLE_HELP, Condition, LayerList, Name
 from cnncalc.spec.expr import ExpressionError, evaluate, names_in
 from cnncalc.spec.loader import LocatedDict, LocatedList, mark_of, text_col
 
@@ -138,6 +138,12 @@ class BlockCall(BaseModel):
     repeat: NonNegativeInt = 1
     when: Condition = True
     holds: list[Name] | None = None  # as a layer's `holds:`: earlier outputs kept alive until it has run
+    trainable: bool = Field(True, description=TRAINABLE_HELP)
+    checkpoint: bool = Field(
+        False,
+        description="Activation checkpointing: run the block under `torch.utils.checkpoint` (use_reentrant=False), "
+        "which keeps only its inputs for backward and runs its forward again there (memory and training MACs).",
+    )
 
     @property
     def block(self) -> str:

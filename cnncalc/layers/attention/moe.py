@@ -12,6 +12,10 @@ routing assumption that every token reaches exactly `top_k` distinct experts (as
 routing does, with no capacity limit dropping tokens): the router for every token
 (`L*D*E`), `top_k` experts per token (`L*top_k*3*D*H`) and the shared experts
 (`L*S*3*D*H`). Which expert gets which tokens depends on the data, not the count.
+
+Memory: the experts run one after another, as the module (and transformers') does, so at
+inference only one expert's hidden tensors are alive at a time; how many tokens it has is
+data, taken as balanced (`L*top_k/E` an expert).
 """
 
 from __future__ import annotations
@@ -105,9 +109,34 @@ class MixtureOfExperts(Layer):
         hidden = rows * self.top_k * self.hidden + rows * self.shared_experts * self._shared_width
         router = (Extra(2 * rows * self.experts), Extra(rows * self.top_k), Extra(rows * self.top_k, 8))
         if not training:
-            return Footprint(passing=(*router, Extra(routed * width), Extra(3 * hidden)), unknown=ROUTING)
+            return Footprint(passing=self._inference_passing(rows, width), unknown=ROUTING)
         kept = (*router, Extra(2 * routed * width), Extra(4 * hidden))
         return Footprint(keeps_inputs=(0,), kept=kept, backward=(Extra(2 * hidden),), unknown=ROUTING)
+
+    def _inference_passing(self, rows: int, width: int) -> tuple[Extra, ...]:
+        """The most the forward holds at once besides its input and output, without autograd:
+        the experts run one after another, each over its own tokens, so only one expert's
+        hidden tensors are alive at a time. Which tokens an expert gets is data; counted as
+        balanced routing, `rows * top_k / experts` tokens an expert (rounded up)."""
+        experts, top_k = self.experts, self.top_k
+        # The router: its scores and their softmax, then the softmax beside the top-k
+        # weights and their int64 indices, which live until the forward returns.
+        routing = (Extra(rows * top_k), Extra(rows * top_k, 8))
+        phases = [(Extra(2 * rows * experts),), (Extra(rows * experts), *routing)]
+        # A routed expert on its n tokens: where(chosen == e) gives two int64 index vectors
+        # (one storage), the gathered n x D rows, then act(gate), up and their product, n x H
+        # each; then its weighted n x D output beside index_add's new D-wide result.
+        tokens = -(-rows * top_k // experts)
+        indices = Extra(2 * tokens, 8)
+        phases.append((*routing, indices, Extra(-(-rows * top_k * (width + 3 * self.hidden) // experts))))
+        phases.append((*routing, indices, Extra(tokens * width + rows * width)))
+        if self.shared_experts:
+            # A shared expert on every token (the last routed expert's indices still held by
+            # the loop): three H-wide tensors, then its output and the sum beside the old sum.
+            shared = max(3 * self._shared_width, 2 * width)
+            phases.append((*routing, indices, Extra(rows * shared)))
+        # The largest, comparing as float32 (int64 indices are a small part of any phase).
+        return max(phases, key=lambda phase: sum(e.elements * (e.itemsize or 4) for e in phase))
 
     def to_torch(self, inputs: Inputs) -> Any:
         import torch

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt
 
+from cnncalc.errors import LayerError
 from cnncalc.layers.activation.activation import WithActivation
 from cnncalc.layers.api import (
     EVERYTHING,
@@ -27,6 +28,20 @@ from cnncalc.layers.api import (
     on_channels_last,
     prod,
 )
+
+
+class LoRA(BaseModel):
+    """Low-rank adapters on a linear layer (Hu et al., 2021, as peft's `LoraConfig`): the
+    layer's own weight and bias frozen, and `x @ A^T @ B^T * alpha / rank` added, A (rank,
+    in) and B (out, rank) the only trainable parameters."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    rank: PositiveInt = Field(description="r: A is (r, in), B is (out, r).")
+    alpha: PositiveFloat | None = Field(None, description="The scale's numerator, alpha / r; no count depends on it.")
+
+    def tensors(self, fan_in: int, fan_out: int) -> list[Tensor]:
+        return [Tensor("lora_A.weight", (self.rank, fan_in)), Tensor("lora_B.weight", (fan_out, self.rank))]
 
 
 class Dense(WithActivation):
@@ -50,6 +65,11 @@ class Dense(WithActivation):
         description="`channels`: connect the channels at each position (a channels-last nn.Linear), "
         "instead of the last axis.",
     )
+    lora: LoRA | None = Field(
+        None,
+        description="Low-rank adapters `{rank: 8}`: the layer's weight and bias frozen, r * (in + out) "
+        "adapter parameters the only trainable ones, and their MACs.",
+    )
 
     def features_axis(self, x: Shape) -> str:
         """The name of the axis the layer connects: the last one, or the channels."""
@@ -57,19 +77,32 @@ class Dense(WithActivation):
 
     def output_shape(self, inputs: Inputs) -> Shape:
         x = inputs[0]
+        if self.lora is not None and (self.tie or self.axis):
+            raise LayerError(
+                f"lora adapts a plain linear layer, not one with `{'tie' if self.tie else 'axis'}:`", "lora"
+            )
         return x.replace(**{self.features_axis(x): self.units})
 
     def tensors(self, inputs: Inputs) -> list[Tensor]:
         # nn.Linear's (out, in); a tied one is the embedding's (vocab, width) table.
         x = inputs[0]
-        weight = Tensor("weight", (self.units, x.size(self.features_axis(x))), "shared" if self.tie else "trainable")
-        return [weight, Tensor("bias", (self.units,))] if self.bias else [weight]
+        features = x.size(self.features_axis(x))
+        if self.tie:
+            found = [Tensor("weight", (self.units, features), "shared")]
+        else:
+            found = [Tensor("weight", (self.units, features), "frozen" if self.lora else "trainable")]
+        if self.bias:
+            found.append(Tensor("bias", (self.units,), "frozen" if self.lora else "trainable"))
+        return found + self.lora.tensors(features, self.units) if self.lora else found
 
     def work(self, inputs: Inputs, output: Shape) -> Work:
-        # Every row along the other axes: in x units.
+        # Every row along the other axes: in x units; adapters: rows x (in x r + r x units).
         x = inputs[0]
         features = x.size(self.features_axis(x))
-        macs = prod(x) // features * features * self.units
+        rows = prod(x) // features
+        macs = rows * features * self.units
+        if self.lora is not None:
+            macs += rows * self.lora.rank * (features + self.units)
         return Work(macs=macs, bias=prod(output) if self.bias else 0, activation=self.activated(output))
 
     def window(self, inputs: Inputs) -> Everything | None:
@@ -84,10 +117,13 @@ class Dense(WithActivation):
 
     def summary(self, inputs: Inputs) -> str:
         text = str(self.units) if self.axis is None else f"{self.units} on {self.axis}"
+        text = f"{text} lora r={self.lora.rank}" if self.lora else text
         return f"{text} tied to {self.tie}" if self.tie else text
 
     def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
-        found = super().footprint(inputs, output, training)
+        found = replace(super().footprint(inputs, output, training), inputs_for_weights=True)
+        if self.lora is not None:
+            return self._lora_footprint(inputs, output, found, training)
         if len(inputs[0]) < 2:
             return found
         # Over a sequence out of storage order (a recurrent layer's output), nn.Linear
@@ -98,9 +134,51 @@ class Dense(WithActivation):
         reordered = replace(found, keeps_inputs=(), kept=(*found.kept, copy), passing=(*found.passing, twice))
         return replace(found, if_reordered=reordered)
 
+    def _lora_footprint(self, inputs: Inputs, output: Shape, plain: Footprint, training: bool) -> Footprint:
+        # base(x) + B(A(x)) * scale: A's output (rows x r) is kept for B's weight gradient (A
+        # keeps x); the frozen base's output and the scaled B(A(x)) live beside the sum.
+        assert self.lora is not None
+        rows = prod(inputs[0]) // inputs[0][-1]
+        low = Extra(rows * self.lora.rank)
+        # The sum's operands live beside it; an activation's output of its own (counted as
+        # the layer's) is made after them, so takes the place of one of them.
+        after = self._attached_activation()
+        separate = after is not None and not after.footprint((output,), output, training).view
+        twice = Extra((1 if separate else 2) * prod(output))
+        if not training:
+            return Footprint(passing=(twice,))
+        # Backward makes the input's gradient twice, the adapter's and the frozen layer's,
+        # summed after: one more input-sized tensor (measured). With an activation of its own,
+        # the first stage is the activation's, where that second gradient is not yet made.
+        second = () if separate else (Extra(prod(inputs[0])),)
+        return replace(plain, kept=(low,), passing=(twice,), backward=second)
+
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
 
         x = inputs[0]
+        if self.lora is not None:
+            return _lora_module(x[-1], self.units, self.bias, self.lora)
         linear = nn.Linear(x.size(self.features_axis(x)), self.units, bias=self.bias)
         return on_channels_last(linear, x) if self.axis == "channels" else linear
+
+
+def _lora_module(fan_in: int, fan_out: int, bias: bool, lora: LoRA) -> Any:
+    """nn.Linear with low-rank adapters, as peft's LoraLayer runs one (dropout 0): the base
+    layer frozen, `base(x) + lora_B(lora_A(x)) * scaling`."""
+    from torch import nn
+
+    class LoRALinear(nn.Linear):
+        def __init__(self) -> None:
+            super().__init__(fan_in, fan_out, bias=bias)
+            self.requires_grad_(False)
+            self.lora_A = nn.Linear(fan_in, lora.rank, bias=False)
+            self.lora_B = nn.Linear(lora.rank, fan_out, bias=False)
+            nn.init.normal_(self.lora_B.weight)  # peft starts B at zero; any values count the same
+            self.scaling = (lora.alpha or lora.rank) / lora.rank
+
+        def forward(self, x: Any) -> Any:
+            result = super().forward(x)
+            return result + self.lora_B(self.lora_A(x)) * self.scaling
+
+    return LoRALinear()
