@@ -96,7 +96,7 @@ def test_the_plain_path_builds_only_the_kinds_its_spec_names() -> None:
     # Each kind is a pydantic model, about 4 M instructions to build at start-up (a third
     # of a millisecond): LeNet builds its kinds and their sizes (conv1d and conv3d beside
     # conv), not the eighteen activations (once one module, 5% of a `table lenet` run) nor
-    # average pooling beside max pooling (1.5%).
+    # average pooling beside max pooling (1.5%); nor the attention kinds' parts (1%).
     code = (
         "import sys, runpy\n"
         "sys.argv = ['cnncalc', 'table', 'specs/lenet.yaml']\n"
@@ -104,8 +104,9 @@ def test_the_plain_path_builds_only_the_kinds_its_spec_names() -> None:
         "except SystemExit:\n    pass\n"
         "from cnncalc.layers._base import REGISTRY\n"
         "print('BUILT', ' '.join(sorted(REGISTRY)), file=sys.stderr)\n"
+        "print('PARTS', 'cnncalc.layers._attention_parts' in sys.modules, file=sys.stderr)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     built = "conv conv1d conv3d dense flatten maxpool maxpool1d maxpool3d relu softmax"
-    assert result.stderr.strip().splitlines()[-1] == f"BUILT {built}"
+    assert result.stderr.strip().splitlines()[-2:] == [f"BUILT {built}", "PARTS False"]
     assert "62,006" in result.stdout
