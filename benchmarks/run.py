@@ -225,6 +225,22 @@ app()
 """
 
 
+# The floor's `import pydantic` is lazy: it loads neither BaseModel nor pydantic-core's
+# schema machinery. Any program that validates with a pydantic model pays for them, as
+# cnncalc does for its spec (and typer for each command's parameters): the floor of a
+# pydantic-validated spec, one model built and validated.
+PYDANTIC_MODEL = """import typer, rich, pydantic, yaml
+from pydantic import BaseModel
+
+
+class Spec(BaseModel):
+    name: str
+
+
+Spec(name="lenet")
+"""
+
+
 # The peer a user would otherwise reach for: torchinfo's summary of the same LeNet (the spec's
 # layers, written as PyTorch modules), at the same input, on the CPU. It needs torch and a
 # forward pass; cnncalc needs neither.
@@ -292,6 +308,9 @@ def main() -> int:
         bare = time_command("a bare two-command typer app", [sys.executable, str(app), "table", "x"], reps)
     bare.baseline, bare.ratio = "floor", bare.median / floor.median
     add(bare)
+    model = time_command("the floor and one pydantic model", [sys.executable, "-c", PYDANTIC_MODEL], reps)
+    model.baseline, model.ratio = "floor", model.median / floor.median
+    add(model)
     lenet = time_command("cnncalc table specs/lenet.yaml", [*cli, "table", "specs/lenet.yaml"], reps)
     lenet.baseline, lenet.ratio = "floor", lenet.median / floor.median
     lenet.target, lenet.met = "≤ 1.5× floor", lenet.ratio <= 1.5

@@ -24,8 +24,8 @@ def _prefixed(kinds: tuple[str, ...], prefix: str) -> tuple[str, ...]:
 
 TRANSPOSED = of_module("conv_transpose")
 CONV = _but(of_family("conv"), *TRANSPOSED)  # built as nn.ConvNd
-MAXPOOL = _prefixed(of_module("pool"), "max")
-AVGPOOL = _prefixed(of_module("pool"), "avg")
+MAXPOOL = of_module("maxpool")
+AVGPOOL = of_module("avgpool")
 GLOBAL = _prefixed(of_module("global_pool"), "global_")  # built as nn.AdaptiveXPoolNd(1) + nn.Flatten
 ADAPTIVE = _prefixed(of_module("global_pool"), "adaptive_")
 MERGE = of_family("merge")  # tensor operators in the builder's forward, not modules

@@ -2,11 +2,14 @@
 
 Pooling has hyperparameters (f, s, max or average) but no parameters, and the output
 size follows the conv formula; `ceil_mode` follows PyTorch.
+
+This module holds what they share (`PoolNd`); max and average pooling are the modules
+`maxpool` and `avgpool` beside it, so that a spec builds only the one it uses.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -123,89 +126,3 @@ class PoolNd(Layer):
         inner = tuple(0 for _ in pads) if outside else symmetric(pads)
         pool = self._torch_pool(kernel, stride, inner, dilation)
         return torch_padded(pool, pads, self.pad_value, always=outside)
-
-
-class MaxPoolNd(PoolNd):
-    """The largest value in each window."""
-
-    pad_value: ClassVar[float] = float("-inf")
-    dilation: Size = Field(1, description="Spacing d between window taps.")
-
-    def _torch_pool(
-        self, kernel: tuple[int, ...], stride: tuple[int, ...], padding: tuple[int, ...], dilation: tuple[int, ...]
-    ) -> Any:
-        from torch import nn
-
-        cls = getattr(nn, f"MaxPool{self.ndim}d")
-        return cls(kernel, stride, padding, dilation, ceil_mode=self.ceil_mode)
-
-
-class AvgPoolNd(PoolNd):
-    """The mean of each window; zero padding counts towards the mean unless told otherwise."""
-
-    count_include_pad: bool = Field(True, description="Average over padded zeros too (PyTorch's default).")
-
-    def _torch_pool(
-        self, kernel: tuple[int, ...], stride: tuple[int, ...], padding: tuple[int, ...], dilation: tuple[int, ...]
-    ) -> Any:
-        from torch import nn
-
-        cls = getattr(nn, f"AvgPool{self.ndim}d")
-        return cls(kernel, stride, padding, ceil_mode=self.ceil_mode, count_include_pad=self.count_include_pad)
-
-
-class MaxPool(MaxPoolNd):
-    """2-D max pooling."""
-
-    type: Literal["maxpool"]
-
-
-class MaxPool1d(MaxPoolNd):
-    """1-D max pooling."""
-
-    type: Literal["maxpool1d"]
-    ndim: ClassVar[int] = 1
-    accepts: ClassVar[frozenset[str]] = frozenset({"CL"})
-
-
-class MaxPool3d(MaxPoolNd):
-    """3-D max pooling."""
-
-    type: Literal["maxpool3d"]
-    ndim: ClassVar[int] = 3
-    accepts: ClassVar[frozenset[str]] = frozenset({"CDHW"})
-
-
-class AvgPool(AvgPoolNd):
-    """2-D average pooling."""
-
-    type: Literal["avgpool"]
-
-
-class AvgPool1d(AvgPoolNd):
-    """1-D average pooling."""
-
-    type: Literal["avgpool1d"]
-    ndim: ClassVar[int] = 1
-    accepts: ClassVar[frozenset[str]] = frozenset({"CL"})
-
-
-class AvgPool3d(AvgPoolNd):
-    """3-D average pooling."""
-
-    type: Literal["avgpool3d"]
-    ndim: ClassVar[int] = 3
-    accepts: ClassVar[frozenset[str]] = frozenset({"CDHW"})
-
-    def output_shape(self, inputs: Inputs) -> Shape:
-        # PyTorch's avg_pool3d, unlike the 1-D and 2-D ones and max pooling, refuses an
-        # input smaller than its kernel whatever the padding.
-        sizes, kernel, _, _ = self._geometry(inputs[0])
-        for n, f, axis in zip(sizes, kernel, AXES[3], strict=True):
-            if n < f:
-                raise LayerError(
-                    f"{axis}={n} is smaller than the {f}-wide kernel, which PyTorch's avg_pool3d refuses "
-                    "even with padding",
-                    "kernel",
-                )
-        return super().output_shape(inputs)

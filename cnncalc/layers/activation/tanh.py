@@ -1,0 +1,16 @@
+"""`{type: tanh}`: Hyperbolic tangent."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from cnncalc.layers.activation.activation import Activation
+from cnncalc.layers.api import Keeps
+
+
+class Tanh(Activation):
+    """Hyperbolic tangent."""
+
+    type: Literal["tanh"]
+    torch_class: ClassVar[str] = "Tanh"
+    keeps: ClassVar[Keeps] = "output"  # its backward reads the result
