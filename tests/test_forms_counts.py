@@ -36,7 +36,8 @@ torch = needs_module("torch")
 
 SIZE = 64
 # Inception v3's two grid reductions need more: 75x75 is torchvision's own min_size for it.
-SMALLEST = {"inception_v3": 75}
+# MaxViT's grid attention needs every stage's map a multiple of its 7x7 grid: 224 (7 at the last).
+SMALLEST = {"inception_v3": 75, "maxvit_t": 224}
 # ViT at 64x64: (64 / 16)^2 = 16 patches and the class token.
 VIT_TOKENS = (SIZE // 16) ** 2 + 1
 

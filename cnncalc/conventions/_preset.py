@@ -111,6 +111,9 @@ class Preset:
     doc: str = field(default="", repr=False)
     # form -> how the tool counts a layer written so; a form not listed counts as the module.
     forms: Mapping[str, Form] = field(default_factory=dict)
+    # The tool counts a traced graph from which the ops whose results never reach the output
+    # are gone (TorchScript's dead code elimination): such layers count 0.
+    output_only: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.rules, Rules):
@@ -179,12 +182,31 @@ class Tally:
         return sum(c for c in self.per_node if isinstance(c, int))
 
 
+def _reaching_the_output(trace: Trace) -> set[int]:
+    """The nodes the network's output is computed from (itself included)."""
+    final = len(trace.nodes) - 1
+    reaching, todo = {final}, [final]
+    while todo:
+        for source in trace.nodes[todo.pop()].sources:
+            if source not in reaching:
+                reaching.add(source)
+                todo.append(source)
+    return reaching
+
+
 def tally(preset: Preset, trace: Trace) -> Tally:
     per_node: list[Count] = []
     by_kind: dict[str, int] = {}
     undefined: dict[str, str] = {}
     phrases: dict[str, list[str]] = {}
+    reaching = _reaching_the_output(trace) if preset.output_only else None
     for node in trace.nodes:
+        if reaching is not None and node.index not in reaching:
+            own = default_count(node, preset.unit)
+            if own:
+                by_kind[node.kind] = by_kind.get(node.kind, 0) - own
+            per_node.append(0)
+            continue
         parts = preset.node(node)
         for f in (facts(node), activation(node)):
             # Words per layer: as specified (`says`) and as written (`form:`), each once.

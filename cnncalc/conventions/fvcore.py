@@ -16,6 +16,8 @@ sequences `aten::rnn_tanh`, `gru`, `lstm` (0 for a whole recurrent layer), `embe
 `mean`; `aten::matmul` and `bmm` count cnncalc's MACs.
 It sees ops, not modules, so how a layer is written does not matter, except a global
 pool written as a tensor method (`form: method`, `x.mean([2, 3])`): `aten::mean`, 0.
+The traced graph keeps only what the output is computed from: a layer whose result is
+never used (the last WaveNet layer's residual) counts 0.
 Counts include the batch; cnncalc's presets are per sample, as at batch 1.
 """
 
@@ -123,4 +125,5 @@ PRESET = Preset(
     summary="MACs plus norms and adaptive pooling per element",
     doc=__doc__ or "",
     forms={"method": unseen("a tensor method (aten::mean): unsupported, 0")},
+    output_only=True,
 )

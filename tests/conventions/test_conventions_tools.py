@@ -82,11 +82,28 @@ CASES = [(name, SMALLEST.get(name, SMALL)) for name in names()]
 IDS = [f"{name}-{size}" for name, size in CASES]
 
 
-def _input(trace: Trace) -> Any:
-    shape = trace.nodes[0].output
-    if shape.axes == "L":  # token ids: integers, 0 in every vocabulary
-        return torch.zeros(1, *shape, dtype=torch.long)
-    return torch.randn(1, *shape)
+def _inputs(trace: Trace) -> list[Any]:
+    """One sample of each input, in the order forward takes them."""
+    found = []
+    for node in trace.nodes[: trace.input_count]:
+        shape = node.output
+        if shape.axes == "L":  # token ids: integers, 0 in every vocabulary
+            found.append(torch.zeros(1, *shape, dtype=torch.long))
+        else:
+            found.append(torch.randn(1, *shape))
+    return found
+
+
+class _ByName(torch.nn.Module):  # type: ignore[misc]
+    """A network of several inputs as a user hands it to ptflops: its input_constructor gives
+    a dict, and ptflops calls model(**inputs) (nn.Transformer's forward(src, tgt))."""
+
+    def __init__(self, network: Any) -> None:
+        super().__init__()
+        self.network = network
+
+    def forward(self, **inputs: Any) -> Any:
+        return self.network(*inputs.values())
 
 
 def run_flopcounter(trace: Trace) -> tuple[int, list[int] | None]:
@@ -97,12 +114,12 @@ def run_flopcounter(trace: Trace) -> tuple[int, list[int] | None]:
     counter = FlopCounterMode(display=False)
     # As docs/conventions says to run it: gradients, math attention, no oneDNN.
     with counting(torch), counter:
-        _module(trace)(_input(trace))
+        _module(trace)(*_inputs(trace))
     return int(counter.get_total_flops()), None
 
 
 def run_fvcore(trace: Trace) -> tuple[int, list[int] | None]:
-    analysis = needs_module("fvcore.nn").FlopCountAnalysis(_module(trace), _input(trace))
+    analysis = needs_module("fvcore.nn").FlopCountAnalysis(_module(trace), tuple(_inputs(trace)))
     analysis.unsupported_ops_warnings(False).uncalled_modules_warnings(False)
     with _quiet():
         by_module = analysis.by_module()
@@ -111,11 +128,16 @@ def run_fvcore(trace: Trace) -> tuple[int, list[int] | None]:
 
 def _ptflops(trace: Trace, **options: Any) -> tuple[int, list[int] | None]:
     ptflops = needs_module("ptflops")
-    if trace.nodes[0].output.axes == "L":  # token ids: ptflops' own input would be floats
-        options["input_constructor"] = lambda _: _input(trace)
+    module = _module(trace)
+    if trace.input_count > 1:  # by name, as a dict
+        module = _ByName(module)
+        names = [node.name for node in trace.nodes[: trace.input_count]]
+        options["input_constructor"] = lambda _: dict(zip(names, _inputs(trace), strict=True))
+    elif trace.nodes[0].output.axes == "L":  # token ids: ptflops' own input would be floats
+        options["input_constructor"] = lambda _: _inputs(trace)[0]
     with _quiet():
         macs, _ = ptflops.get_model_complexity_info(
-            _module(trace), tuple(trace.nodes[0].output), as_strings=False, print_per_layer_stat=False, **options
+            module, tuple(trace.nodes[0].output), as_strings=False, print_per_layer_stat=False, **options
         )
     return int(macs), None
 
@@ -123,7 +145,7 @@ def _ptflops(trace: Trace, **options: Any) -> tuple[int, list[int] | None]:
 def run_thop(trace: Trace) -> tuple[int, list[int] | None]:
     thop = needs_module("thop")
     with _quiet():
-        macs, _, layers = thop.profile(_module(trace), (_input(trace),), verbose=False, ret_layer_info=True)
+        macs, _, layers = thop.profile(_module(trace), tuple(_inputs(trace)), verbose=False, ret_layer_info=True)
     nodes = layers["nodes"][2]
     per_node = [int(nodes[str(i)][0]) if str(i) in nodes else 0 for i in range(len(trace.nodes))]
     assert macs == int(macs)  # a float, exact below 2^53
@@ -135,7 +157,7 @@ def run_torchinfo(trace: Trace) -> tuple[int, list[int] | None]:
     module = _module(trace)
     node_of = _node_of(module)
     with _quiet():
-        stats = torchinfo.summary(module, input_data=[_input(trace)], verbose=0)
+        stats = torchinfo.summary(module, input_data=_inputs(trace), verbose=0)
     per_node = [0] * len(trace.nodes)
     for layer in stats.summary_list:
         if layer.is_leaf_layer and id(layer.module) in node_of:
@@ -154,7 +176,7 @@ def run_calflops(trace: Trace) -> tuple[int, list[int] | None]:
     pipeline.start_flops_calculate(ignore_list=None)
     try:
         with _quiet(), torch.enable_grad():
-            module(_input(trace))
+            module(*_inputs(trace))
         total = int(pipeline.get_total_flops())
         per_node = [int(get_module_flops(node)) for node in module.nodes]
     finally:
@@ -253,6 +275,6 @@ def test_calflops_as_a_user_calls_it_counts_every_attention_projection(name: str
     trace = _trace(name, SMALL)
     with _quiet():
         flops, _, _ = calflops.calculate_flops(
-            _module(trace), args=[_input(trace)], output_as_string=False, print_results=False
+            _module(trace), args=_inputs(trace), output_as_string=False, print_results=False
         )
     assert flops == tally(get("calflops"), trace).total
