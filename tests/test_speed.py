@@ -13,11 +13,13 @@ import pytest
 
 from cnncalc.analysis import Analysis
 from cnncalc.engine import propagate
+from cnncalc.errors import Mark
 from cnncalc.figures import check_claims
 from cnncalc.layers.api import Layer
 from cnncalc.report import View
 from cnncalc.report import table as table_report
 from cnncalc.spec import loads_spec
+from cnncalc.spec.loader import loads, mark_of
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = 500
@@ -90,3 +92,15 @@ def test_the_plain_path_imports_no_package_metadata() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.stderr.strip().splitlines()[-1] == "IMPORTED []"
     assert "62,006" in result.stdout
+
+
+def test_loading_makes_marks_without_the_dataclass_init(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Three marks a layer (the mapping, `type`, its value), each set through Mark's frozen
+    # __init__ before: 1,500 calls here. The loader sets the slots itself (a third of the cost).
+    calls = counted(monkeypatch, Mark, "__init__")
+    layers = loads(relu_chain(), "relus.yaml")["layers"]
+    assert calls[0] == 0
+    assert mark_of(layers[4]) == Mark(8, 5)  # line 8: the two lines of the header, the list, then the fifth
+    assert mark_of(layers[4], "type", of_key=True) == Mark(8, 6)
+    assert mark_of(layers[4], "type") == Mark(8, 12)
+    assert type(mark_of(layers[4])) is Mark
