@@ -14,10 +14,11 @@ import itertools
 import re
 from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
+from cnncalc.collecting import collector_paused
 from cnncalc.conventions import DEFAULT, convention, flops
 from cnncalc.errors import Diagnostic, LayerError, Mark, SpecError, did_you_mean
 from cnncalc.layers.api import NO_WORK, Composite, Inputs, Layer, Params, Work, prod
@@ -44,6 +45,8 @@ from cnncalc.spec.parse import parse_layer
 # 200,000), and checked before a `repeat:` expands, so a typo fails at once.
 MAX_NODES = 1_000_000
 WORKED_LIMIT = 4096  # distinct (layer, inputs) pairs whose numbers add() remembers
+# Whether each layer class expands into others (a Composite), asked once per class.
+_COMPOSITE: dict[type, bool] = {}
 # How reports label an unnamed layer (`conv#2`, `bottleneck.1/conv#2`), which a `from:` may copy.
 _DISPLAY_LABEL = re.compile(r"(?:[^/]+/)*\w+#\d+")
 
@@ -92,6 +95,65 @@ class Node:
         return flops(self.macs)
 
 
+# Node's slots, set directly: a frozen dataclass's __init__ sets each field through
+# object.__setattr__, and a long network makes one Node per layer (2.5x as fast).
+_new_object = object.__new__
+(
+    _set_index,
+    _set_name,
+    _set_kind,
+    _set_summary,
+    _set_sources,
+    _set_inputs,
+    _set_output,
+    _set_params,
+    _set_macs,
+    _set_groups,
+    _set_mark,
+    _set_layer,
+    _set_work,
+    _set_shares,
+    _set_holds,
+) = (Node.__dict__[f.name].__set__ for f in fields(Node))
+
+
+def _new_node(
+    index: int,
+    name: str,
+    kind: str,
+    summary: str,
+    sources: tuple[int, ...],
+    inputs: Inputs,
+    output: Shape,
+    params: Params,
+    macs: int,
+    groups: tuple[int, ...],
+    mark: Mark | None,
+    layer: Layer | None,
+    work: Work,
+    shares: tuple[tuple[str, int], ...],
+    holds: tuple[int, ...],
+) -> Node:
+    """`Node(...)` with every field given, in the order of the fields, made faster."""
+    node: Node = _new_object(Node)
+    _set_index(node, index)
+    _set_name(node, name)
+    _set_kind(node, kind)
+    _set_summary(node, summary)
+    _set_sources(node, sources)
+    _set_inputs(node, inputs)
+    _set_output(node, output)
+    _set_params(node, params)
+    _set_macs(node, macs)
+    _set_groups(node, groups)
+    _set_mark(node, mark)
+    _set_layer(node, layer)
+    _set_work(node, work)
+    _set_shares(node, shares)
+    _set_holds(node, holds)
+    return node
+
+
 @dataclass
 class Trace:
     """The propagated network: nodes in order (node 0 is the input) and block groups."""
@@ -131,6 +193,7 @@ class _Builder:
         self.layers: Any = spec.layers  # the network's own layers, their expressions worked out in run()
         self.scope = Frame({}, "")  # the frame being walked: the network's, or a block instance's
         self.group_stack: list[int] = []
+        self.group_tuple: tuple[int, ...] = ()  # group_stack as the nodes hold it, one tuple per change
         self.expansion = Expansion()
         self.parsed: dict[int, Layer | BlockCall] = {}  # top-level layers, validated up front
         self.validated: dict[Hashable, Layer | BlockCall] = {}  # every layer by content, validated once
@@ -140,13 +203,28 @@ class _Builder:
         self.worked: dict[tuple[int, Any], tuple[Layer, Shape, Params, Work, str, int]] = {}
         # Per open sequence: its layers and where the ones after the current one start.
         self.following: list[tuple[Any, int]] = []
-        self.context = ""
+        # Where the walk is, for messages (`context`): the enclosing text and the index of
+        # the layer in its sequence, put into words only when a message needs them.
+        self._outer = ""
+        self._at: int | None = None
         self.mark: Mark | None = None
         self.raw: Any = None
         self.convention = convention(DEFAULT)
         # The copies the layers being walked are made in: the product of the enclosing
         # `repeat:`s (a block repeated 10 times, used in one repeated 5 times: 50).
         self.copies = 1
+
+    @property
+    def context(self) -> str:
+        """Where the walk is, for messages: `layer 3`, `layer 2, layer 1` inside a composite."""
+        if self._at is None:
+            return self._outer
+        where = f"layer {self._at + 1}"
+        return f"{self._outer}, {where}" if self._outer else where
+
+    @context.setter
+    def context(self, text: str) -> None:
+        self._outer, self._at = text, None
 
     # The GraphBuilder protocol.
 
@@ -162,20 +240,25 @@ class _Builder:
         current = start
         outer = self.context
         for index, raw in enumerate(layers):
-            where = f"layer {index + 1}"
-            self.context = f"{outer}, {where}" if outer else where
+            self._outer, self._at = outer, index
             self.following.append((layers, index + 1))
             try:
-                current = self._layer(raw, current, mark_of(layers, index))
+                # The item's own mark where it has one (a mapping does); else its place in the list.
+                current = self._layer(raw, current, getattr(raw, "mark", None) or mark_of(layers, index))
             finally:
                 self.following.pop()
         self.context = outer
         return current
 
     def add(self, layer: Layer, sources: list[int], name: str = "") -> int:
-        inputs = tuple(self.nodes[s].output for s in sources)
+        if len(sources) == 1:  # most layers: one input, without the generators
+            only = self.nodes[sources[0]].output
+            inputs: Inputs = (only,)
+            key: tuple[Inputs, tuple[str, ...]] = (inputs, (only.axes,))
+        else:
+            inputs = tuple(self.nodes[s].output for s in sources)
+            key = (inputs, tuple(x.axes for x in inputs))
         # Shared by sizes and axes both: a Shape equals any tuple of the same sizes.
-        key = (inputs, tuple(x.axes for x in inputs))
         inputs = self.shared.setdefault(key, inputs)
         # A layer's numbers depend on the layer and its inputs alone, and equal layers are one
         # object (parse_layer validates each content once): a long network repeats a few
@@ -202,24 +285,26 @@ class _Builder:
                 self.worked[(id(layer), key)] = (layer, output, params, work, summary, macs)
         if len(self.nodes) >= MAX_NODES:
             self._fail(f"the network expands to more than {MAX_NODES:,} layers")
-        node = Node(
-            index=len(self.nodes),
-            name=name,
-            kind=layer.kind,
-            summary=summary,
-            sources=tuple(sources),
-            inputs=inputs,
-            output=output,
-            params=params,
-            macs=macs,
-            groups=tuple(self.group_stack),
-            mark=self.mark,
-            layer=layer,
-            work=work,
-            shares=shares,
+        index = len(self.nodes)
+        node = _new_node(
+            index,
+            name,
+            layer.kind,
+            summary,
+            tuple(sources),
+            inputs,
+            output,
+            params,
+            macs,
+            self.group_tuple,
+            self.mark,
+            layer,
+            work,
+            shares,
+            (),
         )
         self.nodes.append(node)
-        return node.index
+        return index
 
     def _shares(self, layer: Layer, inputs: Inputs) -> tuple[tuple[str, int], ...]:
         """The nodes holding the tensors `layer` uses from earlier layers (`tie:`), each
@@ -262,7 +347,7 @@ class _Builder:
         several bad fields gets every message at once (as a linter should), not one a run."""
         failed: list[SpecError] = []
         for index, raw in enumerate(self.layers):
-            self.context = f"layer {index + 1}"
+            self._outer, self._at = "", index
             if not self._included(raw):
                 continue
             try:
@@ -290,44 +375,53 @@ class _Builder:
         return when
 
     def _layer(self, raw: Any, previous: int, mark: Mark | None) -> int:
-        if not self._included(raw):
+        """Walk one layer (all its copies) reading `previous`; `mark` is the layer's own
+        mark, or its place in the list where it has none."""
+        if isinstance(raw, dict) and "when" in raw and not self._included(raw):
             return previous  # the next layer reads what this one would have read
         outer_raw, outer_mark = self.raw, self.mark
-        self.raw, self.mark = raw, mark_of(raw) or mark
+        self.raw, self.mark = raw, mark
         layer = self.parsed.pop(id(raw), None) or self._parse(raw)
         if layer.repeat == 0:  # no copies: the layer vanishes, as `when: false` does
             self.raw, self.mark = outer_raw, outer_mark
             return previous
         sources = self._sources(layer, raw, previous)
-        if isinstance(layer, BlockCall):
+        # What to walk, by the layer's class (its copies are all of one): `type() is` and a
+        # table, as isinstance() with pydantic's classes costs a long network a while.
+        composite = _COMPOSITE.get(type(layer))
+        if composite is None:
+            composite = _COMPOSITE[type(layer)] = isinstance(layer, Composite)
+        if type(layer) is BlockCall:
             kind, arity = layer.block, self.spec.blocks[layer.block].arity
         else:
-            kind, arity = layer.kind, layer.arity
+            kind, arity = cast(Layer, layer).kind, cast(Layer, layer).arity
         if not arity[0] <= len(sources) <= (arity[1] or len(sources)):
             want = f"{arity[0]}" if arity[0] == arity[1] else f"at least {arity[0]}"
-            if isinstance(layer, BlockCall):
+            if type(layer) is BlockCall:
                 want += f" ({', '.join(self.spec.blocks[layer.block].inputs)}, in the order of `from:`)"
             self._fail(f"{self._label(raw)}: reads {len(sources)} input(s), {kind} takes {want}", "from")
         if layer.repeat > 1:
             self._bound(layer.repeat)
-        held = self._held(layer, raw)
+        held = self._held(layer, raw) if layer.holds else []
         group: int | None = None
         outer_copies, self.copies = self.copies, self.copies * layer.repeat
-        for copy, name in enumerate(copies(layer.name, layer.repeat)):
+        # One copy, the common case, without the generator of names.
+        names = copies(layer.name, layer.repeat) if layer.repeat > 1 else (layer.name or "",)
+        for copy, name in enumerate(names):
             if copy and isinstance(raw, PerCopy):  # its fields read the copy's index: each copy its own
                 layer = self._parse(raw, copy)
-            label = name or self.scope.unnamed(kind)
             group = None
-            if isinstance(layer, BlockCall):
-                out, group = self._block(layer, raw, sources, label)
-            elif isinstance(layer, Composite):
-                with self._group(label, kind) as group:
+            if type(layer) is BlockCall:
+                out, group = self._block(layer, raw, sources, name or self.scope.unnamed(kind))
+            elif composite:
+                # (Labels number unnamed blocks and composites per kind; a primitive layer needs none.)
+                with self._group(name or self.scope.unnamed(kind), kind) as group:
                     try:
-                        out = layer.expand(self, sources)
+                        out = cast(Composite, layer).expand(self, sources)
                     except LayerError as exc:  # the composite's own rule (a projection that cannot fit)
                         self._fail_layer(exc, sources)
             else:
-                out = self.add(layer, sources, self.scope.qualified(name))
+                out = self.add(cast(Layer, layer), sources, self.scope.qualified(name))
             for value in held:  # `holds:`: alive until this copy has run
                 self.hold(value, out)
             # The next copy reads this one in place of the first input; the others stay
@@ -343,11 +437,11 @@ class _Builder:
 
     def _parse(self, raw: Any, copy: int = 0) -> Layer | BlockCall:
         """Validate one layer; of a layer whose fields read its copy's index, copy `copy`."""
-        context = self._label(raw)
         if isinstance(raw, PerCopy):
-            context += f", copy i={copy} of n={raw.count}"
-            raw = raw.copy_at(copy)
-        return parse_layer(raw, self.path, context, self.spec.blocks, self.validated)
+            context = f"{self._label(raw)}, copy i={copy} of n={raw.count}"
+            return parse_layer(raw.copy_at(copy), self.path, context, self.spec.blocks, self.validated)
+        # The label only for a message: a layer validated before (most of a long network) needs none.
+        return parse_layer(raw, self.path, lambda: self._label(raw), self.spec.blocks, self.validated)
 
     def _bound(self, repeat: int) -> None:
         """Refuse, before expanding it, a `repeat:` that makes more than MAX_NODES layers.
@@ -538,10 +632,12 @@ class _Builder:
         group = Group(len(self.groups), f"{self.scope.prefix}{label}", block, parent, len(self.group_stack), self.mark)
         self.groups.append(group)
         self.group_stack.append(group.index)
+        self.group_tuple = tuple(self.group_stack)
         try:
             yield group.index
         finally:
             self.group_stack.pop()
+            self.group_tuple = tuple(self.group_stack)
 
     def _fail(self, message: str, key: str | None = None, cause: LayerError | None = None) -> Any:
         where = mark_of(self.raw, key, of_key=key == "type") if key and isinstance(self.raw, dict) else self.mark
@@ -567,7 +663,8 @@ class _Builder:
 
 def propagate(spec: Spec, path: str, *, batch: int | None = None, dtype: str = "float32") -> Trace:
     """Expand and propagate `spec`; SpecError, positioned, on any problem."""
-    trace = _Builder(spec, path).run()
+    with collector_paused():  # a long network makes millions of objects, and no cycles
+        trace = _Builder(spec, path).run()
     trace.batch = batch or spec.input.batch or 1
     trace.dtype = dtype
     return trace

@@ -6,11 +6,13 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cnncalc import engine
 from cnncalc.analysis import Analysis
 from cnncalc.engine import propagate
 from cnncalc.errors import Mark
@@ -104,3 +106,35 @@ def test_loading_makes_marks_without_the_dataclass_init(monkeypatch: pytest.Monk
     assert mark_of(layers[4], "type", of_key=True) == Mark(8, 6)
     assert mark_of(layers[4], "type") == Mark(8, 12)
     assert type(mark_of(layers[4])) is Mark
+
+
+def test_a_long_chain_is_put_into_words_only_for_a_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A layer's label (`layer 12 (relu)`) is for messages; it was made for every layer,
+    # twice (validated, then walked): 1,000 labels here, for no message.
+    calls = counted(monkeypatch, engine._Builder, "_label")
+    trace = propagate(loads_spec(relu_chain(), "relus.yaml"), "relus.yaml")
+    assert len(trace.nodes) == LAYERS + 1
+    assert calls[0] <= 1  # the one distinct layer, validated once
+
+
+def test_a_long_chain_makes_its_nodes_without_the_dataclass_init(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = counted(monkeypatch, engine.Node, "__init__")
+    trace = propagate(loads_spec(relu_chain(), "relus.yaml"), "relus.yaml")
+    assert calls[0] <= 1  # the input's
+    node = trace.nodes[7]
+    assert (node.index, node.kind, node.sources, node.output, node.groups, node.holds) == (
+        7,
+        "relu",
+        (6,),
+        (8,),
+        (),
+        (),
+    )
+
+
+def test_the_fast_node_is_the_node() -> None:
+    # engine._new_node sets Node's slots in the order of its fields: every field told apart.
+    values = [object() for _ in fields(engine.Node)]
+    made = engine._new_node(*values)  # type: ignore[arg-type]
+    assert made == engine.Node(*values)  # type: ignore[arg-type]
+    assert [getattr(made, f.name) for f in fields(engine.Node)] == values

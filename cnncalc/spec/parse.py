@@ -3,7 +3,7 @@ of one of the spec's blocks."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -15,33 +15,42 @@ from cnncalc.spec.blocks import BlockCall, BlockDef
 from cnncalc.spec.loader import mark_of
 from cnncalc.spec.locate import diagnostics
 
+# The types of YAML's plain values: keyed as they are, without a call (a layer is mostly these).
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
 
 def content_key(value: Any) -> Hashable:
     """A hashable stand-in for YAML data, equal only for equal data of the same types
     (Python takes `1`, `1.0` and `true` for equal; a strict schema does not)."""
     if isinstance(value, dict):
-        return (dict, tuple(((type(k), k), content_key(v)) for k, v in value.items()))
+        return (
+            dict,
+            tuple([((type(k), k), (type(v), v) if type(v) in _SCALARS else content_key(v)) for k, v in value.items()]),
+        )
     if isinstance(value, list):
-        return (list, tuple(content_key(v) for v in value))
+        return (list, tuple([(type(v), v) if type(v) in _SCALARS else content_key(v) for v in value]))
     return (type(value), value)
 
 
 def parse_layer(
     raw: Any,
     path: str,
-    context: str,
+    context: str | Callable[[], str],
     blocks: dict[str, BlockDef],
     validated: dict[Hashable, Layer | BlockCall] | None = None,
 ) -> Layer | BlockCall:
-    """Validate one layer mapping; every problem is a positioned SpecError naming `context`.
+    """Validate one layer mapping; every problem is a positioned SpecError naming `context`
+    (or what it returns, asked only when a layer is validated: it may take a while to say).
 
     `validated` remembers layers already validated, by content: layers are frozen, so
     equal mappings (a network repeats its layers a lot) share one model, validated once.
     """
     key = content_key(raw) if validated is not None else None
-    if validated is not None and key in validated:
-        return validated[key]
-    layer = _validate_layer(raw, path, context, blocks)
+    if validated is not None:
+        known = validated.get(key)
+        if known is not None:
+            return known
+    layer = _validate_layer(raw, path, context if isinstance(context, str) else context(), blocks)
     if validated is not None:
         validated[key] = layer
     return layer
