@@ -12,6 +12,10 @@ if TYPE_CHECKING:
     from cnncalc.analysis import Analysis
 
 
+# Distinct rows whose cells `write` remembers as text.
+REMEMBERED = 4096
+
+
 def _escape(text: str) -> str:
     return text.replace("|", "\\|")
 
@@ -31,15 +35,24 @@ def write(analysis: Analysis, view: View, out: TextIO) -> None:
         f"| # | layer | type | hyperparameters | output {axes} | size | params | MACs | RF |\n"
         "|--:|---|---|---|---|--:|--:|--:|--:|\n"
     )
+    # The cells after the name depend on what a row's layer is, not on where it sits, and a
+    # long network repeats a few such layers: their text is made once for each (up to REMEMBERED).
+    alike: dict[tuple[object, ...], str] = {}
     for row in rows(analysis, view):
         name = "&nbsp;&nbsp;" * row.level + _escape(row.name)
         if row.node is None:
             name = f"**{name}**"
-        out.write(
-            f"| {row.index} | {name} | {row.kind} | {_escape(row.summary)} | "
-            f"{view.shape_text(row.output)} | {count(prod(row.output))} | {count(row.params.total)} | "
-            f"{count(row.macs * batch)} | {row.rf} |\n"
-        )
+        # A shape by identity: the trace holds every one, and shares one object among equal ones.
+        key = (row.kind, row.summary, id(row.output), row.params.total, row.macs, row.rf)
+        rest = alike.get(key)
+        if rest is None:
+            rest = (
+                f"{row.kind} | {_escape(row.summary)} | {view.shape_text(row.output)} | {count(prod(row.output))} | "
+                f"{count(row.params.total)} | {count(row.macs * batch)} | {row.rf} |\n"
+            )
+            if len(alike) < REMEMBERED:
+                alike[key] = rest
+        out.write(f"| {row.index} | {name} | {rest}")
     out.write("\n")
     for heading, text in summary_lines(analysis, view):
         out.write((f"- **{heading}** {_escape(text)}" if heading else f"- {_escape(text)}") + "\n")
