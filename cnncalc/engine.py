@@ -38,7 +38,7 @@ from cnncalc.spec.blocks import (
 )
 from cnncalc.spec.loader import mark_of
 from cnncalc.spec.model import Spec
-from cnncalc.spec.parse import parse_layer
+from cnncalc.spec.parse import content_key, parse_layer
 
 # The most layers a spec may expand to (each primitive layer once, blocks and composites
 # opened): generous for real networks (ResNet-152 is about 500, the benchmarks' largest
@@ -201,8 +201,10 @@ class _Builder:
         self.shared: dict[Any, Any] = {}
         # (id(layer), inputs) -> (layer, output, params, work, summary, macs): see add().
         self.worked: dict[tuple[int, Any], tuple[Layer, Shape, Params, Work, str, int]] = {}
+        # (id(layer), id(its one input's shape)) -> (layer, shape, what worked() gave): see add().
+        self.worked_on: dict[tuple[int, int], tuple[Layer, Shape, tuple[Inputs, Shape, Params, Work, str, int]]] = {}
         # Per open sequence: its layers and where the ones after the current one start.
-        self.following: list[tuple[Any, int]] = []
+        self.following: list[list[Any]] = []
         # Where the walk is, for messages (`context`): the enclosing text and the index of
         # the layer in its sequence, put into words only when a message needs them.
         self._outer = ""
@@ -239,50 +241,32 @@ class _Builder:
     def sequence(self, layers: Any, start: int) -> int:
         current = start
         outer = self.context
-        for index, raw in enumerate(layers):
-            self._outer, self._at = outer, index
-            self.following.append((layers, index + 1))
-            try:
+        following = [layers, 0]  # the layers after the current one start at following[1]
+        self.following.append(following)
+        try:
+            for index, raw in enumerate(layers):
+                self._outer, self._at = outer, index
+                following[1] = index + 1
                 # The item's own mark where it has one (a mapping does); else its place in the list.
                 current = self._layer(raw, current, getattr(raw, "mark", None) or mark_of(layers, index))
-            finally:
-                self.following.pop()
+        finally:
+            self.following.pop()
         self.context = outer
         return current
 
     def add(self, layer: Layer, sources: list[int], name: str = "") -> int:
-        if len(sources) == 1:  # most layers: one input, without the generators
-            only = self.nodes[sources[0]].output
-            inputs: Inputs = (only,)
-            key: tuple[Inputs, tuple[str, ...]] = (inputs, (only.axes,))
-        else:
-            inputs = tuple(self.nodes[s].output for s in sources)
-            key = (inputs, tuple(x.axes for x in inputs))
-        # Shared by sizes and axes both: a Shape equals any tuple of the same sizes.
-        inputs = self.shared.setdefault(key, inputs)
-        # A layer's numbers depend on the layer and its inputs alone, and equal layers are one
-        # object (parse_layer validates each content once): a long network repeats a few
-        # (layer, inputs) pairs, worked out once each. Not a tied layer: it reads the scope.
-        known = self.worked.get((id(layer), key))
-        if known is not None and known[0] is layer:
-            _, output, params, work, summary, macs = known
+        # One input (most layers) whose shape object was seen with this layer object: the
+        # numbers found then, looked up by the two ids, as hashing the shapes costs more.
+        # (Both objects are held by the trace and the validated layers: no id is reused.)
+        only = self.nodes[sources[0]].output if len(sources) == 1 else None
+        seen = self.worked_on.get((id(layer), id(only))) if only is not None else None
+        if seen is not None and seen[0] is layer and seen[1] is only:
+            inputs, output, params, work, summary, macs = seen[2]
             shares: tuple[tuple[str, int], ...] = ()
         else:
-            try:
-                layer.check_layout(inputs)
-                output = layer.output_shape(inputs)
-                shares = self._shares(layer, inputs) if layer.shares() else ()
-                params = layer.params(inputs)
-                work = layer.work(inputs, output)
-                # Equal values as one object: a long network repeats the same few shapes and counts.
-                output = self.shared.setdefault((output, output.axes), output)
-                params = self.shared.setdefault(params, params)
-                work = self.shared.setdefault(work, work)
-            except LayerError as exc:
-                self._fail_layer(exc, sources)
-            summary, macs = layer.describe(inputs), self.convention.macs(work)
-            if not shares and len(self.worked) < WORKED_LIMIT:
-                self.worked[(id(layer), key)] = (layer, output, params, work, summary, macs)
+            inputs, output, params, work, summary, macs, shares = self._work_out(layer, sources)
+            if only is not None and not shares and len(self.worked_on) < WORKED_LIMIT:
+                self.worked_on[(id(layer), id(only))] = (layer, only, (inputs, output, params, work, summary, macs))
         if len(self.nodes) >= MAX_NODES:
             self._fail(f"the network expands to more than {MAX_NODES:,} layers")
         index = len(self.nodes)
@@ -305,6 +289,38 @@ class _Builder:
         )
         self.nodes.append(node)
         return index
+
+    def _work_out(
+        self, layer: Layer, sources: list[int]
+    ) -> tuple[Inputs, Shape, Params, Work, str, int, tuple[tuple[str, int], ...]]:
+        """`layer`'s inputs, output, parameters, work, summary, MACs and shared tensors, reading `sources`."""
+        inputs = tuple(self.nodes[s].output for s in sources)
+        # Shared by sizes and axes both: a Shape equals any tuple of the same sizes.
+        key = (inputs, tuple(x.axes for x in inputs))
+        inputs = self.shared.setdefault(key, inputs)
+        # A layer's numbers depend on the layer and its inputs alone, and equal layers are one
+        # object (parse_layer validates each content once): a long network repeats a few
+        # (layer, inputs) pairs, worked out once each. Not a tied layer: it reads the scope.
+        known = self.worked.get((id(layer), key))
+        if known is not None and known[0] is layer:
+            _, output, params, work, summary, macs = known
+            return inputs, output, params, work, summary, macs, ()
+        try:
+            layer.check_layout(inputs)
+            output = layer.output_shape(inputs)
+            shares = self._shares(layer, inputs) if layer.shares() else ()
+            params = layer.params(inputs)
+            work = layer.work(inputs, output)
+            # Equal values as one object: a long network repeats the same few shapes and counts.
+            output = self.shared.setdefault((output, output.axes), output)
+            params = self.shared.setdefault(params, params)
+            work = self.shared.setdefault(work, work)
+        except LayerError as exc:
+            self._fail_layer(exc, sources)
+        summary, macs = layer.describe(inputs), self.convention.macs(work)
+        if not shares and len(self.worked) < WORKED_LIMIT:
+            self.worked[(id(layer), key)] = (layer, output, params, work, summary, macs)
+        return inputs, output, params, work, summary, macs, shares
 
     def _shares(self, layer: Layer, inputs: Inputs) -> tuple[tuple[str, int], ...]:
         """The nodes holding the tensors `layer` uses from earlier layers (`tie:`), each
@@ -348,7 +364,7 @@ class _Builder:
         failed: list[SpecError] = []
         for index, raw in enumerate(self.layers):
             self._outer, self._at = "", index
-            if not self._included(raw):
+            if isinstance(raw, dict) and "when" in raw and not self._included(raw):
                 continue
             try:
                 self.parsed[id(raw)] = self._parse(raw)
@@ -440,8 +456,11 @@ class _Builder:
         if isinstance(raw, PerCopy):
             context = f"{self._label(raw)}, copy i={copy} of n={raw.count}"
             return parse_layer(raw.copy_at(copy), self.path, context, self.spec.blocks, self.validated)
-        # The label only for a message: a layer validated before (most of a long network) needs none.
-        return parse_layer(raw, self.path, lambda: self._label(raw), self.spec.blocks, self.validated)
+        # A layer validated before (most of a long network) needs no label, which is for messages.
+        known = self.validated.get(content_key(raw))
+        if known is not None:
+            return known
+        return parse_layer(raw, self.path, self._label(raw), self.spec.blocks, self.validated)
 
     def _bound(self, repeat: int) -> None:
         """Refuse, before expanding it, a `repeat:` that makes more than MAX_NODES layers.

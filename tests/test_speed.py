@@ -142,6 +142,16 @@ def test_a_long_chain_makes_its_nodes_without_the_dataclass_init(monkeypatch: py
     )
 
 
+def test_a_long_chain_works_out_one_layer_on_one_shape_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The second and later relus on the same (8,): found by the ids of the layer and the
+    # shape object, without hashing the shapes again (once a layer before, in _work_out).
+    calls = counted(monkeypatch, engine._Builder, "_work_out")
+    trace = propagate(loads_spec(relu_chain(), "relus.yaml"), "relus.yaml")
+    assert len(trace.nodes) == LAYERS + 1
+    assert calls[0] == 1
+    assert len({id(node.inputs) for node in trace.nodes[1:]}) == 1
+
+
 def test_the_fast_node_is_the_node() -> None:
     # engine._new_node sets Node's slots in the order of its fields: every field told apart.
     values = [object() for _ in fields(engine.Node)]

@@ -3,7 +3,7 @@ of one of the spec's blocks."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -35,12 +35,11 @@ def content_key(value: Any) -> Hashable:
 def parse_layer(
     raw: Any,
     path: str,
-    context: str | Callable[[], str],
+    context: str,
     blocks: dict[str, BlockDef],
     validated: dict[Hashable, Layer | BlockCall] | None = None,
 ) -> Layer | BlockCall:
-    """Validate one layer mapping; every problem is a positioned SpecError naming `context`
-    (or what it returns, asked only when a layer is validated: it may take a while to say).
+    """Validate one layer mapping; every problem is a positioned SpecError naming `context`.
 
     `validated` remembers layers already validated, by content: layers are frozen, so
     equal mappings (a network repeats its layers a lot) share one model, validated once.
@@ -50,7 +49,7 @@ def parse_layer(
         known = validated.get(key)
         if known is not None:
             return known
-    layer = _validate_layer(raw, path, context if isinstance(context, str) else context(), blocks)
+    layer = _validate_layer(raw, path, context, blocks)
     if validated is not None:
         validated[key] = layer
     return layer
