@@ -18,9 +18,11 @@ import pytest
 
 from cnncalc import engine
 from cnncalc.analysis import Analysis
+from cnncalc.analysis.memory import forms
 from cnncalc.engine import propagate
 from cnncalc.errors import Mark
-from cnncalc.figures import check_claims
+from cnncalc.figures import check_claims, totals
+from cnncalc.layers import layer_class
 from cnncalc.layers.api import Layer
 from cnncalc.report import View, csv_report, json_report, markdown
 from cnncalc.report import table as table_report
@@ -229,3 +231,25 @@ def test_the_table_holds_neither_its_rows_nor_its_lines_whole() -> None:
     finally:
         tracemalloc.stop()
     assert peak < 5_000 * 400
+
+
+def test_the_forms_ask_each_layer_object_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = counted(monkeypatch, layer_class("relu"), "memory_forms")
+    assert forms(propagate(loads_spec(relu_chain(), "relus.yaml"), "relus.yaml").nodes).in_place == {
+        "activations": (0, LAYERS)
+    }
+    assert calls[0] == 1
+
+
+def test_the_totals_count_elements_without_a_call_a_layer(monkeypatch: pytest.MonkeyPatch) -> None:
+    trace = propagate(loads_spec(relu_chain(), "relus.yaml"), "relus.yaml")
+    calls = [0]
+    size = engine.Node.output_size
+
+    def counting(node: engine.Node) -> int:
+        calls[0] += 1
+        return size.fget(node)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(engine.Node, "output_size", property(counting))
+    assert totals(trace).activation_elements == 8 * (LAYERS + 1)  # (8,) each, the input's too
+    assert calls[0] == 0

@@ -24,6 +24,7 @@ measures them); an allocator's rounding and library workspaces come on top.
 from __future__ import annotations
 
 import itertools
+import math
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -148,8 +149,8 @@ def inference_peak(nodes: Sequence[Node], batch: int, dtype: str = "float32") ->
     for node, fp in zip(nodes[1:], prints[1:], strict=True):
         i = node.index
         if storage[i] == i:
-            live[i] = _node_bytes(node, batch, itemsize)
-            alive += live[i]
+            live[i] = made = math.prod(node.output) * batch * itemsize  # (_node_bytes, inline: once a layer)
+            alive += made
         acts = alive + _extra_bytes(fp.passing, batch, itemsize) if fp.passing else alive
         if acts > best:
             best, at = acts, i
@@ -209,9 +210,14 @@ class Forms:
 def forms(nodes: Sequence[Node]) -> Forms:
     """Which forms the spec says its ops run in (in place or not), counted by what they are."""
     in_place: dict[str, tuple[int, int]] = {}
+    # Asked of each layer object once: a long network repeats a few (ids are stable while `nodes` holds them).
+    asked: dict[int, tuple[tuple[str, bool], ...]] = {}
     for node in nodes[1:]:
         assert node.layer is not None
-        for what, inplace in node.layer.memory_forms():
+        said = asked.get(id(node.layer))
+        if said is None:
+            said = asked[id(node.layer)] = node.layer.memory_forms()
+        for what, inplace in said:
             done, total = in_place.get(what, (0, 0))
             in_place[what] = (done + inplace, total + 1)
     return Forms(in_place, sum(len(node.holds) for node in nodes))
