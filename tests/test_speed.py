@@ -253,3 +253,21 @@ def test_the_totals_count_elements_without_a_call_a_layer(monkeypatch: pytest.Mo
     monkeypatch.setattr(engine.Node, "output_size", property(counting))
     assert totals(trace).activation_elements == 8 * (LAYERS + 1)  # (8,) each, the input's too
     assert calls[0] == 0
+
+
+def test_the_reports_take_cnncalcs_own_numbers_without_a_lookup_a_layer(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without --count the numbers shown are the nodes' own: Analysis.macs and .params asked
+    # the `shown` property first, three times a layer in the table.
+    calls = [0]
+    shown = Analysis.shown
+
+    def counting(analysis: Analysis) -> Any:
+        calls[0] += 1
+        return shown.fget(analysis)  # type: ignore[attr-defined]
+
+    analysis = chain_analysis()
+    monkeypatch.setattr(Analysis, "shown", property(counting))
+    out = io.StringIO()
+    table_report.write(analysis, View(), out)
+    assert calls[0] <= 5
+    assert out.getvalue().count(" relu ") == LAYERS

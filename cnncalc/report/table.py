@@ -124,7 +124,7 @@ def laid_out(
     measured: dict[int, int] = {}
     seen: set[int] = set()
     for first, others, _ in body:
-        size = sum(len(text) for text, _ in first)
+        size = len(first[0][0]) if len(first) == 1 else sum(len(text) for text, _ in first)
         if size > widths[0]:
             widths[0] = size
         if id(others) in seen:
@@ -158,6 +158,7 @@ def _lines(header: list[str], right: set[int], body: list[BodyRow], color: bool,
         return pad + shown_text if i in right else shown_text + pad
 
     first_shown = bool(shown) and shown[0] == 0
+    plain_first = not color and 0 not in cut
     others_shown = [i for i in shown if i]
     drawn: dict[tuple[int, int, str], str] = {}  # each distinct cell, per column and row style
     joined: dict[tuple[int, str], str] = {}  # each distinct list of cells, per row style (up to _ALIKE_LIMIT)
@@ -177,10 +178,13 @@ def _lines(header: list[str], right: set[int], body: list[BodyRow], color: bool,
                 joined[key] = rest
         if not first_shown:
             yield rest.rstrip()
-        elif others_shown:
-            yield (draw(first, 0, row_style) + "  " + rest).rstrip()
+            continue
+        if plain_first and len(first) == 1:  # the common case, plainly (draw's, without the call)
+            index = first[0][0]
+            drawn_first = " " * (widths[0] - len(index)) + index if 0 in right else index.ljust(widths[0])
         else:
-            yield draw(first, 0, row_style).rstrip()
+            drawn_first = draw(first, 0, row_style)
+        yield (drawn_first + "  " + rest).rstrip() if others_shown else drawn_first.rstrip()
 
 
 def note_lines(width: int | None, color: bool, left_out: list[str], shortened: list[str]) -> list[str]:
