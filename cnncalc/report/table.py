@@ -216,8 +216,7 @@ def _render(analysis: Analysis, view: View) -> Iterator[str]:
     header += ["RF", "params·MACs share", *([] if checked is None else ["PyTorch"])]
     right = {0, 5, 6, 7, 8}
     total_params = max(totals.params.total, 1)
-    macs = analysis.macs
-    total_macs = max(sum(macs(n) for n in trace.nodes), 1)
+    total_macs = max(sum(map(analysis.macs, trace.nodes)), 1)
     claimed = analysis.claims_by_target
     body: list[BodyRow] = []
     shared: dict[tuple[tuple[str, str], ...], Cell] = {}  # equal cells as one list: big networks repeat them
@@ -226,14 +225,11 @@ def _render(analysis: Analysis, view: View) -> Iterator[str]:
     # A long network repeats the same rows but for their index: a row without claims is
     # built once per distinct content (up to a bound, so that a long list of named layers
     # does not grow a second copy of itself), its cells shared by the rows alike.
-    alike: dict[tuple[object, ...], list[Cell]] = {}
+    alike: dict[tuple[object, ...], tuple[list[Cell], str]] = {}  # -> the cells after the index, the style
     for row in rows(analysis, view):  # not kept: the rows of a long network are a large share of its memory
-        if view.width is not None and not row.name and row.node is not None:
-            unnamed.append((len(body), row.level, row.node.index))
-        p_share, m_share = row.params.total / total_params, row.macs / total_macs
-        # Roll-ups stand out as headings; a layer holding a quarter of the parameters or MACs in yellow.
-        style = BOLD if row.node is None else (YELLOW if max(p_share, m_share) >= 0.25 else "")
         node = row.node
+        if view.width is not None and not row.name and node is not None:
+            unnamed.append((len(body), row.level, node.index))
         key: tuple[object, ...] | None = None
         if checked is None and (not claimed or not claims_for(analysis, row)):
             # id(row.output): shapes live in the trace, equal ones mostly as one object.
@@ -241,8 +237,11 @@ def _render(analysis: Analysis, view: View) -> Iterator[str]:
             key += (node is None,)
             known = alike.get(key)
             if known is not None:
-                body.append(([(row.index, DIM)], known, style))
+                body.append(([(row.index, DIM)], *known))
                 continue
+        p_share, m_share = row.params.total / total_params, row.macs / total_macs
+        # Roll-ups stand out as headings; a layer holding a quarter of the parameters or MACs in yellow.
+        style = BOLD if node is None else (YELLOW if max(p_share, m_share) >= 0.25 else "")
         cells: list[Cell] = [
             [("  " * row.level + row.name, "")],
             [(row.kind, "")],
@@ -259,7 +258,7 @@ def _render(analysis: Analysis, view: View) -> Iterator[str]:
             cells.append(_verified(checked, node))
         kept = [shared.setdefault(tuple(cell), cell) for cell in cells]
         if key is not None and len(alike) < _ALIKE_LIMIT:
-            alike[key] = kept
+            alike[key] = (kept, style)
         body.append(([(row.index, DIM)], kept, style))
     color, width = view.color, view.width
     summary = summary_lines(analysis, view)  # all worked out before the first line goes out
