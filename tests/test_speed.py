@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from cnncalc import engine
-from cnncalc.analysis import Analysis
+from cnncalc.analysis import Analysis, memory
 from cnncalc.analysis.memory import forms
 from cnncalc.engine import propagate
 from cnncalc.errors import Mark
@@ -271,3 +271,13 @@ def test_the_reports_take_cnncalcs_own_numbers_without_a_lookup_a_layer(monkeypa
     table_report.write(analysis, View(), out)
     assert calls[0] <= 5
     assert out.getvalue().count(" relu ") == LAYERS
+
+
+def test_the_inference_peak_walks_last_readers_without_a_generator_a_layer(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = counted(monkeypatch, memory._LastReaders, "of")
+    trace = propagate(loads_spec(relu_chain(), "relus.yaml"), "relus.yaml")
+    peak = memory.inference_peak(trace.nodes, 1)
+    assert calls[0] == 0
+    # 8 floats, 32 bytes, three at a time: the input (its caller holds it), and from the
+    # second relu on its input and its output (not in place); each goes once read.
+    assert (peak.total, peak.parts["activations"]) == (96, 96)

@@ -140,6 +140,7 @@ def inference_peak(nodes: Sequence[Node], batch: int, dtype: str = "float32") ->
     prints = footprints(nodes, training=False)
     storage = _storages(nodes, prints)
     last = _LastReaders(nodes, storage)
+    first, following = last.first, last.next
     trainable, frozen, buffers = weights_bytes(nodes, itemsize)
     fixed = trainable + frozen + buffers
     live = {0: _input_bytes(nodes, batch, itemsize)}  # storage -> bytes; the caller holds the input
@@ -154,9 +155,11 @@ def inference_peak(nodes: Sequence[Node], batch: int, dtype: str = "float32") ->
         acts = alive + _extra_bytes(fp.passing, batch, itemsize) if fp.passing else alive
         if acts > best:
             best, at = acts, i
-        for s in last.of(i):
+        s = first[i]  # the storages read last here (last.of(i), without a generator a layer)
+        while s >= 0:
             if s not in (0, storage[final]):
                 alive -= live.pop(s, 0)
+            s = following[s]
     return Peak(fixed + best, at, "forward", {"weights": fixed, "activations": best}, _unknown(nodes, prints))
 
 
