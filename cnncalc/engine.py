@@ -14,10 +14,11 @@ import itertools
 import re
 from collections.abc import Hashable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
+from cnncalc.collecting import collector_paused
 from cnncalc.conventions import DEFAULT, convention, flops
 from cnncalc.errors import Diagnostic, LayerError, Mark, SpecError, did_you_mean
 from cnncalc.layers.api import NO_WORK, Composite, Inputs, Layer, Params, Work, prod
@@ -37,13 +38,15 @@ from cnncalc.spec.blocks import (
 )
 from cnncalc.spec.loader import mark_of
 from cnncalc.spec.model import Spec
-from cnncalc.spec.parse import parse_layer
+from cnncalc.spec.parse import content_key, parse_layer
 
 # The most layers a spec may expand to (each primitive layer once, blocks and composites
 # opened): generous for real networks (ResNet-152 is about 500, the benchmarks' largest
 # 200,000), and checked before a `repeat:` expands, so a typo fails at once.
 MAX_NODES = 1_000_000
 WORKED_LIMIT = 4096  # distinct (layer, inputs) pairs whose numbers add() remembers
+# Whether each layer class expands into others (a Composite), asked once per class.
+_COMPOSITE: dict[type, bool] = {}
 # How reports label an unnamed layer (`conv#2`, `bottleneck.1/conv#2`), which a `from:` may copy.
 _DISPLAY_LABEL = re.compile(r"(?:[^/]+/)*\w+#\d+")
 
@@ -83,11 +86,6 @@ class Node:
     # read them: a block's argument, which Python keeps until the block returns.
     holds: tuple[int, ...] = ()
     dtype: str | None = None  # an input's element type, where its spec gives one
-
-    @property
-    def is_input(self) -> bool:
-        return self.layer is None
-
     # `trainable: false` on the layer or around it: every parameter counted as non-trainable,
     # and the torch build freezes them (requires_grad False).
     frozen: bool = False
@@ -96,12 +94,84 @@ class Node:
     checkpoint: int = -1
 
     @property
+    def is_input(self) -> bool:
+        return self.layer is None
+
+    @property
     def output_size(self) -> int:
         return prod(self.output)
 
     @property
     def flops(self) -> int:
         return flops(self.macs)
+
+
+# Node's slots, set directly: a frozen dataclass's __init__ sets each field through
+# object.__setattr__, and a long network makes one Node per layer (2.5x as fast).
+_new_object = object.__new__
+(
+    _set_index,
+    _set_name,
+    _set_kind,
+    _set_summary,
+    _set_sources,
+    _set_inputs,
+    _set_output,
+    _set_params,
+    _set_macs,
+    _set_groups,
+    _set_mark,
+    _set_layer,
+    _set_work,
+    _set_shares,
+    _set_holds,
+    _set_dtype,
+    _set_frozen,
+    _set_checkpoint,
+) = (Node.__dict__[f.name].__set__ for f in fields(Node))
+
+
+def _new_node(
+    index: int,
+    name: str,
+    kind: str,
+    summary: str,
+    sources: tuple[int, ...],
+    inputs: Inputs,
+    output: Shape,
+    params: Params,
+    macs: int,
+    groups: tuple[int, ...],
+    mark: Mark | None,
+    layer: Layer | None,
+    work: Work,
+    shares: tuple[tuple[str, int], ...],
+    holds: tuple[int, ...],
+    dtype: str | None,
+    frozen: bool,
+    checkpoint: int,
+) -> Node:
+    """`Node(...)` with every field given, in the order of the fields, made faster."""
+    node: Node = _new_object(Node)
+    _set_index(node, index)
+    _set_name(node, name)
+    _set_kind(node, kind)
+    _set_summary(node, summary)
+    _set_sources(node, sources)
+    _set_inputs(node, inputs)
+    _set_output(node, output)
+    _set_params(node, params)
+    _set_macs(node, macs)
+    _set_groups(node, groups)
+    _set_mark(node, mark)
+    _set_layer(node, layer)
+    _set_work(node, work)
+    _set_shares(node, shares)
+    _set_holds(node, holds)
+    _set_dtype(node, dtype)
+    _set_frozen(node, frozen)
+    _set_checkpoint(node, checkpoint)
+    return node
 
 
 @dataclass
@@ -161,6 +231,7 @@ class _Builder:
         self.layers: Any = spec.layers  # the network's own layers, their expressions worked out in run()
         self.scope = Frame({}, "")  # the frame being walked: the network's, or a block instance's
         self.group_stack: list[int] = []
+        self.group_tuple: tuple[int, ...] = ()  # group_stack as the nodes hold it, one tuple per change
         self.expansion = Expansion()
         self.parsed: dict[int, Layer | BlockCall] = {}  # top-level layers, validated up front
         self.validated: dict[Hashable, Layer | BlockCall] = {}  # every layer by content, validated once
@@ -168,9 +239,14 @@ class _Builder:
         self.shared: dict[Any, Any] = {}
         # (id(layer), inputs) -> (layer, output, params, work, summary, macs): see add().
         self.worked: dict[tuple[int, Any], tuple[Layer, Shape, Params, Work, str, int]] = {}
+        # (id(layer), id(its one input's shape)) -> (layer, shape, what worked() gave): see add().
+        self.worked_on: dict[tuple[int, int], tuple[Layer, Shape, tuple[Inputs, Shape, Params, Work, str, int]]] = {}
         # Per open sequence: its layers and where the ones after the current one start.
-        self.following: list[tuple[Any, int]] = []
-        self.context = ""
+        self.following: list[list[Any]] = []
+        # Where the walk is, for messages (`context`): the enclosing text and the index of
+        # the layer in its sequence, put into words only when a message needs them.
+        self._outer = ""
+        self._at: int | None = None
         self.mark: Mark | None = None
         self.raw: Any = None
         self.convention = convention(DEFAULT)
@@ -179,6 +255,18 @@ class _Builder:
         self.copies = 1
         self.frozen = 0  # how many enclosing layers or blocks say `trainable: false`
         self.checkpoint = -1  # the outermost checkpointed block instance being walked (its group)
+
+    @property
+    def context(self) -> str:
+        """Where the walk is, for messages: `layer 3`, `layer 2, layer 1` inside a composite."""
+        if self._at is None:
+            return self._outer
+        where = f"layer {self._at + 1}"
+        return f"{self._outer}, {where}" if self._outer else where
+
+    @context.setter
+    def context(self, text: str) -> None:
+        self._outer, self._at = text, None
 
     # The GraphBuilder protocol.
 
@@ -193,18 +281,64 @@ class _Builder:
     def sequence(self, layers: Any, start: int) -> int:
         current = start
         outer = self.context
-        for index, raw in enumerate(layers):
-            where = f"layer {index + 1}"
-            self.context = f"{outer}, {where}" if outer else where
-            self.following.append((layers, index + 1))
-            try:
-                current = self._layer(raw, current, mark_of(layers, index))
-            finally:
-                self.following.pop()
+        following = [layers, 0]  # the layers after the current one start at following[1]
+        self.following.append(following)
+        try:
+            for index, raw in enumerate(layers):
+                self._outer, self._at = outer, index
+                following[1] = index + 1
+                # The item's own mark where it has one (a mapping does); else its place in the list.
+                current = self._layer(raw, current, getattr(raw, "mark", None) or mark_of(layers, index))
+        finally:
+            self.following.pop()
         self.context = outer
         return current
 
     def add(self, layer: Layer, sources: list[int], name: str = "") -> int:
+        # One input (most layers) whose shape object was seen with this layer object: the
+        # numbers found then, looked up by the two ids, as hashing the shapes costs more.
+        # (Both objects are held by the trace and the validated layers: no id is reused.)
+        only = self.nodes[sources[0]].output if len(sources) == 1 else None
+        seen = self.worked_on.get((id(layer), id(only))) if only is not None else None
+        if seen is not None and seen[0] is layer and seen[1] is only:
+            inputs, output, params, work, summary, macs = seen[2]
+            shares: tuple[tuple[str, int], ...] = ()
+        else:
+            inputs, output, params, work, summary, macs, shares = self._work_out(layer, sources)
+            if only is not None and not shares and len(self.worked_on) < WORKED_LIMIT:
+                self.worked_on[(id(layer), id(only))] = (layer, only, (inputs, output, params, work, summary, macs))
+        if self.frozen and params.trainable:
+            params = self.shared.setdefault(("frozen", params), _frozen(params))
+        if len(self.nodes) >= MAX_NODES:
+            self._fail(f"the network expands to more than {MAX_NODES:,} layers")
+        index = len(self.nodes)
+        node = _new_node(
+            index,
+            name,
+            layer.kind,
+            summary,
+            tuple(sources),
+            inputs,
+            output,
+            params,
+            macs,
+            self.group_tuple,
+            self.mark,
+            layer,
+            work,
+            shares,
+            (),
+            None,
+            bool(self.frozen),
+            self.checkpoint,
+        )
+        self.nodes.append(node)
+        return index
+
+    def _work_out(
+        self, layer: Layer, sources: list[int]
+    ) -> tuple[Inputs, Shape, Params, Work, str, int, tuple[tuple[str, int], ...]]:
+        """`layer`'s inputs, output, parameters, work, summary, MACs and shared tensors, reading `sources`."""
         inputs = tuple(self.nodes[s].output for s in sources)
         # Shared by sizes and axes both: a Shape equals any tuple of the same sizes.
         key = (inputs, tuple(x.axes for x in inputs))
@@ -215,47 +349,23 @@ class _Builder:
         known = self.worked.get((id(layer), key))
         if known is not None and known[0] is layer:
             _, output, params, work, summary, macs = known
-            shares: tuple[tuple[str, int], ...] = ()
-        else:
-            try:
-                layer.check_layout(inputs)
-                output = layer.output_shape(inputs)
-                shares = self._shares(layer, inputs) if layer.shares() else ()
-                params = layer.params(inputs)
-                work = layer.work(inputs, output)
-                # Equal values as one object: a long network repeats the same few shapes and counts.
-                output = self.shared.setdefault((output, output.axes), output)
-                params = self.shared.setdefault(params, params)
-                work = self.shared.setdefault(work, work)
-            except LayerError as exc:
-                self._fail_layer(exc, sources)
-            summary, macs = layer.describe(inputs), self.convention.macs(work)
-            if not shares and len(self.worked) < WORKED_LIMIT:
-                self.worked[(id(layer), key)] = (layer, output, params, work, summary, macs)
-        if self.frozen and params.trainable:
-            params = self.shared.setdefault(("frozen", params), _frozen(params))
-        if len(self.nodes) >= MAX_NODES:
-            self._fail(f"the network expands to more than {MAX_NODES:,} layers")
-        node = Node(
-            index=len(self.nodes),
-            name=name,
-            kind=layer.kind,
-            summary=summary,
-            sources=tuple(sources),
-            inputs=inputs,
-            output=output,
-            params=params,
-            macs=macs,
-            groups=tuple(self.group_stack),
-            mark=self.mark,
-            layer=layer,
-            work=work,
-            shares=shares,
-            frozen=bool(self.frozen),
-            checkpoint=self.checkpoint,
-        )
-        self.nodes.append(node)
-        return node.index
+            return inputs, output, params, work, summary, macs, ()
+        try:
+            layer.check_layout(inputs)
+            output = layer.output_shape(inputs)
+            shares = self._shares(layer, inputs) if layer.shares() else ()
+            params = layer.params(inputs)
+            work = layer.work(inputs, output)
+            # Equal values as one object: a long network repeats the same few shapes and counts.
+            output = self.shared.setdefault((output, output.axes), output)
+            params = self.shared.setdefault(params, params)
+            work = self.shared.setdefault(work, work)
+        except LayerError as exc:
+            self._fail_layer(exc, sources)
+        summary, macs = layer.describe(inputs), self.convention.macs(work)
+        if not shares and len(self.worked) < WORKED_LIMIT:
+            self.worked[(id(layer), key)] = (layer, output, params, work, summary, macs)
+        return inputs, output, params, work, summary, macs, shares
 
     def _shares(self, layer: Layer, inputs: Inputs) -> tuple[tuple[str, int], ...]:
         """The nodes holding the tensors `layer` uses from earlier layers (`tie:`), each
@@ -304,8 +414,8 @@ class _Builder:
         several bad fields gets every message at once (as a linter should), not one a run."""
         failed: list[SpecError] = []
         for index, raw in enumerate(self.layers):
-            self.context = f"layer {index + 1}"
-            if not self._included(raw):
+            self._outer, self._at = "", index
+            if isinstance(raw, dict) and "when" in raw and not self._included(raw):
                 continue
             try:
                 self.parsed[id(raw)] = self._parse(raw)
@@ -332,46 +442,55 @@ class _Builder:
         return when
 
     def _layer(self, raw: Any, previous: int, mark: Mark | None) -> int:
-        if not self._included(raw):
+        """Walk one layer (all its copies) reading `previous`; `mark` is the layer's own
+        mark, or its place in the list where it has none."""
+        if isinstance(raw, dict) and "when" in raw and not self._included(raw):
             return previous  # the next layer reads what this one would have read
         outer_raw, outer_mark = self.raw, self.mark
-        self.raw, self.mark = raw, mark_of(raw) or mark
+        self.raw, self.mark = raw, mark
         layer = self.parsed.pop(id(raw), None) or self._parse(raw)
         if layer.repeat == 0:  # no copies: the layer vanishes, as `when: false` does
             self.raw, self.mark = outer_raw, outer_mark
             return previous
         sources = self._sources(layer, raw, previous)
-        if isinstance(layer, BlockCall):
+        # What to walk, by the layer's class (its copies are all of one): `type() is` and a
+        # table, as isinstance() with pydantic's classes costs a long network a while.
+        composite = _COMPOSITE.get(type(layer))
+        if composite is None:
+            composite = _COMPOSITE[type(layer)] = isinstance(layer, Composite)
+        if type(layer) is BlockCall:
             kind, arity = layer.block, self.spec.blocks[layer.block].arity
         else:
-            kind, arity = layer.kind, layer.arity
+            kind, arity = cast(Layer, layer).kind, cast(Layer, layer).arity
         if not arity[0] <= len(sources) <= (arity[1] or len(sources)):
             want = f"{arity[0]}" if arity[0] == arity[1] else f"at least {arity[0]}"
-            if isinstance(layer, BlockCall):
+            if type(layer) is BlockCall:
                 want += f" ({', '.join(self.spec.blocks[layer.block].inputs)}, in the order of `from:`)"
             self._fail(f"{self._label(raw)}: reads {len(sources)} input(s), {kind} takes {want}", "from")
         if layer.repeat > 1:
             self._bound(layer.repeat)
-        held = self._held(layer, raw)
+        held = self._held(layer, raw) if layer.holds else []
         group: int | None = None
         outer_copies, self.copies = self.copies, self.copies * layer.repeat
-        for copy, name in enumerate(copies(layer.name, layer.repeat)):
+        # One copy, the common case, without the generator of names.
+        names = copies(layer.name, layer.repeat) if layer.repeat > 1 else (layer.name or "",)
+        for copy, name in enumerate(names):
             if copy and isinstance(raw, PerCopy):  # its fields read the copy's index: each copy its own
                 layer = self._parse(raw, copy)
-            label = name or self.scope.unnamed(kind)
             group = None
             freezes = not layer.trainable  # per copy: `trainable: "${i >= 8}"` trains the last copies
             self.frozen += freezes
-            if isinstance(layer, BlockCall):
-                out, group = self._block(layer, raw, sources, label)
-            elif isinstance(layer, Composite):
-                with self._group(label, kind) as group:
+            if type(layer) is BlockCall:
+                out, group = self._block(layer, raw, sources, name or self.scope.unnamed(kind))
+            elif composite:
+                # (Labels number unnamed blocks and composites per kind; a primitive layer needs none.)
+                with self._group(name or self.scope.unnamed(kind), kind) as group:
                     try:
-                        out = layer.expand(self, sources)
+                        out = cast(Composite, layer).expand(self, sources)
                     except LayerError as exc:  # the composite's own rule (a projection that cannot fit)
                         self._fail_layer(exc, sources)
             else:
-                out = self.add(layer, sources, self.scope.qualified(name))
+                out = self.add(cast(Layer, layer), sources, self.scope.qualified(name))
             self.frozen -= freezes
             for value in held:  # `holds:`: alive until this copy has run
                 self.hold(value, out)
@@ -388,11 +507,14 @@ class _Builder:
 
     def _parse(self, raw: Any, copy: int = 0) -> Layer | BlockCall:
         """Validate one layer; of a layer whose fields read its copy's index, copy `copy`."""
-        context = self._label(raw)
         if isinstance(raw, PerCopy):
-            context += f", copy i={copy} of n={raw.count}"
-            raw = raw.copy_at(copy)
-        return parse_layer(raw, self.path, context, self.spec.blocks, self.validated)
+            context = f"{self._label(raw)}, copy i={copy} of n={raw.count}"
+            return parse_layer(raw.copy_at(copy), self.path, context, self.spec.blocks, self.validated)
+        # A layer validated before (most of a long network) needs no label, which is for messages.
+        known = self.validated.get(content_key(raw))
+        if known is not None:
+            return known
+        return parse_layer(raw, self.path, self._label(raw), self.spec.blocks, self.validated)
 
     def _bound(self, repeat: int) -> None:
         """Refuse, before expanding it, a `repeat:` that makes more than MAX_NODES layers.
@@ -592,10 +714,12 @@ class _Builder:
         group = Group(len(self.groups), f"{self.scope.prefix}{label}", block, parent, len(self.group_stack), self.mark)
         self.groups.append(group)
         self.group_stack.append(group.index)
+        self.group_tuple = tuple(self.group_stack)
         try:
             yield group.index
         finally:
             self.group_stack.pop()
+            self.group_tuple = tuple(self.group_stack)
 
     def _fail(self, message: str, key: str | None = None, cause: LayerError | None = None) -> Any:
         where = mark_of(self.raw, key, of_key=key == "type") if key and isinstance(self.raw, dict) else self.mark
@@ -626,7 +750,8 @@ def _frozen(params: Params) -> Params:
 
 def propagate(spec: Spec, path: str, *, batch: int | None = None, dtype: str = "float32") -> Trace:
     """Expand and propagate `spec`; SpecError, positioned, on any problem."""
-    trace = _Builder(spec, path).run()
+    with collector_paused():  # a long network makes millions of objects, and no cycles
+        trace = _Builder(spec, path).run()
     trace.batch = batch or spec.batch or 1
     trace.dtype = dtype
     return trace

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -71,7 +72,7 @@ def totals(trace: Trace, *, macs: Sequence[int] | None = None, params: Sequence[
             sum(p.trainable for p in params), sum(p.non_trainable for p in params), sum(p.buffers for p in params)
         )
     macs_total = (sum(macs) if macs is not None else sum(n.macs for n in nodes)) * trace.batch
-    elements = sum(n.output_size for n in trace.nodes)
+    elements = sum([math.prod(n.output) for n in trace.nodes])  # (Node.output_size, without a call a layer)
     size = trace.bytes_per_element
     per_token, cached = kv_cache(trace)
     return Totals(

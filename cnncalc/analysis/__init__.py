@@ -64,11 +64,15 @@ class Analysis:
 
     def macs(self, node: Node) -> int:
         """`node`'s MACs per sample as shown."""
+        if self.count is None:  # cnncalc's own (asked once a layer by every report: no property on the way)
+            return node.macs
         shown = self.shown
         return node.macs if shown is None or shown.macs is None else shown.macs[node.index]
 
     def params(self, node: Node) -> Params:
         """`node`'s parameters as shown."""
+        if self.count is None:
+            return node.params
         shown = self.shown
         return node.params if shown is None or shown.params is None else shown.params[node.index]
 

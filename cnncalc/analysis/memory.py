@@ -30,6 +30,7 @@ measures them); an allocator's rounding and library workspaces come on top.
 from __future__ import annotations
 
 import itertools
+import math
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -212,6 +213,7 @@ def _forward(nodes: Sequence[Node], prints: Sequence[Footprint], batch: int, ite
     """The most activation bytes alive in one forward without gradients, and at which node."""
     storage = _storages(nodes, prints)
     last = _LastReaders(nodes, storage)
+    first, following = last.first, last.next
     live = _inputs_bytes(nodes, batch, itemsize)  # storage -> bytes; the caller holds the inputs
     inputs = len(live)
     alive = sum(live.values())
@@ -220,14 +222,16 @@ def _forward(nodes: Sequence[Node], prints: Sequence[Footprint], batch: int, ite
     for node, fp in zip(nodes[inputs:], prints[inputs:], strict=True):
         i = node.index
         if storage[i] == i:
-            live[i] = _node_bytes(node, batch, itemsize)
-            alive += live[i]
+            live[i] = made = math.prod(node.output) * batch * itemsize  # (_node_bytes, inline: once a layer)
+            alive += made
         acts = alive + _extra_bytes(fp.passing, batch, itemsize) if fp.passing else alive
         if acts > best:
             best, at = acts, i
-        for s in last.of(i):
+        s = first[i]  # the storages read last here (last.of(i), without a generator a layer)
+        while s >= 0:
             if s >= inputs and s != storage[final]:
                 alive -= live.pop(s, 0)
+            s = following[s]
     return best, at
 
 
@@ -296,10 +300,15 @@ def forms(nodes: Sequence[Node], kernel: str | None = None) -> Forms:
     in_place: dict[str, tuple[int, int]] = {}
     kernels: dict[str, int] = {}
     copies: dict[int, Layer] = {}
-    runs_by_layer: dict[int, str | None] = {}  # asked once per layer object, as footprints are
+    # Asked of each layer object once: a long network repeats a few (ids are stable while `nodes` holds them).
+    asked: dict[int, tuple[tuple[str, bool], ...]] = {}
+    runs_by_layer: dict[int, str | None] = {}
     for node in nodes[input_count(nodes) :]:
         assert node.layer is not None
-        for what, inplace in node.layer.memory_forms():
+        said = asked.get(id(node.layer))
+        if said is None:
+            said = asked[id(node.layer)] = node.layer.memory_forms()
+        for what, inplace in said:
             done, total = in_place.get(what, (0, 0))
             in_place[what] = (done + inplace, total + 1)
         key = id(node.layer)

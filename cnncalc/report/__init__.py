@@ -4,8 +4,9 @@ each takes `(analysis, view)`: what was worked out (`cnncalc.analysis`), and how
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cnncalc.engine import Node
 from cnncalc.figures import ClaimResult
@@ -55,17 +56,24 @@ class View:
         return shown.axis_names(self.layout)
 
 
+def source_of(trace: Trace, node: Node | None) -> int | None:
+    """The identity of the shape a row's layer reads first (what `View.output_text` compares
+    with), for caches of rows alike; None for a roll-up or an input."""
+    if node is None or not node.sources:
+        return None
+    return id(trace.nodes[node.sources[0]].output)
+
+
 def claims_for(analysis: Analysis, row: Row) -> dict[str, ClaimResult]:
     """Claims about this very row's layer or block, by field."""
     ref: int | tuple[str, int] = row.node.index if row.node is not None else ("group", row.group)
     return analysis.claims_by_target.get(ref, {})
 
 
-@dataclass(frozen=True, slots=True)  # slots: one per layer
-class Row:
+class Row(NamedTuple):  # a tuple: one per layer, made fast (a dataclass's frozen fields are slow to set)
     """One line of a human table: a layer, or a block rolled up from its layers."""
 
-    index: str
+    index: str  # type: ignore[assignment]  # (the field, over tuple's index(): a row is never searched)
     name: str
     kind: str
     summary: str
@@ -78,9 +86,10 @@ class Row:
     group: int = -1  # the block's group index, for a roll-up
 
 
-def rows(analysis: Analysis, view: View) -> list[Row]:
+def rows(analysis: Analysis, view: View) -> Iterator[Row]:
     """Layers in order, each block announced by a roll-up row; blocks deeper than
-    `view.depth` show only their roll-up."""
+    `view.depth` show only their roll-up. One at a time: a long network's rows are never
+    held all at once."""
     trace, limit = analysis.trace, view.depth
     fields = analysis.receptive_fields
     macs, params = analysis.macs, analysis.params
@@ -88,7 +97,6 @@ def rows(analysis: Analysis, view: View) -> list[Row]:
     for node in trace.nodes:
         for g in node.groups:
             members.setdefault(g, []).append(node)
-    out: list[Row] = []
     opened: set[int] = set()
     for node in trace.nodes:
         for g in node.groups:
@@ -99,38 +107,33 @@ def rows(analysis: Analysis, view: View) -> list[Row]:
             inside = members[g]
             if len(inside) == 1 or (group.parent is not None and len(members[group.parent]) == len(inside)):
                 continue  # one layer, or a block that is one composite: a row already says it all
-            out.append(
-                Row(
-                    index=f"{inside[0].index}-{inside[-1].index}",
-                    name=group.label,
-                    kind=group.block,
-                    summary=f"{len(inside)} layer{'s' if len(inside) != 1 else ''}",
-                    output=inside[-1].output,
-                    params=sum((params(n) for n in inside), Params()),
-                    macs=sum(macs(n) for n in inside),
-                    rf=rf_text(fields[inside[-1].index]),
-                    level=group.depth,
-                    node=None,
-                    group=g,
-                )
+            yield Row(
+                index=f"{inside[0].index}-{inside[-1].index}",
+                name=group.label,
+                kind=group.block,
+                summary=f"{len(inside)} layer{'s' if len(inside) != 1 else ''}",
+                output=inside[-1].output,
+                params=sum((params(n) for n in inside), Params()),
+                macs=sum(macs(n) for n in inside),
+                rf=rf_text(fields[inside[-1].index]),
+                level=group.depth,
+                node=None,
+                group=g,
             )
         level = len(node.groups)
         if limit is None or level <= limit:
-            out.append(
-                Row(
-                    str(node.index),
-                    node.name,
-                    node.kind,
-                    node.summary,
-                    node.output,
-                    params(node),
-                    macs(node),
-                    rf_text(fields[node.index]),
-                    level,
-                    node,
-                )
+            yield Row(
+                str(node.index),
+                node.name,
+                node.kind,
+                node.summary,
+                node.output,
+                params(node),
+                macs(node),
+                rf_text(fields[node.index]),
+                level,
+                node,
             )
-    return out
 
 
 def rf_text(rf: ReceptiveField | None) -> str:

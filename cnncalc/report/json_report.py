@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from cnncalc.conventions import flops
@@ -199,9 +200,48 @@ def _verification(analysis: Analysis) -> dict[str, Any]:
     return document(analysis.verification)
 
 
-# Layers encoded per batch: a big network's document is never held whole (a dict per
-# layer costs about ten times the text it becomes), and each batch is one C-speed call.
+# Layers written per batch: a big network's document is never held whole (a dict per
+# layer costs about ten times the text it becomes).
 BATCH = 1000
+# Distinct layer contents whose text LayerTexts remembers.
+REMEMBERED = 4096
+
+
+class LayerTexts:
+    """Each layer's JSON text, as `_dumps(_layer(...))` writes it, built in parts: the part
+    after `from` (shapes, counts, receptive field) depends on what the layer is and reads,
+    not on where it sits, and a long network repeats a few such layers; it is encoded once
+    for each (up to REMEMBERED), the index, name, sources and groups per layer."""
+
+    def __init__(self, analysis: Analysis, view: View) -> None:
+        self.analysis, self.view = analysis, view
+        self.fields = analysis.receptive_fields
+        self.groups = analysis.trace.groups
+        self.alike: dict[tuple[object, ...], tuple[str, str]] = {}
+        self.group_texts: dict[tuple[int, ...], str] = {}
+
+    def text(self, node: Node) -> str:
+        analysis = self.analysis
+        params, macs, rf = analysis.params(node), analysis.macs(node), self.fields[node.index]
+        # By identity where the trace shares one object among equal values (shapes, counts):
+        # the trace keeps them all alive while this runs, so no id is reused.
+        key = (node.kind, node.summary, id(node.inputs), id(node.output), id(params), macs, id(rf))
+        parts = self.alike.get(key)
+        if parts is None:
+            whole = _layer(analysis, self.view, node)
+            head = {k: whole[k] for k in ("type", "hyperparameters")}
+            tail = {k: v for k, v in whole.items() if k not in ("index", "name", "from", "groups", *head)}
+            parts = (_dumps(head)[1:-1], _dumps(tail)[1:-1])
+            if len(self.alike) < REMEMBERED:
+                self.alike[key] = parts
+        groups = self.group_texts.get(node.groups)
+        if groups is None:
+            groups = self.group_texts[node.groups] = _dumps([self.groups[g].label for g in node.groups])
+        sources = ", ".join([str(s) for s in node.sources])
+        return (
+            f'{{"index": {node.index}, "name": {_string(node.name)}, {parts[0]}, "from": [{sources}], '
+            f'{parts[1]}, "groups": {groups}}}'
+        )
 
 
 def write(analysis: Analysis, view: View, out: TextIO) -> None:
@@ -216,15 +256,19 @@ def write(analysis: Analysis, view: View, out: TextIO) -> None:
     head, tail = keys[:at], keys[at + 1 :]
     out.write(_dumps({k: whole[k] for k in head})[:-1] + ', "layers": [')
     nodes = analysis.trace.nodes
-    shapes: dict[int, list[int]] = {}
+    texts = LayerTexts(analysis, view)
     for start in range(1, len(nodes), BATCH):
-        batch = _dumps([_layer(analysis, view, node, shapes) for node in nodes[start : start + BATCH]])
-        out.write((", " if start > 1 else "") + batch[1:-1])
+        batch = ", ".join([texts.text(node) for node in nodes[start : start + BATCH]])
+        out.write((", " if start > 1 else "") + batch)
     out.write("], " + _dumps({k: whole[k] for k in tail})[1:] + "\n")
 
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+# A string as `_dumps` writes it (json's own function for ensure_ascii=False, in C).
+_string: Callable[[str], str] = json.encoder.encode_basestring
 
 
 def render(analysis: Analysis, view: View) -> str:

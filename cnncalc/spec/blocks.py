@@ -417,6 +417,8 @@ def substitute(value: Any, args: Environment, path: str, block: str | None) -> A
                 if "$" not in v:
                     continue
                 new = _one(v, value, i, args, path, block)
+            elif type(v) is LocatedDict and "repeat" not in v:  # a layer, as substitute() takes it, one call less
+                new = _substitute_mapping(v, args, path, block)
             elif isinstance(v, (dict, list)):
                 new = substitute(v, args, path, block)
             else:

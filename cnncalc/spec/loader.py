@@ -9,7 +9,6 @@ defuses "billion laughs" documents.
 
 from __future__ import annotations
 
-import gc
 import re
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
+from cnncalc.collecting import collector_paused
 from cnncalc.errors import START, Mark, SpecError
 
 MAX_BYTES = 16 * 1024 * 1024
@@ -135,6 +135,14 @@ def _mark(event: Any) -> Mark:
     return Mark(event.start_mark.line + 1, event.start_mark.column + 1)
 
 
+# `Mark(line, col)` as the loader makes them, one for every value of a spec: `_new(Mark)`,
+# then set through the slots' own setters, a third of the cost of the frozen dataclass's
+# __init__ (which sets each field through object.__setattr__).
+_new = object.__new__
+_set_line: Any = Mark.__dict__["line"].__set__
+_set_col: Any = Mark.__dict__["col"].__set__
+
+
 # Plain scalars repeat a lot in a spec (`type`, `conv`, `3`); resolving each once is
 # a large share of the load time of a big file. Values are immutable, so sharing is safe.
 _CACHE_LIMIT = 4096
@@ -181,18 +189,17 @@ def loads(text: str | bytes, path: str = "<string>") -> Any:
         )
     # The composed data holds no reference cycles, yet building a million small objects
     # triggers the cyclic collector over and over: a third of the time of a big spec.
-    collecting = gc.isenabled()
-    gc.disable()
     try:
-        try:
-            return _compose(text, path)
-        except yaml.MarkedYAMLError as exc:
-            if _Loader is yaml.SafeLoader or "nesting depth" not in str(exc.problem):
-                raise
-            # libyaml (PyYAML 6.0.4 on) refuses flow nesting past 1000 levels while it
-            # scans ahead, before cnncalc's own limit has seen the events. The pure-Python
-            # parser has no such limit and stops at ours, with our message and position.
-            return _compose(text, path, yaml.SafeLoader)
+        with collector_paused():
+            try:
+                return _compose(text, path)
+            except yaml.MarkedYAMLError as exc:
+                if _Loader is yaml.SafeLoader or "nesting depth" not in str(exc.problem):
+                    raise
+                # libyaml (PyYAML 6.0.4 on) refuses flow nesting past 1000 levels while it
+                # scans ahead, before cnncalc's own limit has seen the events. The pure-Python
+                # parser has no such limit and stops at ours, with our message and position.
+                return _compose(text, path, yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else START
@@ -216,9 +223,6 @@ def loads(text: str | bytes, path: str = "<string>") -> Any:
         ) from None
     except yaml.YAMLError as exc:
         raise SpecError.at(path, START, f"YAML error: {' '.join(str(exc).split())}") from None
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _position(text: str, index: int) -> Mark:
@@ -261,7 +265,8 @@ def _decode(data: bytes, path: str) -> str:
 
 def _compose(text: str, path: str, loader: Any = _Loader) -> Any:
     # Each open container: [container, pending key or _NO_KEY, key mark, keys merged in
-    # by `<<`, expanded size so far]. The sizes make an alias cost what it would copy.
+    # by `<<` (None until one is), expanded size so far]. The sizes make an alias cost
+    # what it would copy.
     stack: list[list[Any]] = []
     anchors: dict[str, tuple[Any, int]] = {}
     anchor_stack: list[str | None] = []
@@ -271,7 +276,8 @@ def _compose(text: str, path: str, loader: Any = _Loader) -> Any:
     root: Any = None
     documents = 0
     scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
-    starts = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    mapping_start = yaml.MappingStartEvent
+    starts = (mapping_start, yaml.SequenceStartEvent)
     ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
     def fail(event: Any, message: str) -> SpecError:
@@ -291,7 +297,7 @@ def _compose(text: str, path: str, loader: Any = _Loader) -> Any:
         if frame[1] is _NO_KEY:
             if isinstance(value, (dict, list)):
                 raise fail(event, "mapping keys must be plain values, not mappings or lists")
-            if value in frame[3]:  # a key merged in by `<<`: the mapping's own value overrides it
+            if frame[3] and value in frame[3]:  # a key merged in by `<<`: the mapping's own value overrides it
                 del frame[3][value]
             elif value in container:
                 first = mark_of(container, value, of_key=True)
@@ -303,6 +309,8 @@ def _compose(text: str, path: str, loader: Any = _Loader) -> Any:
         frame[1] = _NO_KEY
         merged = [value] if isinstance(value, dict) else value if isinstance(value, list) else None
         if key == "<<" and merged is not None and all(isinstance(m, dict) for m in merged):
+            if frame[3] is None:
+                frame[3] = {}
             # YAML merge key: the mapping's own keys win, then the merged mappings in order.
             for source in merged:
                 value_marks = source.value_marks if isinstance(source, LocatedDict) else {}
@@ -315,86 +323,117 @@ def _compose(text: str, path: str, loader: Any = _Loader) -> Any:
         container[key] = value  # overrides a value merged in earlier by `<<`
         container.set_marks(key, key_mark, mark)
 
+    # The parser's events one by one, without yaml.parse's generator around them: a big
+    # spec is some four events a layer. get_event() gives None once the stream has ended.
+    parser = loader(text)
     event: Any
-    for event in yaml.parse(text, Loader=loader):
-        kind = type(event)
-        if kind is scalar_event:
-            values += 1
-            try:
-                value = _scalar(event, cache)
-            except _TagError as exc:
-                raise fail(event, f"tag '{_short_tag(exc.tag)}' is not allowed; specs hold plain data only") from None
-            except (ValueError, yaml.YAMLError):
-                raise fail(event, f"cannot read '{event.value}' as {_short_tag(event.tag)}") from None
-            if event.anchor:
-                anchors[event.anchor] = (value, 1)
-            start = event.start_mark
-            if start.line != last_line:  # one int per line, shared by its marks (32 B each)
-                last_line, line = start.line, start.line + 1
-            mark = Mark(line, start.column + 1)
-            if type(value) is str and "${" in value and event.style in _QUOTES:
-                mark = QuotedMark(line, start.column + 1)  # an expression's columns start after the quote
-            if not stack:
-                root = value
-                continue
-            frame = stack[-1]
-            frame[4] += 1
-            key = frame[1]
-            # The common cases inline (a big spec is mostly scalars); the rest in attach().
-            if key is not _NO_KEY and key != "<<":
+    try:
+        for event in iter(parser.get_event, None):
+            kind = type(event)
+            if kind is scalar_event:
+                values += 1
+                text_value = event.value
+                # A plain scalar seen before (`type`, `relu`, `3`): its value, resolved once.
+                if event.tag is None and text_value in cache and event.implicit[0]:
+                    value = cache[text_value]
+                else:
+                    try:
+                        value = _scalar(event, cache)
+                    except _TagError as exc:
+                        tag = _short_tag(exc.tag)
+                        raise fail(event, f"tag '{tag}' is not allowed; specs hold plain data only") from None
+                    except (ValueError, yaml.YAMLError):
+                        raise fail(event, f"cannot read '{event.value}' as {_short_tag(event.tag)}") from None
+                if event.anchor:
+                    anchors[event.anchor] = (value, 1)
+                start = event.start_mark
+                if start.line != last_line:  # one int per line, shared by its marks (32 B each)
+                    last_line, line = start.line, start.line + 1
+                mark: Mark
+                if type(value) is str and "${" in value and event.style in _QUOTES:
+                    mark = QuotedMark(line, start.column + 1)  # an expression's columns start after the quote
+                else:
+                    mark = _new(Mark)
+                    _set_line(mark, line)
+                    _set_col(mark, start.column + 1)
+                if not stack:
+                    root = value
+                    continue
+                frame = stack[-1]
+                frame[4] += 1
+                key = frame[1]
+                # The common cases inline (a big spec is mostly scalars); the rest in attach().
                 target = frame[0]
-                frame[1] = _NO_KEY
-                target[key] = value
-                target.set_marks(key, frame[2], mark)
-            elif type(frame[0]) is LocatedList:
-                frame[0].append(value)
-                frame[0].item_marks.append(mark)
-            else:
-                attach(value, mark, event)
-        elif kind in starts:
-            values += 1
-            if event.tag is not None and event.tag not in _ALLOWED_TAGS:
-                raise fail(event, f"tag '{_short_tag(event.tag)}' is not allowed; specs hold plain data only")
-            if len(stack) >= MAX_DEPTH:
-                raise fail(event, f"nested deeper than {MAX_DEPTH} levels")
-            start = event.start_mark
-            if start.line != last_line:
-                last_line, line = start.line, start.line + 1
-            mark = Mark(line, start.column + 1)
-            container: Any
-            if kind is yaml.MappingStartEvent:
-                container = LocatedDict()
-                container.marks = []
-            else:
-                container = LocatedList()
-                container.item_marks = []
-            container.mark = mark
-            attach(container, mark, event)
-            stack.append([container, _NO_KEY, None, {}, 1])
-            anchor_stack.append(event.anchor)
-        elif kind in ends:
-            done, _, _, _, weight = stack.pop()
-            if stack:
-                stack[-1][4] += weight
-            anchor = anchor_stack.pop()
-            if anchor:
-                anchors[anchor] = (done, weight)
-        elif kind is alias_event:
-            if event.anchor not in anchors:
-                raise fail(event, f"alias '*{event.anchor}' refers to no anchor defined before it")
-            value, weight = anchors[event.anchor]
-            values += weight
+                if key is _NO_KEY:
+                    if type(target) is LocatedList:
+                        target.append(value)
+                        target.item_marks.append(mark)
+                    elif frame[3] is None and value not in target:  # a new key, no `<<` merged
+                        frame[1], frame[2] = value, mark
+                    else:
+                        attach(value, mark, event)
+                elif key != "<<":
+                    frame[1] = _NO_KEY
+                    keys = len(target)
+                    target[key] = value
+                    if len(target) > keys:  # a new key, the common case: its marks go last
+                        target.marks += (frame[2], mark)
+                    else:  # a key merged in by `<<`, overridden
+                        target.set_marks(key, frame[2], mark)
+                else:
+                    attach(value, mark, event)
+            elif kind in starts:
+                values += 1
+                if event.tag is not None and event.tag not in _ALLOWED_TAGS:
+                    raise fail(event, f"tag '{_short_tag(event.tag)}' is not allowed; specs hold plain data only")
+                if len(stack) >= MAX_DEPTH:
+                    raise fail(event, f"nested deeper than {MAX_DEPTH} levels")
+                start = event.start_mark
+                if start.line != last_line:
+                    last_line, line = start.line, start.line + 1
+                mark = _new(Mark)
+                _set_line(mark, line)
+                _set_col(mark, start.column + 1)
+                container: Any
+                if kind is mapping_start:
+                    container = LocatedDict()
+                    container.marks = []
+                else:
+                    container = LocatedList()
+                    container.item_marks = []
+                container.mark = mark
+                if stack and type(stack[-1][0]) is LocatedList:  # an item of a list (a layer): inline
+                    stack[-1][0].append(container)
+                    stack[-1][0].item_marks.append(mark)
+                else:
+                    attach(container, mark, event)
+                stack.append([container, _NO_KEY, None, None, 1])
+                anchor_stack.append(event.anchor)
+            elif kind in ends:
+                done, _, _, _, weight = stack.pop()
+                if stack:
+                    stack[-1][4] += weight
+                anchor = anchor_stack.pop()
+                if anchor:
+                    anchors[anchor] = (done, weight)
+            elif kind is alias_event:
+                if event.anchor not in anchors:
+                    raise fail(event, f"alias '*{event.anchor}' refers to no anchor defined before it")
+                value, weight = anchors[event.anchor]
+                values += weight
+                if values > MAX_VALUES:
+                    raise fail(event, f"aliases expand to more than {MAX_VALUES:,} values (an alias bomb?)")
+                if stack:
+                    stack[-1][4] += weight
+                attach(value, _mark(event), event)
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise fail(event, "a spec file holds one YAML document, this is a second one")
             if values > MAX_VALUES:
-                raise fail(event, f"aliases expand to more than {MAX_VALUES:,} values (an alias bomb?)")
-            if stack:
-                stack[-1][4] += weight
-            attach(value, _mark(event), event)
-        elif kind is yaml.DocumentStartEvent:
-            documents += 1
-            if documents > 1:
-                raise fail(event, "a spec file holds one YAML document, this is a second one")
-        if values > MAX_VALUES:
-            raise fail(event, f"more than {MAX_VALUES:,} values; too large for a spec")
+                raise fail(event, f"more than {MAX_VALUES:,} values; too large for a spec")
+    finally:
+        parser.dispose()
     return root
 
 

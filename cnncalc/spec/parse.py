@@ -15,14 +15,20 @@ from cnncalc.spec.blocks import BlockCall, BlockDef
 from cnncalc.spec.loader import mark_of
 from cnncalc.spec.locate import diagnostics
 
+# The types of YAML's plain values: keyed as they are, without a call (a layer is mostly these).
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
 
 def content_key(value: Any) -> Hashable:
     """A hashable stand-in for YAML data, equal only for equal data of the same types
     (Python takes `1`, `1.0` and `true` for equal; a strict schema does not)."""
     if isinstance(value, dict):
-        return (dict, tuple(((type(k), k), content_key(v)) for k, v in value.items()))
+        return (
+            dict,
+            tuple([((type(k), k), (type(v), v) if type(v) in _SCALARS else content_key(v)) for k, v in value.items()]),
+        )
     if isinstance(value, list):
-        return (list, tuple(content_key(v) for v in value))
+        return (list, tuple([(type(v), v) if type(v) in _SCALARS else content_key(v) for v in value]))
     return (type(value), value)
 
 
@@ -39,8 +45,10 @@ def parse_layer(
     equal mappings (a network repeats its layers a lot) share one model, validated once.
     """
     key = content_key(raw) if validated is not None else None
-    if validated is not None and key in validated:
-        return validated[key]
+    if validated is not None:
+        known = validated.get(key)
+        if known is not None:
+            return known
     layer = _validate_layer(raw, path, context, blocks)
     if validated is not None:
         validated[key] = layer
