@@ -89,7 +89,7 @@ def import_(
     ] = False,
     output: Annotated[str | None, output_option("Write the spec here, not stdout.")] = None,
 ) -> Emission:
-    """Write the spec of a Hugging Face model from its config.json, or of PyTorch code.
+    """Write a spec from PyTorch code or a Hugging Face config.json.
 
     Families: llama, mistral, mixtral, gemma, phi3, qwen2, gpt2, bert, as transformers builds them; the
     config is read as JSON data, no network and no weights. PyTorch code is captured with

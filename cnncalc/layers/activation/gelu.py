@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from cnncalc.layers.activation.activation import Activation
+from cnncalc.layers.activation._activation import Activation
 
 
 class GELU(Activation):

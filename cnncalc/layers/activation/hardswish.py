@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from cnncalc.layers.activation.activation import InPlaceActivation
+from cnncalc.layers.activation._activation import InPlaceActivation
 
 
 class Hardswish(InPlaceActivation):

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from cnncalc.layers.activation.activation import InPlaceActivation
+from cnncalc.layers.activation._activation import InPlaceActivation
 from cnncalc.layers.api import Inputs
 
 

@@ -6,7 +6,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from cnncalc.layers.activation.activation import InPlaceActivation
+from cnncalc.layers.activation._activation import InPlaceActivation
 from cnncalc.layers.api import Inputs
 
 

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, PositiveInt
 
 from cnncalc.errors import LayerError
-from cnncalc.layers.activation.activation import Activation
+from cnncalc.layers.activation._activation import Activation
 from cnncalc.layers.api import Inputs, Shape, Tensor
 
 AXIS_NAMES = {"C": "channels", "F": "features", "L": "positions"}

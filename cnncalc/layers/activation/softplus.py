@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from cnncalc.layers.activation.activation import Activation
+from cnncalc.layers.activation._activation import Activation
 from cnncalc.layers.api import Inputs
 
 

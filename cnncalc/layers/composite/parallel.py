@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from cnncalc.layers.activation.activation import ActivationName, check_inplace_activation
+from cnncalc.layers.activation._activation import ActivationName, check_inplace_activation
 from cnncalc.layers.api import Composite, GraphBuilder, make
 
 

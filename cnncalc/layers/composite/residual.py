@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from cnncalc.errors import LayerError
-from cnncalc.layers.activation.activation import ActivationName, check_inplace_activation
+from cnncalc.layers.activation._activation import ActivationName, check_inplace_activation
 from cnncalc.layers.api import Composite, GraphBuilder, LayerList, make
 from cnncalc.layers.conv.conv import Conv
 from cnncalc.layers.merge.merge import Add

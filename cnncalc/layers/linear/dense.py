@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt
 
 from cnncalc.errors import LayerError
-from cnncalc.layers.activation.activation import WithActivation
+from cnncalc.layers.activation._activation import WithActivation
 from cnncalc.layers.api import (
     EVERYTHING,
     Everything,

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
-from cnncalc.layers.activation.activation import WithActivation
+from cnncalc.layers.activation._activation import WithActivation
 from cnncalc.layers.api import SPATIAL_LAYOUTS, Extra, Footprint, Inputs, Shape, Tensor, Work, prod
 
 

@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, PositiveInt
 
 from cnncalc.errors import LayerError
-from cnncalc.layers.activation.activation import WithActivation
+from cnncalc.layers.activation._activation import WithActivation
 from cnncalc.layers.api import SPATIAL_LAYOUTS, Extra, Footprint, Inputs, Shape, Tensor, Work, prod
 
 

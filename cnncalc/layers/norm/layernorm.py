@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, PositiveInt, model_validator
 
 from cnncalc.errors import LayerError
-from cnncalc.layers.activation.activation import WithActivation
+from cnncalc.layers.activation._activation import WithActivation
 from cnncalc.layers.api import Extra, Footprint, Inputs, Shape, Tensor, Work, on_channels_last, prod
 
 

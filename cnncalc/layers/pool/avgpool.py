@@ -8,7 +8,7 @@ from pydantic import Field
 
 from cnncalc.errors import LayerError
 from cnncalc.layers.api import AXES, Inputs, Shape
-from cnncalc.layers.pool.pool import PoolNd
+from cnncalc.layers.pool._pool import PoolNd
 
 
 class AvgPoolNd(PoolNd):

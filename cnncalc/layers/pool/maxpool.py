@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from cnncalc.layers.api import Size
-from cnncalc.layers.pool.pool import PoolNd
+from cnncalc.layers.pool._pool import PoolNd
 
 
 class MaxPoolNd(PoolNd):
