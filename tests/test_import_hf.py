@@ -274,3 +274,13 @@ def test_the_readme_import_example_prints_what_it_shows(tmp_path: Path, monkeypa
     assert "124,439,808 params and 16,114,089,984 MACs" in " ".join(section.split())
     assert 12 * (4 * 128 * 768 * 768 + 2 * 128 * 128 * 768 + 2 * 128 * 768 * 3072) + 128 * 768 * 50257 == 16_114_089_984
     assert spec_figures(config_of("gpt2"), "gpt2")[::2] == (124_439_808, 16_114_089_984)
+
+
+@pytest.mark.parametrize("name", ["gpt2", "bert-base-uncased"])
+def test_positions_are_looked_up_as_transformers_writes_them(name: str) -> None:
+    # GPT2Model and BertEmbeddings look the positions up as a (1, L) row (position_ids),
+    # which torchinfo counts once, not once per sample (tests/test_real_language_models.py
+    # holds the form to torchinfo on transformers' own embeddings).
+    text = spec_from_config(json.dumps(config_of(name)), f"{name}.json")
+    (line,) = [line for line in text.splitlines() if "type: position_embedding" in line]
+    assert ", positions: row}" in line

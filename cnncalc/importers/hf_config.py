@@ -333,7 +333,7 @@ def _gpt2_spec(config: Config, name: str, source: str, tokens: int) -> list[str]
         f"input: {{l: {tokens}}}  # {tokens} token ids",
         "layers:",
         f"  - {{name: wte, type: embedding, vocab: {vocab}, width: {width}}}",
-        f"  - {{name: wpe, type: position_embedding, max_len: {max_len}}}",
+        f"  - {{name: wpe, type: position_embedding, max_len: {max_len}, positions: row}}  # position_ids (1, L)",
         f"  - {{type: dropout, rate: {_float(embd_rate)}}}",
         f"  # {layers} pre-norm causal blocks: x + attn(ln_1(x)), then x + mlp(ln_2(x)).",
         f"  - {{name: h, type: transformer_encoder_layer, heads: {heads}, feedforward: {inner},",
@@ -375,7 +375,8 @@ def _bert_spec(config: Config, name: str, source: str, tokens: int) -> list[str]
         f"input: {{l: {tokens}}}  # {tokens} token ids",
         "layers:",
         f"  - {{name: word_embeddings, type: embedding, vocab: {vocab}, width: {width}}}",
-        f"  - {{name: position_embeddings, type: position_embedding, max_len: {max_len}}}",
+        f"  - {{name: position_embeddings, type: position_embedding, max_len: {max_len}, positions: row}}"
+        "  # position_ids (1, L)",
         f"  - {{name: token_type_embeddings, type: segment_embedding, segments: {segments}}}",
         f"  - {{type: layernorm, dims: 1, eps: {eps}}}",
         f"  - {{type: dropout, rate: {_float(rate)}}}",
