@@ -9,7 +9,7 @@ families (llama, mistral, mixtral, gemma, phi3, qwen2) to an embedding, a `decod
 A key the spec needs and the config lacks is taken as transformers' own default for the
 family (so the spec is the model `from_config` builds from the same file), except the sizes,
 which must be there. What the format cannot state exactly is refused (exit 2), never
-approximated: a head width other than hidden / heads. What changes no count (rotary scaling, sliding
+approximated. What changes no count (rotary scaling, sliding
 windows at short lengths, Gemma's embedding scale) is said in a comment of the spec.
 """
 
@@ -152,6 +152,7 @@ class Decoder:
     ffn_hidden: int
     gate: str
     eps: float
+    head_dim: int | None = None  # each head's width where it is not hidden / heads (Gemma-7B)
     attention_bias: bool = False
     out_bias: bool | None = None  # o_proj's bias where it differs from q, k and v's (Qwen2: none)
     mlp_bias: bool = False
@@ -168,19 +169,15 @@ def _decoder(config: Config) -> Decoder:
     heads = config.whole("num_attention_heads")
     kv_default = {"mistral": 8, "mixtral": 8, "gemma": 16}.get(family, heads)
     kv_heads = config.whole("num_key_value_heads") if config.data.get("num_key_value_heads") is not None else kv_default
-    if width % heads:
-        raise config.refuse("num_attention_heads", f"{heads} heads do not divide hidden_size {width}")
     if heads % kv_heads:
         raise config.refuse("num_key_value_heads", f"{kv_heads} key/value heads do not divide {heads} heads")
     head_dim = config.whole("head_dim") if config.data.get("head_dim") is not None else None
     if head_dim is None and family == "gemma":
         head_dim = 256  # GemmaConfig's default, whatever the width
-    if head_dim is not None and head_dim * heads != width:
-        raise config.refuse(
-            "head_dim",
-            f"head_dim {head_dim} x {heads} heads is {head_dim * heads}, not hidden_size {width}: "
-            "the format's attention has heads of hidden_size / heads",
-        )
+    if head_dim is None and width % heads:
+        raise config.refuse("num_attention_heads", f"{heads} heads do not divide hidden_size {width}")
+    if head_dim is not None and head_dim * heads == width:
+        head_dim = None  # hidden_size / heads: the format's default
     names = {
         "llama": "Llama",
         "mistral": "Mistral",
@@ -198,6 +195,7 @@ def _decoder(config: Config) -> Decoder:
         layers=config.whole("num_hidden_layers"),
         heads=heads,
         kv_heads=kv_heads,
+        head_dim=head_dim,
         ffn_hidden=config.whole("intermediate_size"),
         gate=gate,
         eps=config.number("rms_norm_eps", 1e-5 if family == "phi3" else 1e-6),
@@ -236,7 +234,8 @@ def _decoder(config: Config) -> Decoder:
         notes.append("rope scaling changes the rotary frequencies only: no parameters, 0 MACs")
     notes.append("transformers also holds the rotary frequencies as two buffers, rotary_emb.inv_freq and")
     notes.append(
-        f"original_inv_freq ({width // heads // 2} values each), which the format does not count: buffers here are 0"
+        f"original_inv_freq ({(head_dim or width // heads) // 2} values each), which the format does not count: "
+        "buffers here are 0"
     )
     return decoder
 
@@ -246,6 +245,7 @@ def _decoder_spec(decoder: Decoder, name: str, source: str, family: str, tokens:
     kv = f", kv_heads: {d.kv_heads}" if d.kv_heads != d.heads else ""
     dropout = f", dropout: {_float(d.attention_dropout)}" if d.attention_dropout else ""
     out_bias = "" if d.out_bias is None else f", out_bias: {str(d.out_bias).lower()}"
+    head_dim = "" if d.head_dim is None else f", head_dim: {d.head_dim}"
     gate = f", gate: {d.gate}" if d.gate != "silu" else ""
     ffn_bias = ", bias: true" if d.mlp_bias else ""
     ffn_note = "SwiGLU" if d.gate == "silu" else "GeGLU"
@@ -265,7 +265,7 @@ def _decoder_spec(decoder: Decoder, name: str, source: str, family: str, tokens:
         "      - type: residual",
         "        body:",
         f"          - {{name: input_layernorm, type: rmsnorm, eps: {eps}}}",
-        f"          - {{name: self_attn, type: attention, heads: {d.heads}{kv}, rotary: true, causal: true,"
+        f"          - {{name: self_attn, type: attention, heads: {d.heads}{kv}{head_dim}, rotary: true, causal: true,"
         f" bias: {str(d.attention_bias).lower()}{out_bias}{dropout}}}",
         "        shortcut: identity",
         "      - type: residual",

@@ -52,20 +52,27 @@ class AttentionPart:
     # causal). Tools that count under no_grad then see no projection at all.
     fast_path: bool = False
     out_bias: bool | None = None  # the output projection's bias, where it differs (Qwen2's has none)
+    # heads x head_dim, the queries' and the attention output's width, where it is not E
+    # (Gemma-7B: 16 heads of 256 in a model 3,072 wide); the q and o projections map to it.
+    inner: int | None = None
+
+    @property
+    def q_width(self) -> int:
+        return self.width if self.inner is None else self.inner
 
     @property
     def projections(self) -> tuple[Linear, ...]:
         return (
-            Linear(self.q_len, self.width, self.width, self.bias),
+            Linear(self.q_len, self.width, self.q_width, self.bias),
             Linear(self.kv_len, self.kdim, self.kv_width, self.bias),
             Linear(self.kv_len, self.vdim, self.kv_width, self.bias),
-            Linear(self.q_len, self.width, self.width, self.bias if self.out_bias is None else self.out_bias),
+            Linear(self.q_len, self.q_width, self.width, self.bias if self.out_bias is None else self.out_bias),
         )
 
     @property
     def products(self) -> int:
         """QK^T and AV: each head L_q*L_k*(E/h), twice."""
-        return 2 * self.q_len * self.kv_len * self.width
+        return 2 * self.q_len * self.kv_len * self.q_width
 
     @property
     def softmax(self) -> int:
@@ -89,7 +96,8 @@ class AttentionPart:
         softmax and the dropout mask. The `eager` kernel (Llama's q/k/v/o layout, as
         transformers' eager attention) keeps the `heads x L_q x L_k` probabilities instead
         of the log-sum-exp. Rotary embeddings keep their cos and sin tables."""
-        q_len, kv_len, width, kv_width = self.q_len, self.kv_len, self.width, self.kv_width
+        # The queries' width: E, or heads x head_dim.
+        q_len, kv_len, width, kv_width = self.q_len, self.kv_len, self.q_width, self.kv_width
         logsumexp = self.heads * q_len
         if eager:
             # QK^T keeps the queries and the keys copied out to every head (the keys
@@ -111,7 +119,7 @@ class AttentionPart:
     def backward(self) -> Extra:
         """The gradients backward makes inside one sample's attention and frees before
         the input's: about `L_q x E + L_k x kv_width` (measured, within a fifth)."""
-        return Extra(self.q_len * self.width + self.kv_len * self.kv_width)
+        return Extra(self.q_len * self.q_width + self.kv_len * self.kv_width)
 
     def passing(self, rotary: bool, eager: bool = False, context: int | None = None) -> tuple[Extra, ...]:
         """What one sample's attention makes and frees while it runs, without gradients:
@@ -128,14 +136,14 @@ class AttentionPart:
         (`repeat_kv`, `2 x L_k x E`); or at the projections, as the fused kernel, if more."""
         if self.multihead:
             return ()
-        elements = 2 * self.q_len * self.width + 2 * self.kv_len * self.kv_width
+        elements = 2 * self.q_len * self.q_width + 2 * self.kv_len * self.kv_width
         if rotary:
-            elements += 2 * self.q_len * self.width + self.kv_len * self.kv_width
+            elements += 2 * self.q_len * self.q_width + self.kv_len * self.kv_width
         if eager:
             keys = self.kv_len if context is None else context
-            scores = self.q_len * self.width + 2 * self.kv_len * self.kv_width + 2 * self.heads * self.q_len * keys
-            if self.kv_width != self.width:
-                scores += 2 * keys * self.width
+            scores = self.q_len * self.q_width + 2 * self.kv_len * self.kv_width + 2 * self.heads * self.q_len * keys
+            if self.kv_width != self.q_width:
+                scores += 2 * keys * self.q_width
             elements = max(elements, scores)
         return (Extra(elements),)
 
@@ -243,6 +251,7 @@ def grouped_attention_module(
     rotary: bool,
     out_bias: bool | None = None,
     eager: bool = False,
+    head_dim: int | None = None,
 ) -> Any:
     """Attention as Llama writes it: q/k/v/o projections, `kv_heads` key/value heads shared by
     groups of query heads, rotary positions, and PyTorch's scaled dot-product attention (or,
@@ -250,15 +259,16 @@ def grouped_attention_module(
     from torch import nn
     from torch.nn import functional as F
 
-    head = width // heads
+    head = width // heads if head_dim is None else head_dim
+    inner = heads * head
 
     class GroupedQueryAttention(nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.q_proj = nn.Linear(width, width, bias=bias)
+            self.q_proj = nn.Linear(width, inner, bias=bias)
             self.k_proj = nn.Linear(kdim, kv_heads * head, bias=bias)
             self.v_proj = nn.Linear(vdim, kv_heads * head, bias=bias)
-            self.o_proj = nn.Linear(width, width, bias=bias if out_bias is None else out_bias)
+            self.o_proj = nn.Linear(inner, width, bias=bias if out_bias is None else out_bias)
 
         def forward(self, x: Any, key: Any = None, value: Any = None) -> Any:
             key = x if key is None else key
@@ -275,7 +285,7 @@ def grouped_attention_module(
                 # As Hugging Face's Llama runs it (its default "sdpa" attention): causal masks are
                 # aligned top-left, the key/value heads repeated for their groups of queries.
                 out = F.scaled_dot_product_attention(q, k, v, is_causal=causal, enable_gqa=True)
-            return self.o_proj(out.transpose(1, 2).reshape(batch, q_len, width))
+            return self.o_proj(out.transpose(1, 2).reshape(batch, q_len, inner))
 
     return GroupedQueryAttention()
 

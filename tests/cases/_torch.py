@@ -110,10 +110,18 @@ class LlamaAttention(nn.Module):  # type: ignore[misc]
     """Grouped-query attention as Hugging Face's Llama writes it: q/k/v/o, rotate_half, SDPA."""
 
     def __init__(
-        self, width: int, heads: int, kv_heads: int, bias: bool, rotary: bool, out_bias: bool | None = None
+        self,
+        width: int,
+        heads: int,
+        kv_heads: int,
+        bias: bool,
+        rotary: bool,
+        out_bias: bool | None = None,
+        head_dim: int | None = None,
     ) -> None:
         super().__init__()
-        self.heads, self.kv_heads, self.head, self.rotary = heads, kv_heads, width // heads, rotary
+        head = width // heads if head_dim is None else head_dim
+        self.heads, self.kv_heads, self.head, self.rotary = heads, kv_heads, head, rotary
         self.q_proj = nn.Linear(width, heads * self.head, bias=bias)
         self.k_proj = nn.Linear(width, kv_heads * self.head, bias=bias)
         self.v_proj = nn.Linear(width, kv_heads * self.head, bias=bias)

@@ -56,6 +56,12 @@ CASES = """
   shape: [4, 8]
   trainable: 208        # head 2, k/v width 4: q 8*8 + 8 = 72, k 8*4 + 4 = 36, v 36, o 8*8 = 64 (no bias)
   macs: 1024            # q 4*64 = 256, k 4*8*4 = 128, v 128, o 256 = 768; 2*4*4*8 = 256
+- about: heads wider than E / heads (Gemma-7B's layout), one key/value head
+  input: {l: 3, d: 6}
+  layer: {type: attention, heads: 2, kv_heads: 1, head_dim: 4, rotary: true, bias: false}
+  shape: [3, 6]
+  trainable: 144        # inner 2*4 = 8, k/v 1*4 = 4: q 6*8 = 48, k 6*4 = 24, v 24, o 8*6 = 48
+  macs: 576             # q 3*6*8 = 144, k 3*6*4 = 72, v 72, o 3*8*6 = 144 = 432; 2*3*3*8 = 144
 """
 
 
@@ -84,6 +90,9 @@ def torch_modules() -> dict[str, Callable[[], Any]]:
         "multi-query attention with bias, one key/value head": lambda: LlamaAttention(8, 4, 1, bias=True, rotary=False),
         "Qwen2's attention, biases on q, k and v but not on the output projection": lambda: LlamaAttention(
             8, 4, 2, bias=True, rotary=True, out_bias=False
+        ),
+        "heads wider than E / heads (Gemma-7B's layout), one key/value head": lambda: LlamaAttention(
+            6, 2, 1, bias=False, rotary=True, head_dim=4
         ),
     }
 

@@ -60,6 +60,12 @@ class Attention(Layer):
         description="Key/value heads (grouped-query attention; 1 is multi-query); they must divide `heads`. "
         "Default: `heads`.",
     )
+    head_dim: PositiveInt | None = Field(
+        None,
+        description="Each head's width, where it is not E / heads (Gemma-7B: 16 heads of 256 in a model 3,072 "
+        "wide): q and o map E to and from heads x head_dim; needs the separate projections (`kv_heads` or "
+        "`rotary`). Default: E / heads.",
+    )
     bias: bool = Field(True, description="Biases on the four projections.")
     out_bias: bool | None = Field(
         None,
@@ -88,6 +94,10 @@ class Attention(Layer):
     def _groups(self) -> int:
         return self.heads if self.kv_heads is None else self.kv_heads
 
+    def _inner(self, width: int) -> int:
+        """The queries' and the attention output's width: E, or heads x head_dim."""
+        return width if self.head_dim is None else self.heads * self.head_dim
+
     def _out_bias(self) -> bool:
         return self.bias if self.out_bias is None else self.out_bias
 
@@ -104,7 +114,13 @@ class Attention(Layer):
         v_len, vdim = sequence(value, self.kind)
         if v_len != kv_len:
             raise LayerError(f"keys have {kv_len} positions but values {v_len}", "from")
-        head = heads_divide(width, self.heads)
+        if self.head_dim is not None and not self.llama_layout():
+            raise LayerError(
+                "nn.MultiheadAttention's heads are E / heads wide: a head_dim needs the separate projections of "
+                "`kv_heads` or `rotary`",
+                "head_dim",
+            )
+        head = heads_divide(width, self.heads) if self.head_dim is None else self.head_dim
         groups = self._groups()
         if self.heads % groups:
             raise LayerError(f"{groups} kv_heads do not divide {self.heads} heads", "kv_heads")
@@ -126,11 +142,12 @@ class Attention(Layer):
         _, width, _, kdim, vdim, kv_width = self._sizes(inputs)
         if not self.llama_layout():
             return mha_tensors("", width, kdim, vdim, self.bias)
+        inner = self._inner(width)
         return [
-            *linear_tensors("q_proj", width, width, self.bias),
+            *linear_tensors("q_proj", width, inner, self.bias),
             *linear_tensors("k_proj", kdim, kv_width, self.bias),
             *linear_tensors("v_proj", vdim, kv_width, self.bias),
-            *linear_tensors("o_proj", width, width, self._out_bias()),
+            *linear_tensors("o_proj", inner, width, self._out_bias()),
         ]
 
     def parts(self, inputs: Inputs) -> Parts:
@@ -148,8 +165,10 @@ class Attention(Layer):
             multihead=multihead,
             fast_path=multihead and len(inputs) == 1 and self.bias and self.heads % 2 == 0,
             out_bias=self._out_bias(),
+            inner=None if self.head_dim is None else self._inner(width),
         )
-        return Parts(attentions=(part,), rotated=(q_len * width + kv_len * kv_width) if self.rotary else 0)
+        rotated = q_len * self._inner(width) + kv_len * kv_width
+        return Parts(attentions=(part,), rotated=rotated if self.rotary else 0)
 
     def work(self, inputs: Inputs, output: Shape) -> Work:
         parts = self.parts(inputs)
@@ -190,7 +209,7 @@ class Attention(Layer):
         """One sample's MACs when this call's positions attend to `context` cached ones: the
         projections of this call's positions, QK^T and AV over the context."""
         (part,) = self.parts(inputs).attentions
-        return sum(p.macs for p in part.projections) + 2 * part.q_len * context * part.width
+        return sum(p.macs for p in part.projections) + 2 * part.q_len * context * part.q_width
 
     def window(self, inputs: Inputs) -> Everything:
         # Every output position reads every input position (a causal one, all before it).
@@ -220,5 +239,6 @@ class Attention(Layer):
                 rotary=self.rotary,
                 out_bias=self._out_bias(),
                 eager=self.kernel == "eager",
+                head_dim=self.head_dim,
             )
         return multihead_module(width, self.heads, kdim, vdim, bias=self.bias, causal=self.causal, dropout=self.dropout)
