@@ -158,6 +158,7 @@ def test_run_imports_must_be_a_boolean(tmp_path: Path) -> None:
         ("torchvision.models:resnet50", True),
         ("../nets.py:make_functional", True),
         ("models/net.py:Net.build", True),
+        ("torchvision.models:resnet50(num_classes=10)", True),  # a call, as --against takes it
         ("config.json", False),
         ("../gpt2/config.json", False),
         ("gpt2", False),

@@ -14,6 +14,7 @@ import typer
 from cnncalc import emit
 from cnncalc.emit import Emission
 from cnncalc.errors import SpecError
+from cnncalc.importers import is_code_source
 from cnncalc.options import output_option, whole
 
 
@@ -52,9 +53,9 @@ def code_path(source: str, output: str | None) -> str:
 
 
 def is_code(source: str) -> bool:
-    """`package.module:callable` or `path/to/file.py:callable`, not a config file or folder."""
-    module, colon, attr = source.partition(":")
-    return bool(colon and module and attr) and not os.path.exists(source)
+    """`package.module:callable` or `path/to/file.py:callable`, not a config file or folder
+    (one that exists, whatever its name)."""
+    return is_code_source(source) and not os.path.exists(source)
 
 
 CODE_HELP = (

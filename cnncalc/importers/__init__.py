@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-# `package.module:callable` or `path/to/file.py:callable`: PyTorch code, not a config.
-_CODE = re.compile(r"(?:[A-Za-z_][\w.]*|.+\.py):[A-Za-z_][\w.]*")
-
 
 def is_code_source(source: str) -> bool:
-    """Whether an `imported: {source: ...}` names PyTorch code (which importing runs)
-    rather than a Hugging Face config (JSON data)."""
-    return _CODE.fullmatch(source) is not None and not source.endswith(".json")
+    """Whether a source names PyTorch code, `package.module:callable` or
+    `path/to/file.py:callable` (a call with literal arguments too), which importing runs,
+    rather than a Hugging Face config or a folder holding one (JSON data). What follows the
+    colon is never a path: `C:/models/config.json` is a file."""
+    module, colon, attr = source.partition(":")
+    return bool(colon and module and attr) and re.search(r"[/\\]", attr) is None and not source.endswith(".json")
