@@ -66,7 +66,8 @@ class _Walk:
             if wanted in picked and kind in self.blocks:
                 added["checkpoint"] = True
                 self.used.add(f"--checkpoint {wanted}")
-        if self.setups.lora_rank and kind == "dense" and (not self.setups.lora_on or name in self.setups.lora_on):
+        adapted = not self.setups.lora_on or name in self.setups.lora_on
+        if self.setups.lora_rank and adapted and _takes_lora(kind):
             added["lora"] = {"rank": self.setups.lora_rank}
             self.used.add(f"--lora {name}" if self.setups.lora_on else "--lora")
         copy = LocatedDict((key, self.value(value)) for key, value in raw.items())
@@ -87,6 +88,14 @@ class _Walk:
         if isinstance(value, LocatedDict) and "type" in value:
             return self.layer(value)
         return value
+
+
+def _takes_lora(kind: Any) -> bool:
+    """Whether a layer kind has a `lora:` field (asked of the kind, not named here)."""
+    from cnncalc.layers import layer_class
+
+    cls = layer_class(kind) if isinstance(kind, str) else None
+    return cls is not None and "lora" in cls.model_fields
 
 
 def apply(spec: Spec, setups: Setups) -> Spec:
