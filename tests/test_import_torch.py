@@ -50,6 +50,8 @@ ROUND_TRIP: list[tuple[str, tuple[int, ...], dict[str, Any]]] = [
     ("mobilenet_v3_large", (3, 224, 224), {}),
     ("vit_b_16", (3, 224, 224), {}),  # class token, positions (bare parameters), nn.MultiheadAttention
     ("regnet_x_400mf", (3, 32, 32), {}),  # its constructor needs real tensors: on the CPU, and small
+    ("swin_t", (3, 224, 224), {}),  # channels last (Permute), window attention, patch merging
+    ("maxvit_t", (3, 224, 224), {}),  # window and grid partitions around each attention
 ]
 ON_THE_CPU = {"regnet_x_400mf"}
 
@@ -80,18 +82,27 @@ def test_a_torchvision_model_round_trips(name: str, shape: tuple[int, ...], args
     assert claims and all(c.confirmed for c in claims)  # the expect: totals hold
 
 
-def test_a_model_the_importer_cannot_write_lists_each_gap() -> None:
-    """ConvNeXt permutes its blocks' channels last; the format keeps them first."""
+def test_a_model_the_importer_cannot_write_lists_each_gap(tmp_path: Path) -> None:
+    """Swin V2's attention (cosine scores with a learned logit scale, a continuous position
+    bias MLP) has no kind: each of its 2 + 2 + 6 + 2 blocks is listed by its module path,
+    import exits 2 and writes nothing; the rest of the model (post-norm blocks, PatchMergingV2)
+    reads, so nothing else is listed."""
     needs_torchvision()
-    from cnncalc.importers.torch_code import ImportGaps, import_source
-
-    with pytest.raises(ImportGaps) as raised:
-        import_source("torchvision.models:convnext_tiny", (3, 224, 224))
+    spec = tmp_path / "swin_v2_t.yaml"
+    result = runner.invoke(app, ["import", "torchvision.models:swin_v2_t", "--shape", "3x224x224", "-o", str(spec)])
+    assert result.exit_code == 2
     reason = (
-        "torch.permute (channels last: the format keeps an image's channels first (axis: channels on norms and dense))"
+        "torchvision.models.swin_transformer.ShiftedWindowAttentionV2 (Swin V2's cosine attention with a learned "
+        "logit scale and a continuous position bias MLP: the window_attention kind has neither)"
     )
-    assert raised.value.gaps[0] == f"features.1.0.block.1: {reason}"
-    assert len(raised.value.gaps) == 36  # two in each of the 18 blocks
+    paths = [
+        f"features.{stage}.{block}.attn"
+        for stage, blocks in ((1, 2), (3, 2), (5, 6), (7, 2))
+        for block in range(blocks)
+    ]
+    assert result.stderr.splitlines()[1:] == [f"  {path}: {reason}" for path in paths]
+    assert "12 op(s) have no layer kind" in result.stderr
+    assert not spec.exists()
 
 
 def test_the_imported_resnet50_is_short_with_blocks_and_repeats() -> None:

@@ -101,6 +101,7 @@ class Op:
     described: str
     folded: bool = False  # written as the `activation:` of the layer before it
     result: Op | None = None  # the op whose output is this layer's, when not its own  # the op as the gap list names it
+    spec_shape: tuple[int, ...] | None = None  # one sample's (C, H, W) where PyTorch holds it channels last
 
 
 @dataclass(eq=False)
@@ -492,9 +493,12 @@ def _tracer() -> Any:
     LayerNorm2d, a user's Conv2d) kept whole, as torch.nn's own modules are."""
     import torch.fx as fx
 
+    from cnncalc.importers import torch_windows
+
     class Tracer(fx.Tracer):
         def is_leaf_module(self, m: Any, module_qualified_name: str) -> bool:
-            return bool(super().is_leaf_module(m, module_qualified_name) or _mapped(m) is not None)
+            leaf = super().is_leaf_module(m, module_qualified_name) or _mapped(m) is not None
+            return bool(leaf or torch_windows.is_leaf(m))  # Swin's and MaxViT's window attention
 
     return Tracer()
 
@@ -507,6 +511,7 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
     from torch.fx.passes.shape_prop import ShapeProp
     from torch.utils.flop_counter import FlopCounterMode
 
+    from cnncalc.importers import torch_windows
     from cnncalc.verify import counting
 
     try:
@@ -555,6 +560,7 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
         found.append(op)
     _channel_shuffles(found)
     found = _class_tokens(found)
+    torch_windows.rearrange(found, modules)  # channels-last maps (Swin, MaxViT)
     outputs = [n for n in graph.graph.nodes if n.op == "output"]
     returned = [a for a in outputs[0].all_input_nodes] if outputs else []
     if len(returned) != 1 or returned[0] not in ops or found[-1] is not ops[returned[0]]:
@@ -1287,7 +1293,7 @@ def _check_shapes(trace: Trace, ops: list[Op]) -> None:
     before a global pool, would otherwise go wrong unseen)."""
     written = [op for op in ops if op.layer not in (None, PASS, EXPANDED) and not op.folded]
     ours = [tuple(n.output) for n in trace.nodes[1:]]
-    torch_shapes = [_shape((op.result or op).node)[1:] for op in written]
+    torch_shapes = [op.spec_shape or _shape((op.result or op).node)[1:] for op in written]
     if len(ours) != len(torch_shapes):
         raise ImportFailed(f"the spec written from the model has {len(ours)} layers for {len(torch_shapes)} ops")
     for shape, op, measured in zip(ours, written, torch_shapes, strict=True):
