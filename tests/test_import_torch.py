@@ -322,3 +322,49 @@ def test_a_layer_whose_shape_is_not_pytorchs_stops_the_import(monkeypatch: pytes
         "cnncalc import: the spec written from the model is not exact: "
         "torch.nn.functional.max_pool2d gives (4, 6, 6), PyTorch (4, 7, 7)\n"
     )
+
+
+CHANNELS_LAST = Path(__file__).parent / "data" / "torch_code" / "channels_last.py"
+
+
+def test_a_channels_last_stretch_reads_with_axis_channels(tmp_path: Path) -> None:
+    """By hand, width 8 on 3x6x10: conv 3*9*8 + 8 = 224, norm 2*8 = 16, up 8*16 + 16 = 144,
+    down 16*8 + 8 = 136, head 8*5 + 5 = 45: 565 params. MACs: conv 6*10*8*27 = 12,960, up
+    and down 60*8*16 = 7,680 each, head 8*5 = 40: 28,360."""
+    needs_module("torch")
+    text, trace = imported(f"{CHANNELS_LAST}:ChannelsLast", (3, 6, 10), {})
+    assert "{name: norm, type: layernorm, axis: channels}" in text
+    assert "{name: up, type: dense, units: 16, axis: channels, activation: gelu, activation_form: function}" in text
+    assert "permute" not in text  # the moves read as their input
+    figures = totals(trace)
+    assert (figures.params.total, figures.macs) == (565, 28_360)
+    assert [tuple(n.output) for n in trace.nodes[1:4]] == [(8, 6, 10), (8, 6, 10), (16, 6, 10)]
+    spec = tmp_path / "channels_last.yaml"
+    spec.write_text(text)
+    checked = runner.invoke(app, ["verify", str(spec), "--against", f"{CHANNELS_LAST}:ChannelsLast"])
+    assert checked.exit_code == 0, checked.stdout + checked.stderr
+
+
+@pytest.mark.parametrize(
+    ("model", "shape", "gaps"),
+    [
+        # moved back with H and W swapped: (N, C, W, H) is not the map, whatever its counts
+        ("Transposed", "3x6x10", ["  (top level): tensor method .permute() (channels last: the format keeps"]),
+        (
+            "Mixed",
+            "3x6x6",  # a square map, so that torch can add the two
+            [
+                "  (top level): operator.add (a sum or product of channels-last tensors in different orders)",
+                "  (top level): tensor method .permute() (channels last: the format keeps",
+            ],
+        ),
+    ],
+)
+def test_a_move_that_does_not_restore_the_map_is_a_gap(model: str, shape: str, gaps: list[str]) -> None:
+    """Each move is run on a tensor of positions: channels last one position a row, or back
+    exactly where they were; a move that does otherwise stays a gap (exit 2)."""
+    needs_module("torch")
+    result = runner.invoke(app, ["import", f"{CHANNELS_LAST}:{model}", "--shape", shape])
+    assert result.exit_code == 2
+    listed = result.stderr.splitlines()[1:]
+    assert len(listed) == len(gaps) and all(line.startswith(gap) for line, gap in zip(listed, gaps, strict=True))
