@@ -368,3 +368,21 @@ def test_a_move_that_does_not_restore_the_map_is_a_gap(model: str, shape: str, g
     assert result.exit_code == 2
     listed = result.stderr.splitlines()[1:]
     assert len(listed) == len(gaps) and all(line.startswith(gap) for line, gap in zip(listed, gaps, strict=True))
+
+
+def test_swin_t_stages_fold_into_repeats_with_the_index() -> None:
+    """Swin-T's stages alternate the windows' shift (0, 3) and raise the stochastic depth
+    rate block by block (torchvision: 0.2 * k / 11 over its 12 blocks): each stage is one
+    call with `repeat:` and the two as expressions in `i`, which give torchvision's own
+    values, float for float."""
+    torchvision = needs_torchvision()
+    text, trace = imported("torchvision.models:swin_t", (3, 224, 224), {})
+    stage3 = '{type: swin_transformer_block, shift: "${3 * (i % 2)}", rate: "${0.2 * (4 + i) / 11}", repeat: 6}'
+    assert f"  - {stage3}\n" in text
+    assert text.count("type: swin_transformer_block,") == 4 and text.count("type: patch_merging") == 3
+    model = torchvision.models.swin_t()
+    blocks = [m for m in model.modules() if type(m).__name__ == "SwinTransformerBlock"]
+    rates = [n.layer.rate for n in trace.nodes if n.kind == "stochastic_depth"]  # type: ignore[union-attr]
+    assert rates == [b.stochastic_depth.p for b in blocks for _ in range(2)]  # attention's, then the MLP's
+    shifts = [n.layer.shift for n in trace.nodes if n.kind == "window_attention"]  # type: ignore[union-attr]
+    assert shifts == [b.attn.shift_size[0] for b in blocks]

@@ -560,7 +560,7 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
         found.append(op)
     _channel_shuffles(found)
     found = _class_tokens(found)
-    torch_windows.rearrange(found, modules)  # channels-last maps (Swin, MaxViT)
+    torch_windows.rearrange(found, dict(model.named_modules()))  # channels-last maps (Swin, MaxViT)
     outputs = [n for n in graph.graph.nodes if n.op == "output"]
     returned = [a for a in outputs[0].all_input_nodes] if outputs else []
     if len(returned) != 1 or returned[0] not in ops or found[-1] is not ops[returned[0]]:
@@ -1115,12 +1115,15 @@ class Imported:
 
 
 def _build(root: Scope, graph: _Graph, blockable: set[str] | None, partial: bool) -> tuple[_Body, list[Any]]:
+    from cnncalc.importers import torch_progressions
+
     body = _Body(graph, "", _INPUT, blockable, partial)
     body.fill(root)
     body.finish()
     blocks = group(body.instances, {"input"})
     read = {n for layer in body.layers for n in _names(layer.get("from"))}
     body.layers = _fold_repeats(body.layers, read, body.spans)
+    body.layers = torch_progressions.fold(body.layers, read)  # a stage whose blocks differ by their index
     return body, blocks
 
 
@@ -1227,11 +1230,16 @@ def import_model(
     """Build the model `source` names, capture it, and write its spec. ImportGaps when an op
     has no kind (unless `partial`), ImportFailed when the model cannot be read exactly.
     With `recorded` (`source` as the spec will find it), the spec says where it came from."""
+    from cnncalc.importers import torch_progressions
+
     model, ops, measured, output = captured(source, args or {}, shape, tokens)
     graph = _Graph(ops)
     root = scopes(ops, type(model))
     _, first = _build(root, graph, None, partial)  # every scope as a block: which structures recur
-    blockable = {m.scope.path for _, members, _, _ in first if len(members) > 1 for m in members}
+    recurring = [
+        members for _, members, _, _ in first if len(members) > 1 and torch_progressions.worth_a_block(members)
+    ]
+    blockable = {m.scope.path for members in recurring for m in members}
     body, blocks = _build(root, graph, blockable, partial)
     if body.gaps and not partial:
         raise ImportGaps(body.gaps)

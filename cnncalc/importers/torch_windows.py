@@ -198,7 +198,18 @@ def _positionwise(op: Op, maps: dict[int, _Map]) -> None:
     op.spec_shape = _spec_shape(out, held[0])
 
 
-def _window_attention(op: Op, module: Any, maps: dict[int, _Map]) -> None:
+def _partition_type(path: str, modules: dict[str, Any]) -> str | None:
+    """MaxViT's PartitionAttentionLayer says which partition it cuts (`partition_type`): the
+    nearest module around `path` that says so."""
+    parts = path.split(".")
+    for end in range(len(parts) - 1, 0, -1):
+        said = getattr(modules.get(".".join(parts[:end])), "partition_type", None)
+        if said in ("window", "grid"):
+            return str(said)
+    return None
+
+
+def _window_attention(op: Op, module: Any, maps: dict[int, _Map], said: str | None) -> None:
     """torchvision's ShiftedWindowAttention (Swin, on (N, H, W, C)) or MaxViT's
     RelativePositionalMultiHeadAttention (on (N, groups, w*w, C)): the window_attention kind."""
     import torch
@@ -229,7 +240,7 @@ def _window_attention(op: Op, module: Any, maps: dict[int, _Map]) -> None:
         layer = {"type": "window_attention", "heads": module.num_heads, "window_size": size[0], "shift": shift[0]}
         layer["bias"] = biases.pop()
     else:
-        size, partition = module.size, _partition(held, module.size)
+        size, partition = module.size, _partition(held, module.size, said)
         if partition is None or (module.to_qkv.bias is None) != (module.merge.bias is None):
             op.reason = "groups that are neither w x w windows nor a w x w grid of the map"
             return
@@ -240,9 +251,10 @@ def _window_attention(op: Op, module: Any, maps: dict[int, _Map]) -> None:
     op.spec_shape = _spec_shape(_shape(op.node), held)
 
 
-def _partition(held: _Map, size: int) -> str | None:
+def _partition(held: _Map, size: int, said: str | None) -> str | None:
     """`window` when each group (the rows of `where`'s one-but-last axis) is a size x size
-    window of the map, `grid` when it is a size x size grid spread over it; else None."""
+    window of the map, `grid` when it is a size x size grid spread over it; else None. On a
+    map of one group, both are: then the one the model `said`, if any."""
     where = held.where
     if where.dim() != 3 or where.shape[-1] != size * size:
         return None
@@ -251,10 +263,9 @@ def _partition(held: _Map, size: int) -> str | None:
     if held.height % size or held.width % size:
         return None
     spaced_h, spaced_w = held.height // size, held.width // size
-    for name, keys in (("window", (row // size, column // size)), ("grid", (row % spaced_h, column % spaced_w))):
-        if all(bool((key == key[..., :1]).all()) for key in keys):
-            return name
-    return None
+    keys = {"window": (row // size, column // size), "grid": (row % spaced_h, column % spaced_w)}
+    fits = [name for name, pair in keys.items() if all(bool((key == key[..., :1]).all()) for key in pair)]
+    return said if said in fits else fits[0] if fits else None
 
 
 def _is_patch_merging(op: Op) -> bool:
@@ -299,7 +310,7 @@ def rearrange(ops: list[Op], modules: dict[str, Any]) -> None:
             moved.update(id(o) for o in chain)
             _move(chain, op.inputs[0], maps)
         elif op.node.op == "call_module" and is_leaf(modules[op.node.target]):
-            _window_attention(op, modules[op.node.target], maps)
+            _window_attention(op, modules[op.node.target], maps, _partition_type(str(op.node.target), modules))
         elif _is_patch_merging(op) and held is not None:
             _patch_merging(op, held, maps)
         elif any(id(s) in maps for s in op.inputs):
