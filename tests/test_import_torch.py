@@ -386,3 +386,23 @@ def test_swin_t_stages_fold_into_repeats_with_the_index() -> None:
     assert rates == [b.stochastic_depth.p for b in blocks for _ in range(2)]  # attention's, then the MLP's
     shifts = [n.layer.shift for n in trace.nodes if n.kind == "window_attention"]  # type: ignore[union-attr]
     assert shifts == [b.attn.shift_size[0] for b in blocks]
+
+
+def test_verify_takes_a_map_cut_into_groups_for_the_same_positions() -> None:
+    """MaxViT runs its LayerNorms and Linears on (groups, w*w, C), cnncalc's build on the
+    map (H, W, C): 64 groups of 49 positions are the 56 x 56 of the map (3,136 each way).
+    Other channels, other positions, or a module that is not per position still differ."""
+    needs_module("torch")
+    from cnncalc.verify import Comparison, Leaf
+
+    spec, model = (
+        Leaf("#19 (layernorm) LayerNorm", (56, 56, 64)),
+        Leaf("blocks.0.attn_layer.0 (LayerNorm)", (64, 49, 64)),
+    )
+    assert Comparison("m", "meta", "", 2, [], [spec], [model]).first_leaf_mismatch is None
+    for other in [
+        Leaf("blocks.0.attn_layer.0 (LayerNorm)", (64, 49, 32)),  # other channels
+        Leaf("blocks.0.attn_layer.0 (LayerNorm)", (16, 49, 64)),  # fewer positions
+        Leaf("blocks.0.conv (Conv2d)", (64, 49, 64)),  # a module that mixes positions
+    ]:
+        assert Comparison("m", "meta", "", 2, [], [spec], [other]).first_leaf_mismatch == 0
