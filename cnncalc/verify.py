@@ -458,6 +458,27 @@ def in_graph_order(leaves: list[Leaf]) -> list[Leaf]:
     return sorted(leaves, key=lambda leaf: (leaf.depth, repr(leaf.shape)))
 
 
+# Modules that act on each position's last axis alone: their output holds the same values
+# whatever order, or grouping, the positions come in.
+_PER_POSITION = ("LayerNorm", "Linear")
+
+
+def _positions_regrouped(spec: Leaf, model: Leaf) -> bool:
+    """The same nn.LayerNorm or nn.Linear on one map's positions, held by the spec's build as
+    the map (H, W, C) and by the model cut into groups of positions (MaxViT's (groups, w*w,
+    C)): the same channels, as many positions."""
+    a, b = spec.shape, model.shape
+    same_module = any(spec.label.endswith(f" {n}") and model.label.endswith(f"({n})") for n in _PER_POSITION)
+    return (
+        same_module
+        and isinstance(a, tuple)
+        and isinstance(b, tuple)
+        and len(a) == len(b) == 3
+        and a[-1] == b[-1]
+        and a[0] * a[1] == b[0] * b[1]
+    )
+
+
 @dataclass
 class Comparison:
     """A spec against a person's model: counts, total MACs and the weighted-leaf shapes."""
@@ -476,7 +497,7 @@ class Comparison:
         """The first position where the two leaf sequences (each in graph order, see
         `in_graph_order`) differ in shape; None if none."""
         for i, (a, b) in enumerate(zip(self.spec_leaves, self.model_leaves, strict=False)):
-            if a.shape != b.shape:
+            if a.shape != b.shape and not _positions_regrouped(a, b):
                 return i
         if len(self.spec_leaves) != len(self.model_leaves):
             return min(len(self.spec_leaves), len(self.model_leaves))

@@ -50,6 +50,8 @@ ROUND_TRIP: list[tuple[str, tuple[int, ...], dict[str, Any]]] = [
     ("mobilenet_v3_large", (3, 224, 224), {}),
     ("vit_b_16", (3, 224, 224), {}),  # class token, positions (bare parameters), nn.MultiheadAttention
     ("regnet_x_400mf", (3, 32, 32), {}),  # its constructor needs real tensors: on the CPU, and small
+    ("swin_t", (3, 224, 224), {}),  # channels last (Permute), window attention, patch merging
+    ("maxvit_t", (3, 224, 224), {}),  # window and grid partitions around each attention
 ]
 ON_THE_CPU = {"regnet_x_400mf"}
 
@@ -80,18 +82,27 @@ def test_a_torchvision_model_round_trips(name: str, shape: tuple[int, ...], args
     assert claims and all(c.confirmed for c in claims)  # the expect: totals hold
 
 
-def test_a_model_the_importer_cannot_write_lists_each_gap() -> None:
-    """ConvNeXt permutes its blocks' channels last; the format keeps them first."""
+def test_a_model_the_importer_cannot_write_lists_each_gap(tmp_path: Path) -> None:
+    """Swin V2's attention (cosine scores with a learned logit scale, a continuous position
+    bias MLP) has no kind: each of its 2 + 2 + 6 + 2 blocks is listed by its module path,
+    import exits 2 and writes nothing; the rest of the model (post-norm blocks, PatchMergingV2)
+    reads, so nothing else is listed."""
     needs_torchvision()
-    from cnncalc.importers.torch_code import ImportGaps, import_source
-
-    with pytest.raises(ImportGaps) as raised:
-        import_source("torchvision.models:convnext_tiny", (3, 224, 224))
+    spec = tmp_path / "swin_v2_t.yaml"
+    result = runner.invoke(app, ["import", "torchvision.models:swin_v2_t", "--shape", "3x224x224", "-o", str(spec)])
+    assert result.exit_code == 2
     reason = (
-        "torch.permute (channels last: the format keeps an image's channels first (axis: channels on norms and dense))"
+        "torchvision.models.swin_transformer.ShiftedWindowAttentionV2 (Swin V2's cosine attention with a learned "
+        "logit scale and a continuous position bias MLP: the window_attention kind has neither)"
     )
-    assert raised.value.gaps[0] == f"features.1.0.block.1: {reason}"
-    assert len(raised.value.gaps) == 36  # two in each of the 18 blocks
+    paths = [
+        f"features.{stage}.{block}.attn"
+        for stage, blocks in ((1, 2), (3, 2), (5, 6), (7, 2))
+        for block in range(blocks)
+    ]
+    assert result.stderr.splitlines()[1:] == [f"  {path}: {reason}" for path in paths]
+    assert "12 op(s) have no layer kind" in result.stderr
+    assert not spec.exists()
 
 
 def test_the_imported_resnet50_is_short_with_blocks_and_repeats() -> None:
@@ -311,3 +322,87 @@ def test_a_layer_whose_shape_is_not_pytorchs_stops_the_import(monkeypatch: pytes
         "cnncalc import: the spec written from the model is not exact: "
         "torch.nn.functional.max_pool2d gives (4, 6, 6), PyTorch (4, 7, 7)\n"
     )
+
+
+CHANNELS_LAST = Path(__file__).parent / "data" / "torch_code" / "channels_last.py"
+
+
+def test_a_channels_last_stretch_reads_with_axis_channels(tmp_path: Path) -> None:
+    """By hand, width 8 on 3x6x10: conv 3*9*8 + 8 = 224, norm 2*8 = 16, up 8*16 + 16 = 144,
+    down 16*8 + 8 = 136, head 8*5 + 5 = 45: 565 params. MACs: conv 6*10*8*27 = 12,960, up
+    and down 60*8*16 = 7,680 each, head 8*5 = 40: 28,360."""
+    needs_module("torch")
+    text, trace = imported(f"{CHANNELS_LAST}:ChannelsLast", (3, 6, 10), {})
+    assert "{name: norm, type: layernorm, axis: channels}" in text
+    assert "{name: up, type: dense, units: 16, axis: channels, activation: gelu, activation_form: function}" in text
+    assert "permute" not in text  # the moves read as their input
+    figures = totals(trace)
+    assert (figures.params.total, figures.macs) == (565, 28_360)
+    assert [tuple(n.output) for n in trace.nodes[1:4]] == [(8, 6, 10), (8, 6, 10), (16, 6, 10)]
+    spec = tmp_path / "channels_last.yaml"
+    spec.write_text(text)
+    checked = runner.invoke(app, ["verify", str(spec), "--against", f"{CHANNELS_LAST}:ChannelsLast"])
+    assert checked.exit_code == 0, checked.stdout + checked.stderr
+
+
+@pytest.mark.parametrize(
+    ("model", "shape", "gaps"),
+    [
+        # moved back with H and W swapped: (N, C, W, H) is not the map, whatever its counts
+        ("Transposed", "3x6x10", ["  (top level): tensor method .permute() (channels last: the format keeps"]),
+        (
+            "Mixed",
+            "3x6x6",  # a square map, so that torch can add the two
+            [
+                "  (top level): operator.add (a sum or product of channels-last tensors in different orders)",
+                "  (top level): tensor method .permute() (channels last: the format keeps",
+            ],
+        ),
+    ],
+)
+def test_a_move_that_does_not_restore_the_map_is_a_gap(model: str, shape: str, gaps: list[str]) -> None:
+    """Each move is run on a tensor of positions: channels last one position a row, or back
+    exactly where they were; a move that does otherwise stays a gap (exit 2)."""
+    needs_module("torch")
+    result = runner.invoke(app, ["import", f"{CHANNELS_LAST}:{model}", "--shape", shape])
+    assert result.exit_code == 2
+    listed = result.stderr.splitlines()[1:]
+    assert len(listed) == len(gaps) and all(line.startswith(gap) for line, gap in zip(listed, gaps, strict=True))
+
+
+def test_swin_t_stages_fold_into_repeats_with_the_index() -> None:
+    """Swin-T's stages alternate the windows' shift (0, 3) and raise the stochastic depth
+    rate block by block (torchvision: 0.2 * k / 11 over its 12 blocks): each stage is one
+    call with `repeat:` and the two as expressions in `i`, which give torchvision's own
+    values, float for float."""
+    torchvision = needs_torchvision()
+    text, trace = imported("torchvision.models:swin_t", (3, 224, 224), {})
+    stage3 = '{type: swin_transformer_block, shift: "${3 * (i % 2)}", rate: "${0.2 * (4 + i) / 11}", repeat: 6}'
+    assert f"  - {stage3}\n" in text
+    assert text.count("type: swin_transformer_block,") == 4 and text.count("type: patch_merging") == 3
+    model = torchvision.models.swin_t()
+    blocks = [m for m in model.modules() if type(m).__name__ == "SwinTransformerBlock"]
+    rates = [n.layer.rate for n in trace.nodes if n.kind == "stochastic_depth"]  # type: ignore[union-attr]
+    assert rates == [b.stochastic_depth.p for b in blocks for _ in range(2)]  # attention's, then the MLP's
+    shifts = [n.layer.shift for n in trace.nodes if n.kind == "window_attention"]  # type: ignore[union-attr]
+    assert shifts == [b.attn.shift_size[0] for b in blocks]
+
+
+def test_verify_takes_a_map_cut_into_groups_for_the_same_positions() -> None:
+    """MaxViT runs its LayerNorms and Linears on (groups, w*w, C), cnncalc's build on the
+    map (H, W, C): 64 groups of 49 positions are the 56 x 56 of the map (3,136 each way).
+    Other channels, other positions, or a module that is not per position still differ."""
+    needs_module("torch")
+    from cnncalc.verify import Comparison, Leaf
+
+    spec, model = (
+        Leaf("#19 (layernorm) LayerNorm", (56, 56, 64)),
+        Leaf("blocks.0.attn_layer.0 (LayerNorm)", (64, 49, 64)),
+    )
+    assert Comparison("m", "meta", "", 2, [], [spec], [model]).first_leaf_mismatch is None
+    for other in [
+        Leaf("blocks.0.attn_layer.0 (LayerNorm)", (64, 49, 32)),  # other channels
+        Leaf("blocks.0.attn_layer.0 (LayerNorm)", (16, 49, 64)),  # fewer positions
+        Leaf("blocks.0.conv (Conv2d)", (64, 49, 64)),  # a module that mixes positions
+    ]:
+        assert Comparison("m", "meta", "", 2, [], [spec], [other]).first_leaf_mismatch == 0

@@ -101,6 +101,7 @@ class Op:
     described: str
     folded: bool = False  # written as the `activation:` of the layer before it
     result: Op | None = None  # the op whose output is this layer's, when not its own  # the op as the gap list names it
+    spec_shape: tuple[int, ...] | None = None  # one sample's (C, H, W) where PyTorch holds it channels last
 
 
 @dataclass(eq=False)
@@ -492,9 +493,12 @@ def _tracer() -> Any:
     LayerNorm2d, a user's Conv2d) kept whole, as torch.nn's own modules are."""
     import torch.fx as fx
 
+    from cnncalc.importers import torch_windows
+
     class Tracer(fx.Tracer):
         def is_leaf_module(self, m: Any, module_qualified_name: str) -> bool:
-            return bool(super().is_leaf_module(m, module_qualified_name) or _mapped(m) is not None)
+            leaf = super().is_leaf_module(m, module_qualified_name) or _mapped(m) is not None
+            return bool(leaf or torch_windows.is_leaf(m))  # Swin's and MaxViT's window attention
 
     return Tracer()
 
@@ -507,6 +511,7 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
     from torch.fx.passes.shape_prop import ShapeProp
     from torch.utils.flop_counter import FlopCounterMode
 
+    from cnncalc.importers import torch_windows
     from cnncalc.verify import counting
 
     try:
@@ -555,6 +560,7 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
         found.append(op)
     _channel_shuffles(found)
     found = _class_tokens(found)
+    torch_windows.rearrange(found, dict(model.named_modules()))  # channels-last maps (Swin, MaxViT)
     outputs = [n for n in graph.graph.nodes if n.op == "output"]
     returned = [a for a in outputs[0].all_input_nodes] if outputs else []
     if len(returned) != 1 or returned[0] not in ops or found[-1] is not ops[returned[0]]:
@@ -1109,12 +1115,15 @@ class Imported:
 
 
 def _build(root: Scope, graph: _Graph, blockable: set[str] | None, partial: bool) -> tuple[_Body, list[Any]]:
+    from cnncalc.importers import torch_progressions
+
     body = _Body(graph, "", _INPUT, blockable, partial)
     body.fill(root)
     body.finish()
     blocks = group(body.instances, {"input"})
     read = {n for layer in body.layers for n in _names(layer.get("from"))}
     body.layers = _fold_repeats(body.layers, read, body.spans)
+    body.layers = torch_progressions.fold(body.layers, read)  # a stage whose blocks differ by their index
     return body, blocks
 
 
@@ -1221,11 +1230,16 @@ def import_model(
     """Build the model `source` names, capture it, and write its spec. ImportGaps when an op
     has no kind (unless `partial`), ImportFailed when the model cannot be read exactly.
     With `recorded` (`source` as the spec will find it), the spec says where it came from."""
+    from cnncalc.importers import torch_progressions
+
     model, ops, measured, output = captured(source, args or {}, shape, tokens)
     graph = _Graph(ops)
     root = scopes(ops, type(model))
     _, first = _build(root, graph, None, partial)  # every scope as a block: which structures recur
-    blockable = {m.scope.path for _, members, _, _ in first if len(members) > 1 for m in members}
+    recurring = [
+        members for _, members, _, _ in first if len(members) > 1 and torch_progressions.worth_a_block(members)
+    ]
+    blockable = {m.scope.path for members in recurring for m in members}
     body, blocks = _build(root, graph, blockable, partial)
     if body.gaps and not partial:
         raise ImportGaps(body.gaps)
@@ -1287,7 +1301,7 @@ def _check_shapes(trace: Trace, ops: list[Op]) -> None:
     before a global pool, would otherwise go wrong unseen)."""
     written = [op for op in ops if op.layer not in (None, PASS, EXPANDED) and not op.folded]
     ours = [tuple(n.output) for n in trace.nodes[1:]]
-    torch_shapes = [_shape((op.result or op).node)[1:] for op in written]
+    torch_shapes = [op.spec_shape or _shape((op.result or op).node)[1:] for op in written]
     if len(ours) != len(torch_shapes):
         raise ImportFailed(f"the spec written from the model has {len(ours)} layers for {len(torch_shapes)} ops")
     for shape, op, measured in zip(ours, written, torch_shapes, strict=True):
