@@ -494,6 +494,8 @@ def _tracer() -> Any:
 
     class Tracer(fx.Tracer):
         def is_leaf_module(self, m: Any, module_qualified_name: str) -> bool:
+            if type(m).__name__ in _THROUGH and type(m).__module__.startswith("torch.nn"):
+                return False  # its layers have kinds
             return bool(super().is_leaf_module(m, module_qualified_name) or _mapped(m) is not None)
 
     return Tracer()
@@ -509,24 +511,20 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
 
     from cnncalc.verify import counting
 
-    try:
-        tracer = _tracer()
-        traced = tracer.trace(model)
-        graph = fx.GraphModule(tracer.root, traced, type(model).__name__)
-    except Exception as exc:
-        raise ImportFailed(f"torch.fx cannot capture the model: {type(exc).__name__}: {exc}") from None
+    examples = example if isinstance(example, tuple) else (example,)  # several: forward's order
+    traced, root = _trace(model, examples)
+    graph = fx.GraphModule(root, traced, type(model).__name__)
     counter = FlopCounterMode(display=False)
     try:
         # ShapeProp prints a traceback of its own on failure; the cause says it in one line.
         with counting(torch), counter, contextlib.redirect_stderr(io.StringIO()):
-            ShapeProp(graph).propagate(example)
+            ShapeProp(graph).propagate(*examples)
     except Exception as exc:
         cause = exc.__cause__ or exc
-        raise ImportFailed(
-            f"the model cannot take the input {tuple(example.shape)}: {type(cause).__name__}: {cause}"
-        ) from None
+        shapes = ", ".join(str(tuple(e.shape)) for e in examples)
+        raise ImportFailed(f"the model cannot take the input {shapes}: {type(cause).__name__}: {cause}") from None
     modules = dict(graph.named_modules())
-    ops: dict[Any, Op] = {}
+    ops: dict[Any, Op] = _input_ops(graph, len(examples))
     found: list[Op] = []
     for node in graph.graph.nodes:
         if node.op in ("placeholder", "output") or not _is_tensor(node):
@@ -549,7 +547,7 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
         part = _chunk_part(node) or _attention_part(node, modules)
         if part is not None:  # `a, b = x.chunk(2, dim=1)`: each part a slice of x
             (layer, reason), sources = part, node.args[0].all_input_nodes
-        inputs = [_INPUT if a.op == "placeholder" else ops[a] for a in sources if a.op == "placeholder" or a in ops]
+        inputs = [ops[a] for a in sources if a in ops]
         op = Op(node, layer, reason, inputs, stack, _described(node, modules))
         ops[node] = op
         found.append(op)
@@ -712,6 +710,7 @@ class _Graph:
             for source in op.inputs:
                 self.readers.setdefault(id(source), []).append(op)
         self.last = ops[-1]
+        self.inputs = _named_inputs(ops)
 
     def ends(self, scope: Scope) -> tuple[Op | None, Op | None]:
         """(its one input, its one output) when `scope` reads one tensor from outside and
@@ -1110,7 +1109,11 @@ class Imported:
 
 def _build(root: Scope, graph: _Graph, blockable: set[str] | None, partial: bool) -> tuple[_Body, list[Any]]:
     body = _Body(graph, "", _INPUT, blockable, partial)
+    if graph.inputs:  # several: each read by its name, the first where no `from:` is written
+        body.refs = {id(marker): marker.described for marker in graph.inputs}
+        body.last, body.used = graph.inputs[0].described, {m.described for m in graph.inputs}
     body.fill(root)
+    body.layers = _fold_copies(body.layers)
     body.finish()
     blocks = group(body.instances, {"input"})
     read = {n for layer in body.layers for n in _names(layer.get("from"))}
@@ -1136,7 +1139,11 @@ def _model(source: str, args: dict[str, Any], device: str) -> Any:
 
 
 def captured(
-    source: str, args: dict[str, Any], shape: tuple[int, ...] | None, tokens: int | None
+    source: str,
+    args: dict[str, Any],
+    shape: tuple[int, ...] | None,
+    tokens: int | None,
+    inputs: dict[str, dict[str, int]] | None = None,
 ) -> tuple[Any, list[Op], dict[str, Any], tuple[int, ...]]:
     """(the model, its ops, PyTorch's totals: parameters and buffer elements,
     FlopCounterMode / 2 per sample; and one sample's output shape). On the meta device, where shapes and counts need no
@@ -1148,7 +1155,13 @@ def captured(
     for device in ("meta", "cpu"):
         try:
             model = _model(source, args, device)
-            if tokens is not None:
+            if inputs and _fixed_arguments(model, len(inputs))[0] != list(inputs):
+                names = ", ".join(_fixed_arguments(model, len(inputs))[0])
+                raise ImportFailed(f"--input names {', '.join(inputs)}, where the model's forward takes {names}")
+            example: Any
+            if inputs:
+                example = tuple(named_examples(inputs, 2, device).values())
+            elif tokens is not None:
                 example = torch.zeros(2, tokens, dtype=torch.long, device=device)
             else:
                 example = torch.randn(2, *(shape or (3, 224, 224)), device=device)
@@ -1182,8 +1195,11 @@ def render(
         f"# Written by `{command}` from the model's PyTorch code (torch.fx).",
         f"name: {scalar(_spec_name(source))}",
         f"description: {scalar(f'imported from {source}')}",
-        "input: {" + ", ".join(f"{k}: {v}" for k, v in input_.items()) + "}",
     ]
+    if all(isinstance(v, dict) for v in input_.values()):
+        lines += ["inputs:", *(f"  {scalar(name)}: {mapping(dims)}" for name, dims in input_.items())]
+    else:
+        lines.append("input: {" + ", ".join(f"{k}: {v}" for k, v in input_.items()) + "}")
     if imported is not None:
         lines.append(f"imported: {mapping(imported)}  # cnncalc check reports drift (with run-imports = true)")
     if blocks:
@@ -1217,11 +1233,12 @@ def import_model(
     partial: bool = False,
     command: str = "",
     recorded: str | None = None,
+    inputs: dict[str, dict[str, int]] | None = None,
 ) -> Imported:
     """Build the model `source` names, capture it, and write its spec. ImportGaps when an op
     has no kind (unless `partial`), ImportFailed when the model cannot be read exactly.
     With `recorded` (`source` as the spec will find it), the spec says where it came from."""
-    model, ops, measured, output = captured(source, args or {}, shape, tokens)
+    model, ops, measured, output = captured(source, args or {}, shape, tokens, inputs)
     graph = _Graph(ops)
     root = scopes(ops, type(model))
     _, first = _build(root, graph, None, partial)  # every scope as a block: which structures recur
@@ -1229,16 +1246,18 @@ def import_model(
     body, blocks = _build(root, graph, blockable, partial)
     if body.gaps and not partial:
         raise ImportGaps(body.gaps)
-    input_ = input_mapping(shape or (3, 224, 224), tokens)
+    input_: dict[str, Any] = inputs or input_mapping(shape or (3, 224, 224), tokens)
+    if inputs and len(inputs) == 1:  # one named input: `input:` as a person writes it
+        input_ = next(iter(inputs.values()))
     imported: dict[str, Any] | None = None
-    if recorded is not None:
+    if recorded is not None and not inputs:  # `imported:` records one input (--shape or --tokens)
         sizes = "x".join(map(str, shape or (3, 224, 224)))
         imported = {"source": recorded, **({"tokens": tokens} if tokens is not None else {"shape": sizes})}
         if args:
             imported["args"] = args
     text = render(
         source,
-        command or _command(source, shape, tokens, args),
+        command or _command(source, shape, tokens, args, inputs),
         input_,
         body,
         blocks,
@@ -1250,11 +1269,20 @@ def import_model(
     return Imported(text, body.gaps, measured)
 
 
-def _command(source: str, shape: tuple[int, ...] | None, tokens: int | None, args: dict[str, Any] | None) -> str:
+def _command(
+    source: str,
+    shape: tuple[int, ...] | None,
+    tokens: int | None,
+    args: dict[str, Any] | None,
+    inputs: dict[str, dict[str, int]] | None = None,
+) -> str:
     words = ["cnncalc import", source]
-    words.append(
-        f"--tokens {tokens}" if tokens is not None else "--shape " + "x".join(map(str, shape or (3, 224, 224)))
-    )
+    if inputs:
+        words += [f"--input {name}.{dim}={size}" for name, dims in inputs.items() for dim, size in dims.items()]
+    else:
+        words.append(
+            f"--tokens {tokens}" if tokens is not None else "--shape " + "x".join(map(str, shape or (3, 224, 224)))
+        )
     words += [f"--arg {k}={v!r}" for k, v in (args or {}).items()]
     return " ".join(words)
 
@@ -1286,7 +1314,7 @@ def _check_shapes(trace: Trace, ops: list[Op]) -> None:
     that write a layer, in the graph's order (a shape no count depends on, such as a pool's
     before a global pool, would otherwise go wrong unseen)."""
     written = [op for op in ops if op.layer not in (None, PASS, EXPANDED) and not op.folded]
-    ours = [tuple(n.output) for n in trace.nodes[1:]]
+    ours = [tuple(n.output) for n in trace.nodes[trace.input_count :]]
     torch_shapes = [_shape((op.result or op).node)[1:] for op in written]
     if len(ours) != len(torch_shapes):
         raise ImportFailed(f"the spec written from the model has {len(ours)} layers for {len(torch_shapes)} ops")
@@ -1303,9 +1331,261 @@ def import_source(
     shape: tuple[int, ...] | None = None,
     tokens: int | None = None,
     args: dict[str, Any] | None = None,
+    inputs: dict[str, dict[str, int]] | None = None,
 ) -> str:
     """The spec (YAML text) of the model `source` names (`package.module:callable` or
     `path/to/file.py:callable`), called with `args`, for one sample of `shape` (PyTorch's
     order) or `tokens` token ids. ImportGaps or ImportFailed when it cannot be written
     exactly. For the drift check: the same text as `cnncalc import` writes."""
-    return import_model(source, shape, tokens, args).text
+    return import_model(source, shape, tokens, args, inputs=inputs).text
+
+
+# --- several inputs, and code that reads its inputs' sizes --------------------------------
+#
+# nn.Transformer(src, tgt) takes two tensors, and its forward (and nn.TransformerEncoder's)
+# compares sizes (`src.size(0) != tgt.size(0)`), which torch.fx's symbolic tracer refuses.
+# `--input src.l=10` names each input; `_shape_tracer` is the fallback that answers sizes.
+
+# torch.nn containers the tracer goes through (their layers have kinds), not leaves with none.
+_THROUGH = ("TransformerEncoder", "TransformerDecoder", "Transformer")
+
+
+def _transformer_layer(m: Any) -> dict[str, Any]:
+    """nn.TransformerEncoderLayer / nn.TransformerDecoderLayer as the kind of the same name."""
+    import torch.nn.functional as F
+
+    if not m.self_attn.batch_first:
+        raise _Gap("batch_first=False: a spec's sequences are batch first")
+    activation = m.activation
+    functions = {F.relu: "relu", F.gelu: "gelu"}
+    modules = {"ReLU": "relu", "GELU": "gelu"}
+    named = functions.get(activation) if callable(activation) and not hasattr(activation, "forward") else None
+    if named is None and type(activation).__name__ in modules and getattr(activation, "approximate", "none") == "none":
+        named = modules[type(activation).__name__]
+    if named is None:
+        raise _Gap("a feed-forward activation other than relu or exact gelu")
+    decoder = hasattr(m, "multihead_attn")
+    layer: dict[str, Any] = {
+        "type": "transformer_decoder_layer" if decoder else "transformer_encoder_layer",
+        "heads": m.self_attn.num_heads,
+        "feedforward": m.linear1.out_features,
+        "feedforward_activation": named,
+    }
+    if hasattr(activation, "forward"):
+        layer["feedforward_activation_form"] = "module"
+    layer.update(norm_first=m.norm_first, eps=m.norm1.eps, bias=m.linear1.bias is not None, dropout=m.dropout.p)
+    return layer
+
+
+MODULES["TransformerEncoderLayer"] = _transformer_layer
+MODULES["TransformerDecoderLayer"] = _transformer_layer
+
+
+def parse_inputs(texts: list[str]) -> dict[str, dict[str, int]]:
+    """`--input NAME.DIM=SIZE` options (as table's `--input src.l=512`) -> the spec's
+    `inputs:`, each input's dimensions in the order first given."""
+    found: dict[str, dict[str, int]] = {}
+    for text in texts:
+        key, equals, value = text.partition("=")
+        name, dot, dim = key.strip().partition(".")
+        if not equals or not dot or not name.isidentifier() or not dim.isidentifier():
+            raise ImportFailed(f"--input {text!r}: write NAME.DIM=SIZE for each dimension, as src.l=10 src.d=512")
+        if not value.strip().isdigit() or int(value) < 1:
+            raise ImportFailed(f"--input {text!r}: {value.strip()!r} is not a size (a whole number, 1 or more)")
+        found.setdefault(name, {})[dim] = int(value)
+    return found
+
+
+def named_examples(inputs: dict[str, dict[str, int]], batch: int, device: str) -> dict[str, Any]:
+    """A batch for each named input, as `verify` makes them (token ids for an input of `l`
+    alone): the spec's own reading of the dimensions gives PyTorch's order."""
+    from cnncalc.engine import propagate
+    from cnncalc.spec import loads_spec
+    from cnncalc.verify import sample_inputs
+
+    lines = ["name: inputs", "inputs:"]
+    lines += [f"  {scalar(name)}: " + mapping(dims) for name, dims in inputs.items()]
+    lines += ["layers:", "  - {type: identity}"]
+    try:
+        trace = propagate(loads_spec("\n".join(lines) + "\n", "<--input>"), "<--input>")
+    except SpecError as error:
+        details = "; ".join(str(d) for d in error.diagnostics)
+        raise ImportFailed(f"--input: {details}") from None
+    return dict(zip(inputs, sample_inputs(trace, batch, device), strict=True))
+
+
+def _fixed_arguments(model: Any, given: int) -> tuple[list[str], dict[str, Any]]:
+    """forward's first `given` parameters (the inputs), and the rest at their defaults
+    (a mask left out is None: the tracer takes it as fixed)."""
+    import inspect
+
+    parameters = list(inspect.signature(model.forward).parameters.values())
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) < given:
+        raise ImportFailed(f"the model's forward takes {len(positional)} input(s), not {given}")
+    names = [p.name for p in positional[:given]]
+    fixed: dict[str, Any] = {}
+    for p in parameters:
+        if p.name in names or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if p.default is p.empty:
+            raise ImportFailed(f"the model's forward also takes {p.name!r}, which has no default: give it as an input")
+        fixed[p.name] = p.default
+    return names, fixed
+
+
+def _trace(model: Any, examples: tuple[Any, ...]) -> tuple[Any, Any]:
+    """(the graph, its root module): torch.fx's symbolic tracer, or where the code reads its
+    inputs' sizes, `_shape_tracer` that knows them."""
+    names, fixed = _fixed_arguments(model, len(examples))
+    tracer = _tracer()
+    try:
+        return tracer.trace(model, concrete_args=fixed or None), tracer.root
+    except Exception as exc:
+        first = exc
+    tracer = _shape_tracer(dict(zip(names, examples, strict=True)))
+    try:
+        return tracer.trace(model, concrete_args=fixed or None), tracer.root
+    except Exception:
+        raise ImportFailed(f"torch.fx cannot capture the model: {type(first).__name__}: {first}") from None
+
+
+def _shape_tracer(examples: dict[str, Any]) -> Any:
+    """torch.fx's tracer whose proxies carry their value on the meta device, so that code
+    that reads sizes (`x.size(0)`, `x.dim() == 3`, `x.shape`) gets numbers and traces on;
+    what the value of an op cannot be computed for stays a plain proxy."""
+    import torch
+    import torch.fx as fx
+
+    plain = _tracer()
+
+    class Sized(fx.Proxy):
+        value: Any = None
+
+        def size(self, dim: int | None = None) -> Any:
+            if isinstance(self.value, torch.Tensor):
+                return self.value.size() if dim is None else self.value.size(dim)
+            return fx.Proxy(self.node, self.tracer).size(*([] if dim is None else [dim]))
+
+        def dim(self) -> Any:
+            if isinstance(self.value, torch.Tensor):
+                return self.value.dim()
+            return fx.Proxy(self.node, self.tracer).dim()
+
+        @property
+        def shape(self) -> Any:
+            return self.size()
+
+        @property
+        def ndim(self) -> Any:
+            return self.dim()
+
+        @property
+        def is_nested(self) -> bool:
+            return False
+
+    def value(of: Any) -> Any:
+        if isinstance(of, Sized) and of.value is not None:
+            return of.value
+        if isinstance(of, fx.Proxy):
+            raise LookupError("no value")
+        return of
+
+    class Tracer(fx.Tracer):  # type: ignore[misc]
+        running = False  # computing a value: modules run as they are, untraced
+
+        def proxy(self, node: Any) -> Any:
+            return Sized(node, self)
+
+        def is_leaf_module(self, m: Any, module_qualified_name: str) -> bool:
+            return bool(plain.is_leaf_module(m, module_qualified_name))
+
+        def call_module(self, m: Any, forward: Any, args: Any, kwargs: Any) -> Any:
+            if self.running:
+                return forward(*args, **kwargs)
+            return super().call_module(m, forward, args, kwargs)
+
+        def getattr(self, attr: str, attr_val: Any, parameter_proxy_cache: dict[str, Any]) -> Any:
+            return attr_val if self.running else super().getattr(attr, attr_val, parameter_proxy_cache)
+
+        def create_proxy(self, kind: str, target: Any, args: Any, kwargs: Any, *rest: Any, **more: Any) -> Any:
+            proxy = super().create_proxy(kind, target, args, kwargs, *rest, **more)
+            if kind == "placeholder":
+                proxy.value = examples.get(str(target))
+                return proxy
+            try:
+                a, k = fx.node.map_aggregate(args, value), fx.node.map_aggregate(kwargs, value)
+                self.running = True
+                if kind == "call_function":
+                    proxy.value = target(*a, **k)
+                elif kind == "call_method":
+                    proxy.value = getattr(a[0], target)(*a[1:], **k)
+                elif kind == "call_module":
+                    proxy.value = self.root.get_submodule(target)(*a, **k)
+                elif kind == "get_attr":
+                    found: Any = self.root
+                    for atom in str(target).split("."):
+                        found = getattr(found, atom)
+                    proxy.value = found
+            except Exception:
+                proxy.value = None
+            finally:
+                self.running = False
+            return proxy
+
+    return Tracer()
+
+
+def _input_ops(graph: Any, count: int) -> dict[Any, Op]:
+    """forward's first `count` placeholders as the ops that stand for the inputs: the one
+    `_INPUT`, or for several one each, named as forward names them."""
+    placeholders = [n for n in graph.graph.nodes if n.op == "placeholder"][:count]
+    if count == 1:
+        return {placeholders[0]: _INPUT}
+    return {
+        node: Op(node, {"type": "input", "index": i}, "", [], (), str(node.target))
+        for i, node in enumerate(placeholders)
+    }
+
+
+def _named_inputs(ops: list[Op]) -> list[Op]:
+    """The ops standing for several named inputs that `ops` read, in forward's order."""
+    found = {id(s): s for op in ops for s in op.inputs if s.layer is not None and s.layer.get("type") == "input"}
+    found.pop(id(_INPUT), None)  # the one input
+    return sorted(found.values(), key=lambda marker: int(marker.layer["index"]) if marker.layer else 0)
+
+
+def _fold_copies(layers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Layers of consecutive items of one container (`encoder.layers.0` to `.5`), alike in
+    every field, each reading the one before in place of its first input and the same
+    others, as one layer with `repeat:` (as a person writes six nn.TransformerEncoderLayer).
+    Run while every layer still has its name from its module path."""
+    reads: dict[str, int] = {}
+    for layer in layers:
+        for name in _names(layer.get("from")):
+            reads[name] = reads.get(name, 0) + 1
+    folded: list[dict[str, Any]] = []
+    for layer in layers:
+        before = folded[-1] if folded else None
+        if before is not None and _next_copy(before, layer, reads):
+            before["repeat"] = before.get("repeat", 1) + 1
+            before["name"] = layer["name"]  # a repeated layer's name is its last copy's
+            continue
+        folded.append(dict(layer))
+    return folded
+
+
+def _next_copy(before: dict[str, Any], layer: dict[str, Any], reads: dict[str, int]) -> bool:
+    kind = layer.get("type")
+    if not isinstance(kind, str) or kind != before.get("type") or "name" not in layer or "name" not in before:
+        return False
+    previous, this = re.fullmatch(r"(.+)_(\d+)", before["name"]), re.fullmatch(r"(.+)_(\d+)", layer["name"])
+    if previous is None or this is None or previous[1] != this[1] or int(this[2]) != int(previous[2]) + 1:
+        return False
+    fields = {k: repr(v) for k, v in layer.items() if k not in ("name", "from")}
+    if fields != {k: repr(v) for k, v in before.items() if k not in ("name", "from", "repeat")}:
+        return False
+    first, then = _names(before.get("from")), _names(layer.get("from"))
+    if not then:  # one input: the copy reads the layer before, which nothing else reads
+        return not first and reads.get(before["name"], 0) == 0
+    return len(then) == len(first) >= 2 and then[0] == before["name"] and then[1:] == first[1:] and reads[then[0]] == 1

@@ -1,0 +1,143 @@
+"""`cnncalc import` round trips of the zoo's transformer and LSTM models: each is imported
+from the code (or config.json) a user would have, and the imported spec gives the zoo spec's
+params, buffers and MACs, and PyTorch's (`verify --against` on the model the code builds).
+
+The references are hand arithmetic (copied from the zoo specs' comments) and PyTorch itself:
+sum of numel() over parameters and buffers, FlopCounterMode's total / 2 per sample under
+verify's settings (gradients on, the math attention kernel, oneDNN off).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from needs import needs_module
+from typer.testing import CliRunner
+
+from cnncalc.cli import app
+from cnncalc.engine import Trace, propagate
+from cnncalc.figures import totals
+from cnncalc.spec import load_spec, loads_spec
+
+ROOT = Path(__file__).resolve().parents[1]
+SPECS = ROOT / "specs"
+TORCH_CODE = Path(__file__).parent / "data" / "torch_code"
+runner = CliRunner()
+
+
+def figures(trace: Trace) -> tuple[int, int, int]:
+    """(params, buffers, MACs) of a trace."""
+    found = totals(trace)
+    return found.params.total, found.params.buffers, found.macs
+
+
+def zoo(name: str) -> Trace:
+    path = SPECS / f"{name}.yaml"
+    return propagate(load_spec(path), str(path))
+
+
+def import_to(tmp_path: Path, *words: str) -> tuple[str, Trace, Path]:
+    """`cnncalc import WORDS -o spec.yaml`: the text written, its trace and its path."""
+    spec = tmp_path / "imported.yaml"
+    result = runner.invoke(app, ["import", *words, "-o", str(spec)])
+    assert result.exit_code == 0, result.stdout + result.stderr
+    text = spec.read_text()
+    return text, propagate(loads_spec(text, str(spec)), str(spec)), spec
+
+
+def verify_against(spec: Path, source: str, *args: str) -> None:
+    """`cnncalc verify SPEC --against SOURCE` passes: params, buffers, MACs, the output
+    shape and every weighted leaf's shape are PyTorch's."""
+    checked = runner.invoke(
+        app, ["verify", str(spec), "--against", source, *(w for a in args for w in ("--arg", a)), "--device", "cpu"]
+    )
+    assert checked.exit_code == 0, checked.stdout + checked.stderr
+    assert "agrees" in checked.stdout
+
+
+# --- nn.Transformer: two named inputs --------------------------------------------------
+
+# By hand (E = 512, F = 2048), as specs/transformer.yaml works them: encoder layer 3,152,384,
+# decoder layer 4,204,032, six of each and two final norms of 1,024.
+TRANSFORMER_PARAMS = 6 * 3_152_384 + 6 * 4_204_032 + 2 * 1_024  # 44,140,544
+# Encoder layer at 10 positions 31,559,680; decoder layer at 20 over a memory of 10 79,257,600.
+TRANSFORMER_MACS = 6 * 31_559_680 + 6 * 79_257_600  # 664,903,680
+TRANSFORMER_INPUTS = ("--input", "src.l=10", "--input", "src.d=512", "--input", "tgt.l=20", "--input", "tgt.d=512")
+
+
+def test_nn_transformer_imports_with_its_two_named_inputs(tmp_path: Path) -> None:
+    """torch.nn:Transformer's forward compares its inputs' sizes (torch.fx's symbolic tracer
+    refuses that); its encoder and decoder layers are the kinds of the same names, six
+    copies each folded to `repeat: 6`, the decoder's reading the target and the memory."""
+    torch = needs_module("torch")
+    text, trace, spec = import_to(tmp_path, "torch.nn:Transformer", "--arg", "batch_first=True", *TRANSFORMER_INPUTS)
+    assert "inputs:\n  src: {l: 10, d: 512}\n  tgt: {l: 20, d: 512}\nlayers:\n" in text
+    assert "  - {type: transformer_encoder_layer, heads: 8, repeat: 6}\n" in text
+    assert "  - {type: transformer_decoder_layer, heads: 8, repeat: 6, from: [tgt, encoder_norm]}\n" in text
+    assert figures(trace) == (TRANSFORMER_PARAMS, 0, TRANSFORMER_MACS) == figures(zoo("transformer"))
+    assert totals(trace).output == (20, 512)
+    model = torch.nn.Transformer(batch_first=True, device="meta")
+    assert sum(p.numel() for p in model.parameters()) == TRANSFORMER_PARAMS
+    verify_against(spec, "torch.nn:Transformer", "batch_first=True")
+
+
+def test_nn_transformer_options_are_read_from_its_layers(tmp_path: Path) -> None:
+    """Pre-norm, gelu, no biases, 4 heads, a 64-wide feed-forward, 2 + 1 layers, E = 32. By
+    hand: an encoder layer's attention 4*32*32 = 4,096 and feed-forward 2*32*64 = 4,096, two
+    norms (weights only) 64: 8,256; the decoder layer's two attentions 8,192, feed-forward
+    4,096, three norms 96: 12,384; the two final norms 32 each. 2*8,256 + 12,384 + 64 = 28,960."""
+    needs_module("torch")
+    arguments = [
+        "d_model=32",
+        "nhead=4",
+        "num_encoder_layers=2",
+        "num_decoder_layers=1",
+        "dim_feedforward=64",
+        "activation='gelu'",
+        "norm_first=True",
+        "bias=False",
+        "dropout=0.0",
+        "batch_first=True",
+    ]
+    inputs = ("--input", "src.l=6", "--input", "src.d=32", "--input", "tgt.l=5", "--input", "tgt.d=32")
+    words = [w for a in arguments for w in ("--arg", a)]
+    text, trace, spec = import_to(tmp_path, "torch.nn:Transformer", *words, *inputs)
+    assert (
+        "{type: transformer_encoder_layer, heads: 4, feedforward: 64, feedforward_activation: gelu, "
+        "norm_first: true, bias: false, dropout: 0.0, repeat: 2}" in text
+    )
+    assert figures(trace)[:2] == (2 * 8_256 + 12_384 + 64, 0)
+    verify_against(spec, "torch.nn:Transformer", *arguments)
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        (["--input", "src=10x512"], "--input 'src=10x512': write NAME.DIM=SIZE for each dimension"),
+        (["--input", "src.l=ten"], "--input 'src.l=ten': 'ten' is not a size"),
+        (
+            ["--input", "x.l=10", "--input", "x.d=512", "--input", "y.l=20", "--input", "y.d=512"],
+            "--input names x, y, where the model's forward takes src, tgt",
+        ),
+        (["--input", "src.l=10", "--shape", "10x512"], "PyTorch code needs the input: --shape CxHxW"),
+    ],
+)
+def test_bad_inputs_exit_2_with_one_message(tmp_path: Path, words: list[str], message: str) -> None:
+    needs_module("torch")
+    spec = tmp_path / "out.yaml"
+    result = runner.invoke(
+        app, ["import", "torch.nn:Transformer", "--arg", "batch_first=True", *words, "-o", str(spec)]
+    )
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not spec.exists()
+
+
+def test_input_is_for_code_not_a_config() -> None:
+    result = runner.invoke(
+        app, ["import", str(Path(__file__).parent / "data" / "hf" / "gpt2.json"), "--input", "x.l=3"]
+    )
+    assert result.exit_code == 2
+    assert "so is --input" in result.stderr
