@@ -141,3 +141,45 @@ def test_input_is_for_code_not_a_config() -> None:
     )
     assert result.exit_code == 2
     assert "so is --input" in result.stderr
+
+
+# --- lstm_lm: pytorch/examples' word_language_model -------------------------------------
+
+WORD_LM = f"{TORCH_CODE / 'word_language_model.py'}:RNNModel"
+LSTM_LM_ARGS = ("rnn_type='LSTM'", "ntoken=10000", "ninp=256", "nhid=512", "nlayers=2", "dropout=0.2")
+# By hand, as specs/lstm_lm.yaml works them: the embedding 10000*256 = 2,560,000; the LSTM
+# 4*512*(256 + 512) + 8*512 = 1,576,960 and 4*512*(512 + 512) + 8*512 = 2,101,248; the
+# decoder 512*10000 + 10000 = 5,130,000. MACs: 35 steps of 4*512*768 + 4*512*1024 = 3,670,016,
+# and the decoder 35*512*10000 = 179,200,000.
+LSTM_LM_PARAMS = 2_560_000 + 1_576_960 + 2_101_248 + 5_130_000  # 11,368,208
+LSTM_LM_MACS = 35 * 3_670_016 + 179_200_000  # 307,650,560
+
+
+def test_lstm_lm_imports_from_the_word_language_model(tmp_path: Path) -> None:
+    """RNNModel('LSTM', 10000, 256, 512, 2, dropout=0.2) at 35 tokens is the zoo's lstm_lm:
+    its `hidden` left out (None) is fixed while tracing, not an input."""
+    torch = needs_module("torch")
+    words = [w for a in LSTM_LM_ARGS for w in ("--arg", a)]
+    text, trace, spec = import_to(tmp_path, WORD_LM, "--tokens", "35", *words)
+    assert "  - {name: rnn, type: lstm, hidden: 512, num_layers: 2, dropout: 0.2}\n" in text
+    assert figures(trace) == (LSTM_LM_PARAMS, 0, LSTM_LM_MACS) == figures(zoo("lstm_lm"))
+    assert totals(trace).output == totals(zoo("lstm_lm")).output == (35, 10_000)
+    from cnncalc.verify import load_factory
+
+    model = load_factory(WORD_LM, {"rnn_type": "LSTM", "ntoken": 10_000, "ninp": 256, "nhid": 512, "nlayers": 2})()
+    assert sum(p.numel() for p in model.parameters()) == LSTM_LM_PARAMS
+    assert tuple(model(torch.zeros(2, 35, dtype=torch.long)).shape) == (2, 35, 10_000)
+    verify_against(spec, WORD_LM, *LSTM_LM_ARGS)
+
+
+def test_a_gru_whose_final_state_is_not_read(tmp_path: Path) -> None:
+    """`output, _ = self.rnn(emb)`: a GRU's final state is a tensor nothing reads, no gap. By
+    hand: embedding 1000*64 = 64,000; two GRU layers 3*64*(64 + 64) + 6*64 = 24,960 each; the
+    decoder 64*1000 + 1000 = 65,000: 178,920. MACs: 35 steps of 2*3*64*128 = 49,152 is
+    1,720,320, the decoder 35*64*1000 = 2,240,000: 3,960,320."""
+    needs_module("torch")
+    arguments = ("rnn_type='GRU'", "ntoken=1000", "ninp=64", "nhid=64", "nlayers=2")
+    text, trace, spec = import_to(tmp_path, WORD_LM, "--tokens", "35", *(w for a in arguments for w in ("--arg", a)))
+    assert "{name: rnn, type: gru, hidden: 64, num_layers: 2, dropout: 0.5}" in text
+    assert figures(trace) == (178_920, 0, 3_960_320)
+    verify_against(spec, WORD_LM, *arguments)

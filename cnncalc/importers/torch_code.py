@@ -527,7 +527,7 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
     ops: dict[Any, Op] = _input_ops(graph, len(examples))
     found: list[Op] = []
     for node in graph.graph.nodes:
-        if node.op in ("placeholder", "output") or not _is_tensor(node):
+        if node.op in ("placeholder", "output") or not _is_tensor(node) or _unread_state(node, modules):
             continue
         stack = tuple((key, path, cls) for key, (path, cls) in (node.meta.get("nn_module_stack") or {}).items())
         if node.op == "call_module":
@@ -1589,3 +1589,12 @@ def _next_copy(before: dict[str, Any], layer: dict[str, Any], reads: dict[str, i
     if not then:  # one input: the copy reads the layer before, which nothing else reads
         return not first and reads.get(before["name"], 0) == 0
     return len(then) == len(first) >= 2 and then[0] == before["name"] and then[1:] == first[1:] and reads[then[0]] == 1
+
+
+def _unread_state(node: Any, modules: dict[str, Any]) -> bool:
+    """`output, hidden = self.rnn(x)` with `hidden` never read: the final state of a GRU or
+    RNN (a tensor, where an LSTM's is a tuple) that the spec need not say."""
+    source = node.args[0] if node.op == "call_function" and _name(node) == "getitem" and node.args else None
+    if getattr(source, "op", None) != "call_module" or node.users or node.args[1] == 0:
+        return False
+    return type(modules[source.target]).__name__ in ("LSTM", "GRU", "RNN")
