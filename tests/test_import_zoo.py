@@ -183,3 +183,47 @@ def test_a_gru_whose_final_state_is_not_read(tmp_path: Path) -> None:
     assert "{name: rnn, type: gru, hidden: 64, num_layers: 2, dropout: 0.5}" in text
     assert figures(trace) == (178_920, 0, 3_960_320)
     verify_against(spec, WORD_LM, *arguments)
+
+
+# --- bert_base, gpt2_small, llama_tiny: from their config.json ---------------------------
+
+HF = Path(__file__).parent / "data" / "hf"
+# (zoo spec, config under tests/data/hf, the zoo spec's length). llama-tiny.json is not a
+# published config: it is written with llama_tiny.yaml's sizes (256 wide, 8 heads, 2 key-value
+# heads, SwiGLU 688, 4 layers, RMSNorm eps 1e-6, an untied 32,000-word head).
+ZOO_CONFIGS = [("bert_base", "bert-base-uncased", 128), ("gpt2_small", "gpt2", 1024), ("llama_tiny", "llama-tiny", 128)]
+# llama_tiny.yaml reads tokens already embedded: the config's model has the token table too,
+# 32,000*256 = 8,192,000 params, and no MACs (a lookup).
+TOKEN_TABLE = {"llama_tiny": 32_000 * 256}
+
+
+@pytest.mark.parametrize(("name", "config", "tokens"), ZOO_CONFIGS, ids=[z[0] for z in ZOO_CONFIGS])
+def test_a_zoo_language_model_imports_from_its_config(tmp_path: Path, name: str, config: str, tokens: int) -> None:
+    """`cnncalc import CONFIG --tokens L` gives the zoo spec's params, buffers and MACs (bar
+    llama_tiny's token table), and those of the model transformers builds from the same
+    config on the meta device (FlopCounterMode / 2 at L tokens, eager attention)."""
+    from test_import_hf import config_of, transformers_figures, uncounted_buffers
+
+    _, trace, _ = import_to(tmp_path, str(HF / f"{config}.json"), "--tokens", str(tokens))
+    params, buffers, macs = figures(trace)
+    assert (params - TOKEN_TABLE.get(name, 0), buffers, macs) == figures(zoo(name))
+    hf_params, hf_buffers, hf_macs = transformers_figures(config_of(config), tokens)
+    assert (params, macs) == (hf_params, hf_macs)
+    assert hf_buffers == uncounted_buffers(config_of(config))  # index rows and rotary frequencies
+
+
+@pytest.mark.parametrize("config", ["gpt2", "bert-base-uncased", "llama-tiny"])
+def test_transformers_model_code_is_refused_with_the_config_to_import(tmp_path: Path, config: str) -> None:
+    """transformers' forward takes **kwargs (torch.fx's tracer refuses them) and its mask code
+    branches on sizes: one message, exit 2, nothing written, and what to do instead."""
+    from test_import_hf import load_transformers
+
+    load_transformers()
+    spec = tmp_path / "out.yaml"
+    source = f"{TORCH_CODE / 'hf_models.py'}:build"
+    result = runner.invoke(app, ["import", source, "--tokens", "16", "--arg", f"name={config!r}", "-o", str(spec)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("cnncalc import: torch.fx cannot capture transformers' model code (")
+    assert "import the model's config.json instead (cnncalc import path/to/config.json --tokens N)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not spec.exists()

@@ -1447,7 +1447,16 @@ def _trace(model: Any, examples: tuple[Any, ...]) -> tuple[Any, Any]:
     try:
         return tracer.trace(model, concrete_args=fixed or None), tracer.root
     except Exception:
+        if type(model).__module__.startswith("transformers."):
+            raise ImportFailed(_TRANSFORMERS_CODE.format(type(model).__name__)) from None
         raise ImportFailed(f"torch.fx cannot capture the model: {type(first).__name__}: {first}") from None
+
+
+_TRANSFORMERS_CODE = (
+    "torch.fx cannot capture transformers' model code ({}): its forward takes **kwargs, which fx's "
+    "tracer refuses, and its mask and cache code branches on tensor sizes; import the model's "
+    "config.json instead (cnncalc import path/to/config.json --tokens N), which writes the same layers"
+)
 
 
 def _shape_tracer(examples: dict[str, Any]) -> Any:
