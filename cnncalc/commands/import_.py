@@ -153,15 +153,15 @@ def from_code(
     try:
         import_torch()
         sizes = parse_shape(shape) if shape is not None else None
-        inputs = parse_inputs(input_texts or [])
-        if (sizes is not None) + (tokens is not None) + bool(inputs) != 1:
+        named = parse_inputs(input_texts or [])
+        if (sizes is not None) + (tokens is not None) + bool(named) != 1:
             emit.usage(
                 "PyTorch code needs the input: --shape CxHxW (one sample, PyTorch's order), --tokens N, "
                 "or --input NAME.DIM=SIZE for each dimension of each named input"
             )
         recorded = code_path(source, output)
         arguments = parse_arguments(args)
-        imported = import_model(source, sizes, tokens, arguments, partial, recorded=recorded, inputs=inputs or None)
+        imported = import_model(source, sizes, tokens, arguments, partial, recorded=recorded, inputs=named or None)
     except VerifyUnavailable as exc:
         emit.unusable(f"cnncalc: {exc}")
     except ImportGaps as gaps:

@@ -1183,7 +1183,7 @@ def _spec_name(source: str) -> str:
 def render(
     source: str,
     command: str,
-    input_: dict[str, int],
+    input_: dict[str, Any],
     body: _Body,
     blocks: list[Any],
     measured: dict[str, Any] | None,
@@ -1500,7 +1500,7 @@ def _shape_tracer(examples: dict[str, Any]) -> Any:
             raise LookupError("no value")
         return of
 
-    class Tracer(fx.Tracer):  # type: ignore[misc]
+    class Tracer(fx.Tracer):
         running = False  # computing a value: modules run as they are, untraced
 
         def proxy(self, node: Any) -> Any:
@@ -1518,7 +1518,7 @@ def _shape_tracer(examples: dict[str, Any]) -> Any:
             return attr_val if self.running else super().getattr(attr, attr_val, parameter_proxy_cache)
 
         def create_proxy(self, kind: str, target: Any, args: Any, kwargs: Any, *rest: Any, **more: Any) -> Any:
-            proxy = super().create_proxy(kind, target, args, kwargs, *rest, **more)
+            proxy: Any = super().create_proxy(kind, target, args, kwargs, *rest, **more)
             if kind == "placeholder":
                 proxy.value = examples.get(str(target))
                 return proxy
@@ -1603,7 +1603,7 @@ def _next_copy(before: dict[str, Any], layer: dict[str, Any], reads: dict[str, i
 def _unread_state(node: Any, modules: dict[str, Any]) -> bool:
     """`output, hidden = self.rnn(x)` with `hidden` never read: the final state of a GRU or
     RNN (a tensor, where an LSTM's is a tuple) that the spec need not say."""
-    source = node.args[0] if node.op == "call_function" and _name(node) == "getitem" and node.args else None
+    source: Any = node.args[0] if node.op == "call_function" and _name(node) == "getitem" and node.args else None
     if getattr(source, "op", None) != "call_module" or node.users or node.args[1] == 0:
         return False
     return type(modules[source.target]).__name__ in ("LSTM", "GRU", "RNN")
