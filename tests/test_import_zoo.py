@@ -227,3 +227,50 @@ def test_transformers_model_code_is_refused_with_the_config_to_import(tmp_path: 
     assert "import the model's config.json instead (cnncalc import path/to/config.json --tokens N)" in result.stderr
     assert "Traceback" not in result.stderr
     assert not spec.exists()
+
+
+# --- wavenet: layers that return two tensors ---------------------------------------------
+
+WAVENET = f"{TORCH_CODE / 'wavenet.py'}:WaveNet"
+# By hand, as specs/wavenet.yaml works them (L = 1,024): start 16,448 params and 16,777,216
+# MACs; each of 20 layers 37,312 and 37,748,736; post and logits 65,792 and 67,108,864 each.
+WAVENET_PARAMS = 16_448 + 20 * 37_312 + 2 * 65_792  # 894,272
+WAVENET_MACS = 16_777_216 + 20 * 37_748_736 + 2 * 67_108_864  # 905,969,664
+
+
+def test_wavenet_imports_with_its_padding_and_one_sum_of_the_skips(tmp_path: Path) -> None:
+    """F.pad(x, (d, 0)) is `{type: pad, padding: [d, 0]}`; Python's sum() over the twenty skips
+    (0 + s1 + s2 + ...) is one add of twenty; each layer's residual and skip outputs are
+    read where the code reads them."""
+    needs_module("torch")
+    text, trace, spec = import_to(tmp_path, WAVENET, "--shape", "256x1024")
+    assert "{name: pad, type: pad, padding: [1, 0]}" in text
+    assert "padding: [512, 0]" in text
+    skips = ", ".join(f"layers_{i}_skip" for i in range(20))
+    assert f"  - {{type: add, from: [{skips}]}}\n" in text
+    assert figures(trace) == (WAVENET_PARAMS, 0, WAVENET_MACS) == figures(zoo("wavenet"))
+    assert totals(trace).output == totals(zoo("wavenet")).output == (256, 1024)
+    verify_against(spec, WAVENET)
+
+
+@pytest.mark.parametrize(
+    ("call", "layer"),
+    [
+        ("F.pad(x, (1, 2, 3, 4))", "{type: pad, padding: [3, 4, 1, 2]}"),  # F.pad lists W's sides first
+        ("F.pad(x, (2, 2))", "{type: pad, padding: [0, 0, 2, 2]}"),  # W alone: H's sides 0
+        ("F.pad(x, (1, 1, 2, 2), mode='reflect')", "{type: pad, padding: [2, 2, 1, 1], mode: reflect}"),
+    ],
+)
+def test_pad_sides_are_the_specs_order(tmp_path: Path, call: str, layer: str) -> None:
+    """A (3, 8, 8) image: F.pad(x, (left, right, top, bottom)) pads W by (1, 2) and H by (3, 4):
+    (3, 15, 11) after; the spec lists H's sides, then W's."""
+    needs_module("torch")
+    code = tmp_path / "padded.py"
+    code.write_text(
+        "import torch.nn.functional as F\nfrom torch import nn\n\n\nclass Padded(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 4, 3)\n\n"
+        f"    def forward(self, x):\n        return self.conv({call})\n"
+    )
+    text, _, spec = import_to(tmp_path, f"{code}:Padded", "--shape", "3x8x8")
+    assert f"  - {layer}\n" in text
+    verify_against(spec, f"{code}:Padded")

@@ -334,6 +334,9 @@ def _function_layer(node: Any, form: str) -> dict[str, Any]:
     out_shape = _shape(node)
     if any(a.op == "get_attr" for a in tensors):
         return _with_parameter(node, name, tensors)
+    sequence_op = _sequence_function(node, name, tensors, scalars)  # F.pad, sum()'s 0 + x
+    if sequence_op is not None:
+        return sequence_op
     if name == "permute":
         dims = node.args[1] if len(node.args) == 2 and isinstance(node.args[1], (tuple, list)) else node.args[1:]
         if not dims or dims[0] != 0:
@@ -553,6 +556,7 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
         found.append(op)
     _channel_shuffles(found)
     found = _class_tokens(found)
+    _merge_sums(found)
     outputs = [n for n in graph.graph.nodes if n.op == "output"]
     returned = [a for a in outputs[0].all_input_nodes] if outputs else []
     if len(returned) != 1 or returned[0] not in ops or found[-1] is not ops[returned[0]]:
@@ -1607,3 +1611,49 @@ def _unread_state(node: Any, modules: dict[str, Any]) -> bool:
     if getattr(source, "op", None) != "call_module" or node.users or node.args[1] == 0:
         return False
     return type(modules[source.target]).__name__ in ("LSTM", "GRU", "RNN")
+
+
+# --- WaveNet's forms: F.pad, and Python's sum() over a list of tensors ------------------------
+
+_PAD_MODES = {"constant": "zeros", "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
+
+
+def _sequence_function(node: Any, name: str, tensors: list[Any], scalars: list[Any]) -> dict[str, Any] | None:
+    """F.pad as the pad kind; `0 + x` (the start of `sum(tensors)`) as its input (PASS);
+    None for any other op."""
+    if name in ("add", "radd") and len(tensors) == 1 and scalars == [0] and len(node.args) == 2:
+        return dict(PASS)
+    if name != "pad" or len(tensors) != 1:
+        return None
+    sides = _argument(node, 1, "pad", None)
+    mode = _argument(node, 2, "mode", "constant")
+    value = _argument(node, 3, "value", None)
+    spatial = len(_shape(tensors[0])) - 2  # after the batch and the channels
+    if not isinstance(sides, (tuple, list)) or len(sides) % 2 or not 0 < len(sides) // 2 <= spatial:
+        raise _Gap("padding of the batch or channel axes has no kind (pad keeps them)")
+    if mode not in _PAD_MODES or value not in (None, 0, 0.0):
+        raise _Gap(f"padding with mode {mode!r} and value {value!r}: the pad kind fills with zeros or copies")
+    # F.pad lists the last dimension's sides first; the spec lists dimensions in order.
+    pairs = [(0, 0)] * (spatial - len(sides) // 2) + [
+        (int(sides[2 * i]), int(sides[2 * i + 1])) for i in reversed(range(len(sides) // 2))
+    ]
+    layer: dict[str, Any] = {"type": "pad", "padding": [v for pair in pairs for v in pair]}
+    if _PAD_MODES[mode] != "zeros":
+        layer["mode"] = _PAD_MODES[mode]
+    return layer
+
+
+def _merge_sums(ops: list[Op]) -> None:
+    """`a + b + c` (Python's sum() of a list too) as one add of every term, as a person
+    writes `{type: add, from: [a, b, c]}`: a sum that only the next sum reads is part of it."""
+    readers: dict[int, list[Op]] = {}
+    for op in ops:
+        for source in op.inputs:
+            readers.setdefault(id(source), []).append(op)
+    for op in ops:
+        first = op.inputs[0] if op.inputs else None
+        if op.layer != {"type": "add", "inplace": False} or first is None or first.layer != op.layer:
+            continue
+        if readers.get(id(first)) == [op] and first.stack == op.stack:
+            op.inputs = [*first.inputs, *op.inputs[1:]]
+            first.layer, first.reason, first.inputs = dict(PASS), "", first.inputs[:1]
