@@ -238,16 +238,20 @@ WAVENET_PARAMS = 16_448 + 20 * 37_312 + 2 * 65_792  # 894,272
 WAVENET_MACS = 16_777_216 + 20 * 37_748_736 + 2 * 67_108_864  # 905,969,664
 
 
-def test_wavenet_imports_with_its_padding_and_one_sum_of_the_skips(tmp_path: Path) -> None:
-    """F.pad(x, (d, 0)) is `{type: pad, padding: [d, 0]}`; Python's sum() over the twenty skips
-    (0 + s1 + s2 + ...) is one add of twenty; each layer's residual and skip outputs are
-    read where the code reads them."""
+def test_wavenet_imports_with_two_output_blocks_and_one_sum_of_the_skips(tmp_path: Path) -> None:
+    """Each Layer returns (residual, skip): one block with `outputs: [add, skip]`, called twenty
+    times with its dilation (and F.pad's (d, 0) as `padding: [d, 0]`); the next call reads the
+    residual, the head's sum() of the twenty skips (0 + s1 + s2 ...) is one add of
+    `layers_i.skip`. The last call's residual, which nothing reads, is its block's output too."""
     needs_module("torch")
     text, trace, spec = import_to(tmp_path, WAVENET, "--shape", "256x1024")
-    assert "{name: pad, type: pad, padding: [1, 0]}" in text
-    assert "padding: [512, 0]" in text
-    skips = ", ".join(f"layers_{i}_skip" for i in range(20))
+    assert "  layer:  # Layer, 20 use(s)\n    args: {padding: [1, 0], dilation: 1}\n    outputs: [add, skip]\n" in text
+    assert "      - {name: add, type: add, from: [input, res]}\n" in text
+    assert "  - {name: layers_9, type: layer, padding: [512, 0], dilation: 512}\n" in text
+    assert "  - {name: layers_19, type: layer, padding: [512, 0], dilation: 512}\n" in text
+    skips = ", ".join(f"layers_{i}.skip" for i in range(20))
     assert f"  - {{type: add, from: [{skips}]}}\n" in text
+    assert len(text.splitlines()) < 50  # the zoo spec's length, not 20 layers of 7 lines
     assert figures(trace) == (WAVENET_PARAMS, 0, WAVENET_MACS) == figures(zoo("wavenet"))
     assert totals(trace).output == totals(zoo("wavenet")).output == (256, 1024)
     verify_against(spec, WAVENET)

@@ -699,6 +699,7 @@ class Instance:
     block: str = ""
     args: dict[str, Any] = field(default_factory=dict)  # those that differ from the defaults
     defaults: dict[str, Any] = field(default_factory=dict)  # the block's arguments
+    outputs: list[str] = field(default_factory=list)  # a block's several outputs, the first read by default
 
 
 def _numeric(name: str) -> bool:
@@ -835,6 +836,8 @@ class _Body:
         return True
 
     def scope(self, scope: Scope) -> None:
+        if _call_with_outputs(self, scope):  # a block with several outputs
+            return
         source, result = self.graph.ends(scope)
         if source is None or result is None or (self.blockable is not None and scope.path not in self.blockable):
             start, local = len(self.layers), self.local(scope.path)
@@ -975,7 +978,7 @@ def group(
             instance.body = _fold_repeats(instance.body, read, instance.spans)
         groups: dict[Any, list[Instance]] = {}
         for instance in level:
-            groups.setdefault(_signature(instance.body), []).append(instance)
+            groups.setdefault((_signature(instance.body), tuple(instance.outputs)), []).append(instance)
         for members in groups.values():
             name = _block_name(_block_base(members[0].scope), taken)
             blocks.append((name, members, *_arguments(name, members)))
@@ -983,7 +986,8 @@ def group(
 
 
 def _names(source: Any) -> list[str]:
-    return [] if source is None else [source] if isinstance(source, str) else list(source)
+    names = [] if source is None else [source] if isinstance(source, str) else list(source)
+    return names + [n.split(".")[0] for n in names if "." in n]  # `call.output` reads the call too
 
 
 def _block_name(base: str, taken: set[str]) -> str:
@@ -1214,6 +1218,8 @@ def render(
         lines.append(f"  {name}:  # {where}{cls.__qualname__}, {len(members)} use(s)")
         if args:
             lines.append("    args: {" + ", ".join(f"{k}: {scalar(v)}" for k, v in args.items()) + "}")
+        if members[0].outputs:
+            lines.append(f"    outputs: {scalar(members[0].outputs)}")
         lines.append("    layers:")
         lines += [f"      - {flow(layer)}" if "#" not in layer else f"      {flow(layer)}" for layer in layers]
     lines.append("layers:")
@@ -1657,3 +1663,51 @@ def _merge_sums(ops: list[Op]) -> None:
         if readers.get(id(first)) == [op] and first.stack == op.stack:
             op.inputs = [*first.inputs, *op.inputs[1:]]
             first.layer, first.reason, first.inputs = dict(PASS), "", first.inputs[:1]
+
+
+# --- blocks with several outputs (WaveNet's layer returns its residual and its skip) ---------
+
+
+def _call_with_outputs(body: _Body, scope: Scope) -> bool:
+    """Write `scope` as a call of a block with several `outputs:` when it reads one tensor
+    from outside and more than one of its layers is read outside (or by nothing): the first in graph order is
+    what the call's name (and the next layer) reads, each other `call.name`. False (nothing
+    written) when it is not such a scope, or not one to write as a block."""
+    graph = body.graph
+    if body.blockable is not None and scope.path not in body.blockable:
+        return False
+    ops = list(scope.ops())
+    inner_ids = {id(op) for op in ops}
+    outside: list[Op] = []
+    for op in ops:
+        outside += [s for s in op.inputs if id(s) not in inner_ids and all(s is not o for o in outside)]
+    # What is read outside, and what nothing reads: returned, and dropped by the caller (the
+    # last WaveNet layer's residual), as the other calls' are read.
+    read_out = [
+        op
+        for op in ops
+        if op is graph.last
+        or any(id(r) not in inner_ids for r in graph.readers.get(id(op), []))
+        or (not graph.readers.get(id(op)) and op.layer not in (None, PASS) and not op.folded)
+    ]
+    if len(outside) != 1 or len(read_out) < 2:
+        return False
+    inner = _Body(graph, scope.path, outside[0], body.blockable, body.partial)
+    inner.fill(scope)
+    names = [inner.refs.get(id(op), "input") for op in read_out]
+    if "input" in names or len(set(names)) != len(names) or any("." in n for n in names):
+        return False  # an output that is the input itself, or two that are one layer
+    inner.keep.update(names)
+    inner.finish()
+    body.gaps += inner.gaps
+    height = 1 + max((i.height for i in inner.instances), default=0)
+    instance = Instance(scope, inner.layers, height, inner.spans, outputs=names)
+    body.instances += [*inner.instances, instance]
+    local = body.local(scope.path)
+    name = f"{_block_base(scope)}{local}" if _numeric(local) else local
+    call = body.add({"type": instance, "repeat": 1}, [outside[0]], name, True)
+    body.read.add(call)  # its other outputs are read as `call.name`: the call keeps its name
+    body.refs[id(read_out[0])] = call
+    for op, output in zip(read_out[1:], names[1:], strict=True):
+        body.refs[id(op)] = f"{call}.{output}"
+    return True
