@@ -111,6 +111,22 @@ def test_nn_transformer_options_are_read_from_its_layers(tmp_path: Path) -> None
     verify_against(spec, "torch.nn:Transformer", *arguments)
 
 
+def test_one_named_input_is_the_specs_input(tmp_path: Path) -> None:
+    """nn.TransformerEncoderLayer alone (its forward checks sizes too), on (L, D) = (10, 16):
+    `--input src.l=10 --input src.d=16` where --shape would read 10x16 as (C, L). By hand:
+    attention 4*16*16 + 4*16 = 1,088, feed-forward 16*32 + 32 + 32*16 + 16 = 1,072, two norms
+    64: 2,224."""
+    needs_module("torch")
+    arguments = ("d_model=16", "nhead=2", "dim_feedforward=32", "batch_first=True")
+    words = [w for a in arguments for w in ("--arg", a)]
+    text, trace, spec = import_to(
+        tmp_path, "torch.nn:TransformerEncoderLayer", *words, "--input", "src.l=10", "--input", "src.d=16"
+    )
+    assert "\ninput: {l: 10, d: 16}\n" in text
+    assert figures(trace)[:2] == (2_224, 0)
+    verify_against(spec, "torch.nn:TransformerEncoderLayer", *arguments)
+
+
 @pytest.mark.parametrize(
     ("words", "message"),
     [
@@ -182,6 +198,19 @@ def test_a_gru_whose_final_state_is_not_read(tmp_path: Path) -> None:
     text, trace, spec = import_to(tmp_path, WORD_LM, "--tokens", "35", *(w for a in arguments for w in ("--arg", a)))
     assert "{name: rnn, type: gru, hidden: 64, num_layers: 2, dropout: 0.5}" in text
     assert figures(trace) == (178_920, 0, 3_960_320)
+    verify_against(spec, WORD_LM, *arguments)
+
+
+def test_tied_weights_are_the_dense_layers_tie(tmp_path: Path) -> None:
+    """tie_weights=True: `decoder.weight = encoder.weight`, one parameter that PyTorch counts
+    once. By hand: embedding 1000*64 = 64,000; two LSTM layers 4*64*(64 + 64) + 8*64 = 33,280
+    each; the decoder's bias alone 1,000: 131,560 (195,560 untied). MACs: 35 steps of
+    2*4*64*128 = 65,536 is 2,293,760, and the decoder in full, 35*64*1000 = 2,240,000."""
+    needs_module("torch")
+    arguments = ("rnn_type='LSTM'", "ntoken=1000", "ninp=64", "nhid=64", "nlayers=2", "tie_weights=True")
+    text, trace, spec = import_to(tmp_path, WORD_LM, "--tokens", "35", *(w for a in arguments for w in ("--arg", a)))
+    assert "  - {name: decoder, type: dense, units: 1000, tie: encoder}\n" in text
+    assert figures(trace) == (131_560, 0, 4_533_760)
     verify_against(spec, WORD_LM, *arguments)
 
 

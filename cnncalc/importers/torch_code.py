@@ -557,6 +557,7 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
     _channel_shuffles(found)
     found = _class_tokens(found)
     _merge_sums(found)
+    _tied_weights(found, modules)
     outputs = [n for n in graph.graph.nodes if n.op == "output"]
     returned = [a for a in outputs[0].all_input_nodes] if outputs else []
     if len(returned) != 1 or returned[0] not in ops or found[-1] is not ops[returned[0]]:
@@ -1121,6 +1122,7 @@ def _build(root: Scope, graph: _Graph, blockable: set[str] | None, partial: bool
         body.refs = {id(marker): marker.described for marker in graph.inputs}
         body.last, body.used = graph.inputs[0].described, {m.described for m in graph.inputs}
     body.fill(root)
+    _name_ties(body)
     body.layers = _fold_copies(body.layers)
     body.finish()
     blocks = group(body.instances, {"input"})
@@ -1711,3 +1713,31 @@ def _call_with_outputs(body: _Body, scope: Scope) -> bool:
     for op, output in zip(read_out[1:], names[1:], strict=True):
         body.refs[id(op)] = f"{call}.{output}"
     return True
+
+
+# --- a weight shared between modules (word_language_model's tie_weights) --------------------
+
+
+def _tied_weights(ops: list[Op], modules: dict[str, Any]) -> None:
+    """A linear layer whose weight is an earlier embedding's (`decoder.weight =
+    encoder.weight`): the dense layer's `tie:`, that op until the body names it. Both must be
+    the network's own layers (not inside a block): elsewhere the spec is left untied, and the
+    import's check refuses its count."""
+    tables: dict[int, Op] = {}
+    for op in ops:
+        module = modules.get(op.node.target) if op.node.op == "call_module" else None
+        if module is None or op.layer is None or op.stack:
+            continue
+        if op.layer["type"] == "embedding":
+            tables.setdefault(id(module.weight), op)
+        elif op.layer["type"] == "dense" and id(module.weight) in tables:
+            op.layer["tie"] = tables[id(module.weight)]
+
+
+def _name_ties(body: _Body) -> None:
+    """Each `tie:` as the name of the embedding's layer, which keeps that name."""
+    for layer in body.layers:
+        table = layer.get("tie")
+        if isinstance(table, Op):
+            layer["tie"] = body.refs[id(table)]
+            body.keep.add(layer["tie"])
