@@ -127,6 +127,32 @@ def test_one_named_input_is_the_specs_input(tmp_path: Path) -> None:
     verify_against(spec, "torch.nn:TransformerEncoderLayer", *arguments)
 
 
+def test_named_inputs_are_recorded_and_checked_for_drift(tmp_path: Path) -> None:
+    """`imported:` keeps the inputs, so that `cnncalc check` (run-imports = true) imports the
+    same model again: clean as written; with one encoder layer cut by hand, CNC122 at that line
+    (one encoder layer, 3,152,384 params, fewer here)."""
+    needs_module("torch")
+    from helpers import cli
+
+    (tmp_path / "pyproject.toml").write_text("[tool.cnncalc]\nrun-imports = true\n")
+    args = ("import", "torch.nn:Transformer", "--arg", "batch_first=True", *TRANSFORMER_INPUTS, "-o", "t.yaml")
+    code, _, err = cli(*args, cwd=tmp_path)
+    assert code == 0, err
+    spec = tmp_path / "t.yaml"
+    recorded = (
+        'imported: {source: "torch.nn:Transformer", inputs: {src: {l: 10, d: 512}, tgt: {l: 20, d: 512}}, '
+        "args: {batch_first: true}}"
+    )
+    assert recorded in spec.read_text()
+    code, out, _ = cli("check", "t.yaml", cwd=tmp_path)
+    assert (code, "CNC122" in out, "CNC123" in out) == (0, False, False), out
+    spec.write_text(spec.read_text().replace("heads: 8, repeat: 6}", "heads: 8, repeat: 5}"))
+    code, out, _ = cli("check", "t.yaml", cwd=tmp_path)
+    assert code == 1
+    assert "CNC122" in out
+    assert f"params {TRANSFORMER_PARAMS - 3_152_384:,} here, {TRANSFORMER_PARAMS:,} from the source" in out
+
+
 @pytest.mark.parametrize(
     ("words", "message"),
     [

@@ -1262,9 +1262,11 @@ def import_model(
     if inputs and len(inputs) == 1:  # one named input: `input:` as a person writes it
         input_ = next(iter(inputs.values()))
     imported: dict[str, Any] | None = None
-    if recorded is not None and not inputs:  # `imported:` records one input (--shape or --tokens)
+    if recorded is not None:
         sizes = "x".join(map(str, shape or (3, 224, 224)))
         imported = {"source": recorded, **({"tokens": tokens} if tokens is not None else {"shape": sizes})}
+        if inputs:  # --input NAME.DIM=SIZE, in place of --shape
+            imported = {"source": recorded, "inputs": inputs}
         if args:
             imported["args"] = args
     text = render(
