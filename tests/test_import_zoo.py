@@ -72,7 +72,7 @@ def test_nn_transformer_imports_with_its_two_named_inputs(tmp_path: Path) -> Non
     copies each folded to `repeat: 6`, the decoder's reading the target and the memory."""
     torch = needs_module("torch")
     text, trace, spec = import_to(tmp_path, "torch.nn:Transformer", "--arg", "batch_first=True", *TRANSFORMER_INPUTS)
-    assert "inputs:\n  src: {l: 10, d: 512}\n  tgt: {l: 20, d: 512}\nlayers:\n" in text
+    assert "\ninputs:\n  src: {l: 10, d: 512}\n  tgt: {l: 20, d: 512}\nimported: " in text
     assert "  - {type: transformer_encoder_layer, heads: 8, repeat: 6}\n" in text
     assert "  - {type: transformer_decoder_layer, heads: 8, repeat: 6, from: [tgt, encoder_norm]}\n" in text
     assert figures(trace) == (TRANSFORMER_PARAMS, 0, TRANSFORMER_MACS) == figures(zoo("transformer"))

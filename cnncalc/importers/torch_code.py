@@ -1120,7 +1120,9 @@ def _build(root: Scope, graph: _Graph, blockable: set[str] | None, partial: bool
     body = _Body(graph, "", _INPUT, blockable, partial)
     if graph.inputs:  # several: each read by its name, the first where no `from:` is written
         body.refs = {id(marker): marker.described for marker in graph.inputs}
-        body.last, body.used = graph.inputs[0].described, {m.described for m in graph.inputs}
+        first = graph.inputs[0]  # the first input, unless nothing reads it: then every read is named
+        body.last = first.described if first.layer is not None and first.layer["index"] == 0 else ""
+        body.used = {m.described for m in graph.inputs}
     body.fill(root)
     _name_ties(body)
     body.layers = _fold_copies(body.layers)
@@ -1433,9 +1435,12 @@ def _fixed_arguments(model: Any, given: int) -> tuple[list[str], dict[str, Any]]
     (a mask left out is None: the tracer takes it as fixed)."""
     import inspect
 
-    parameters = list(inspect.signature(model.forward).parameters.values())
+    try:
+        parameters = list(inspect.signature(model.forward).parameters.values())
+    except (TypeError, ValueError):  # no signature to read: fx traces it as it is
+        return [], {}
     positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    if len(positional) < given:
+    if len(positional) < given and not any(p.kind == p.VAR_POSITIONAL for p in parameters):
         raise ImportFailed(f"the model's forward takes {len(positional)} input(s), not {given}")
     names = [p.name for p in positional[:given]]
     fixed: dict[str, Any] = {}
@@ -1457,7 +1462,7 @@ def _trace(model: Any, examples: tuple[Any, ...]) -> tuple[Any, Any]:
         return tracer.trace(model, concrete_args=fixed or None), tracer.root
     except Exception as exc:
         first = exc
-    tracer = _shape_tracer(dict(zip(names, examples, strict=True)))
+    tracer = _shape_tracer(dict(zip(names, examples, strict=False)))  # with *args, fewer names
     try:
         return tracer.trace(model, concrete_args=fixed or None), tracer.root
     except Exception:
