@@ -153,6 +153,23 @@ def test_named_inputs_are_recorded_and_checked_for_drift(tmp_path: Path) -> None
     assert f"params {TRANSFORMER_PARAMS - 3_152_384:,} here, {TRANSFORMER_PARAMS:,} from the source" in out
 
 
+def test_a_first_input_that_nothing_reads_is_not_read_by_default(tmp_path: Path) -> None:
+    """forward(a, b) reading b alone: the layer names b in `from:` (a layer without one would
+    read a, the first input). nn.Linear(8, 2): 8*2 + 2 = 18 params, 5*8*2 = 80 MACs."""
+    needs_module("torch")
+    code = tmp_path / "second.py"
+    code.write_text(
+        "from torch import nn\n\n\nclass SecondOnly(nn.Module):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.fc = nn.Linear(8, 2)\n\n"
+        "    def forward(self, a, b):\n        return self.fc(b)\n"
+    )
+    inputs = ("--input", "a.l=3", "--input", "a.d=4", "--input", "b.l=5", "--input", "b.d=8")
+    text, trace, spec = import_to(tmp_path, f"{code}:SecondOnly", *inputs)
+    assert "  - {name: fc, type: dense, units: 2, from: b}\n" in text
+    assert figures(trace) == (18, 0, 80)
+    verify_against(spec, f"{code}:SecondOnly")
+
+
 @pytest.mark.parametrize(
     ("words", "message"),
     [
