@@ -64,6 +64,17 @@ CODE_HELP = (
 )
 
 
+NamedInputsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--input",
+        metavar="NAME.DIM=SIZE",
+        help="PyTorch code: one dimension of one of several named inputs, in forward's order "
+        "(nn.Transformer: --input src.l=10 --input src.d=512 --input tgt.l=20 --input tgt.d=512).",
+    ),
+]
+
+
 def import_(
     source: Annotated[
         str,
@@ -85,6 +96,7 @@ def import_(
             "--arg", metavar="NAME=VALUE", help="PyTorch code: a keyword argument of the callable, a literal."
         ),
     ] = None,
+    input_: NamedInputsOption = None,
     partial: Annotated[
         bool, typer.Option("--partial", help="PyTorch code: write what maps to kinds, each gap a comment, no expect:.")
     ] = False,
@@ -98,9 +110,11 @@ def import_(
     with no layer kind is listed with its module path (exit 2, or --partial).
     """
     if is_code(source):
-        return from_code(source, shape, tokens, arg or [], partial, output)
-    if shape is not None or arg or partial:
-        emit.usage("--shape, --arg and --partial are for PyTorch code (package.module:callable), not a config")
+        return from_code(source, shape, tokens, arg or [], partial, output, input_ or [])
+    if shape is not None or arg or partial or input_:
+        emit.usage(
+            "--shape, --arg and --partial are for PyTorch code (package.module:callable), not a config; so is --input"
+        )
     from cnncalc.engine import propagate
     from cnncalc.importers.hf_config import spec_from_config
     from cnncalc.spec import loads_spec
@@ -117,19 +131,37 @@ def import_(
 
 
 def from_code(
-    source: str, shape: str | None, tokens: int | None, args: list[str], partial: bool, output: str | None
+    source: str,
+    shape: str | None,
+    tokens: int | None,
+    args: list[str],
+    partial: bool,
+    output: str | None,
+    input_texts: list[str] | None = None,
 ) -> Emission:
     """`cnncalc import SOURCE` for PyTorch code: the spec, or exit 2 with the gaps or the reason."""
-    from cnncalc.importers.torch_code import ImportFailed, ImportGaps, import_model, parse_arguments, parse_shape
+    from cnncalc.importers.torch_code import (
+        ImportFailed,
+        ImportGaps,
+        import_model,
+        parse_arguments,
+        parse_inputs,
+        parse_shape,
+    )
     from cnncalc.verify import VerifyUnavailable, import_torch
 
     try:
         import_torch()
         sizes = parse_shape(shape) if shape is not None else None
-        if (sizes is None) == (tokens is None):
-            emit.usage("PyTorch code needs the input: --shape CxHxW (one sample, PyTorch's order) or --tokens N")
+        named = parse_inputs(input_texts or [])
+        if (sizes is not None) + (tokens is not None) + bool(named) != 1:
+            emit.usage(
+                "PyTorch code needs the input: --shape CxHxW (one sample, PyTorch's order), --tokens N, "
+                "or --input NAME.DIM=SIZE for each dimension of each named input"
+            )
         recorded = code_path(source, output)
-        imported = import_model(source, sizes, tokens, parse_arguments(args), partial, recorded=recorded)
+        arguments = parse_arguments(args)
+        imported = import_model(source, sizes, tokens, arguments, partial, recorded=recorded, inputs=named or None)
     except VerifyUnavailable as exc:
         emit.unusable(f"cnncalc: {exc}")
     except ImportGaps as gaps:

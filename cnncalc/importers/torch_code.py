@@ -335,6 +335,9 @@ def _function_layer(node: Any, form: str) -> dict[str, Any]:
     out_shape = _shape(node)
     if any(a.op == "get_attr" for a in tensors):
         return _with_parameter(node, name, tensors)
+    sequence_op = _sequence_function(node, name, tensors, scalars)  # F.pad, sum()'s 0 + x
+    if sequence_op is not None:
+        return sequence_op
     if name == "permute":
         dims = node.args[1] if len(node.args) == 2 and isinstance(node.args[1], (tuple, list)) else node.args[1:]
         if not dims or dims[0] != 0:
@@ -497,6 +500,8 @@ def _tracer() -> Any:
 
     class Tracer(fx.Tracer):
         def is_leaf_module(self, m: Any, module_qualified_name: str) -> bool:
+            if type(m).__name__ in _THROUGH and type(m).__module__.startswith("torch.nn"):
+                return False  # its layers have kinds
             leaf = super().is_leaf_module(m, module_qualified_name) or _mapped(m) is not None
             return bool(leaf or torch_windows.is_leaf(m))  # Swin's and MaxViT's window attention
 
@@ -514,27 +519,23 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
     from cnncalc.importers import torch_windows
     from cnncalc.verify import counting
 
-    try:
-        tracer = _tracer()
-        traced = tracer.trace(model)
-        graph = fx.GraphModule(tracer.root, traced, type(model).__name__)
-    except Exception as exc:
-        raise ImportFailed(f"torch.fx cannot capture the model: {type(exc).__name__}: {exc}") from None
+    examples = example if isinstance(example, tuple) else (example,)  # several: forward's order
+    traced, root = _trace(model, examples)
+    graph = fx.GraphModule(root, traced, type(model).__name__)
     counter = FlopCounterMode(display=False)
     try:
         # ShapeProp prints a traceback of its own on failure; the cause says it in one line.
         with counting(torch), counter, contextlib.redirect_stderr(io.StringIO()):
-            ShapeProp(graph).propagate(example)
+            ShapeProp(graph).propagate(*examples)
     except Exception as exc:
         cause = exc.__cause__ or exc
-        raise ImportFailed(
-            f"the model cannot take the input {tuple(example.shape)}: {type(cause).__name__}: {cause}"
-        ) from None
+        shapes = ", ".join(str(tuple(e.shape)) for e in examples)
+        raise ImportFailed(f"the model cannot take the input {shapes}: {type(cause).__name__}: {cause}") from None
     modules = dict(graph.named_modules())
-    ops: dict[Any, Op] = {}
+    ops: dict[Any, Op] = _input_ops(graph, len(examples))
     found: list[Op] = []
     for node in graph.graph.nodes:
-        if node.op in ("placeholder", "output") or not _is_tensor(node):
+        if node.op in ("placeholder", "output") or not _is_tensor(node) or _unread_state(node, modules):
             continue
         stack = tuple((key, path, cls) for key, (path, cls) in (node.meta.get("nn_module_stack") or {}).items())
         if node.op == "call_module":
@@ -554,12 +555,14 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
         part = _chunk_part(node) or _attention_part(node, modules)
         if part is not None:  # `a, b = x.chunk(2, dim=1)`: each part a slice of x
             (layer, reason), sources = part, node.args[0].all_input_nodes
-        inputs = [_INPUT if a.op == "placeholder" else ops[a] for a in sources if a.op == "placeholder" or a in ops]
+        inputs = [ops[a] for a in sources if a in ops]
         op = Op(node, layer, reason, inputs, stack, _described(node, modules))
         ops[node] = op
         found.append(op)
     _channel_shuffles(found)
     found = _class_tokens(found)
+    _merge_sums(found)
+    _tied_weights(found, modules)
     torch_windows.rearrange(found, dict(model.named_modules()))  # channels-last maps (Swin, MaxViT)
     outputs = [n for n in graph.graph.nodes if n.op == "output"]
     returned = [a for a in outputs[0].all_input_nodes] if outputs else []
@@ -703,6 +706,7 @@ class Instance:
     block: str = ""
     args: dict[str, Any] = field(default_factory=dict)  # those that differ from the defaults
     defaults: dict[str, Any] = field(default_factory=dict)  # the block's arguments
+    outputs: list[str] = field(default_factory=list)  # a block's several outputs, the first read by default
 
 
 def _numeric(name: str) -> bool:
@@ -718,6 +722,7 @@ class _Graph:
             for source in op.inputs:
                 self.readers.setdefault(id(source), []).append(op)
         self.last = ops[-1]
+        self.inputs = _named_inputs(ops)
 
     def ends(self, scope: Scope) -> tuple[Op | None, Op | None]:
         """(its one input, its one output) when `scope` reads one tensor from outside and
@@ -838,6 +843,8 @@ class _Body:
         return True
 
     def scope(self, scope: Scope) -> None:
+        if _call_with_outputs(self, scope):  # a block with several outputs
+            return
         source, result = self.graph.ends(scope)
         if source is None or result is None or (self.blockable is not None and scope.path not in self.blockable):
             start, local = len(self.layers), self.local(scope.path)
@@ -978,7 +985,7 @@ def group(
             instance.body = _fold_repeats(instance.body, read, instance.spans)
         groups: dict[Any, list[Instance]] = {}
         for instance in level:
-            groups.setdefault(_signature(instance.body), []).append(instance)
+            groups.setdefault((_signature(instance.body), tuple(instance.outputs)), []).append(instance)
         for members in groups.values():
             name = _block_name(_block_base(members[0].scope), taken)
             blocks.append((name, members, *_arguments(name, members)))
@@ -986,7 +993,8 @@ def group(
 
 
 def _names(source: Any) -> list[str]:
-    return [] if source is None else [source] if isinstance(source, str) else list(source)
+    names = [] if source is None else [source] if isinstance(source, str) else list(source)
+    return names + [n.split(".")[0] for n in names if "." in n]  # `call.output` reads the call too
 
 
 def _block_name(base: str, taken: set[str]) -> str:
@@ -1118,7 +1126,14 @@ def _build(root: Scope, graph: _Graph, blockable: set[str] | None, partial: bool
     from cnncalc.importers import torch_progressions
 
     body = _Body(graph, "", _INPUT, blockable, partial)
+    if graph.inputs:  # several: each read by its name, the first where no `from:` is written
+        body.refs = {id(marker): marker.described for marker in graph.inputs}
+        first = graph.inputs[0]  # the first input, unless nothing reads it: then every read is named
+        body.last = first.described if first.layer is not None and first.layer["index"] == 0 else ""
+        body.used = {m.described for m in graph.inputs}
     body.fill(root)
+    _name_ties(body)
+    body.layers = _fold_copies(body.layers)
     body.finish()
     blocks = group(body.instances, {"input"})
     read = {n for layer in body.layers for n in _names(layer.get("from"))}
@@ -1145,7 +1160,11 @@ def _model(source: str, args: dict[str, Any], device: str) -> Any:
 
 
 def captured(
-    source: str, args: dict[str, Any], shape: tuple[int, ...] | None, tokens: int | None
+    source: str,
+    args: dict[str, Any],
+    shape: tuple[int, ...] | None,
+    tokens: int | None,
+    inputs: dict[str, dict[str, int]] | None = None,
 ) -> tuple[Any, list[Op], dict[str, Any], tuple[int, ...]]:
     """(the model, its ops, PyTorch's totals: parameters and buffer elements,
     FlopCounterMode / 2 per sample; and one sample's output shape). On the meta device, where shapes and counts need no
@@ -1157,7 +1176,13 @@ def captured(
     for device in ("meta", "cpu"):
         try:
             model = _model(source, args, device)
-            if tokens is not None:
+            if inputs and _fixed_arguments(model, len(inputs))[0] != list(inputs):
+                names = ", ".join(_fixed_arguments(model, len(inputs))[0])
+                raise ImportFailed(f"--input names {', '.join(inputs)}, where the model's forward takes {names}")
+            example: Any
+            if inputs:
+                example = tuple(named_examples(inputs, 2, device).values())
+            elif tokens is not None:
                 example = torch.zeros(2, tokens, dtype=torch.long, device=device)
             else:
                 example = torch.randn(2, *(shape or (3, 224, 224)), device=device)
@@ -1179,7 +1204,7 @@ def _spec_name(source: str) -> str:
 def render(
     source: str,
     command: str,
-    input_: dict[str, int],
+    input_: dict[str, Any],
     body: _Body,
     blocks: list[Any],
     measured: dict[str, Any] | None,
@@ -1191,8 +1216,11 @@ def render(
         f"# Written by `{command}` from the model's PyTorch code (torch.fx).",
         f"name: {scalar(_spec_name(source))}",
         f"description: {scalar(f'imported from {source}')}",
-        "input: {" + ", ".join(f"{k}: {v}" for k, v in input_.items()) + "}",
     ]
+    if all(isinstance(v, dict) for v in input_.values()):
+        lines += ["inputs:", *(f"  {scalar(name)}: {mapping(dims)}" for name, dims in input_.items())]
+    else:
+        lines.append("input: {" + ", ".join(f"{k}: {v}" for k, v in input_.items()) + "}")
     if imported is not None:
         lines.append(f"imported: {mapping(imported)}  # cnncalc check reports drift (with run-imports = true)")
     if blocks:
@@ -1203,6 +1231,8 @@ def render(
         lines.append(f"  {name}:  # {where}{cls.__qualname__}, {len(members)} use(s)")
         if args:
             lines.append("    args: {" + ", ".join(f"{k}: {scalar(v)}" for k, v in args.items()) + "}")
+        if members[0].outputs:
+            lines.append(f"    outputs: {scalar(members[0].outputs)}")
         lines.append("    layers:")
         lines += [f"      - {flow(layer)}" if "#" not in layer else f"      {flow(layer)}" for layer in layers]
     lines.append("layers:")
@@ -1226,13 +1256,14 @@ def import_model(
     partial: bool = False,
     command: str = "",
     recorded: str | None = None,
+    inputs: dict[str, dict[str, int]] | None = None,
 ) -> Imported:
     """Build the model `source` names, capture it, and write its spec. ImportGaps when an op
     has no kind (unless `partial`), ImportFailed when the model cannot be read exactly.
     With `recorded` (`source` as the spec will find it), the spec says where it came from."""
     from cnncalc.importers import torch_progressions
 
-    model, ops, measured, output = captured(source, args or {}, shape, tokens)
+    model, ops, measured, output = captured(source, args or {}, shape, tokens, inputs)
     graph = _Graph(ops)
     root = scopes(ops, type(model))
     _, first = _build(root, graph, None, partial)  # every scope as a block: which structures recur
@@ -1243,16 +1274,20 @@ def import_model(
     body, blocks = _build(root, graph, blockable, partial)
     if body.gaps and not partial:
         raise ImportGaps(body.gaps)
-    input_ = input_mapping(shape or (3, 224, 224), tokens)
+    input_: dict[str, Any] = inputs or input_mapping(shape or (3, 224, 224), tokens)
+    if inputs and len(inputs) == 1:  # one named input: `input:` as a person writes it
+        input_ = next(iter(inputs.values()))
     imported: dict[str, Any] | None = None
     if recorded is not None:
         sizes = "x".join(map(str, shape or (3, 224, 224)))
         imported = {"source": recorded, **({"tokens": tokens} if tokens is not None else {"shape": sizes})}
+        if inputs:  # --input NAME.DIM=SIZE, in place of --shape
+            imported = {"source": recorded, "inputs": inputs}
         if args:
             imported["args"] = args
     text = render(
         source,
-        command or _command(source, shape, tokens, args),
+        command or _command(source, shape, tokens, args, inputs),
         input_,
         body,
         blocks,
@@ -1264,11 +1299,20 @@ def import_model(
     return Imported(text, body.gaps, measured)
 
 
-def _command(source: str, shape: tuple[int, ...] | None, tokens: int | None, args: dict[str, Any] | None) -> str:
+def _command(
+    source: str,
+    shape: tuple[int, ...] | None,
+    tokens: int | None,
+    args: dict[str, Any] | None,
+    inputs: dict[str, dict[str, int]] | None = None,
+) -> str:
     words = ["cnncalc import", source]
-    words.append(
-        f"--tokens {tokens}" if tokens is not None else "--shape " + "x".join(map(str, shape or (3, 224, 224)))
-    )
+    if inputs:
+        words += [f"--input {name}.{dim}={size}" for name, dims in inputs.items() for dim, size in dims.items()]
+    else:
+        words.append(
+            f"--tokens {tokens}" if tokens is not None else "--shape " + "x".join(map(str, shape or (3, 224, 224)))
+        )
     words += [f"--arg {k}={v!r}" for k, v in (args or {}).items()]
     return " ".join(words)
 
@@ -1300,7 +1344,7 @@ def _check_shapes(trace: Trace, ops: list[Op]) -> None:
     that write a layer, in the graph's order (a shape no count depends on, such as a pool's
     before a global pool, would otherwise go wrong unseen)."""
     written = [op for op in ops if op.layer not in (None, PASS, EXPANDED) and not op.folded]
-    ours = [tuple(n.output) for n in trace.nodes[1:]]
+    ours = [tuple(n.output) for n in trace.nodes[trace.input_count :]]
     torch_shapes = [op.spec_shape or _shape((op.result or op).node)[1:] for op in written]
     if len(ours) != len(torch_shapes):
         raise ImportFailed(f"the spec written from the model has {len(ours)} layers for {len(torch_shapes)} ops")
@@ -1317,9 +1361,404 @@ def import_source(
     shape: tuple[int, ...] | None = None,
     tokens: int | None = None,
     args: dict[str, Any] | None = None,
+    inputs: dict[str, dict[str, int]] | None = None,
 ) -> str:
     """The spec (YAML text) of the model `source` names (`package.module:callable` or
     `path/to/file.py:callable`), called with `args`, for one sample of `shape` (PyTorch's
     order) or `tokens` token ids. ImportGaps or ImportFailed when it cannot be written
     exactly. For the drift check: the same text as `cnncalc import` writes."""
-    return import_model(source, shape, tokens, args).text
+    return import_model(source, shape, tokens, args, inputs=inputs).text
+
+
+# --- several inputs, and code that reads its inputs' sizes --------------------------------
+#
+# nn.Transformer(src, tgt) takes two tensors, and its forward (and nn.TransformerEncoder's)
+# compares sizes (`src.size(0) != tgt.size(0)`), which torch.fx's symbolic tracer refuses.
+# `--input src.l=10` names each input; `_shape_tracer` is the fallback that answers sizes.
+
+# torch.nn containers the tracer goes through (their layers have kinds), not leaves with none.
+_THROUGH = ("TransformerEncoder", "TransformerDecoder", "Transformer")
+
+
+def _transformer_layer(m: Any) -> dict[str, Any]:
+    """nn.TransformerEncoderLayer / nn.TransformerDecoderLayer as the kind of the same name."""
+    import torch.nn.functional as F
+
+    if not m.self_attn.batch_first:
+        raise _Gap("batch_first=False: a spec's sequences are batch first")
+    activation = m.activation
+    functions = {F.relu: "relu", F.gelu: "gelu"}
+    modules = {"ReLU": "relu", "GELU": "gelu"}
+    named = functions.get(activation) if callable(activation) and not hasattr(activation, "forward") else None
+    if named is None and type(activation).__name__ in modules and getattr(activation, "approximate", "none") == "none":
+        named = modules[type(activation).__name__]
+    if named is None:
+        raise _Gap("a feed-forward activation other than relu or exact gelu")
+    decoder = hasattr(m, "multihead_attn")
+    layer: dict[str, Any] = {
+        "type": "transformer_decoder_layer" if decoder else "transformer_encoder_layer",
+        "heads": m.self_attn.num_heads,
+        "feedforward": m.linear1.out_features,
+        "feedforward_activation": named,
+    }
+    if hasattr(activation, "forward"):
+        layer["feedforward_activation_form"] = "module"
+    layer.update(norm_first=m.norm_first, eps=m.norm1.eps, bias=m.linear1.bias is not None, dropout=m.dropout.p)
+    return layer
+
+
+MODULES["TransformerEncoderLayer"] = _transformer_layer
+MODULES["TransformerDecoderLayer"] = _transformer_layer
+
+
+def parse_inputs(texts: list[str]) -> dict[str, dict[str, int]]:
+    """`--input NAME.DIM=SIZE` options (as table's `--input src.l=512`) -> the spec's
+    `inputs:`, each input's dimensions in the order first given."""
+    found: dict[str, dict[str, int]] = {}
+    for text in texts:
+        key, equals, value = text.partition("=")
+        name, dot, dim = key.strip().partition(".")
+        if not equals or not dot or not name.isidentifier() or not dim.isidentifier():
+            raise ImportFailed(f"--input {text!r}: write NAME.DIM=SIZE for each dimension, as src.l=10 src.d=512")
+        if not value.strip().isdigit() or int(value) < 1:
+            raise ImportFailed(f"--input {text!r}: {value.strip()!r} is not a size (a whole number, 1 or more)")
+        found.setdefault(name, {})[dim] = int(value)
+    return found
+
+
+def named_examples(inputs: dict[str, dict[str, int]], batch: int, device: str) -> dict[str, Any]:
+    """A batch for each named input, as `verify` makes them (token ids for an input of `l`
+    alone): the spec's own reading of the dimensions gives PyTorch's order."""
+    from cnncalc.engine import propagate
+    from cnncalc.spec import loads_spec
+    from cnncalc.verify import sample_inputs
+
+    lines = ["name: inputs", "inputs:"]
+    lines += [f"  {scalar(name)}: " + mapping(dims) for name, dims in inputs.items()]
+    lines += ["layers:", "  - {type: identity}"]
+    try:
+        trace = propagate(loads_spec("\n".join(lines) + "\n", "<--input>"), "<--input>")
+    except SpecError as error:
+        details = "; ".join(str(d) for d in error.diagnostics)
+        raise ImportFailed(f"--input: {details}") from None
+    return dict(zip(inputs, sample_inputs(trace, batch, device), strict=True))
+
+
+def _fixed_arguments(model: Any, given: int) -> tuple[list[str], dict[str, Any]]:
+    """forward's first `given` parameters (the inputs), and the rest at their defaults
+    (a mask left out is None: the tracer takes it as fixed)."""
+    import inspect
+
+    try:
+        parameters = list(inspect.signature(model.forward).parameters.values())
+    except (TypeError, ValueError):  # no signature to read: fx traces it as it is
+        return [], {}
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if len(positional) < given and not any(p.kind == p.VAR_POSITIONAL for p in parameters):
+        raise ImportFailed(f"the model's forward takes {len(positional)} input(s), not {given}")
+    names = [p.name for p in positional[:given]]
+    fixed: dict[str, Any] = {}
+    for p in parameters:
+        if p.name in names or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if p.default is p.empty:
+            raise ImportFailed(f"the model's forward also takes {p.name!r}, which has no default: give it as an input")
+        fixed[p.name] = p.default
+    return names, fixed
+
+
+def _trace(model: Any, examples: tuple[Any, ...]) -> tuple[Any, Any]:
+    """(the graph, its root module): torch.fx's symbolic tracer, or where the code reads its
+    inputs' sizes, `_shape_tracer` that knows them."""
+    names, fixed = _fixed_arguments(model, len(examples))
+    tracer = _tracer()
+    try:
+        return tracer.trace(model, concrete_args=fixed or None), tracer.root
+    except Exception as exc:
+        first = exc
+    tracer = _shape_tracer(dict(zip(names, examples, strict=False)))  # with *args, fewer names
+    try:
+        return tracer.trace(model, concrete_args=fixed or None), tracer.root
+    except Exception:
+        if type(model).__module__.startswith("transformers."):
+            raise ImportFailed(_TRANSFORMERS_CODE.format(type(model).__name__)) from None
+        raise ImportFailed(f"torch.fx cannot capture the model: {type(first).__name__}: {first}") from None
+
+
+_TRANSFORMERS_CODE = (
+    "torch.fx cannot capture transformers' model code ({}): its forward takes **kwargs, which fx's "
+    "tracer refuses, and its mask and cache code branches on tensor sizes; import the model's "
+    "config.json instead (cnncalc import path/to/config.json --tokens N), which writes the same layers"
+)
+
+
+def _shape_tracer(examples: dict[str, Any]) -> Any:
+    """torch.fx's tracer whose proxies carry their value on the meta device, so that code
+    that reads sizes (`x.size(0)`, `x.dim() == 3`, `x.shape`) gets numbers and traces on;
+    what the value of an op cannot be computed for stays a plain proxy."""
+    import torch
+    import torch.fx as fx
+
+    plain = _tracer()
+
+    class Sized(fx.Proxy):
+        value: Any = None
+
+        def size(self, dim: int | None = None) -> Any:
+            if isinstance(self.value, torch.Tensor):
+                return self.value.size() if dim is None else self.value.size(dim)
+            return fx.Proxy(self.node, self.tracer).size(*([] if dim is None else [dim]))
+
+        def dim(self) -> Any:
+            if isinstance(self.value, torch.Tensor):
+                return self.value.dim()
+            return fx.Proxy(self.node, self.tracer).dim()
+
+        @property
+        def shape(self) -> Any:
+            return self.size()
+
+        @property
+        def ndim(self) -> Any:
+            return self.dim()
+
+        @property
+        def is_nested(self) -> bool:
+            return False
+
+    def value(of: Any) -> Any:
+        if isinstance(of, Sized) and of.value is not None:
+            return of.value
+        if isinstance(of, fx.Proxy):
+            raise LookupError("no value")
+        return of
+
+    class Tracer(fx.Tracer):
+        running = False  # computing a value: modules run as they are, untraced
+
+        def proxy(self, node: Any) -> Any:
+            return Sized(node, self)
+
+        def is_leaf_module(self, m: Any, module_qualified_name: str) -> bool:
+            return bool(plain.is_leaf_module(m, module_qualified_name))
+
+        def call_module(self, m: Any, forward: Any, args: Any, kwargs: Any) -> Any:
+            if self.running:
+                return forward(*args, **kwargs)
+            return super().call_module(m, forward, args, kwargs)
+
+        def getattr(self, attr: str, attr_val: Any, parameter_proxy_cache: dict[str, Any]) -> Any:
+            return attr_val if self.running else super().getattr(attr, attr_val, parameter_proxy_cache)
+
+        def create_proxy(self, kind: str, target: Any, args: Any, kwargs: Any, *rest: Any, **more: Any) -> Any:
+            proxy: Any = super().create_proxy(kind, target, args, kwargs, *rest, **more)
+            if kind == "placeholder":
+                proxy.value = examples.get(str(target))
+                return proxy
+            try:
+                a, k = fx.node.map_aggregate(args, value), fx.node.map_aggregate(kwargs, value)
+                self.running = True
+                if kind == "call_function":
+                    proxy.value = target(*a, **k)
+                elif kind == "call_method":
+                    proxy.value = getattr(a[0], target)(*a[1:], **k)
+                elif kind == "call_module":
+                    proxy.value = self.root.get_submodule(target)(*a, **k)
+                elif kind == "get_attr":
+                    found: Any = self.root
+                    for atom in str(target).split("."):
+                        found = getattr(found, atom)
+                    proxy.value = found
+            except Exception:
+                proxy.value = None
+            finally:
+                self.running = False
+            return proxy
+
+    return Tracer()
+
+
+def _input_ops(graph: Any, count: int) -> dict[Any, Op]:
+    """forward's first `count` placeholders as the ops that stand for the inputs: the one
+    `_INPUT`, or for several one each, named as forward names them."""
+    placeholders = [n for n in graph.graph.nodes if n.op == "placeholder"][:count]
+    if count == 1:
+        return {placeholders[0]: _INPUT}
+    return {
+        node: Op(node, {"type": "input", "index": i}, "", [], (), str(node.target))
+        for i, node in enumerate(placeholders)
+    }
+
+
+def _named_inputs(ops: list[Op]) -> list[Op]:
+    """The ops standing for several named inputs that `ops` read, in forward's order."""
+    found = {id(s): s for op in ops for s in op.inputs if s.layer is not None and s.layer.get("type") == "input"}
+    found.pop(id(_INPUT), None)  # the one input
+    return sorted(found.values(), key=lambda marker: int(marker.layer["index"]) if marker.layer else 0)
+
+
+def _fold_copies(layers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Layers of consecutive items of one container (`encoder.layers.0` to `.5`), alike in
+    every field, each reading the one before in place of its first input and the same
+    others, as one layer with `repeat:` (as a person writes six nn.TransformerEncoderLayer).
+    Run while every layer still has its name from its module path."""
+    reads: dict[str, int] = {}
+    for layer in layers:
+        for name in _names(layer.get("from")):
+            reads[name] = reads.get(name, 0) + 1
+    folded: list[dict[str, Any]] = []
+    for layer in layers:
+        before = folded[-1] if folded else None
+        if before is not None and _next_copy(before, layer, reads):
+            before["repeat"] = before.get("repeat", 1) + 1
+            before["name"] = layer["name"]  # a repeated layer's name is its last copy's
+            continue
+        folded.append(dict(layer))
+    return folded
+
+
+def _next_copy(before: dict[str, Any], layer: dict[str, Any], reads: dict[str, int]) -> bool:
+    kind = layer.get("type")
+    if not isinstance(kind, str) or kind != before.get("type") or "name" not in layer or "name" not in before:
+        return False
+    previous, this = re.fullmatch(r"(.+)_(\d+)", before["name"]), re.fullmatch(r"(.+)_(\d+)", layer["name"])
+    if previous is None or this is None or previous[1] != this[1] or int(this[2]) != int(previous[2]) + 1:
+        return False
+    fields = {k: repr(v) for k, v in layer.items() if k not in ("name", "from")}
+    if fields != {k: repr(v) for k, v in before.items() if k not in ("name", "from", "repeat")}:
+        return False
+    first, then = _names(before.get("from")), _names(layer.get("from"))
+    if not then:  # one input: the copy reads the layer before, which nothing else reads
+        return not first and reads.get(before["name"], 0) == 0
+    return len(then) == len(first) >= 2 and then[0] == before["name"] and then[1:] == first[1:] and reads[then[0]] == 1
+
+
+def _unread_state(node: Any, modules: dict[str, Any]) -> bool:
+    """`output, hidden = self.rnn(x)` with `hidden` never read: the final state of a GRU or
+    RNN (a tensor, where an LSTM's is a tuple) that the spec need not say."""
+    source: Any = node.args[0] if node.op == "call_function" and _name(node) == "getitem" and node.args else None
+    if getattr(source, "op", None) != "call_module" or node.users or node.args[1] == 0:
+        return False
+    return type(modules[source.target]).__name__ in ("LSTM", "GRU", "RNN")
+
+
+# --- WaveNet's forms: F.pad, and Python's sum() over a list of tensors ------------------------
+
+_PAD_MODES = {"constant": "zeros", "reflect": "reflect", "replicate": "replicate", "circular": "circular"}
+
+
+def _sequence_function(node: Any, name: str, tensors: list[Any], scalars: list[Any]) -> dict[str, Any] | None:
+    """F.pad as the pad kind; `0 + x` (the start of `sum(tensors)`) as its input (PASS);
+    None for any other op."""
+    if name in ("add", "radd") and len(tensors) == 1 and scalars == [0] and len(node.args) == 2:
+        return dict(PASS)
+    if name != "pad" or len(tensors) != 1:
+        return None
+    sides = _argument(node, 1, "pad", None)
+    mode = _argument(node, 2, "mode", "constant")
+    value = _argument(node, 3, "value", None)
+    spatial = len(_shape(tensors[0])) - 2  # after the batch and the channels
+    if not isinstance(sides, (tuple, list)) or len(sides) % 2 or not 0 < len(sides) // 2 <= spatial:
+        raise _Gap("padding of the batch or channel axes has no kind (pad keeps them)")
+    if mode not in _PAD_MODES or value not in (None, 0, 0.0):
+        raise _Gap(f"padding with mode {mode!r} and value {value!r}: the pad kind fills with zeros or copies")
+    # F.pad lists the last dimension's sides first; the spec lists dimensions in order.
+    pairs = [(0, 0)] * (spatial - len(sides) // 2) + [
+        (int(sides[2 * i]), int(sides[2 * i + 1])) for i in reversed(range(len(sides) // 2))
+    ]
+    layer: dict[str, Any] = {"type": "pad", "padding": [v for pair in pairs for v in pair]}
+    if _PAD_MODES[mode] != "zeros":
+        layer["mode"] = _PAD_MODES[mode]
+    return layer
+
+
+def _merge_sums(ops: list[Op]) -> None:
+    """`a + b + c` (Python's sum() of a list too) as one add of every term, as a person
+    writes `{type: add, from: [a, b, c]}`: a sum that only the next sum reads is part of it."""
+    readers: dict[int, list[Op]] = {}
+    for op in ops:
+        for source in op.inputs:
+            readers.setdefault(id(source), []).append(op)
+    for op in ops:
+        first = op.inputs[0] if op.inputs else None
+        if op.layer != {"type": "add", "inplace": False} or first is None or first.layer != op.layer:
+            continue
+        if readers.get(id(first)) == [op] and first.stack == op.stack:
+            op.inputs = [*first.inputs, *op.inputs[1:]]
+            first.layer, first.reason, first.inputs = dict(PASS), "", first.inputs[:1]
+
+
+# --- blocks with several outputs (WaveNet's layer returns its residual and its skip) ---------
+
+
+def _call_with_outputs(body: _Body, scope: Scope) -> bool:
+    """Write `scope` as a call of a block with several `outputs:` when it reads one tensor
+    from outside and more than one of its layers is read outside (or by nothing): the first in graph order is
+    what the call's name (and the next layer) reads, each other `call.name`. False (nothing
+    written) when it is not such a scope, or not one to write as a block."""
+    graph = body.graph
+    if body.blockable is not None and scope.path not in body.blockable:
+        return False
+    ops = list(scope.ops())
+    inner_ids = {id(op) for op in ops}
+    outside: list[Op] = []
+    for op in ops:
+        outside += [s for s in op.inputs if id(s) not in inner_ids and all(s is not o for o in outside)]
+    # What is read outside, and what nothing reads: returned, and dropped by the caller (the
+    # last WaveNet layer's residual), as the other calls' are read.
+    read_out = [
+        op
+        for op in ops
+        if op is graph.last
+        or any(id(r) not in inner_ids for r in graph.readers.get(id(op), []))
+        or (not graph.readers.get(id(op)) and op.layer not in (None, PASS) and not op.folded)
+    ]
+    if len(outside) != 1 or len(read_out) < 2:
+        return False
+    inner = _Body(graph, scope.path, outside[0], body.blockable, body.partial)
+    inner.fill(scope)
+    names = [inner.refs.get(id(op), "input") for op in read_out]
+    if "input" in names or len(set(names)) != len(names) or any("." in n for n in names):
+        return False  # an output that is the input itself, or two that are one layer
+    inner.keep.update(names)
+    inner.finish()
+    body.gaps += inner.gaps
+    height = 1 + max((i.height for i in inner.instances), default=0)
+    instance = Instance(scope, inner.layers, height, inner.spans, outputs=names)
+    body.instances += [*inner.instances, instance]
+    local = body.local(scope.path)
+    name = f"{_block_base(scope)}{local}" if _numeric(local) else local
+    call = body.add({"type": instance, "repeat": 1}, [outside[0]], name, True)
+    body.read.add(call)  # its other outputs are read as `call.name`: the call keeps its name
+    body.refs[id(read_out[0])] = call
+    for op, output in zip(read_out[1:], names[1:], strict=True):
+        body.refs[id(op)] = f"{call}.{output}"
+    return True
+
+
+# --- a weight shared between modules (word_language_model's tie_weights) --------------------
+
+
+def _tied_weights(ops: list[Op], modules: dict[str, Any]) -> None:
+    """A linear layer whose weight is an earlier embedding's (`decoder.weight =
+    encoder.weight`): the dense layer's `tie:`, that op until the body names it. Both must be
+    the network's own layers (not inside a block): elsewhere the spec is left untied, and the
+    import's check refuses its count."""
+    tables: dict[int, Op] = {}
+    for op in ops:
+        module = modules.get(op.node.target) if op.node.op == "call_module" else None
+        if module is None or op.layer is None or op.stack:
+            continue
+        if op.layer["type"] == "embedding":
+            tables.setdefault(id(module.weight), op)
+        elif op.layer["type"] == "dense" and id(module.weight) in tables:
+            op.layer["tie"] = tables[id(module.weight)]
+
+
+def _name_ties(body: _Body) -> None:
+    """Each `tie:` as the name of the embedding's layer, which keeps that name."""
+    for layer in body.layers:
+        table = layer.get("tie")
+        if isinstance(table, Op):
+            layer["tie"] = body.refs[id(table)]
+            body.keep.add(layer["tie"])

@@ -105,7 +105,8 @@ def _reimport_code(spec_path: str, imported: Imported) -> Trace:
     source = f"{Path(spec_path).parent / module}:{attr}" if module.endswith(".py") else imported.source
     shape = tuple(int(size) for size in imported.shape.split("x")) if imported.shape else None
     try:
-        written = import_source(source, shape, imported.tokens, dict(imported.args))
+        inputs = {name: dict(dims) for name, dims in imported.inputs.items()} or None
+        written = import_source(source, shape, imported.tokens, dict(imported.args), inputs)
     except ImportGaps as gaps:
         raise ReimportError(f"{len(gaps.gaps)} op(s) have no layer kind now, the first {gaps.gaps[0]}") from None
     except ImportFailed as error:

@@ -241,6 +241,10 @@ class Imported(Strict):
         None, pattern=r"^[1-9][0-9]*(x[1-9][0-9]*)*$", description="PyTorch code: one sample's sizes, `3x224x224`."
     )
     args: dict[str, Any] = Field(default_factory=dict, description="PyTorch code: the callable's keyword arguments.")
+    inputs: dict[str, dict[str, PositiveInt]] = Field(
+        default_factory=dict,
+        description="PyTorch code: several named inputs' dimensions, as `--input NAME.DIM=SIZE` gave them.",
+    )
 
 
 class Generation(Strict):
