@@ -23,6 +23,7 @@ from cnncalc.figures import check_claims, totals
 from cnncalc.spec import loads_spec
 
 NETS = Path(__file__).parent / "data" / "torch_code" / "nets.py"
+CHANNELS_LAST = Path(__file__).parent / "data" / "torch_code" / "channels_last.py"
 runner = CliRunner()
 
 # torchvision classification models, as the zoo builds them (GoogLeNet and Inception v3
@@ -50,6 +51,7 @@ ROUND_TRIP: list[tuple[str, tuple[int, ...], dict[str, Any]]] = [
     ("mobilenet_v3_large", (3, 224, 224), {}),
     ("vit_b_16", (3, 224, 224), {}),  # class token, positions (bare parameters), nn.MultiheadAttention
     ("regnet_x_400mf", (3, 32, 32), {}),  # its constructor needs real tensors: on the CPU, and small
+    ("convnext_tiny", (3, 224, 224), {}),  # channels last between two permutes, layer scale, stochastic depth
 ]
 ON_THE_CPU = {"regnet_x_400mf"}
 
@@ -80,18 +82,18 @@ def test_a_torchvision_model_round_trips(name: str, shape: tuple[int, ...], args
     assert claims and all(c.confirmed for c in claims)  # the expect: totals hold
 
 
-def test_a_model_the_importer_cannot_write_lists_each_gap() -> None:
-    """ConvNeXt permutes its blocks' channels last; the format keeps them first."""
-    needs_torchvision()
-    from cnncalc.importers.torch_code import ImportGaps, import_source
-
-    with pytest.raises(ImportGaps) as raised:
-        import_source("torchvision.models:convnext_tiny", (3, 224, 224))
-    reason = (
-        "torch.permute (channels last: the format keeps an image's channels first (axis: channels on norms and dense))"
+def test_channels_last_that_no_kind_reads_is_a_gap_and_exit_2(tmp_path: Path) -> None:
+    """Channels moved last and flattened that way: the features come in an order no kind
+    gives, so the permute is a gap, listed, and nothing is written."""
+    needs_module("torch")
+    spec = tmp_path / "out.yaml"
+    result = runner.invoke(
+        app, ["import", f"{CHANNELS_LAST}:FlattenedChannelsLast", "--shape", "3x4x4", "-o", str(spec)]
     )
-    assert raised.value.gaps[0] == f"features.1.0.block.1: {reason}"
-    assert len(raised.value.gaps) == 36  # two in each of the 18 blocks
+    assert result.exit_code == 2
+    reason = "channels last: the format keeps an image's channels first (axis: channels on norms and dense)"
+    assert result.stderr.splitlines()[1:] == [f"  (top level): tensor method .permute() ({reason})"]
+    assert not spec.exists()
 
 
 def test_the_imported_resnet50_is_short_with_blocks_and_repeats() -> None:
@@ -311,3 +313,35 @@ def test_a_layer_whose_shape_is_not_pytorchs_stops_the_import(monkeypatch: pytes
         "cnncalc import: the spec written from the model is not exact: "
         "torch.nn.functional.max_pool2d gives (4, 6, 6), PyTorch (4, 7, 7)\n"
     )
+
+
+# --- channels last (ConvNeXt) ---------------------------------------------------------------
+
+
+def test_channels_last_between_two_permutes_is_axis_channels(tmp_path: Path) -> None:
+    """conv, permute(0, 2, 3, 1), LayerNorm, Linear, GELU, Linear, permute(0, 3, 1, 2), a (C, 1, 1)
+    layer scale: the channels-last ops are `axis: channels` layers. By hand on 3x4x4: conv
+    3*9*8 + 8 = 224, norm 2*8 = 16, up 8*16 + 16 = 144, down 16*8 + 8 = 136, gamma 8, fc 8*4
+    + 4 = 36: 564 params. MACs, 16 positions: conv 16*8*27 = 3,456, up and down 16*8*16 =
+    2,048 each, fc 32: 7,584."""
+    needs_module("torch")
+    text, trace = imported(f"{CHANNELS_LAST}:ChannelsLast", (3, 4, 4), {})
+    assert "{name: norm, type: layernorm, eps: 1e-06, axis: channels}" in text
+    assert "{name: up, type: dense, units: 16, axis: channels, activation: gelu}" in text
+    assert "{name: scale, type: scale, form: parameter}" in text and "permute" not in text
+    figures = totals(trace)
+    assert (figures.params.total, figures.params.buffers, figures.macs) == (564, 0, 7_584)
+    spec = tmp_path / "channels_last.yaml"
+    spec.write_text(text)
+    checked = runner.invoke(app, ["verify", str(spec), "--against", f"{CHANNELS_LAST}:ChannelsLast"])
+    assert checked.exit_code == 0, checked.stdout + checked.stderr
+
+
+def test_the_imported_convnext_tiny_has_the_zoo_specs_totals() -> None:
+    """torchvision 0.29.1's ConvNeXt-T (weights=None), as specs/convnext_tiny.yaml's expect
+    records it: sum(p.numel()) 28,589,128, no buffers, FlopCounterMode / 2 4,455,531,264."""
+    needs_torchvision()
+    text, trace = imported("torchvision.models:convnext_tiny", (3, 224, 224), {})
+    figures = totals(trace)
+    assert (figures.params.total, figures.params.buffers, figures.macs) == (28_589_128, 0, 4_455_531_264)
+    assert "{type: dense, units: $units, axis: channels, activation: gelu}" in text

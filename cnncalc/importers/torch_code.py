@@ -101,6 +101,7 @@ class Op:
     described: str
     folded: bool = False  # written as the `activation:` of the layer before it
     result: Op | None = None  # the op whose output is this layer's, when not its own  # the op as the gap list names it
+    channels_last: bool = False  # PyTorch holds its output channels last (`_channels_last_runs`)
 
 
 @dataclass(eq=False)
@@ -554,6 +555,7 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
         ops[node] = op
         found.append(op)
     _channel_shuffles(found)
+    _channels_last_runs(found, modules)
     found = _class_tokens(found)
     outputs = [n for n in graph.graph.nodes if n.op == "output"]
     returned = [a for a in outputs[0].all_input_nodes] if outputs else []
@@ -656,6 +658,80 @@ def _channel_shuffles(ops: list[Op]) -> None:
             op.layer, op.reason, op.result = {"type": "channel_shuffle", "groups": groups}, "", chain[-1]
             for later in chain[1:]:
                 later.layer, later.reason = dict(PASS), ""
+
+
+# --- channels last: a permute there and back (ConvNeXt's CNBlock) ---------------------
+
+# Leaf modules that act on the last axis alone, so that on a map held channels last they
+# are the kind's `axis: channels` form on the channels-first map: the same computation.
+_ON_THE_LAST_AXIS = {"Linear": "dense", "LayerNorm": "layernorm"}
+# Kinds that act on each element alone: the same whichever axis is last.
+_ELEMENTWISE_KINDS = {*_ACTIVATIONS.values(), "relu6", "leaky_relu", "elu", "dropout", "identity", "stochastic_depth"}
+
+
+def _permute_dims(op: Op) -> list[int] | None:
+    """The dims of a `torch.permute(x, dims)` / `x.permute(*dims)` op; None for another op."""
+    node = op.node
+    if _name(node) != "permute" or node.op not in ("call_function", "call_method") or len(node.args) < 2:
+        return None
+    dims = node.args[1] if len(node.args) == 2 and isinstance(node.args[1], (tuple, list)) else node.args[1:]
+    return [int(d) for d in dims] if all(isinstance(d, int) for d in dims) else None
+
+
+def _channels_last_runs(ops: list[Op], modules: dict[str, Any]) -> None:
+    """`permute(0, 2, 3, 1)`, then ops on the last axis (nn.LayerNorm(C), nn.Linear,
+    activations), then `permute(0, 3, 1, 2)`: those ops are `axis: channels` layers on the
+    channels-first map (as specs/convnext_tiny.yaml writes CNBlock), and the two permutes
+    read as their input. Any other op between them leaves the permutes gaps."""
+    readers: dict[int, list[Op]] = {}
+    for op in ops:
+        for source in op.inputs:
+            readers.setdefault(id(source), []).append(op)
+    for op in ops:
+        dims = _permute_dims(op)
+        rank = len(_shape(op.node))
+        if dims is None or op.layer is not None or rank not in (4, 5) or dims != [0, *range(2, rank), 1]:
+            continue
+        run, current = [], op
+        while len(readers.get(id(current), [])) == 1:
+            current = readers[id(current)][0]
+            if _permute_dims(current) == [0, rank - 1, *range(1, rank - 1)]:
+                break
+            layer = _on_channels(current, modules)
+            if layer is None or len(current.inputs) != 1:
+                break
+            run.append((current, layer))
+        else:
+            continue
+        if current is op or _permute_dims(current) != [0, rank - 1, *range(1, rank - 1)] or current.layer is not None:
+            continue
+        for inner, layer in run:
+            inner.layer, inner.channels_last = layer, True
+        for permute in (op, current):
+            permute.layer, permute.reason = dict(PASS), ""
+
+
+def _on_channels(op: Op, modules: dict[str, Any]) -> dict[str, Any] | None:
+    """`op`'s layer acting on the channels, were its input held channels last; None where no
+    kind says it."""
+    if op.layer is None:
+        return None
+    if op.node.op == "call_module":
+        module = modules[op.node.target]
+        cls = _mapped(module)
+        kind = _ON_THE_LAST_AXIS.get(cls.__name__ if cls is not None else "")
+        if kind == "layernorm" and len(module.normalized_shape) == 1:
+            return {**op.layer, "axis": "channels", "dims": None}
+        if kind == "dense":
+            return {**op.layer, "axis": "channels"}
+    if op.layer.get("type") in _ELEMENTWISE_KINDS:
+        return op.layer
+    return None
+
+
+def _channels_first(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """One sample's shape as the spec holds it: channels first where PyTorch has them last."""
+    return (shape[-1], *shape[:-1]) if op.channels_last else shape
 
 
 # The network's input, as an Op-like marker.
@@ -833,7 +909,13 @@ class _Body:
 
     def scope(self, scope: Scope) -> None:
         source, result = self.graph.ends(scope)
-        if source is None or result is None or (self.blockable is not None and scope.path not in self.blockable):
+        writes = any(op.layer != PASS for op in scope.ops())  # a module of PASS ops alone (a Permute) is no block
+        if (
+            not writes
+            or source is None
+            or result is None
+            or (self.blockable is not None and scope.path not in self.blockable)
+        ):
             start, local = len(self.layers), self.local(scope.path)
             self.fill(scope)  # its ops, inline
             if len(self.layers) > start + 1 and not _numeric(local) and "." not in local and local not in self.used:
@@ -1287,7 +1369,7 @@ def _check_shapes(trace: Trace, ops: list[Op]) -> None:
     before a global pool, would otherwise go wrong unseen)."""
     written = [op for op in ops if op.layer not in (None, PASS, EXPANDED) and not op.folded]
     ours = [tuple(n.output) for n in trace.nodes[1:]]
-    torch_shapes = [_shape((op.result or op).node)[1:] for op in written]
+    torch_shapes = [_channels_first(op, _shape((op.result or op).node)[1:]) for op in written]
     if len(ours) != len(torch_shapes):
         raise ImportFailed(f"the spec written from the model has {len(ours)} layers for {len(torch_shapes)} ops")
     for shape, op, measured in zip(ours, written, torch_shapes, strict=True):

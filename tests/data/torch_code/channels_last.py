@@ -1,0 +1,42 @@
+"""Small PyTorch models for tests/test_import_torch.py: channels last between two permutes
+(ConvNeXt's CNBlock)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class ChannelsLast(nn.Module):
+    """conv, then LayerNorm, Linear, GELU, Linear on the channels held last, a layer scale,
+    and back: as torchvision's CNBlock, small."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.norm = nn.LayerNorm(8, eps=1e-6)
+        self.up = nn.Linear(8, 16)
+        self.act = nn.GELU()
+        self.down = nn.Linear(16, 8)
+        self.gamma = nn.Parameter(torch.ones(8, 1, 1))
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.conv(x)
+        y = x.permute(0, 2, 3, 1)
+        y = self.down(self.act(self.up(self.norm(y))))
+        y = self.gamma * y.permute(0, 3, 1, 2)
+        x = x + y
+        return self.fc(x.mean((2, 3)))
+
+
+class FlattenedChannelsLast(nn.Module):
+    """Channels moved last and flattened that way: an order of features no kind has."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.fc = nn.Linear(4 * 4 * 4, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.conv(x).permute(0, 2, 3, 1).flatten(1))
