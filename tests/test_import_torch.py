@@ -315,7 +315,7 @@ def test_a_layer_whose_shape_is_not_pytorchs_stops_the_import(monkeypatch: pytes
     )
 
 
-# --- channels last (ConvNeXt) ---------------------------------------------------------------
+# --- channels last (ConvNeXt) and dense connections (DenseNet) ---------------------------
 
 
 def test_channels_last_between_two_permutes_is_axis_channels(tmp_path: Path) -> None:
@@ -345,3 +345,29 @@ def test_the_imported_convnext_tiny_has_the_zoo_specs_totals() -> None:
     figures = totals(trace)
     assert (figures.params.total, figures.params.buffers, figures.macs) == (28_589_128, 0, 4_455_531_264)
     assert "{type: dense, units: $units, axis: channels, activation: gelu}" in text
+
+
+def test_a_list_of_features_folds_into_repeated_layers(tmp_path: Path) -> None:
+    """Three units each concatenating every feature before it: a block that reads the running
+    concatenation and appends its own, repeated. By hand on 4x8x8, growth 2: convs 3*3*2
+    * (4 + 6 + 8) = 324 params, 64 positions * 324 = 20,736 MACs, 4 + 3*2 = 10 channels out."""
+    needs_module("torch")
+    text, trace = imported(f"{CHANNELS_LAST}:DenseFeatures", (4, 8, 8), {})
+    assert "      - {type: concat, from: [input, conv]}\n" in text
+    assert "layers:\n  - {type: unit, repeat: 3}\n" in text
+    figures = totals(trace)
+    assert (figures.params.total, figures.macs, tuple(figures.output)) == (324, 20_736, (10, 8, 8))
+    spec = tmp_path / "dense.yaml"
+    spec.write_text(text)
+    checked = runner.invoke(app, ["verify", str(spec), "--against", f"{CHANNELS_LAST}:DenseFeatures"])
+    assert checked.exit_code == 0, checked.stdout + checked.stderr
+
+
+def test_the_imported_densenet121_is_short_with_repeated_dense_layers() -> None:
+    """As specs/densenet121.yaml writes it: one dense layer block, repeated 6, 12, 24 and 16 times."""
+    needs_torchvision()
+    text, _ = imported("torchvision.models:densenet121", (3, 32, 32), {})
+    assert len(text.splitlines()) < 45
+    assert [line.strip() for line in text.splitlines() if "type: dense_layer" in line] == [
+        f"- {{type: dense_layer, repeat: {n}}}" for n in (6, 12, 24, 16)
+    ]
