@@ -52,8 +52,12 @@ ROUND_TRIP: list[tuple[str, tuple[int, ...], dict[str, Any]]] = [
     ("vit_b_16", (3, 224, 224), {}),  # class token, positions (bare parameters), nn.MultiheadAttention
     ("regnet_x_400mf", (3, 32, 32), {}),  # its constructor needs real tensors: on the CPU, and small
     ("convnext_tiny", (3, 224, 224), {}),  # channels last between two permutes, layer scale, stochastic depth
+    # One of each family that benchmarks/import_sweep.py finds importing and the list above lacks:
+    ("vgg11_bn", (3, 32, 32), {}),
+    ("efficientnet_v2_s", (3, 64, 64), {}),  # FusedMBConv
+    ("regnet_y_400mf", (3, 32, 32), {}),  # squeeze-excitation in each block
 ]
-ON_THE_CPU = {"regnet_x_400mf"}
+ON_THE_CPU = {"regnet_x_400mf", "regnet_y_400mf"}
 
 
 def imported(source: str, shape: tuple[int, ...] | None, args: dict[str, Any], tokens: int | None = None) -> Any:

@@ -747,6 +747,8 @@ def _dense_connections(ops: list[Op]) -> list[Op]:
     alone), and ends with `concat(x, n_j)`: a new op, the same tensor as c_j+1 (whose node
     it keeps, for the shape check). c_m reads as the last of those. Each layer then reads one
     tensor and gives one, and identical layers fold into `repeat:`."""
+    from itertools import pairwise
+
     index = {id(op): i for i, op in enumerate(ops)}
     readers: dict[int, list[Op]] = {}
     for op in ops:
@@ -762,7 +764,7 @@ def _dense_connections(ops: list[Op]) -> list[Op]:
             continue
         done.update(id(c) for c in chain)
         running = first.inputs[0]
-        for concat, following in zip(chain, chain[1:], strict=False):
+        for concat, following in pairwise(chain):
             new = following.inputs[-1]
             merge = Op(following.node, {"type": "concat"}, "", [running, new], concat.stack, "torch.cat")
             concat.inputs, running = [running], merge
