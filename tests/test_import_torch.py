@@ -349,6 +349,14 @@ def test_the_imported_convnext_tiny_has_the_zoo_specs_totals() -> None:
     figures = totals(trace)
     assert (figures.params.total, figures.params.buffers, figures.macs) == (28_589_128, 0, 4_455_531_264)
     assert "{type: dense, units: $units, axis: channels, activation: gelu}" in text
+    # Each stage's blocks folded, the stochastic depth rate growing by copy as torchvision's
+    # 0.1 * block_id / (18 - 1.0): the same floats, not merely close ones.
+    assert '{type: cnblock, rate: "${0.1 * (6 + i) / 17}", repeat: 9}' in text
+    tv = needs_torchvision()
+    model = tv.models.convnext_tiny()
+    theirs = [m.p for m in model.modules() if type(m).__name__ == "StochasticDepth"]
+    ours = [n.layer.rate for n in trace.nodes if n.kind == "stochastic_depth"]
+    assert ours == theirs and len(ours) == 18 and theirs[1] == 0.1 * 1 / 17.0
 
 
 def test_a_list_of_features_folds_into_repeated_layers(tmp_path: Path) -> None:
@@ -375,3 +383,19 @@ def test_the_imported_densenet121_is_short_with_repeated_dense_layers() -> None:
     assert [line.strip() for line in text.splitlines() if "type: dense_layer" in line] == [
         f"- {{type: dense_layer, repeat: {n}}}" for n in (6, 12, 24, 16)
     ]
+
+
+def test_a_rate_growing_block_by_block_folds_into_one_repeat() -> None:
+    """Four units whose dropout rates are 0.3 * k / 3 (k = 0..3, as Python computes them:
+    0.09999999999999999, not 0.1): one call, `repeat: 4`, with the expression giving the
+    same floats. Rates that no such line gives stay one call each. Each unit by hand: conv
+    4*9*4 + 4 = 148 params."""
+    needs_module("torch")
+    text, trace = imported(f"{CHANNELS_LAST}:GrowingRates", (4, 6, 6), {})
+    assert '  - {name: units, type: drop, rate: "${0.3 * i / 3}", repeat: 4}\n' in text
+    assert [n.layer.rate for n in trace.nodes if n.kind == "dropout"] == [0.3 * k / 3 for k in range(4)]
+    assert totals(trace).params.total == 4 * 148
+    uneven = (0.1, 0.25, 0.7)
+    text, trace = imported(f"{CHANNELS_LAST}:GrowingRates", (4, 6, 6), {"rates": uneven})
+    assert "repeat" not in text and "${" not in text
+    assert tuple(n.layer.rate for n in trace.nodes if n.kind == "dropout") == uneven

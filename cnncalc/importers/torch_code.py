@@ -1045,6 +1045,7 @@ def _fold_repeats(
 ) -> list[dict[str, Any]]:
     """Consecutive identical block calls, each reading the one before, as one with `repeat:`;
     named after the module that holds exactly them (`spans`), if any."""
+    body = _with_progressions(body, read)
     folded: list[dict[str, Any]] = []
     ends: list[tuple[int, int]] = []  # each folded layer's first and last index in `body`
     for index, layer in enumerate(body):
@@ -1074,6 +1075,107 @@ def _fold_repeats(
     return folded
 
 
+# --- repeats whose argument grows by copy: `${0.1 * (K + i) / 17}` ---------------------
+
+
+class Progression(str):
+    """A call's argument that grows linearly copy by copy, as the expression a person
+    writes for it: `${scale * (offset + i) / divisor}` (ConvNeXt's and EfficientNet's
+    stochastic depth rates, `0.1 * block_id / 17.0` in torchvision). The offset may be a
+    block argument's name."""
+
+    scale: float
+    offset: int | str
+    divisor: int
+
+    @classmethod
+    def make(cls, scale: float, offset: int | str, divisor: int) -> Progression:
+        start = "i" if offset == 0 else f"({offset} + i)"
+        made = cls(f"${{{scale!r} * {start}}}" if divisor == 1 else f"${{{scale!r} * {start} / {divisor}}}")
+        made.scale, made.offset, made.divisor = scale, offset, divisor
+        return made
+
+    def at(self, offset: int | str) -> Progression:
+        return Progression.make(self.scale, offset, self.divisor)
+
+    def template(self) -> tuple[float, int]:
+        return (self.scale, self.divisor)
+
+
+def _progression(values: list[Any]) -> Progression | None:
+    """The expression in `i` that gives exactly `values` (floats, one per copy), where there is
+    one: `s * (k + i) / d` with k and d small whole numbers, s a short decimal (evaluated as
+    the spec's expressions evaluate it, left to right)."""
+    # Whole numbers are left alone: any two make a line, and a kernel of 1 then 3 is no rate.
+    if len(values) < 2 or not all(isinstance(v, float) for v in values):
+        return None
+    step = values[1] - values[0]
+    if step <= 0 or values[0] < 0:
+        return None
+    offset = round(values[0] / step)
+    for divisor in range(1, 1001):
+        scale = float(f"{step * divisor:.6g}")  # a short decimal, as a person writes it
+        if all(scale * (offset + j) / divisor == v for j, v in enumerate(values)):
+            return Progression.make(scale, offset, divisor)
+    return None
+
+
+def _with_progressions(body: list[dict[str, Any]], read: set[str]) -> list[dict[str, Any]]:
+    """`body` with each run of consecutive calls of one block, each reading the one before,
+    that differ only in arguments growing copy by copy, rewritten as identical calls with
+    those arguments as a Progression: the run then folds into one call with `repeat:`."""
+    out = list(body)
+    start = 0
+    while start < len(out):
+        end = start + 1
+        while end < len(out) and _continues(out[end - 1], out[end], read):
+            end += 1
+        if end - start >= 2:
+            _rewrite_run(out, start, end)
+        start = end
+    return out
+
+
+def _continues(before: dict[str, Any], layer: dict[str, Any], read: set[str]) -> bool:
+    kind, previous = layer.get("type"), before.get("type")
+    return (
+        isinstance(kind, Instance)
+        and isinstance(previous, Instance)
+        and kind.block == previous.block
+        and "from" not in layer
+        and before.get("name") not in read
+        and layer["repeat"] == before["repeat"] == 1
+        and not any(isinstance(v, Progression) for v in kind.args.values())
+    )
+
+
+def _rewrite_run(out: list[dict[str, Any]], start: int, end: int) -> None:
+    from dataclasses import replace
+
+    run = out[start:end]
+    calls = [{**layer["type"].defaults, **layer["type"].args} for layer in run]
+    growing: dict[str, Progression] = {}
+    for key in calls[0]:
+        values = [c[key] for c in calls]
+        if len({repr(v) for v in values}) == 1:
+            continue
+        found = _progression(values)
+        if found is None:
+            return
+        growing[key] = found
+    if not growing:
+        return
+    for position, layer in enumerate(run, start):
+        out[position] = {**layer, "type": replace(layer["type"], args={**calls[position - start], **growing})}
+
+
+def _offsets(values: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """The offsets of Progressions that differ in their offset alone; None otherwise."""
+    if not all(isinstance(v, Progression) for v in values) or len({v.template() for v in values}) != 1:
+        return None
+    return tuple(v.offset for v in values) if len({repr(v) for v in values}) > 1 else None
+
+
 def _fields(layer: dict[str, Any]) -> dict[str, Any]:
     """A layer's values that may differ between the uses of a block: for a call, its
     arguments (and its repeat count)."""
@@ -1090,7 +1192,8 @@ def _signature(body: list[dict[str, Any]]) -> Any:
             layer.get("name"),
             repr(layer.get("from")),
             layer.get("#"),
-            tuple(_fields(layer)),
+            # a value growing by copy goes with its own kind only: its offset may be an argument
+            tuple((k, v.template() if isinstance(v, Progression) else None) for k, v in _fields(layer).items()),
         )
         for layer in body
     )
@@ -1158,13 +1261,16 @@ def _arguments(block: str, members: list[Instance]) -> tuple[dict[str, Any], lis
         defaults = _defaults(layer.get("type"))
         for key in _fields(layer):
             values = tuple(_fields(m.body[index])[key] for m in members)
+            offsets = _offsets(values)
+            if offsets is not None:  # `${0.1 * (K + i) / 17}` with K differing: K is the argument
+                values = offsets
             seen = tuple(repr(v) for v in values)  # lists are not hashable
             if len(set(seen)) == 1:
                 if key not in defaults or repr(defaults[key]) != repr(values[0]):
                     written[key] = values[0]
                 continue
             if seen not in by_values:
-                arg = "repeats" if key == "repeat" else key
+                arg = "repeats" if key == "repeat" else f"{key}_from" if offsets is not None else key
                 if arg in args:
                     kind = layer.get("type")
                     arg = f"{layer.get('name') or (kind.block if isinstance(kind, Instance) else kind)}_{arg}"
@@ -1174,6 +1280,9 @@ def _arguments(block: str, members: list[Instance]) -> tuple[dict[str, Any], lis
                 all_values[arg] = values
                 args[arg] = max(values, key=lambda v: seen.count(repr(v)))  # the commonest, as the default
             written[key] = f"${by_values[seen]}"
+            if offsets is not None:
+                template = _fields(first[index])[key]
+                written[key] = template.at(by_values[seen])
         layers.append(written)
     for member in members:
         member.block = block
@@ -1375,7 +1484,8 @@ def import_model(
     graph = _Graph(ops)
     root = scopes(ops, type(model))
     _, first = _build(root, graph, None, partial)  # every scope as a block: which structures recur
-    blockable = {m.scope.path for _, members, _, _ in first if len(members) > 1 for m in members}
+    # A structure that recurs, of more than one layer (a block of one says nothing its layer does not).
+    blockable = {m.scope.path for _, members, _, layers in first if len(members) > 1 < len(layers) for m in members}
     body, blocks = _build(root, graph, blockable, partial)
     if body.gaps and not partial:
         raise ImportGaps(body.gaps)

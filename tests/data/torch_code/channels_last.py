@@ -1,5 +1,6 @@
 """Small PyTorch models for tests/test_import_torch.py: channels last between two permutes
-(ConvNeXt's CNBlock), and a list of features each layer concatenates (DenseNet)."""
+(ConvNeXt's CNBlock), a list of features each layer concatenates (DenseNet), and a rate
+that grows block by block (stochastic depth)."""
 
 from __future__ import annotations
 
@@ -64,3 +65,24 @@ class DenseFeatures(nn.Module):
         for unit in self.units:
             features.append(unit(features))
         return torch.cat(features, 1)
+
+
+class _Drop(nn.Module):
+    def __init__(self, rate: float) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, padding=1)
+        self.drop = nn.Dropout(rate)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.drop(self.conv(x))
+
+
+class GrowingRates(nn.Module):
+    """Identical units but for a dropout rate each: 0.3 * k / 3 as written, or any others."""
+
+    def __init__(self, rates: tuple[float, ...] = tuple(0.3 * k / 3 for k in range(4))) -> None:
+        super().__init__()
+        self.units = nn.Sequential(*(_Drop(rate) for rate in rates))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.units(x)
