@@ -23,7 +23,6 @@ from cnncalc.figures import check_claims, totals
 from cnncalc.spec import loads_spec
 
 NETS = Path(__file__).parent / "data" / "torch_code" / "nets.py"
-CHANNELS_LAST = Path(__file__).parent / "data" / "torch_code" / "channels_last.py"
 runner = CliRunner()
 
 # torchvision classification models, as the zoo builds them (GoogLeNet and Inception v3
@@ -47,15 +46,14 @@ ROUND_TRIP: list[tuple[str, tuple[int, ...], dict[str, Any]]] = [
     ("resnet34", (3, 224, 224), {}),
     ("wide_resnet50_2", (3, 224, 224), {}),
     ("vgg16", (3, 224, 224), {}),
+    # One of each family benchmarks/import_sweep.py finds importing that the list lacked:
+    ("vgg11_bn", (3, 32, 32), {}),
+    ("efficientnet_v2_s", (3, 64, 64), {}),  # FusedMBConv
+    ("regnet_y_400mf", (3, 32, 32), {}),  # squeeze-excitation in each block; on the CPU, as regnet_x
     ("squeezenet1_0", (3, 224, 224), {}),
     ("mobilenet_v3_large", (3, 224, 224), {}),
     ("vit_b_16", (3, 224, 224), {}),  # class token, positions (bare parameters), nn.MultiheadAttention
     ("regnet_x_400mf", (3, 32, 32), {}),  # its constructor needs real tensors: on the CPU, and small
-    ("convnext_tiny", (3, 224, 224), {}),  # channels last between two permutes, layer scale, stochastic depth
-    # One of each family that benchmarks/import_sweep.py finds importing and the list above lacks:
-    ("vgg11_bn", (3, 32, 32), {}),
-    ("efficientnet_v2_s", (3, 64, 64), {}),  # FusedMBConv
-    ("regnet_y_400mf", (3, 32, 32), {}),  # squeeze-excitation in each block
 ]
 ON_THE_CPU = {"regnet_x_400mf", "regnet_y_400mf"}
 
@@ -86,18 +84,18 @@ def test_a_torchvision_model_round_trips(name: str, shape: tuple[int, ...], args
     assert claims and all(c.confirmed for c in claims)  # the expect: totals hold
 
 
-def test_channels_last_that_no_kind_reads_is_a_gap_and_exit_2(tmp_path: Path) -> None:
-    """Channels moved last and flattened that way: the features come in an order no kind
-    gives, so the permute is a gap, listed, and nothing is written."""
-    needs_module("torch")
-    spec = tmp_path / "out.yaml"
-    result = runner.invoke(
-        app, ["import", f"{CHANNELS_LAST}:FlattenedChannelsLast", "--shape", "3x4x4", "-o", str(spec)]
+def test_a_model_the_importer_cannot_write_lists_each_gap() -> None:
+    """ConvNeXt permutes its blocks' channels last; the format keeps them first."""
+    needs_torchvision()
+    from cnncalc.importers.torch_code import ImportGaps, import_source
+
+    with pytest.raises(ImportGaps) as raised:
+        import_source("torchvision.models:convnext_tiny", (3, 224, 224))
+    reason = (
+        "torch.permute (channels last: the format keeps an image's channels first (axis: channels on norms and dense))"
     )
-    assert result.exit_code == 2
-    reason = "channels last: the format keeps an image's channels first (axis: channels on norms and dense)"
-    assert result.stderr.splitlines()[1:] == [f"  (top level): tensor method .permute() ({reason})"]
-    assert not spec.exists()
+    assert raised.value.gaps[0] == f"features.1.0.block.1: {reason}"
+    assert len(raised.value.gaps) == 36  # two in each of the 18 blocks
 
 
 def test_the_imported_resnet50_is_short_with_blocks_and_repeats() -> None:
@@ -317,85 +315,3 @@ def test_a_layer_whose_shape_is_not_pytorchs_stops_the_import(monkeypatch: pytes
         "cnncalc import: the spec written from the model is not exact: "
         "torch.nn.functional.max_pool2d gives (4, 6, 6), PyTorch (4, 7, 7)\n"
     )
-
-
-# --- channels last (ConvNeXt) and dense connections (DenseNet) ---------------------------
-
-
-def test_channels_last_between_two_permutes_is_axis_channels(tmp_path: Path) -> None:
-    """conv, permute(0, 2, 3, 1), LayerNorm, Linear, GELU, Linear, permute(0, 3, 1, 2), a (C, 1, 1)
-    layer scale: the channels-last ops are `axis: channels` layers. By hand on 3x4x4: conv
-    3*9*8 + 8 = 224, norm 2*8 = 16, up 8*16 + 16 = 144, down 16*8 + 8 = 136, gamma 8, fc 8*4
-    + 4 = 36: 564 params. MACs, 16 positions: conv 16*8*27 = 3,456, up and down 16*8*16 =
-    2,048 each, fc 32: 7,584."""
-    needs_module("torch")
-    text, trace = imported(f"{CHANNELS_LAST}:ChannelsLast", (3, 4, 4), {})
-    assert "{name: norm, type: layernorm, eps: 1e-06, axis: channels}" in text
-    assert "{name: up, type: dense, units: 16, axis: channels, activation: gelu}" in text
-    assert "{name: scale, type: scale, form: parameter}" in text and "permute" not in text
-    figures = totals(trace)
-    assert (figures.params.total, figures.params.buffers, figures.macs) == (564, 0, 7_584)
-    spec = tmp_path / "channels_last.yaml"
-    spec.write_text(text)
-    checked = runner.invoke(app, ["verify", str(spec), "--against", f"{CHANNELS_LAST}:ChannelsLast"])
-    assert checked.exit_code == 0, checked.stdout + checked.stderr
-
-
-def test_the_imported_convnext_tiny_has_the_zoo_specs_totals() -> None:
-    """torchvision 0.29.1's ConvNeXt-T (weights=None), as specs/convnext_tiny.yaml's expect
-    records it: sum(p.numel()) 28,589,128, no buffers, FlopCounterMode / 2 4,455,531,264."""
-    needs_torchvision()
-    text, trace = imported("torchvision.models:convnext_tiny", (3, 224, 224), {})
-    figures = totals(trace)
-    assert (figures.params.total, figures.params.buffers, figures.macs) == (28_589_128, 0, 4_455_531_264)
-    assert "{type: dense, units: $units, axis: channels, activation: gelu}" in text
-    # Each stage's blocks folded, the stochastic depth rate growing by copy as torchvision's
-    # 0.1 * block_id / (18 - 1.0): the same floats, not merely close ones.
-    assert '{type: cnblock, rate: "${0.1 * (6 + i) / 17}", repeat: 9}' in text
-    tv = needs_torchvision()
-    model = tv.models.convnext_tiny()
-    theirs = [m.p for m in model.modules() if type(m).__name__ == "StochasticDepth"]
-    ours = [n.layer.rate for n in trace.nodes if n.kind == "stochastic_depth"]
-    assert ours == theirs and len(ours) == 18 and theirs[1] == 0.1 * 1 / 17.0
-
-
-def test_a_list_of_features_folds_into_repeated_layers(tmp_path: Path) -> None:
-    """Three units each concatenating every feature before it: a block that reads the running
-    concatenation and appends its own, repeated. By hand on 4x8x8, growth 2: convs 3*3*2
-    * (4 + 6 + 8) = 324 params, 64 positions * 324 = 20,736 MACs, 4 + 3*2 = 10 channels out."""
-    needs_module("torch")
-    text, trace = imported(f"{CHANNELS_LAST}:DenseFeatures", (4, 8, 8), {})
-    assert "      - {type: concat, from: [input, conv]}\n" in text
-    assert "layers:\n  - {type: unit, repeat: 3}\n" in text
-    figures = totals(trace)
-    assert (figures.params.total, figures.macs, tuple(figures.output)) == (324, 20_736, (10, 8, 8))
-    spec = tmp_path / "dense.yaml"
-    spec.write_text(text)
-    checked = runner.invoke(app, ["verify", str(spec), "--against", f"{CHANNELS_LAST}:DenseFeatures"])
-    assert checked.exit_code == 0, checked.stdout + checked.stderr
-
-
-def test_the_imported_densenet121_is_short_with_repeated_dense_layers() -> None:
-    """As specs/densenet121.yaml writes it: one dense layer block, repeated 6, 12, 24 and 16 times."""
-    needs_torchvision()
-    text, _ = imported("torchvision.models:densenet121", (3, 32, 32), {})
-    assert len(text.splitlines()) < 45
-    assert [line.strip() for line in text.splitlines() if "type: dense_layer" in line] == [
-        f"- {{type: dense_layer, repeat: {n}}}" for n in (6, 12, 24, 16)
-    ]
-
-
-def test_a_rate_growing_block_by_block_folds_into_one_repeat() -> None:
-    """Four units whose dropout rates are 0.3 * k / 3 (k = 0..3, as Python computes them:
-    0.09999999999999999, not 0.1): one call, `repeat: 4`, with the expression giving the
-    same floats. Rates that no such line gives stay one call each. Each unit by hand: conv
-    4*9*4 + 4 = 148 params."""
-    needs_module("torch")
-    text, trace = imported(f"{CHANNELS_LAST}:GrowingRates", (4, 6, 6), {})
-    assert '  - {name: units, type: drop, rate: "${0.3 * i / 3}", repeat: 4}\n' in text
-    assert [n.layer.rate for n in trace.nodes if n.kind == "dropout"] == [0.3 * k / 3 for k in range(4)]
-    assert totals(trace).params.total == 4 * 148
-    uneven = (0.1, 0.25, 0.7)
-    text, trace = imported(f"{CHANNELS_LAST}:GrowingRates", (4, 6, 6), {"rates": uneven})
-    assert "repeat" not in text and "${" not in text
-    assert tuple(n.layer.rate for n in trace.nodes if n.kind == "dropout") == uneven

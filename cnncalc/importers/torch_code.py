@@ -101,7 +101,6 @@ class Op:
     described: str
     folded: bool = False  # written as the `activation:` of the layer before it
     result: Op | None = None  # the op whose output is this layer's, when not its own  # the op as the gap list names it
-    channels_last: bool = False  # PyTorch holds its output channels last (`_channels_last_runs`)
 
 
 @dataclass(eq=False)
@@ -555,7 +554,6 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
         ops[node] = op
         found.append(op)
     _channel_shuffles(found)
-    _channels_last_runs(found, modules)
     found = _dense_connections(found)
     found = _class_tokens(found)
     outputs = [n for n in graph.graph.nodes if n.op == "output"]
@@ -659,80 +657,6 @@ def _channel_shuffles(ops: list[Op]) -> None:
             op.layer, op.reason, op.result = {"type": "channel_shuffle", "groups": groups}, "", chain[-1]
             for later in chain[1:]:
                 later.layer, later.reason = dict(PASS), ""
-
-
-# --- channels last: a permute there and back (ConvNeXt's CNBlock) ---------------------
-
-# Leaf modules that act on the last axis alone, so that on a map held channels last they
-# are the kind's `axis: channels` form on the channels-first map: the same computation.
-_ON_THE_LAST_AXIS = {"Linear": "dense", "LayerNorm": "layernorm"}
-# Kinds that act on each element alone: the same whichever axis is last.
-_ELEMENTWISE_KINDS = {*_ACTIVATIONS.values(), "relu6", "leaky_relu", "elu", "dropout", "identity", "stochastic_depth"}
-
-
-def _permute_dims(op: Op) -> list[int] | None:
-    """The dims of a `torch.permute(x, dims)` / `x.permute(*dims)` op; None for another op."""
-    node = op.node
-    if _name(node) != "permute" or node.op not in ("call_function", "call_method") or len(node.args) < 2:
-        return None
-    dims = node.args[1] if len(node.args) == 2 and isinstance(node.args[1], (tuple, list)) else node.args[1:]
-    return [int(d) for d in dims] if all(isinstance(d, int) for d in dims) else None
-
-
-def _channels_last_runs(ops: list[Op], modules: dict[str, Any]) -> None:
-    """`permute(0, 2, 3, 1)`, then ops on the last axis (nn.LayerNorm(C), nn.Linear,
-    activations), then `permute(0, 3, 1, 2)`: those ops are `axis: channels` layers on the
-    channels-first map (as specs/convnext_tiny.yaml writes CNBlock), and the two permutes
-    read as their input. Any other op between them leaves the permutes gaps."""
-    readers: dict[int, list[Op]] = {}
-    for op in ops:
-        for source in op.inputs:
-            readers.setdefault(id(source), []).append(op)
-    for op in ops:
-        dims = _permute_dims(op)
-        rank = len(_shape(op.node))
-        if dims is None or op.layer is not None or rank not in (4, 5) or dims != [0, *range(2, rank), 1]:
-            continue
-        run, current = [], op
-        while len(readers.get(id(current), [])) == 1:
-            current = readers[id(current)][0]
-            if _permute_dims(current) == [0, rank - 1, *range(1, rank - 1)]:
-                break
-            layer = _on_channels(current, modules)
-            if layer is None or len(current.inputs) != 1:
-                break
-            run.append((current, layer))
-        else:
-            continue
-        if current is op or _permute_dims(current) != [0, rank - 1, *range(1, rank - 1)] or current.layer is not None:
-            continue
-        for inner, layer in run:
-            inner.layer, inner.channels_last = layer, True
-        for permute in (op, current):
-            permute.layer, permute.reason = dict(PASS), ""
-
-
-def _on_channels(op: Op, modules: dict[str, Any]) -> dict[str, Any] | None:
-    """`op`'s layer acting on the channels, were its input held channels last; None where no
-    kind says it."""
-    if op.layer is None:
-        return None
-    if op.node.op == "call_module":
-        module = modules[op.node.target]
-        cls = _mapped(module)
-        kind = _ON_THE_LAST_AXIS.get(cls.__name__ if cls is not None else "")
-        if kind == "layernorm" and len(module.normalized_shape) == 1:
-            return {**op.layer, "axis": "channels", "dims": None}
-        if kind == "dense":
-            return {**op.layer, "axis": "channels"}
-    if op.layer.get("type") in _ELEMENTWISE_KINDS:
-        return op.layer
-    return None
-
-
-def _channels_first(op: Op, shape: tuple[int, ...]) -> tuple[int, ...]:
-    """One sample's shape as the spec holds it: channels first where PyTorch has them last."""
-    return (shape[-1], *shape[:-1]) if op.channels_last else shape
 
 
 # --- dense connections: a list of features, each layer concatenating all before it -----
@@ -977,13 +901,7 @@ class _Body:
 
     def scope(self, scope: Scope) -> None:
         source, result = self.graph.ends(scope)
-        writes = any(op.layer != PASS for op in scope.ops())  # a module of PASS ops alone (a Permute) is no block
-        if (
-            not writes
-            or source is None
-            or result is None
-            or (self.blockable is not None and scope.path not in self.blockable)
-        ):
+        if source is None or result is None or (self.blockable is not None and scope.path not in self.blockable):
             start, local = len(self.layers), self.local(scope.path)
             self.fill(scope)  # its ops, inline
             if len(self.layers) > start + 1 and not _numeric(local) and "." not in local and local not in self.used:
@@ -1045,7 +963,6 @@ def _fold_repeats(
 ) -> list[dict[str, Any]]:
     """Consecutive identical block calls, each reading the one before, as one with `repeat:`;
     named after the module that holds exactly them (`spans`), if any."""
-    body = _with_progressions(body, read)
     folded: list[dict[str, Any]] = []
     ends: list[tuple[int, int]] = []  # each folded layer's first and last index in `body`
     for index, layer in enumerate(body):
@@ -1075,107 +992,6 @@ def _fold_repeats(
     return folded
 
 
-# --- repeats whose argument grows by copy: `${0.1 * (K + i) / 17}` ---------------------
-
-
-class Progression(str):
-    """A call's argument that grows linearly copy by copy, as the expression a person
-    writes for it: `${scale * (offset + i) / divisor}` (ConvNeXt's and EfficientNet's
-    stochastic depth rates, `0.1 * block_id / 17.0` in torchvision). The offset may be a
-    block argument's name."""
-
-    scale: float
-    offset: int | str
-    divisor: int
-
-    @classmethod
-    def make(cls, scale: float, offset: int | str, divisor: int) -> Progression:
-        start = "i" if offset == 0 else f"({offset} + i)"
-        made = cls(f"${{{scale!r} * {start}}}" if divisor == 1 else f"${{{scale!r} * {start} / {divisor}}}")
-        made.scale, made.offset, made.divisor = scale, offset, divisor
-        return made
-
-    def at(self, offset: int | str) -> Progression:
-        return Progression.make(self.scale, offset, self.divisor)
-
-    def template(self) -> tuple[float, int]:
-        return (self.scale, self.divisor)
-
-
-def _progression(values: list[Any]) -> Progression | None:
-    """The expression in `i` that gives exactly `values` (floats, one per copy), where there is
-    one: `s * (k + i) / d` with k and d small whole numbers, s a short decimal (evaluated as
-    the spec's expressions evaluate it, left to right)."""
-    # Whole numbers are left alone: any two make a line, and a kernel of 1 then 3 is no rate.
-    if len(values) < 2 or not all(isinstance(v, float) for v in values):
-        return None
-    step = values[1] - values[0]
-    if step <= 0 or values[0] < 0:
-        return None
-    offset = round(values[0] / step)
-    for divisor in range(1, 1001):
-        scale = float(f"{step * divisor:.6g}")  # a short decimal, as a person writes it
-        if all(scale * (offset + j) / divisor == v for j, v in enumerate(values)):
-            return Progression.make(scale, offset, divisor)
-    return None
-
-
-def _with_progressions(body: list[dict[str, Any]], read: set[str]) -> list[dict[str, Any]]:
-    """`body` with each run of consecutive calls of one block, each reading the one before,
-    that differ only in arguments growing copy by copy, rewritten as identical calls with
-    those arguments as a Progression: the run then folds into one call with `repeat:`."""
-    out = list(body)
-    start = 0
-    while start < len(out):
-        end = start + 1
-        while end < len(out) and _continues(out[end - 1], out[end], read):
-            end += 1
-        if end - start >= 2:
-            _rewrite_run(out, start, end)
-        start = end
-    return out
-
-
-def _continues(before: dict[str, Any], layer: dict[str, Any], read: set[str]) -> bool:
-    kind, previous = layer.get("type"), before.get("type")
-    return (
-        isinstance(kind, Instance)
-        and isinstance(previous, Instance)
-        and kind.block == previous.block
-        and "from" not in layer
-        and before.get("name") not in read
-        and layer["repeat"] == before["repeat"] == 1
-        and not any(isinstance(v, Progression) for v in kind.args.values())
-    )
-
-
-def _rewrite_run(out: list[dict[str, Any]], start: int, end: int) -> None:
-    from dataclasses import replace
-
-    run = out[start:end]
-    calls = [{**layer["type"].defaults, **layer["type"].args} for layer in run]
-    growing: dict[str, Progression] = {}
-    for key in calls[0]:
-        values = [c[key] for c in calls]
-        if len({repr(v) for v in values}) == 1:
-            continue
-        found = _progression(values)
-        if found is None:
-            return
-        growing[key] = found
-    if not growing:
-        return
-    for position, layer in enumerate(run, start):
-        out[position] = {**layer, "type": replace(layer["type"], args={**calls[position - start], **growing})}
-
-
-def _offsets(values: tuple[Any, ...]) -> tuple[Any, ...] | None:
-    """The offsets of Progressions that differ in their offset alone; None otherwise."""
-    if not all(isinstance(v, Progression) for v in values) or len({v.template() for v in values}) != 1:
-        return None
-    return tuple(v.offset for v in values) if len({repr(v) for v in values}) > 1 else None
-
-
 def _fields(layer: dict[str, Any]) -> dict[str, Any]:
     """A layer's values that may differ between the uses of a block: for a call, its
     arguments (and its repeat count)."""
@@ -1192,8 +1008,7 @@ def _signature(body: list[dict[str, Any]]) -> Any:
             layer.get("name"),
             repr(layer.get("from")),
             layer.get("#"),
-            # a value growing by copy goes with its own kind only: its offset may be an argument
-            tuple((k, v.template() if isinstance(v, Progression) else None) for k, v in _fields(layer).items()),
+            tuple(_fields(layer)),
         )
         for layer in body
     )
@@ -1261,16 +1076,13 @@ def _arguments(block: str, members: list[Instance]) -> tuple[dict[str, Any], lis
         defaults = _defaults(layer.get("type"))
         for key in _fields(layer):
             values = tuple(_fields(m.body[index])[key] for m in members)
-            offsets = _offsets(values)
-            if offsets is not None:  # `${0.1 * (K + i) / 17}` with K differing: K is the argument
-                values = offsets
             seen = tuple(repr(v) for v in values)  # lists are not hashable
             if len(set(seen)) == 1:
                 if key not in defaults or repr(defaults[key]) != repr(values[0]):
                     written[key] = values[0]
                 continue
             if seen not in by_values:
-                arg = "repeats" if key == "repeat" else f"{key}_from" if offsets is not None else key
+                arg = "repeats" if key == "repeat" else key
                 if arg in args:
                     kind = layer.get("type")
                     arg = f"{layer.get('name') or (kind.block if isinstance(kind, Instance) else kind)}_{arg}"
@@ -1280,9 +1092,6 @@ def _arguments(block: str, members: list[Instance]) -> tuple[dict[str, Any], lis
                 all_values[arg] = values
                 args[arg] = max(values, key=lambda v: seen.count(repr(v)))  # the commonest, as the default
             written[key] = f"${by_values[seen]}"
-            if offsets is not None:
-                template = _fields(first[index])[key]
-                written[key] = template.at(by_values[seen])
         layers.append(written)
     for member in members:
         member.block = block
@@ -1484,8 +1293,7 @@ def import_model(
     graph = _Graph(ops)
     root = scopes(ops, type(model))
     _, first = _build(root, graph, None, partial)  # every scope as a block: which structures recur
-    # A structure that recurs, of more than one layer (a block of one says nothing its layer does not).
-    blockable = {m.scope.path for _, members, _, layers in first if len(members) > 1 < len(layers) for m in members}
+    blockable = {m.scope.path for _, members, _, _ in first if len(members) > 1 for m in members}
     body, blocks = _build(root, graph, blockable, partial)
     if body.gaps and not partial:
         raise ImportGaps(body.gaps)
@@ -1547,7 +1355,7 @@ def _check_shapes(trace: Trace, ops: list[Op]) -> None:
     before a global pool, would otherwise go wrong unseen)."""
     written = [op for op in ops if op.layer not in (None, PASS, EXPANDED) and not op.folded]
     ours = [tuple(n.output) for n in trace.nodes[1:]]
-    torch_shapes = [_channels_first(op, _shape((op.result or op).node)[1:]) for op in written]
+    torch_shapes = [_shape((op.result or op).node)[1:] for op in written]
     if len(ours) != len(torch_shapes):
         raise ImportFailed(f"the spec written from the model has {len(ours)} layers for {len(torch_shapes)} ops")
     for shape, op, measured in zip(ours, written, torch_shapes, strict=True):
