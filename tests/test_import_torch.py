@@ -46,6 +46,10 @@ ROUND_TRIP: list[tuple[str, tuple[int, ...], dict[str, Any]]] = [
     ("resnet34", (3, 224, 224), {}),
     ("wide_resnet50_2", (3, 224, 224), {}),
     ("vgg16", (3, 224, 224), {}),
+    # One of each family benchmarks/import_sweep.py finds importing that the list lacked:
+    ("vgg11_bn", (3, 32, 32), {}),
+    ("efficientnet_v2_s", (3, 64, 64), {}),  # FusedMBConv
+    ("regnet_y_400mf", (3, 32, 32), {}),  # squeeze-excitation in each block; on the CPU, as regnet_x
     ("squeezenet1_0", (3, 224, 224), {}),
     ("mobilenet_v3_large", (3, 224, 224), {}),
     ("vit_b_16", (3, 224, 224), {}),  # class token, positions (bare parameters), nn.MultiheadAttention
@@ -53,7 +57,7 @@ ROUND_TRIP: list[tuple[str, tuple[int, ...], dict[str, Any]]] = [
     ("swin_t", (3, 224, 224), {}),  # channels last (Permute), window attention, patch merging
     ("maxvit_t", (3, 224, 224), {}),  # window and grid partitions around each attention
 ]
-ON_THE_CPU = {"regnet_x_400mf"}
+ON_THE_CPU = {"regnet_x_400mf", "regnet_y_400mf"}
 
 
 def imported(source: str, shape: tuple[int, ...] | None, args: dict[str, Any], tokens: int | None = None) -> Any:

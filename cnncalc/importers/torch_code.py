@@ -560,6 +560,7 @@ def capture(model: Any, example: Any) -> tuple[list[Op], int]:
         ops[node] = op
         found.append(op)
     _channel_shuffles(found)
+    found = _dense_connections(found)
     found = _class_tokens(found)
     _merge_sums(found)
     _tied_weights(found, modules)
@@ -665,6 +666,73 @@ def _channel_shuffles(ops: list[Op]) -> None:
             op.layer, op.reason, op.result = {"type": "channel_shuffle", "groups": groups}, "", chain[-1]
             for later in chain[1:]:
                 later.layer, later.reason = dict(PASS), ""
+
+
+# --- dense connections: a list of features, each layer concatenating all before it -----
+
+
+def _dense_connections(ops: list[Op]) -> list[Op]:
+    """torchvision's _DenseBlock: `features = [x]`, each layer `new = layer(torch.cat(features, 1))`,
+    `features.append(new)`, and the block returns `torch.cat(features, 1)`. Concatenations
+    c_1..c_m whose inputs grow by one new tensor each (c_j+1 reads c_j's inputs and n_j, the
+    last op of the layer that c_j starts) are rewritten as specs/densenet121.yaml writes a
+    dense layer: it reads the running concatenation x, copies it (c_j, read by the layer
+    alone), and ends with `concat(x, n_j)`: a new op, the same tensor as c_j+1 (whose node
+    it keeps, for the shape check). c_m reads as the last of those. Each layer then reads one
+    tensor and gives one, and identical layers fold into `repeat:`."""
+    from itertools import pairwise
+
+    index = {id(op): i for i, op in enumerate(ops)}
+    readers: dict[int, list[Op]] = {}
+    for op in ops:
+        for source in op.inputs:
+            readers.setdefault(id(source), []).append(op)
+    merges: dict[int, Op] = {}  # the op after which a new concatenation goes
+    done: set[int] = set()  # concatenations already rewritten
+    for first in ops:
+        if first.layer != {"type": "concat"} or len(first.inputs) != 1 or id(first) in done:
+            continue
+        chain = _dense_chain(first, ops, index, readers)
+        if chain is None:
+            continue
+        done.update(id(c) for c in chain)
+        running = first.inputs[0]
+        for concat, following in pairwise(chain):
+            new = following.inputs[-1]
+            merge = Op(following.node, {"type": "concat"}, "", [running, new], concat.stack, "torch.cat")
+            concat.inputs, running = [running], merge
+            merges[id(new)] = merge
+        chain[-1].layer, chain[-1].reason, chain[-1].inputs = dict(PASS), "", [running]
+    if not merges:
+        return ops
+    rewritten: list[Op] = []
+    for op in ops:
+        rewritten.append(op)
+        if id(op) in merges:
+            rewritten.append(merges[id(op)])
+    return rewritten
+
+
+def _dense_chain(first: Op, ops: list[Op], index: dict[int, int], readers: dict[int, list[Op]]) -> list[Op] | None:
+    """c_1..c_m from `first` (a concatenation of one tensor), or None where the pattern breaks:
+    each next concatenation reads the previous one's inputs and one new tensor, made after it
+    in the previous one's scope and read by the concatenations alone."""
+    chain = [first]
+    while True:
+        current = chain[-1]
+        later = [r for r in readers.get(id(current.inputs[-1]), []) if index[id(r)] > index[id(current)]]
+        following = next((r for r in later if r.layer == {"type": "concat"} and r is not current), None)
+        if following is None or following.inputs[:-1] != current.inputs:
+            break
+        new = following.inputs[-1]
+        if not index[id(current)] < index[id(new)] < index[id(following)] or new.stack != current.stack:
+            break
+        if any(r.layer != {"type": "concat"} for r in readers.get(id(new), [])):
+            break
+        chain.append(following)
+    if len(chain) < 3 or any(r is not ops[index[id(c)] + 1] for c in chain[:-1] for r in readers.get(id(c), [])):
+        return None
+    return chain
 
 
 # The network's input, as an Op-like marker.

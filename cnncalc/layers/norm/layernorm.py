@@ -14,6 +14,7 @@ prod(normalized shape) parameters (one fewer set without `bias`). No buffers, no
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, PositiveInt, model_validator
@@ -90,8 +91,31 @@ class LayerNorm(WithActivation):
         from torch import nn
 
         shape = list(self.normalized(inputs[0]))
+        x = inputs[0]
+        if self.axis == "channels" and self.form == "subclass" and x.dim(x.layout.channels) == 1 < len(x):
+            # torchvision's LayerNorm2d: one subclass of nn.LayerNorm that permutes inside its
+            # own forward, so that the leaf gives the channels-first map, as there.
+            subclass = layer_norm_over_channels()
+            return subclass(shape, eps=self.eps, elementwise_affine=self.affine, bias=self.bias)
         norm = nn.LayerNorm(shape, eps=self.eps, elementwise_affine=self.affine, bias=self.bias)
         return on_channels_last(norm, inputs[0]) if self.axis == "channels" else norm
+
+
+@cache  # one class, however many layers build it
+def layer_norm_over_channels() -> Any:
+    """A subclass of nn.LayerNorm over the channels of a channels-first map, as torchvision's
+    LayerNorm2d: the channels moved last, normalized, moved back, inside its forward."""
+    import torch.nn.functional as F
+    from torch import nn
+
+    class LayerNorm2d(nn.LayerNorm):  # type: ignore[misc, unused-ignore]  # Any where torch is absent
+        def forward(self, x: Any) -> Any:
+            last = [0, *range(2, x.dim()), 1]
+            back = [0, x.dim() - 1, *range(1, x.dim() - 1)]
+            y = F.layer_norm(x.permute(*last), self.normalized_shape, self.weight, self.bias, self.eps)
+            return y.permute(*back)
+
+    return LayerNorm2d
 
 
 def default_dims(x: Shape) -> int:
