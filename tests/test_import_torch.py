@@ -56,6 +56,7 @@ ROUND_TRIP: list[tuple[str, tuple[int, ...], dict[str, Any]]] = [
     ("regnet_x_400mf", (3, 32, 32), {}),  # its constructor needs real tensors: on the CPU, and small
     ("swin_t", (3, 224, 224), {}),  # channels last (Permute), window attention, patch merging
     ("maxvit_t", (3, 224, 224), {}),  # window and grid partitions around each attention
+    ("convnext_tiny", (3, 64, 64), {}),  # channels last between two permutes, layer scale, LayerNorm2d
 ]
 ON_THE_CPU = {"regnet_x_400mf", "regnet_y_400mf"}
 
