@@ -356,6 +356,9 @@ class Layer(BaseModel):
     # `method` where to_torch_method() builds the tensor method, `parameter` where the
     # kind's torch builder holds its tensor as a bare nn.Parameter.
     forms: ClassVar[frozenset[str]] = MODULE_FORMS
+    # The projections inside it that `lora: {targets: [...]}` may adapt (attention's q, k, v,
+    # o), for `--lora RANK:q,v`; () for a kind whose `lora:` adapts the layer itself.
+    lora_projections: ClassVar[tuple[str, ...]] = ()
 
     @field_validator("form")
     @classmethod

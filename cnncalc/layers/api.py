@@ -51,6 +51,7 @@ from cnncalc.layers._base import (
     window_output,
     window_summary,
 )
+from cnncalc.layers._lora import PROJECTIONS, LoRA, ProjectionLoRA, lora_linear_module
 from cnncalc.layers._torch import Permute as TorchPermute
 from cnncalc.layers._torch import on_channels_last
 from cnncalc.layers._traits import TRAITS
@@ -101,6 +102,7 @@ __all__ = [
     "AXES",
     "EVERYTHING",
     "NO_WORK",
+    "PROJECTIONS",
     "SPATIAL_LAYOUTS",
     "TRAINABLE_HELP",
     "TRAITS",
@@ -116,11 +118,13 @@ __all__ = [
     "Layer",
     "LayerList",
     "Linear",
+    "LoRA",
     "Name",
     "NonNegativeSize",
     "Padding",
     "Params",
     "Parts",
+    "ProjectionLoRA",
     "Shape",
     "Size",
     "Stage",
@@ -134,6 +138,7 @@ __all__ = [
     "grouped_attention_module",
     "heads_divide",
     "linear_tensors",
+    "lora_linear_module",
     "make",
     "meant",
     "mha_tensors",

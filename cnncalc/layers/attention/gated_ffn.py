@@ -58,10 +58,13 @@ class GatedFFN(Layer):
         # product both factors, down_proj the product: four tensors of H per position.
         # Without gradients the gate, its activation and the up projection are alive at
         # once, until the product is made (three of H).
+        # Frozen (`trainable: false`), down_proj keeps no product, and the input is kept
+        # for gate_proj's and up_proj's weights alone (measured on peft's frozen LlamaMLP).
         hidden = prod(inputs[0][:-1]) * self.hidden
         if not training:
             return Footprint(passing=(Extra(3 * hidden),))
-        return Footprint(keeps_inputs=(0,), kept=(Extra(4 * hidden),), backward=(Extra(2 * hidden),))
+        kept = Extra((4 if self.trainable else 3) * hidden)
+        return Footprint(keeps_inputs=(0,), kept=(kept,), backward=(Extra(2 * hidden),), inputs_for_weights=True)
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

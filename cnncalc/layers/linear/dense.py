@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt
+from pydantic import Field, PositiveInt
 
 from cnncalc.errors import LayerError
 from cnncalc.layers.activation._activation import WithActivation
@@ -21,6 +21,7 @@ from cnncalc.layers.api import (
     Extra,
     Footprint,
     Inputs,
+    LoRA,
     Name,
     Shape,
     Tensor,
@@ -28,20 +29,6 @@ from cnncalc.layers.api import (
     on_channels_last,
     prod,
 )
-
-
-class LoRA(BaseModel):
-    """Low-rank adapters on a linear layer (Hu et al., 2021, as peft's `LoraConfig`): the
-    layer's own weight and bias frozen, and `x @ A^T @ B^T * alpha / rank` added, A (rank,
-    in) and B (out, rank) the only trainable parameters."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-    rank: PositiveInt = Field(description="r: A is (r, in), B is (out, r).")
-    alpha: PositiveFloat | None = Field(None, description="The scale's numerator, alpha / r; no count depends on it.")
-
-    def tensors(self, fan_in: int, fan_out: int) -> list[Tensor]:
-        return [Tensor("lora_A.weight", (self.rank, fan_in)), Tensor("lora_B.weight", (fan_out, self.rank))]
 
 
 class Dense(WithActivation):
