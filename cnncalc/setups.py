@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cnncalc.layers.api import PROJECTIONS
+from cnncalc.layers.api import PROJECTIONS, Composite
 from cnncalc.spec.loader import LocatedDict, LocatedList
 
 if TYPE_CHECKING:
@@ -61,8 +61,6 @@ def parse_lora(text: str) -> tuple[int, tuple[str, ...]]:
 
 def projection(name: str) -> str | None:
     """The projection a target names (`q` or peft's `q_proj`), or None for a layer's name."""
-    from cnncalc.layers.api import PROJECTIONS
-
     letter = name.removesuffix("_proj")
     return letter if letter in PROJECTIONS else None
 
@@ -106,8 +104,8 @@ class _Walk:
         """The fields `--lora` gives the layer `raw`: its adapters, or `trainable: false`."""
         kind, name = raw.get("type"), raw.get("name")
         cls = _layer_class(kind) if kind not in self.blocks else None
-        if cls is None or "lora" in raw or "trainable" in raw:
-            return {}  # a block call (its layers are walked), or the spec says already
+        if cls is None or "lora" in raw:
+            return {}  # a block call (its layers are walked), or the spec adapts it already
         field_: dict[str, Any] = {"rank": self.setups.lora_rank}
         if cls.lora_projections:
             named = [p for p in self.projections if p in cls.lora_projections]
@@ -118,11 +116,10 @@ class _Walk:
         elif "lora" in cls.model_fields and (name in self.layers or self.default_dense):
             self.used.add(f"--lora {name}" if name in self.layers else "--lora")
             return {"lora": field_}
-        from cnncalc.layers.api import Composite
-
         # peft freezes the whole model but the adapters: each layer's own parameters here
-        # (a composite's layers are walked, so that adapters inside it still train).
-        return {} if issubclass(cls, Composite) else {"trainable": False}
+        # (a composite's layers are walked, so that adapters inside it still train), but
+        # one the spec says trains (peft's modules_to_save).
+        return {} if issubclass(cls, Composite) or "trainable" in raw else {"trainable": False}
 
     def value(self, value: Any) -> Any:
         if isinstance(value, LocatedList):

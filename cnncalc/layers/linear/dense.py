@@ -26,6 +26,7 @@ from cnncalc.layers.api import (
     Shape,
     Tensor,
     Work,
+    lora_linear_module,
     on_channels_last,
     prod,
 )
@@ -145,27 +146,6 @@ class Dense(WithActivation):
 
         x = inputs[0]
         if self.lora is not None:
-            return _lora_module(x[-1], self.units, self.bias, self.lora)
+            return lora_linear_module(x[-1], self.units, self.bias, self.lora)
         linear = nn.Linear(x.size(self.features_axis(x)), self.units, bias=self.bias)
         return on_channels_last(linear, x) if self.axis == "channels" else linear
-
-
-def _lora_module(fan_in: int, fan_out: int, bias: bool, lora: LoRA) -> Any:
-    """nn.Linear with low-rank adapters, as peft's LoraLayer runs one (dropout 0): the base
-    layer frozen, `base(x) + lora_B(lora_A(x)) * scaling`."""
-    from torch import nn
-
-    class LoRALinear(nn.Linear):
-        def __init__(self) -> None:
-            super().__init__(fan_in, fan_out, bias=bias)
-            self.requires_grad_(False)
-            self.lora_A = nn.Linear(fan_in, lora.rank, bias=False)
-            self.lora_B = nn.Linear(lora.rank, fan_out, bias=False)
-            nn.init.normal_(self.lora_B.weight)  # peft starts B at zero; any values count the same
-            self.scaling = (lora.alpha or lora.rank) / lora.rank
-
-        def forward(self, x: Any) -> Any:
-            result = super().forward(x)
-            return result + self.lora_B(self.lora_A(x)) * self.scaling
-
-    return LoRALinear()
