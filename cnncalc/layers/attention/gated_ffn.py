@@ -63,8 +63,11 @@ class GatedFFN(Layer):
         hidden = prod(inputs[0][:-1]) * self.hidden
         if not training:
             return Footprint(passing=(Extra(3 * hidden),))
-        kept = Extra((4 if self.trainable else 3) * hidden)
-        return Footprint(keeps_inputs=(0,), kept=(kept,), backward=(Extra(2 * hidden),), inputs_for_weights=True)
+        if self.trainable:
+            kept, backward = (Extra(4 * hidden),), (Extra(2 * hidden),)
+        else:  # the product's gradient, and both factors', alive at once beside what it kept
+            kept, backward = (Extra(3 * hidden),), (Extra(2 * hidden), Extra(hidden))
+        return Footprint(keeps_inputs=(0,), kept=kept, backward=backward, inputs_for_weights=True)
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn

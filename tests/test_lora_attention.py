@@ -1,0 +1,311 @@
+"""LoRA on the projections inside `attention` and `--lora` as peft does it (issue 24).
+
+`lora: {rank: r, targets: [q, v]}` on an attention layer (the Llama layout: `kv_heads` or
+`rotary`) adds A (r x in) and B (out x r) to each projection targeted and freezes all four;
+`--lora RANK[:NAMES]` does what peft's `get_peft_model(model, LoraConfig(...))` does:
+adapters on the targets (`q`, `k`, `v`, `o` or peft's `q_proj`, ... name projections; other
+names, layers) and every other layer frozen. Counts worked by hand, then against torch
+(`--verify`), every counting tool on the module cnncalc builds (laid out as peft's
+lora.Linear), and peft 0.21.2 itself on a small transformers Llama with real CPU weights.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import error_of, invoke, trace_of
+from needs import needs_module
+
+from cnncalc.analysis.memory import training_peak
+from cnncalc.engine import Trace
+from cnncalc.figures import totals
+
+# Grouped-query attention on (5, 16): 4 heads of 4, 2 key/value heads (k and v 8 wide).
+GQA = "{type: attention, heads: 4, kv_heads: 2, rotary: true, bias: false%s}"
+
+
+def one_layer(layer: str, shape: str = "{l: 5, d: 16}") -> str:
+    return f"name: a\ninput: {shape}\nlayers:\n  - {layer}\n"
+
+
+@pytest.mark.parametrize(
+    ("lora", "trainable", "macs"),
+    [
+        # q 16 -> 16: 2*(16 + 16) = 64; v 16 -> 8: 2*(16 + 8) = 48; 112. MACs: the plain
+        # layer's 4,640 (q 5*256, k 5*128, v 5*128, o 5*256, QK^T and AV 2*5*5*16) and the
+        # adapters' rows * r * (in + out): q 5*2*32 = 320, v 5*2*24 = 240.
+        ("{rank: 2}", 112, 4_640 + 320 + 240),
+        ("{rank: 2, targets: [q, v]}", 112, 4_640 + 320 + 240),
+        # k 2*(16 + 8) = 48, o 2*(16 + 16) = 64 more: 224; MACs k 240, o 320 more.
+        ("{rank: 2, targets: [q, k, v, o], alpha: 16}", 224, 4_640 + 320 + 240 + 240 + 320),
+    ],
+)
+def test_adapters_on_the_projections_by_hand(lora: str, trainable: int, macs: int) -> None:
+    trace = trace_of(one_layer(GQA % f", lora: {lora}"))
+    figures = totals(trace)
+    # The four projections frozen: q 16*16 + k 16*8 + v 16*8 + o 16*16 = 768.
+    assert (figures.params.trainable, figures.params.non_trainable, figures.macs) == (trainable, 768, macs)
+
+
+def test_cross_attention_adapters_read_their_own_inputs() -> None:
+    # Queries (3, 8), memory (5, 6); 2 heads of 4, one key/value head (4 wide). Frozen:
+    # q 8*8 = 64, k 6*4 = 24, v 6*4 = 24, o 8*8 = 64: 176. Adapters on k, 2*(6 + 4) = 20,
+    # and o, 2*(8 + 8) = 32: 52. MACs: q 3*64 = 192, k 5*24 = 120, v 120, o 192, QK^T and
+    # AV 2*3*5*8 = 240: 864; adapters k 5*2*10 = 100, o 3*2*16 = 96: 1,060.
+    text = (
+        "name: x\ninputs: {q: {l: 3, d: 8}, m: {l: 5, d: 6}}\nlayers:\n"
+        "  - {type: attention, from: [q, m], heads: 2, kv_heads: 1, bias: false, lora: {rank: 2, targets: [k, o]}}\n"
+    )
+    figures = totals(trace_of(text))
+    assert (figures.params.trainable, figures.params.non_trainable, figures.macs) == (52, 176, 1_060)
+
+
+def test_torch_agrees_on_the_lora_attention(tmp_path: Path) -> None:
+    # requires_grad counts and FlopCounterMode / 2 on the module cnncalc builds.
+    needs_module("torch")
+    spec = one_layer(GQA % ", lora: {rank: 2, targets: [q, k, v, o]}")
+    (tmp_path / "a.yaml").write_text(spec, encoding="utf-8")
+    result = invoke(["table", str(tmp_path / "a.yaml"), "--verify", "--device", "cpu", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["verification"]["agrees"]
+
+
+# A dense layer and an attention layer adapted, a frozen gated feed-forward after them.
+TOOLS_SPEC = """name: t
+input: {l: 6, d: 16}
+layers:
+  - {type: dense, units: 16, lora: {rank: 4}}
+  - {type: attention, heads: 4, kv_heads: 2, rotary: true, causal: true, bias: false, lora: %s}
+  - {type: gated_ffn, hidden: 32, trainable: false}
+"""
+
+
+@pytest.mark.parametrize("targets", ["{rank: 4}", "{rank: 4, targets: [q, k, v, o]}"], ids=["qv", "qkvo"])
+def test_every_preset_equals_its_tool_on_a_lora_module(targets: str) -> None:
+    # The build is laid out as peft's lora.Linear (a frozen base_layer, lora_A and lora_B
+    # nn.Linears, `base(x) + B(A(x)) * scaling` written with operators): each tool sees
+    # three nn.Linears where peft adapts one, as it would on a peft model.
+    torch = needs_module("torch")
+    from real_tools import TOOLS, quiet
+
+    from cnncalc.conventions._preset import tally
+    from cnncalc.conventions.registry import get
+    from cnncalc.verify import build_module
+
+    trace = trace_of(TOOLS_SPEC % targets)
+    for tool, run in TOOLS.items():
+        torch.manual_seed(0)
+        module = build_module(trace).eval()
+        with quiet():
+            real = run(module, tuple(trace.nodes[0].output))
+        assert tally(get(tool), trace).total == real, tool
+
+
+@pytest.mark.parametrize(
+    ("layer", "message"),
+    [
+        (
+            GQA % ", lora: {rank: 2, targets: [q, x]}",
+            "net.yaml:4:102: layer 1 (attention): lora.targets.1: 'x' is not one of q, k, v, o",
+        ),
+        (
+            GQA % ", lora: {rank: 2, targets: [q, q]}",
+            "net.yaml:4:98: layer 1 (attention): lora.targets: q is named twice",
+        ),
+        (
+            GQA % ", lora: {rank: 2, targets: []}",
+            "net.yaml:4:98: layer 1 (attention): lora.targets: name at least one of q, k, v, o",
+        ),
+        (
+            GQA % ", lora: {rank: 0}",
+            "net.yaml:4:86: layer 1 (attention): lora.rank: input should be greater than 0, got 0",
+        ),
+        (
+            "{type: attention, heads: 4, lora: {rank: 2}}",
+            "net.yaml:4:39: layer 1 (attention): lora adapts the separate q, k, v and o projections: give kv_heads "
+            "or rotary: true (nn.MultiheadAttention packs q, k and v in one weight)",
+        ),
+    ],
+)
+def test_lora_errors_point_at_the_field(layer: str, message: str) -> None:
+    assert error_of(one_layer(layer)).startswith(message)
+
+
+# --lora as get_peft_model: the projections named, and everything else frozen.
+NAMED = """name: o
+input: {l: 8, d: 16}
+layers:
+  - {name: norm, type: rmsnorm}
+  - {name: attn, type: attention, heads: 4, kv_heads: 2, rotary: true, bias: false}
+  - {name: head, type: dense, units: 10, bias: false%s}
+"""
+
+
+def _report(tmp_path: Path, spec: str, *options: str) -> dict[str, Any]:
+    (tmp_path / "o.yaml").write_text(spec, encoding="utf-8")
+    result = invoke(["table", str(tmp_path / "o.yaml"), "--train", "adam", "--batch", "2", "-f", "json", *options])
+    assert result.exit_code == 0, result.output
+    document: dict[str, Any] = json.loads(result.output)
+    return document
+
+
+@pytest.mark.parametrize("option", ["8", "8:q,v", "8:q_proj,v_proj", "8:attn"])
+def test_lora_trains_the_adapters_alone_as_peft_does(tmp_path: Path, option: str) -> None:
+    # q 8*(16 + 16) = 256 and v 8*(16 + 8) = 192: 448 trainable; frozen the norm's 16, the
+    # attention's 768 and the head's 16*10 = 160: 944 (peft's print_trainable_parameters).
+    total = _report(tmp_path, NAMED % "", "--lora", option)["total"]
+    assert (total["trainable_params"], total["non_trainable_params"]) == (448, 944)
+
+
+def test_the_option_writes_what_a_spec_would(tmp_path: Path) -> None:
+    fields = NAMED.replace("type: rmsnorm}", "type: rmsnorm, trainable: false}")
+    fields = fields.replace(
+        "bias: false}\n  - {name: head", "bias: false, lora: {rank: 8, targets: [q, v]}}\n  - {name: head"
+    )
+    by_option = _report(tmp_path, NAMED % "", "--lora", "8:q,v")
+    by_fields = _report(tmp_path, fields % ", trainable: false")
+    assert by_option["total"] == by_fields["total"] and by_option["memory"] == by_fields["memory"]
+
+
+def test_a_layer_written_trainable_keeps_training_and_names_mix(tmp_path: Path) -> None:
+    # peft's modules_to_save: `trainable: true` in the spec stays trained (the head's 160).
+    total = _report(tmp_path, NAMED % ", trainable: true", "--lora", "8")["total"]
+    assert total["trainable_params"] == 448 + 160
+    # Projections and layers in one list, as peft's target_modules: q (256) and the head,
+    # 8*(16 + 10) = 208; frozen 16 + 768 + 160.
+    total = _report(tmp_path, NAMED % "", "--lora", "8:q,head")["total"]
+    assert (total["trainable_params"], total["non_trainable_params"]) == (256 + 208, 944)
+
+
+@pytest.mark.parametrize(
+    ("spec", "option", "message"),
+    [
+        (NAMED % "", "8:x", "--lora x: the spec has no layer of that name that takes lora: (dense, attention), nor"),
+        (NAMED % "", "8:q,norm", "--lora norm: the spec has no layer of that name that takes lora:"),
+        (
+            "name: d\ninput: {features: 4}\nlayers:\n  - {type: dense, units: 2}\n",
+            "8:v",
+            "--lora v: the spec has no attention layer with that projection",
+        ),
+    ],
+)
+def test_a_lora_name_that_picks_nothing_is_a_usage_error(tmp_path: Path, spec: str, option: str, message: str) -> None:
+    (tmp_path / "o.yaml").write_text(spec, encoding="utf-8")
+    result = invoke(["table", str(tmp_path / "o.yaml"), "--lora", option])
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+# peft itself: transformers' LlamaForCausalLM from a small config with real CPU weights,
+# LoRA'd by peft 0.21.2 as its users do, against the spec `cnncalc import` writes for the
+# same config.json with `--lora 8:q,v`. Llama-2-7B's config made small: 64 wide, 2 layers,
+# a vocabulary of 128, 64 tokens; the second with 2 key/value heads (k and v 32 wide) and
+# a feed-forward 172 wide.
+SMALL_LLAMA = {
+    "mha": {"num_key_value_heads": 4, "intermediate_size": 128},
+    "gqa": {"num_key_value_heads": 2, "intermediate_size": 172},
+}
+
+
+def _small_llama(kind: str) -> dict[str, Any]:
+    from test_import_hf import config_of
+
+    config = config_of("llama-2-7b") | SMALL_LLAMA[kind]
+    return config | {"hidden_size": 64, "num_attention_heads": 4, "num_hidden_layers": 2, "vocab_size": 128}
+
+
+@pytest.mark.parametrize("kind", sorted(SMALL_LLAMA))
+def test_peft_trains_what_cnncalc_says(tmp_path: Path, kind: str) -> None:
+    """Adapters by hand, r = 8 on q_proj (64 -> 64) and v_proj (64 -> kv width): mha
+    8*(64 + 64) + 8*(64 + 64) = 2,048 a layer, 4,096 for two; gqa 8*(64 + 64) + 8*(64 + 32)
+    = 1,792 a layer, 3,584. Everything else frozen: mha embeddings 128*64 = 8,192, a layer's
+    attention 4*64*64 = 16,384, its SwiGLU 3*64*128 = 24,576 and two norms 128, the final
+    norm 64 and the head 64*128 = 8,192: 98,624; gqa a layer's attention 2*64*64 + 2*64*32
+    = 12,288 and SwiGLU 3*64*172 = 33,024: 107,328. One Adam step at batch 4 within 5% of
+    PyTorch's tracker on peft's model (the tracker's second step, as cnncalc's own checks)."""
+    torch = needs_module("torch")
+    peft = needs_module("peft")
+    from test_import_hf import load_transformers
+
+    from cnncalc.memory_tracker import training_peak as measured_training
+
+    config = _small_llama(kind)
+    (tmp_path / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    spec = tmp_path / "llama.yaml"
+    assert invoke(["import", str(tmp_path / "config.json"), "--tokens", "64", "-o", str(spec)]).exit_code == 0
+    result = invoke(["table", str(spec), "--lora", "8:q,v", "--train", "adam", "--batch", "4", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+
+    transformers = load_transformers()
+    fields = {k: v for k, v in config.items() if k not in ("model_type", "torch_dtype")}
+    torch.manual_seed(0)
+    model = transformers.AutoModelForCausalLM.from_config(
+        transformers.AutoConfig.for_model("llama", **fields), attn_implementation="sdpa", dtype=torch.float32
+    )
+    model = peft.get_peft_model(model, peft.LoraConfig(r=8, target_modules=["q_proj", "v_proj"]))
+    trainable, params = model.get_nb_trainable_parameters()
+    assert (trainable, params) == {"mha": (4_096, 98_624 + 4_096), "gqa": (3_584, 107_328 + 3_584)}[kind]
+    assert (report["total"]["trainable_params"], report["total"]["params"]) == (trainable, params)
+
+    class Logits(torch.nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, ids: Any) -> Any:
+            return self.model(input_ids=ids, use_cache=False).logits
+
+    theirs = measured_training(Logits(), torch.zeros(4, 64, dtype=torch.long), "adam").peak
+    ours = report["memory"]["training"]["peak_bytes"]
+    assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, peft {theirs:,} B"
+
+
+# What peft leaves frozen around the adapters: a frozen RMSNorm keeps its input and the
+# reciprocal RMS (its input's gradient needs no more), not the normalised input its weight's
+# gradient would; a frozen SwiGLU keeps the gate's output, its activation and the up
+# projection (the product's gradients), not the product (down_proj's weight) nor its input.
+FROZEN_AROUND = """name: f
+input: {l: 32, d: 16}
+layers:
+  - {type: dense, units: 16}
+  - {type: rmsnorm, trainable: false}
+  - {type: gated_ffn, hidden: 64, trainable: false}
+  - {type: rmsnorm, trainable: false}
+  - {type: dense, units: 8}
+"""
+
+
+def test_frozen_norms_and_feed_forwards_keep_what_the_inputs_gradient_needs() -> None:
+    from cnncalc.analysis.memory import footprints
+
+    frozen, trained = (
+        [(fp.kept, fp.keeps_inputs, fp.inputs_for_weights) for fp in footprints(trace_of(spec).nodes, training=True)]
+        for spec in (FROZEN_AROUND, FROZEN_AROUND.replace(", trainable: false", ""))
+    )
+    # The norm: 32 reciprocal RMS values, and the normalised 32*16 = 512 only if trained.
+    assert [e.elements for e in frozen[2][0]] == [32] and [e.elements for e in trained[2][0]] == [32, 512]
+    # The SwiGLU, 32 positions of 64: three of 2,048 frozen, four trained; its input kept
+    # for gate_proj's and up_proj's weights alone (so not when frozen).
+    assert ([e.elements for e in frozen[3][0]], frozen[3][2]) == ([3 * 2_048], True)
+    assert [e.elements for e in trained[3][0]] == [4 * 2_048]
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_frozen_norms_and_feed_forwards_within_5_percent_of_pytorch(optimizer: str) -> None:
+    trace = trace_of(FROZEN_AROUND, batch=8)
+    ours, theirs = training_peak(trace.nodes, 8, optimizer).total, _measured(trace, 8, optimizer)
+    assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
+
+
+def _measured(trace: Trace, batch: int, optimizer: str) -> int:
+    """The tracker's peak of the second training step of the module built for `trace`."""
+    torch = needs_module("torch")
+    from cnncalc.memory_tracker import training_peak as measured_training
+    from cnncalc.verify import build_module, sample_input
+
+    torch.manual_seed(0)
+    peak: int = measured_training(build_module(trace), sample_input(trace, batch, "cpu"), optimizer).peak
+    return peak
