@@ -63,6 +63,7 @@ class GatedFFN(Layer):
         hidden = prod(inputs[0][:-1]) * self.hidden
         if not training:
             return Footprint(passing=(Extra(3 * hidden),))
+        backward: tuple[Extra, ...]
         if self.trainable:
             kept, backward = (Extra(4 * hidden),), (Extra(2 * hidden),)
         else:  # the product's gradient, and both factors', alive at once beside what it kept
