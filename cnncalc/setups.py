@@ -11,10 +11,10 @@ network as it was, silently.
 does: adapters on the targets, and every other layer frozen (`trainable: false` written on
 each layer that has no `lora:` and no `trainable:` of its own; one written `trainable: true`
 keeps training, as peft's `modules_to_save`). Its names are peft's target_modules: `q`, `k`,
-`v`, `o` (or `q_proj`, ...) name those projections in every attention layer; any other name,
-layers (a dense layer adapted; an attention layer on q and v). Without names: q and v of every
-attention layer (peft's default for Llama), or, where the spec has no attention, every dense
-layer.
+`v`, `o` (or `q_proj`, ...) name those projections in every attention layer, `gate`, `up`,
+`down` those of every gated_ffn; any other name, layers (a dense layer adapted; an attention
+layer on q and v, a gated_ffn on all three). Without names: q and v of every attention layer
+(peft's default for Llama), or, where the spec has no attention, every dense layer.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cnncalc.layers.api import PROJECTIONS, Composite
+from cnncalc.layers.api import FFN_PROJECTIONS, PROJECTIONS, Composite
 from cnncalc.spec.loader import LocatedDict, LocatedList
 
 if TYPE_CHECKING:
@@ -60,18 +60,17 @@ def parse_lora(text: str) -> tuple[int, tuple[str, ...]]:
 
 
 def projection(name: str) -> str | None:
-    """The projection a target names (`q` or peft's `q_proj`), or None for a layer's name."""
-    letter = name.removesuffix("_proj")
-    return letter if letter in PROJECTIONS else None
+    """The projection a target names (`q` or peft's `q_proj`, `gate`...), or None for a layer's name."""
+    short = name.removesuffix("_proj")
+    return short if short in (*PROJECTIONS, *FFN_PROJECTIONS) else None
 
 
 @dataclass
 class _Walk:
     setups: Setups
     blocks: frozenset[str]
-    # Projections named (q, ...) and layers named, by --lora; with neither, the defaults.
-    projections: tuple[str, ...] = ()
-    layers: tuple[str, ...] = ()
+    # The names --lora gives (projections, q or q_proj, and layers); none: the defaults.
+    names: tuple[str, ...] = ()
     default_dense: bool = False  # --lora alone on a spec without attention: every dense layer
     used: set[str] = field(default_factory=set)
 
@@ -107,14 +106,18 @@ class _Walk:
         if cls is None or "lora" in raw:
             return {}  # a block call (its layers are walked), or the spec adapts it already
         field_: dict[str, Any] = {"rank": self.setups.lora_rank}
+        # A name picks projections of that name and layers of that name, as peft's
+        # target_modules matches module names (dense layers called `up` stay reachable).
         if cls.lora_projections:
-            named = [p for p in self.projections if p in cls.lora_projections]
-            if named or name in self.layers or not self.setups.lora_on:
-                self.used.update(f"--lora {p}" for p in named)
-                self.used.add(f"--lora {name}" if name in self.layers else "--lora")
+            picks = [(n, projection(n)) for n in self.names if projection(n) in cls.lora_projections]
+            named = list(dict.fromkeys(p for _, p in picks))
+            default = cls.lora_by_default and not self.setups.lora_on
+            if named or name in self.names or default:
+                self.used.update(f"--lora {n}" for n, _ in picks)
+                self.used.add(f"--lora {name}" if name in self.names else "--lora")
                 return {"lora": {**field_, "targets": named} if named else field_}
-        elif "lora" in cls.model_fields and (name in self.layers or self.default_dense):
-            self.used.add(f"--lora {name}" if name in self.layers else "--lora")
+        elif "lora" in cls.model_fields and (name in self.names or self.default_dense):
+            self.used.add(f"--lora {name}" if name in self.names else "--lora")
             return {"lora": field_}
         # peft freezes the whole model but the adapters: each layer's own parameters here
         # (a composite's layers are walked, so that adapters inside it still train), but
@@ -139,7 +142,7 @@ def _layer_class(kind: Any) -> Any:
 
 
 def _has_projections(spec: Spec) -> bool:
-    """Whether some layer of the spec has projections `--lora` adapts (attention)."""
+    """Whether some layer of the spec has projections `--lora` adapts by default (attention)."""
     found = False
 
     def visit(value: Any) -> None:
@@ -149,7 +152,7 @@ def _has_projections(spec: Spec) -> bool:
                 visit(item)
         elif isinstance(value, dict):
             cls = _layer_class(value.get("type"))
-            found = found or bool(cls is not None and cls.lora_projections)
+            found = found or bool(cls is not None and cls.lora_by_default)
             for item in value.values():
                 visit(item)
 
@@ -162,12 +165,10 @@ def apply(spec: Spec, setups: Setups) -> Spec:
     that picks nothing."""
     if not setups.any:
         return spec
-    named = [(n, projection(n)) for n in setups.lora_on]
     walk = _Walk(
         setups,
         frozenset(spec.blocks),
-        tuple(dict.fromkeys(p for _, p in named if p)),
-        tuple(n for n, p in named if not p),
+        setups.lora_on,
         bool(setups.lora_rank and not setups.lora_on and not _has_projections(spec)),
     )
     layers = walk.value(spec.layers)
@@ -176,14 +177,19 @@ def apply(spec: Spec, setups: Setups) -> Spec:
     }
     asked = [f"--freeze {n}" for n in setups.freeze] + [f"--checkpoint {n}" for n in setups.checkpoint]
     if setups.lora_rank:
-        asked += [f"--lora {projection(n) or n}" for n in setups.lora_on] or ["--lora"]
+        asked += [f"--lora {n}" for n in setups.lora_on] or ["--lora"]
     unused = [a for a in asked if a not in walk.used]
     if unused:
         if not unused[0].startswith("--lora"):
             what = "layer or block of that name"
-        elif unused[0].removeprefix("--lora ") in PROJECTIONS:
-            what = "attention layer with that projection"
+        elif projection(unused[0].removeprefix("--lora ")) in PROJECTIONS:
+            what = "attention layer with that projection, nor a layer of that name"
+        elif projection(unused[0].removeprefix("--lora ")) in FFN_PROJECTIONS:
+            what = "gated_ffn layer with that projection, nor a layer of that name"
         else:
-            what = "layer of that name that takes lora: (dense, attention), nor is it a projection (q, k, v, o)"
+            what = (
+                "layer of that name that takes lora: (dense, attention, gated_ffn), nor is it a projection (q, k, v, "
+                "o, gate, up, down)"
+            )
         raise SetupError(f"{unused[0]}: the spec has no {what}")
     return spec.model_copy(update={"layers": layers, "blocks": blocks})

@@ -414,7 +414,10 @@ def test_the_options_say_what_the_fields_say(tmp_path: Path) -> None:
     [
         (["--freeze", "stme"], "--freeze stme: the spec has no layer or block of that name"),
         (["--checkpoint", "mpl"], "--checkpoint mpl: the spec has no layer or block of that name"),
-        (["--lora", "4:upp"], "--lora upp: the spec has no layer of that name that takes lora: (dense, attention)"),
+        (
+            ["--lora", "4:upp"],
+            "--lora upp: the spec has no layer of that name that takes lora: (dense, attention, gated_ffn)",
+        ),
         (["--lora", "zero"], "--lora zero: give a rank of 1 or more"),
     ],
 )

@@ -357,8 +357,10 @@ class Layer(BaseModel):
     # kind's torch builder holds its tensor as a bare nn.Parameter.
     forms: ClassVar[frozenset[str]] = MODULE_FORMS
     # The projections inside it that `lora: {targets: [...]}` may adapt (attention's q, k, v,
-    # o), for `--lora RANK:q,v`; () for a kind whose `lora:` adapts the layer itself.
+    # o), for `--lora RANK:q,v`; () for a kind whose `lora:` adapts the layer itself. And
+    # whether `--lora` without names adapts it (its default targets: peft's for Llama).
     lora_projections: ClassVar[tuple[str, ...]] = ()
+    lora_by_default: ClassVar[bool] = False
 
     @field_validator("form")
     @classmethod

@@ -14,9 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, f
 
 from cnncalc.layers._base import Tensor
 
-# peft's `target_modules` names for Llama's projections, and the letters they are written with.
-PROJECTIONS = ("q", "k", "v", "o")
+# peft's `target_modules` names for Llama's projections (q_proj, ..., gate_proj, ...), written
+# without the `_proj`: attention's, and a gated feed-forward's.
 Projection = Literal["q", "k", "v", "o"]
+FFNProjection = Literal["gate", "up", "down"]
+PROJECTIONS = ("q", "k", "v", "o")
+FFN_PROJECTIONS: tuple[FFNProjection, ...] = ("gate", "up", "down")
 
 
 class LoRA(BaseModel):
@@ -36,6 +39,15 @@ class LoRA(BaseModel):
         ]
 
 
+def _each_once(targets: tuple[str, ...], names: tuple[str, ...]) -> tuple[str, ...]:
+    if not targets:
+        raise ValueError(f"name at least one of {', '.join(names)}")
+    twice = sorted({t for t in targets if targets.count(t) > 1})
+    if twice:
+        raise ValueError(f"{twice[0]} is named twice")
+    return targets
+
+
 class ProjectionLoRA(LoRA):
     """Low-rank adapters on some of an attention layer's q, k, v and o projections."""
 
@@ -49,12 +61,23 @@ class ProjectionLoRA(LoRA):
     @field_validator("targets")
     @classmethod
     def _some_and_each_once(cls, targets: tuple[str, ...]) -> tuple[str, ...]:
-        if not targets:
-            raise ValueError("name at least one of q, k, v, o")
-        twice = sorted({t for t in targets if targets.count(t) > 1})
-        if twice:
-            raise ValueError(f"{twice[0]} is named twice")
-        return targets
+        return _each_once(targets, PROJECTIONS)
+
+
+class FeedForwardLoRA(LoRA):
+    """Low-rank adapters on some of a gated feed-forward's gate, up and down projections."""
+
+    targets: tuple[FFNProjection, ...] = Field(
+        FFN_PROJECTIONS,
+        strict=False,  # a YAML list
+        description="The projections adapted, of gate, up and down (peft's target_modules gate_proj, up_proj, "
+        "down_proj). Default: all three.",
+    )
+
+    @field_validator("targets")
+    @classmethod
+    def _some_and_each_once(cls, targets: tuple[str, ...]) -> tuple[str, ...]:
+        return _each_once(targets, FFN_PROJECTIONS)
 
 
 def lora_linear_module(fan_in: int, fan_out: int, bias: bool, lora: LoRA) -> Any:

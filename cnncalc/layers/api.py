@@ -51,7 +51,14 @@ from cnncalc.layers._base import (
     window_output,
     window_summary,
 )
-from cnncalc.layers._lora import PROJECTIONS, LoRA, ProjectionLoRA, lora_linear_module
+from cnncalc.layers._lora import (
+    FFN_PROJECTIONS,
+    PROJECTIONS,
+    FeedForwardLoRA,
+    LoRA,
+    ProjectionLoRA,
+    lora_linear_module,
+)
 from cnncalc.layers._torch import Permute as TorchPermute
 from cnncalc.layers._torch import on_channels_last
 from cnncalc.layers._traits import TRAITS
@@ -101,6 +108,7 @@ __all__ = [
     "ALIASES",
     "AXES",
     "EVERYTHING",
+    "FFN_PROJECTIONS",
     "NO_WORK",
     "PROJECTIONS",
     "SPATIAL_LAYOUTS",
@@ -111,6 +119,7 @@ __all__ = [
     "Condition",
     "Everything",
     "Extra",
+    "FeedForwardLoRA",
     "Footprint",
     "GraphBuilder",
     "Inputs",

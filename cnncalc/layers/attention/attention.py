@@ -58,6 +58,7 @@ class Attention(Layer):
     arity: ClassVar[tuple[int, int | None]] = (1, 3)
     accepts: ClassVar[frozenset[str]] = frozenset({"LD"})
     lora_projections: ClassVar[tuple[str, ...]] = PROJECTIONS
+    lora_by_default: ClassVar[bool] = True
     type: Literal["attention"]
     heads: PositiveInt = Field(description="Number of attention heads; they must divide the width E.")
     kv_heads: PositiveInt | None = Field(
