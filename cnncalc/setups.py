@@ -12,9 +12,10 @@ does: adapters on the targets, and every other layer frozen (`trainable: false` 
 each layer that has no `lora:` and no `trainable:` of its own; one written `trainable: true`
 keeps training, as peft's `modules_to_save`). Its names are peft's target_modules: `q`, `k`,
 `v`, `o` (or `q_proj`, ...) name those projections in every attention layer, `gate`, `up`,
-`down` those of every gated_ffn; any other name, layers (a dense layer adapted; an attention
-layer on q and v, a gated_ffn on all three). Without names: q and v of every attention layer
-(peft's default for Llama), or, where the spec has no attention, every dense layer.
+`down` those of every gated_ffn; a name also picks the layers so named (a dense layer adapted;
+an attention layer on q and v, a gated_ffn on all three), as peft matches module names. Without
+names: q and v of every attention layer (peft's default for Llama), or, where the spec has no
+attention, every dense layer.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ class Setups:
     freeze: tuple[str, ...] = ()
     checkpoint: tuple[str, ...] = ()
     lora_rank: int = 0  # 0: no adapters
-    # Layers adapted, by name, and projections (q, k, v, o) in every attention layer; () the default
+    # The targets: projections (q, ..., gate, ...) in every layer that has them, and layers by
+    # name; () the defaults
     lora_on: tuple[str, ...] = ()
 
     @property
