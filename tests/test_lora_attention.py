@@ -401,3 +401,53 @@ def test_feed_forward_lora_within_5_percent_of_pytorch(targets: str, first: str,
         assert 1.7 * theirs < ours < 1.9 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
         return
     assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
+
+
+# What autograd saves of one adapted layer whose input needs its gradient, to the byte:
+# cnncalc's footprint (its kept tensors, and its input where it keeps it) against the
+# storages PyTorch's saved-tensor hooks see on the module cnncalc builds, weights aside.
+ATTENTION_16 = "{type: attention, heads: 4, kv_heads: 2, rotary: true, causal: true, bias: false%s}"
+
+
+@pytest.mark.parametrize(
+    ("layer", "by_hand"),
+    [
+        # (16, 32), batch 2, heads of 8, k and v 16 wide. A sample: its input 512, q 512, k
+        # 256, v 256, the attention's output 512 and log-sum-exp 4*16 = 64; the adapters'
+        # A outputs 16*4 for q and for v: 2,240 floats; rotary's cos and sin for q and k
+        # once, 2*(16 + 16)*8 = 512: (2*2,240 + 512)*4 = 19,968 bytes.
+        (ATTENTION_16 % ", lora: {rank: 4}", 19_968),
+        # o alone: its A keeps the attention's output (kept anyway) and its own output,
+        # nothing keeps the input: (2*(1,600 + 64) + 512)*4 = 15,360.
+        (ATTENTION_16 % ", lora: {rank: 4, targets: [o]}", 15_360),
+        (ATTENTION_16 % ", lora: {rank: 4, targets: [q, k, v, o]}", None),
+        ("{type: gated_ffn, hidden: 64, lora: {rank: 4}}", None),
+        ("{type: gated_ffn, hidden: 64, lora: {rank: 4, targets: [down]}}", None),
+        ("{type: gated_ffn, hidden: 64, trainable: false}", None),
+        ("{type: rmsnorm, trainable: false}", None),
+    ],
+)
+def test_what_autograd_saves_of_an_adapted_layer(layer: str, by_hand: int | None) -> None:
+    torch = needs_module("torch")
+    from cnncalc.analysis.memory import footprints
+    from cnncalc.verify import build_module
+
+    trace = trace_of(one_layer(layer, "{l: 16, d: 32}"))
+    footprint = footprints(trace.nodes, training=True)[1]
+    kept = sum(e.elements * (2 if e.per_sample else 1) for e in footprint.kept)
+    # The pass's rule: inputs kept for the weights alone are not kept for frozen weights.
+    frozen = footprint.inputs_for_weights and not trace.nodes[1].params.trainable
+    ours = 4 * (kept + (2 * 16 * 32 if footprint.keeps_inputs and not frozen else 0))
+    torch.manual_seed(0)
+    module = build_module(trace).train()
+    weights = {p.untyped_storage().data_ptr() for p in module.parameters()}
+    saved: dict[int, int] = {}
+
+    def pack(tensor: Any) -> Any:
+        if tensor.untyped_storage().data_ptr() not in weights:
+            saved[tensor.untyped_storage().data_ptr()] = tensor.untyped_storage().nbytes()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        module(torch.randn(2, 16, 32, requires_grad=True))
+    assert ours == sum(saved.values()) == (by_hand or ours)
