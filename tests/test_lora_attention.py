@@ -274,10 +274,12 @@ def test_peft_trains_what_cnncalc_says(tmp_path: Path, kind: str, targets: list[
     8*(64 + 172) = 1,888 each: 9,248 a layer, 18,496. One Adam step at batch 4 within 5% of
     PyTorch's tracker on peft's model (the tracker's second step, as cnncalc's own checks)."""
     torch = needs_module("torch")
-    peft = needs_module("peft")
     from test_import_hf import load_transformers
 
     from cnncalc.memory_tracker import training_peak as measured_training
+
+    transformers = load_transformers()  # first: peft imports transformers, which may import a broken torchvision
+    peft = needs_module("peft")
 
     config = _small_llama(kind)
     (tmp_path / "config.json").write_text(json.dumps(config), encoding="utf-8")
@@ -288,7 +290,6 @@ def test_peft_trains_what_cnncalc_says(tmp_path: Path, kind: str, targets: list[
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
 
-    transformers = load_transformers()
     fields = {k: v for k, v in config.items() if k not in ("model_type", "torch_dtype")}
     torch.manual_seed(0)
     model = transformers.AutoModelForCausalLM.from_config(
@@ -451,3 +452,56 @@ def test_what_autograd_saves_of_an_adapted_layer(layer: str, by_hand: int | None
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
         module(torch.randn(2, 16, 32, requires_grad=True))
     assert ours == sum(saved.values()) == (by_hand or ours)
+
+
+def test_each_tool_counts_peft_adapters_as_its_preset_does() -> None:
+    # The real thing: each counting tool on transformers' small Llama, with and without
+    # peft's adapters on q_proj and v_proj (fresh models for each tool: some leave hooks or
+    # buffers behind); what the adapters add is what the preset adds on the imported spec
+    # with `--lora 8:q,v`. (The whole models' counts differ in rotary and norms, which the
+    # tools see differently in transformers' code than in cnncalc's build.)
+    torch = needs_module("torch")
+    from real_tools import TOOLS, quiet
+    from test_import_hf import load_transformers
+
+    from cnncalc import setups
+    from cnncalc.conventions._preset import tally
+    from cnncalc.conventions.registry import get
+    from cnncalc.engine import propagate
+    from cnncalc.importers.hf_config import spec_from_config
+    from cnncalc.spec import loads_spec
+
+    transformers = load_transformers()
+    peft = needs_module("peft")
+    config = _small_llama("gqa")
+    spec = loads_spec(spec_from_config(json.dumps(config), "config.json", 16), "llama.yaml")
+    plain = propagate(spec, "llama.yaml")
+    adapted = propagate(setups.apply(spec, setups.Setups(lora_rank=8, lora_on=("q", "v"))), "llama.yaml")
+    fields = {k: v for k, v in config.items() if k not in ("model_type", "torch_dtype")}
+    hf_config = transformers.AutoConfig.for_model("llama", **fields)
+
+    class Ids(torch.nn.Module):  # type: ignore[misc]
+        """The model fed token ids: the tools feed randn floats, turned into ids 0..9."""
+
+        def __init__(self, model: Any) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, x: Any) -> Any:
+            return self.model(input_ids=(x.abs() * 100).long() % 10, use_cache=False).logits
+
+    def model(lora: bool) -> Any:
+        torch.manual_seed(0)
+        built = transformers.AutoModelForCausalLM.from_config(hf_config, attn_implementation="sdpa")
+        if lora:
+            built = peft.get_peft_model(built, peft.LoraConfig(r=8, target_modules=["q_proj", "v_proj"]))
+        return Ids(built.eval())
+
+    # thop cannot profile a PeftModel: it registers a `total_ops` buffer on every module,
+    # children first, and PeftModel's __getattr__ finds its wrapped model's, so registering
+    # its own raises KeyError "attribute 'total_ops' already exists". On cnncalc's
+    # peft-laid-out build thop agrees (above).
+    for tool, run in ((t, r) for t, r in TOOLS.items() if t != "thop"):
+        with quiet():
+            added = run(model(lora=True), (16,)) - run(model(lora=False), (16,))
+        assert added == tally(get(tool), adapted).total - tally(get(tool), plain).total, tool
