@@ -373,8 +373,11 @@ LoraOption = Annotated[
     typer.Option(
         "--lora",
         metavar="RANK[:NAME,...]",
-        help="LoRA adapters of this rank on every dense layer, or on those named (8:q,v), as "
-        "a dense layer's `lora:` field does: their weights frozen, the adapters the only trainable parameters.",
+        help="LoRA as peft's get_peft_model: adapters of this rank on the targets named, q, k, v, o (or "
+        "q_proj, ...) for attention's projections, gate, up, down for a gated_ffn's, and layers by name "
+        "(8:q,v,lm_head); without names q and "
+        "v (peft's default for Llama), or every dense layer where there is no attention. Every other layer is "
+        "frozen (one written `trainable: true` trains); a name that picks nothing exits 2.",
     ),
 ]
 DeviceOption = Annotated[

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import yaml
 from helpers import invoke
@@ -304,3 +305,27 @@ def test_the_readmes_github_actions_steps_are_yaml_steps() -> None:
     sarif = next(step for step in steps if "uses" in step)
     written = next(step["run"] for step in steps if "--format sarif" in step.get("run", ""))
     assert sarif["with"]["sarif_file"] in written.split("-o ", 1)[1].split()
+
+
+def test_the_lora_example_is_what_the_commands_print(tmp_path: Path, monkeypatch: Any) -> None:
+    # Each `$ cnncalc ...` of the README's LoRA block, run; every line shown under it must be
+    # a line it prints. By hand: 32 layers x (q and v) x 8 x (4,096 + 4,096) = 4,194,304
+    # trainable (peft's print_trainable_parameters for Llama-2-7B at r = 8 on q_proj and
+    # v_proj), on Llama-2-7B's 6,738,415,616; AdamW's two float32 moments 32 MiB.
+    trainable = 32 * 2 * 8 * (4_096 + 4_096)
+    assert trainable == 4_194_304 and 2 * trainable * 4 == 32 * 2**20
+    section = README.split("**LoRA.**", 1)[1].split("```")[1]
+    assert f"(trainable {trainable:,} · non-trainable 6,738,415,616 · buffers 0)" in section
+    monkeypatch.chdir(tmp_path)
+    printed: list[str] = []
+    shown = 0
+    for line in section.strip().splitlines():
+        if line.startswith("$ cnncalc "):
+            args = line.removeprefix("$ cnncalc ").replace("tests/data/", f"{ROOT}/tests/data/").split()
+            result = invoke(args)
+            assert result.exit_code == 0, result.output
+            printed = result.output.splitlines()
+        else:
+            assert line in printed, line
+            shown += 1
+    assert shown == 4, shown

@@ -388,6 +388,11 @@ def test_the_options_say_what_the_fields_say(tmp_path: Path) -> None:
     fields = fields.replace(
         "{name: down, type: dense, units: 16}", "{name: down, type: dense, units: 16, lora: {rank: 4}}"
     )
+    # --lora freezes every layer it does not adapt, as peft's get_peft_model does.
+    fields = fields.replace("{type: layernorm}", "{type: layernorm, trainable: false}")
+    fields = fields.replace(
+        "{name: head, type: dense, units: 8}", "{name: head, type: dense, units: 8, trainable: false}"
+    )
     (tmp_path / "options.yaml").write_text(NAMED, encoding="utf-8")
     (tmp_path / "fields.yaml").write_text(fields, encoding="utf-8")
     common = ["--train", "adam", "--batch", "4", "-f", "json"]
@@ -398,9 +403,9 @@ def test_the_options_say_what_the_fields_say(tmp_path: Path) -> None:
         document.pop("spec", None)
         document.pop("path", None)
     assert by_options["total"] == by_fields["total"] and by_options["memory"] == by_fields["memory"]
-    # The stem 16*16 + 16 = 272 frozen; each block's adapters 4*(16 + 64) * 2 = 640, two blocks
-    # 1,280, its layernorm 32 (64 for two); the head 16*8 + 8 = 136: 1,280 + 64 + 136 = 1,480.
-    assert by_options["total"]["trainable_params"] == 1_480
+    # Each block's adapters 4*(16 + 64) * 2 = 640, two blocks 1,280, the only trainable ones:
+    # the stem 16*16 + 16 = 272, the layernorms 2*32 and the head 16*8 + 8 = 136 frozen.
+    assert by_options["total"]["trainable_params"] == 1_280
     assert by_options["memory"]["training"]["checkpointed_blocks"] == 2
 
 
@@ -409,7 +414,10 @@ def test_the_options_say_what_the_fields_say(tmp_path: Path) -> None:
     [
         (["--freeze", "stme"], "--freeze stme: the spec has no layer or block of that name"),
         (["--checkpoint", "mpl"], "--checkpoint mpl: the spec has no layer or block of that name"),
-        (["--lora", "4:upp"], "--lora upp: the spec has no dense layer of that name"),
+        (
+            ["--lora", "4:upp"],
+            "--lora upp: the spec has no layer of that name that takes lora: (dense, attention, gated_ffn)",
+        ),
         (["--lora", "zero"], "--lora zero: give a rank of 1 or more"),
     ],
 )

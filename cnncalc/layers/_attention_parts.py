@@ -13,6 +13,7 @@ from typing import Any
 
 from cnncalc.errors import LayerError
 from cnncalc.layers._base import Extra, Shape, Tensor
+from cnncalc.layers._lora import ProjectionLoRA, lora_linear_module
 
 
 @dataclass(frozen=True)
@@ -252,10 +253,12 @@ def grouped_attention_module(
     out_bias: bool | None = None,
     eager: bool = False,
     head_dim: int | None = None,
+    lora: ProjectionLoRA | None = None,
 ) -> Any:
     """Attention as Llama writes it: q/k/v/o projections, `kv_heads` key/value heads shared by
     groups of query heads, rotary positions, and PyTorch's scaled dot-product attention (or,
-    `eager`, transformers' eager attention: the scores and probabilities made whole)."""
+    `eager`, transformers' eager attention: the scores and probabilities made whole). With
+    `lora`, the projections it targets are peft's lora.Linear, and all four are frozen."""
     from torch import nn
     from torch.nn import functional as F
 
@@ -269,6 +272,12 @@ def grouped_attention_module(
             self.k_proj = nn.Linear(kdim, kv_heads * head, bias=bias)
             self.v_proj = nn.Linear(vdim, kv_heads * head, bias=bias)
             self.o_proj = nn.Linear(inner, width, bias=bias if out_bias is None else out_bias)
+            if lora is not None:  # as peft's get_peft_model: the base frozen, the adapters trained
+                self.requires_grad_(False)
+                for letter in lora.targets:
+                    base = getattr(self, f"{letter}_proj")
+                    fan_out, fan_in = base.weight.shape
+                    setattr(self, f"{letter}_proj", lora_linear_module(fan_in, fan_out, base.bias is not None, lora))
 
         def forward(self, x: Any, key: Any = None, value: Any = None) -> Any:
             key = x if key is None else key

@@ -356,6 +356,11 @@ class Layer(BaseModel):
     # `method` where to_torch_method() builds the tensor method, `parameter` where the
     # kind's torch builder holds its tensor as a bare nn.Parameter.
     forms: ClassVar[frozenset[str]] = MODULE_FORMS
+    # The projections inside it that `lora: {targets: [...]}` may adapt (attention's q, k, v,
+    # o), for `--lora RANK:q,v`; () for a kind whose `lora:` adapts the layer itself. And
+    # whether `--lora` without names adapts it (its default targets: peft's for Llama).
+    lora_projections: ClassVar[tuple[str, ...]] = ()
+    lora_by_default: ClassVar[bool] = False
 
     @field_validator("form")
     @classmethod

@@ -51,6 +51,14 @@ from cnncalc.layers._base import (
     window_output,
     window_summary,
 )
+from cnncalc.layers._lora import (
+    FFN_PROJECTIONS,
+    PROJECTIONS,
+    FeedForwardLoRA,
+    LoRA,
+    ProjectionLoRA,
+    lora_linear_module,
+)
 from cnncalc.layers._torch import Permute as TorchPermute
 from cnncalc.layers._torch import on_channels_last
 from cnncalc.layers._traits import TRAITS
@@ -100,7 +108,9 @@ __all__ = [
     "ALIASES",
     "AXES",
     "EVERYTHING",
+    "FFN_PROJECTIONS",
     "NO_WORK",
+    "PROJECTIONS",
     "SPATIAL_LAYOUTS",
     "TRAINABLE_HELP",
     "TRAITS",
@@ -109,6 +119,7 @@ __all__ = [
     "Condition",
     "Everything",
     "Extra",
+    "FeedForwardLoRA",
     "Footprint",
     "GraphBuilder",
     "Inputs",
@@ -116,11 +127,13 @@ __all__ = [
     "Layer",
     "LayerList",
     "Linear",
+    "LoRA",
     "Name",
     "NonNegativeSize",
     "Padding",
     "Params",
     "Parts",
+    "ProjectionLoRA",
     "Shape",
     "Size",
     "Stage",
@@ -134,6 +147,7 @@ __all__ = [
     "grouped_attention_module",
     "heads_divide",
     "linear_tensors",
+    "lora_linear_module",
     "make",
     "meant",
     "mha_tensors",

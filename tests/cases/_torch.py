@@ -160,6 +160,30 @@ class SwiGLU(nn.Module):  # type: ignore[misc]
         return self.down_proj(self.act(self.gate_proj(x)) * self.up_proj(x))
 
 
+class LoRALinear(nn.Module):  # type: ignore[misc]
+    """peft's lora.Linear written out (dropout 0): a frozen base_layer, lora_A and lora_B,
+    `base(x) + lora_B(lora_A(x)) * alpha / r`."""
+
+    def __init__(self, base: Any, rank: int, alpha: float) -> None:
+        super().__init__()
+        self.base_layer = base.requires_grad_(False)
+        self.lora_A = nn.Linear(base.in_features, rank, bias=False)
+        self.lora_B = nn.Linear(rank, base.out_features, bias=False)
+        self.scaling = alpha / rank
+
+    def forward(self, x: Any) -> Any:
+        return self.base_layer(x) + self.lora_B(self.lora_A(x)) * self.scaling
+
+
+def with_lora(module: Any, targets: list[str], rank: int, alpha: float) -> Any:
+    """`module` as peft's get_peft_model leaves it: every parameter frozen, the nn.Linears
+    named in `targets` (q_proj, ...) wrapped in LoRALinear."""
+    module.requires_grad_(False)
+    for name in targets:
+        setattr(module, name, LoRALinear(getattr(module, name), rank, alpha))
+    return module
+
+
 class Causal(nn.Module):  # type: ignore[misc]
     """A transformer layer run with a causal mask (or none)."""
 

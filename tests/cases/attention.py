@@ -62,6 +62,13 @@ CASES = """
   shape: [3, 6]
   trainable: 144        # inner 2*4 = 8, k/v 1*4 = 4: q 6*8 = 48, k 6*4 = 24, v 24, o 8*6 = 48
   macs: 576             # q 3*6*8 = 144, k 3*6*4 = 72, v 72, o 3*8*6 = 144 = 432; 2*3*3*8 = 144
+- about: LoRA on q and v (peft's default for Llama), rank 2, the projections frozen
+  input: {l: 5, d: 16}
+  layer: {type: attention, heads: 4, kv_heads: 2, rotary: true, bias: false, lora: {rank: 2, alpha: 8}}
+  shape: [5, 16]
+  trainable: 112        # A (r x in) and B (out x r): q 2*(16 + 16) = 64, v 2*(16 + 8) = 48
+  non_trainable: 768    # q 16*16 = 256, k 16*8 = 128, v 128, o 256, all frozen
+  macs: 5200            # the layer without adapters 4640; q 5*2*(16 + 16) = 320, v 5*2*(16 + 8) = 240
 """
 
 
@@ -70,7 +77,7 @@ def torch_modules() -> dict[str, Callable[[], Any]]:
     Shapes are channels first: (C, H, W), (C, L)."""
     from torch import nn
 
-    from cases._torch import LlamaAttention, SelfAttention
+    from cases._torch import LlamaAttention, SelfAttention, with_lora
 
     return {
         # attention and transformer layers, batch first
@@ -93,6 +100,9 @@ def torch_modules() -> dict[str, Callable[[], Any]]:
         ),
         "heads wider than E / heads (Gemma-7B's layout), one key/value head": lambda: LlamaAttention(
             6, 2, 1, bias=False, rotary=True, head_dim=4
+        ),
+        "LoRA on q and v (peft's default for Llama), rank 2, the projections frozen": lambda: with_lora(
+            LlamaAttention(16, 4, 2, bias=False, rotary=True), ["q_proj", "v_proj"], 2, 8
         ),
     }
 

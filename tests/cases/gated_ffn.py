@@ -26,6 +26,13 @@ CASES = """
   shape: [6]
   trainable: 86         # gate 6*4 + 4 = 28, up 28, down 4*6 + 6 = 30
   macs: 72              # 3 * 6*4
+- about: SwiGLU with LoRA on up and down, rank 2, the projections frozen
+  input: {l: 4, d: 8}
+  layer: {type: gated_ffn, hidden: 12, lora: {rank: 2, alpha: 4, targets: [up, down]}}
+  shape: [4, 8]
+  trainable: 80         # A (r x in) and B (out x r): up 2*(8 + 12) = 40, down 2*(12 + 8) = 40
+  non_trainable: 288    # gate, up and down 8*12 each, frozen
+  macs: 1472            # 3 * 4*8*12 = 1152; adapters 4 rows * 80 = 320
 """
 
 
@@ -34,11 +41,14 @@ def torch_modules() -> dict[str, Callable[[], Any]]:
     Shapes are channels first: (C, H, W), (C, L)."""
     from torch import nn
 
-    from cases._torch import SwiGLU
+    from cases._torch import SwiGLU, with_lora
 
     return {
         "SwiGLU feed-forward, three projections without bias": lambda: SwiGLU(8, 12, bias=False, act=nn.SiLU()),
         "GeGLU feed-forward with bias on features": lambda: SwiGLU(6, 4, bias=True, act=nn.GELU()),
+        "SwiGLU with LoRA on up and down, rank 2, the projections frozen": lambda: with_lora(
+            SwiGLU(8, 12, bias=False, act=nn.SiLU()), ["up_proj", "down_proj"], 2, 4
+        ),
     }
 
 

@@ -21,6 +21,7 @@ The counts are the same.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, NonNegativeFloat, PositiveInt, model_validator
@@ -28,13 +29,16 @@ from pydantic import Field, NonNegativeFloat, PositiveInt, model_validator
 from cnncalc.errors import LayerError
 from cnncalc.layers.api import (
     EVERYTHING,
+    PROJECTIONS,
     AttentionPart,
     Everything,
     Extra,
     Footprint,
     Inputs,
     Layer,
+    Linear,
     Parts,
+    ProjectionLoRA,
     Shape,
     Tensor,
     Work,
@@ -53,6 +57,8 @@ class Attention(Layer):
     traits: ClassVar[frozenset[str]] = frozenset({"has-bias"})
     arity: ClassVar[tuple[int, int | None]] = (1, 3)
     accepts: ClassVar[frozenset[str]] = frozenset({"LD"})
+    lora_projections: ClassVar[tuple[str, ...]] = PROJECTIONS
+    lora_by_default: ClassVar[bool] = True
     type: Literal["attention"]
     heads: PositiveInt = Field(description="Number of attention heads; they must divide the width E.")
     kv_heads: PositiveInt | None = Field(
@@ -80,6 +86,13 @@ class Attention(Layer):
         description="How the attention runs, for memory: fused (scaled dot-product attention, flash: no L x L "
         "scores kept) or eager (transformers' eager attention: the L x L scores and probabilities made, the "
         "probabilities kept for backward); the Llama layout (kv_heads or rotary) only. Same counts.",
+    )
+
+    lora: ProjectionLoRA | None = Field(
+        None,
+        description="Low-rank adapters on the projections, `{rank: 8, targets: [q, v]}` (peft's LoraConfig; the "
+        "layout of `kv_heads` or `rotary`): the four projections frozen, r * (in + out) adapter parameters for "
+        "each one targeted the only trainable ones, and their MACs. Default targets: q and v, peft's for Llama.",
     )
 
     @model_validator(mode="after")
@@ -132,7 +145,29 @@ class Attention(Layer):
                 "bias needs the separate projections of `kv_heads` or `rotary`",
                 "out_bias",
             )
+        if self.lora is not None and not self.llama_layout():
+            raise LayerError(
+                "lora adapts the separate q, k, v and o projections: give kv_heads or rotary: true "
+                "(nn.MultiheadAttention packs q, k and v in one weight)",
+                "lora",
+            )
         return q_len, width, kv_len, kdim, vdim, groups * head
+
+    def _adapted(self, part: AttentionPart) -> list[tuple[str, Linear]]:
+        """The projections `lora.targets` names, by name (q_proj, ...): [] without lora."""
+        if self.lora is None:
+            return []
+        by_letter = dict(zip("qkvo", part.projections, strict=True))
+        return [(f"{t}_proj", by_letter[t]) for t in self.lora.targets]
+
+    def _adapters(self, part: AttentionPart) -> tuple[Linear, ...]:
+        """Each adapted projection's A and B, as the nn.Linears (no bias) peft runs them with."""
+        rank = self.lora.rank if self.lora else 0
+        pairs = [
+            (Linear(p.rows, p.fan_in, rank, False), Linear(p.rows, rank, p.fan_out, False))
+            for _, p in self._adapted(part)
+        ]
+        return tuple(linear for pair in pairs for linear in pair)
 
     def output_shape(self, inputs: Inputs) -> Shape:
         self._sizes(inputs)
@@ -143,12 +178,18 @@ class Attention(Layer):
         if not self.llama_layout():
             return mha_tensors("", width, kdim, vdim, self.bias)
         inner = self._inner(width)
-        return [
+        found = [
             *linear_tensors("q_proj", width, inner, self.bias),
             *linear_tensors("k_proj", kdim, kv_width, self.bias),
             *linear_tensors("v_proj", vdim, kv_width, self.bias),
             *linear_tensors("o_proj", inner, width, self._out_bias()),
         ]
+        if self.lora is None:
+            return found
+        # As peft freezes the model: every projection frozen, the adapters alone trained.
+        (part,) = self.parts(inputs).attentions
+        adapters = [t for name, p in self._adapted(part) for t in self.lora.tensors(p.fan_in, p.fan_out, f"{name}.")]
+        return [replace(t, role="frozen") for t in found] + adapters
 
     def parts(self, inputs: Inputs) -> Parts:
         q_len, width, kv_len, kdim, vdim, kv_width = self._sizes(inputs)
@@ -168,7 +209,7 @@ class Attention(Layer):
             inner=None if self.head_dim is None else self._inner(width),
         )
         rotated = q_len * self._inner(width) + kv_len * kv_width
-        return Parts(attentions=(part,), rotated=rotated if self.rotary else 0)
+        return Parts(attentions=(part,), linears=self._adapters(part), rotated=rotated if self.rotary else 0)
 
     def work(self, inputs: Inputs, output: Shape) -> Work:
         parts = self.parts(inputs)
@@ -183,11 +224,23 @@ class Attention(Layer):
         unknown = (
             "with dropout, the attention kernel (and what it keeps) depends on the backend" if self.dropout else ""
         )
+        kept = part.kept(self.rotary, self.dropout, eager)
+        if self.lora is None:
+            # The Llama layout's inputs serve only the projections' weights (frozen: none kept).
+            keeps, for_weights = tuple(range(len(inputs))), self.llama_layout()
+        else:
+            # Each adapted projection's A keeps its input, its B A's output (rows x r); the
+            # frozen projections keep nothing (measured on peft's LoRA'd LlamaAttention).
+            reads = {"q": 0, "k": min(1, len(inputs) - 1), "v": len(inputs) - 1, "o": -1}
+            keeps = tuple(sorted({reads[t] for t in self.lora.targets} - {-1}))
+            low = sum(a.rows * a.fan_out for a in self.parts(inputs).linears[::2])
+            kept, for_weights = (*kept, Extra(low)), False
         return Footprint(
-            keeps_inputs=tuple(range(len(inputs))),
-            kept=part.kept(self.rotary, self.dropout, eager),
+            keeps_inputs=keeps,
+            kept=kept,
             backward=(part.backward(),),
             unknown=unknown,
+            inputs_for_weights=for_weights,
         )
 
     def kv_cache_per_token(self, inputs: Inputs) -> int:
@@ -208,8 +261,9 @@ class Attention(Layer):
     def cached_macs(self, inputs: Inputs, context: int) -> int:
         """One sample's MACs when this call's positions attend to `context` cached ones: the
         projections of this call's positions, QK^T and AV over the context."""
-        (part,) = self.parts(inputs).attentions
-        return sum(p.macs for p in part.projections) + 2 * part.q_len * context * part.q_width
+        parts = self.parts(inputs)
+        (part,) = parts.attentions
+        return sum(p.macs for p in (*part.projections, *parts.linears)) + 2 * part.q_len * context * part.q_width
 
     def window(self, inputs: Inputs) -> Everything:
         # Every output position reads every input position (a causal one, all before it).
@@ -221,6 +275,7 @@ class Attention(Layer):
             parts.append(f"kv={self.kv_heads}")
         parts += [flag for flag, on in (("causal", self.causal), ("rotary", self.rotary)) if on]
         parts += ["eager"] if self.kernel == "eager" else []
+        parts += [f"lora r={self.lora.rank} {','.join(self.lora.targets)}"] if self.lora else []
         if len(inputs) > 1:
             parts.append("cross")
         return " ".join(parts)
@@ -240,5 +295,6 @@ class Attention(Layer):
                 out_bias=self._out_bias(),
                 eager=self.kernel == "eager",
                 head_dim=self.head_dim,
+                lora=self.lora,
             )
         return multihead_module(width, self.heads, kdim, vdim, bias=self.bias, causal=self.causal, dropout=self.dropout)

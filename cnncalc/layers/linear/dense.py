@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt
+from pydantic import Field, PositiveInt
 
 from cnncalc.errors import LayerError
 from cnncalc.layers.activation._activation import WithActivation
@@ -21,27 +21,15 @@ from cnncalc.layers.api import (
     Extra,
     Footprint,
     Inputs,
+    LoRA,
     Name,
     Shape,
     Tensor,
     Work,
+    lora_linear_module,
     on_channels_last,
     prod,
 )
-
-
-class LoRA(BaseModel):
-    """Low-rank adapters on a linear layer (Hu et al., 2021, as peft's `LoraConfig`): the
-    layer's own weight and bias frozen, and `x @ A^T @ B^T * alpha / rank` added, A (rank,
-    in) and B (out, rank) the only trainable parameters."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
-
-    rank: PositiveInt = Field(description="r: A is (r, in), B is (out, r).")
-    alpha: PositiveFloat | None = Field(None, description="The scale's numerator, alpha / r; no count depends on it.")
-
-    def tensors(self, fan_in: int, fan_out: int) -> list[Tensor]:
-        return [Tensor("lora_A.weight", (self.rank, fan_in)), Tensor("lora_B.weight", (fan_out, self.rank))]
 
 
 class Dense(WithActivation):
@@ -158,27 +146,6 @@ class Dense(WithActivation):
 
         x = inputs[0]
         if self.lora is not None:
-            return _lora_module(x[-1], self.units, self.bias, self.lora)
+            return lora_linear_module(x[-1], self.units, self.bias, self.lora)
         linear = nn.Linear(x.size(self.features_axis(x)), self.units, bias=self.bias)
         return on_channels_last(linear, x) if self.axis == "channels" else linear
-
-
-def _lora_module(fan_in: int, fan_out: int, bias: bool, lora: LoRA) -> Any:
-    """nn.Linear with low-rank adapters, as peft's LoraLayer runs one (dropout 0): the base
-    layer frozen, `base(x) + lora_B(lora_A(x)) * scaling`."""
-    from torch import nn
-
-    class LoRALinear(nn.Linear):
-        def __init__(self) -> None:
-            super().__init__(fan_in, fan_out, bias=bias)
-            self.requires_grad_(False)
-            self.lora_A = nn.Linear(fan_in, lora.rank, bias=False)
-            self.lora_B = nn.Linear(lora.rank, fan_out, bias=False)
-            nn.init.normal_(self.lora_B.weight)  # peft starts B at zero; any values count the same
-            self.scaling = (lora.alpha or lora.rank) / lora.rank
-
-        def forward(self, x: Any) -> Any:
-            result = super().forward(x)
-            return result + self.lora_B(self.lora_A(x)) * self.scaling
-
-    return LoRALinear()

@@ -35,9 +35,10 @@ class RMSNorm(Layer):
     def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
         # nn.RMSNorm on the CPU runs as ops: the reciprocal RMS, one per position, and with
         # a learned weight the normalised input before it is scaled; backward keeps both
-        # and the input.
+        # and the input. A frozen weight (`trainable: false`) needs no normalised input kept.
         rows = prod(inputs[0][:-1])
-        made = (Extra(rows), Extra(prod(inputs[0]))) if self.affine else (Extra(rows),)
+        normalised = self.affine and (self.trainable or not training)
+        made = (Extra(rows), Extra(prod(inputs[0]))) if normalised else (Extra(rows),)
         if not training:
             return Footprint(passing=made)
         return Footprint(keeps_inputs=(0,), kept=made)
