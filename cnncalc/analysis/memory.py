@@ -473,17 +473,20 @@ def training_peak(
             consider(i, "backward", grads, held() + temporary, own if fp.weights_first else 0)
             extras.put(i, extras.get(i, 0) - _extra_bytes(_common(fp.kept, fp.backward), batch, act))
             _drop_unused(gradient, waiting, g_out)
-        # A backward in parts (a stacked recurrent layer's, layer by layer): each part
-        # makes its parameters' gradients and its input's, then lets go of what it kept
-        # and of the gradient it was handed.
+        # A backward in parts (a stacked recurrent layer's, layer by layer; a transformer
+        # layer's last sub-layers, op by op): each part makes its parameters' gradients and
+        # its input's, then lets go of what it kept and of the gradients it consumed.
         handed = 0
         for stage in fp.stages:
             part = min(own, stage.params * precision.weights)
             passed = _extra_bytes((stage.gradient,), batch, act)
             consider(i, "backward", grads, held() + handed + passed + temporary, part)
-            grads, own, handed = grads + part, own - part, passed
+            grads, own = grads + part, own - part
+            consumed = handed if stage.consumes is None else _extra_bytes(stage.consumes, batch, act)
+            handed += passed - consumed
             extras.put(i, extras.get(i, 0) - _extra_bytes(stage.frees, batch, act))
-            _drop_unused(gradient, waiting, g_out)  # the output's gradient, used by the first part
+            if not stage.holds_output_gradient:
+                _drop_unused(gradient, waiting, g_out)  # the output's gradient, used by the first part
         consider(i, "backward", grads, held() + handed + made + temporary, own)
         grads += own
         for s in sources:
