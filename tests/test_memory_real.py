@@ -213,3 +213,31 @@ def test_an_encoder_decoder_stack_trains_to_the_byte(form: str) -> None:
     assert theirs - ours in (0, 4, 8), f"SGD: cnncalc {ours:,} B, PyTorch {theirs:,} B"
     ours, theirs = checks["adam"]
     assert theirs - ours - 4 * 62 in (0, 4, 8), f"Adam: cnncalc {ours:,} B, PyTorch {theirs:,} B"
+
+
+# An output layer tied to the embedding (GPT-2's lm_head): autograd makes the shared
+# table's gradient in each, and sums them, in a new tensor, into the one parameter's
+# after the embedding's backward: three table-sized gradients at once. Counted once,
+# gpt2_small's SGD step came out -10.2% at batch 4 x 128 tokens.
+TIED = """name: tied
+input: {l: 16}
+layers:
+  - {name: wte, type: embedding, vocab: 1000, width: 32}
+  - {type: layernorm, dims: 1}
+  - {type: dense, units: 1000, bias: false, tie: wte}
+"""
+
+
+def test_a_tied_weights_gradients_are_summed_in_a_new_tensor() -> None:
+    # At batch 4: weights 1000*32 + 2*32 = 32,064 floats, 128,256 B; at the embedding's
+    # backward, the norm's gradients (256 B), the output layer's of the table and the
+    # embedding's (128,000 B each), their sum (128,000 B) and the token ids (4*16 int64,
+    # 512 B): 513,024 B. PyTorch: that and the loss and its gradient, 4 B each.
+    from cnncalc.analysis.memory import training_peak
+
+    trace = propagate(loads_spec(TIED, "tied.yaml"), "tied.yaml", batch=4)
+    peak = training_peak(trace.nodes, 4, "sgd")
+    assert (peak.total, peak.phase, peak.at) == (513_024, "backward", 1)
+    checks = _check(trace, 4)
+    assert checks["sgd"][1] - checks["sgd"][0] == 8
+    assert checks["adam"][1] - checks["adam"][0] == 8 + 3 * 4  # Adam's step counts, 3 tensors
