@@ -261,10 +261,10 @@ def test_bert_and_gpt2_train_to_the_tracker(name: str) -> None:
 
 # GRU and RNN run step by step in ATen ops on the CPU (no oneDNN): what autograd keeps per
 # step is derived from its saved tensors (GRU 7 H, RNN 1 H and the initial state), no longer
-# a fitted mean (8 and 2, which came out +6.2% and +27.2% here). What is still left out:
-# each step's hidden-to-hidden weight gradient is summed with the running one into a new
-# tensor, three of them alive at once, so where the weights outweigh the activations the
-# pass is low (a 3-layer GRU of 512 at batch 2 x 10 steps: -13%).
+# a fitted mean (8 and 2, which came out +6.2% and +20.9% on the first two); backward runs
+# layer by layer, top first, and each step's hidden-to-hidden weight gradient is summed with
+# the running one into a new tensor: three of them alive at once, the input-to-hidden one
+# made after the steps (unstaged, a 3-layer GRU and RNN of 512 at batch 2 came out -13%).
 RECURRENT = """name: recurrent
 input: {l: %d, d: 64}
 layers:
@@ -274,10 +274,18 @@ layers:
 
 
 @pytest.mark.parametrize(
-    ("kind", "length", "hidden", "layers", "batch"), [("gru", 30, 64, 1, 8), ("rnn", 64, 256, 2, 16)]
+    ("kind", "length", "hidden", "layers", "batch", "within"),
+    [
+        ("gru", 30, 64, 1, 8, 0.0),
+        ("rnn", 40, 128, 2, 8, 0.0),
+        ("gru", 10, 512, 3, 2, 0.002),
+        ("rnn", 10, 512, 3, 2, 0.002),
+    ],
 )
-def test_gru_and_rnn_keep_what_autograd_saves(kind: str, length: int, hidden: int, layers: int, batch: int) -> None:
+def test_gru_and_rnn_keep_what_autograd_saves(
+    kind: str, length: int, hidden: int, layers: int, batch: int, within: float
+) -> None:
     text = RECURRENT % (length, kind, hidden, layers)
     trace = propagate(loads_spec(text, "recurrent.yaml"), "recurrent.yaml", batch=batch)
     ours, theirs = _check(trace, batch)["sgd"]
-    assert ours == theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
+    assert abs(ours - theirs) <= within * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"

@@ -483,8 +483,9 @@ def training_peak(
         handed = 0
         for stage in fp.stages:
             part = min(own, stage.params * precision.weights)
+            at_peak = part if stage.peak_params is None or not part else stage.peak_params * precision.weights
             passed = _extra_bytes((stage.gradient,), batch, act)
-            consider(i, "backward", grads, held() + handed + passed + temporary, part)
+            consider(i, "backward", grads, held() + handed + passed + temporary, at_peak)
             grads, own = grads + part, own - part
             consumed = handed if stage.consumes is None else _extra_bytes(stage.consumes, batch, act)
             handed += passed - consumed

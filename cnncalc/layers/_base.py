@@ -224,13 +224,17 @@ class Stage:
     all of them; a residual's gradient lives on to the sum where it meets its branch's).
     `holds_output_gradient`: the op's output's gradient is still needed after this part (a
     pre-norm layer's residual carries it to the layer's last sum); else it goes after the
-    first part."""
+    first part. `peak_params`: the parameter-gradient elements alive at the part's peak,
+    where not `params` (a recurrent layer run step by step: each step's hidden-to-hidden
+    gradient is summed with the running one into a new tensor, three alive at once, before
+    the input-to-hidden gradient is made for all steps at the end)."""
 
     params: int
     gradient: Extra
     frees: tuple[Extra, ...] = ()
     consumes: tuple[Extra, ...] | None = None
     holds_output_gradient: bool = False
+    peak_params: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

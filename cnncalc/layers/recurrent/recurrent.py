@@ -18,6 +18,7 @@ False)`), which is how `--verify` runs it; through oneDNN on the CPU it counts 0
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, NonNegativeInt, PositiveInt
@@ -131,6 +132,18 @@ class Recurrent(Layer):
     # fused op per layer (oneDNN's; the native path a projection takes runs by layer too).
     backward_by_layer: ClassVar[bool] = False
 
+    # Whether backward runs step by step in ATen ops (GRU, RNN on the CPU), layer by layer
+    # top first, each step's hidden-to-hidden weight gradient summed into a new tensor.
+    backward_by_step: ClassVar[bool] = False
+
+    def _step_peak(self, layer: Sequence[Tensor]) -> int:
+        """Weight-gradient elements alive at a step-by-step layer's peak: the directions run
+        before the last complete, and the last's hidden-to-hidden three times (the running
+        sum, the step's and their new sum); its input-to-hidden comes once the steps are done."""
+        one = [t for t in layer if not t.name.endswith("_reverse")]
+        hidden = sum(t.size for t in one if "_hh_" in t.name)
+        return (self.directions - 1) * sum(t.size for t in one) + 3 * hidden
+
     def kept_by_layer(self, inputs: Inputs) -> list[tuple[Extra, ...]]:
         """What a training step keeps for each stacked layer's backward: its gates and
         states at every step and direction, and its input."""
@@ -162,13 +175,16 @@ class Recurrent(Layer):
         widths = self.input_widths(inputs[0])
         tensors = self.tensors(inputs)
         per_layer = len(tensors) // self.num_layers  # weights and biases of each layer, both directions
+        by_step = self.backward_by_step  # every layer a part, the bottom one too
+        layers = range(0 if by_step else 1, self.num_layers if self.backward_by_layer or by_step else 1)
         stages = tuple(
             Stage(
                 sum(t.size for t in tensors[layer * per_layer : (layer + 1) * per_layer]),
                 Extra(length * widths[layer]),  # the gradient of the layer's input, the layer below's output
                 kept[layer],
+                peak_params=self._step_peak(tensors[layer * per_layer : (layer + 1) * per_layer]) if by_step else None,
             )
-            for layer in reversed(range(1, self.num_layers if self.backward_by_layer else 1))
+            for layer in reversed(layers)
         )
         # The native path a projection takes keeps what was measured; oneDNN's is the library's.
         why = "" if self.projection else "oneDNN's workspace on the CPU (or cuDNN's) is sized by the library"
@@ -218,6 +234,7 @@ class RNN(Recurrent):
     # tensors; a fitted 2 per step came out up to +27% on a 2-layer RNN).
     kept_per_step: ClassVar[int] = 1
     kept_initial: ClassVar[int] = 1
+    backward_by_step: ClassVar[bool] = True
     nonlinearity: Literal["tanh", "relu"] = Field("tanh", description="The nonlinearity of each step.")
 
     def torch_options(self) -> dict[str, Any]:
@@ -235,6 +252,7 @@ class GRU(Recurrent):
     # and two H copies that the in-place products keep of what they overwrite (torch 2.13,
     # autograd's saved tensors; a fitted 8 came out up to +11%).
     kept_per_step: ClassVar[int] = 7
+    backward_by_step: ClassVar[bool] = True
     torch_class: ClassVar[str] = "GRU"
 
 
