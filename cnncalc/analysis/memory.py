@@ -442,6 +442,7 @@ def training_peak(
     # Backward, in reverse. Gradients in flight are storages of their own (negative ids);
     # the loss's gradient reaches the output as a view of one element: no bytes.
     grads = 0
+    tied: dict[int, int] = {}  # node holding a tied weight -> bytes of its gradients made by later users
     waiting: dict[int, int] = {final: -1}  # node -> the gradient of its output
     gradient = _Bytes({-1: 0})  # gradient storage -> bytes
     fresh = itertools.count(-2, -1)
@@ -465,6 +466,9 @@ def training_peak(
         sources = [s for s in values if needs[s]]
         made = 0 if fp.grad_through else sum(_node_bytes(nodes[s], batch, act) for s in sources)
         own = node.params.trainable * precision.weights
+        for holder, size in _tied(nodes, node):  # a tied weight's gradient, made here too, waits for its holder's
+            own += size * precision.weights
+            tied[holder] = tied.get(holder, 0) + size * precision.weights
         temporary = _extra_bytes(fp.backward, batch, act)
         if temporary:
             # A first stage (the attached activation's backward, the conv's before its pad
@@ -473,17 +477,21 @@ def training_peak(
             consider(i, "backward", grads, held() + temporary, own if fp.weights_first else 0)
             extras.put(i, extras.get(i, 0) - _extra_bytes(_common(fp.kept, fp.backward), batch, act))
             _drop_unused(gradient, waiting, g_out)
-        # A backward in parts (a stacked recurrent layer's, layer by layer): each part
-        # makes its parameters' gradients and its input's, then lets go of what it kept
-        # and of the gradient it was handed.
+        # A backward in parts (a stacked recurrent layer's, layer by layer; a transformer
+        # layer's last sub-layers, op by op): each part makes its parameters' gradients and
+        # its input's, then lets go of what it kept and of the gradients it consumed.
         handed = 0
         for stage in fp.stages:
             part = min(own, stage.params * precision.weights)
+            at_peak = part if stage.peak_params is None or not part else stage.peak_params * precision.weights
             passed = _extra_bytes((stage.gradient,), batch, act)
-            consider(i, "backward", grads, held() + handed + passed + temporary, part)
-            grads, own, handed = grads + part, own - part, passed
+            consider(i, "backward", grads, held() + handed + passed + temporary, at_peak)
+            grads, own = grads + part, own - part
+            consumed = handed if stage.consumes is None else _extra_bytes(stage.consumes, batch, act)
+            handed += passed - consumed
             extras.put(i, extras.get(i, 0) - _extra_bytes(stage.frees, batch, act))
-            _drop_unused(gradient, waiting, g_out)  # the output's gradient, used by the first part
+            if not stage.holds_output_gradient:
+                _drop_unused(gradient, waiting, g_out)  # the output's gradient, used by the first part
         consider(i, "backward", grads, held() + handed + made + temporary, own)
         grads += own
         for s in sources:
@@ -502,6 +510,12 @@ def training_peak(
             else:
                 waiting[s] = incoming
         _drop_unused(gradient, waiting, g_out)
+        waited = tied.pop(i, 0)
+        if waited:
+            # The tied weight's gradients, the later layers' and this one's, are summed into
+            # a new tensor (autograd's buffer for the one parameter), then both go.
+            consider(i, "backward", grads, held(), waited)
+            grads -= waited
         # What this node kept goes now.
         extras.drop(i)
         for s in released.get(i, ()):
@@ -531,6 +545,15 @@ def reruns(nodes: Sequence[Node], macs: Callable[[Node], int]) -> tuple[int, int
             blocks.setdefault(node.checkpoint, []).append(node)
     rerun = [block for block in blocks.values() if any(needs[n.index] for n in block)]
     return len(rerun), sum(macs(n) for block in rerun for n in block)
+
+
+def _tied(nodes: Sequence[Node], node: Node) -> list[tuple[int, int]]:
+    """(holder node, elements) of each trainable tensor `node` uses from an earlier node
+    (a tied weight): autograd makes its gradient here too, apart from the holder's."""
+    if not node.shares or node.layer is None:
+        return []
+    sizes = {t.name: t.size for t in node.layer.tensors(node.inputs) if t.role == "shared"}
+    return [(holder, sizes[name]) for name, holder in node.shares if name in sizes and not nodes[holder].frozen]
 
 
 class _Segments:

@@ -217,13 +217,24 @@ class Extra:
 @dataclass(frozen=True, slots=True)
 class Stage:
     """One part of an op whose backward runs in parts, one after another (a stacked recurrent
-    layer on the CPU: one fused op per layer, top layer first): the `params` whose gradients
-    that part makes, the gradient it hands to the next part (its own input's), and what
-    it kept for backward, freed once it has run."""
+    layer on the CPU: one fused op per layer, top layer first; a transformer layer's last
+    sub-layers, op by op): the `params` whose gradients that part makes, the gradient it
+    hands to the next part (its own input's), and what it kept for backward, freed once it
+    has run. `consumes`: the gradients handed to it that it lets go once it has run (None:
+    all of them; a residual's gradient lives on to the sum where it meets its branch's).
+    `holds_output_gradient`: the op's output's gradient is still needed after this part (a
+    pre-norm layer's residual carries it to the layer's last sum); else it goes after the
+    first part. `peak_params`: the parameter-gradient elements alive at the part's peak,
+    where not `params` (a recurrent layer run step by step: each step's hidden-to-hidden
+    gradient is summed with the running one into a new tensor, three alive at once, before
+    the input-to-hidden gradient is made for all steps at the end)."""
 
     params: int
     gradient: Extra
     frees: tuple[Extra, ...] = ()
+    consumes: tuple[Extra, ...] | None = None
+    holds_output_gradient: bool = False
+    peak_params: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ count.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, NonNegativeFloat, PositiveFloat, PositiveInt, model_validator
@@ -33,6 +34,7 @@ from cnncalc.layers.api import (
     Linear,
     Parts,
     Shape,
+    Stage,
     Tensor,
     Work,
     causal_mask,
@@ -138,39 +140,93 @@ class TransformerLayer(Layer):
         return " ".join([f"h={self.heads}", f"ff={self.feedforward}", self.feedforward_activation, *flags])
 
     def footprint(self, inputs: Inputs, output: Shape, training: bool) -> Footprint:
-        """What nn.TransformerEncoderLayer / DecoderLayer keep for backward on the CPU, fitted
-        exactly to the tracker over five shapes (torch 2.13): per sample, besides the inputs
-        the projections keep, `5LE + 3LF + 4L` around the attention (the residual sums, the
-        norms' inputs, outputs and two L-vectors, the feed-forward's hidden tensors and the
-        dropout masks), one `L x E` less with `norm_first`, and each attention's own (with
-        dropout, the math path's: `7LE + 3hL^2` for the self-attention, `5LE + 2ME + 3hLM`
-        for the decoder's cross-attention on a memory of M positions, which brings another
-        `2LE + 2L` of its sub-layer; without, the flash path's). Without gradients the
-        fused path makes its temporaries inside one op, and the slow path frees them as it
-        goes: nothing is counted besides the output."""
+        """What nn.TransformerEncoderLayer / DecoderLayer save for backward on the CPU, op by
+        op (torch 2.13; checked against autograd's saved tensors over stacks, both norm
+        placements, both activations, with and without dropout, memory longer than target).
+
+        Per sample, with S sub-layers (2, the decoder 3), each sub-layer's norm keeps its
+        input and two L-vectors (`2LS`); post-norm, the norms' inputs are the S residual
+        sums; pre-norm, the first norm keeps the layer's input (`keeps_inputs`) and the last
+        sum is the output, so `S - 1` sums. `linear1` keeps its input, the last norm's
+        output (post-norm: the one before it). Dropout keeps a mask per sub-layer and one in
+        the feed-forward: the feed-forward then keeps three `L x F` (the activation's input
+        or output, the mask, the dropped tensor `linear2` reads); without dropout `linear2`
+        reads what ReLU keeps (one) or what GELU does not (two).
+        Each nn.MultiheadAttention (batch first) projects a transposed, hence copied, query
+        (`LE`) and key (`ME`; the self-attention's packed projection copies one input)
+        and makes its packed projections contiguous (`3LE`; a cross-attention's keys and
+        values `2ME`, its queries `LE` as projected). With dropout the math path keeps the
+        scaled queries and keys (`LE + ME`), the scores' softmax, its mask and the dropped
+        probabilities (`3hLM`) and the attention output's contiguous copy for `out_proj`
+        (`LE`); without, the flash path keeps the queries, keys, values, its output (which
+        `out_proj` reads as it is) and `hL` log-sum-exps.
+        The layer's input is not kept otherwise: post-norm, nothing keeps it (at batch 1 the
+        transpose needs no copy and the projection keeps the input itself, the same bytes).
+        Without gradients the fused path makes its temporaries inside one op, and the slow
+        path frees them as it goes: nothing is counted besides the output."""
         if not training:
             return Footprint()
         length, width = self.width(inputs)
-        elements = 5 * length * width + 3 * length * self.feedforward + 4 * length
-        if not self.dropout:
-            # No dropout masks, and the sub-layers' sums are not kept: measured 7LE less
-            # whether post- or pre-norm (torch 2.13, stacks of 2 and 4 layers, two shapes).
-            elements -= 7 * length * width
-        elif self.norm_first:
-            elements -= length * width
-        for i, part in enumerate(self.parts(inputs).attentions):
+        lw, lf = length * width, length * self.feedforward
+        attentions = self.parts(inputs).attentions
+        subs = len(attentions) + 1  # each attention's sub-layer and the feed-forward's
+        sums = subs - 1 if self.norm_first else subs
+        elements = sums * lw + lw + 2 * length * subs
+        if self.dropout:
+            elements += subs * lw + 3 * lf
+        else:
+            elements += (1 if self.feedforward_activation == "relu" else 2) * lf
+        for i, part in enumerate(attentions):
             memory = part.kv_len
-            if self.dropout:
-                keys = 2 * length * width if i == 0 else 2 * memory * width
-                elements += 5 * length * width + keys + 3 * self.heads * length * memory
-            else:
-                elements += 3 * length * width + 2 * memory * width + self.heads * length
-            if i:
-                elements += 2 * length * width + 2 * length
-        # Backward frees these op by op as it goes back through the layer, while the pass
-        # holds them until the layer's backward is done: a lone layer's step peak comes
-        # out 5-10% high (20-30% without dropout); in a stack the peak is elsewhere.
-        return Footprint(keeps_inputs=tuple(range(len(inputs))), kept=(Extra(elements),))
+            mw, scores = memory * width, self.heads * length * memory
+            if i == 0:  # self-attention: one copied input, packed q, k, v
+                elements += lw + 3 * lw
+                elements += 2 * lw + lw + 3 * scores if self.dropout else lw + self.heads * length
+            else:  # cross-attention: copied query and memory, q as projected, k and v packed
+                elements += lw + mw + 2 * mw
+                elements += lw + mw + lw + 3 * scores if self.dropout else lw + lw + self.heads * length
+        keeps = (0,) if self.norm_first else ()
+        return Footprint(keeps_inputs=keeps, kept=(Extra(elements),), stages=self.feedforward_stages(length, width))
+
+    def feedforward_stages(self, length: int, width: int) -> tuple[Stage, ...]:
+        """The backward of the last sub-layer, op by op, as autograd runs it (the tracker's
+        op list, torch 2.13): the layer's step peaks here, in `linear2`'s backward, with
+        only `linear2`'s weight gradients new. Each op makes its input's gradient, then
+        lets go of what it kept and of the gradient it read; the residual's gradient lives
+        on to the sum where the branch's meets it (a new tensor). Post-norm the last norm
+        runs first and its input's gradient is the residual's; pre-norm the output's
+        gradient is, and the second norm runs after `linear1`. The rest of the layer (the
+        attention) runs as one part, its weights' gradients at once."""
+        lw, lf = Extra(length * width), Extra(length * self.feedforward)
+        norm_params = width * (2 if self.bias else 1)
+        dropped = self.dropout > 0
+        pre = self.norm_first  # the output's gradient is the residual's until the last sum
+        norm = Stage(norm_params, lw, frees=(lw, Extra(2 * length)), consumes=(lw,) if pre else None)
+        stages: list[Stage] = [] if pre else [norm]
+        if dropped:  # the sub-layer's dropout: its mask goes
+            stages.append(Stage(0, lw, frees=(lw,), consumes=(), holds_output_gradient=pre))
+        # linear2 keeps the tensor it read: the dropped one, or GELU's output; ReLU's output
+        # is kept by the ReLU too, until its own backward.
+        reads = (lf,) if dropped or self.feedforward_activation == "gelu" else ()
+        stages.append(
+            Stage(
+                self.feedforward * width + (width if self.bias else 0),
+                lf,
+                frees=reads,
+                consumes=(lw,) if dropped else (),  # without dropout it read the residual's
+                holds_output_gradient=pre,
+            )
+        )
+        if dropped:
+            stages.append(Stage(0, lf, frees=(lf,), consumes=(lf,), holds_output_gradient=pre))
+        stages.append(Stage(0, lf, frees=(lf,), consumes=(lf,), holds_output_gradient=pre))  # the activation
+        linear1 = width * self.feedforward + (self.feedforward if self.bias else 0)
+        stages.append(Stage(linear1, lw, frees=(lw,), consumes=(lf,), holds_output_gradient=pre))
+        if pre:
+            stages.append(replace(norm, holds_output_gradient=True))
+        # The residual's gradient and the branch's, summed into a new tensor.
+        stages.append(Stage(0, lw, consumes=(lw,) if pre else (lw, lw)))
+        return tuple(stages)
 
     def torch_options(self) -> dict[str, Any]:
         activation: Any = self.feedforward_activation

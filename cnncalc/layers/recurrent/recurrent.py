@@ -18,6 +18,7 @@ False)`), which is how `--verify` runs it; through oneDNN on the CPU it counts 0
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, NonNegativeInt, PositiveInt
@@ -121,14 +122,27 @@ class Recurrent(Layer):
     def torch_options(self) -> dict[str, Any]:
         return {}
 
-    # What a training step keeps per step, layer and direction, in units of H, as measured
-    # with the tracker on the CPU (torch 2.13, batch 8): a rough mean over six shapes.
-    kept_per_step: ClassVar[int] = 2
+    # What a training step keeps per step, layer and direction, in units of H (each kind
+    # says, from autograd's saved tensors on the CPU, torch 2.13).
+    kept_per_step: ClassVar[int] = 1
+    kept_initial: ClassVar[int] = 0  # H-vectors per layer and direction besides: the initial state
     padding: ClassVar[int] = 0  # elements per layer and direction besides, for the whole batch
     # Whether backward runs one stacked layer at a time, each layer's weight gradients made
     # (and its saved tensors freed) before the next: measured for the LSTM on the CPU, one
     # fused op per layer (oneDNN's; the native path a projection takes runs by layer too).
     backward_by_layer: ClassVar[bool] = False
+
+    # Whether backward runs step by step in ATen ops (GRU, RNN on the CPU), layer by layer
+    # top first, each step's hidden-to-hidden weight gradient summed into a new tensor.
+    backward_by_step: ClassVar[bool] = False
+
+    def _step_peak(self, layer: Sequence[Tensor]) -> int:
+        """Weight-gradient elements alive at a step-by-step layer's peak: the directions run
+        before the last complete, and the last's hidden-to-hidden three times (the running
+        sum, the step's and their new sum); its input-to-hidden comes once the steps are done."""
+        one = [t for t in layer if not t.name.endswith("_reverse")]
+        hidden = sum(t.size for t in one if "_hh_" in t.name)
+        return (self.directions - 1) * sum(t.size for t in one) + 3 * hidden
 
     def kept_by_layer(self, inputs: Inputs) -> list[tuple[Extra, ...]]:
         """What a training step keeps for each stacked layer's backward: its gates and
@@ -136,7 +150,9 @@ class Recurrent(Layer):
         length = inputs[0].size("L")
         return [
             (
-                Extra(self.kept_per_step * self.directions * length * self.hidden + length * width),
+                Extra(
+                    (self.kept_per_step * length + self.kept_initial) * self.directions * self.hidden + length * width
+                ),
                 Extra(self.padding * self.directions, per_sample=False),
             )
             for width in self.input_widths(inputs[0])
@@ -159,13 +175,16 @@ class Recurrent(Layer):
         widths = self.input_widths(inputs[0])
         tensors = self.tensors(inputs)
         per_layer = len(tensors) // self.num_layers  # weights and biases of each layer, both directions
+        by_step = self.backward_by_step  # every layer a part, the bottom one too
+        layers = range(0 if by_step else 1, self.num_layers if self.backward_by_layer or by_step else 1)
         stages = tuple(
             Stage(
                 sum(t.size for t in tensors[layer * per_layer : (layer + 1) * per_layer]),
                 Extra(length * widths[layer]),  # the gradient of the layer's input, the layer below's output
                 kept[layer],
+                peak_params=self._step_peak(tensors[layer * per_layer : (layer + 1) * per_layer]) if by_step else None,
             )
-            for layer in reversed(range(1, self.num_layers if self.backward_by_layer else 1))
+            for layer in reversed(layers)
         )
         # The native path a projection takes keeps what was measured; oneDNN's is the library's.
         why = "" if self.projection else "oneDNN's workspace on the CPU (or cuDNN's) is sized by the library"
@@ -209,6 +228,13 @@ class RNN(Recurrent):
 
     type: Literal["rnn"]
     torch_class: ClassVar[str] = "RNN"
+    # On the CPU it runs step by step in ATen ops (no oneDNN); autograd keeps each step's
+    # state h_t once (the nonlinearity's output, which the next step's hidden projection
+    # reads), and the zero initial state the first step reads (torch 2.13, autograd's saved
+    # tensors; a fitted 2 per step came out up to +27% on a 2-layer RNN).
+    kept_per_step: ClassVar[int] = 1
+    kept_initial: ClassVar[int] = 1
+    backward_by_step: ClassVar[bool] = True
     nonlinearity: Literal["tanh", "relu"] = Field("tanh", description="The nonlinearity of each step.")
 
     def torch_options(self) -> dict[str, Any]:
@@ -220,7 +246,13 @@ class GRU(Recurrent):
 
     type: Literal["gru"]
     gates: ClassVar[int] = 3
-    kept_per_step: ClassVar[int] = 8
+    # Step by step in ATen ops on the CPU: per step the previous state (the hidden
+    # projection's input, the zero initial state the first), the hidden gates (3H; the
+    # reset and update gates are sigmoids taken in place in them), the new gate's tanh,
+    # and two H copies that the in-place products keep of what they overwrite (torch 2.13,
+    # autograd's saved tensors; a fitted 8 came out up to +11%).
+    kept_per_step: ClassVar[int] = 7
+    backward_by_step: ClassVar[bool] = True
     torch_class: ClassVar[str] = "GRU"
 
 
