@@ -27,7 +27,9 @@ class LoRA(BaseModel):
     layer's own weight and bias frozen, and `x @ A^T @ B^T * alpha / rank` added, A (rank,
     in) and B (out, rank) the only trainable parameters."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # defer_build, as the kinds: a run builds these schemas only where a layer it names takes
+    # adapters (a plain spec pays nothing for them at start-up).
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
     rank: PositiveInt = Field(description="r: A is (r, in), B is (out, r).")
     alpha: PositiveFloat | None = Field(None, description="The scale's numerator, alpha / r; no count depends on it.")
