@@ -505,3 +505,16 @@ def test_each_tool_counts_peft_adapters_as_its_preset_does() -> None:
         with quiet():
             added = run(model(lora=True), (16,)) - run(model(lora=False), (16,))
         assert added == tally(get(tool), adapted).total - tally(get(tool), plain).total, tool
+
+
+def test_the_expect_claims_are_not_held_to_the_adapted_network() -> None:
+    """llama_tiny's `expect:` gives the totals without adapters; `--lora 8:q,v` adds 4 layers x (q
+    8 x (256 + 256) + v 8 x (256 + 64), v's 2 heads of 32) = 26,624 params, so, as at
+    another `--input`, the claims are not checked and a note says so: exit 0, not 1."""
+    spec = Path(__file__).parent.parent / "specs" / "llama_tiny.yaml"
+    plain = invoke(["table", str(spec)])
+    assert plain.exit_code == 0 and "claims   4/4 confirmed" in plain.stdout
+    adapted = invoke(["table", str(spec), "--lora", "8:q,v"])
+    assert adapted.exit_code == 0, adapted.stdout
+    assert "claims" not in adapted.stdout and "✗" not in adapted.stdout
+    assert adapted.stderr.splitlines() == ["note: with --lora 8:q,v the spec's expect: claims are not checked"]
