@@ -147,6 +147,18 @@ def kernelled(layer: Layer, kernel: str | None, done: dict[int, Layer]) -> Layer
     return copy
 
 
+def as_frozen(layer: Layer, done: dict[int, Layer]) -> Layer:
+    """`layer` as its footprint should see it inside a frozen block call (`trainable: false`
+    around it, `Node.frozen`): written `trainable: false` itself; `done` keeps one copy per
+    layer object (so a repeated layer is asked once)."""
+    if not layer.trainable:
+        return layer
+    copy = done.get(id(layer))
+    if copy is None:
+        copy = done[id(layer)] = layer.model_copy(update={"trainable": False})
+    return copy
+
+
 def footprints(nodes: Sequence[Node], training: bool, kernel: str | None = None) -> list[Footprint]:
     """Each node's footprint, the inputs holding nothing of their own; attention run with
     `kernel` where given (else as each layer says)."""
@@ -157,12 +169,14 @@ def footprints(nodes: Sequence[Node], training: bool, kernel: str | None = None)
     # A long network repeats a few layers on a few shapes, shared as one object each by the
     # engine: each pair is asked once (ids are stable while `nodes` holds them).
     asked: dict[tuple[int, int], Footprint] = {}
+    frozen_copies: dict[int, Layer] = {}
     for node in nodes[inputs:]:
         assert node.layer is not None
-        key = (id(node.layer), id(node.inputs))
+        layer = as_frozen(node.layer, frozen_copies) if node.frozen and training else node.layer
+        key = (id(layer), id(node.inputs))
         footprint = asked.get(key)
         if footprint is None:
-            layer = kernelled(node.layer, kernel, copies)
+            layer = kernelled(layer, kernel, copies)
             footprint = asked[key] = layer.memory_footprint(node.inputs, node.output, training)
         source = node.sources[0] if node.sources else None
         if source in reordered and footprint.if_reordered is not None:
