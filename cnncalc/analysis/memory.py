@@ -348,6 +348,52 @@ def _needs_grad(nodes: Sequence[Node]) -> list[bool]:
     return needs
 
 
+def training_footprints(nodes: Sequence[Node], kernel: str | None = None) -> list[Footprint]:
+    """Each node's footprint in a training step: footprints(training=True), except where
+    autograd records less. A layer none of whose value inputs needs a gradient keeps only
+    what its own parameters' gradients need (`Footprint.no_input_gradient`, where its kind
+    says what that is); a layer that needs no gradient at all (a frozen prefix: nothing
+    before it, nor it, trains) is not recorded and holds what its forward without gradients
+    holds (its inference footprint, where that is laid out as in training)."""
+    prints = footprints(nodes, training=True, kernel=kernel)
+    needs = _needs_grad(nodes)
+    unrecorded = None
+    if not all(needs[input_count(nodes) :]):
+        unrecorded = footprints(nodes, training=False, kernel=kernel)
+    return given_gradients(nodes, prints, needs, unrecorded)
+
+
+def given_gradients(
+    nodes: Sequence[Node],
+    prints: Sequence[Footprint],
+    needs: Sequence[bool],
+    unrecorded: Sequence[Footprint] | None = None,
+) -> list[Footprint]:
+    """`prints` as autograd runs each node given `needs` (`_needs_grad`): the
+    `no_input_gradient` form where its value inputs need no gradient, and where the node
+    needs none either, `unrecorded[node]` (its footprint without gradients) where it is laid
+    out as `prints[node]`, else what that keeps counted as made and freed in the forward."""
+    found = list(prints)
+    for node, fp in zip(nodes, prints, strict=True):
+        if node.layer is None:
+            continue
+        if not needs[node.index]:
+            if unrecorded is not None:
+                found[node.index] = _without_autograd(fp, unrecorded[node.index])
+        elif fp.no_input_gradient is not None and not any(needs[s] for s in node.sources[: node.layer.value_inputs]):
+            found[node.index] = fp.no_input_gradient
+    return found
+
+
+def _without_autograd(trained: Footprint, plain: Footprint) -> Footprint:
+    """A footprint for a node autograd does not record: `plain` (its inference footprint)
+    where laid out as `trained`; else `trained` with what it would keep made and freed."""
+    layout = ("view", "reorders", "reshapes", "same_layout")
+    if all(getattr(trained, name) == getattr(plain, name) for name in layout):
+        return plain
+    return replace(trained, passing=(*trained.passing, *trained.kept))
+
+
 def training_peak(
     nodes: Sequence[Node],
     batch: int,
@@ -362,7 +408,7 @@ def training_peak(
     with `per_gpu` (cnncalc.analysis.sharding), of one GPU's share of each part."""
     precision = precision or Precision(4, 4)
     act = precision.activations
-    prints = footprints(nodes, training=True, kernel=kernel)
+    prints = training_footprints(nodes, kernel)
     storage = _storages(nodes, prints)
     needs = _needs_grad(nodes)
     trainable = sum(n.params.trainable for n in nodes)
