@@ -575,7 +575,8 @@ def _attention_spec(targets: str, first: str) -> str:
     return (
         f"name: g\ninput: {{l: 64, d: 32}}\nlayers:\n  - {first}\n  - {{type: rmsnorm, trainable: false}}\n"
         "  - {type: attention, heads: 4, kv_heads: 2, rotary: true, causal: true, bias: false, "
-        f"lora: {{rank: 8, targets: [{targets}]}}}}\n  - {{type: rmsnorm, trainable: false}}\n  - {{type: dense, units: 8}}\n"
+        f"lora: {{rank: 8, targets: [{targets}]}}}}\n"
+        "  - {type: rmsnorm, trainable: false}\n  - {type: dense, units: 8}\n"
     )
 
 

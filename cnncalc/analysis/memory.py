@@ -19,7 +19,10 @@ timeline, with its parts.
 
 Frozen parameters (`trainable: false`) get no gradient and no optimizer state, and a layer
 that keeps its input only for its weights' gradient (a dense layer) keeps none when they
-are frozen. A checkpointed block (`checkpoint: true`, torch.utils.checkpoint with
+are frozen. Autograd records only what leads to a trainable parameter (`training_footprints`):
+a layer that needs no gradient (a frozen prefix) holds what it holds without gradients, and
+one whose input needs none keeps only what its own parameters' gradients need (an adapter on
+`o` or `down` alone). A checkpointed block (`checkpoint: true`, torch.utils.checkpoint with
 use_reentrant=False) keeps only its inputs in the forward; backward runs its forward again
 on reaching it and keeps then what a plain forward keeps (`_Segments`).
 
