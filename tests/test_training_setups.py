@@ -476,3 +476,105 @@ def test_verify_memory_in_a_process_of_its_own(tmp_path: Path) -> None:
     result = run("verify", str(tmp_path / "v.yaml"), "--memory", "--device", "cpu")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("✓") == 3
+
+
+# `trainable: false` on a block call freezes every layer of the block as if each were written
+# `trainable: false`: their footprints say so too (a frozen RMSNorm keeps no normalised input,
+# a frozen SwiGLU no product for down_proj). A trained layer on each side, so the frozen block's
+# input needs its gradient and the block keeps what that gradient needs.
+FROZEN_BLOCK_CALL = """name: b
+input: {l: 64, d: 32}
+blocks:
+  layer:
+    layers:
+      - {type: rmsnorm}
+      - {type: attention, heads: 4, kv_heads: 2, rotary: true, causal: true, bias: false}
+      - {type: rmsnorm}
+      - {type: gated_ffn, hidden: 256}
+layers:
+  - {type: dense, units: 32}
+  - {type: layer, trainable: false}
+  - {type: dense, units: 8}
+"""
+EACH_FROZEN = """name: b
+input: {l: 64, d: 32}
+blocks:
+  layer:
+    layers:
+      - {type: rmsnorm, trainable: false}
+      - {type: attention, heads: 4, kv_heads: 2, rotary: true, causal: true, bias: false, trainable: false}
+      - {type: rmsnorm, trainable: false}
+      - {type: gated_ffn, hidden: 256, trainable: false}
+layers:
+  - {type: dense, units: 32}
+  - {type: layer}
+  - {type: dense, units: 8}
+"""
+
+
+def test_a_frozen_block_call_keeps_what_its_layers_written_frozen_keep() -> None:
+    # Written on the call or on each layer, the same parameters train (the dense layers':
+    # 32*32 + 32 = 1,056 and 32*8 + 8 = 264) and the same peak follows.
+    block, each = trace_of(FROZEN_BLOCK_CALL, batch=4), trace_of(EACH_FROZEN, batch=4)
+    assert sum(n.params.trainable for n in block.nodes) == sum(n.params.trainable for n in each.nodes) == 1_320
+    assert training_peak(block.nodes, 4, "sgd") == training_peak(each.nodes, 4, "sgd")
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_a_frozen_block_call_within_5_percent_of_pytorch(optimizer: str) -> None:
+    # Before the block's setting reached its layers' footprints: 5.2% over at sgd.
+    trace = trace_of(FROZEN_BLOCK_CALL, batch=4)
+    ours, theirs = training_peak(trace.nodes, 4, optimizer).total, measured(trace, 4, optimizer)
+    assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
+
+
+# A frozen prefix: nothing in it needs a gradient, so autograd records none of it and it holds
+# only what its forward without gradients holds (the SwiGLU's and attention's temporaries,
+# counted as nothing when their footprints' kept tensors were skipped: 0.33x PyTorch); the
+# trained RMSNorm after it keeps its normalised input alone (its input needs no gradient).
+FROZEN_BACKBONE = """name: b
+input: {l: 64, d: 32}
+blocks:
+  layer:
+    layers:
+      - {type: rmsnorm}
+      - {type: attention, heads: 4, kv_heads: 2, rotary: true, causal: true, bias: false}
+      - {type: rmsnorm}
+      - {type: gated_ffn, hidden: 256}
+layers:
+  - {type: dense, units: 32, trainable: false}
+  - {type: layer, trainable: false, repeat: 2}
+  - {type: rmsnorm}
+  - {type: dense, units: 8}
+"""
+# A conv net's frozen backbone and trained head, and the same with a frozen stage between
+# trained ones (a conv keeps its input whatever needs a gradient: these were right before).
+CONV_BACKBONE = """name: f
+input: {h: 16, w: 16, c: 3}
+blocks:
+  stage:
+    layers:
+      - {type: conv, filters: 16, kernel: 3, padding: 1}
+      - {type: batchnorm, activation: relu}
+      - {type: conv, filters: 16, kernel: 3, padding: 1}
+      - {type: batchnorm, activation: relu}
+      - {type: maxpool, kernel: 2}
+layers:
+  - {type: stage, trainable: false, repeat: 2}
+  - {type: conv, filters: 32, kernel: 3, padding: 1, activation: relu}
+  - {type: global_avgpool}
+  - {type: dense, units: 10}
+"""
+CONV_FROZEN_MIDDLE = CONV_BACKBONE.replace(
+    "  - {type: stage, trainable: false, repeat: 2}", "  - {type: stage}\n  - {type: stage, trainable: false}"
+)
+
+
+@pytest.mark.parametrize(
+    "spec", [FROZEN_BACKBONE, CONV_BACKBONE, CONV_FROZEN_MIDDLE], ids=["llama", "conv", "conv-middle"]
+)
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_a_frozen_prefix_within_5_percent_of_pytorch(spec: str, optimizer: str) -> None:
+    trace = trace_of(spec, batch=4)
+    ours, theirs = training_peak(trace.nodes, 4, optimizer).total, measured(trace, 4, optimizer)
+    assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"

@@ -19,7 +19,10 @@ timeline, with its parts.
 
 Frozen parameters (`trainable: false`) get no gradient and no optimizer state, and a layer
 that keeps its input only for its weights' gradient (a dense layer) keeps none when they
-are frozen. A checkpointed block (`checkpoint: true`, torch.utils.checkpoint with
+are frozen. Autograd records only what leads to a trainable parameter (`training_footprints`):
+a layer that needs no gradient (a frozen prefix) holds what it holds without gradients, and
+one whose input needs none keeps only what its own parameters' gradients need (an adapter on
+`o` or `down` alone). A checkpointed block (`checkpoint: true`, torch.utils.checkpoint with
 use_reentrant=False) keeps only its inputs in the forward; backward runs its forward again
 on reaching it and keeps then what a plain forward keeps (`_Segments`).
 
@@ -147,6 +150,18 @@ def kernelled(layer: Layer, kernel: str | None, done: dict[int, Layer]) -> Layer
     return copy
 
 
+def as_frozen(layer: Layer, done: dict[int, Layer]) -> Layer:
+    """`layer` as its footprint should see it inside a frozen block call (`trainable: false`
+    around it, `Node.frozen`): written `trainable: false` itself; `done` keeps one copy per
+    layer object (so a repeated layer is asked once)."""
+    if not layer.trainable:
+        return layer
+    copy = done.get(id(layer))
+    if copy is None:
+        copy = done[id(layer)] = layer.model_copy(update={"trainable": False})
+    return copy
+
+
 def footprints(nodes: Sequence[Node], training: bool, kernel: str | None = None) -> list[Footprint]:
     """Each node's footprint, the inputs holding nothing of their own; attention run with
     `kernel` where given (else as each layer says)."""
@@ -157,12 +172,14 @@ def footprints(nodes: Sequence[Node], training: bool, kernel: str | None = None)
     # A long network repeats a few layers on a few shapes, shared as one object each by the
     # engine: each pair is asked once (ids are stable while `nodes` holds them).
     asked: dict[tuple[int, int], Footprint] = {}
+    frozen_copies: dict[int, Layer] = {}
     for node in nodes[inputs:]:
         assert node.layer is not None
-        key = (id(node.layer), id(node.inputs))
+        layer = as_frozen(node.layer, frozen_copies) if node.frozen and training else node.layer
+        key = (id(layer), id(node.inputs))
         footprint = asked.get(key)
         if footprint is None:
-            layer = kernelled(node.layer, kernel, copies)
+            layer = kernelled(layer, kernel, copies)
             footprint = asked[key] = layer.memory_footprint(node.inputs, node.output, training)
         source = node.sources[0] if node.sources else None
         if source in reordered and footprint.if_reordered is not None:
@@ -334,6 +351,52 @@ def _needs_grad(nodes: Sequence[Node]) -> list[bool]:
     return needs
 
 
+def training_footprints(nodes: Sequence[Node], kernel: str | None = None) -> list[Footprint]:
+    """Each node's footprint in a training step: footprints(training=True), except where
+    autograd records less. A layer none of whose value inputs needs a gradient keeps only
+    what its own parameters' gradients need (`Footprint.no_input_gradient`, where its kind
+    says what that is); a layer that needs no gradient at all (a frozen prefix: nothing
+    before it, nor it, trains) is not recorded and holds what its forward without gradients
+    holds (its inference footprint, where that is laid out as in training)."""
+    prints = footprints(nodes, training=True, kernel=kernel)
+    needs = _needs_grad(nodes)
+    unrecorded = None
+    if not all(needs[input_count(nodes) :]):
+        unrecorded = footprints(nodes, training=False, kernel=kernel)
+    return given_gradients(nodes, prints, needs, unrecorded)
+
+
+def given_gradients(
+    nodes: Sequence[Node],
+    prints: Sequence[Footprint],
+    needs: Sequence[bool],
+    unrecorded: Sequence[Footprint] | None = None,
+) -> list[Footprint]:
+    """`prints` as autograd runs each node given `needs` (`_needs_grad`): the
+    `no_input_gradient` form where its value inputs need no gradient, and where the node
+    needs none either, `unrecorded[node]` (its footprint without gradients) where it is laid
+    out as `prints[node]`, else what that keeps counted as made and freed in the forward."""
+    found = list(prints)
+    for node, fp in zip(nodes, prints, strict=True):
+        if node.layer is None:
+            continue
+        if not needs[node.index]:
+            if unrecorded is not None:
+                found[node.index] = _without_autograd(fp, unrecorded[node.index])
+        elif fp.no_input_gradient is not None and not any(needs[s] for s in node.sources[: node.layer.value_inputs]):
+            found[node.index] = fp.no_input_gradient
+    return found
+
+
+def _without_autograd(trained: Footprint, plain: Footprint) -> Footprint:
+    """A footprint for a node autograd does not record: `plain` (its inference footprint)
+    where laid out as `trained`; else `trained` with what it would keep made and freed."""
+    layout = ("view", "reorders", "reshapes", "same_layout")
+    if all(getattr(trained, name) == getattr(plain, name) for name in layout):
+        return plain
+    return replace(trained, passing=(*trained.passing, *trained.kept))
+
+
 def training_peak(
     nodes: Sequence[Node],
     batch: int,
@@ -348,7 +411,7 @@ def training_peak(
     with `per_gpu` (cnncalc.analysis.sharding), of one GPU's share of each part."""
     precision = precision or Precision(4, 4)
     act = precision.activations
-    prints = footprints(nodes, training=True, kernel=kernel)
+    prints = training_footprints(nodes, kernel)
     storage = _storages(nodes, prints)
     needs = _needs_grad(nodes)
     trainable = sum(n.params.trainable for n in nodes)

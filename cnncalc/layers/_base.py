@@ -266,6 +266,10 @@ class Footprint:
     run (`Stage`); the last makes the rest of the parameters' gradients and the inputs'.
     `inputs_for_weights`: the inputs kept serve only the weights' gradients (a conv's, a dense
     layer's: the input's gradient needs the weight alone), so frozen weights keep none.
+    `no_input_gradient`: the footprint instead when no value input needs a gradient (nothing
+    before the layer trains): autograd then records only what leads to the layer's own
+    trainable parameters (an adapter on `o` or `down` alone keeps its own input, not the
+    frozen projections' and attention's tensors before it).
     """
 
     view: bool = False
@@ -283,6 +287,7 @@ class Footprint:
     same_layout: bool = False
     stages: tuple[Stage, ...] = ()
     inputs_for_weights: bool = False
+    no_input_gradient: Footprint | None = None
 
 
 class Everything:

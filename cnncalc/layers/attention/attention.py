@@ -225,6 +225,7 @@ class Attention(Layer):
             "with dropout, the attention kernel (and what it keeps) depends on the backend" if self.dropout else ""
         )
         kept = part.kept(self.rotary, self.dropout, eager)
+        alone = None  # the same footprint when the inputs need no gradient
         if self.lora is None:
             # The Llama layout's inputs serve only the projections' weights (frozen: none kept).
             keeps, for_weights = tuple(range(len(inputs))), self.llama_layout()
@@ -235,13 +236,33 @@ class Attention(Layer):
             keeps = tuple(sorted({reads[t] for t in self.lora.targets} - {-1}))
             low = sum(a.rows * a.fan_out for a in self.parts(inputs).linears[::2])
             kept, for_weights = (*kept, Extra(low)), False
+            alone = self._without_input_gradient(part, keeps, kept, unknown)
         return Footprint(
             keeps_inputs=keeps,
             kept=kept,
             backward=(part.backward(),),
             unknown=unknown,
             inputs_for_weights=for_weights,
+            no_input_gradient=alone,
         )
+
+    def _without_input_gradient(
+        self, part: AttentionPart, keeps: tuple[int, ...], kept: tuple[Extra, ...], unknown: str
+    ) -> Footprint | None:
+        """What the adapters keep when the layer's inputs need no gradient (nothing before it
+        trains), from what they keep when they do (`keeps`, `kept`: the attention's tensors,
+        rotary's tables where rotary, A's outputs): with o's alone nothing before o is recorded,
+        its A keeps the attention's output and its B A's output; else rotary's cos and sin are
+        kept only for the adapted of q and k (measured with saved-tensor hooks). None: the same."""
+        assert self.lora is not None
+        targets, low = set(self.lora.targets), kept[-1]
+        if targets == {"o"}:
+            return Footprint(kept=(Extra(part.q_len * part.q_width), low))
+        if not self.rotary or {"q", "k"} <= targets:
+            return None
+        rotated = part.q_len * ("q" in targets) + part.kv_len * ("k" in targets)
+        tables = (Extra(2 * rotated * (part.q_width // part.heads), per_sample=False),) if rotated else ()
+        return Footprint(keeps_inputs=keeps, kept=(kept[0], *tables, low), backward=(part.backward(),), unknown=unknown)
 
     def kv_cache_per_token(self, inputs: Inputs) -> int:
         """Key and value elements a generating model caches per token: 2 * kv_heads * head

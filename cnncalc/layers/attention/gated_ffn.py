@@ -122,7 +122,18 @@ class GatedFFN(Layer):
             kept = (Extra((4 if down else 3) * hidden + low),)
             keeps = (0,) if {"gate", "up"} & adapted.keys() else ()
             backward = (Extra(2 * hidden),) if down else (Extra(2 * hidden), Extra(hidden))
-            return Footprint(keeps_inputs=keeps, kept=kept, backward=backward)
+            # down_proj adapted alone, its input needing no gradient: the gate, its activation
+            # and the up projection are not recorded; down's A keeps the product, its B A's
+            # output. The peak is as the product is made, beside its two factors, before the
+            # output and A's output exist (the pass counts both from the start: taken off).
+            factors = max(0, 2 * hidden - prod(output) - low)
+            alone = Footprint(kept=(Extra(hidden + low),), passing=(Extra(factors),))
+            return Footprint(
+                keeps_inputs=keeps,
+                kept=kept,
+                backward=backward,
+                no_input_gradient=alone if adapted.keys() == {"down"} else None,
+            )
         if self.trainable:
             kept, backward = (Extra(4 * hidden),), (Extra(2 * hidden),)
         else:  # the product's gradient, and both factors', alive at once beside what it kept

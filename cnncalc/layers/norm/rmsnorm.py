@@ -41,7 +41,10 @@ class RMSNorm(Layer):
         made = (Extra(rows), Extra(prod(inputs[0]))) if normalised else (Extra(rows),)
         if not training:
             return Footprint(passing=made)
-        return Footprint(keeps_inputs=(0,), kept=made)
+        # An input that needs no gradient: only the weight's product is recorded, keeping the
+        # normalised input (nothing when frozen: the pass then keeps nothing at all).
+        alone = Footprint(kept=(Extra(prod(inputs[0])),)) if normalised else None
+        return Footprint(keeps_inputs=(0,), kept=made, no_input_gradient=alone)
 
     def to_torch(self, inputs: Inputs) -> Any:
         from torch import nn
