@@ -86,12 +86,12 @@ def test_attention_keeps_what_scaled_dot_product_attention_saves() -> None:
 
     # Self-attention, L = 4 positions of E = 8, 2 heads, nn.MultiheadAttention on the CPU
     # (flash kernel): per sample it keeps the packed q, k, v (3 * 4*8 = 96), the
-    # attention's output (32) and one copy of it before the out-projection (32), and the
-    # log-sum-exp, one float per head and query (2*4 = 8): 168 floats; the in-projection
-    # keeps the input.
+    # attention's output (32, which the out-projection keeps as it is) and the
+    # log-sum-exp, one float per head and query (2*4 = 8): 136 floats; the in-projection
+    # keeps the input's transposed copy (32), not the input.
     node = trace_of_layers("  - {type: attention, heads: 2}\n", "{l: 4, d: 8}").nodes[1]
     footprint = node.layer.memory_footprint(node.inputs, node.output, True)
-    assert (footprint.keeps_inputs, footprint.kept) == ((0,), (Extra(168),))
+    assert (footprint.keeps_inputs, footprint.kept) == ((), (Extra(136), Extra(32)))
     # Llama's layout, one key/value head of width 8/2 = 4, rotary: q and the output
     # (2 * 32 = 64), k and v (2 * 4*4 = 32), the log-sum-exp (8): 104 floats a sample; and
     # the cos and sin tables, L x 4 each, for the queries and again for the keys

@@ -135,6 +135,9 @@ class Recurrent(Layer):
     # Whether backward runs step by step in ATen ops (GRU, RNN on the CPU), layer by layer
     # top first, each step's hidden-to-hidden weight gradient summed into a new tensor.
     backward_by_step: ClassVar[bool] = False
+    # Whether the CPU runs it through oneDNN's fused op, whose workspace the library sizes
+    # (the LSTM's); GRU and RNN run in ordinary ATen ops there, every tensor counted.
+    library_workspace: ClassVar[bool] = False
 
     def _step_peak(self, layer: Sequence[Tensor]) -> int:
         """Weight-gradient elements alive at a step-by-step layer's peak: the directions run
@@ -186,8 +189,9 @@ class Recurrent(Layer):
             )
             for layer in reversed(layers)
         )
-        # The native path a projection takes keeps what was measured; oneDNN's is the library's.
-        why = "" if self.projection else "oneDNN's workspace on the CPU (or cuDNN's) is sized by the library"
+        # ATen's step-by-step path (GRU, RNN; an LSTM's projection) keeps what autograd saves;
+        # oneDNN's fused op (an LSTM's on the CPU) keeps a workspace the library sizes.
+        why = "" if self.projection or not self.library_workspace else LIBRARY_WORKSPACE
         everything = tuple(extra for extras in kept for extra in extras)
         return Footprint(keeps_inputs=(0,), kept=everything, unknown=why, reorders=True, stages=stages)
 
@@ -221,6 +225,9 @@ class Recurrent(Layer):
                 return hidden[-directions:].transpose(0, 1).reshape(x.shape[0], -1)
 
         return RecurrentModule()
+
+
+LIBRARY_WORKSPACE = "oneDNN's workspace on the CPU (cuDNN's on the GPU) is sized by the library"
 
 
 class RNN(Recurrent):
@@ -264,6 +271,7 @@ class LSTM(Recurrent):
     kept_per_step: ClassVar[int] = 18  # oneDNN's workspace at large H; with a projection, 8 (the native path)
     padding: ClassVar[int] = 8_192  # oneDNN's workspace at small H: 32 KiB a layer and direction
     backward_by_layer: ClassVar[bool] = True
+    library_workspace: ClassVar[bool] = True
 
     def kept_by_layer(self, inputs: Inputs) -> list[tuple[Extra, ...]]:
         if not self.projection:
