@@ -1083,6 +1083,13 @@ def _arguments(block: str, members: list[Instance]) -> tuple[dict[str, Any], lis
     by_values: dict[tuple[str, ...], str] = {}
     all_values: dict[str, tuple[Any, ...]] = {}
     layers: list[dict[str, Any]] = []
+    lists: list[tuple[dict[str, Any], str, tuple[Any, ...]]] = []  # lists made of other arguments
+    scalars = {  # the values of every number that differs between the calls
+        tuple(repr(_fields(m.body[index])[key]) for m in members): ""
+        for index, layer in enumerate(first)
+        for key in _fields(layer)
+        if not isinstance(_fields(layer)[key], list)
+    }
     for index, layer in enumerate(first):
         written: dict[str, Any] = {k: v for k, v in layer.items() if k in _STRUCTURE}
         if isinstance(layer.get("type"), Instance):
@@ -1094,6 +1101,10 @@ def _arguments(block: str, members: list[Instance]) -> tuple[dict[str, Any], lis
             if len(set(seen)) == 1:
                 if key not in defaults or repr(defaults[key]) != repr(values[0]):
                     written[key] = values[0]
+                continue
+            if _from_arguments(values, scalars) is not None:  # written once those arguments are
+                written[key] = None
+                lists.append((written, key, values))
                 continue
             if seen not in by_values:
                 arg = "repeats" if key == "repeat" else key
@@ -1107,6 +1118,8 @@ def _arguments(block: str, members: list[Instance]) -> tuple[dict[str, Any], lis
                 args[arg] = max(values, key=lambda v: seen.count(repr(v)))  # the commonest, as the default
             written[key] = f"${by_values[seen]}"
         layers.append(written)
+    for written, key, values in lists:
+        written[key] = _from_arguments(values, by_values)
     for member in members:
         member.block = block
         member.defaults = args
@@ -1116,6 +1129,24 @@ def _arguments(block: str, members: list[Instance]) -> tuple[dict[str, Any], lis
             if repr(value) != repr(args[arg]):
                 member.args[arg] = value
     return args, layers
+
+
+def _from_arguments(values: tuple[Any, ...], by_values: dict[tuple[str, ...], str]) -> list[Any] | None:
+    """A list that differs between the calls written with their other arguments, where each
+    of its items is the same in every call or is an argument's value in each (WaveNet's
+    causal pad `[$dilation, 0]`); None where an item is neither."""
+    if not all(isinstance(v, list) for v in values) or len({len(v) for v in values}) != 1:
+        return None
+    items: list[Any] = []
+    for column in zip(*values, strict=True):
+        seen = tuple(repr(v) for v in column)
+        if len(set(seen)) == 1:
+            items.append(column[0])
+        elif seen in by_values:
+            items.append(f"${by_values[seen]}")
+        else:
+            return None
+    return items
 
 
 # --- YAML ------------------------------------------------------------------------------
