@@ -112,6 +112,7 @@ class Scope:
     path: str
     cls: Any
     items: list[Op | Scope] = field(default_factory=list)
+    parent: Scope | None = field(default=None, repr=False)  # the scope that called this one
 
     def ops(self) -> Iterator[Op]:
         for item in self.items:
@@ -750,7 +751,7 @@ def scopes(ops: list[Op], root_cls: Any) -> Scope:
             depth += 1
         del chain[depth + 1 :]
         for key, path, cls in op.stack[depth:]:
-            inner = Scope(key, path, cls)
+            inner = Scope(key, path, cls, parent=chain[-1])
             chain[-1].items.append(inner)
             chain.append(inner)
         chain[-1].items.append(op)
@@ -837,6 +838,20 @@ class _Body:
         self.used.add(found)
         return found
 
+    def short(self, local: str) -> str:
+        """A name for a module deep inside an inlined one (MaxViT's first MBConv, written in
+        place: `blocks.0.layers.0.layers.MBconv.proj`) as a person names it: the shortest end
+        of its path that names no other layer (`proj`). Paths of one or two parts are kept
+        (`Mixed_6a.branch3x3`)."""
+        parts = local.split(".")
+        if len(parts) <= 2:
+            return local
+        for start in range(len(parts) - 1, 0, -1):
+            name = "_".join(parts[start:])
+            if not _numeric(parts[start]) and name not in self.used:
+                return name
+        return local
+
     def sources(self, inputs: list[Op]) -> Any:
         names = [self.refs[id(op)] for op in inputs]
         if names == [self.last]:
@@ -877,7 +892,9 @@ class _Body:
             return
         if module is not None:
             local = self.local(module)
-            name, informative = (f"{op.layer['type']}{local}", False) if _numeric(local) else (local, "." not in local)
+            name, informative = (
+                (f"{op.layer['type']}{local}", False) if _numeric(local) else (self.short(local), "." not in local)
+            )
         else:
             name, informative = str(op.layer["type"]), False
         self.refs[id(op)] = self.add(op.layer, op.inputs, name, informative)
@@ -929,7 +946,7 @@ class _Body:
         self.instances += [*inner.instances, instance]
         local = self.local(scope.path)
         base = _block_base(scope)
-        name, informative = (f"{base}{local}", False) if _numeric(local) else (local, "." not in local)
+        name, informative = (f"{base}{local}", False) if _numeric(local) else (self.short(local), "." not in local)
         self.refs[id(result)] = self.add({"type": instance, "repeat": 1}, [source], name, informative)
 
     def finish(self) -> None:
@@ -961,14 +978,39 @@ def _activations_of(kind: Any) -> tuple[str, ...]:
     return tuple(a for arg in typing.get_args(field.annotation) for a in typing.get_args(arg))
 
 
+_CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
+
+
 def _block_base(scope: Scope) -> str:
     """A block's name from its module: the class in snake case, or for a container
     (Sequential, ModuleList) its attribute without the index."""
     cls_name = getattr(scope.cls, "__name__", "block")
-    if cls_name in ("Sequential", "ModuleList", "ModuleDict"):
+    if cls_name in _CONTAINERS:
         last = [p for p in scope.path.split(".") if not _numeric(p)]
         return re.sub(r"\d+$", "", last[-1]) if last else "stage"
+    return _snake(cls_name)
+
+
+def _snake(cls_name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", cls_name.lstrip("_")).lower()
+
+
+def _block_bases(scope: Scope) -> list[str]:
+    """The names a block may take, the first one free: its module's (`_block_base`), then,
+    for a container that is all its module does (MaxViT's `MaxVitLayer.layers`, whose name
+    `layers` MBConv's own `layers` took), the class of that module (`max_vit_layer`), as a
+    person names it rather than `layers_2`."""
+    bases = [_block_base(scope)]
+    parent = scope.parent
+    if (
+        getattr(scope.cls, "__name__", "") in _CONTAINERS
+        and parent is not None
+        and parent.path
+        and parent.items == [scope]
+        and getattr(parent.cls, "__name__", "") not in _CONTAINERS
+    ):
+        bases.append(_snake(getattr(parent.cls, "__name__", "block")))
+    return bases
 
 
 def _fold_repeats(
@@ -1055,7 +1097,7 @@ def group(
         for instance in level:
             groups.setdefault((_signature(instance.body), tuple(instance.outputs)), []).append(instance)
         for members in groups.values():
-            name = _block_name(_block_base(members[0].scope), taken)
+            name = _block_name(_block_bases(members[0].scope), taken)
             blocks.append((name, members, *_arguments(name, members)))
     return blocks
 
@@ -1065,10 +1107,11 @@ def _names(source: Any) -> list[str]:
     return names + [n.split(".")[0] for n in names if "." in n]  # `call.output` reads the call too
 
 
-def _block_name(base: str, taken: set[str]) -> str:
+def _block_name(bases: list[str], taken: set[str]) -> str:
     from cnncalc.layers import kinds
 
-    name = base if base not in kinds() else f"{base}_block"
+    names = [base if base not in kinds() else f"{base}_block" for base in bases]
+    name = next((n for n in names if n not in taken), names[-1])  # all taken: numbered, the closest
     found, n = name, 2
     while found in taken:
         found, n = f"{name}_{n}", n + 1
@@ -1826,7 +1869,7 @@ def _call_with_outputs(body: _Body, scope: Scope) -> bool:
     instance = Instance(scope, inner.layers, height, inner.spans, outputs=names)
     body.instances += [*inner.instances, instance]
     local = body.local(scope.path)
-    name = f"{_block_base(scope)}{local}" if _numeric(local) else local
+    name = f"{_block_base(scope)}{local}" if _numeric(local) else body.short(local)
     call = body.add({"type": instance, "repeat": 1}, [outside[0]], name, True)
     body.read.add(call)  # its other outputs are read as `call.name`: the call keeps its name
     body.refs[id(read_out[0])] = call
