@@ -90,7 +90,8 @@ def test_a_torchvision_model_round_trips(name: str, shape: tuple[int, ...], args
 # Imported specs that read as written by hand: at most this many lines (the issue: ResNet-50
 # under 80 with blocks), layer names of at most 24 characters (Inception's
 # `Mixed_6a_branch3x3dbl_3` is 23: torchvision's own attribute names), block names of at
-# most 27 (`partition_attention_layer_2`: MaxViT's class, numbered).
+# most 27 (`partition_attention_layer_2`: MaxViT's class, numbered), and no argument named
+# with a trailing `_` (GoogLeNet's once: `basic_conv2d_filters_`, beside `basic_conv2d_filters`).
 BY_HAND: list[tuple[str, tuple[int, ...], dict[str, Any], int]] = [
     ("resnet50", (3, 64, 64), {}, 55),
     ("efficientnet_b0", (3, 64, 64), {}, 70),
@@ -98,6 +99,7 @@ BY_HAND: list[tuple[str, tuple[int, ...], dict[str, Any], int]] = [
     ("maxvit_t", (3, 224, 224), {}, 120),
     ("swin_t", (3, 224, 224), {}, 50),
     ("densenet121", (3, 64, 64), {}, 40),
+    ("googlenet", (3, 64, 64), NO_AUX, 52),
 ]
 
 
@@ -119,6 +121,20 @@ def test_an_imported_spec_is_short_with_short_names(
     assert len(text.splitlines()) <= lines
     assert max(map(len, layer_names)) <= 24, max(layer_names, key=len)
     assert max(map(len, blocks)) <= 27, max(blocks, key=len)
+    arguments = [arg for block in blocks.values() for arg in block.get("args") or {}]
+    assert [arg for arg in arguments if arg.endswith("_")] == []
+
+
+def test_googlenets_branch_arguments_are_named_after_their_modules() -> None:
+    """Each Inception branch's first conv (`branch2.0`, `branch3.0`, read by nothing, so
+    unnamed) gives its filters argument its module's name, as its second conv does."""
+    needs_torchvision()
+    text, _ = imported("torchvision.models:googlenet", (3, 64, 64), NO_AUX)
+    assert (
+        "    args: {filters: 128, branch2_0_filters: 96, branch2_1_filters: 320, branch3_0_filters: 32, "
+        "branch3_1_filters: 64, branch4_filters: 64}\n"
+    ) in text
+    assert "      - {type: basic_conv2d, filters: $branch2_0_filters, from: input}\n" in text
 
 
 def test_maxvits_first_block_reads_with_its_modules_names() -> None:

@@ -761,6 +761,9 @@ def scopes(ops: list[Op], root_cls: Any) -> Scope:
 # --- the spec: bodies, blocks and repeats ----------------------------------------------
 
 _STRUCTURE = ("type", "name", "from", "#")  # what a block's uses must share; other fields may differ
+# The name an unread layer would have had from its module path (never written): what an
+# argument of its own is named after (GoogLeNet's `branch2_0_filters`, not `basic_conv2d_filters_`).
+_UNREAD_NAME = "~name"
 
 
 @dataclass(eq=False)
@@ -780,6 +783,12 @@ class Instance:
 
 def _numeric(name: str) -> bool:
     return name[:1].isdigit()
+
+
+def _own(local: str) -> bool:
+    """Whether a module's path names it as a person would an argument of its own: an
+    attribute, or an item of one (`branch2.0`), not an index alone (`0`) nor a deep path."""
+    return not _numeric(local) and local.count(".") <= 1
 
 
 class _Graph:
@@ -820,6 +829,7 @@ class _Body:
         self.used: set[str] = {"input"}  # names taken
         self.read: set[str] = set()  # names a `from:` reads
         self.keep: set[str] = set()  # names worth showing though nothing reads them
+        self.from_paths: set[str] = set()  # names a module's path gives (`_own`)
         self.instances: list[Instance] = []
         self.gaps: list[str] = []
         # A module inlined here: its first layer's index -> (its last's, its name), so that
@@ -898,6 +908,8 @@ class _Body:
         else:
             name, informative = str(op.layer["type"]), False
         self.refs[id(op)] = self.add(op.layer, op.inputs, name, informative)
+        if module is not None and _own(self.local(module)):
+            self.from_paths.add(self.refs[id(op)])
         self.last_op = op
 
     def folds(self, op: Op) -> bool:
@@ -948,6 +960,8 @@ class _Body:
         base = _block_base(scope)
         name, informative = (f"{base}{local}", False) if _numeric(local) else (self.short(local), "." not in local)
         self.refs[id(result)] = self.add({"type": instance, "repeat": 1}, [source], name, informative)
+        if _own(local):
+            self.from_paths.add(self.refs[id(result)])
 
     def finish(self) -> None:
         """Names no `from:` reads and that say nothing are left out."""
@@ -955,6 +969,8 @@ class _Body:
             name = layer.get("name")
             if name is not None and name not in self.read and name not in self.keep:
                 del layer["name"]
+                if name in self.from_paths:
+                    layer[_UNREAD_NAME] = name
 
 
 def _module_path(node: Any) -> str | None:
@@ -1053,7 +1069,7 @@ def _fields(layer: dict[str, Any]) -> dict[str, Any]:
     kind = layer.get("type")
     if isinstance(kind, Instance):
         return {**kind.defaults, **kind.args, "repeat": layer["repeat"]}
-    return {k: v for k, v in layer.items() if k not in _STRUCTURE}
+    return {k: v for k, v in layer.items() if k not in _STRUCTURE and k != _UNREAD_NAME}
 
 
 def _signature(body: list[dict[str, Any]]) -> Any:
@@ -1153,7 +1169,8 @@ def _arguments(block: str, members: list[Instance]) -> tuple[dict[str, Any], lis
                 arg = "repeats" if key == "repeat" else key
                 if arg in args:
                     kind = layer.get("type")
-                    arg = f"{layer.get('name') or (kind.block if isinstance(kind, Instance) else kind)}_{arg}"
+                    named = layer.get("name") or layer.get(_UNREAD_NAME)
+                    arg = f"{named or (kind.block if isinstance(kind, Instance) else kind)}_{arg}"
                 while arg in args:
                     arg += "_"
                 by_values[seen] = arg
