@@ -42,7 +42,7 @@ def fold(layers: list[dict[str, Any]], read: set[str]) -> list[dict[str, Any]]:
     (`layers.4.skip`), as a person writes them."""
     folded: list[dict[str, Any]] = []
     renamed: dict[str, str] = {}  # a copy's name -> how the folded call reads it
-    taken = {str(layer["name"]) for layer in layers if "name" in layer}
+    taken = {"input"} | {str(layer["name"]) for layer in layers if "name" in layer} | read
     start = 0
     while start < len(layers):
         chain = start + 1  # the copies that could fold; the longest run an expression says folds
