@@ -87,6 +87,72 @@ def test_a_torchvision_model_round_trips(name: str, shape: tuple[int, ...], args
     assert claims and all(c.confirmed for c in claims)  # the expect: totals hold
 
 
+# Imported specs that read as written by hand: at most this many lines (the issue: ResNet-50
+# under 80 with blocks), layer names of at most 24 characters (Inception's
+# `Mixed_6a_branch3x3dbl_3` is 23: torchvision's own attribute names), block names of at
+# most 27 (`partition_attention_layer_2`: MaxViT's class, numbered), and no argument named
+# with a trailing `_` (GoogLeNet's once: `basic_conv2d_filters_`, beside `basic_conv2d_filters`).
+BY_HAND: list[tuple[str, tuple[int, ...], dict[str, Any], int]] = [
+    ("resnet50", (3, 64, 64), {}, 55),
+    ("efficientnet_b0", (3, 64, 64), {}, 70),
+    ("inception_v3", (3, 75, 75), NO_AUX, 90),
+    ("maxvit_t", (3, 224, 224), {}, 120),
+    ("swin_t", (3, 224, 224), {}, 50),
+    ("densenet121", (3, 64, 64), {}, 40),
+    ("googlenet", (3, 64, 64), NO_AUX, 52),
+]
+
+
+@pytest.mark.parametrize(("name", "shape", "args", "lines"), BY_HAND, ids=[m[0] for m in BY_HAND])
+def test_an_imported_spec_is_short_with_short_names(
+    name: str, shape: tuple[int, ...], args: dict[str, Any], lines: int
+) -> None:
+    """Bounds on what reads badly: the spec's length, and names generated from long module
+    paths (MaxViT's first MBConv, written in place, once named its layers
+    `blocks_0_layers_0_layers_MBconv_stochastic_depth`)."""
+    needs_torchvision()
+    import yaml
+
+    text, _ = imported(f"torchvision.models:{name}", shape, args)
+    spec = yaml.safe_load(text)
+    blocks = spec.get("blocks") or {}
+    layer_names = [str(layer["name"]) for layer in spec["layers"] if "name" in layer]
+    layer_names += [str(layer["name"]) for block in blocks.values() for layer in block["layers"] if "name" in layer]
+    assert len(text.splitlines()) <= lines
+    assert max(map(len, layer_names)) <= 24, max(layer_names, key=len)
+    assert max(map(len, blocks)) <= 27, max(blocks, key=len)
+    arguments = [arg for block in blocks.values() for arg in block.get("args") or {}]
+    assert [arg for arg in arguments if arg.endswith("_")] == []
+
+
+def test_googlenets_branch_arguments_are_named_after_their_modules() -> None:
+    """Each Inception branch's first conv (`branch2.0`, `branch3.0`, read by nothing, so
+    unnamed) gives its filters argument its module's name, as its second conv does."""
+    needs_torchvision()
+    text, _ = imported("torchvision.models:googlenet", (3, 64, 64), NO_AUX)
+    assert (
+        "    args: {filters: 128, branch2_0_filters: 96, branch2_1_filters: 320, branch3_0_filters: 32, "
+        "branch3_1_filters: 64, branch4_filters: 64}\n"
+    ) in text
+    assert "      - {type: basic_conv2d, filters: $branch2_0_filters, from: input}\n" in text
+
+
+def test_maxvits_first_block_reads_with_its_modules_names() -> None:
+    """MaxViT's first MBConv differs from the others (its stochastic depth is an nn.Identity),
+    so it is written in place: its layers take the shortest end of their module path that is
+    free (`proj`, `stochastic_depth`), and the Sequential that is all a MaxVitLayer does is
+    named after that class (`max_vit_layer`), not `layers_2` after MBConv's own `layers`."""
+    needs_torchvision()
+    text, _ = imported("torchvision.models:maxvit_t", (3, 224, 224), {})
+    assert "  - {name: proj, type: proj}\n" in text
+    assert "  - {name: stochastic_depth, type: identity}\n" in text
+    assert "  - {type: add, from: [proj, stochastic_depth]}\n" in text
+    assert "  max_vit_layer:  # torch.nn.modules.container.Sequential, 7 use(s)\n" in text
+    assert "  max_vit_layer_2:  # torch.nn.modules.container.Sequential, 3 use(s)\n" in text
+    assert '  - {type: max_vit_layer, rate: "${0.02 * (5 + i)}", repeat: 4}\n' in text
+    assert "blocks_0" not in text and "layers_2" not in text
+
+
 def test_a_model_the_importer_cannot_write_lists_each_gap(tmp_path: Path) -> None:
     """Swin V2's attention (cosine scores with a learned logit scale, a continuous position
     bias MLP) has no kind: each of its 2 + 2 + 6 + 2 blocks is listed by its module path,

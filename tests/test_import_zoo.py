@@ -311,19 +311,20 @@ WAVENET_MACS = 16_777_216 + 20 * 37_748_736 + 2 * 67_108_864  # 905,969,664
 
 
 def test_wavenet_imports_with_two_output_blocks_and_one_sum_of_the_skips(tmp_path: Path) -> None:
-    """Each Layer returns (residual, skip): one block with `outputs: [add, skip]`, called twenty
-    times with its dilation (and F.pad's (d, 0) as `padding: [d, 0]`); the next call reads the
-    residual, the head's sum() of the twenty skips (0 + s1 + s2 ...) is one add of
-    `layers_i.skip`. The last call's residual, which nothing reads, is its block's output too."""
+    """Each Layer returns (residual, skip): one block with `outputs: [add, skip]`, its causal
+    pad (F.pad's (d, 0)) written from its dilation, `[$dilation, 0]`, as specs/wavenet.yaml
+    writes it; the twenty calls, dilations 1, 2, 4, ... 512 twice, one call with `repeat: 20`
+    and the dilation `2 ** (i % 10)` (the zoo spec's), named after their ModuleList. The head's
+    sum() of the twenty skips (0 + s1 + s2 ...) is one add of each copy's `layers.k.skip`."""
     needs_module("torch")
     text, trace, spec = import_to(tmp_path, WAVENET, "--shape", "256x1024")
-    assert "  layer:  # Layer, 20 use(s)\n    args: {padding: [1, 0], dilation: 1}\n    outputs: [add, skip]\n" in text
+    assert "  layer:  # Layer, 20 use(s)\n    args: {dilation: 1}\n    outputs: [add, skip]\n" in text
+    assert "      - {name: pad, type: pad, padding: [$dilation, 0]}\n" in text
     assert "      - {name: add, type: add, from: [input, res]}\n" in text
-    assert "  - {name: layers_9, type: layer, padding: [512, 0], dilation: 512}\n" in text
-    assert "  - {name: layers_19, type: layer, padding: [512, 0], dilation: 512}\n" in text
-    skips = ", ".join(f"layers_{i}.skip" for i in range(20))
+    assert '  - {name: layers, type: layer, dilation: "${2 ** (i % 10)}", repeat: 20}\n' in text
+    skips = ", ".join(f"layers.{k}.skip" for k in range(1, 21))
     assert f"  - {{type: add, from: [{skips}]}}\n" in text
-    assert len(text.splitlines()) < 50  # the zoo spec's length, not 20 layers of 7 lines
+    assert len(text.splitlines()) < 30  # the zoo spec's length (32 lines with its comments)
     assert figures(trace) == (WAVENET_PARAMS, 0, WAVENET_MACS) == figures(zoo("wavenet"))
     assert totals(trace).output == totals(zoo("wavenet")).output == (256, 1024)
     verify_against(spec, WAVENET)
@@ -350,3 +351,48 @@ def test_pad_sides_are_the_specs_order(tmp_path: Path, call: str, layer: str) ->
     text, _, spec = import_to(tmp_path, f"{code}:Padded", "--shape", "3x8x8")
     assert f"  - {layer}\n" in text
     verify_against(spec, f"{code}:Padded")
+
+
+@pytest.mark.parametrize(
+    ("values", "expression"),
+    [
+        ([1, 2, 4, 8], "${2 ** i}"),  # 2 ** 0 ... 2 ** 3
+        ([3, 6, 12], "${3 * 2 ** i}"),  # 3 * 1, 3 * 2, 3 * 4
+        ([2 ** (i % 10) for i in range(20)], "${2 ** (i % 10)}"),  # WaveNet: 1 ... 512, twice
+        ([1, 3, 5, 1, 3, 5, 1], "${1 + 2 * (i % 3)}"),  # a period seen whole once, then begun again
+        ([0, 3, 0, 3], "${3 * (i % 2)}"),  # Swin's shifts, as before
+        ([1, 2, 4, 1, 2], None),  # 1, 2, 4 not seen twice: no period to claim
+        ([4, 2, 1], None),  # a ratio under 1 is not an integer one
+    ],
+)
+def test_integer_progressions_are_written_exactly(values: list[int], expression: str | None) -> None:
+    """The expressions in a copy's index `i` that an import writes for integers that differ
+    from copy to copy: each gives every value (checked by hand in the comments), or none is written."""
+    from cnncalc.importers.torch_progressions import _integers
+
+    assert _integers(values) == expression
+
+
+def test_a_stage_of_dilations_doubling_folds_with_its_padding_from_the_dilation(tmp_path: Path) -> None:
+    """Four blocks of a dilated conv (kernel 3, padding d, dilation d: the length stays 32) and
+    a 1x1, d = 1, 2, 4, 8: one call with `repeat: 4` and `2 ** i`, the pad written from the
+    dilation (the calls' paddings are their dilations)."""
+    needs_module("torch")
+    code = tmp_path / "dilated.py"
+    code.write_text(
+        "import torch.nn.functional as F\nfrom torch import nn\n\n\nclass Block(nn.Module):\n"
+        "    def __init__(self, d):\n        super().__init__()\n        self.d = d\n"
+        "        self.conv = nn.Conv1d(8, 8, 3, dilation=d)\n        self.mix = nn.Conv1d(8, 8, 1)\n\n"
+        "    def forward(self, x):\n        return self.mix(self.conv(F.pad(x, (self.d, self.d))))\n\n\n"
+        "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.blocks = nn.ModuleList(Block(2 ** i) for i in range(4))\n\n"
+        "    def forward(self, x):\n        for block in self.blocks:\n            x = block(x)\n        return x\n"
+    )
+    text, trace, spec = import_to(tmp_path, f"{code}:Net", "--shape", "8x32")
+    assert "    args: {dilation: 1}\n" in text
+    assert "      - {type: pad, padding: [$dilation, $dilation]}\n" in text
+    assert '  - {type: block, dilation: "${2 ** i}", repeat: 4}\n' in text
+    # by hand: each block 8*8*3 + 8 + 8*8 + 8 = 272 params; 32*8*8*3 + 32*8*8 = 8,192 MACs
+    assert figures(trace) == (4 * 272, 0, 4 * 8_192)
+    assert totals(trace).output == (8, 32)
+    verify_against(spec, f"{code}:Net")

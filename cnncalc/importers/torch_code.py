@@ -112,6 +112,7 @@ class Scope:
     path: str
     cls: Any
     items: list[Op | Scope] = field(default_factory=list)
+    parent: Scope | None = field(default=None, repr=False)  # the scope that called this one
 
     def ops(self) -> Iterator[Op]:
         for item in self.items:
@@ -750,7 +751,7 @@ def scopes(ops: list[Op], root_cls: Any) -> Scope:
             depth += 1
         del chain[depth + 1 :]
         for key, path, cls in op.stack[depth:]:
-            inner = Scope(key, path, cls)
+            inner = Scope(key, path, cls, parent=chain[-1])
             chain[-1].items.append(inner)
             chain.append(inner)
         chain[-1].items.append(op)
@@ -760,6 +761,9 @@ def scopes(ops: list[Op], root_cls: Any) -> Scope:
 # --- the spec: bodies, blocks and repeats ----------------------------------------------
 
 _STRUCTURE = ("type", "name", "from", "#")  # what a block's uses must share; other fields may differ
+# The name an unread layer would have had from its module path (never written): what an
+# argument of its own is named after (GoogLeNet's `branch2_0_filters`, not `basic_conv2d_filters_`).
+_UNREAD_NAME = "~name"
 
 
 @dataclass(eq=False)
@@ -779,6 +783,12 @@ class Instance:
 
 def _numeric(name: str) -> bool:
     return name[:1].isdigit()
+
+
+def _own(local: str) -> bool:
+    """Whether a module's path names it as a person would an argument of its own: an
+    attribute, or an item of one (`branch2.0`), not an index alone (`0`) nor a deep path."""
+    return not _numeric(local) and local.count(".") <= 1
 
 
 class _Graph:
@@ -819,6 +829,7 @@ class _Body:
         self.used: set[str] = {"input"}  # names taken
         self.read: set[str] = set()  # names a `from:` reads
         self.keep: set[str] = set()  # names worth showing though nothing reads them
+        self.from_paths: set[str] = set()  # names a module's path gives (`_own`)
         self.instances: list[Instance] = []
         self.gaps: list[str] = []
         # A module inlined here: its first layer's index -> (its last's, its name), so that
@@ -836,6 +847,20 @@ class _Body:
             found, n = f"{name}_{n}", n + 1
         self.used.add(found)
         return found
+
+    def short(self, local: str) -> str:
+        """A name for a module deep inside an inlined one (MaxViT's first MBConv, written in
+        place: `blocks.0.layers.0.layers.MBconv.proj`) as a person names it: the shortest end
+        of its path that names no other layer (`proj`). Paths of one or two parts are kept
+        (`Mixed_6a.branch3x3`)."""
+        parts = local.split(".")
+        if len(parts) <= 2:
+            return local
+        for start in range(len(parts) - 1, 0, -1):
+            name = "_".join(parts[start:])
+            if not _numeric(parts[start]) and name not in self.used:
+                return name
+        return local
 
     def sources(self, inputs: list[Op]) -> Any:
         names = [self.refs[id(op)] for op in inputs]
@@ -877,10 +902,14 @@ class _Body:
             return
         if module is not None:
             local = self.local(module)
-            name, informative = (f"{op.layer['type']}{local}", False) if _numeric(local) else (local, "." not in local)
+            name, informative = (
+                (f"{op.layer['type']}{local}", False) if _numeric(local) else (self.short(local), "." not in local)
+            )
         else:
             name, informative = str(op.layer["type"]), False
         self.refs[id(op)] = self.add(op.layer, op.inputs, name, informative)
+        if module is not None and _own(self.local(module)):
+            self.from_paths.add(self.refs[id(op)])
         self.last_op = op
 
     def folds(self, op: Op) -> bool:
@@ -929,8 +958,10 @@ class _Body:
         self.instances += [*inner.instances, instance]
         local = self.local(scope.path)
         base = _block_base(scope)
-        name, informative = (f"{base}{local}", False) if _numeric(local) else (local, "." not in local)
+        name, informative = (f"{base}{local}", False) if _numeric(local) else (self.short(local), "." not in local)
         self.refs[id(result)] = self.add({"type": instance, "repeat": 1}, [source], name, informative)
+        if _own(local):
+            self.from_paths.add(self.refs[id(result)])
 
     def finish(self) -> None:
         """Names no `from:` reads and that say nothing are left out."""
@@ -938,6 +969,8 @@ class _Body:
             name = layer.get("name")
             if name is not None and name not in self.read and name not in self.keep:
                 del layer["name"]
+                if name in self.from_paths:
+                    layer[_UNREAD_NAME] = name
 
 
 def _module_path(node: Any) -> str | None:
@@ -961,14 +994,39 @@ def _activations_of(kind: Any) -> tuple[str, ...]:
     return tuple(a for arg in typing.get_args(field.annotation) for a in typing.get_args(arg))
 
 
+_CONTAINERS = ("Sequential", "ModuleList", "ModuleDict")
+
+
 def _block_base(scope: Scope) -> str:
     """A block's name from its module: the class in snake case, or for a container
     (Sequential, ModuleList) its attribute without the index."""
     cls_name = getattr(scope.cls, "__name__", "block")
-    if cls_name in ("Sequential", "ModuleList", "ModuleDict"):
+    if cls_name in _CONTAINERS:
         last = [p for p in scope.path.split(".") if not _numeric(p)]
         return re.sub(r"\d+$", "", last[-1]) if last else "stage"
+    return _snake(cls_name)
+
+
+def _snake(cls_name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", cls_name.lstrip("_")).lower()
+
+
+def _block_bases(scope: Scope) -> list[str]:
+    """The names a block may take, the first one free: its module's (`_block_base`), then,
+    for a container that is all its module does (MaxViT's `MaxVitLayer.layers`, whose name
+    `layers` MBConv's own `layers` took), the class of that module (`max_vit_layer`), as a
+    person names it rather than `layers_2`."""
+    bases = [_block_base(scope)]
+    parent = scope.parent
+    if (
+        getattr(scope.cls, "__name__", "") in _CONTAINERS
+        and parent is not None
+        and parent.path
+        and parent.items == [scope]
+        and getattr(parent.cls, "__name__", "") not in _CONTAINERS
+    ):
+        bases.append(_snake(getattr(parent.cls, "__name__", "block")))
+    return bases
 
 
 def _fold_repeats(
@@ -1011,7 +1069,7 @@ def _fields(layer: dict[str, Any]) -> dict[str, Any]:
     kind = layer.get("type")
     if isinstance(kind, Instance):
         return {**kind.defaults, **kind.args, "repeat": layer["repeat"]}
-    return {k: v for k, v in layer.items() if k not in _STRUCTURE}
+    return {k: v for k, v in layer.items() if k not in _STRUCTURE and k != _UNREAD_NAME}
 
 
 def _signature(body: list[dict[str, Any]]) -> Any:
@@ -1055,7 +1113,7 @@ def group(
         for instance in level:
             groups.setdefault((_signature(instance.body), tuple(instance.outputs)), []).append(instance)
         for members in groups.values():
-            name = _block_name(_block_base(members[0].scope), taken)
+            name = _block_name(_block_bases(members[0].scope), taken)
             blocks.append((name, members, *_arguments(name, members)))
     return blocks
 
@@ -1065,10 +1123,11 @@ def _names(source: Any) -> list[str]:
     return names + [n.split(".")[0] for n in names if "." in n]  # `call.output` reads the call too
 
 
-def _block_name(base: str, taken: set[str]) -> str:
+def _block_name(bases: list[str], taken: set[str]) -> str:
     from cnncalc.layers import kinds
 
-    name = base if base not in kinds() else f"{base}_block"
+    names = [base if base not in kinds() else f"{base}_block" for base in bases]
+    name = next((n for n in names if n not in taken), names[-1])  # all taken: numbered, the closest
     found, n = name, 2
     while found in taken:
         found, n = f"{name}_{n}", n + 1
@@ -1083,6 +1142,13 @@ def _arguments(block: str, members: list[Instance]) -> tuple[dict[str, Any], lis
     by_values: dict[tuple[str, ...], str] = {}
     all_values: dict[str, tuple[Any, ...]] = {}
     layers: list[dict[str, Any]] = []
+    lists: list[tuple[dict[str, Any], str, tuple[Any, ...]]] = []  # lists made of other arguments
+    scalars = {  # the values of every number that differs between the calls
+        tuple(repr(_fields(m.body[index])[key]) for m in members): ""
+        for index, layer in enumerate(first)
+        for key in _fields(layer)
+        if not isinstance(_fields(layer)[key], list)
+    }
     for index, layer in enumerate(first):
         written: dict[str, Any] = {k: v for k, v in layer.items() if k in _STRUCTURE}
         if isinstance(layer.get("type"), Instance):
@@ -1095,11 +1161,16 @@ def _arguments(block: str, members: list[Instance]) -> tuple[dict[str, Any], lis
                 if key not in defaults or repr(defaults[key]) != repr(values[0]):
                     written[key] = values[0]
                 continue
+            if _from_arguments(values, scalars) is not None:  # written once those arguments are
+                written[key] = None
+                lists.append((written, key, values))
+                continue
             if seen not in by_values:
                 arg = "repeats" if key == "repeat" else key
                 if arg in args:
                     kind = layer.get("type")
-                    arg = f"{layer.get('name') or (kind.block if isinstance(kind, Instance) else kind)}_{arg}"
+                    named = layer.get("name") or layer.get(_UNREAD_NAME)
+                    arg = f"{named or (kind.block if isinstance(kind, Instance) else kind)}_{arg}"
                 while arg in args:
                     arg += "_"
                 by_values[seen] = arg
@@ -1107,6 +1178,8 @@ def _arguments(block: str, members: list[Instance]) -> tuple[dict[str, Any], lis
                 args[arg] = max(values, key=lambda v: seen.count(repr(v)))  # the commonest, as the default
             written[key] = f"${by_values[seen]}"
         layers.append(written)
+    for written, key, values in lists:
+        written[key] = _from_arguments(values, by_values)
     for member in members:
         member.block = block
         member.defaults = args
@@ -1116,6 +1189,24 @@ def _arguments(block: str, members: list[Instance]) -> tuple[dict[str, Any], lis
             if repr(value) != repr(args[arg]):
                 member.args[arg] = value
     return args, layers
+
+
+def _from_arguments(values: tuple[Any, ...], by_values: dict[tuple[str, ...], str]) -> list[Any] | None:
+    """A list that differs between the calls written with their other arguments, where each
+    of its items is the same in every call or is an argument's value in each (WaveNet's
+    causal pad `[$dilation, 0]`); None where an item is neither."""
+    if not all(isinstance(v, list) for v in values) or len({len(v) for v in values}) != 1:
+        return None
+    items: list[Any] = []
+    for column in zip(*values, strict=True):
+        seen = tuple(repr(v) for v in column)
+        if len(set(seen)) == 1:
+            items.append(column[0])
+        elif seen in by_values:
+            items.append(f"${by_values[seen]}")
+        else:
+            return None
+    return items
 
 
 # --- YAML ------------------------------------------------------------------------------
@@ -1795,7 +1886,7 @@ def _call_with_outputs(body: _Body, scope: Scope) -> bool:
     instance = Instance(scope, inner.layers, height, inner.spans, outputs=names)
     body.instances += [*inner.instances, instance]
     local = body.local(scope.path)
-    name = f"{_block_base(scope)}{local}" if _numeric(local) else local
+    name = f"{_block_base(scope)}{local}" if _numeric(local) else body.short(local)
     call = body.add({"type": instance, "repeat": 1}, [outside[0]], name, True)
     body.read.add(call)  # its other outputs are read as `call.name`: the call keeps its name
     body.refs[id(read_out[0])] = call

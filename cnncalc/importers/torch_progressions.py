@@ -36,22 +36,62 @@ def worth_a_block(members: list[Any]) -> bool:
 
 def fold(layers: list[dict[str, Any]], read: set[str]) -> list[dict[str, Any]]:
     """Runs of calls of one block, each reading the one before, whose arguments differ as
-    expressions in the copy's index can say, as one call with `repeat:`."""
+    expressions in the copy's index can say, as one call with `repeat:`. Where a later layer
+    reads a copy other than through the next one (WaveNet's skips, `layers_3.skip`), the call
+    is named after the container that holds the copies (`layers`) and the reads name the copy
+    (`layers.4.skip`), as a person writes them."""
     folded: list[dict[str, Any]] = []
+    renamed: dict[str, str] = {}  # a copy's name -> how the folded call reads it
+    taken = {"input"} | {str(layer["name"]) for layer in layers if "name" in layer} | read
     start = 0
     while start < len(layers):
-        end = start + 1
-        while end < len(layers) and _joins(layers[end - 1], layers[end], read) and _folded(layers[start : end + 1]):
-            end += 1
-        folded.append(_folded(layers[start:end]) if end - start > 1 else layers[start])  # type: ignore[arg-type]
+        chain = start + 1  # the copies that could fold; the longest run an expression says folds
+        while chain < len(layers) and _joins(layers[chain - 1], layers[chain]):
+            chain += 1
+        end = next((e for e in range(chain, start + 1, -1) if _folded(layers[start:e])), start + 1)
+        if end - start == 1:
+            folded.append(layers[start])
+        else:
+            call: dict[str, Any] = _folded(layers[start:end])  # type: ignore[assignment]
+            copies = [layer.get("name") for layer in layers[start:end]]
+            if any(name in read for name in copies[:-1]):
+                call["name"] = _container(layers[start]["type"].scope.path, layers[start + 1]["type"].scope.path, taken)
+                call = {"name": call.pop("name"), **call}
+                renamed.update({str(n): f"{call['name']}.{k}" for k, n in enumerate(copies, 1) if n is not None})
+            folded.append(call)
         start = end
+    if renamed:
+        for layer in folded:
+            if "from" in layer:
+                layer["from"] = _reread(layer["from"], renamed)
     return folded
 
 
-def _joins(before: dict[str, Any], layer: dict[str, Any], read: set[str]) -> bool:
+def _container(first: str, second: str, taken: set[str]) -> str:
+    """The name of the module holding a stage's copies: `layers` for `layers.0`, `layers.1`."""
+    ours, theirs = first.split("."), second.split(".")
+    differ = next(i for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b)
+    name = "_".join(ours[:differ]) or "stage"
+    found, n = name, 2
+    while found in taken:
+        found, n = f"{name}_{n}", n + 1
+    taken.add(found)
+    return found
+
+
+def _reread(source: Any, renamed: dict[str, str]) -> Any:
+    """A `from:` with each read of a folded copy (`layers_3`, `layers_3.skip`) as the copy's
+    (`layers.4`, `layers.4.skip`)."""
+    if isinstance(source, list):
+        return [_reread(s, renamed) for s in source]
+    base, dot, rest = str(source).partition(".")
+    return f"{renamed[base]}{dot}{rest}" if base in renamed else source
+
+
+def _joins(before: dict[str, Any], layer: dict[str, Any]) -> bool:
     """Whether `layer` can be the next copy after `before`: the same block, the next module
-    of the same container, the same output shape, reading `before`, and nothing else reading
-    `before` (whose name the folded call does not keep)."""
+    of the same container, the same output shape, and reading `before` (a copy that other
+    layers read too is read as `name.k` once folded, see `fold`)."""
     from cnncalc.importers.torch_code import Instance
 
     kind, previous = layer.get("type"), before.get("type")
@@ -63,7 +103,6 @@ def _joins(before: dict[str, Any], layer: dict[str, Any], read: set[str]) -> boo
         and _output(previous) == _output(kind)
         and "from" not in layer
         and before.get("repeat") == layer.get("repeat") == 1
-        and before.get("name") not in read
     )
 
 
@@ -118,13 +157,31 @@ def _expression(values: list[Any]) -> str | None:
 
 
 def _integers(values: list[int]) -> str | None:
-    """a + d * i, or a and b alternating (a + (b - a) * (i % 2))."""
-    a, d = values[0], values[1] - values[0]
-    if all(v == a + d * i for i, v in enumerate(values)):
-        return "${" + _sum(a, _times(d, "i")) + "}"
+    """a + d * i, a * r ** i (WaveNet's dilations 1, 2, 4, ...), a and b alternating
+    (a + (b - a) * (i % 2)), or one of the first two over a period p that repeats
+    (`2 ** (i % 10)`: two stacks of dilations 1 ... 512)."""
+    found = _over(values, "i")
+    if found is not None:
+        return "${" + found + "}"
     even, odd = values[0::2], values[1::2]
     if len(set(even)) == 1 and len(set(odd)) == 1:
-        return "${" + _sum(a, _times(odd[0] - a, "(i % 2)")) + "}"
+        return "${" + _sum(values[0], _times(odd[0] - values[0], "(i % 2)")) + "}"
+    for period in range(3, len(values) // 2 + 1):  # repeated at least once whole
+        if all(v == values[i % period] for i, v in enumerate(values)):
+            found = _over(values[:period], f"(i % {period})")
+            return None if found is None else "${" + found + "}"
+    return None
+
+
+def _over(values: list[int], term: str) -> str | None:
+    """a + d * term or a * r ** term (an integer ratio r of 2 or more) giving `values` exactly."""
+    a, d = values[0], values[1] - values[0]
+    if all(v == a + d * i for i, v in enumerate(values)):
+        return _sum(a, _times(d, term))
+    if a != 0 and values[1] % a == 0:
+        ratio = values[1] // a
+        if ratio >= 2 and all(v == a * ratio**i for i, v in enumerate(values)):
+            return _times(a, f"{ratio} ** {term}")
     return None
 
 
