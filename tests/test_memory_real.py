@@ -322,3 +322,38 @@ def test_gru_and_rnn_keep_what_autograd_saves(
     trace = propagate(loads_spec(text, "recurrent.yaml"), "recurrent.yaml", batch=batch)
     ours, theirs = _check(trace, batch)["sgd"]
     assert abs(ours - theirs) <= within * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
+
+
+# One window attention after a channels-last norm, against the module `verify` builds
+# (torchvision's code, op by op): the inference peak to the byte, but for the int64 index
+# (w^4 elements, counted at 4 B) and the bias gathered from the table (w^4 x heads floats),
+# one each for the batch. 28x28x64 at batch 8: a map M = 50,176 floats a sample, scores
+# S = heads * 784 * 49; before, the footprint held 6M + 2S (MaxViT: S too few at its
+# softmax, 3 scores at once) and, shifted, a map too many.
+ONE_WINDOW = """name: one
+input: {h: 28, w: 28, c: 64}
+layers:
+  - {type: layernorm, axis: channels}
+  - {type: window_attention, %s}
+  - {type: layernorm, axis: channels}
+"""
+
+
+@pytest.mark.parametrize(
+    ("fields", "w", "heads"),
+    [
+        ("heads: 2, window_size: 7", 7, 2),
+        ("heads: 2, window_size: 7, shift: 3", 7, 2),
+        ("heads: 4, window_size: 5, shift: 2, bias: false", 5, 4),  # 28 padded to 30
+        ("heads: 4, window_size: 7, style: maxvit", 7, 4),
+        ("heads: 4, window_size: 7, partition: grid, style: maxvit", 7, 4),
+    ],
+)
+def test_window_attention_inference_to_the_byte(fields: str, w: int, heads: int) -> None:
+    trace = propagate(loads_spec(ONE_WINDOW % fields, "one.yaml"), "one.yaml", batch=8)
+    torch = needs_module("torch")
+    from cnncalc.memory_tracker import check_memory
+
+    torch.manual_seed(0)
+    (check,) = check_memory(trace, 8, optimizers=())
+    assert check.torch - check.computed == 4 * (w**4 + w**4 * heads), f"{check.computed:,} B, {check.torch:,} B"
