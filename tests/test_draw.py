@@ -220,7 +220,10 @@ def shown(mermaid_text: str) -> str:
 
 
 def test_mermaids_parser_reads_every_zoo_spec(tmp_path: Path) -> None:
-    texts = {name: mermaid.render(*report_of(zoo_trace(name))) for name in ZOO}
+    # A drawing past Mermaid's limits says so and is drawn at --depth 1 instead (the test
+    # below): its parser refuses it, as GitHub would (maxvit_t's 502 edges).
+    full = {name: mermaid.render(*report_of(zoo_trace(name))) for name in ZOO}
+    texts = {name: text for name, text in full.items() if text.count("-->") <= 500}
     texts |= {f"{name}-depth1": mermaid.render(*report_of(zoo_trace(name), depth=1)) for name in ZOO}
     results = mermaid_parse(texts, tmp_path)
     assert set(results) == set(texts)

@@ -46,6 +46,7 @@ from cnncalc.layers.api import (
     Work,
     heads_divide,
     linear_tensors,
+    prod,
 )
 
 
@@ -135,10 +136,18 @@ class WindowAttention(Layer):
         # partition's reshape, and after the projection the departition's and the crop's.
         copies = 1 + int(padded) + 2 * int(self.shifted(inputs)) + int(padded)
         if not training:
-            # Alive together at most: the partitioned map, qkv, the scaled q or k and the
-            # scores, with the softmax's output (2 scores at once) or two map-sized copies
-            # on the way out (the pad's and roll's copies are freed before qkv is made).
-            return Footprint(passing=(Extra(5 * map_elements + scores + max(scores, map_elements)),))
+            # Alive together at most (op by op against the tracker), besides the output: the
+            # partitioned map, qkv and the scaled q or k (5 maps), with either the copies of q
+            # and k (or of v and the product) that matmul and einsum make for bmm and one
+            # scores, or the scores through the softmax: Swin rebinds them as the bias is added
+            # (2 at once), MaxViT's `softmax(dot_prod + pos_bias)` keeps the raw ones too (3).
+            # The pad's and roll's copies are freed before qkv is made; a shifted map's mask,
+            # one for the batch, lives from the scores to the end.
+            at_once = 3 if self.style == "maxvit" else 2
+            made = 5 * map_elements + max(2 * map_elements + scores, at_once * scores)
+            tokens = self.window_size * self.window_size
+            mask = (Extra(self.groups(inputs) * tokens * tokens, per_sample=False),) if self.shifted(inputs) else ()
+            return Footprint(passing=(Extra(made - prod(output)), *mask))
         # Autograd keeps qkv's input (the partitioned map), the scaled q, copies of k^T and v
         # (matmul reshapes their strided views), the softmax and proj's input; qkv itself is
         # freed. Made and freed on the way: the scores before the softmax and the map's copies.
@@ -239,16 +248,18 @@ def window_attention_module(
             index: Any = self.relative_position_index  # a buffer (mypy sees Tensor | Module)
             position_bias = self.relative_position_bias_table[index]
             position_bias = position_bias.view(tokens, tokens, heads).permute(2, 0, 1).contiguous().unsqueeze(0)
+            raw: Any = None
             if style == "swin":
                 scores = q.matmul(k.transpose(-2, -1)) + position_bias
-            else:
-                scores = torch.einsum("bhid,bhjd->bhij", q, k) + position_bias
+            else:  # MaxViT names the raw scores (`dot_prod`): they live through the softmax
+                raw = torch.einsum("bhid,bhjd->bhij", q, k)
+                scores = raw + position_bias
             if any(shifts):
-                scores = scores.view(batch, groups, heads, tokens, tokens) + shift_mask(
-                    x, pad_h, pad_w, shifts
-                ).unsqueeze(1).unsqueeze(0)
+                mask = shift_mask(x, pad_h, pad_w, shifts)  # Swin's `attn_mask`: alive until it returns
+                scores = scores.view(batch, groups, heads, tokens, tokens) + mask.unsqueeze(1).unsqueeze(0)
                 scores = scores.view(-1, heads, tokens, tokens)
             scores = F.softmax(scores, dim=-1)
+            raw = None  # MaxViT rebinds `dot_prod` to the softmax's output
             out = scores.matmul(v) if style == "swin" else torch.einsum("bhij,bhjd->bhid", scores, v)
             out = out.transpose(1, 2).reshape(x.shape)
             out = self.project(self.proj, out)
