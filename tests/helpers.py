@@ -148,3 +148,25 @@ def assert_error_at_mark(marked: str, *words: str) -> str:
     for word in words:
         assert word in message, (word, message)
     return message
+
+
+def tracker_training_peak(trace: Trace, batch: int, optimizer: str) -> int:
+    """The tracker's peak of the second training step of the module cnncalc builds for
+    `trace`, on the CPU (cnncalc/memory_tracker.py)."""
+    from needs import needs_module
+
+    torch = needs_module("torch")
+    from cnncalc.memory_tracker import training_peak as measured_training
+    from cnncalc.verify import build_module, sample_input
+
+    torch.manual_seed(0)
+    peak: int = measured_training(build_module(trace), sample_input(trace, batch, "cpu"), optimizer).peak
+    return peak
+
+
+def assert_trains_within_5_percent(trace: Trace, batch: int, optimizer: str) -> None:
+    """cnncalc's training-step peak for `trace` within 5% of the tracker's on its built module."""
+    from cnncalc.analysis.memory import training_peak
+
+    ours, theirs = training_peak(trace.nodes, batch, optimizer).total, tracker_training_peak(trace, batch, optimizer)
+    assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"

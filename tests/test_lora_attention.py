@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import error_of, invoke, trace_of
+from helpers import assert_trains_within_5_percent, error_of, invoke, trace_of, tracker_training_peak
 from needs import needs_module
 
 from cnncalc.analysis.memory import training_peak
-from cnncalc.engine import Trace
 from cnncalc.figures import totals
 
 # Grouped-query attention on (5, 16): 4 heads of 4, 2 key/value heads (k and v 8 wide).
@@ -347,19 +346,7 @@ def test_frozen_norms_and_feed_forwards_keep_what_the_inputs_gradient_needs() ->
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_frozen_norms_and_feed_forwards_within_5_percent_of_pytorch(optimizer: str) -> None:
     trace = trace_of(FROZEN_AROUND, batch=8)
-    ours, theirs = training_peak(trace.nodes, 8, optimizer).total, _measured(trace, 8, optimizer)
-    assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
-
-
-def _measured(trace: Trace, batch: int, optimizer: str) -> int:
-    """The tracker's peak of the second training step of the module built for `trace`."""
-    torch = needs_module("torch")
-    from cnncalc.memory_tracker import training_peak as measured_training
-    from cnncalc.verify import build_module, sample_input
-
-    torch.manual_seed(0)
-    peak: int = measured_training(build_module(trace), sample_input(trace, batch, "cpu"), optimizer).peak
-    return peak
+    assert_trains_within_5_percent(trace, 8, optimizer)
 
 
 # LoRA on a SwiGLU between frozen norms: its three projections frozen; each adapted one's A
@@ -395,7 +382,7 @@ def test_feed_forward_lora_within_5_percent_of_pytorch(targets: str, first: str,
         ours = inference_peak(trace.nodes, 4).total
         theirs = measured_inference(build_module(trace), sample_input(trace, 4, "cpu")).peak
     else:
-        ours, theirs = training_peak(trace.nodes, 4, mode).total, _measured(trace, 4, mode)
+        ours, theirs = training_peak(trace.nodes, 4, mode).total, tracker_training_peak(trace, 4, mode)
     assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
     if (targets, first, mode) in (("down", FROZEN, "sgd"), ("down", FROZEN, "adam")):
         assert 0 <= theirs - ours <= 16  # to the byte, Adam's two 8-byte step counts aside
@@ -594,5 +581,5 @@ def test_attention_lora_after_a_frozen_layer_saves_what_pytorch_saves(targets: s
     ours, theirs = {}, {}
     for first in (TRAINED, FROZEN):
         trace = trace_of(_attention_spec(targets, first), batch=4)
-        ours[first], theirs[first] = training_peak(trace.nodes, 4, "sgd").total, _measured(trace, 4, "sgd")
+        ours[first], theirs[first] = training_peak(trace.nodes, 4, "sgd").total, tracker_training_peak(trace, 4, "sgd")
     assert ours[TRAINED] - ours[FROZEN] == theirs[TRAINED] - theirs[FROZEN]

@@ -9,24 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import error_of, invoke, run, trace_of
+from helpers import assert_trains_within_5_percent, error_of, invoke, run, trace_of, tracker_training_peak
 from needs import needs_module
 
 from cnncalc.analysis.memory import training_peak
-from cnncalc.engine import Trace
-
-
-def measured(trace: Trace, batch: int, optimizer: str) -> int:
-    """The tracker's peak of the second training step of the module built for `trace`."""
-    torch = needs_module("torch")
-    from cnncalc.memory_tracker import training_peak as measured_training
-    from cnncalc.verify import build_module, sample_input
-
-    torch.manual_seed(0)
-    module = build_module(trace)
-    peak: int = measured_training(module, sample_input(trace, batch, "cpu"), optimizer).peak
-    return peak
-
 
 # Frozen parameters.
 
@@ -62,13 +48,13 @@ def test_trainable_false_freezes_a_layer_and_every_layer_of_a_block() -> None:
     peak = training_peak(trace.nodes, 8, "adam")
     assert (peak.total, peak.phase, peak.at) == (5_460, "forward", 1)
     assert peak.parts["optimizer state"] == 840
-    assert abs(measured(trace_of(FROZEN_BLOCK, batch=8), 8, "adam") - 5_460) <= 8
+    assert abs(tracker_training_peak(trace_of(FROZEN_BLOCK, batch=8), 8, "adam") - 5_460) <= 8
     # At batch 1 the update sets the peak: 3,020 + 840 + gradients 105*4 = 420 + the input
     # 40 + the update's temporaries of the head's 100-float weight, sqrt(v) and its
     # quotient, 2*400 = 800 (not a frozen layer's 200-float one): 5,120.
     step = training_peak(trace_of(FROZEN_BLOCK).nodes, 1, "adam")
     assert (step.total, step.phase, step.parts["temporaries"]) == (5_120, "step", 800)
-    assert abs(measured(trace_of(FROZEN_BLOCK), 1, "adam") - 5_120) <= 8
+    assert abs(tracker_training_peak(trace_of(FROZEN_BLOCK), 1, "adam") - 5_120) <= 8
 
 
 def test_the_report_and_pytorch_agree_on_what_trains(tmp_path: Path) -> None:
@@ -138,8 +124,7 @@ def test_a_frozen_dense_layer_keeps_no_input() -> None:
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_a_frozen_network_within_5_percent_of_pytorch(spec: str, optimizer: str) -> None:
     trace = trace_of(spec, batch=16)
-    ours, theirs = training_peak(trace.nodes, 16, optimizer).total, measured(trace, 16, optimizer)
-    assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
+    assert_trains_within_5_percent(trace, 16, optimizer)
 
 
 # Activation checkpointing: `checkpoint: true` on a block call runs it under
@@ -205,8 +190,7 @@ def test_checkpointing_keeps_only_the_blocks_inputs() -> None:
 def test_checkpointing_within_5_percent_of_pytorch(spec: str, optimizer: str) -> None:
     batch = 16 if "mlp" in spec else 8
     trace = trace_of(spec, batch=batch)
-    ours, theirs = training_peak(trace.nodes, batch, optimizer).total, measured(trace, batch, optimizer)
-    assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
+    assert_trains_within_5_percent(trace, batch, optimizer)
 
 
 def test_pytorch_agrees_on_a_checkpointed_network(tmp_path: Path) -> None:
@@ -359,7 +343,7 @@ def test_lora_within_5_percent_of_pytorch(mode: str) -> None:
         ours = inference_peak(trace.nodes, 16).total
         theirs = measured_inference(build_module(trace), sample_input(trace, 16, "cpu")).peak
     else:
-        ours, theirs = training_peak(trace.nodes, 16, mode).total, measured(trace, 16, mode)
+        ours, theirs = training_peak(trace.nodes, 16, mode).total, tracker_training_peak(trace, 16, mode)
     assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
 
 
@@ -464,8 +448,7 @@ layers:
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_lora_before_an_activation_within_5_percent_of_pytorch(spec: str, optimizer: str) -> None:
     trace = trace_of(spec, batch=8)
-    ours, theirs = training_peak(trace.nodes, 8, optimizer).total, measured(trace, 8, optimizer)
-    assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
+    assert_trains_within_5_percent(trace, 8, optimizer)
 
 
 def test_verify_memory_in_a_process_of_its_own(tmp_path: Path) -> None:
@@ -524,8 +507,7 @@ def test_a_frozen_block_call_keeps_what_its_layers_written_frozen_keep() -> None
 def test_a_frozen_block_call_within_5_percent_of_pytorch(optimizer: str) -> None:
     # Before the block's setting reached its layers' footprints: 5.2% over at sgd.
     trace = trace_of(FROZEN_BLOCK_CALL, batch=4)
-    ours, theirs = training_peak(trace.nodes, 4, optimizer).total, measured(trace, 4, optimizer)
-    assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
+    assert_trains_within_5_percent(trace, 4, optimizer)
 
 
 # A frozen prefix: nothing in it needs a gradient, so autograd records none of it and it holds
@@ -576,5 +558,4 @@ CONV_FROZEN_MIDDLE = CONV_BACKBONE.replace(
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_a_frozen_prefix_within_5_percent_of_pytorch(spec: str, optimizer: str) -> None:
     trace = trace_of(spec, batch=4)
-    ours, theirs = training_peak(trace.nodes, 4, optimizer).total, measured(trace, 4, optimizer)
-    assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
+    assert_trains_within_5_percent(trace, 4, optimizer)
