@@ -4,6 +4,7 @@ against a hand-written PyTorch module (params, buffers, MACs by FlopCounterMode,
 
 from __future__ import annotations
 
+import runpy
 from pathlib import Path
 
 from helpers import assert_agrees
@@ -14,6 +15,7 @@ from cnncalc.figures import totals
 from cnncalc.spec import load_spec
 
 SPEC = Path(__file__).resolve().parents[1] / "specs" / "wavenet.yaml"
+WAVENET_CODE = Path(__file__).resolve().parent / "data" / "torch_code" / "wavenet.py"
 # By hand, as the spec's comments work them (L = 1,024): start 16,448 params and 16,777,216
 # MACs; each of 20 layers 37,312 and 37,748,736; post and logits 65,792 and 67,108,864 each.
 PARAMS = 16_448 + 20 * 37_312 + 2 * 65_792  # 894,272
@@ -40,43 +42,13 @@ def test_each_layer_is_one_block_copy_with_its_own_dilation() -> None:
 
 def test_it_matches_a_hand_written_torch_module() -> None:
     torch = needs_module("torch")
-    from torch import nn
-    from torch.nn import functional
     from torch.utils.flop_counter import FlopCounterMode
 
     from cnncalc.verify import counting
 
-    class Layer(nn.Module):  # type: ignore[misc]
-        def __init__(self, dilation: int) -> None:
-            super().__init__()
-            self.dilation = dilation
-            self.filter = nn.Conv1d(64, 64, 2, dilation=dilation)
-            self.gate = nn.Conv1d(64, 64, 2, dilation=dilation)
-            self.skip = nn.Conv1d(64, 256, 1)
-            self.res = nn.Conv1d(64, 64, 1)
-
-        def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-            padded = functional.pad(x, (self.dilation, 0))  # causal: the past only
-            gated = torch.tanh(self.filter(padded)) * torch.sigmoid(self.gate(padded))
-            return x + self.res(gated), self.skip(gated)
-
-    class WaveNet(nn.Module):  # type: ignore[misc]
-        def __init__(self) -> None:
-            super().__init__()
-            self.start = nn.Conv1d(256, 64, 1)
-            self.layers = nn.ModuleList(Layer(d) for d in DILATIONS)
-            self.post = nn.Conv1d(256, 256, 1)
-            self.logits = nn.Conv1d(256, 256, 1)
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            x = self.start(x)
-            skips = []
-            for layer in self.layers:
-                x, skip = layer(x)
-                skips.append(skip)
-            return self.logits(torch.relu(self.post(torch.relu(sum(skips)))))
-
-    module = WaveNet()
+    # The hand-written module `cnncalc import` reads too (tests/test_import_zoo.py), at its
+    # defaults: 2 stacks of 10 layers, 256 classes, 64 channels.
+    module = runpy.run_path(str(WAVENET_CODE))["WaveNet"]()
     assert sum(p.numel() for p in module.parameters()) == PARAMS
     assert sum(b.numel() for b in module.buffers()) == 0
     counter = FlopCounterMode(display=False)
