@@ -170,3 +170,21 @@ def assert_trains_within_5_percent(trace: Trace, batch: int, optimizer: str) -> 
 
     ours, theirs = training_peak(trace.nodes, batch, optimizer).total, tracker_training_peak(trace, batch, optimizer)
     assert abs(ours - theirs) <= 0.05 * theirs, f"cnncalc {ours:,} B, PyTorch {theirs:,} B"
+
+
+def check_readme_block(block: str) -> int:
+    """Run each `$ cnncalc ...` line of a README code block (paths under tests/data/ taken
+    from this checkout) and assert that every other line is a line the command before it
+    printed (piped: unwrapped); the number of lines so checked."""
+    printed: list[str] = []
+    shown = 0
+    for line in block.strip().splitlines():
+        if line.startswith("$ cnncalc "):
+            args = line.removeprefix("$ cnncalc ").replace("tests/data/", f"{ROOT}/tests/data/").split()
+            result = invoke(args)
+            assert result.exit_code == 0, result.output
+            printed = result.output.splitlines()
+        else:
+            assert line in printed, line
+            shown += 1
+    return shown

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import invoke, trace_of
+from helpers import check_readme_block, invoke, trace_of
 from needs import needs_module
 
 from cnncalc.analysis import analyse
@@ -248,18 +248,7 @@ def test_the_readmes_generation_example_is_what_the_commands_print(tmp_path: Pat
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme.split("**Generating.**")[1].split("```")[1]
     monkeypatch.chdir(tmp_path)
-    printed: list[str] = []
-    shown = 0
-    for line in section.strip().splitlines():
-        if line.startswith("$ cnncalc "):
-            args = line.removeprefix("$ cnncalc ").replace("tests/data/", f"{ROOT}/tests/data/").split()
-            result = invoke(args)
-            assert result.exit_code == 0, result.output
-            printed = result.output.splitlines()
-        else:
-            assert line in printed, line
-            shown += 1
-    assert shown == 11, shown
+    assert check_readme_block(section) == 11
 
 
 @pytest.mark.parametrize(("limit", "code"), [("60826624", 0), ("60826623", 1)])

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from helpers import invoke
+from helpers import check_readme_block, invoke
 from needs import needs_module
 
 from cnncalc.engine import propagate
@@ -317,15 +317,4 @@ def test_the_lora_example_is_what_the_commands_print(tmp_path: Path, monkeypatch
     section = README.split("**LoRA.**", 1)[1].split("```")[1]
     assert f"(trainable {trainable:,} · non-trainable 6,738,415,616 · buffers 0)" in section
     monkeypatch.chdir(tmp_path)
-    printed: list[str] = []
-    shown = 0
-    for line in section.strip().splitlines():
-        if line.startswith("$ cnncalc "):
-            args = line.removeprefix("$ cnncalc ").replace("tests/data/", f"{ROOT}/tests/data/").split()
-            result = invoke(args)
-            assert result.exit_code == 0, result.output
-            printed = result.output.splitlines()
-        else:
-            assert line in printed, line
-            shown += 1
-    assert shown == 4, shown
+    assert check_readme_block(section) == 4

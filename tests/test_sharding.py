@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import check_readme_block
 from typer.testing import CliRunner
 
 from cnncalc.analysis.fits import BATCH_BOUND, largest_batch
@@ -248,19 +249,7 @@ def test_the_readmes_will_it_fit_example_is_what_the_commands_print(tmp_path: Pa
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Language models: will it fit?")[1].split("```")[1]
     monkeypatch.chdir(tmp_path)
-    root = Path(__file__).resolve().parent.parent
-    printed: list[str] = []
-    shown = 0
-    for line in section.strip().splitlines():
-        if line.startswith("$ cnncalc "):
-            args = line.removeprefix("$ cnncalc ").replace("tests/data/", f"{root}/tests/data/").split()
-            result = CliRunner().invoke(app, args)
-            assert result.exit_code == 0, result.output
-            printed = result.output.splitlines()
-        else:
-            assert line in printed, line
-            shown += 1
-    assert shown == 4, shown
+    assert check_readme_block(section) == 4
 
 
 # A spec's `training:` section: the defaults of --train and the options beside it.
