@@ -20,6 +20,7 @@ from helpers import assert_trains_within_5_percent, error_of, invoke, trace_of, 
 from needs import needs_module
 
 from cnncalc.analysis.memory import training_peak
+from cnncalc.engine import Trace
 from cnncalc.figures import totals
 
 # Grouped-query attention on (5, 16): 4 heads of 4, 2 key/value heads (k and v 8 wide).
@@ -394,6 +395,27 @@ def test_feed_forward_lora_within_5_percent_of_pytorch(targets: str, first: str,
 ATTENTION_16 = "{type: attention, heads: 4, kv_heads: 2, rotary: true, causal: true, bias: false%s}"
 
 
+def saved_bytes(trace: Trace, *, input_needs_gradient: bool) -> int:
+    """The bytes autograd saves for backward in one forward of the module built for `trace`
+    at batch 2 of (16, 32), weights aside (PyTorch's saved-tensor hooks)."""
+    torch = needs_module("torch")
+    from cnncalc.verify import build_module
+
+    torch.manual_seed(0)
+    module = build_module(trace).train()
+    weights = {p.untyped_storage().data_ptr() for p in module.parameters()}
+    saved: dict[int, int] = {}
+
+    def pack(tensor: Any) -> Any:
+        if tensor.untyped_storage().data_ptr() not in weights:
+            saved[tensor.untyped_storage().data_ptr()] = tensor.untyped_storage().nbytes()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        module(torch.randn(2, 16, 32, requires_grad=input_needs_gradient))
+    return sum(saved.values())
+
+
 @pytest.mark.parametrize(
     ("layer", "by_hand"),
     [
@@ -413,9 +435,8 @@ ATTENTION_16 = "{type: attention, heads: 4, kv_heads: 2, rotary: true, causal: t
     ],
 )
 def test_what_autograd_saves_of_an_adapted_layer(layer: str, by_hand: int | None) -> None:
-    torch = needs_module("torch")
+    needs_module("torch")
     from cnncalc.analysis.memory import footprints
-    from cnncalc.verify import build_module
 
     trace = trace_of(one_layer(layer, "{l: 16, d: 32}"))
     footprint = footprints(trace.nodes, training=True)[1]
@@ -423,19 +444,7 @@ def test_what_autograd_saves_of_an_adapted_layer(layer: str, by_hand: int | None
     # The pass's rule: inputs kept for the weights alone are not kept for frozen weights.
     frozen = footprint.inputs_for_weights and not trace.nodes[1].params.trainable
     ours = 4 * (kept + (2 * 16 * 32 if footprint.keeps_inputs and not frozen else 0))
-    torch.manual_seed(0)
-    module = build_module(trace).train()
-    weights = {p.untyped_storage().data_ptr() for p in module.parameters()}
-    saved: dict[int, int] = {}
-
-    def pack(tensor: Any) -> Any:
-        if tensor.untyped_storage().data_ptr() not in weights:
-            saved[tensor.untyped_storage().data_ptr()] = tensor.untyped_storage().nbytes()
-        return tensor
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-        module(torch.randn(2, 16, 32, requires_grad=True))
-    assert ours == sum(saved.values()) == (by_hand or ours)
+    assert ours == saved_bytes(trace, input_needs_gradient=True) == (by_hand or ours)
 
 
 def test_each_tool_counts_peft_adapters_as_its_preset_does() -> None:
@@ -530,27 +539,14 @@ def test_the_expect_claims_are_not_held_to_the_adapted_network() -> None:
     ],
 )
 def test_what_autograd_saves_when_the_input_needs_no_gradient(layer: str, by_hand: int | None) -> None:
-    torch = needs_module("torch")
+    needs_module("torch")
     from cnncalc.analysis.memory import training_footprints
-    from cnncalc.verify import build_module
 
     trace = trace_of(one_layer(layer, "{l: 16, d: 32}"))
     footprint = training_footprints(trace.nodes)[1]
     kept = sum(e.elements * (2 if e.per_sample else 1) for e in footprint.kept)
     ours = 4 * (kept + (2 * 16 * 32 if footprint.keeps_inputs else 0))
-    torch.manual_seed(0)
-    module = build_module(trace).train()
-    weights = {p.untyped_storage().data_ptr() for p in module.parameters()}
-    saved: dict[int, int] = {}
-
-    def pack(tensor: Any) -> Any:
-        if tensor.untyped_storage().data_ptr() not in weights:
-            saved[tensor.untyped_storage().data_ptr()] = tensor.untyped_storage().nbytes()
-        return tensor
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-        module(torch.randn(2, 16, 32))
-    assert ours == sum(saved.values()) == (by_hand or ours)
+    assert ours == saved_bytes(trace, input_needs_gradient=False) == (by_hand or ours)
 
 
 # o adapted alone after a frozen layer against after a trained one: the frozen first layer
