@@ -182,16 +182,21 @@ def apply(spec: Spec, setups: Setups) -> Spec:
         asked += [f"--lora {n}" for n in setups.lora_on] or ["--lora"]
     unused = [a for a in asked if a not in walk.used]
     if unused:
-        if not unused[0].startswith("--lora"):
-            what = "layer or block of that name"
-        elif projection(unused[0].removeprefix("--lora ")) in PROJECTIONS:
-            what = "attention layer with that projection, nor a layer of that name"
-        elif projection(unused[0].removeprefix("--lora ")) in FFN_PROJECTIONS:
-            what = "gated_ffn layer with that projection, nor a layer of that name"
-        else:
-            what = (
-                "layer of that name that takes lora: (dense, attention, gated_ffn), nor is it a projection (q, k, v, "
-                "o, gate, up, down)"
-            )
-        raise SetupError(f"{unused[0]}: the spec has no {what}")
+        raise SetupError(f"{unused[0]}: the spec has no {_nothing_picked(unused[0])}")
     return spec.model_copy(update={"layers": layers, "blocks": blocks})
+
+
+def _nothing_picked(option: str) -> str:
+    """What `option` (`--freeze NAME`, `--lora NAME`...) looked for and the spec lacks; the
+    kinds that take adapters are asked of the registry (an error's path: every kind loaded)."""
+    if not option.startswith("--lora"):
+        return "layer or block of that name"
+    from cnncalc.layers import registry
+
+    adapted = {kind: cls for kind, cls in registry().items() if "lora" in cls.model_fields}
+    wanted = projection(option.removeprefix("--lora "))
+    owners = [kind for kind, cls in adapted.items() if wanted in cls.lora_projections]
+    if owners:
+        return f"{' or '.join(owners)} layer with that projection, nor a layer of that name"
+    projections = ", ".join(dict.fromkeys(p for cls in adapted.values() for p in cls.lora_projections))
+    return f"layer of that name that takes lora: ({', '.join(adapted)}), nor is it a projection ({projections})"
